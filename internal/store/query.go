@@ -1,0 +1,303 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+)
+
+// LoadInfo is one row of the load table.
+type LoadInfo struct {
+	ID         int64      `json:"load_id"`
+	Source     string     `json:"source"`
+	Mode       string     `json:"mode"`
+	Status     string     `json:"status"`
+	StartedAt  time.Time  `json:"started_at"`
+	FinishedAt *time.Time `json:"finished_at,omitempty"`
+	RowsRead   int64      `json:"rows_read"`
+	Inserted   int64      `json:"rows_inserted"`
+	Updated    int64      `json:"rows_updated"`
+	Deleted    int64      `json:"rows_deleted"`
+	Requests   int64      `json:"requests"`
+	Error      string     `json:"error,omitempty"`
+}
+
+const loadColumns = `load_id, source, mode, status, started_at, finished_at, rows_read, rows_inserted,
+	rows_updated, rows_deleted, requests, coalesce(error, '')`
+
+func scanLoad(sc interface{ Scan(...any) error }) (LoadInfo, error) {
+	var l LoadInfo
+	var finished sql.NullTime
+	err := sc.Scan(&l.ID, &l.Source, &l.Mode, &l.Status, &l.StartedAt, &finished, &l.RowsRead, &l.Inserted,
+		&l.Updated, &l.Deleted, &l.Requests, &l.Error)
+	if finished.Valid {
+		l.FinishedAt = &finished.Time
+	}
+	return l, err
+}
+
+// LastLoad returns the newest load of source with the given status, or nil.
+func (s *Store) LastLoad(ctx context.Context, source, status string) (*LoadInfo, error) {
+	row := s.db.QueryRowContext(ctx, `SELECT `+loadColumns+` FROM load WHERE source = ? AND status = ?
+		ORDER BY load_id DESC LIMIT 1`, source, status)
+	l, err := scanLoad(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading last %s load of %s: %w", status, source, err)
+	}
+	return &l, nil
+}
+
+// Loads returns the newest loads, newest first.
+func (s *Store) Loads(ctx context.Context, limit int) ([]LoadInfo, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+loadColumns+` FROM load ORDER BY load_id DESC LIMIT ?`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("reading loads: %w", err)
+	}
+	defer rows.Close()
+	var out []LoadInfo
+	for rows.Next() {
+		l, err := scanLoad(rows)
+		if err != nil {
+			return nil, fmt.Errorf("reading loads: %w", err)
+		}
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}
+
+// CoverageKey names one coverage entry.
+type CoverageKey struct {
+	IndicatorID string
+	Scope       string
+	Year        int
+}
+
+// CoverageSince returns, per indicator, scope and year, the start of the last
+// successful load that fetched it.
+func (s *Store) CoverageSince(ctx context.Context, source string) (map[CoverageKey]time.Time, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT indicator_id, scope, year, started_at FROM load_coverage WHERE source = ?`, source)
+	if err != nil {
+		return nil, fmt.Errorf("reading coverage: %w", err)
+	}
+	defer rows.Close()
+	out := map[CoverageKey]time.Time{}
+	for rows.Next() {
+		var k CoverageKey
+		var t time.Time
+		if err := rows.Scan(&k.IndicatorID, &k.Scope, &k.Year, &t); err != nil {
+			return nil, fmt.Errorf("reading coverage: %w", err)
+		}
+		out[k] = t
+	}
+	return out, rows.Err()
+}
+
+// PreliminaryObservations returns the current observations of source that
+// are flagged preliminary, so that a load can settle those that no longer are.
+func (s *Store) PreliminaryObservations(ctx context.Context, source string) ([]Observation, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT indicator_id, unit_kind, unit_id, period_type, period_start,
+		period_end, year, gender, regi, value, count, coalesce(status, '')
+		FROM observation WHERE source = ? AND preliminary`, source)
+	if err != nil {
+		return nil, fmt.Errorf("reading preliminary values: %w", err)
+	}
+	defer rows.Close()
+	var out []Observation
+	for rows.Next() {
+		o := Observation{Source: source, Preliminary: true}
+		var kind, ptype string
+		var value sql.NullFloat64
+		var count sql.NullInt64
+		if err := rows.Scan(&o.IndicatorID, &kind, &o.UnitID, &ptype, &o.Period.Start, &o.Period.End, &o.Period.Year,
+			&o.Gender, &o.Regi, &value, &count, &o.Status); err != nil {
+			return nil, fmt.Errorf("reading preliminary values: %w", err)
+		}
+		o.UnitKind, o.Period.Type = UnitKind(kind), PeriodType(ptype)
+		if value.Valid {
+			o.Value = &value.Float64
+		}
+		if count.Valid {
+			o.Count = &count.Int64
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+const kpiColumns = `kpi_id, coalesce(title, ''), coalesce(description, ''), coalesce(operating_area, ''),
+	coalesce(municipality_type, ''), coalesce(is_divided_by_gender, false), coalesce(has_ou_data, false),
+	coalesce(auspice, ''), coalesce(perspective, ''), publication_date, prel_publication_date,
+	coalesce(publ_period, ''), coalesce(raw::VARCHAR, '')`
+
+func scanKPIs(rows *sql.Rows) ([]KPI, error) {
+	defer rows.Close()
+	var out []KPI
+	for rows.Next() {
+		var k KPI
+		var pub, prel sql.NullTime
+		if err := rows.Scan(&k.ID, &k.Title, &k.Description, &k.OperatingArea, &k.MunicipalityType,
+			&k.IsDividedByGender, &k.HasOUData, &k.Auspice, &k.Perspective, &pub, &prel, &k.PublPeriod, &k.Raw); err != nil {
+			return nil, err
+		}
+		if pub.Valid {
+			k.PublicationDate = &pub.Time
+		}
+		if prel.Valid {
+			k.PrelPublicationDate = &prel.Time
+		}
+		out = append(out, k)
+	}
+	return out, rows.Err()
+}
+
+// KPIs returns the stored metadata of the given KPIs (all when ids is empty).
+func (s *Store) KPIs(ctx context.Context, ids []string) ([]KPI, error) {
+	q := `SELECT ` + kpiColumns + ` FROM kpi`
+	var args []any
+	if len(ids) > 0 {
+		q += ` WHERE list_contains(?, kpi_id)`
+		args = append(args, ids)
+	}
+	rows, err := s.db.QueryContext(ctx, q+` ORDER BY kpi_id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("reading KPIs: %w", err)
+	}
+	out, err := scanKPIs(rows)
+	if err != nil {
+		return nil, fmt.Errorf("reading KPIs: %w", err)
+	}
+	return out, nil
+}
+
+// SearchKPIs finds KPIs whose id, title or operating area contains every word
+// of text, ignoring case and accents (so "aldreomsorg" finds "äldreomsorg").
+func (s *Store) SearchKPIs(ctx context.Context, text string, limit int) ([]KPI, error) {
+	words := strings.Fields(text)
+	if len(words) == 0 {
+		return nil, errors.New("searching KPIs: no search words")
+	}
+	var conds []string
+	var args []any
+	for _, w := range words {
+		conds = append(conds, `strip_accents(lower(kpi_id || ' ' || coalesce(title, '') || ' ' || coalesce(operating_area, '')))
+			LIKE '%' || strip_accents(lower(?)) || '%' ESCAPE '\'`)
+		args = append(args, escapeLike(w))
+	}
+	args = append(args, limit)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+kpiColumns+` FROM kpi WHERE `+strings.Join(conds, " AND ")+
+		` ORDER BY kpi_id LIMIT ?`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("searching KPIs: %w", err)
+	}
+	out, err := scanKPIs(rows)
+	if err != nil {
+		return nil, fmt.Errorf("searching KPIs: %w", err)
+	}
+	return out, nil
+}
+
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// SourceStatus summarises one source.
+type SourceStatus struct {
+	Source        string    `json:"source"`
+	CurrentValues int64     `json:"current_values"`
+	Versions      int64     `json:"versions"`
+	Indicators    int64     `json:"indicators"`
+	LastSuccess   *LoadInfo `json:"last_success,omitempty"`
+	LastFailure   *LoadInfo `json:"last_failure,omitempty"`
+	// AgeHours is the time since the last successful load, the freshness.
+	AgeHours *float64 `json:"age_hours,omitempty"`
+}
+
+// Status is what `nyckeltal status` reports.
+type Status struct {
+	Path          string         `json:"path"`
+	SizeBytes     int64          `json:"size_bytes"`
+	SchemaVersion int            `json:"schema_version"`
+	Sources       []SourceStatus `json:"sources"`
+	KPIs          int64          `json:"kpis"`
+	Municipalities int64         `json:"municipalities"`
+	Groups        int64          `json:"groups"`
+	GroupMembers  int64          `json:"group_members"`
+	OUs           int64          `json:"ous"`
+	RecentLoads   []LoadInfo     `json:"recent_loads"`
+}
+
+// Status gathers the store's state; now is used for freshness.
+func (s *Store) Status(ctx context.Context, now time.Time, recent int) (*Status, error) {
+	st := &Status{Path: s.path}
+	if fi, err := os.Stat(s.path); err == nil {
+		st.SizeBytes = fi.Size()
+	}
+	if wal, err := os.Stat(s.path + ".wal"); err == nil {
+		st.SizeBytes += wal.Size()
+	}
+	var err error
+	if st.SchemaVersion, err = s.SchemaVersion(ctx); err != nil {
+		return nil, err
+	}
+	counts := []struct {
+		q   string
+		dst *int64
+	}{
+		{`SELECT count(*) FROM kpi`, &st.KPIs},
+		{`SELECT count(*) FROM municipality`, &st.Municipalities},
+		{`SELECT count(*) FROM municipality_group`, &st.Groups},
+		{`SELECT count(*) FROM municipality_group_member`, &st.GroupMembers},
+		{`SELECT count(*) FROM ou`, &st.OUs},
+	}
+	for _, c := range counts {
+		if err := s.db.QueryRowContext(ctx, c.q).Scan(c.dst); err != nil {
+			return nil, fmt.Errorf("reading status: %w", err)
+		}
+	}
+	rows, err := s.db.QueryContext(ctx, `
+		SELECT source,
+		       count(*) FILTER (WHERE valid_to_load IS NULL),
+		       count(*),
+		       count(DISTINCT indicator_id) FILTER (WHERE valid_to_load IS NULL)
+		FROM observation_version GROUP BY source
+		UNION ALL
+		SELECT DISTINCT source, 0, 0, 0 FROM load
+		WHERE source NOT IN (SELECT source FROM observation_version)
+		ORDER BY 1`)
+	if err != nil {
+		return nil, fmt.Errorf("reading status: %w", err)
+	}
+	for rows.Next() {
+		var ss SourceStatus
+		if err := rows.Scan(&ss.Source, &ss.CurrentValues, &ss.Versions, &ss.Indicators); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("reading status: %w", err)
+		}
+		st.Sources = append(st.Sources, ss)
+	}
+	rows.Close()
+	for i := range st.Sources {
+		ss := &st.Sources[i]
+		if ss.LastSuccess, err = s.LastLoad(ctx, ss.Source, StatusOK); err != nil {
+			return nil, err
+		}
+		if ss.LastFailure, err = s.LastLoad(ctx, ss.Source, StatusFailed); err != nil {
+			return nil, err
+		}
+		if ss.LastSuccess != nil && ss.LastSuccess.FinishedAt != nil {
+			age := now.Sub(*ss.LastSuccess.FinishedAt).Hours()
+			ss.AgeHours = &age
+		}
+	}
+	if st.RecentLoads, err = s.Loads(ctx, recent); err != nil {
+		return nil, err
+	}
+	return st, nil
+}

@@ -1,0 +1,123 @@
+// Package store is the thin typed layer over the DuckDB file: schema
+// migrations, loads with their lineage, staging and merging of observations,
+// metadata, and the read-only queries the commands need.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	_ "github.com/duckdb/duckdb-go/v2" // registers the "duckdb" driver
+)
+
+// Mode says how a store is opened.
+type Mode int
+
+const (
+	// ReadOnly opens an existing store without taking DuckDB's write lock, so
+	// any number of readers can share the file.
+	ReadOnly Mode = iota
+	// ReadWrite creates the file when missing, upgrades its schema, and marks
+	// loads left "running" by a killed process as failed.
+	ReadWrite
+)
+
+// ErrNoStore means the database file does not exist yet.
+var ErrNoStore = errors.New("no store")
+
+// ErrStoreBusy means another process holds the database file open for writing.
+var ErrStoreBusy = errors.New("store is in use by another process")
+
+// Store is an open DuckDB store.
+type Store struct {
+	db   *sql.DB
+	path string
+	mode Mode
+}
+
+// Open opens the store at path.
+func Open(ctx context.Context, path string, mode Mode) (*Store, error) {
+	if path == "" {
+		return nil, errors.New("opening store: empty path")
+	}
+	dsn := path
+	switch mode {
+	case ReadOnly:
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("opening %s: %w", path, ErrNoStore)
+		}
+		dsn += "?access_mode=read_only"
+	case ReadWrite:
+		if dir := filepath.Dir(path); dir != "" {
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return nil, fmt.Errorf("creating store directory: %w", err)
+			}
+		}
+	}
+	db, err := sql.Open("duckdb", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("opening %s: %w", path, classifyOpenError(err))
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("opening %s: %w", path, classifyOpenError(err))
+	}
+	s := &Store{db: db, path: path, mode: mode}
+	if err := s.prepare(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Store) prepare(ctx context.Context) error {
+	if s.mode == ReadOnly {
+		return s.checkSchema(ctx)
+	}
+	if err := s.migrate(ctx); err != nil {
+		return err
+	}
+	if err := s.applyViews(ctx); err != nil {
+		return err
+	}
+	return s.failAbandonedLoads(ctx)
+}
+
+// classifyOpenError turns DuckDB's lock conflict into ErrStoreBusy.
+func classifyOpenError(err error) error {
+	msg := err.Error()
+	if strings.Contains(msg, "Could not set lock on file") || strings.Contains(msg, "Conflicting lock") {
+		return fmt.Errorf("%w: %v", ErrStoreBusy, err)
+	}
+	return err
+}
+
+// Close checkpoints (for writers) and closes the database.
+func (s *Store) Close() error {
+	if s == nil || s.db == nil {
+		return nil
+	}
+	if s.mode == ReadWrite {
+		// Fold the WAL into the file so that a copy of the file alone is complete.
+		_, _ = s.db.Exec("CHECKPOINT")
+	}
+	err := s.db.Close()
+	s.db = nil
+	return err
+}
+
+// Path is the database file.
+func (s *Store) Path() string { return s.path }
+
+// DB exposes the handle for read-only queries of other packages (transform,
+// reports). Writes go through loads.
+func (s *Store) DB() *sql.DB { return s.db }
+
+// ReadOnly reports whether the store was opened read-only.
+func (s *Store) ReadOnly() bool { return s.mode == ReadOnly }

@@ -1,0 +1,219 @@
+-- Named statements used by internal/store. Each block starts with
+-- "-- name: Name" and runs as one Exec or Query (several statements allowed).
+
+-- name: CreateStaging
+-- Per-connection TEMP tables: nothing staged is visible to anyone else, and a
+-- killed process leaves nothing behind.
+CREATE OR REPLACE TEMP TABLE stage_observation (
+    seq          BIGINT NOT NULL,
+    source       VARCHAR NOT NULL,
+    indicator_id VARCHAR NOT NULL,
+    unit_kind    VARCHAR NOT NULL,
+    unit_id      VARCHAR NOT NULL,
+    period_type  VARCHAR NOT NULL,
+    period_start DATE NOT NULL,
+    period_end   DATE NOT NULL,
+    year         INTEGER NOT NULL,
+    gender       VARCHAR NOT NULL,
+    regi         VARCHAR NOT NULL,
+    value        DOUBLE,
+    count        BIGINT,
+    status       VARCHAR,
+    preliminary  BOOLEAN NOT NULL,
+    is_deleted   BOOLEAN NOT NULL
+);
+CREATE OR REPLACE TEMP TABLE stage_scope (
+    source       VARCHAR NOT NULL,
+    indicator_id VARCHAR NOT NULL,
+    unit_kind    VARCHAR NOT NULL,
+    unit_id      VARCHAR,             -- NULL: every unit of the kind
+    period_type  VARCHAR NOT NULL,
+    year         INTEGER NOT NULL
+);
+CREATE OR REPLACE TEMP TABLE stage_coverage (
+    source       VARCHAR NOT NULL,
+    indicator_id VARCHAR NOT NULL,
+    scope        VARCHAR NOT NULL,
+    year         INTEGER NOT NULL
+);
+CREATE OR REPLACE TEMP TABLE stage_kpi (
+    seq BIGINT, kpi_id VARCHAR, title VARCHAR, description VARCHAR, operating_area VARCHAR,
+    municipality_type VARCHAR, is_divided_by_gender BOOLEAN, has_ou_data BOOLEAN,
+    auspice VARCHAR, perspective VARCHAR, publication_date DATE, prel_publication_date DATE,
+    publ_period VARCHAR, raw VARCHAR
+);
+CREATE OR REPLACE TEMP TABLE stage_municipality (
+    seq BIGINT, municipality_id VARCHAR, title VARCHAR, type VARCHAR
+);
+CREATE OR REPLACE TEMP TABLE stage_group (
+    seq BIGINT, group_id VARCHAR, title VARCHAR
+);
+CREATE OR REPLACE TEMP TABLE stage_group_member (
+    group_id VARCHAR, member_id VARCHAR, member_title VARCHAR
+);
+CREATE OR REPLACE TEMP TABLE stage_ou (
+    seq BIGINT, ou_id VARCHAR, municipality_id VARCHAR, title VARCHAR
+);
+
+-- name: DropStaging
+DROP TABLE IF EXISTS temp.stage_observation;
+DROP TABLE IF EXISTS temp.stage_scope;
+DROP TABLE IF EXISTS temp.stage_coverage;
+DROP TABLE IF EXISTS temp.stage_kpi;
+DROP TABLE IF EXISTS temp.stage_municipality;
+DROP TABLE IF EXISTS temp.stage_group;
+DROP TABLE IF EXISTS temp.stage_group_member;
+DROP TABLE IF EXISTS temp.stage_ou;
+DROP TABLE IF EXISTS temp.merge_plan;
+
+-- name: ClassifyStaged
+-- The last staged row per key wins (a value can arrive twice, for instance when
+-- an incremental window overlaps). Each key gets one action against the
+-- current version.
+CREATE OR REPLACE TEMP TABLE merge_plan AS
+WITH staged AS (
+    SELECT * FROM stage_observation
+    QUALIFY row_number() OVER (
+        PARTITION BY source, indicator_id, unit_kind, unit_id, period_type, period_start, gender, regi
+        ORDER BY seq DESC) = 1
+)
+SELECT s.*,
+       CASE
+           WHEN c.source IS NULL AND s.is_deleted THEN 'none'
+           WHEN c.source IS NULL THEN 'insert'
+           WHEN s.is_deleted THEN 'delete'
+           WHEN c.value IS DISTINCT FROM s.value
+             OR c.count IS DISTINCT FROM s.count
+             OR c.status IS DISTINCT FROM s.status
+             OR c.preliminary IS DISTINCT FROM s.preliminary
+             OR c.period_end IS DISTINCT FROM s.period_end THEN 'update'
+           ELSE 'same'
+       END AS action
+FROM staged s
+LEFT JOIN observation_version c
+       ON c.valid_to_load IS NULL
+      AND c.source = s.source AND c.indicator_id = s.indicator_id
+      AND c.unit_kind = s.unit_kind AND c.unit_id = s.unit_id
+      AND c.period_type = s.period_type AND c.period_start = s.period_start
+      AND c.gender = s.gender AND c.regi = s.regi;
+
+-- name: CountPlan
+SELECT
+    count(*) FILTER (WHERE action = 'insert'),
+    count(*) FILTER (WHERE action = 'update'),
+    count(*) FILTER (WHERE action = 'delete')
+FROM merge_plan;
+
+-- name: EndChangedVersions
+-- $1 load id, $2 commit time.
+UPDATE observation_version AS c
+SET valid_to_load = $1, valid_to = $2
+FROM merge_plan p
+WHERE c.valid_to_load IS NULL
+  AND p.action IN ('update', 'delete')
+  AND c.source = p.source AND c.indicator_id = p.indicator_id
+  AND c.unit_kind = p.unit_kind AND c.unit_id = p.unit_id
+  AND c.period_type = p.period_type AND c.period_start = p.period_start
+  AND c.gender = p.gender AND c.regi = p.regi;
+
+-- name: EndVersionsOutsideRefresh
+-- A refresh that covers a scope replaces it: current versions inside the scope
+-- that the load did not deliver are ended. $1 load id, $2 commit time.
+UPDATE observation_version AS c
+SET valid_to_load = $1, valid_to = $2
+WHERE c.valid_to_load IS NULL
+  AND EXISTS (
+      SELECT 1 FROM stage_scope sc
+      WHERE sc.source = c.source AND sc.indicator_id = c.indicator_id
+        AND sc.unit_kind = c.unit_kind AND (sc.unit_id IS NULL OR sc.unit_id = c.unit_id)
+        AND sc.period_type = c.period_type AND sc.year = c.year)
+  AND NOT EXISTS (
+      SELECT 1 FROM merge_plan p
+      WHERE p.source = c.source AND p.indicator_id = c.indicator_id
+        AND p.unit_kind = c.unit_kind AND p.unit_id = c.unit_id
+        AND p.period_type = c.period_type AND p.period_start = c.period_start
+        AND p.gender = c.gender AND p.regi = c.regi);
+
+-- name: InsertNewVersions
+-- $1 load id, $2 commit time.
+INSERT INTO observation_version
+    (source, indicator_id, unit_kind, unit_id, period_type, period_start, period_end, year,
+     gender, regi, value, count, status, preliminary,
+     valid_from_load, valid_to_load, valid_from, valid_to)
+SELECT source, indicator_id, unit_kind, unit_id, period_type, period_start, period_end, year,
+       gender, regi, value, count, status, preliminary,
+       $1, NULL, $2, NULL
+FROM merge_plan
+WHERE action IN ('insert', 'update');
+
+-- name: UpsertKPIs
+-- $1 load id. A KPI is only rewritten when its record changed.
+INSERT INTO kpi
+SELECT kpi_id, title, description, operating_area, municipality_type, is_divided_by_gender,
+       has_ou_data, auspice, perspective, publication_date, prel_publication_date, publ_period,
+       raw::JSON, $1
+FROM stage_kpi
+QUALIFY row_number() OVER (PARTITION BY kpi_id ORDER BY seq DESC) = 1
+ON CONFLICT (kpi_id) DO UPDATE SET
+    title = excluded.title, description = excluded.description,
+    operating_area = excluded.operating_area, municipality_type = excluded.municipality_type,
+    is_divided_by_gender = excluded.is_divided_by_gender, has_ou_data = excluded.has_ou_data,
+    auspice = excluded.auspice, perspective = excluded.perspective,
+    publication_date = excluded.publication_date,
+    prel_publication_date = excluded.prel_publication_date,
+    publ_period = excluded.publ_period, raw = excluded.raw, updated_load = excluded.updated_load
+WHERE kpi.raw::VARCHAR IS DISTINCT FROM excluded.raw::VARCHAR;
+
+-- name: UpsertMunicipalities
+INSERT INTO municipality
+SELECT municipality_id, title, type, $1
+FROM stage_municipality
+QUALIFY row_number() OVER (PARTITION BY municipality_id ORDER BY seq DESC) = 1
+ON CONFLICT (municipality_id) DO UPDATE SET
+    title = excluded.title, type = excluded.type, updated_load = excluded.updated_load
+WHERE municipality.title IS DISTINCT FROM excluded.title
+   OR municipality.type IS DISTINCT FROM excluded.type;
+
+-- name: UpsertGroups
+-- Groups are kept when they disappear from the API: RKA re-matches peer groups
+-- under new ids, and earlier years' groups are still needed.
+INSERT INTO municipality_group
+SELECT group_id, title, $1, $1, $1
+FROM stage_group
+QUALIFY row_number() OVER (PARTITION BY group_id ORDER BY seq DESC) = 1
+ON CONFLICT (group_id) DO UPDATE SET
+    title = excluded.title, updated_load = excluded.updated_load
+WHERE municipality_group.title IS DISTINCT FROM excluded.title;
+
+-- name: ReplaceGroupMembers
+-- Members of every staged group become exactly the staged members.
+DELETE FROM municipality_group_member m
+WHERE m.group_id IN (SELECT group_id FROM stage_group)
+  AND NOT EXISTS (
+      SELECT 1 FROM stage_group_member s
+      WHERE s.group_id = m.group_id AND s.member_id = m.member_id
+        AND s.member_title IS NOT DISTINCT FROM m.member_title);
+INSERT INTO municipality_group_member
+SELECT DISTINCT ON (group_id, member_id) group_id, member_id, member_title
+FROM stage_group_member s
+WHERE NOT EXISTS (
+    SELECT 1 FROM municipality_group_member m
+    WHERE m.group_id = s.group_id AND m.member_id = s.member_id);
+
+-- name: UpsertOUs
+INSERT INTO ou
+SELECT ou_id, municipality_id, title, $1
+FROM stage_ou
+QUALIFY row_number() OVER (PARTITION BY ou_id ORDER BY seq DESC) = 1
+ON CONFLICT (ou_id) DO UPDATE SET
+    municipality_id = excluded.municipality_id, title = excluded.title,
+    updated_load = excluded.updated_load
+WHERE ou.title IS DISTINCT FROM excluded.title
+   OR ou.municipality_id IS DISTINCT FROM excluded.municipality_id;
+
+-- name: RecordCoverage
+-- $1 load id, $2 load start.
+INSERT INTO load_coverage
+SELECT DISTINCT source, indicator_id, scope, year, $1, $2 FROM stage_coverage
+ON CONFLICT (source, indicator_id, scope, year) DO UPDATE SET
+    load_id = excluded.load_id, started_at = excluded.started_at;
