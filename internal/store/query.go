@@ -221,16 +221,16 @@ type SourceStatus struct {
 
 // Status is what `nyckeltal status` reports.
 type Status struct {
-	Path          string         `json:"path"`
-	SizeBytes     int64          `json:"size_bytes"`
-	SchemaVersion int            `json:"schema_version"`
-	Sources       []SourceStatus `json:"sources"`
-	KPIs          int64          `json:"kpis"`
-	Municipalities int64         `json:"municipalities"`
-	Groups        int64          `json:"groups"`
-	GroupMembers  int64          `json:"group_members"`
-	OUs           int64          `json:"ous"`
-	RecentLoads   []LoadInfo     `json:"recent_loads"`
+	Path           string         `json:"path"`
+	SizeBytes      int64          `json:"size_bytes"`
+	SchemaVersion  int            `json:"schema_version"`
+	Sources        []SourceStatus `json:"sources"`
+	KPIs           int64          `json:"kpis"`
+	Municipalities int64          `json:"municipalities"`
+	Groups         int64          `json:"groups"`
+	GroupMembers   int64          `json:"group_members"`
+	OUs            int64          `json:"ous"`
+	RecentLoads    []LoadInfo     `json:"recent_loads"`
 }
 
 // Status gathers the store's state; now is used for freshness.

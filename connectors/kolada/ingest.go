@@ -1,0 +1,579 @@
+// Package kolada is the connector for Kolada's v3 REST API: it plans the
+// fewest requests for a set of KPIs, municipalities and years, fetches them
+// politely, and loads the values and metadata into the store as one load.
+package kolada
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/nyckeltal/nyckeltal/internal/store"
+)
+
+// Source is the source name of everything this connector writes.
+const Source = "kolada"
+
+// Fetcher returns the body of a URL. *Client is the real one.
+type Fetcher interface {
+	Get(ctx context.Context, url string) ([]byte, error)
+}
+
+// RequestCounter is implemented by fetchers that count their HTTP requests.
+type RequestCounter interface {
+	Requests() int64
+}
+
+// Options say what to ingest.
+type Options struct {
+	BaseURL        string
+	KPIs           []string
+	Municipalities []string // nil: every municipality
+	Years          []int
+	Groups         bool // every municipality group
+	Catalogue      bool // the whole KPI catalogue, not just KPIs
+	// OUMunicipalities, when set, also fetches organisational units and their
+	// data (for KPIs that have OU data) in these municipalities.
+	OUMunicipalities []string
+	// Full refetches everything and ends values that Kolada no longer has;
+	// otherwise only changes since the last successful load are asked for.
+	Full       bool
+	PerPage    int
+	Margin     time.Duration
+	ArchiveDir string
+	// Now is the clock; it decides which values are preliminary.
+	Now      func() time.Time
+	Progress func(Progress)
+	Logger   zerolog.Logger
+}
+
+// Progress is reported after every page.
+type Progress struct {
+	PagesDone  int
+	PagesKnown int
+	Values     int64
+}
+
+// Result is what one load did.
+type Result struct {
+	store.LoadResult
+	Pages    int
+	FromDate string
+	Settled  int // values that stopped being preliminary
+	Archive  string
+}
+
+// stockholm is where Kolada's publication dates are dates.
+var stockholm = func() *time.Location {
+	loc, err := time.LoadLocation("Europe/Stockholm")
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}()
+
+// run is one load in progress.
+type run struct {
+	opts     Options
+	plan     loadPlan
+	loader   *store.Loader
+	fetcher  Fetcher
+	cov      map[store.CoverageKey]time.Time
+	today    time.Time
+	kpis     map[string]*store.KPI
+	ous      map[string][]string // OU ids per municipality
+	archive  *archiveWriter
+	progress Progress
+	values   int64
+	settled  int
+	// requestsBefore is the fetcher's request count when the load began.
+	requestsBefore int64
+}
+
+func newRun(opts Options, plan loadPlan, f Fetcher, today time.Time) *run {
+	r := &run{opts: opts, plan: plan, fetcher: f, today: today.In(stockholm),
+		kpis: map[string]*store.KPI{}, ous: map[string][]string{}}
+	if rc, ok := f.(RequestCounter); ok {
+		r.requestsBefore = rc.Requests()
+	}
+	return r
+}
+
+// requests is how many HTTP requests this load has made.
+func (r *run) requests() int64 {
+	if rc, ok := r.fetcher.(RequestCounter); ok {
+		return rc.Requests() - r.requestsBefore
+	}
+	return 0
+}
+
+// fail records err on the load and returns it.
+func (r *run) fail(ctx context.Context, res Result, err error) (Result, error) {
+	r.archive.abandon()
+	r.loader.CountRequests(r.requests())
+	r.loader.CountRead(r.values)
+	res.Requests = r.requests()
+	if failErr := r.loader.Fail(ctx, err); failErr != nil {
+		return res, errors.Join(err, failErr)
+	}
+	return res, err
+}
+
+// Ingest fetches through f and loads the result as one load.
+func Ingest(ctx context.Context, st *store.Store, f Fetcher, opts Options) (Result, error) {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.PerPage <= 0 || opts.PerPage > MaxPerPage {
+		opts.PerPage = MaxPerPage
+	}
+	cov, err := st.CoverageSince(ctx, Source)
+	if err != nil {
+		return Result{}, err
+	}
+	plan, err := makePlan(cov, opts)
+	if err != nil {
+		return Result{}, err
+	}
+	r := newRun(opts, plan, f, opts.Now())
+	r.cov = cov
+	r.loader, err = st.BeginLoad(ctx, store.LoadSpec{Source: Source, Mode: plan.Mode, Params: plan})
+	if err != nil {
+		return Result{}, err
+	}
+	res, err := r.fetchAndCommit(ctx, st)
+	if err != nil {
+		return r.fail(ctx, res, err)
+	}
+	return res, nil
+}
+
+func (r *run) fetchAndCommit(ctx context.Context, st *store.Store) (Result, error) {
+	var res Result
+	res.FromDate = r.plan.FromDate
+	if r.opts.ArchiveDir != "" {
+		aw, err := newArchiveWriter(r.opts.ArchiveDir, r.loader.ID(), r.loader.StartedAt(), r.plan.Mode)
+		if err != nil {
+			return res, err
+		}
+		r.archive = aw
+		res.Archive = aw.dir
+	}
+	urls := metadataURLs(&r.plan, r.opts.PerPage)
+	r.progress.PagesKnown = len(urls)
+	for _, u := range urls {
+		if err := r.fetchAll(ctx, u); err != nil {
+			return res, err
+		}
+	}
+	if err := r.settlePreliminary(ctx, st); err != nil {
+		return res, err
+	}
+	dataURLs := r.planDataURLs()
+	r.progress.PagesKnown += len(dataURLs)
+	for _, u := range dataURLs {
+		if err := r.fetchAll(ctx, u); err != nil {
+			return res, err
+		}
+	}
+	return r.commit(ctx, res)
+}
+
+// commit stages scopes and coverage and merges the load. A failed commit
+// has already marked the load failed.
+func (r *run) commit(ctx context.Context, res Result) (Result, error) {
+	if err := r.stageScopesAndCoverage(); err != nil {
+		return res, err
+	}
+	r.loader.CountRequests(r.requests())
+	r.loader.CountRead(r.values)
+	res.Pages = r.progress.PagesDone
+	res.Settled = r.settled
+	lr, err := r.loader.Commit(ctx)
+	res.LoadResult = lr
+	if err != nil {
+		return res, err
+	}
+	if r.archive != nil {
+		err := r.archive.complete(archiveLoad{Source: Source, LoadID: lr.LoadID, StartedAt: lr.StartedAt,
+			FinishedAt: lr.FinishedAt, Today: r.today, Plan: r.plan})
+		if err != nil {
+			// The data is loaded; only the archive is unusable. Say so.
+			return res, fmt.Errorf("load %d committed, but its archive could not be finished: %w", lr.LoadID, err)
+		}
+	}
+	return res, nil
+}
+
+// fetchAll fetches a URL and every page after it.
+func (r *run) fetchAll(ctx context.Context, url string) error {
+	seen := map[string]bool{}
+	for url != "" {
+		if seen[url] {
+			return fmt.Errorf("%w: next_url loops back to %s", ErrInvalidPage, url)
+		}
+		seen[url] = true
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		body, err := r.fetcher.Get(ctx, url)
+		if err != nil {
+			return err
+		}
+		if r.archive != nil {
+			if err := r.archive.add(url, time.Now(), body); err != nil {
+				return err
+			}
+		}
+		next, err := r.handlePage(url, body)
+		if err != nil {
+			return fmt.Errorf("reading %s: %w", url, err)
+		}
+		r.progress.PagesDone++
+		if next != "" {
+			r.progress.PagesKnown++
+		}
+		r.progress.Values = r.values
+		if r.opts.Progress != nil {
+			r.opts.Progress(r.progress)
+		}
+		url = next
+	}
+	return nil
+}
+
+// handlePage decodes and stages one page, returning the next page's URL.
+func (r *run) handlePage(url string, body []byte) (string, error) {
+	kind, err := pageKind(r.plan.BaseURL, url)
+	if err != nil {
+		return "", err
+	}
+	switch kind {
+	case kindKPI:
+		p, err := decodePage[json.RawMessage](body)
+		if err != nil {
+			return "", err
+		}
+		for _, raw := range p.Values {
+			var k KPI
+			if err := json.Unmarshal(raw, &k); err != nil || k.ID == "" {
+				return "", fmt.Errorf("%w: KPI record %s", ErrInvalidPage, truncate(string(raw), 80))
+			}
+			sk := k.toStore(raw)
+			if err := r.loader.StageKPI(sk); err != nil {
+				return "", err
+			}
+			r.kpis[sk.ID] = &sk
+		}
+		return p.NextURL, nil
+	case kindMunicipality:
+		p, err := decodePage[Municipality](body)
+		if err != nil {
+			return "", err
+		}
+		for _, m := range p.Values {
+			if m.ID == "" {
+				continue
+			}
+			if err := r.loader.StageMunicipality(store.Municipality{ID: m.ID, Title: RepairText(m.Title), Type: m.Type}); err != nil {
+				return "", err
+			}
+		}
+		return p.NextURL, nil
+	case kindGroups:
+		p, err := decodePage[Group](body)
+		if err != nil {
+			return "", err
+		}
+		for _, g := range p.Values {
+			if g.ID == "" {
+				continue
+			}
+			sg := store.Group{ID: g.ID, Title: RepairText(g.Title)}
+			for _, m := range g.Members {
+				sg.Members = append(sg.Members, store.GroupMember{ID: m.ID, Title: RepairText(m.Title)})
+			}
+			if err := r.loader.StageGroup(sg); err != nil {
+				return "", err
+			}
+		}
+		return p.NextURL, nil
+	case kindOU:
+		p, err := decodePage[OU](body)
+		if err != nil {
+			return "", err
+		}
+		for _, o := range p.Values {
+			if o.ID == "" {
+				continue
+			}
+			if err := r.loader.StageOU(store.OU{ID: o.ID, MunicipalityID: o.Municipality, Title: RepairText(o.Title)}); err != nil {
+				return "", err
+			}
+			r.ous[o.Municipality] = append(r.ous[o.Municipality], o.ID)
+		}
+		return p.NextURL, nil
+	default: // data, oudata
+		p, err := DecodeDataPage(body)
+		if err != nil {
+			return "", err
+		}
+		for i := range p.Values {
+			if err := r.stageRow(&p.Values[i]); err != nil {
+				return "", err
+			}
+		}
+		return p.NextURL, nil
+	}
+}
+
+func (r *run) stageRow(row *DataRow) error {
+	kind, unit := unitOf(row.Municipality), row.Municipality
+	if row.OU != "" {
+		kind, unit = store.UnitOU, row.OU
+	}
+	year := int(row.Period.Int)
+	prelim := Preliminary(r.kpis[row.KPI], year, r.today)
+	for _, v := range row.Values {
+		o := store.Observation{
+			Source: Source, IndicatorID: row.KPI, UnitKind: kind, UnitID: unit,
+			Period: store.YearPeriod(year), Gender: v.Gender, Regi: store.RegiAll,
+			Value: v.Value, Status: string(v.Status), Preliminary: prelim, Deleted: bool(v.IsDeleted),
+		}
+		if v.Count.Valid {
+			c := v.Count.Int
+			o.Count = &c
+		}
+		if err := r.loader.Stage(o); err != nil {
+			return err
+		}
+		r.values++
+	}
+	return nil
+}
+
+// settlePreliminary re-stages, as final, current values that were
+// preliminary when fetched but whose KPI has since been published in full.
+// Kolada does not always resend such values, and the flag must not stick.
+func (r *run) settlePreliminary(ctx context.Context, st *store.Store) error {
+	prelim, err := st.PreliminaryObservations(ctx, Source)
+	if err != nil {
+		return err
+	}
+	for _, o := range prelim {
+		k, ok := r.kpis[o.IndicatorID]
+		if !ok || Preliminary(k, o.Period.Year, r.today) {
+			continue
+		}
+		o.Preliminary = false
+		if err := r.loader.Stage(o); err != nil {
+			return err
+		}
+		r.settled++
+	}
+	return nil
+}
+
+// planDataURLs lists the data requests; OU requests need the OUs fetched
+// with the metadata.
+func (r *run) planDataURLs() []string {
+	p := &r.plan
+	var urls []string
+	if p.Mode == "full" || p.FromDate == "" {
+		urls = dataURLs(p.BaseURL, p.KPIs, p.Municipalities, p.Years, r.opts.PerPage, "")
+	} else {
+		if len(p.FullKPIs) > 0 {
+			urls = dataURLs(p.BaseURL, p.FullKPIs, p.Municipalities, p.FullYears, r.opts.PerPage, "")
+		}
+		urls = append(urls, dataURLs(p.BaseURL, p.KPIs, p.Municipalities, p.Years, r.opts.PerPage, p.FromDate)...)
+	}
+	if ouKPIs, ous := r.ouTargets(); len(ouKPIs) > 0 && len(ous) > 0 {
+		// OU data is asked for as changes only when every OU KPI and year
+		// was fetched before; otherwise whole.
+		if p.Mode != "full" {
+			full, _, since, covered := splitByCoverage(r.cov, ouKPIs, p.Years, ouScopes(p.OUMunicipalities))
+			if covered && len(full) == 0 {
+				p.OUFromDate = fromDate(since, r.opts.Margin)
+			}
+		}
+		urls = append(urls, ouDataURLs(p.BaseURL, ouKPIs, ous, p.Years, r.opts.PerPage, p.OUFromDate)...)
+	}
+	return urls
+}
+
+func (r *run) ouTargets() (kpis, ous []string) {
+	if len(r.plan.OUMunicipalities) == 0 {
+		return nil, nil
+	}
+	for _, k := range r.plan.KPIs {
+		if m := r.kpis[k]; m != nil && m.HasOUData {
+			kpis = append(kpis, k)
+		}
+	}
+	for _, m := range r.plan.OUMunicipalities {
+		ous = append(ous, r.ous[m]...)
+	}
+	sort.Strings(ous)
+	return kpis, ous
+}
+
+// stageScopesAndCoverage: a full load replaces what it covers; every load
+// records what it covered, for the next incremental one.
+func (r *run) stageScopesAndCoverage() error {
+	p := &r.plan
+	ouKPIs, ous := r.ouTargets()
+	if p.Mode == "full" {
+		for _, k := range ouKPIs {
+			for _, y := range p.Years {
+				for _, o := range ous {
+					sc := store.Scope{Source: Source, IndicatorID: k, UnitKind: store.UnitOU, UnitID: o, PeriodType: store.PeriodYear, Year: y}
+					if err := r.loader.StageScope(sc); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		targets := p.Municipalities
+		if len(targets) == 0 {
+			targets = []string{""}
+		}
+		for _, k := range p.KPIs {
+			for _, y := range p.Years {
+				for _, m := range targets {
+					kind := store.UnitMunicipality
+					if m != "" {
+						kind = unitOf(m)
+					}
+					sc := store.Scope{Source: Source, IndicatorID: k, UnitKind: kind, UnitID: m, PeriodType: store.PeriodYear, Year: y}
+					if err := r.loader.StageScope(sc); err != nil {
+						return err
+					}
+				}
+			}
+		}
+	}
+	stage := func(kpis []string, scopes []string) error {
+		for _, k := range kpis {
+			for _, y := range p.Years {
+				for _, s := range scopes {
+					if err := r.loader.StageCoverage(store.Coverage{Source: Source, IndicatorID: k, Scope: s, Year: y}); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		return nil
+	}
+	if err := stage(p.KPIs, unitScopes(p.Municipalities)); err != nil {
+		return err
+	}
+	if len(ouKPIs) > 0 {
+		return stage(ouKPIs, ouScopes(p.OUMunicipalities))
+	}
+	return nil
+}
+
+// makePlan decides between a full and an incremental load and, for an
+// incremental one, what was never fetched and since when to ask for changes.
+func makePlan(cov map[store.CoverageKey]time.Time, opts Options) (loadPlan, error) {
+	if len(opts.KPIs) == 0 {
+		return loadPlan{}, errors.New("planning Kolada load: no KPIs")
+	}
+	if len(opts.Years) == 0 {
+		return loadPlan{}, errors.New("planning Kolada load: no years")
+	}
+	p := loadPlan{
+		Mode: "full", BaseURL: strings.TrimSuffix(opts.BaseURL, "/"), Catalogue: opts.Catalogue, Groups: opts.Groups,
+		KPIs: opts.KPIs, Municipalities: opts.Municipalities, Years: opts.Years, OUMunicipalities: opts.OUMunicipalities,
+	}
+	if opts.Full {
+		return p, nil
+	}
+	fullKPIs, fullYears, since, anyCovered := splitByCoverage(cov, opts.KPIs, opts.Years, unitScopes(opts.Municipalities))
+	if !anyCovered {
+		return p, nil // nothing fetched before: this is a full load
+	}
+	p.Mode = "incremental"
+	p.FromDate = fromDate(since, opts.Margin)
+	p.FullKPIs, p.FullYears = fullKPIs, fullYears
+	return p, nil
+}
+
+// Replay loads archived loads from dir (one archived load, or a directory of
+// them, replayed oldest first) without network. Each becomes a load of mode
+// "archive" that stages exactly what the original did.
+func Replay(ctx context.Context, st *store.Store, dir string, opts Options) ([]Result, error) {
+	dirs, err := archiveDirs(dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []Result
+	for _, d := range dirs {
+		res, err := replayOne(ctx, st, d, opts)
+		if err != nil {
+			return out, fmt.Errorf("replaying %s: %w", d, err)
+		}
+		out = append(out, res)
+	}
+	return out, nil
+}
+
+func replayOne(ctx context.Context, st *store.Store, dir string, opts Options) (Result, error) {
+	al, pages, err := readArchive(dir)
+	if err != nil {
+		return Result{}, err
+	}
+	r := newRun(opts, al.Plan, nil, al.Today)
+	params := struct {
+		Archive string   `json:"archive"`
+		LoadID  int64    `json:"archived_load_id"`
+		Plan    loadPlan `json:"plan"`
+	}{dir, al.LoadID, al.Plan}
+	r.loader, err = st.BeginLoad(ctx, store.LoadSpec{Source: Source, Mode: "archive", Params: params})
+	if err != nil {
+		return Result{}, err
+	}
+	res := Result{FromDate: al.Plan.FromDate}
+	reader := &archiveReader{dir: dir}
+	r.progress.PagesKnown = len(pages)
+	settled := false
+	for _, p := range pages {
+		if err := ctx.Err(); err != nil {
+			return r.fail(ctx, res, err)
+		}
+		kind, err := pageKind(al.Plan.BaseURL, p.URL)
+		if err != nil {
+			return r.fail(ctx, res, err)
+		}
+		if (kind == kindData || kind == kindOUData) && !settled {
+			if err := r.settlePreliminary(ctx, st); err != nil {
+				return r.fail(ctx, res, err)
+			}
+			settled = true
+		}
+		body, err := reader.read(p)
+		if err != nil {
+			return r.fail(ctx, res, err)
+		}
+		if _, err := r.handlePage(p.URL, body); err != nil {
+			return r.fail(ctx, res, fmt.Errorf("archived page %d (%s): %w", p.Seq, p.URL, err))
+		}
+		r.progress.PagesDone++
+		r.progress.Values = r.values
+		if r.opts.Progress != nil {
+			r.opts.Progress(r.progress)
+		}
+	}
+	if !settled {
+		if err := r.settlePreliminary(ctx, st); err != nil {
+			return r.fail(ctx, res, err)
+		}
+	}
+	return r.commit(ctx, res)
+}
