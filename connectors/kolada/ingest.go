@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"sort"
 	"strings"
 	"time"
@@ -576,4 +577,30 @@ func replayOne(ctx context.Context, st *store.Store, dir string, opts Options) (
 		}
 	}
 	return r.commit(ctx, res)
+}
+
+// SearchKPIs asks Kolada for the KPIs whose title contains text.
+func SearchKPIs(ctx context.Context, f Fetcher, baseURL, text string) ([]store.KPI, error) {
+	next := strings.TrimSuffix(baseURL, "/") + "/kpi?title=" + url.QueryEscape(text)
+	var out []store.KPI
+	for seen := map[string]bool{}; next != "" && !seen[next]; {
+		seen[next] = true
+		body, err := f.Get(ctx, next)
+		if err != nil {
+			return nil, err
+		}
+		p, err := decodePage[json.RawMessage](body)
+		if err != nil {
+			return nil, err
+		}
+		for _, raw := range p.Values {
+			var k KPI
+			if err := json.Unmarshal(raw, &k); err != nil {
+				return nil, fmt.Errorf("%w: KPI record %s", ErrInvalidPage, truncate(string(raw), 80))
+			}
+			out = append(out, k.toStore(raw))
+		}
+		next = p.NextURL
+	}
+	return out, nil
 }

@@ -1,0 +1,40 @@
+# nyckeltal — make targets. A newcomer needs two: `make run` and `make test`.
+
+GO       ?= go
+export CGO_ENABLED = 1
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -X github.com/nyckeltal/nyckeltal/internal/version.Version=$(VERSION)
+FUZZTIME ?= 30s
+
+.PHONY: all build run test vet fmt-check demo fuzz clean help
+
+all: build
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
+
+build: ## build bin/nyckeltal and bin/kolada-fake (cgo: DuckDB)
+	$(GO) build -ldflags '$(LDFLAGS)' -o bin/nyckeltal ./cmd/nyckeltal
+	$(GO) build -o bin/kolada-fake ./cmd/kolada-fake
+
+run: build ## the main job: ingest the configured Kolada set into data/nyckeltal.duckdb and summarise
+	bin/nyckeltal ingest kolada
+
+test: vet fmt-check ## vet, formatting and every test (the acceptance tests use ../shared when present)
+	$(GO) test -count=1 ./...
+
+vet:
+	$(GO) vet ./...
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+demo: build ## the whole flow offline, against the fake Kolada server with fictional data
+	scripts/demo.sh
+
+fuzz: ## run every fuzz target for FUZZTIME (default 30s) each
+	scripts/fuzz.sh $(FUZZTIME)
+
+clean: ## remove built binaries and demo output (never the store)
+	rm -rf bin out

@@ -1,0 +1,90 @@
+// Command kolada-fake serves a fake Kolada v3 API on loopback, for `make demo`,
+// benchmarks and offline trials. It serves either a snapshot directory (the
+// JSON files of ../shared/kolada) or a synthetic, clearly fictional data set.
+//
+//	kolada-fake --synthetic demo --addr 127.0.0.1:0 --url-file /tmp/url
+//	NYCKELTAL_KOLADA_URL=$(cat /tmp/url) nyckeltal ingest kolada
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/nyckeltal/nyckeltal/connectors/kolada/koladafake"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "kolada-fake:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	addr := flag.String("addr", "127.0.0.1:0", "address to listen on (port 0 picks a free one)")
+	dir := flag.String("data", "", "serve this snapshot directory (kpi.json, municipality.json, municipality_groups.json, data.json)")
+	synthetic := flag.String("synthetic", "", `serve synthetic data: "demo", or a number of municipalities`)
+	extra := flag.Int("extra-kpis", 0, "with --synthetic N: generic KPIs divided by gender, for volume")
+	urlFile := flag.String("url-file", "", "write the base URL (…/v3) to this file once listening")
+	writeDir := flag.String("write", "", "write the data set as snapshot files to this directory and exit")
+	flag.Parse()
+
+	now := time.Now()
+	var ds *koladafake.Dataset
+	switch {
+	case *dir != "":
+		var err error
+		if ds, err = koladafake.LoadDir(*dir, now.AddDate(0, 0, -1)); err != nil {
+			return err
+		}
+	case *synthetic == "demo":
+		ds = koladafake.Synthetic(koladafake.DemoParams(now))
+	case *synthetic != "":
+		n, err := strconv.Atoi(*synthetic)
+		if err != nil || n < 1 {
+			return fmt.Errorf("--synthetic %q: use demo or a number of municipalities", *synthetic)
+		}
+		ds = koladafake.Synthetic(koladafake.SynthParams{Municipalities: n, Years: []int{2016, 2017, 2018, 2019, 2020, 2021, 2022, 2023, 2024, 2025},
+			ExtraKPIs: *extra, FocalMunicipalities: -1, Seed: 1, Now: now})
+	default:
+		return errors.New("give --data DIR or --synthetic demo|N")
+	}
+	if *writeDir != "" {
+		return ds.WriteDir(*writeDir)
+	}
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	fake := koladafake.New(ds)
+	base := "http://" + ln.Addr().String() + "/v3"
+	if *urlFile != "" {
+		if err := os.WriteFile(*urlFile, []byte(base+"\n"), 0o644); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(os.Stderr, "%s at %s\n", fake, base)
+	srv := &http.Server{Handler: fake, ReadHeaderTimeout: 10 * time.Second}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(shutdown)
+	}()
+	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

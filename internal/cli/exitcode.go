@@ -1,0 +1,81 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/nyckeltal/nyckeltal/connectors/kolada"
+	"github.com/nyckeltal/nyckeltal/internal/config"
+	"github.com/nyckeltal/nyckeltal/internal/store"
+)
+
+// Exit codes. They are documented in the README; scripts and monitoring
+// depend on them, so they never change meaning.
+const (
+	ExitOK          = 0   // everything succeeded
+	ExitFailure     = 1   // an unexpected error (a bug, or the machine: disk full, permissions)
+	ExitUsage       = 2   // wrong command line or configuration
+	ExitData        = 3   // the data or the store cannot be used as asked (bad input, schema mismatch, no store)
+	ExitNetwork     = 4   // Kolada could not be reached or did not answer properly
+	ExitBusy        = 5   // another process is writing the store
+	ExitInterrupted = 130 // stopped by Ctrl-C or SIGTERM; nothing half-written is visible
+)
+
+// UsageError is a mistake on the command line.
+type UsageError struct{ Err error }
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+func (e *UsageError) Unwrap() error { return e.Err }
+
+func usageErrorf(format string, args ...any) error {
+	return &UsageError{Err: fmt.Errorf(format, args...)}
+}
+
+// ExitCode maps an error to the process exit code. This is the only place
+// that does so.
+func ExitCode(err error) int {
+	var usage *UsageError
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.Is(err, context.Canceled):
+		return ExitInterrupted
+	case errors.As(err, &usage), errors.Is(err, config.ErrInvalid):
+		return ExitUsage
+	case errors.Is(err, store.ErrStoreBusy):
+		return ExitBusy
+	case errors.Is(err, kolada.ErrUnreachable), errors.Is(err, kolada.ErrUnavailable):
+		return ExitNetwork
+	case errors.Is(err, kolada.ErrRejected), errors.Is(err, kolada.ErrInvalidPage),
+		errors.Is(err, kolada.ErrIncompleteArchive),
+		errors.Is(err, store.ErrNoStore), errors.Is(err, store.ErrSchemaTooNew),
+		errors.Is(err, store.ErrSchemaTooOld), errors.Is(err, store.ErrInvalidObservation):
+		return ExitData
+	}
+	return ExitFailure
+}
+
+// hint says what to try next, for the errors where that is known.
+func hint(err error, e *env) string {
+	switch {
+	case errors.Is(err, context.Canceled):
+		return "stopped; the store is as it was before this command (an unfinished load is recorded as failed)"
+	case errors.Is(err, kolada.ErrUnreachable):
+		return "check the network and any proxy (HTTPS_PROXY), or point NYCKELTAL_KOLADA_URL (or kolada.base_url) at a reachable server; " +
+			"`nyckeltal ingest kolada --from-archive DIR` loads an archive without network"
+	case errors.Is(err, kolada.ErrUnavailable):
+		return "Kolada was reached but kept failing; try again later (the store is unchanged)"
+	case errors.Is(err, store.ErrNoStore):
+		return "there is no store yet: run `nyckeltal ingest kolada` (or `make run`) first, or point --db at an existing file"
+	case errors.Is(err, store.ErrStoreBusy):
+		return "another nyckeltal (or a DuckDB client opened read-write) is using the file; wait for it, or close it"
+	case errors.Is(err, config.ErrInvalid):
+		return "see nyckeltal.example.toml for every key with its meaning; `nyckeltal config show` prints what is in effect"
+	}
+	var usage *UsageError
+	if errors.As(err, &usage) {
+		return "see `nyckeltal --help` or `nyckeltal COMMAND --help`"
+	}
+	return ""
+}

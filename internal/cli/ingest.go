@@ -1,0 +1,267 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nyckeltal/nyckeltal/connectors/kolada"
+	"github.com/nyckeltal/nyckeltal/internal/config"
+	"github.com/nyckeltal/nyckeltal/internal/store"
+	"github.com/nyckeltal/nyckeltal/internal/version"
+)
+
+func newIngestCmd(e *env) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "ingest",
+		Short: "Load data from a source into the store",
+		Long: `Load data from a source into the store. Each run is one load: it either
+finishes and its values become current together, or it fails and leaves the
+store as it was (the failed load is recorded with its error in the load table).`,
+	}
+	cmd.AddCommand(newIngestKoladaCmd(e))
+	return cmd
+}
+
+type koladaFlags struct {
+	kpis, municipalities, years string
+	ou, full                    bool
+	archive, fromArchive        string
+}
+
+func newIngestKoladaCmd(e *env) *cobra.Command {
+	var f koladaFlags
+	cmd := &cobra.Command{
+		Use:   "kolada",
+		Short: "Fetch Kolada key figures (incremental after the first run)",
+		Long: `Fetch Kolada v3 key figures, municipalities and municipality groups (the
+"Liknande kommuner" peer groups among them) into the store.
+
+Without flags it fetches what the configuration names (kolada.kpis for every
+municipality, the years in kolada.years). The first run fetches everything; later
+runs ask Kolada only for values changed since the last successful load (with a
+day's margin) and fetch whole anything never fetched before, such as a KPI just
+added to the configuration. --full refetches everything and ends values Kolada no
+longer has.
+
+Requests are planned to be few: up to 25 KPIs and 25 years per request and 5000
+rows per page, for all municipalities at once. They are rate limited
+(kolada.rate_limit), retried with backoff on 429, 5xx, broken answers and
+connection errors, and a value that did not change writes nothing.
+
+Values may be shown with "Källa: Kolada". Anything computed from them is your
+own work ("egen bearbetning av data från Kolada").`,
+		Example: `  nyckeltal ingest kolada
+  nyckeltal ingest kolada --kpi N20900,N20029 --years 2019-2025
+  nyckeltal ingest kolada --municipality 0581,1267 --full
+  nyckeltal ingest kolada --archive data/kolada-archive     # keep the raw answers
+  nyckeltal ingest kolada --from-archive data/kolada-archive # replay them, offline`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return e.runIngestKolada(cmd.Context(), f)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.kpis, "kpi", "", "KPI ids, comma-separated (default: kolada.kpis)")
+	fl.StringVar(&f.municipalities, "municipality", "", "municipality or group ids, comma-separated, or all (default: kolada.municipalities)")
+	fl.StringVar(&f.years, "years", "", `years: 2018-2025, 2018- (to this year), 2024 or 2019,2021 (default: kolada.years)`)
+	fl.BoolVar(&f.ou, "ou", false, "also fetch organisational units and their data, for KPIs that have OU data")
+	fl.BoolVar(&f.full, "full", false, "refetch everything instead of changes only")
+	fl.StringVar(&f.archive, "archive", "", "keep every raw answer page under this directory (default: kolada.archive_dir)")
+	fl.StringVar(&f.fromArchive, "from-archive", "", "replay archived loads from this directory instead of asking Kolada")
+	cmd.MarkFlagsMutuallyExclusive("archive", "from-archive")
+	return cmd
+}
+
+// koladaOptions merges the configuration and the flags.
+func (e *env) koladaOptions(f koladaFlags) (kolada.Options, error) {
+	cfg, err := e.config()
+	if err != nil {
+		return kolada.Options{}, err
+	}
+	k := cfg.Kolada
+	o := kolada.Options{
+		BaseURL: k.BaseURL, Groups: k.Groups == "all", Catalogue: k.Catalogue == "all",
+		Full: f.full, PerPage: k.PerPage, Margin: k.IncrementalMargin.Duration, ArchiveDir: k.ArchiveDir,
+		Now: e.app.Now, Logger: e.log,
+	}
+	kpis := strings.Join(k.KPIs, ",")
+	if f.kpis != "" {
+		kpis = f.kpis
+	}
+	if o.KPIs, err = config.ParseKPIs(kpis); err != nil {
+		return o, usageErrorf("--kpi: %w", err)
+	}
+	munis := strings.Join(k.Municipalities, ",")
+	if f.municipalities != "" {
+		munis = f.municipalities
+	}
+	if o.Municipalities, err = config.ParseMunicipalities(munis); err != nil {
+		return o, usageErrorf("--municipality: %w", err)
+	}
+	years := k.Years
+	if f.years != "" {
+		years = f.years
+	}
+	if o.Years, err = config.ParseYears(years, e.app.Now()); err != nil {
+		return o, usageErrorf("--years: %w", err)
+	}
+	if f.ou || k.OU {
+		o.OUMunicipalities = k.OUMunicipalities
+		if len(o.OUMunicipalities) == 0 {
+			o.OUMunicipalities = []string{cfg.HomeMunicipality}
+		}
+	}
+	if f.archive != "" {
+		o.ArchiveDir = f.archive
+	}
+	return o, nil
+}
+
+func (e *env) koladaClient() (*kolada.Client, error) {
+	cfg, err := e.config()
+	if err != nil {
+		return nil, err
+	}
+	k := cfg.Kolada
+	return kolada.NewClient(kolada.ClientConfig{
+		UserAgent: version.UserAgent(), RateLimit: k.RateLimit, Timeout: k.Timeout.Duration,
+		MaxAttempts: k.MaxAttempts, RetryWaitMin: k.RetryWaitMin.Duration, RetryWaitMax: k.RetryWaitMax.Duration,
+		RetryAfterCap: k.RetryAfterCap.Duration, Logger: e.log,
+	}), nil
+}
+
+func (e *env) runIngestKolada(ctx context.Context, f koladaFlags) error {
+	opts, err := e.koladaOptions(f)
+	if err != nil {
+		return err
+	}
+	client, err := e.koladaClient()
+	if err != nil {
+		return err
+	}
+	st, err := e.openWriter(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	prog := newProgress(e)
+	opts.Progress = prog.update
+	start := time.Now()
+	var results []kolada.Result
+	if f.fromArchive != "" {
+		results, err = kolada.Replay(ctx, st, f.fromArchive, opts)
+	} else {
+		var res kolada.Result
+		res, err = kolada.Ingest(ctx, st, client, opts)
+		results = []kolada.Result{res}
+	}
+	prog.done()
+	for _, r := range results {
+		e.logLoad(r.LoadResult, time.Since(start), err)
+	}
+	if err != nil {
+		return fmt.Errorf("ingesting Kolada: %w", err)
+	}
+	for _, r := range results {
+		printKoladaResult(e.app.Stdout, r)
+	}
+	return printStoreLine(ctx, e.app.Stdout, st, e.app.Now())
+}
+
+// logLoad writes the one structured line per load that cron logs keep.
+func (e *env) logLoad(r store.LoadResult, d time.Duration, err error) {
+	if r.LoadID == 0 {
+		return
+	}
+	outcome := "ok"
+	if err != nil {
+		outcome = "failed"
+	}
+	e.log.Info().Str("job", r.Source).Int64("load_id", r.LoadID).Str("mode", r.Mode).
+		Int64("rows_read", r.RowsRead).Int64("rows_inserted", r.Inserted).Int64("rows_updated", r.Updated).
+		Int64("rows_deleted", r.Deleted).Int64("requests", r.Requests).Float64("duration_s", d.Seconds()).
+		Str("outcome", outcome).Msg("load finished")
+}
+
+func printKoladaResult(w io.Writer, r kolada.Result) {
+	mode := r.Mode
+	if r.FromDate != "" && r.Mode == "incremental" {
+		mode += ", changes since " + r.FromDate
+	}
+	dur := r.FinishedAt.Sub(r.StartedAt).Round(time.Millisecond)
+	fmt.Fprintf(w, "Kolada: load %d (%s) ok in %s\n", r.LoadID, mode, dur)
+	fmt.Fprintf(w, "  %s values read: %s new, %s changed, %s ended; %s requests for %s pages\n",
+		formatInt(r.RowsRead), formatInt(r.Inserted), formatInt(r.Updated), formatInt(r.Deleted),
+		formatInt(r.Requests), formatInt(int64(r.Pages)))
+	if r.Settled > 0 {
+		fmt.Fprintf(w, "  %s values are no longer preliminary\n", formatInt(int64(r.Settled)))
+	}
+	if r.Archive != "" {
+		fmt.Fprintf(w, "  raw answers archived in %s\n", r.Archive)
+	}
+}
+
+func printStoreLine(ctx context.Context, w io.Writer, st *store.Store, now time.Time) error {
+	s, err := st.Status(ctx, now, 0)
+	if err != nil {
+		return err
+	}
+	var current int64
+	for _, src := range s.Sources {
+		current += src.CurrentValues
+	}
+	fmt.Fprintf(w, "Store %s: %s current values, %s KPIs, %s municipalities, %s groups\n", s.Path,
+		formatInt(current), formatInt(s.KPIs), formatInt(s.Municipalities), formatInt(s.Groups))
+	return nil
+}
+
+// formatInt writes 13032 as "13 032", as Swedish readers expect.
+func formatInt(n int64) string {
+	s := fmt.Sprint(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteRune(r)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
+// progress draws "pages 12/15" on a terminal; nothing in JSON/cron mode.
+type progress struct {
+	w       io.Writer
+	enabled bool
+	last    time.Time
+	drawn   bool
+}
+
+func newProgress(e *env) *progress {
+	return &progress{w: e.app.Stderr, enabled: e.interactive()}
+}
+
+func (p *progress) update(pr kolada.Progress) {
+	if !p.enabled || time.Since(p.last) < 100*time.Millisecond {
+		return
+	}
+	p.last = time.Now()
+	p.drawn = true
+	fmt.Fprintf(p.w, "\r  pages %d/%d, %s values…", pr.PagesDone, pr.PagesKnown, formatInt(pr.Values))
+}
+
+func (p *progress) done() {
+	if p.drawn {
+		fmt.Fprint(p.w, "\r\033[K")
+	}
+}

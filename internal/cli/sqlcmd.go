@@ -1,0 +1,129 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	sqlfiles "github.com/nyckeltal/nyckeltal/sql"
+)
+
+func newSQLCmd(e *env) *cobra.Command {
+	var file, analysis, format string
+	var list bool
+	cmd := &cobra.Command{
+		Use:   `sql [--format table|csv|json] "QUERY" | -f FILE | --analysis NAME`,
+		Short: "Run a read-only SQL query against the store",
+		Long: `Run one read-only SQL query against the store and print the result. The store
+is opened read-only, so nothing can be changed by mistake and a running load is
+never in the way.
+
+Useful tables and views: observation (current values), observation_history
+(every version), observation_as_of(TIMESTAMP) (the values as known then), load
+(lineage), kpi, municipality, municipality_group, v_municipality_group_member,
+v_kolada_value (Kolada values with names; "Källa: Kolada").
+
+Ready-made analyses ship with the binary: list them with --list and run one
+with --analysis NAME. Any DuckDB client (the duckdb CLI, DBeaver, Python, R)
+can open the same file read-only too.`,
+		Example: `  nyckeltal sql "SELECT kpi_id, municipality, year, value FROM v_kolada_value WHERE municipality_id = '0581' AND kpi_id = 'N20900' ORDER BY year"
+  nyckeltal sql --format csv -f my-query.sql > result.csv
+  nyckeltal sql --analysis revisions`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if list {
+				for _, n := range analysisNames() {
+					fmt.Fprintln(e.app.Stdout, n)
+				}
+				return nil
+			}
+			query, err := pickQuery(cmd.InOrStdin(), args, file, analysis)
+			if err != nil {
+				return err
+			}
+			if format != "table" && format != "csv" && format != "json" {
+				return usageErrorf("--format %q: use table, csv or json", format)
+			}
+			st, err := e.openReader(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			rows, err := st.DB().QueryContext(cmd.Context(), query)
+			if err != nil {
+				return &UsageError{Err: fmt.Errorf("running query: %w", err)}
+			}
+			defer rows.Close()
+			cols, err := rows.Columns()
+			if err != nil {
+				return err
+			}
+			var out [][]any
+			for rows.Next() {
+				vals := make([]any, len(cols))
+				ptrs := make([]any, len(cols))
+				for i := range vals {
+					ptrs[i] = &vals[i]
+				}
+				if err := rows.Scan(ptrs...); err != nil {
+					return fmt.Errorf("reading result: %w", err)
+				}
+				out = append(out, vals)
+			}
+			if err := rows.Err(); err != nil {
+				return fmt.Errorf("running query: %w", err)
+			}
+			return writeRows(e.app.Stdout, format, cols, out)
+		},
+	}
+	cmd.Flags().StringVarP(&file, "file", "f", "", "read the query from FILE (- for standard input)")
+	cmd.Flags().StringVarP(&analysis, "analysis", "a", "", "run a ready-made analysis (see --list)")
+	cmd.Flags().BoolVar(&list, "list", false, "list the ready-made analyses")
+	cmd.Flags().StringVar(&format, "format", "table", "table, csv or json")
+	return cmd
+}
+
+func pickQuery(stdin io.Reader, args []string, file, analysis string) (string, error) {
+	given := 0
+	for _, set := range []bool{len(args) == 1, file != "", analysis != ""} {
+		if set {
+			given++
+		}
+	}
+	if given != 1 {
+		return "", usageErrorf(`give exactly one of "QUERY", -f FILE or --analysis NAME`)
+	}
+	switch {
+	case file == "-":
+		b, err := io.ReadAll(stdin)
+		return string(b), err
+	case file != "":
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return "", usageErrorf("reading query: %w", err)
+		}
+		return string(b), nil
+	case analysis != "":
+		b, err := fs.ReadFile(sqlfiles.Analyses, "analyses/"+strings.TrimSuffix(analysis, ".sql")+".sql")
+		if err != nil {
+			return "", usageErrorf("no analysis named %q; these exist: %s", analysis, strings.Join(analysisNames(), ", "))
+		}
+		return string(b), nil
+	}
+	return args[0], nil
+}
+
+func analysisNames() []string {
+	files, _ := fs.Glob(sqlfiles.Analyses, "analyses/*.sql")
+	var names []string
+	for _, f := range files {
+		names = append(names, strings.TrimSuffix(strings.TrimPrefix(f, "analyses/"), ".sql"))
+	}
+	sort.Strings(names)
+	return names
+}

@@ -1,0 +1,137 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nyckeltal/nyckeltal/internal/store"
+)
+
+func newStatusCmd(e *env) *cobra.Command {
+	var asJSON bool
+	var recent int
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "Show what the store holds, the latest loads and how fresh each source is",
+		Long: `Show the store's size and schema version, per source the current values, the
+last successful and the last failed load with its error, the age of the newest
+data (freshness), and the latest loads. It opens the store read-only, so it
+never waits for a running load.
+
+--json is meant for monitoring: exit code 0 and a stable document with
+age_hours per source and last_failure.error when something went wrong.`,
+		Example: `  nyckeltal status
+  nyckeltal status --json | jq '.sources[] | {source, age_hours}'`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			st, err := e.openReader(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			s, err := st.Status(cmd.Context(), e.app.Now(), recent)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				enc := json.NewEncoder(e.app.Stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(s)
+			}
+			printStatus(e.app.Stdout, s)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON for monitoring")
+	cmd.Flags().IntVar(&recent, "loads", 10, "how many recent loads to list")
+	return cmd
+}
+
+func printStatus(w io.Writer, s *store.Status) {
+	fmt.Fprintf(w, "Store %s: %s, schema version %d\n", s.Path, formatBytes(s.SizeBytes), s.SchemaVersion)
+	fmt.Fprintf(w, "Metadata: %s KPIs, %s municipalities, %s groups (%s members), %s organisational units\n\n",
+		formatInt(s.KPIs), formatInt(s.Municipalities), formatInt(s.Groups), formatInt(s.GroupMembers), formatInt(s.OUs))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "SOURCE\tCURRENT VALUES\tVERSIONS\tINDICATORS\tLAST SUCCESS\tAGE\tLAST FAILURE")
+	for _, src := range s.Sources {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", src.Source, formatInt(src.CurrentValues), formatInt(src.Versions),
+			formatInt(src.Indicators), loadWhen(src.LastSuccess), ageText(src.AgeHours), failureText(src.LastFailure))
+	}
+	if len(s.Sources) == 0 {
+		fmt.Fprintln(tw, "(no loads yet)")
+	}
+	tw.Flush()
+	if len(s.RecentLoads) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nRecent loads:")
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "LOAD\tSOURCE\tMODE\tSTATUS\tSTARTED\tDURATION\tREAD\tNEW\tCHANGED\tENDED\tREQUESTS\tERROR")
+	for _, l := range s.RecentLoads {
+		dur := "—"
+		if l.FinishedAt != nil {
+			dur = l.FinishedAt.Sub(l.StartedAt).Round(100 * time.Millisecond).String()
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", l.ID, l.Source, l.Mode, l.Status,
+			l.StartedAt.Local().Format("2006-01-02 15:04"), dur, formatInt(l.RowsRead), formatInt(l.Inserted),
+			formatInt(l.Updated), formatInt(l.Deleted), formatInt(l.Requests), truncateText(l.Error, 80))
+	}
+	tw.Flush()
+}
+
+func loadWhen(l *store.LoadInfo) string {
+	if l == nil {
+		return "never"
+	}
+	t := l.StartedAt
+	if l.FinishedAt != nil {
+		t = *l.FinishedAt
+	}
+	return fmt.Sprintf("%s (load %d)", t.Local().Format("2006-01-02 15:04"), l.ID)
+}
+
+func failureText(l *store.LoadInfo) string {
+	if l == nil {
+		return "—"
+	}
+	return loadWhen(l) + ": " + truncateText(l.Error, 60)
+}
+
+func ageText(h *float64) string {
+	if h == nil {
+		return "—"
+	}
+	d := time.Duration(*h * float64(time.Hour))
+	switch {
+	case d < time.Hour:
+		return fmt.Sprintf("%d min", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%.0f h", d.Hours())
+	}
+	return fmt.Sprintf("%.0f days", d.Hours()/24)
+}
+
+func truncateText(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+func formatBytes(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
+}

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# make demo: the whole flow, offline, against the in-repo fake Kolada server
+# serving a small synthetic data set with fictional municipalities.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+out="$root/out/demo"
+rm -rf "$out"
+mkdir -p "$out"
+
+"$root/bin/kolada-fake" --synthetic demo --url-file "$out/kolada-url" 2>"$out/kolada-fake.log" &
+fake=$!
+trap 'kill $fake 2>/dev/null || true' EXIT
+for _ in $(seq 100); do [ -s "$out/kolada-url" ] && break; sleep 0.1; done
+[ -s "$out/kolada-url" ] || { echo "the fake Kolada server did not start:"; cat "$out/kolada-fake.log"; exit 1; }
+export NYCKELTAL_KOLADA_URL=$(cat "$out/kolada-url")
+export NYCKELTAL_CONFIG="$root/data/samples/nyckeltal.demo.toml"
+
+nyk() { echo; echo "\$ nyckeltal $*"; "$root/bin/nyckeltal" --log-format console "$@"; }
+
+echo "Fake Kolada at $NYCKELTAL_KOLADA_URL ($(cat "$out/kolada-fake.log"))"
+nyk ingest kolada --archive "$out/kolada-archive"
+nyk ingest kolada
+nyk status
+nyk kpi search nettokostnadsavvikelse äldreomsorg
+nyk sql "SELECT municipality, year, round(value, 2) AS nka_pct, preliminary
+         FROM v_kolada_value WHERE kpi_id = 'N20900' AND municipality_id = '9001' ORDER BY year"
+nyk sql "SELECT group_title, count(*) AS members FROM v_municipality_group_member
+         WHERE group_title LIKE 'Liknande kommuner%Exempelköping%' GROUP BY ALL ORDER BY 1"
+
+echo
+echo "\$ nyckeltal --db $out/replayed.duckdb ingest kolada --from-archive $out/kolada-archive   # offline replay"
+"$root/bin/nyckeltal" --log-format console --db "$out/replayed.duckdb" ingest kolada --from-archive "$out/kolada-archive"
+
+echo
+echo "Demo store: $out/nyckeltal.duckdb — query it with: bin/nyckeltal --db $out/nyckeltal.duckdb sql \"SELECT …\""
