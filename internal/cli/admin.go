@@ -39,10 +39,10 @@ written by a newer one rather than damage it.`,
 func newConfigCmd(e *env) *cobra.Command {
 	cmd := &cobra.Command{Use: "config", Short: "Print the example configuration, or the one in effect"}
 	cmd.AddCommand(&cobra.Command{
-		Use:   "example",
-		Short: "Print the commented example configuration (the built-in defaults)",
+		Use:     "example",
+		Short:   "Print the commented example configuration (the built-in defaults)",
 		Example: `  nyckeltal config example > nyckeltal.toml`,
-		Args:  cobra.NoArgs,
+		Args:    cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
 			_, err := fmt.Fprint(e.app.Stdout, nyckeltal.ExampleConfig)
 			return err
