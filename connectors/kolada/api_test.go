@@ -13,6 +13,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/nyckeltal/nyckeltal/internal/config"
 	"github.com/nyckeltal/nyckeltal/internal/store"
 )
 
@@ -313,4 +314,19 @@ func FuzzRepairText(f *testing.F) {
 			t.Fatalf("repair made valid text invalid: %q → %q", s, got)
 		}
 	})
+}
+
+// The sample configuration must be valid and hold the defaults.
+func TestSampleConfigMatchesDefaults(t *testing.T) {
+	b, err := os.ReadFile("sample.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := config.Parse(b)
+	if err != nil {
+		t.Fatalf("sample.toml: %v", err)
+	}
+	if want := config.Defaults(); !reflect.DeepEqual(got.Kolada, want.Kolada) {
+		t.Fatalf("sample.toml differs from the defaults:\n%+v\n%+v", got.Kolada, want.Kolada)
+	}
 }

@@ -68,14 +68,29 @@ var (
 	nameSuffixes = []string{"köping", "by", "vik", "hamra", "ås", "sta", "inge", "fors", "hult", "torp", "näs", "lunda", "berga", "mo", "dal", "holm", "ryd", "stad", "bo"}
 )
 
+// fictionalNames lists the demo names, then every stem × suffix that is
+// not already among them.
+var fictionalNames = func() []string {
+	names := append([]string(nil), demoNames...)
+	seen := map[string]bool{}
+	for _, n := range names {
+		seen[n] = true
+	}
+	for _, suffix := range nameSuffixes {
+		for _, stem := range nameStems {
+			if n := stem + suffix; !seen[n] {
+				seen[n] = true
+				names = append(names, n)
+			}
+		}
+	}
+	return names
+}()
+
 // FictionalName is the name of synthetic municipality i (0-based).
 func FictionalName(i int) string {
-	if i < len(demoNames) {
-		return demoNames[i]
-	}
-	j := i - len(demoNames)
-	name := nameStems[j%len(nameStems)] + nameSuffixes[(j/len(nameStems))%len(nameSuffixes)]
-	if round := j / (len(nameStems) * len(nameSuffixes)); round > 0 {
+	name := fictionalNames[i%len(fictionalNames)]
+	if round := i / len(fictionalNames); round > 0 {
 		name += fmt.Sprintf(" %d", round+1)
 	}
 	return name
