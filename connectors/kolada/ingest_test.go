@@ -381,3 +381,38 @@ func TestSharedSnapshot(t *testing.T) {
 		t.Fatalf("Höör N20900 2024 = %v, snapshot says %v", v, want)
 	}
 }
+
+func TestOrganisationalUnits(t *testing.T) {
+	ds := smallSynthetic()
+	if err := ds.AddKPI([]byte(`{"id":"N15033","title":"Elever/lärare (heltidstjänst) i grundskola åk 1-9","has_ou_data":true,"publ_period":"2025","publication_date":"2026-04-08"}`)); err != nil {
+		t.Fatal(err)
+	}
+	home := koladafake.FictionalID(0)
+	for i, id := range []string{"V15E900100101", "V15E900100102", "V15E900100103"} {
+		ds.OUs = append(ds.OUs, koladafake.OU{ID: id, Municipality: home, Title: "Skola " + string(rune('A'+i))})
+		for _, y := range []int{2024, 2025} {
+			v := 11.5 + float64(i)
+			ds.Values[koladafake.Key{KPI: "N15033", Unit: id, Year: y, Gender: "T", OU: true}] = &koladafake.Value{Value: &v, Count: 1, Changed: snapshotDay}
+		}
+	}
+	ds.OUs = append(ds.OUs, koladafake.OU{ID: "V15E900200101", Municipality: koladafake.FictionalID(1), Title: "Skola i en annan kommun"})
+	f := newFixture(t, ds)
+	o := f.options()
+	o.KPIs = append(o.KPIs, "N15033")
+	o.OUMunicipalities = []string{home}
+	f.ingest(t, o)
+	if n := count(t, f.store, `SELECT count(*) FROM ou`); n != 3 {
+		t.Fatalf("%d OUs stored, want the home municipality's 3", n)
+	}
+	if n := count(t, f.store, `SELECT count(*) FROM observation WHERE unit_kind = 'ou' AND indicator_id = 'N15033'`); n != 6 {
+		t.Fatalf("%d OU values, want 6", n)
+	}
+	for _, uri := range f.fake.Log() {
+		if strings.HasPrefix(uri, "/v3/oudata/") && !strings.Contains(uri, "/kpi/N15033/ou/") {
+			t.Fatalf("OU data asked for a KPI without OU data: %s", uri)
+		}
+	}
+	if second := f.ingest(t, o); second.Changed() {
+		t.Fatalf("second run changed %+v", second.LoadResult)
+	}
+}

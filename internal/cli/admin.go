@@ -21,17 +21,14 @@ Each migration runs in its own transaction. An older nyckeltal refuses a store
 written by a newer one rather than damage it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := e.openWriter(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			v, err := st.SchemaVersion(cmd.Context())
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(e.app.Stdout, "Store %s is at schema version %d (this nyckeltal: %d)\n", st.Path(), v, store.LatestSchemaVersion())
-			return nil
+			return e.withWriter(cmd.Context(), func(st *store.Store) error {
+				v, err := st.SchemaVersion(cmd.Context())
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(e.app.Stdout, "Store %s is at schema version %d (this nyckeltal: %d)\n", st.Path(), v, store.LatestSchemaVersion())
+				return nil
+			})
 		},
 	}
 }

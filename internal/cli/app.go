@@ -212,13 +212,24 @@ func (e *env) openReader(ctx context.Context) (*store.Store, error) {
 	return store.Open(ctx, p, store.ReadOnly)
 }
 
-// openWriter opens the store for writing.
-func (e *env) openWriter(ctx context.Context) (*store.Store, error) {
+// withWriter runs fn with the store open for writing, and closes it. Every
+// command that writes goes through here, so that how a writer gets the store
+// (and how its work becomes visible to readers) is decided in one place.
+func (e *env) withWriter(ctx context.Context, fn func(*store.Store) error) (err error) {
 	p, err := e.dbPath()
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return store.Open(ctx, p, store.ReadWrite)
+	st, err := store.Open(ctx, p, store.ReadWrite)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := st.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("closing store: %w", cerr)
+		}
+	}()
+	return fn(st)
 }
 
 // homeMunicipality is --municipality when given, else the config's.

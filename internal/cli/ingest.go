@@ -144,16 +144,15 @@ func (e *env) runIngestKolada(ctx context.Context, f koladaFlags) error {
 	if err != nil {
 		return err
 	}
-	st, err := e.openWriter(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
+	return e.withWriter(ctx, func(st *store.Store) error { return e.ingestKolada(ctx, st, client, opts, f) })
+}
 
+func (e *env) ingestKolada(ctx context.Context, st *store.Store, client *kolada.Client, opts kolada.Options, f koladaFlags) error {
 	prog := newProgress(e)
 	opts.Progress = prog.update
 	start := time.Now()
 	var results []kolada.Result
+	var err error
 	if f.fromArchive != "" {
 		results, err = kolada.Replay(ctx, st, f.fromArchive, opts)
 	} else {
