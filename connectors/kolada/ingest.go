@@ -148,14 +148,14 @@ func Ingest(ctx context.Context, st *store.Store, f Fetcher, opts Options) (Resu
 	if err != nil {
 		return Result{}, err
 	}
-	res, err := r.fetchAndCommit(ctx, st)
+	res, err := r.fetchAndCommit(ctx)
 	if err != nil {
 		return r.fail(ctx, res, err)
 	}
 	return res, nil
 }
 
-func (r *run) fetchAndCommit(ctx context.Context, st *store.Store) (Result, error) {
+func (r *run) fetchAndCommit(ctx context.Context) (Result, error) {
 	var res Result
 	res.FromDate = r.plan.FromDate
 	if r.opts.ArchiveDir != "" {
@@ -173,7 +173,7 @@ func (r *run) fetchAndCommit(ctx context.Context, st *store.Store) (Result, erro
 			return res, err
 		}
 	}
-	if err := r.settlePreliminary(ctx, st); err != nil {
+	if err := r.settlePreliminary(ctx); err != nil {
 		return res, err
 	}
 	dataURLs := r.planDataURLs()
@@ -362,21 +362,23 @@ func (r *run) stageRow(row *DataRow) error {
 // settlePreliminary re-stages, as final, current values that were
 // preliminary when fetched but whose KPI has since been published in full.
 // Kolada does not always resend such values, and the flag must not stick.
-func (r *run) settlePreliminary(ctx context.Context, st *store.Store) error {
-	prelim, err := st.PreliminaryObservations(ctx, Source)
+// Whether a value is preliminary depends only on its KPI and year, so the
+// rule is decided here per pair and the rows are copied inside the database.
+func (r *run) settlePreliminary(ctx context.Context) error {
+	pairs, err := r.loader.PreliminaryPairs(ctx, Source)
 	if err != nil {
 		return err
 	}
-	for _, o := range prelim {
-		k, ok := r.kpis[o.IndicatorID]
-		if !ok || Preliminary(k, o.Period.Year, r.today) {
+	for _, p := range pairs {
+		k, ok := r.kpis[p.IndicatorID]
+		if !ok || Preliminary(k, p.Year, r.today) {
 			continue
 		}
-		o.Preliminary = false
-		if err := r.loader.Stage(o); err != nil {
+		n, err := r.loader.RestageAsFinal(ctx, Source, p)
+		if err != nil {
 			return err
 		}
-		r.settled++
+		r.settled += int(n)
 	}
 	return nil
 }
@@ -553,7 +555,7 @@ func replayOne(ctx context.Context, st *store.Store, dir string, opts Options) (
 			return r.fail(ctx, res, err)
 		}
 		if (kind == kindData || kind == kindOUData) && !settled {
-			if err := r.settlePreliminary(ctx, st); err != nil {
+			if err := r.settlePreliminary(ctx); err != nil {
 				return r.fail(ctx, res, err)
 			}
 			settled = true
@@ -572,7 +574,7 @@ func replayOne(ctx context.Context, st *store.Store, dir string, opts Options) (
 		}
 	}
 	if !settled {
-		if err := r.settlePreliminary(ctx, st); err != nil {
+		if err := r.settlePreliminary(ctx); err != nil {
 			return r.fail(ctx, res, err)
 		}
 	}

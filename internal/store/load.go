@@ -164,6 +164,46 @@ func (l *Loader) Stage(o Observation) error {
 		value, count, status, o.Preliminary, o.Deleted)
 }
 
+// PreliminaryPair is an indicator and year with preliminary current values.
+type PreliminaryPair struct {
+	IndicatorID string
+	Year        int
+}
+
+// PreliminaryPairs lists the indicator-years of source that have preliminary
+// current values.
+func (l *Loader) PreliminaryPairs(ctx context.Context, source string) ([]PreliminaryPair, error) {
+	rows, err := l.conn.QueryContext(ctx, query("PreliminaryPairs"), source)
+	if err != nil {
+		return nil, fmt.Errorf("reading preliminary values: %w", err)
+	}
+	defer rows.Close()
+	var out []PreliminaryPair
+	for rows.Next() {
+		var p PreliminaryPair
+		if err := rows.Scan(&p.IndicatorID, &p.Year); err != nil {
+			return nil, fmt.Errorf("reading preliminary values: %w", err)
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// RestageAsFinal stages the current preliminary values of one indicator and
+// year again as final, in the database, without reading them into memory.
+// Values the load receives afterwards replace these copies.
+func (l *Loader) RestageAsFinal(ctx context.Context, source string, p PreliminaryPair) (int64, error) {
+	if _, ok := l.appenders["stage_observation"]; ok {
+		return 0, errors.New("restaging preliminary values: must come before any staged observation")
+	}
+	r, err := l.conn.ExecContext(ctx, query("RestageAsFinal"), source, p.IndicatorID, p.Year)
+	if err != nil {
+		return 0, fmt.Errorf("restaging preliminary values: %w", err)
+	}
+	n, _ := r.RowsAffected()
+	return n, nil
+}
+
 // StageScope declares a slice of data this load delivers in full.
 func (l *Loader) StageScope(sc Scope) error {
 	var unit driver.Value

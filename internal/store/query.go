@@ -99,38 +99,6 @@ func (s *Store) CoverageSince(ctx context.Context, source string) (map[CoverageK
 	return out, rows.Err()
 }
 
-// PreliminaryObservations returns the current observations of source that
-// are flagged preliminary, so that a load can settle those that no longer are.
-func (s *Store) PreliminaryObservations(ctx context.Context, source string) ([]Observation, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT indicator_id, unit_kind, unit_id, period_type, period_start,
-		period_end, year, gender, regi, value, count, coalesce(status, '')
-		FROM observation WHERE source = ? AND preliminary`, source)
-	if err != nil {
-		return nil, fmt.Errorf("reading preliminary values: %w", err)
-	}
-	defer rows.Close()
-	var out []Observation
-	for rows.Next() {
-		o := Observation{Source: source, Preliminary: true}
-		var kind, ptype string
-		var value sql.NullFloat64
-		var count sql.NullInt64
-		if err := rows.Scan(&o.IndicatorID, &kind, &o.UnitID, &ptype, &o.Period.Start, &o.Period.End, &o.Period.Year,
-			&o.Gender, &o.Regi, &value, &count, &o.Status); err != nil {
-			return nil, fmt.Errorf("reading preliminary values: %w", err)
-		}
-		o.UnitKind, o.Period.Type = UnitKind(kind), PeriodType(ptype)
-		if value.Valid {
-			o.Value = &value.Float64
-		}
-		if count.Valid {
-			o.Count = &count.Int64
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
-}
-
 const kpiColumns = `kpi_id, coalesce(title, ''), coalesce(description, ''), coalesce(operating_area, ''),
 	coalesce(municipality_type, ''), coalesce(is_divided_by_gender, false), coalesce(has_ou_data, false),
 	coalesce(auspice, ''), coalesce(perspective, ''), publication_date, prel_publication_date,

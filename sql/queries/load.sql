@@ -217,3 +217,19 @@ INSERT INTO load_coverage
 SELECT DISTINCT source, indicator_id, scope, year, $1, $2 FROM stage_coverage
 ON CONFLICT (source, indicator_id, scope, year) DO UPDATE SET
     load_id = excluded.load_id, started_at = excluded.started_at;
+
+-- name: PreliminaryPairs
+-- The (indicator, year) pairs of a source that have preliminary current values.
+SELECT DISTINCT indicator_id, year FROM observation_version
+WHERE valid_to_load IS NULL AND source = $1 AND preliminary
+ORDER BY 1, 2;
+
+-- name: RestageAsFinal
+-- Stage the current preliminary values of one indicator and year again, as
+-- final. seq 0 sorts before every row the load receives, so a value the
+-- source sends again wins over this copy. $1 source, $2 indicator, $3 year.
+INSERT INTO stage_observation
+SELECT 0, source, indicator_id, unit_kind, unit_id, period_type, period_start, period_end, year,
+       gender, regi, value, count, status, false, false
+FROM observation_version
+WHERE valid_to_load IS NULL AND source = $1 AND indicator_id = $2 AND year = $3 AND preliminary;
