@@ -173,15 +173,15 @@ func (r *run) fetchAndCommit(ctx context.Context) (Result, error) {
 			return res, err
 		}
 	}
-	if err := r.settlePreliminary(ctx); err != nil {
-		return res, err
-	}
 	dataURLs := r.planDataURLs()
 	r.progress.PagesKnown += len(dataURLs)
 	for _, u := range dataURLs {
 		if err := r.fetchAll(ctx, u); err != nil {
 			return res, err
 		}
+	}
+	if err := r.settlePreliminary(ctx); err != nil {
+		return res, err
 	}
 	return r.commit(ctx, res)
 }
@@ -362,6 +362,7 @@ func (r *run) stageRow(row *DataRow) error {
 // settlePreliminary re-stages, as final, current values that were
 // preliminary when fetched but whose KPI has since been published in full.
 // Kolada does not always resend such values, and the flag must not stick.
+// It runs after the load's own values are staged, which take precedence.
 // Whether a value is preliminary depends only on its KPI and year, so the
 // rule is decided here per pair and the rows are copied inside the database.
 func (r *run) settlePreliminary(ctx context.Context) error {
@@ -545,20 +546,9 @@ func replayOne(ctx context.Context, st *store.Store, dir string, opts Options) (
 	res := Result{FromDate: al.Plan.FromDate}
 	reader := &archiveReader{dir: dir}
 	r.progress.PagesKnown = len(pages)
-	settled := false
 	for _, p := range pages {
 		if err := ctx.Err(); err != nil {
 			return r.fail(ctx, res, err)
-		}
-		kind, err := pageKind(al.Plan.BaseURL, p.URL)
-		if err != nil {
-			return r.fail(ctx, res, err)
-		}
-		if (kind == kindData || kind == kindOUData) && !settled {
-			if err := r.settlePreliminary(ctx); err != nil {
-				return r.fail(ctx, res, err)
-			}
-			settled = true
 		}
 		body, err := reader.read(p)
 		if err != nil {
@@ -573,10 +563,8 @@ func replayOne(ctx context.Context, st *store.Store, dir string, opts Options) (
 			r.opts.Progress(r.progress)
 		}
 	}
-	if !settled {
-		if err := r.settlePreliminary(ctx); err != nil {
-			return r.fail(ctx, res, err)
-		}
+	if err := r.settlePreliminary(ctx); err != nil {
+		return r.fail(ctx, res, err)
 	}
 	return r.commit(ctx, res)
 }

@@ -220,7 +220,11 @@ func (e *env) withWriter(ctx context.Context, fn func(*store.Store) error) (err 
 	if err != nil {
 		return err
 	}
-	st, err := store.Open(ctx, p, store.ReadWrite)
+	c, err := e.config()
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, p, store.ReadWrite, store.WithMemoryLimit(c.Store.MemoryLimit))
 	if err != nil {
 		return err
 	}

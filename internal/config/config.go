@@ -34,6 +34,9 @@ type Config struct {
 // StoreConfig says where the DuckDB file lives.
 type StoreConfig struct {
 	Path string `toml:"path"`
+	// MemoryLimit caps DuckDB's memory in writing commands ("1GB"); beyond it
+	// DuckDB spills to disk. Empty leaves DuckDB's default (80 % of RAM).
+	MemoryLimit string `toml:"memory_limit"`
 }
 
 // KoladaConfig is the Kolada v3 connector's configuration.
@@ -107,7 +110,7 @@ var DefaultKPIs = []string{
 func Defaults() Config {
 	return Config{
 		HomeMunicipality: "0581",
-		Store:            StoreConfig{Path: "data/nyckeltal.duckdb"},
+		Store:            StoreConfig{Path: "data/nyckeltal.duckdb", MemoryLimit: "1GB"},
 		Kolada: KoladaConfig{
 			BaseURL:           DefaultKoladaURL,
 			KPIs:              append([]string(nil), DefaultKPIs...),

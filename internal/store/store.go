@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -41,8 +42,25 @@ type Store struct {
 	mode Mode
 }
 
+// Option tunes how a store is opened.
+type Option func(*options)
+
+type options struct {
+	memoryLimit string
+}
+
+// WithMemoryLimit caps DuckDB's memory (e.g. "1GB"); beyond it DuckDB
+// spills to a temporary directory beside the file instead of growing.
+func WithMemoryLimit(limit string) Option {
+	return func(o *options) { o.memoryLimit = limit }
+}
+
 // Open opens the store at path.
-func Open(ctx context.Context, path string, mode Mode) (*Store, error) {
+func Open(ctx context.Context, path string, mode Mode, opts ...Option) (*Store, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	if path == "" {
 		return nil, errors.New("opening store: empty path")
 	}
@@ -59,6 +77,13 @@ func Open(ctx context.Context, path string, mode Mode) (*Store, error) {
 				return nil, fmt.Errorf("creating store directory: %w", err)
 			}
 		}
+	}
+	if o.memoryLimit != "" {
+		sep := "?"
+		if strings.Contains(dsn, "?") {
+			sep = "&"
+		}
+		dsn += sep + "memory_limit=" + url.QueryEscape(o.memoryLimit)
 	}
 	db, err := sql.Open("duckdb", dsn)
 	if err != nil {
