@@ -3,16 +3,16 @@ package kolada
 import (
 	"bytes"
 	"encoding/json"
-
-	// goccy/go-json decodes the data pages, the hot path of every load, about
-	// 3.7 times faster than encoding/json (BenchmarkDecodeDataPage) with the
-	// same API; it is fuzzed here like the rest of the decoder.
-	fastjson "github.com/goccy/go-json"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
+
+	// goccy/go-json decodes the data pages, the hot path of every load, about
+	// 3.7 times faster than encoding/json (BenchmarkDecodeDataPage) with the
+	// same API; it is fuzzed here like the rest of the decoder.
+	fastjson "github.com/goccy/go-json"
 
 	"github.com/nyckeltal/nyckeltal/internal/store"
 )
