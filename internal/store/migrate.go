@@ -59,8 +59,10 @@ type Migration struct {
 
 var migrationName = regexp.MustCompile(`^(\d{4})_([a-z0-9_]+)\.sql$`)
 
-// Migrations returns the embedded migrations in order. They must be numbered
-// 0001, 0002, … without gaps.
+// Migrations returns the embedded migrations in order. They are numbered
+// 0001, 0002, … and each number is used once. A gap is tolerated while
+// parallel branches are merged (their migrations are renumbered then); the
+// schema version is the highest number applied.
 func Migrations() ([]Migration, error) { return readMigrations(sqlfiles.Migrations) }
 
 func readMigrations(fsys fs.FS) ([]Migration, error) {
@@ -83,8 +85,8 @@ func readMigrations(fsys fs.FS) ([]Migration, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Version < out[j].Version })
 	for i, m := range out {
-		if m.Version != i+1 {
-			return nil, fmt.Errorf("migrations must be numbered from 0001 without gaps: found %04d at position %d", m.Version, i+1)
+		if m.Version < 1 || (i > 0 && m.Version == out[i-1].Version) {
+			return nil, fmt.Errorf("migration number %04d is used twice or is zero: each migration needs its own number", m.Version)
 		}
 	}
 	return out, nil
@@ -96,7 +98,10 @@ func LatestSchemaVersion() int {
 	if err != nil {
 		panic(err)
 	}
-	return len(ms)
+	if len(ms) == 0 {
+		return 0
+	}
+	return ms[len(ms)-1].Version
 }
 
 const createSchemaTable = `CREATE TABLE IF NOT EXISTS schema_migration (
@@ -154,10 +159,17 @@ func (s *Store) migrateWith(ctx context.Context, ms []Migration) error {
 	if err != nil {
 		return err
 	}
-	if have > len(ms) {
-		return &SchemaError{Path: s.path, FileVersion: have, BinaryVersion: len(ms)}
+	latest := 0
+	if len(ms) > 0 {
+		latest = ms[len(ms)-1].Version
 	}
-	for _, m := range ms[have:] {
+	if have > latest {
+		return &SchemaError{Path: s.path, FileVersion: have, BinaryVersion: latest}
+	}
+	for _, m := range ms {
+		if m.Version <= have {
+			continue
+		}
 		if err := s.applyMigration(ctx, m); err != nil {
 			return fmt.Errorf("applying migration %04d_%s: %w", m.Version, m.Name, err)
 		}

@@ -352,14 +352,14 @@ func TestMigrationsUpgradeAndRefuse(t *testing.T) {
 	if err != nil {
 		t.Fatalf("upgrading an old file: %v", err)
 	}
-	if v, _ := s.SchemaVersion(t.Context()); v != len(ms) {
-		t.Fatalf("schema version %d after upgrade, want %d", v, len(ms))
+	if v, _ := s.SchemaVersion(t.Context()); v != LatestSchemaVersion() {
+		t.Fatalf("schema version %d after upgrade, want %d", v, LatestSchemaVersion())
 	}
 	if n := countRows(t, s, `SELECT count(*) FROM municipality`); n != 1 {
 		t.Fatal("upgrade lost data")
 	}
 	// A newer binary wrote version len+1: this binary must refuse it.
-	if _, err := s.DB().ExecContext(t.Context(), `INSERT INTO schema_migration (version, name, checksum) VALUES (?, 'future', 'x')`, len(ms)+1); err != nil {
+	if _, err := s.DB().ExecContext(t.Context(), `INSERT INTO schema_migration (version, name, checksum) VALUES (?, 'future', 'x')`, LatestSchemaVersion()+1); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
@@ -389,13 +389,14 @@ func TestReadOnlyNeedsExistingCurrentStore(t *testing.T) {
 	}
 }
 
-func TestReadMigrationsRejectsGaps(t *testing.T) {
+func TestReadMigrationsRejectsDuplicates(t *testing.T) {
 	fsys := fstest.MapFS{
 		"migrations/0001_init.sql":  {Data: []byte("SELECT 1;")},
 		"migrations/0003_later.sql": {Data: []byte("SELECT 1;")},
+		"migrations/0003_other.sql": {Data: []byte("SELECT 1;")},
 	}
 	if _, err := readMigrations(fsys); err == nil {
-		t.Fatal("a gap in migration numbers was accepted")
+		t.Fatal("a migration number used twice was accepted")
 	}
 	fsys = fstest.MapFS{"migrations/1_init.sql": {Data: []byte("SELECT 1;")}}
 	if _, err := readMigrations(fsys); err == nil {
