@@ -36,8 +36,11 @@ var ErrStoreBusy = errors.New("store is in use by another process")
 
 // Store is an open DuckDB store.
 type Store struct {
-	db   *sql.DB
+	db *sql.DB
+	// path is the store as users name it; file is the file open, which for a
+	// writer is the working copy (see update.go).
 	path string
+	file string
 	mode Mode
 }
 
@@ -68,7 +71,7 @@ func Open(ctx context.Context, path string, mode Mode) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("opening %s: %w", path, classifyOpenError(err))
 	}
-	s := &Store{db: db, path: path, mode: mode}
+	s := &Store{db: db, path: path, file: path, mode: mode}
 	if err := s.prepare(ctx); err != nil {
 		db.Close()
 		return nil, err
