@@ -55,8 +55,8 @@ type env struct {
 	logFormat string
 	logLevel  string
 
-	cfg     *config.Config
-	log     zerolog.Logger
+	cfg *config.Config
+	log zerolog.Logger
 	// command is the command line's command path without "nyckeltal", for
 	// the write lock's holder file.
 	command string

@@ -14,7 +14,9 @@ var stockholm = func() *time.Location {
 	return l
 }()
 
-func utc(y int, m time.Month, d, h, mi int) time.Time { return time.Date(y, m, d, h, mi, 0, 0, time.UTC) }
+func utc(y int, m time.Month, d, h, mi int) time.Time {
+	return time.Date(y, m, d, h, mi, 0, 0, time.UTC)
+}
 
 func TestParse(t *testing.T) {
 	tests := []struct {
