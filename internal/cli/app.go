@@ -55,15 +55,15 @@ type env struct {
 	logFormat string
 	logLevel  string
 
-	cfg *config.Config
-	log zerolog.Logger
-	// command is the command line's command path without "nyckeltal", for
-	// the write lock's holder file.
-	command string
+	cfg     *config.Config
+	log     zerolog.Logger
 	logJSON bool
 	// started is set once a command's own code runs; errors before it are
 	// command-line errors.
 	started bool
+	// command is the command path without "nyckeltal", for the write lock's
+	// holder file.
+	command string
 }
 
 // Run executes args and returns the exit code.
