@@ -48,11 +48,13 @@ This is what ` + "`make run`" + `, cron and the Windows Task Scheduler call; the
 // runJobs runs jobs in one write session and publishes the result; on
 // failure it notifies. print writes the report to stdout.
 func (e *env) runJobs(ctx context.Context, trigger string, jobs []pipeline.Job, print bool) error {
-	start := e.app.Now()
+	// Job times are wall-clock facts, like the loads' times (the database
+	// clock), whatever clock the command was given.
+	start := time.Now()
 	runID := pipeline.NewRunID(start)
 	var rep pipeline.Report
 	err := e.withUpdate(ctx, runID, func(u *store.Update) error {
-		runner := pipeline.Runner{Log: e.log, Now: e.app.Now, OnJobStart: u.SetJob}
+		runner := pipeline.Runner{Log: e.log, Now: time.Now, OnJobStart: u.SetJob}
 		rep = runner.Run(ctx, u.Store(), runID, trigger, jobs)
 		return rep.Err()
 	})
@@ -68,7 +70,7 @@ func (e *env) runJobs(ctx context.Context, trigger string, jobs []pipeline.Job, 
 		e.notifyFailure(ctx, rep, err)
 	}
 	e.log.Info().Str("run_id", runID).Str("trigger", trigger).Int("jobs", len(jobs)).
-		Float64("duration_s", e.app.Now().Sub(start).Seconds()).Str("outcome", outcome).Msg("run finished")
+		Float64("duration_s", time.Since(start).Seconds()).Str("outcome", outcome).Msg("run finished")
 	return err
 }
 
