@@ -419,3 +419,50 @@ func TestReadersQueryThroughWholeRunsAndNeverSeeAPartialLoad(t *testing.T) {
 		}
 	}
 }
+
+func TestDaemonStopsCleanlyOnSIGTERMDuringAJob(t *testing.T) {
+	h := newHarness(t)
+	g := h.gatedServer()
+	h.mustRun("run") // kolada has succeeded; kolada-full never has, so it catches up at start
+	unit := h.revise(5, 100)
+	q := `SELECT value FROM observation WHERE indicator_id = 'N20900' AND unit_id = '` + unit + `' AND year = 2024 AND gender = 'T'`
+	before := h.mustRun("sql", "--format", "csv", q)
+
+	reached, release := g.arm()
+	defer close(release)
+	p := h.start("main", nil, "--log-format", "json", "schedule")
+	select {
+	case <-reached: // kolada-full is fetching data
+	case <-p.done:
+		t.Fatalf("the daemon ended:\n%s", p.errText())
+	}
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if code := p.wait(t); code != ExitOK {
+		t.Fatalf("the daemon exited %d after SIGTERM, want 0:\n%s", code, p.errText())
+	}
+	if !strings.Contains(p.errText(), `"message":"stopped"`) {
+		t.Fatalf("no clean stop in the log:\n%s", p.errText())
+	}
+	if after := h.mustRun("sql", "--format", "csv", q); after != before {
+		t.Fatalf("the cancelled job's values are visible: %s -> %s", before, after)
+	}
+	var full *store.JobStatus
+	st := h.status()
+	for i := range st.Jobs {
+		if st.Jobs[i].Job == "kolada-full" {
+			full = &st.Jobs[i]
+		}
+	}
+	if full == nil || full.LastFailure == nil || full.LastFailure.Trigger != store.TriggerCatchUp ||
+		!strings.Contains(full.LastFailure.Error, "stopped before it finished") {
+		t.Fatalf("the cancelled job is not recorded as failed: %+v", full)
+	}
+	if st.RecentLoads[0].Status != store.StatusFailed || st.RecentLoads[0].Mode != "full" {
+		t.Fatalf("the cancelled load: %+v", st.RecentLoads[0])
+	}
+	if _, err := os.Stat(h.db + ".writing"); err == nil {
+		t.Fatal("the working copy is left after a clean stop")
+	}
+}

@@ -63,6 +63,7 @@ func (e *env) runJobs(ctx context.Context, trigger string, jobs []pipeline.Job, 
 	}
 	if print {
 		printRunReport(e.app.Stdout, rep)
+		e.printPublished(ctx)
 	}
 	outcome := "ok"
 	if err != nil {
@@ -91,4 +92,14 @@ func printRunReport(w io.Writer, rep pipeline.Report) {
 		fmt.Fprintf(tw, "  %s\tnot run\t\tinterrupted before it started\n", n)
 	}
 	tw.Flush()
+}
+
+// printPublished summarises the published store, as a reader sees it now.
+func (e *env) printPublished(ctx context.Context) {
+	st, err := e.openReader(context.WithoutCancel(ctx))
+	if err != nil {
+		return
+	}
+	defer st.Close()
+	_ = printStoreLine(ctx, e.app.Stdout, st, e.app.Now())
 }

@@ -173,6 +173,9 @@ func (r *Runner) Run(ctx context.Context, st *store.Store, runID, trigger string
 		before, berr := st.MaxLoadID(ctx)
 		o.Result, o.Err = j.Run(ctx, st)
 		o.Finished = now()
+		if o.Err != nil && ctx.Err() != nil {
+			o.Err = fmt.Errorf("stopped before it finished (Ctrl-C, SIGTERM or shutdown): %w", o.Err)
+		}
 		if berr == nil {
 			o.Result = withLoads(ctx, st, before, o.Result)
 		}

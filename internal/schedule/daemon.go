@@ -153,13 +153,21 @@ func (d *Daemon) Serve(ctx context.Context) error {
 			Time("next", e.Schedule.Next(d.now()).In(e.Schedule.Location))
 		ev.Msg("scheduled")
 	}
+	// Catch-ups run in the order of the entries, one after the other; a
+	// scheduled firing meanwhile waits its turn.
 	var catchUps sync.WaitGroup
-	for _, name := range due {
-		d.Log.Info().Str("job", name).Msg("catching up: its last success is older than its schedule allows")
-		p.firings[name].catchUp.Store(true)
-		catchUps.Add(1)
-		go func() { defer catchUps.Done(); p.wrapped[name].Run() }()
-	}
+	catchUps.Add(1)
+	go func() {
+		defer catchUps.Done()
+		for _, name := range due {
+			if jobCtx.Err() != nil {
+				return
+			}
+			d.Log.Info().Str("job", name).Msg("catching up: its last success is older than its schedule allows")
+			p.firings[name].catchUp.Store(true)
+			p.wrapped[name].Run()
+		}
+	}()
 	<-ctx.Done()
 	d.Log.Info().Msg("stopping: no new jobs; cancelling the running one")
 	stopped := p.cron.Stop()
