@@ -20,11 +20,14 @@ func newStatusCmd(e *env) *cobra.Command {
 		Short: "Show what the store holds, the latest loads and how fresh each source is",
 		Long: `Show the store's size and schema version, per source the current values, the
 last successful and the last failed load with its error, the age of the newest
-data (freshness), and the latest loads. It opens the store read-only, so it
-never waits for a running load.
+data (freshness), per job of ` + "`nyckeltal run`" + ` and the schedule daemon the last
+success and the last failure, the newest error, a writer at work, and the latest
+loads. It opens the store read-only, so it never waits for a running load and
+never needs the write lock.
 
 --json is meant for monitoring: exit code 0 and a stable document with
-age_hours per source and last_failure.error when something went wrong.`,
+age_hours per source, jobs[].last_success and jobs[].last_failure, last_error,
+writer and size_bytes (see docs/OPERATIONS.md).`,
 		Example: `  nyckeltal status
   nyckeltal status --json | jq '.sources[] | {source, age_hours}'`,
 		Args: cobra.NoArgs,
