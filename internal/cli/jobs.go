@@ -17,7 +17,9 @@ import (
 // branches are adding:
 //   - the inbox of local extracts (issue 4): add "inbox" to jobCatalog; let
 //     the job implement pipeline.Pender so that the 15-minute schedule costs
-//     nothing while the inbox is empty;
+//     nothing while the inbox is empty, and move processed files with
+//     st.AfterPublish, so that a run that is killed or not published leaves
+//     them in the inbox;
 //   - the derived tables (issues 3 and 6): add "derived" to jobCatalog.
 var (
 	runOrder  = []string{"kolada", "inbox", "derived"}

@@ -42,6 +42,10 @@ type Store struct {
 	path string
 	file string
 	mode Mode
+	// afterPublish runs once the writes are visible to readers (see
+	// AfterPublish).
+	afterPublish []func()
+	inUpdate     bool
 }
 
 // Open opens the store at path.
@@ -112,7 +116,26 @@ func (s *Store) Close() error {
 	}
 	err := s.db.Close()
 	s.db = nil
+	if err == nil && !s.inUpdate {
+		s.runAfterPublish()
+	}
 	return err
+}
+
+// AfterPublish registers fn to run once this writer's work is visible to
+// readers: after the working copy replaced the published store. A job that
+// changes things outside the store — moving an inbox file to its archive —
+// does it here, so that a run that fails to publish, or is killed, leaves the
+// file where it was and the next run loads it again. When the writer does not
+// publish, fn never runs.
+func (s *Store) AfterPublish(fn func()) { s.afterPublish = append(s.afterPublish, fn) }
+
+func (s *Store) runAfterPublish() {
+	fns := s.afterPublish
+	s.afterPublish = nil
+	for _, fn := range fns {
+		fn()
+	}
 }
 
 // Path is the database file.

@@ -160,6 +160,7 @@ func BeginUpdate(ctx context.Context, path string, opts UpdateOptions) (*Update,
 		return nil, err
 	}
 	st.path = path
+	st.inUpdate = true
 	u.st = st
 	if u.stale != nil {
 		if err := st.RecordInterrupted(ctx, *u.stale); err != nil {
@@ -339,6 +340,7 @@ func (u *Update) Publish(ctx context.Context) error {
 	}
 	_ = syncDir(filepath.Dir(u.path))
 	pause("published")
+	u.st.runAfterPublish()
 	return nil
 }
 

@@ -284,3 +284,34 @@ func TestJobStatusesAndLastError(t *testing.T) {
 		t.Fatal("a job that never ran has a last success")
 	}
 }
+
+func TestAfterPublishRunsOnlyOncePublished(t *testing.T) {
+	path := published(t)
+	var ran []string
+	_ = UpdateStore(t.Context(), path, UpdateOptions{Command: "test"}, func(u *Update) error {
+		u.Store().AfterPublish(func() {
+			if _, err := os.Stat(workFile(path)); err == nil {
+				t.Error("AfterPublish ran before the working copy replaced the store")
+			}
+			ran = append(ran, "published")
+		})
+		return errors.New("a job failed, the rest is published")
+	})
+	saved := replaceFile
+	replaceFile = func(context.Context, string, string) error { return errors.New("sharing violation") }
+	_ = UpdateStore(t.Context(), path, UpdateOptions{Command: "test"}, func(u *Update) error {
+		u.Store().AfterPublish(func() { ran = append(ran, "blocked") })
+		return nil
+	})
+	replaceFile = saved
+	func() {
+		defer func() { _ = recover() }()
+		_ = UpdateStore(t.Context(), path, UpdateOptions{Command: "test"}, func(u *Update) error {
+			u.Store().AfterPublish(func() { ran = append(ran, "panicked") })
+			panic("a bug")
+		})
+	}()
+	if strings.Join(ran, ",") != "published" {
+		t.Fatalf("AfterPublish ran for %v, want only the published update", ran)
+	}
+}
