@@ -23,9 +23,11 @@ var ErrInvalid = errors.New("invalid configuration")
 // Config is the whole configuration file.
 type Config struct {
 	// HomeMunicipality is the municipality that commands use when none is given.
-	HomeMunicipality string       `toml:"home_municipality"`
-	Store            StoreConfig  `toml:"store"`
-	Kolada           KoladaConfig `toml:"kolada"`
+	HomeMunicipality string         `toml:"home_municipality"`
+	Store            StoreConfig    `toml:"store"`
+	Kolada           KoladaConfig   `toml:"kolada"`
+	Schedule         ScheduleConfig `toml:"schedule"`
+	Notify           NotifyConfig   `toml:"notify"`
 
 	// File is the path the configuration was read from; empty for defaults.
 	File string `toml:"-"`
@@ -128,6 +130,8 @@ func Defaults() Config {
 			RetryAfterCap:     Duration{2 * time.Minute},
 			IncrementalMargin: Duration{24 * time.Hour},
 		},
+		Schedule: defaultSchedule(),
+		Notify:   defaultNotify(),
 	}
 }
 
@@ -260,6 +264,8 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Sprintf("kolada.ou_municipalities: %q is not a four-digit municipality id", m))
 		}
 	}
+	errs = append(errs, c.Schedule.validate()...)
+	errs = append(errs, c.Notify.validate()...)
 	if len(errs) > 0 {
 		return fmt.Errorf("%w: %s", ErrInvalid, strings.Join(errs, "; "))
 	}

@@ -362,6 +362,7 @@ func (l *Loader) merge(ctx context.Context) (LoadResult, error) {
 	if err != nil {
 		return LoadResult{}, fmt.Errorf("recording load: %w", err)
 	}
+	pause("committing")
 	if err := tx.Commit(); err != nil {
 		return LoadResult{}, err
 	}

@@ -199,15 +199,21 @@ type Status struct {
 	GroupMembers   int64          `json:"group_members"`
 	OUs            int64          `json:"ous"`
 	RecentLoads    []LoadInfo     `json:"recent_loads"`
+
+	// Operations (see status_ops.go): jobs, the newest failure, the writer.
+	Jobs             []JobStatus `json:"jobs"`
+	LastError        *LastError  `json:"last_error,omitempty"`
+	Writer           *Holder     `json:"writer,omitempty"`
+	UnpublishedSince *time.Time  `json:"unpublished_since,omitempty"`
 }
 
 // Status gathers the store's state; now is used for freshness.
 func (s *Store) Status(ctx context.Context, now time.Time, recent int) (*Status, error) {
 	st := &Status{Path: s.path}
-	if fi, err := os.Stat(s.path); err == nil {
+	if fi, err := os.Stat(s.file); err == nil {
 		st.SizeBytes = fi.Size()
 	}
-	if wal, err := os.Stat(s.path + ".wal"); err == nil {
+	if wal, err := os.Stat(s.file + ".wal"); err == nil {
 		st.SizeBytes += wal.Size()
 	}
 	var err error
@@ -265,6 +271,9 @@ func (s *Store) Status(ctx context.Context, now time.Time, recent int) (*Status,
 		}
 	}
 	if st.RecentLoads, err = s.Loads(ctx, recent); err != nil {
+		return nil, err
+	}
+	if err := s.operationsStatus(ctx, st, now); err != nil {
 		return nil, err
 	}
 	return st, nil

@@ -352,14 +352,14 @@ func TestMigrationsUpgradeAndRefuse(t *testing.T) {
 	if err != nil {
 		t.Fatalf("upgrading an old file: %v", err)
 	}
-	if v, _ := s.SchemaVersion(t.Context()); v != len(ms) {
-		t.Fatalf("schema version %d after upgrade, want %d", v, len(ms))
+	if v, _ := s.SchemaVersion(t.Context()); v != LatestSchemaVersion() {
+		t.Fatalf("schema version %d after upgrade, want %d", v, LatestSchemaVersion())
 	}
 	if n := countRows(t, s, `SELECT count(*) FROM municipality`); n != 1 {
 		t.Fatal("upgrade lost data")
 	}
 	// A newer binary wrote version len+1: this binary must refuse it.
-	if _, err := s.DB().ExecContext(t.Context(), `INSERT INTO schema_migration (version, name, checksum) VALUES (?, 'future', 'x')`, len(ms)+1); err != nil {
+	if _, err := s.DB().ExecContext(t.Context(), `INSERT INTO schema_migration (version, name, checksum) VALUES (?, 'future', 'x')`, LatestSchemaVersion()+1); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
@@ -389,17 +389,22 @@ func TestReadOnlyNeedsExistingCurrentStore(t *testing.T) {
 	}
 }
 
-func TestReadMigrationsRejectsGaps(t *testing.T) {
-	fsys := fstest.MapFS{
-		"migrations/0001_init.sql":  {Data: []byte("SELECT 1;")},
-		"migrations/0003_later.sql": {Data: []byte("SELECT 1;")},
-	}
-	if _, err := readMigrations(fsys); err == nil {
-		t.Fatal("a gap in migration numbers was accepted")
-	}
-	fsys = fstest.MapFS{"migrations/1_init.sql": {Data: []byte("SELECT 1;")}}
-	if _, err := readMigrations(fsys); err == nil {
-		t.Fatal("a badly named migration was accepted")
+func TestReadMigrationsRejectsGapsAndDuplicates(t *testing.T) {
+	for name, fsys := range map[string]fstest.MapFS{
+		"gap": {
+			"migrations/0001_init.sql":  {Data: []byte("SELECT 1;")},
+			"migrations/0003_later.sql": {Data: []byte("SELECT 1;")},
+		},
+		"duplicate": {
+			"migrations/0001_init.sql": {Data: []byte("SELECT 1;")},
+			"migrations/0002_a.sql":    {Data: []byte("SELECT 1;")},
+			"migrations/0002_b.sql":    {Data: []byte("SELECT 1;")},
+		},
+		"bad name": {"migrations/1_init.sql": {Data: []byte("SELECT 1;")}},
+	} {
+		if _, err := readMigrations(fsys); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
 	}
 }
 
