@@ -175,10 +175,8 @@ func (r *run) fetchAndCommit(ctx context.Context) (Result, error) {
 	}
 	dataURLs := r.planDataURLs()
 	r.progress.PagesKnown += len(dataURLs)
-	for _, u := range dataURLs {
-		if err := r.fetchAll(ctx, u); err != nil {
-			return res, err
-		}
+	if err := r.fetchData(ctx, dataURLs); err != nil {
+		return res, err
 	}
 	if err := r.settlePreliminary(ctx); err != nil {
 		return res, err
@@ -236,17 +234,88 @@ func (r *run) fetchAll(ctx context.Context, url string) error {
 		if err != nil {
 			return fmt.Errorf("reading %s: %w", url, err)
 		}
-		r.progress.PagesDone++
-		if next != "" {
-			r.progress.PagesKnown++
-		}
-		r.progress.Values = r.values
-		if r.opts.Progress != nil {
-			r.opts.Progress(r.progress)
-		}
+		r.pageDone(next)
 		url = next
 	}
 	return nil
+}
+
+// fetchData fetches the data URLs and their following pages. A goroutine
+// fetches and decodes while this one stages, so that the network, the JSON
+// decoding and DuckDB's appender work at the same time.
+func (r *run) fetchData(ctx context.Context, urls []string) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type fetched struct {
+		url  string
+		body []byte
+		page Page[DataRow]
+		err  error
+	}
+	pages := make(chan fetched, 2)
+	go func() {
+		defer close(pages)
+		send := func(f fetched) bool {
+			select {
+			case pages <- f:
+				return f.err == nil
+			case <-ctx.Done():
+				return false
+			}
+		}
+		for _, url := range urls {
+			seen := map[string]bool{}
+			for url != "" {
+				if seen[url] {
+					send(fetched{err: fmt.Errorf("%w: next_url loops back to %s", ErrInvalidPage, url)})
+					return
+				}
+				seen[url] = true
+				body, err := r.fetcher.Get(ctx, url)
+				if err != nil {
+					send(fetched{err: err})
+					return
+				}
+				page, err := DecodeDataPage(body)
+				if err != nil {
+					err = fmt.Errorf("reading %s: %w", url, err)
+				}
+				if !send(fetched{url: url, body: body, page: page, err: err}) {
+					return
+				}
+				url = page.NextURL
+			}
+		}
+	}()
+	for f := range pages {
+		if f.err != nil {
+			return f.err
+		}
+		if r.archive != nil {
+			if err := r.archive.add(f.url, time.Now(), f.body); err != nil {
+				return err
+			}
+		}
+		for i := range f.page.Values {
+			if err := r.stageRow(&f.page.Values[i]); err != nil {
+				return fmt.Errorf("reading %s: %w", f.url, err)
+			}
+		}
+		r.pageDone(f.page.NextURL)
+	}
+	return ctx.Err()
+}
+
+// pageDone counts a page for the progress report.
+func (r *run) pageDone(next string) {
+	r.progress.PagesDone++
+	if next != "" {
+		r.progress.PagesKnown++
+	}
+	r.progress.Values = r.values
+	if r.opts.Progress != nil {
+		r.opts.Progress(r.progress)
+	}
 }
 
 // handlePage decodes and stages one page, returning the next page's URL.
@@ -557,11 +626,7 @@ func replayOne(ctx context.Context, st *store.Store, dir string, opts Options) (
 		if _, err := r.handlePage(p.URL, body); err != nil {
 			return r.fail(ctx, res, fmt.Errorf("archived page %d (%s): %w", p.Seq, p.URL, err))
 		}
-		r.progress.PagesDone++
-		r.progress.Values = r.values
-		if r.opts.Progress != nil {
-			r.opts.Progress(r.progress)
-		}
+		r.pageDone("")
 	}
 	if err := r.settlePreliminary(ctx); err != nil {
 		return r.fail(ctx, res, err)
