@@ -24,6 +24,7 @@ finishes and its values become current together, or it fails and leaves the
 store as it was (the failed load is recorded with its error in the load table).`,
 	}
 	cmd.AddCommand(newIngestKoladaCmd(e))
+	cmd.AddCommand(newIngestLocalCmds(e)...)
 	return cmd
 }
 

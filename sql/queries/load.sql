@@ -28,7 +28,8 @@ CREATE OR REPLACE TEMP TABLE stage_scope (
     unit_kind    VARCHAR NOT NULL,
     unit_id      VARCHAR,             -- NULL: every unit of the kind
     period_type  VARCHAR NOT NULL,
-    year         INTEGER NOT NULL
+    year         INTEGER NOT NULL,
+    period_start DATE                 -- NULL: every period of the type in the year
 );
 CREATE OR REPLACE TEMP TABLE stage_coverage (
     source       VARCHAR NOT NULL,
@@ -126,7 +127,8 @@ WHERE c.valid_to_load IS NULL
       SELECT 1 FROM stage_scope sc
       WHERE sc.source = c.source AND sc.indicator_id = c.indicator_id
         AND sc.unit_kind = c.unit_kind AND (sc.unit_id IS NULL OR sc.unit_id = c.unit_id)
-        AND sc.period_type = c.period_type AND sc.year = c.year)
+        AND sc.period_type = c.period_type AND sc.year = c.year
+        AND (sc.period_start IS NULL OR sc.period_start = c.period_start))
   AND NOT EXISTS (
       SELECT 1 FROM merge_plan p
       WHERE p.source = c.source AND p.indicator_id = c.indicator_id
