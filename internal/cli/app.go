@@ -114,6 +114,7 @@ compare costs with similar municipalities.
 
 Start with:
   nyckeltal ingest kolada          fetch the configured Kolada set (incremental after the first run)
+  nyckeltal ingest inbox           load WebFOCUS, Treserva and indicator files from data/inbox/
   nyckeltal status                 what the store holds and how fresh it is
   nyckeltal sql "SELECT …"         query the store read-only
 

@@ -206,10 +206,9 @@ func (e *env) runIngestFiles(ctx context.Context, dir string, files []string, f 
 	return e.withWriter(ctx, func(st *store.Store) error {
 		refused := 0
 		for _, path := range files {
-			start := time.Now()
 			r, err := localfile.LoadFile(ctx, st, parser, path, localfile.Options{SkipBadRows: f.skipBadRows,
 				QuarantineDir: quarantine, Force: f.force, Now: e.app.Now})
-			e.logFile(r, time.Since(start), err)
+			e.logFile(r, err)
 			switch {
 			case errors.Is(err, localfile.ErrRefused):
 				refused++
@@ -268,10 +267,9 @@ func (e *env) runIngestInbox(ctx context.Context, f localFlags) error {
 	}
 	opts.SkipBadRows, opts.Now = f.skipBadRows, e.app.Now
 	return e.withWriter(ctx, func(st *store.Store) error {
-		start := time.Now()
 		res, err := inbox.Process(ctx, st, opts)
 		for _, fr := range res.Files {
-			e.logFile(fr.Result, time.Since(start), fr.Err)
+			e.logFile(fr.Result, fr.Err)
 			switch {
 			case fr.Outcome == localfile.Refused:
 				e.reportRefused(fr.Result)
@@ -302,7 +300,7 @@ func (e *env) runIngestInbox(ctx context.Context, f localFlags) error {
 
 // logFile writes the one structured line per file that cron logs keep. It
 // names the file and its hash, never its content.
-func (e *env) logFile(r localfile.Result, d time.Duration, err error) {
+func (e *env) logFile(r localfile.Result, err error) {
 	if r.File == "" {
 		return
 	}
@@ -311,7 +309,7 @@ func (e *env) logFile(r localfile.Result, d time.Duration, err error) {
 		ev = e.log.Warn()
 	}
 	ev = ev.Str("job", r.Source).Str("file", r.File).Str("sha256", r.SHA256).Str("outcome", r.Outcome).
-		Int64("rows", r.Rows).Int64("rows_refused", r.RefusedRows).Float64("duration_s", d.Seconds())
+		Int64("rows", r.Rows).Int64("rows_refused", r.RefusedRows).Float64("duration_s", r.Duration.Seconds())
 	if r.Load.LoadID != 0 {
 		ev = ev.Int64("load_id", r.Load.LoadID).Int64("rows_inserted", r.Load.Inserted).
 			Int64("rows_updated", r.Load.Updated).Int64("rows_deleted", r.Load.Deleted)

@@ -5,35 +5,46 @@ package fold
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
-	"golang.org/x/text/runes"
-	"golang.org/x/text/transform"
 	"golang.org/x/text/unicode/norm"
 )
-
-var accents = runes.Remove(runes.In(unicode.Mn))
 
 // Key folds s to lower case without accents (å→a, ö→o, é→e), with "<" and
 // ">" spelt lt and gt, and without spaces and punctuation:
 // "Sjukfrånvaro, <15 dagar (%)" and "SJUKFRANVARO_LT15_DAGAR" both fold to
 // "sjukfranvarolt15dagar".
 func Key(s string) string {
-	t, _, err := transform.String(transform.Chain(norm.NFD, accents, norm.NFC), s)
-	if err != nil {
-		t = s
+	if !isASCII(s) {
+		s = norm.NFD.String(s) // å → a + combining ring, dropped below
 	}
 	var b strings.Builder
-	for _, r := range strings.ToLower(t) {
+	b.Grow(len(s))
+	for _, r := range s {
 		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case r >= 'A' && r <= 'Z':
+			b.WriteRune(r + ('a' - 'A'))
 		case r == '<':
 			b.WriteString("lt")
 		case r == '>':
 			b.WriteString("gt")
+		case r < utf8.RuneSelf, unicode.Is(unicode.Mn, r):
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			b.WriteRune(r)
+			b.WriteRune(unicode.ToLower(r))
 		}
 	}
 	return b.String()
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // Words is Key that keeps one space between words, for values such as

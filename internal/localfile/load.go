@@ -61,6 +61,8 @@ type Result struct {
 	Quarantine    string
 	Notes         []string
 	Indicators    int
+	// Duration is how long reading, checking and loading the file took.
+	Duration time.Duration
 }
 
 // LoadFile reads the file at path with p and loads it as one load, whole or
@@ -68,12 +70,14 @@ type Result struct {
 // A file with problems is refused with a *FileError (errors.Is ErrRefused)
 // and recorded as a failed load, unless opts.SkipBadRows, which loads the
 // good rows and writes the refused ones, masked, to a quarantine CSV.
-func LoadFile(ctx context.Context, st *store.Store, p Parser, path string, opts Options) (Result, error) {
+func LoadFile(ctx context.Context, st *store.Store, p Parser, path string, opts Options) (res Result, err error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	start := time.Now()
+	defer func() { res.Duration = time.Since(start) }()
 	name := filepath.Base(path)
-	res := Result{Path: path, File: name, Source: p.Source()}
+	res = Result{Path: path, File: name, Source: p.Source()}
 	fi, err := os.Stat(path)
 	if err != nil {
 		return res, fmt.Errorf("reading %s: %w", path, err)
