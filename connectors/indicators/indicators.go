@@ -146,13 +146,6 @@ func (p *Parser) Parse(ctx context.Context, name string, data []byte) (*localfil
 	}
 	metas := map[string]meta{}
 	seen := map[rowKey]int{}
-	type scopeKey struct {
-		code   string
-		ptype  store.PeriodType
-		year   int
-		pstart time.Time
-	}
-	delivered := map[scopeKey]bool{}
 	for i := headerAt + 1; i < len(t.Rows); i++ {
 		if i%1024 == 0 && ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -246,29 +239,8 @@ func (p *Parser) Parse(ctx context.Context, name string, data []byte) (*localfil
 		metas[code] = m
 		out.Observations = append(out.Observations, store.Observation{Source: Source, IndicatorID: code, UnitKind: kind,
 			UnitID: unit, Period: per, Gender: gender, Regi: regi, Value: value, Count: count})
-		delivered[scopeKey{code, per.Type, per.Year, per.Start}] = true
 	}
-	keys := make([]scopeKey, 0, len(delivered))
-	for k := range delivered {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		if keys[i].code != keys[j].code {
-			return keys[i].code < keys[j].code
-		}
-		if keys[i].ptype != keys[j].ptype {
-			return keys[i].ptype < keys[j].ptype
-		}
-		return keys[i].pstart.Before(keys[j].pstart)
-	})
-	// A file delivers, for each indicator and period in it, every enhet and
-	// the municipality: a corrected file replaces the earlier one's values.
-	for _, k := range keys {
-		out.Scopes = append(out.Scopes,
-			store.Scope{Source: Source, IndicatorID: k.code, UnitKind: store.UnitLocal, PeriodType: k.ptype, Year: k.year, PeriodStart: k.pstart},
-			store.Scope{Source: Source, IndicatorID: k.code, UnitKind: store.UnitMunicipality, UnitID: p.opts.Home,
-				PeriodType: k.ptype, Year: k.year, PeriodStart: k.pstart})
-	}
+	out.Scopes = localfile.ScopesFor(out.Observations)
 	codes := make([]string, 0, len(metas))
 	for c := range metas {
 		codes = append(codes, c)

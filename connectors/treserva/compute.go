@@ -179,10 +179,6 @@ func (p *Parser) compute(out *localfile.Parsed, ds []decision, periods []store.P
 					p.obs(g.notExecuted, per, s, &ne, nil, false),
 					p.obs(g.days, per, s, mean, &n, pending))
 			}
-			for _, code := range []string{g.waited, g.days, g.notExecuted} {
-				out.Scopes = append(out.Scopes, store.Scope{Source: Source, IndicatorID: code, UnitKind: store.UnitMunicipality,
-					UnitID: p.opts.Home, PeriodType: per.Type, Year: per.Year, PeriodStart: per.Start})
-			}
 		}
 	}
 }

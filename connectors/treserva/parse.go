@@ -127,6 +127,11 @@ func (p *Parser) Parse(ctx context.Context, name string, data []byte) (*localfil
 		out.Notes = append(out.Notes, fmt.Sprintf("%d rows repeated a decision (same person, insats and beslutsdatum) and were merged, keeping the first offer", merged))
 	}
 	if len(decisions) == 0 {
+		if len(out.Problems) == 0 {
+			return nil, localfile.Refuse(name, 0, "", "no decisions about särskilt boende (%d years or older) or bostad med "+
+				"särskild service in %d rows: is this the right extract? (local.treserva.sabo_insats and bss_insats say which insatser count)",
+				p.opts.Config.SaboMinAge, out.Rows)
+		}
 		return out, nil
 	}
 	out.Params["extract_date"] = asOf.Format(time.DateOnly)
@@ -152,6 +157,7 @@ func (p *Parser) Parse(ctx context.Context, name string, data []byte) (*localfil
 	}
 	out.Params["periods"] = labels
 	p.compute(out, decisions, periods)
+	out.Scopes = localfile.ScopesFor(out.Observations)
 	if p.opts.Config.KeepDecisions {
 		for _, d := range decisions {
 			out.Decisions = append(out.Decisions, store.Decision{Line: d.line, Person: d.person, KeyID: p.opts.Key.ID(),

@@ -274,6 +274,8 @@ func TestRefusedRows(t *testing.T) {
 		{"no end of wait", "Personnummer;Insats;Beslutsdatum;Beslut\n", "needs erbjudet inflyttningsdatum or verkställighetsdatum"},
 		{"not an extract", "Namn;Ålder\nA;3\n", "not a Treserva extract"},
 		{"comma separated", "Personnummer,Insats,Beslutsdatum,Beslut\n", "found no column delimiter"},
+		{"no decision that counts", "Personnummer;Insats;Beslutsdatum;Beslut;Verkställighetsdatum\n19400101-0018;Hemtjänst;2024-01-20;Bifall;2024-01-22\n",
+			"no decisions about särskilt boende"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := parse(t, []byte(tt.text), nil)

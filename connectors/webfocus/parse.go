@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
@@ -111,7 +110,6 @@ func (p *Parser) Parse(ctx context.Context, name string, data []byte) (*localfil
 	}
 
 	seen := map[rowKey]int{}
-	delivered := map[scopeKey]bool{}
 	for _, r := range dataRows {
 		out.Rows++
 		var reasons []string
@@ -182,10 +180,9 @@ func (p *Parser) Parse(ctx context.Context, name string, data []byte) (*localfil
 				Source: Source, IndicatorID: code, UnitKind: key.kind, UnitID: key.unit, Period: per,
 				Gender: key.gender, Regi: key.regi, Value: values[k],
 			})
-			delivered[scopeKey{code, per.Type, per.Year, per.Start}] = true
 		}
 	}
-	out.Scopes = p.scopes(delivered)
+	out.Scopes = localfile.ScopesFor(out.Observations)
 	for _, j := range cols.indCols {
 		code := cols.roles[j].code
 		ind := p.indicators[code]
@@ -193,44 +190,6 @@ func (p *Parser) Parse(ctx context.Context, name string, data []byte) (*localfil
 			Unit: ind.Unit, SourceSystem: SourceSystem})
 	}
 	return out, nil
-}
-
-type scopeKey struct {
-	code   string
-	ptype  store.PeriodType
-	year   int
-	pstart time.Time
-}
-
-// scopes: a file delivers, for every indicator and period it holds, the
-// whole slice over all enheter and the municipality, so a corrected file
-// replaces every value of the earlier one for those periods.
-func (p *Parser) scopes(delivered map[scopeKey]bool) []store.Scope {
-	keys := make([]scopeKey, 0, len(delivered))
-	for k := range delivered {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		a, b := keys[i], keys[j]
-		if a.code != b.code {
-			return a.code < b.code
-		}
-		if a.ptype != b.ptype {
-			return a.ptype < b.ptype
-		}
-		return a.pstart.Before(b.pstart)
-	})
-	var out []store.Scope
-	for _, k := range keys {
-		for _, u := range []struct {
-			kind store.UnitKind
-			id   string
-		}{{store.UnitLocal, ""}, {store.UnitMunicipality, p.opts.Home}} {
-			out = append(out, store.Scope{Source: Source, IndicatorID: k.code, UnitKind: u.kind, UnitID: u.id,
-				PeriodType: k.ptype, Year: k.year, PeriodStart: k.pstart})
-		}
-	}
-	return out
 }
 
 func lastFilled(cells []string) int {

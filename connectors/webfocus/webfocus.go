@@ -193,17 +193,30 @@ func (p *Parser) mapColumns(file string, header []string) (*columns, error) {
 	return c, nil
 }
 
-// findHeader returns the index of the first row that names a configured
-// indicator column.
+// findHeader returns the index of the column-title row: the first row that
+// names a configured indicator column and has at least two cells (a report
+// title such as "Personalomsättning" alone is a heading, not titles), else
+// the first row that names one at all.
 func (p *Parser) findHeader(t *tabular.Table) int {
+	single := -1
 	for i := 0; i < len(t.Rows) && i < headerSearchRows; i++ {
+		filled, named := 0, false
 		for _, cell := range t.Rows[i].Cells {
+			if strings.TrimSpace(cell) != "" {
+				filled++
+			}
 			if r, ok := p.roles[fold.Key(cell)]; ok && r.kind == roleIndicator {
-				return i
+				named = true
 			}
 		}
+		switch {
+		case named && filled >= 2:
+			return i
+		case named && single < 0:
+			single = i
+		}
 	}
-	return -1
+	return single
 }
 
 // layoutFor picks the layout of a file without a heading row.

@@ -157,6 +157,17 @@ func TestRefusedFiles(t *testing.T) {
 	}
 }
 
+func TestTitleNamedLikeAnIndicator(t *testing.T) {
+	p, err := New(options(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := p.Parse(t.Context(), "f.csv", []byte("\"Personalomsättning\"\n\"Enhet\",\"Period\",\"Personalomsättning\"\n\"X\",2024,5\n"))
+	if err != nil || len(got.Observations) != 1 || got.Params["header_line"] != 2 || got.Skipped != 1 {
+		t.Fatalf("%v %+v", err, got)
+	}
+}
+
 func TestPeriodFlag(t *testing.T) {
 	content := "\"Enhet\",\"Sjukfrånvaro totalt\"\n\"X\",1\n"
 	p, err := New(options(func(o *Options) { o.Period = "delår 2025" }))

@@ -83,16 +83,21 @@ func TestLoadRules(t *testing.T) {
 	})
 
 	t.Run("a corrected file replaces the values, the history keeps both", func(t *testing.T) {
-		fixed := write(t, dir, "a-rättad.csv", head+"X_A;Ett;2024-Q1;Norr;1\nX_A;;2024-Q1;;4\n")
+		fixed := write(t, dir, "a-rättad.csv", head+"X_A;Ett;2024-Q1;Norr;1\nX_A;;2024-Q1;Söder;2\nX_A;;2024-Q1;;4\n")
 		r, err := localfile.LoadFile(ctx, st, p, fixed, localfile.Options{})
-		if err != nil || r.Load.Updated != 1 || r.Load.Deleted != 1 || r.Load.Inserted != 0 {
+		if err != nil || r.Load.Updated != 1 || r.Load.Deleted != 0 || r.Load.Inserted != 0 {
 			t.Fatalf("%+v %v", r.Load, err)
-		}
-		if n := count(t, st, `SELECT count(*) FROM observation WHERE source = 'indicators'`); n != 2 {
-			t.Fatalf("%d current values, want 2", n)
 		}
 		if n := count(t, st, `SELECT count(*) FROM observation_history WHERE unit_kind = 'municipality' AND indicator_id = 'X_A'`); n != 2 {
 			t.Fatalf("history of the municipality value: %d versions, want 2", n)
+		}
+		// A split the corrected file no longer has is ended; other enheter stay.
+		split := write(t, dir, "a-kön.csv", "indikator;period;enhet;kön;värde\nX_A;2024-Q1;Norr;K;1\nX_A;2024-Q1;Norr;M;1\n")
+		if r, err = localfile.LoadFile(ctx, st, p, split, localfile.Options{}); err != nil || r.Load.Deleted != 1 || r.Load.Inserted != 2 {
+			t.Fatalf("%+v %v", r.Load, err)
+		}
+		if n := count(t, st, `SELECT count(*) FROM observation WHERE source = 'indicators' AND unit_id = 'Söder'`); n != 1 {
+			t.Fatal("a file about Norr ended Söder's value")
 		}
 	})
 
@@ -101,8 +106,8 @@ func TestLoadRules(t *testing.T) {
 		if _, err := localfile.LoadFile(ctx, st, p, q2, localfile.Options{}); err != nil {
 			t.Fatal(err)
 		}
-		if n := count(t, st, `SELECT count(*) FROM observation WHERE indicator_id = 'X_A' AND period_start = DATE '2024-01-01'`); n != 2 {
-			t.Fatalf("quarter 1 has %d values after quarter 2 was loaded, want 2", n)
+		if n := count(t, st, `SELECT count(*) FROM observation WHERE indicator_id = 'X_A' AND period_start = DATE '2024-01-01'`); n != 4 {
+			t.Fatalf("quarter 1 has %d values after quarter 2 was loaded, want 4", n)
 		}
 	})
 
