@@ -14,6 +14,7 @@ import (
 
 	"github.com/nyckeltal/nyckeltal/internal/inbox"
 	"github.com/nyckeltal/nyckeltal/internal/localfile"
+	"github.com/nyckeltal/nyckeltal/internal/personnummer"
 	"github.com/nyckeltal/nyckeltal/internal/store"
 )
 
@@ -214,7 +215,7 @@ func (e *env) runIngestFiles(ctx context.Context, dir string, files []string, f 
 				refused++
 				e.reportRefused(r)
 			case err != nil:
-				return fmt.Errorf("loading %s: %w", path, err)
+				return fmt.Errorf("loading %s: %w", personnummer.Mask(path), err)
 			default:
 				printFileResult(e.app.Stdout, r)
 			}
@@ -232,9 +233,9 @@ func (e *env) dryRun(ctx context.Context, p localfile.Parser, files []string) er
 	for _, path := range files {
 		data, err := os.ReadFile(path)
 		if err != nil {
-			return fmt.Errorf("reading %s: %w", path, err)
+			return fmt.Errorf("reading %s: %w", personnummer.Mask(path), err)
 		}
-		parsed, err := p.Parse(ctx, filepath.Base(path), data)
+		parsed, err := p.Parse(ctx, personnummer.Mask(filepath.Base(path)), data)
 		var fe *localfile.FileError
 		switch {
 		case errors.As(err, &fe):
@@ -245,7 +246,8 @@ func (e *env) dryRun(ctx context.Context, p localfile.Parser, files []string) er
 		case err != nil:
 			return err
 		}
-		fmt.Fprintf(e.app.Stdout, "== %s (%s, dry run: nothing is loaded)\n%s", path, p.Source(), localfile.Describe(parsed))
+		fmt.Fprintf(e.app.Stdout, "== %s (%s, dry run: nothing is loaded)\n%s", personnummer.Mask(path), p.Source(),
+			localfile.Describe(parsed))
 		if len(parsed.Problems) > 0 {
 			refused++
 		}
@@ -288,6 +290,10 @@ func (e *env) runIngestInbox(ctx context.Context, f localFlags) error {
 		}
 		fmt.Fprintf(e.app.Stdout, "Inbox %s: %d loaded, %d already loaded, %d refused, %d left for the next run\n",
 			opts.InboxDir, res.Loaded, res.Unchanged, res.Refused, res.Failed)
+		if len(res.Misplaced) > 0 {
+			fmt.Fprintf(e.app.Stdout, "  not read, because they lie directly in %s: %s (put each in %s/)\n", opts.InboxDir,
+				strings.Join(res.Misplaced, ", "), strings.Join(inbox.Dirs, "/, "))
+		}
 		if err != nil {
 			return fmt.Errorf("processing the inbox: %w", err)
 		}

@@ -65,7 +65,10 @@ type FileResult struct {
 
 // Result sums up one run over the inbox.
 type Result struct {
-	Files     []FileResult
+	Files []FileResult
+	// Misplaced are files directly in the inbox directory, which are not
+	// read: a file belongs in the directory of its source.
+	Misplaced []string
 	Loaded    int
 	Unchanged int
 	Refused   int
@@ -87,6 +90,13 @@ func Process(ctx context.Context, st *store.Store, o Options) (Result, error) {
 	files, err := listInbox(o.InboxDir)
 	if err != nil {
 		return res, err
+	}
+	if entries, err := os.ReadDir(o.InboxDir); err == nil {
+		for _, e := range entries {
+			if e.Type().IsRegular() && !ignored(e.Name()) {
+				res.Misplaced = append(res.Misplaced, e.Name())
+			}
+		}
 	}
 	var errs []error
 	for _, f := range files {

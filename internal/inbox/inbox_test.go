@@ -50,8 +50,10 @@ func TestProcessLeavesWhatItCannotDo(t *testing.T) {
 	extract := put(t, o, DirTreserva, "beslut.csv", "Personnummer;Insats;Beslutsdatum;Beslut;Verkställighetsdatum\n")
 	put(t, o, DirIndicators, "a.csv", "indikator;period;värde\nX_A;2024;1\n")
 	put(t, o, DirIndicators, "~$a.csv", "Excel's lock file")
+	put(t, o, "", "lost.csv", "indikator;period;värde\nX_A;2024;1\n")
 	res, err := Process(t.Context(), st, o)
-	if !errors.Is(err, personnummer.ErrNoKey) || res.Loaded != 1 || res.Failed != 1 || res.Refused != 0 {
+	if !errors.Is(err, personnummer.ErrNoKey) || res.Loaded != 1 || res.Failed != 1 || res.Refused != 0 ||
+		len(res.Misplaced) != 1 || res.Misplaced[0] != "lost.csv" {
 		t.Fatalf("%+v %v", res, err)
 	}
 	if _, err := os.Stat(extract); err != nil {

@@ -75,9 +75,17 @@ func LoadFile(ctx context.Context, st *store.Store, p Parser, path string, opts 
 		opts.Now = time.Now
 	}
 	start := time.Now()
-	defer func() { res.Duration = time.Since(start) }()
-	name := filepath.Base(path)
-	res = Result{Path: path, File: name, Source: p.Source()}
+	defer func() {
+		res.Duration = time.Since(start)
+		res.Notes = maskAll(res.Notes)
+		if err != nil && !errors.Is(err, ErrRefused) {
+			err = maskedError{err}
+		}
+	}()
+	// A file name may hold a personnummer too ("beslut_19121212-1212.csv");
+	// what is stored, logged and printed names the file masked.
+	name := personnummer.Mask(filepath.Base(path))
+	res = Result{Path: personnummer.Mask(path), File: name, Source: p.Source()}
 	fi, err := os.Stat(path)
 	if err != nil {
 		return res, fmt.Errorf("reading %s: %w", path, err)
@@ -141,7 +149,7 @@ func LoadFile(ctx context.Context, st *store.Store, p Parser, path string, opts 
 		}
 		res.Quarantine = q
 	}
-	res.Load, err = stage(ctx, st, res, parsed, int64(len(data)), path)
+	res.Load, err = stage(ctx, st, res, parsed, int64(len(data)), res.Path)
 	if err != nil {
 		if res.Quarantine != "" {
 			_ = os.Remove(res.Quarantine)
@@ -281,3 +289,17 @@ func joinReasons(rs []string) string {
 	}
 	return out
 }
+
+func maskAll(ss []string) []string {
+	for i, s := range ss {
+		ss[i] = personnummer.Mask(s)
+	}
+	return ss
+}
+
+// maskedError masks personnummer in an error's text and keeps its chain for
+// errors.Is.
+type maskedError struct{ err error }
+
+func (e maskedError) Error() string { return personnummer.Mask(e.err.Error()) }
+func (e maskedError) Unwrap() error { return e.err }
