@@ -286,6 +286,46 @@ func TestRefusedRows(t *testing.T) {
 	}
 }
 
+// TestOtherLayout: headings of another layout, matched case- and
+// accent-insensitively, and one mapped in the configuration.
+func TestOtherLayout(t *testing.T) {
+	b, err := os.ReadFile("testdata/alias_layout.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = parse(t, b, nil)
+	if !errors.Is(err, localfile.ErrRefused) || !strings.Contains(err.Error(), "missing required column(s) beslutsdatum") {
+		t.Fatalf("without the mapping: %v", err)
+	}
+	got, err := parse(t, b, func(o *Options) {
+		o.Config.Columns.Beslutsdatum = []string{"Beslut fattat"}
+		o.AsOf = date("2024-06-30")
+	})
+	if err != nil || len(got.Problems) > 0 || len(got.Decisions) != 2 {
+		t.Fatalf("%v %v %d decisions", err, got.Problems, len(got.Decisions))
+	}
+	groups := map[string]string{}
+	for _, d := range got.Decisions {
+		groups[d.Gender] = d.InsatsGroup + "/" + d.Regi
+	}
+	if groups["M"] != "sabo/egen" || groups["K"] != "bss/" {
+		t.Fatalf("decisions: %v", groups)
+	}
+	// The LSS decision of November 2023 still waits at the end of kvartal 1 2024.
+	found := false
+	for _, o := range got.Observations {
+		if o.IndicatorID == BSSWaited3M && localfile.Label(o.Period) == "2024 kvartal 1" && o.Gender == "T" && o.Regi == "alla" {
+			found = true
+			if *o.Value != 1 {
+				t.Fatalf("%s = %v, want 1", BSSWaited3M, *o.Value)
+			}
+		}
+	}
+	if !found {
+		t.Fatal("no value for 2024 kvartal 1")
+	}
+}
+
 func TestNoKeyNoLoad(t *testing.T) {
 	_, err := parse(t, readSample(t), func(o *Options) { o.Key = nil })
 	if !errors.Is(err, personnummer.ErrNoKey) || errors.Is(err, localfile.ErrRefused) {
