@@ -32,5 +32,38 @@ echo
 echo "\$ nyckeltal --db $out/replayed.duckdb ingest kolada --from-archive $out/kolada-archive   # offline replay"
 "$root/bin/nyckeltal" --log-format console --db "$out/replayed.duckdb" ingest kolada --from-archive "$out/kolada-archive"
 
+# Local extracts: the synthetic samples (data/samples/) through the inbox.
+nyk_may_fail() { echo; echo "\$ nyckeltal $*"; "$root/bin/nyckeltal" --log-format console "$@" || echo "(exit code $?)"; }
+echo
+echo "== Local extracts: WebFOCUS reports, a Treserva extract and indicator files, through the inbox"
+head -c 32 /dev/urandom | base64 > "$out/pseudonym.key"
+chmod 600 "$out/pseudonym.key"
+mkdir -p "$out/inbox/webfocus" "$out/inbox/treserva" "$out/inbox/indikatorer"
+cp "$root"/data/samples/webfocus/* "$out/inbox/webfocus/"
+cp "$root"/data/samples/treserva/* "$out/inbox/treserva/"
+cp "$root"/data/samples/indikatorer/* "$out/inbox/indikatorer/"
+printf 'indikator;period;värde\nSA_BMI_UNDER22;2024;27,9\nSA_BMI_UNDER22;2024-13;28,1\n' > "$out/inbox/indikatorer/trasig.csv"
+echo "Inbox: $(cd "$out/inbox" && find . -type f | sort | tr '\n' ' ')"
+nyk_may_fail ingest inbox
+echo; echo "\$ cat $out/rejected/indikatorer/trasig.csv.error.txt"; cat "$out/rejected/indikatorer/trasig.csv.error.txt"
+nyk ingest inbox
+nyk sql "SELECT indicator_id, period_label, gender, regi, value FROM v_local_value
+         WHERE indicator_id IN ('TRE_SABO_VANTAT_3M', 'TRE_BSS_VANTAT_3M') AND regi = 'alla' AND gender = 'T' ORDER BY 1, period_start, period_end"
+nyk sql "SELECT 'Kolada U23401' AS figure, year, value, 'Källa: Kolada' AS source_note FROM v_kolada_value
+         WHERE kpi_id = 'U23401' AND municipality_id = '9001' AND year = 2023
+         UNION ALL
+         SELECT 'Egen: ' || indicator_id, year, round(value, 1), source_note FROM v_local_value
+         WHERE indicator_id = 'TRE_SABO_VANTETID_DAGAR' AND period_type = 'year' AND gender = 'T' AND regi = 'alla'"
+
+echo; echo "A corrected WebFOCUS file replaces the values it changes; the history keeps both:"
+sed 's/"Hemtjänst Norr","Kvinnor",20240101,20240831,8.4/"Hemtjänst Norr","Kvinnor",20240101,20240831,8.6/' \
+  "$root/data/samples/webfocus/sjukfranvaro_comt.csv" > "$out/sjukfranvaro_comt_rattad.csv"
+nyk ingest webfocus "$out/sjukfranvaro_comt_rattad.csv"
+nyk ingest webfocus "$out/sjukfranvaro_comt_rattad.csv"
+nyk sql "SELECT indicator_id, unit_id, period_start, period_end, gender, value, valid_from_load, valid_to_load
+         FROM observation_history WHERE indicator_id = 'WF_SJUKFRANVARO_TOTALT' AND unit_id = 'Hemtjänst Norr'
+         AND gender = 'K' AND period_type = 'interim' ORDER BY valid_from_load"
+nyk sql "SELECT load_id, source, status, file_name, file_format, file_rows, rows_skipped, rows_refused, rows_inserted FROM v_file_load ORDER BY load_id"
+
 echo
 echo "Demo store: $out/nyckeltal.duckdb — query it with: bin/nyckeltal --db $out/nyckeltal.duckdb sql \"SELECT …\""

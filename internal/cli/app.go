@@ -118,6 +118,7 @@ compare costs with similar municipalities.
 Start with:
   nyckeltal ingest kolada          fetch the configured Kolada set (incremental after the first run)
   nyckeltal run                    the nightly run: every configured job, then publish
+  nyckeltal ingest inbox           load WebFOCUS, Treserva and indicator files from data/inbox/
   nyckeltal status                 what the store holds and how fresh it is
   nyckeltal sql "SELECT …"         query the store read-only
 

@@ -7,6 +7,8 @@ import (
 
 	"github.com/nyckeltal/nyckeltal/connectors/kolada"
 	"github.com/nyckeltal/nyckeltal/internal/config"
+	"github.com/nyckeltal/nyckeltal/internal/localfile"
+	"github.com/nyckeltal/nyckeltal/internal/personnummer"
 	"github.com/nyckeltal/nyckeltal/internal/store"
 )
 
@@ -41,7 +43,7 @@ func ExitCode(err error) int {
 		return ExitOK
 	case errors.Is(err, context.Canceled):
 		return ExitInterrupted
-	case errors.As(err, &usage), errors.Is(err, config.ErrInvalid):
+	case errors.As(err, &usage), errors.Is(err, config.ErrInvalid), errors.Is(err, personnummer.ErrNoKey):
 		return ExitUsage
 	case errors.Is(err, store.ErrStoreBusy), errors.Is(err, store.ErrPublishBlocked):
 		return ExitBusy
@@ -50,7 +52,8 @@ func ExitCode(err error) int {
 	case errors.Is(err, kolada.ErrRejected), errors.Is(err, kolada.ErrInvalidPage),
 		errors.Is(err, kolada.ErrIncompleteArchive),
 		errors.Is(err, store.ErrNoStore), errors.Is(err, store.ErrSchemaTooNew),
-		errors.Is(err, store.ErrSchemaTooOld), errors.Is(err, store.ErrInvalidObservation):
+		errors.Is(err, store.ErrSchemaTooOld), errors.Is(err, store.ErrInvalidObservation),
+		errors.Is(err, localfile.ErrRefused), errors.Is(err, ErrFilesRefused):
 		return ExitData
 	}
 	return ExitFailure
@@ -76,6 +79,13 @@ func hint(err error, e *env) string {
 			"close it; the finished result waits beside the store and the next writing command publishes it"
 	case errors.Is(err, config.ErrInvalid):
 		return "see nyckeltal.example.toml for every key with its meaning; `nyckeltal config show` prints what is in effect"
+	case errors.Is(err, personnummer.ErrNoKey):
+		return "personal data is only loaded with a pseudonym key kept outside the database: create one with " +
+			"`openssl rand -base64 32 > /secure/place/pseudonym.key && chmod 600 /secure/place/pseudonym.key` " +
+			"and set NYCKELTAL_PSEUDONYM_KEY_FILE (or local.pseudonym_key_file) to it; keep the same key for every load"
+	case errors.Is(err, ErrFilesRefused), errors.Is(err, localfile.ErrRefused):
+		return "correct the file(s) as the problems above say and load again, or load the good rows with --skip-bad-rows " +
+			"(the bad ones go to a quarantine CSV); `--dry-run` checks a file without loading it"
 	}
 	var usage *UsageError
 	if errors.As(err, &usage) {

@@ -21,9 +21,11 @@ func newIngestCmd(e *env) *cobra.Command {
 		Short: "Load data from a source into the store",
 		Long: `Load data from a source into the store. Each run is one load: it either
 finishes and its values become current together, or it fails and leaves the
-store as it was (the failed load is recorded with its error in the load table).`,
+store as it was (the failed load is recorded with its error in the load table).
+For the local sources (webfocus, treserva, indicators, inbox) each file is one load.`,
 	}
 	cmd.AddCommand(newIngestKoladaCmd(e))
+	cmd.AddCommand(newIngestLocalCmds(e)...)
 	return cmd
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/nyckeltal/nyckeltal/connectors/kolada"
+	"github.com/nyckeltal/nyckeltal/internal/inbox"
 	"github.com/nyckeltal/nyckeltal/internal/pipeline"
 	"github.com/nyckeltal/nyckeltal/internal/store"
 )
@@ -13,14 +14,7 @@ import (
 //
 // runOrder is the order of a full run. A scheduled entry named X runs job X
 // and then the follow-ups, which recompute what depends on the data. Names
-// missing from jobCatalog are skipped, so the lists can name jobs that other
-// branches are adding:
-//   - the inbox of local extracts (issue 4): add "inbox" to jobCatalog; let
-//     the job implement pipeline.Pender so that the 15-minute schedule costs
-//     nothing while the inbox is empty, and move processed files with
-//     st.AfterPublish, so that a run that is killed or not published leaves
-//     them in the inbox;
-//   - the derived tables (issues 3 and 6): add "derived" to jobCatalog.
+// missing from jobCatalog are skipped.
 var (
 	runOrder  = []string{"kolada", "inbox", "derived"}
 	followUps = []string{"derived"}
@@ -31,7 +25,58 @@ func (e *env) jobCatalog() map[string]pipeline.Job {
 	return map[string]pipeline.Job{
 		"kolada":      e.koladaJob("kolada", false),
 		"kolada-full": e.koladaJob("kolada-full", true),
+		"inbox":       inboxJob{e},
 	}
+}
+
+// inboxJob loads the inbox of local extracts. It is pending only when a file
+// waits, so that its frequent schedule costs nothing while the inbox is empty;
+// inbox.Process moves the files once the run is published.
+type inboxJob struct{ e *env }
+
+func (inboxJob) Name() string { return "inbox" }
+
+func (j inboxJob) options() (inbox.Options, error) {
+	cfg, err := j.e.config()
+	if err != nil {
+		return inbox.Options{}, err
+	}
+	opts, err := inbox.FromConfig(cfg, inbox.SourceOptions{KeyWarning: func(w string) { j.e.log.Warn().Msg(w) }})
+	if err != nil {
+		return opts, &UsageError{Err: err}
+	}
+	opts.Now = j.e.app.Now
+	return opts, nil
+}
+
+func (j inboxJob) Pending(context.Context) (bool, error) {
+	opts, err := j.options()
+	if err != nil {
+		return false, err
+	}
+	return inbox.Pending(opts)
+}
+
+func (j inboxJob) Run(ctx context.Context, st *store.Store) (pipeline.Result, error) {
+	opts, err := j.options()
+	if err != nil {
+		return pipeline.Result{}, err
+	}
+	res, err := inbox.Process(ctx, st, opts)
+	var loads []store.LoadResult
+	for _, fr := range res.Files {
+		loads = append(loads, fr.Load)
+	}
+	r := pipeline.FromLoads(loads...)
+	r.Summary = fmt.Sprintf("Inbox %s: %d loaded, %d already loaded, %d refused, %d left for the next run",
+		opts.InboxDir, res.Loaded, res.Unchanged, res.Refused, res.Failed)
+	switch {
+	case err != nil:
+		return r, fmt.Errorf("processing the inbox: %w", err)
+	case res.Refused > 0:
+		return r, filesRefused("%d file(s) of the inbox refused; they go to %s with a .error.txt each", res.Refused, opts.RejectedDir)
+	}
+	return r, nil
 }
 
 // jobsFor returns the jobs of the names this build has, in order, without

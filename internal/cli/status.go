@@ -81,7 +81,11 @@ func printStatus(w io.Writer, s *store.Status) {
 		if l.FinishedAt != nil {
 			dur = l.FinishedAt.Sub(l.StartedAt).Round(100 * time.Millisecond).String()
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", l.ID, l.Source, l.Mode, l.Status,
+		mode := l.Mode
+		if l.FileName != "" {
+			mode += " " + truncateText(l.FileName, 40)
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", l.ID, l.Source, mode, l.Status,
 			l.StartedAt.Local().Format("2006-01-02 15:04"), dur, formatInt(l.RowsRead), formatInt(l.Inserted),
 			formatInt(l.Updated), formatInt(l.Deleted), formatInt(l.Requests), truncateText(l.Error, 80))
 	}

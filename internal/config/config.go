@@ -26,6 +26,7 @@ type Config struct {
 	HomeMunicipality string         `toml:"home_municipality"`
 	Store            StoreConfig    `toml:"store"`
 	Kolada           KoladaConfig   `toml:"kolada"`
+	Local            LocalConfig    `toml:"local"`
 	Schedule         ScheduleConfig `toml:"schedule"`
 	Notify           NotifyConfig   `toml:"notify"`
 
@@ -130,6 +131,7 @@ func Defaults() Config {
 			RetryAfterCap:     Duration{2 * time.Minute},
 			IncrementalMargin: Duration{24 * time.Hour},
 		},
+		Local:    DefaultLocal(),
 		Schedule: defaultSchedule(),
 		Notify:   defaultNotify(),
 	}
@@ -171,6 +173,9 @@ func Load(path string, getenv func(string) string) (Config, error) {
 	if u := getenv("NYCKELTAL_KOLADA_URL"); u != "" {
 		cfg.Kolada.BaseURL = u
 	}
+	if k := getenv("NYCKELTAL_PSEUDONYM_KEY_FILE"); k != "" {
+		cfg.Local.PseudonymKeyFile = k
+	}
 	if err := cfg.Validate(); err != nil {
 		if cfg.File != "" {
 			return Config{}, fmt.Errorf("%s: %w", cfg.File, err)
@@ -208,6 +213,10 @@ func (c *Config) resolvePaths(dir string) {
 	}
 	c.Store.Path = rel(c.Store.Path)
 	c.Kolada.ArchiveDir = rel(c.Kolada.ArchiveDir)
+	c.Local.PseudonymKeyFile = rel(c.Local.PseudonymKeyFile)
+	c.Local.InboxDir = rel(c.Local.InboxDir)
+	c.Local.ArchiveDir = rel(c.Local.ArchiveDir)
+	c.Local.RejectedDir = rel(c.Local.RejectedDir)
 }
 
 var (
@@ -264,6 +273,7 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Sprintf("kolada.ou_municipalities: %q is not a four-digit municipality id", m))
 		}
 	}
+	errs = append(errs, c.Local.validate()...)
 	errs = append(errs, c.Schedule.validate()...)
 	errs = append(errs, c.Notify.validate()...)
 	if len(errs) > 0 {

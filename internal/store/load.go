@@ -26,6 +26,8 @@ type LoadSpec struct {
 	Source string // kolada, webfocus, treserva, indicators
 	Mode   string // full, incremental, archive, file
 	Params any    // stored as JSON in load.params
+	// File describes the file a file load reads; nil for other loads.
+	File *FileInfo
 }
 
 // LoadResult is what a finished load did.
@@ -85,14 +87,20 @@ func (s *Store) BeginLoad(ctx context.Context, spec LoadSpec) (*Loader, error) {
 		return nil, fmt.Errorf("beginning load: %w", err)
 	}
 	l := &Loader{store: s, conn: conn, source: spec.Source, mode: spec.Mode, appenders: map[string]*duckdb.Appender{}}
-	err = conn.QueryRowContext(ctx, `INSERT INTO load (source, mode, started_at, status, params, tool_version)
-		VALUES (?, ?, now(), 'running', ?, ?) RETURNING load_id, started_at`,
-		spec.Source, spec.Mode, string(params), version.String()).Scan(&l.id, &l.startedAt)
+	file, err := spec.File.columns()
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("beginning load: %w", err)
+	}
+	err = conn.QueryRowContext(ctx, `INSERT INTO load (source, mode, started_at, status, params, tool_version,
+		file_name, file_sha256, file_bytes, file_format, file_rows, rows_skipped, rows_refused, refused, quarantine_file)
+		VALUES (?, ?, now(), 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING load_id, started_at`,
+		append([]any{spec.Source, spec.Mode, string(params), version.String()}, file...)...).Scan(&l.id, &l.startedAt)
 	if err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("beginning load: recording it: %w", err)
 	}
-	if _, err := conn.ExecContext(ctx, query("CreateStaging")); err != nil {
+	if _, err := conn.ExecContext(ctx, query("CreateStaging")+";\n"+query("CreateLocalStaging")); err != nil {
 		failErr := l.Fail(ctx, err)
 		return nil, errors.Join(fmt.Errorf("beginning load: creating staging tables: %w", err), failErr)
 	}
@@ -215,8 +223,12 @@ func (l *Loader) StageScope(sc Scope) error {
 	if sc.UnitID != "" {
 		unit = sc.UnitID
 	}
+	var start driver.Value
+	if !sc.PeriodStart.IsZero() {
+		start = sc.PeriodStart
+	}
 	l.scopes++
-	return l.append("stage_scope", sc.Source, sc.IndicatorID, string(sc.UnitKind), unit, string(sc.PeriodType), int32(sc.Year))
+	return l.append("stage_scope", sc.Source, sc.IndicatorID, string(sc.UnitKind), unit, string(sc.PeriodType), int32(sc.Year), start)
 }
 
 // StageCoverage records what this load fetched, for later incremental loads.
@@ -347,6 +359,8 @@ func (l *Loader) merge(ctx context.Context) (LoadResult, error) {
 		{"ReplaceGroupMembers", nil},
 		{"UpsertOUs", []any{l.id}},
 		{"RecordCoverage", []any{l.id, l.startedAt}},
+		{"UpsertLocalIndicators", []any{l.id}},
+		{"InsertTreservaDecisions", []any{l.id}},
 	}
 	for _, st := range steps {
 		if _, err := tx.ExecContext(ctx, query(st.name), st.args...); err != nil {
@@ -426,7 +440,7 @@ func (l *Loader) Abort(ctx context.Context) error {
 func (l *Loader) finish(ctx context.Context) {
 	l.done = true
 	_ = l.closeAppenders()
-	_, _ = l.conn.ExecContext(context.WithoutCancel(ctx), query("DropStaging"))
+	_, _ = l.conn.ExecContext(context.WithoutCancel(ctx), query("DropStaging")+";\n"+query("DropLocalStaging"))
 	_ = l.conn.Close()
 }
 

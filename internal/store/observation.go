@@ -132,7 +132,9 @@ func (o *Observation) Validate() error {
 
 // Scope declares that a load delivers the whole of a slice of the data: when
 // the load commits, current values inside the scope that it did not deliver
-// are ended. UnitID "" covers every unit of the kind.
+// are ended. UnitID "" covers every unit of the kind; a zero PeriodStart
+// covers every period of the type in the year (a file of quarter 1 sets it, so
+// that it does not end quarter 2).
 type Scope struct {
 	Source      string
 	IndicatorID string
@@ -140,6 +142,7 @@ type Scope struct {
 	UnitID      string
 	PeriodType  PeriodType
 	Year        int
+	PeriodStart time.Time
 }
 
 // Coverage records that a load fetched an indicator for a unit scope and

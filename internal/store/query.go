@@ -24,16 +24,18 @@ type LoadInfo struct {
 	Deleted    int64      `json:"rows_deleted"`
 	Requests   int64      `json:"requests"`
 	Error      string     `json:"error,omitempty"`
+	// FileName is the file a file load read (WebFOCUS, Treserva, indicators).
+	FileName string `json:"file_name,omitempty"`
 }
 
 const loadColumns = `load_id, source, mode, status, started_at, finished_at, rows_read, rows_inserted,
-	rows_updated, rows_deleted, requests, coalesce(error, '')`
+	rows_updated, rows_deleted, requests, coalesce(error, ''), coalesce(file_name, '')`
 
 func scanLoad(sc interface{ Scan(...any) error }) (LoadInfo, error) {
 	var l LoadInfo
 	var finished sql.NullTime
 	err := sc.Scan(&l.ID, &l.Source, &l.Mode, &l.Status, &l.StartedAt, &finished, &l.RowsRead, &l.Inserted,
-		&l.Updated, &l.Deleted, &l.Requests, &l.Error)
+		&l.Updated, &l.Deleted, &l.Requests, &l.Error, &l.FileName)
 	if finished.Valid {
 		l.FinishedAt = &finished.Time
 	}

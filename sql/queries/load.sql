@@ -28,7 +28,8 @@ CREATE OR REPLACE TEMP TABLE stage_scope (
     unit_kind    VARCHAR NOT NULL,
     unit_id      VARCHAR,             -- NULL: every unit of the kind
     period_type  VARCHAR NOT NULL,
-    year         INTEGER NOT NULL
+    year         INTEGER NOT NULL,
+    period_start DATE                 -- NULL: every period of the type in the year
 );
 CREATE OR REPLACE TEMP TABLE stage_coverage (
     source       VARCHAR NOT NULL,
@@ -122,8 +123,9 @@ FROM merge_plan;
 -- name: EndVersionsOutsideRefresh
 -- A refresh that covers a scope replaces it: current versions inside the scope
 -- whose key the load did not deliver are ended. The scope (small) is joined
--- first; the delivered keys are then matched with a LEFT JOIN, which DuckDB
--- runs as one hash join (NOT EXISTS was several times slower here).
+-- first on its equal columns; a scope's optional unit and period start then
+-- filter. The delivered keys are matched with a LEFT JOIN, which DuckDB runs
+-- as one hash join (NOT EXISTS was several times slower here).
 -- $1 load id, $2 commit time.
 UPDATE observation_version AS c
 SET valid_to_load = $1, valid_to = $2
@@ -132,17 +134,19 @@ FROM (
     FROM (
         SELECT v.rowid AS rowid, v.source, v.indicator_id, v.unit_kind, v.unit_id, v.period_type, v.period_start, v.gender, v.regi
         FROM observation_version v
-        JOIN (SELECT DISTINCT source, indicator_id, unit_kind, period_type, year FROM stage_scope WHERE unit_id IS NULL) sc
+        JOIN (SELECT DISTINCT source, indicator_id, unit_kind, period_type, year, period_start FROM stage_scope WHERE unit_id IS NULL) sc
           ON sc.source = v.source AND sc.indicator_id = v.indicator_id AND sc.unit_kind = v.unit_kind
          AND sc.period_type = v.period_type AND sc.year = v.year
         WHERE v.valid_to_load IS NULL
+          AND (sc.period_start IS NULL OR sc.period_start = v.period_start)
         UNION
         SELECT v.rowid AS rowid, v.source, v.indicator_id, v.unit_kind, v.unit_id, v.period_type, v.period_start, v.gender, v.regi
         FROM observation_version v
-        JOIN (SELECT DISTINCT source, indicator_id, unit_kind, unit_id, period_type, year FROM stage_scope WHERE unit_id IS NOT NULL) sc
+        JOIN (SELECT DISTINCT source, indicator_id, unit_kind, unit_id, period_type, year, period_start FROM stage_scope WHERE unit_id IS NOT NULL) sc
           ON sc.source = v.source AND sc.indicator_id = v.indicator_id AND sc.unit_kind = v.unit_kind
          AND sc.unit_id = v.unit_id AND sc.period_type = v.period_type AND sc.year = v.year
         WHERE v.valid_to_load IS NULL
+          AND (sc.period_start IS NULL OR sc.period_start = v.period_start)
     ) v
     LEFT JOIN stage_observation s
       ON s.source = v.source AND s.indicator_id = v.indicator_id

@@ -1,0 +1,304 @@
+// Package indicators reads the plain long format for every other system
+// (Combine, Ekonomisystemet, egen granskning, Palliativa registret, Senior
+// Alert, BPSD-registret …): one value a row, with its indicator code, name,
+// unit, period, kön, regi and enhet. CSV (; , or tab) or XLSX.
+package indicators
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/nyckeltal/nyckeltal/internal/config"
+	"github.com/nyckeltal/nyckeltal/internal/fold"
+	"github.com/nyckeltal/nyckeltal/internal/localfile"
+	"github.com/nyckeltal/nyckeltal/internal/store"
+	"github.com/nyckeltal/nyckeltal/internal/tabular"
+)
+
+// Source is the source name of everything this connector writes.
+const Source = "indicators"
+
+type column int
+
+const (
+	cCode column = iota
+	cName
+	cUnit
+	cSystem
+	cPeriod
+	cGender
+	cRegi
+	cEnhet
+	cValue
+	cCount
+	cComment
+)
+
+var columnNames = map[column]string{cCode: "indikator", cName: "namn", cUnit: "måttenhet", cSystem: "källa",
+	cPeriod: "period", cGender: "kön", cRegi: "regi", cEnhet: "enhet", cValue: "värde", cCount: "antal_obs", cComment: "kommentar"}
+
+// headings: the documented Swedish heading first, then accepted variants.
+var headings = map[column][]string{
+	cCode:    {"indikator", "indikatorkod", "kod", "indicator", "indicator_code", "code"},
+	cName:    {"namn", "indikatornamn", "benämning", "name", "title"},
+	cUnit:    {"måttenhet", "mått", "unit", "enhet_mått"},
+	cSystem:  {"källa", "källsystem", "system", "source", "source_system"},
+	cPeriod:  {"period"},
+	cGender:  {"kön", "gender"},
+	cRegi:    {"regi"},
+	cEnhet:   {"enhet", "org_enhet", "verksamhet", "org_unit"},
+	cValue:   {"värde", "value"},
+	cCount:   {"antal_obs", "n", "count"},
+	cComment: {"kommentar", "anmärkning", "comment", "not"},
+}
+
+var required = []column{cCode, cPeriod, cValue}
+
+// Options configure the reader.
+type Options struct {
+	Home              string
+	MunicipalityUnits []string
+	Regi              localfile.RegiAliases
+	InterimEnd        time.Month
+}
+
+// Parser reads long indicator files.
+type Parser struct {
+	opts    Options
+	aliases map[string]column
+	munis   map[string]bool
+}
+
+// New prepares a parser.
+func New(opts Options) (*Parser, error) {
+	if opts.Home == "" {
+		return nil, fmt.Errorf("indicators: no home municipality")
+	}
+	if opts.InterimEnd == 0 {
+		opts.InterimEnd = time.August
+	}
+	p := &Parser{opts: opts, aliases: map[string]column{}, munis: map[string]bool{}}
+	for c, hs := range headings {
+		for _, h := range hs {
+			p.aliases[fold.Key(h)] = c
+		}
+	}
+	for _, m := range opts.MunicipalityUnits {
+		p.munis[fold.Key(m)] = true
+	}
+	return p, nil
+}
+
+// Source is "indicators".
+func (p *Parser) Source() string { return Source }
+
+type rowKey struct {
+	code   string
+	kind   store.UnitKind
+	unit   string
+	ptype  store.PeriodType
+	pstart time.Time
+	gender string
+	regi   string
+}
+
+type meta struct {
+	name, unit, system string
+	line               int
+}
+
+// Parse reads a whole file.
+func (p *Parser) Parse(ctx context.Context, name string, data []byte) (*localfile.Parsed, error) {
+	t, err := tabular.Read(data, tabular.Options{})
+	if err != nil {
+		return nil, localfile.RefuseUnreadable(name, err)
+	}
+	word := t.LineWord()
+	headerAt, cols, err := p.findHeader(name, t)
+	if err != nil {
+		return nil, err
+	}
+	header := t.Rows[headerAt].Cells
+	format := "long CSV"
+	switch t.Format.Kind {
+	case tabular.KindXLSX:
+		format = "long XLSX"
+	case tabular.KindHTML:
+		format = "long HTML table"
+	}
+	out := &localfile.Parsed{Format: format, Header: header,
+		Params: map[string]any{"encoding": t.Format.Encoding, "header_" + word: t.Rows[headerAt].Line}}
+	if t.Format.Delimiter != 0 {
+		out.Params["delimiter"] = string(t.Format.Delimiter)
+		out.Format += fmt.Sprintf(" %c", t.Format.Delimiter)
+	}
+	var unused []string
+	for j, h := range header {
+		if _, ok := p.aliases[fold.Key(h)]; !ok && strings.TrimSpace(h) != "" {
+			unused = append(unused, localfile.ColumnLabel(j, h))
+		}
+	}
+	if len(unused) > 0 {
+		out.Notes = append(out.Notes, "columns not used: "+strings.Join(unused, ", "))
+	}
+	metas := map[string]meta{}
+	seen := map[rowKey]int{}
+	for i := headerAt + 1; i < len(t.Rows); i++ {
+		if i%1024 == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		r := t.Rows[i]
+		if r.Blank() {
+			continue
+		}
+		out.Rows++
+		var reasons []string
+		problem := func(c column, format string, args ...any) {
+			label := ""
+			if j, ok := cols[c]; ok {
+				label = localfile.ColumnLabel(j, header[j])
+			}
+			msg := fmt.Sprintf(format, args...)
+			out.Problem(name, r.Line, label, "%s", msg)
+			reasons = append(reasons, strings.TrimSpace(label+" "+msg))
+		}
+		cell := func(c column) string {
+			if j, ok := cols[c]; ok {
+				return strings.TrimSpace(r.Cell(j))
+			}
+			return ""
+		}
+		if extra := lastFilled(r.Cells); extra >= len(header) {
+			problem(-1, "the row has more cells than there are column headings (%s %s)", "column", tabular.ColumnName(extra))
+		}
+		code := strings.ToUpper(cell(cCode))
+		if err := config.ValidLocalCode(code); err != nil {
+			problem(cCode, "%v", err)
+		}
+		m := meta{name: cell(cName), unit: cell(cUnit), system: cell(cSystem), line: r.Line}
+		if prev, ok := metas[code]; ok {
+			for _, f := range []struct {
+				c        column
+				was, now string
+			}{{cName, prev.name, m.name}, {cUnit, prev.unit, m.unit}, {cSystem, prev.system, m.system}} {
+				if f.now != "" && f.was != "" && f.now != f.was {
+					problem(f.c, "%s %q differs from %q on %s %d for the same indicator", columnNames[f.c], f.now, f.was, word, prev.line)
+				}
+			}
+		}
+		per, err := localfile.ParsePeriod(cell(cPeriod), p.opts.InterimEnd)
+		if err != nil {
+			problem(cPeriod, "%v", err)
+		}
+		gender, err := localfile.ParseGender(cell(cGender))
+		if err != nil {
+			problem(cGender, "%v", err)
+		}
+		regi, err := p.opts.Regi.ParseRegi(cell(cRegi))
+		if err != nil {
+			problem(cRegi, "%v", err)
+		}
+		kind, unit := store.UnitMunicipality, p.opts.Home
+		if u := localfile.UnitID(cell(cEnhet)); u != "" && !p.munis[fold.Key(u)] && u != p.opts.Home {
+			kind, unit = store.UnitLocal, u
+		}
+		var value *float64
+		if v, ok, err := tabular.ParseNumber(cell(cValue)); err != nil {
+			problem(cValue, "%v", err)
+		} else if ok {
+			value = &v
+		}
+		var count *int64
+		if c := cell(cCount); c != "" && !tabular.IsMissing(c) {
+			v, ok, err := tabular.ParseNumber(c)
+			if err != nil || !ok || v < 0 || v != float64(int64(v)) {
+				problem(cCount, "%q is not a whole number", c)
+			} else {
+				n := int64(v)
+				count = &n
+			}
+		}
+		if len(reasons) == 0 {
+			k := rowKey{code, kind, unit, per.Type, per.Start, gender, regi}
+			if first, dup := seen[k]; dup {
+				problem(-1, "the same indicator, enhet, period, kön and regi as %s %d", word, first)
+			} else {
+				seen[k] = r.Line
+			}
+		}
+		if len(reasons) > 0 {
+			out.Refused = append(out.Refused, localfile.RefusedRow{Line: r.Line, Cells: r.Cells, Reasons: reasons})
+			continue
+		}
+		if prev, ok := metas[code]; ok {
+			m = meta{name: first(prev.name, m.name), unit: first(prev.unit, m.unit), system: first(prev.system, m.system), line: prev.line}
+		}
+		metas[code] = m
+		out.Observations = append(out.Observations, store.Observation{Source: Source, IndicatorID: code, UnitKind: kind,
+			UnitID: unit, Period: per, Gender: gender, Regi: regi, Value: value, Count: count})
+	}
+	out.Scopes = localfile.ScopesFor(out.Observations)
+	codes := make([]string, 0, len(metas))
+	for c := range metas {
+		codes = append(codes, c)
+	}
+	sort.Strings(codes)
+	for _, c := range codes {
+		m := metas[c]
+		out.Indicators = append(out.Indicators, store.LocalIndicator{ID: c, Source: Source, Title: m.name, Unit: m.unit, SourceSystem: m.system})
+	}
+	return out, nil
+}
+
+func first(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+func lastFilled(cells []string) int {
+	for i := len(cells) - 1; i >= 0; i-- {
+		if strings.TrimSpace(cells[i]) != "" {
+			return i
+		}
+	}
+	return -1
+}
+
+func (p *Parser) findHeader(file string, t *tabular.Table) (int, map[column]int, error) {
+	for i := 0; i < len(t.Rows) && i < 10; i++ {
+		cols := map[column]int{}
+		for j, h := range t.Rows[i].Cells {
+			c, ok := p.aliases[fold.Key(h)]
+			if !ok {
+				continue
+			}
+			if prev, dup := cols[c]; dup {
+				return 0, nil, localfile.Refuse(file, t.Rows[i].Line, "", "columns %s and %s are both %s",
+					localfile.ColumnLabel(prev, t.Rows[i].Cells[prev]), localfile.ColumnLabel(j, h), columnNames[c])
+			}
+			cols[c] = j
+		}
+		if _, ok := cols[cCode]; !ok {
+			continue
+		}
+		var missing []string
+		for _, c := range required {
+			if _, ok := cols[c]; !ok {
+				missing = append(missing, columnNames[c])
+			}
+		}
+		if len(missing) > 0 {
+			return 0, nil, localfile.Refuse(file, t.Rows[i].Line, "", "missing required column(s) %s; the columns are "+
+				"indikator, namn, måttenhet, källa, period, kön, regi, enhet, värde (see connectors/indicators/README.md)",
+				strings.Join(missing, ", "))
+		}
+		return i, cols, nil
+	}
+	return 0, nil, localfile.Refuse(file, 0, "", "no heading row with an indikator column in the first 10 rows: the long format's "+
+		"columns are indikator, namn, måttenhet, källa, period, kön, regi, enhet, värde (see connectors/indicators/README.md)")
+}

@@ -1,0 +1,382 @@
+package treserva
+
+import (
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/text/encoding/charmap"
+
+	"github.com/nyckeltal/nyckeltal/internal/config"
+	"github.com/nyckeltal/nyckeltal/internal/localfile"
+	"github.com/nyckeltal/nyckeltal/internal/personnummer"
+	"github.com/nyckeltal/nyckeltal/internal/store"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files in testdata/")
+
+var testKey = personnummer.NewKey([]byte("a test key of more than thirty-two bytes, not secret"))
+
+func options(mod func(*Options)) Options {
+	c := config.Defaults()
+	o := Options{Home: "9001", Config: c.Local.Treserva, InterimEnd: time.August, Key: testKey,
+		Regi: localfile.RegiAliases{Egen: c.Local.Regi.Egen, Privat: c.Local.Regi.Privat, Alla: localfile.DefaultRegiAliases.Alla}}
+	if mod != nil {
+		mod(&o)
+	}
+	return o
+}
+
+func parse(t *testing.T, data []byte, mod func(*Options)) (*localfile.Parsed, error) {
+	t.Helper()
+	p, err := New(options(mod))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p.Parse(t.Context(), "extract.csv", data)
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Fatalf("output differs from %s:\n%s", path, got)
+	}
+}
+
+func date(s string) time.Time {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+func datep(s string) *time.Time {
+	if s == "" {
+		return nil
+	}
+	t := date(s)
+	return &t
+}
+
+func TestThreeMonthsAfter(t *testing.T) {
+	for in, want := range map[string]string{
+		"2024-01-15": "2024-04-15",
+		"2024-01-31": "2024-04-30", // April has 30 days
+		"2023-11-30": "2024-02-29", // leap year
+		"2022-11-30": "2023-02-28",
+		"2024-10-31": "2025-01-31",
+		"2024-12-01": "2025-03-01",
+	} {
+		if got := ThreeMonthsAfter(date(in)).Format(time.DateOnly); got != want {
+			t.Errorf("ThreeMonthsAfter(%s) = %s, want %s", in, got, want)
+		}
+	}
+}
+
+func TestWaitRules(t *testing.T) {
+	q1 := store.QuarterPeriod(2024, 1)
+	year := store.YearPeriod(2024)
+	tests := []struct {
+		name                              string
+		decided, offered, executed, ended string
+		granted                           bool
+		period                            store.Period
+		waited                            bool
+		notExecutedAtEnd                  bool
+	}{
+		{"offered exactly at three months: not more", "2023-12-15", "2024-03-15", "2024-03-15", "", true, q1, false, false},
+		{"offered a day after three months", "2023-12-15", "2024-03-16", "2024-03-20", "", true, q1, true, false},
+		{"offered but not moved in: still not verkställt", "2023-12-15", "2024-03-16", "", "", true, q1, true, true},
+		{"still waiting at the end of the period", "2023-12-15", "", "", "", true, q1, true, true},
+		{"passed three months after the period", "2024-01-15", "", "", "", true, q1, false, false},
+		{"mark inside, offered after the period", "2023-11-20", "2024-06-01", "2024-06-01", "", true, q1, true, true},
+		{"waited long, but all before the period", "2023-06-01", "2023-11-01", "2023-11-02", "", true, q1, false, false},
+		{"a rejected application never waits", "2023-06-01", "", "", "", false, year, false, false},
+		{"ended (died) before three months", "2024-02-01", "", "", "2024-03-20", true, year, false, false},
+		{"ended after more than three months", "2024-02-01", "", "", "2024-06-20", true, year, true, false},
+		{"31 January: the mark is 30 April", "2024-01-31", "2024-04-30", "2024-05-02", "", true, year, false, false},
+		{"31 January, offered 1 May", "2024-01-31", "2024-05-01", "2024-05-02", "", true, year, true, false},
+		{"decided in the last days of the year", "2024-12-20", "", "", "", true, year, false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := decision{decided: date(tt.decided), offered: datep(tt.offered), executed: datep(tt.executed),
+				ended: datep(tt.ended), granted: tt.granted}
+			if got := d.waitedOverThreeMonthsIn(tt.period); got != tt.waited {
+				t.Errorf("waited over three months in %s: %v, want %v", localfile.Label(tt.period), got, tt.waited)
+			}
+			if got := d.notExecutedOverThreeMonthsAt(tt.period.End); got != tt.notExecutedAtEnd {
+				t.Errorf("not executed over three months at %s: %v, want %v", tt.period.End.Format(time.DateOnly), got, tt.notExecutedAtEnd)
+			}
+		})
+	}
+}
+
+func readSample(t *testing.T) []byte {
+	t.Helper()
+	b, err := os.ReadFile(samplePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestSample(t *testing.T) {
+	got, err := parse(t, readSample(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Problems) > 0 || got.Format != "Treserva CSV" || got.Params["encoding"] != "Windows-1252" {
+		t.Fatalf("problems %v, format %s, params %v", got.Problems, got.Format, got.Params)
+	}
+	for _, o := range got.Observations {
+		if err := o.Validate(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	golden(t, "sample.golden", localfile.Describe(got))
+
+	// The same extract in UTF-8 with a BOM reads the same.
+	text, err := charmap.Windows1252.NewDecoder().Bytes(readSample(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := parse(t, append([]byte("\uFEFF"), text...), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if localfile.Describe(again) != localfile.Describe(got) {
+		t.Fatal("UTF-8 with BOM reads differently from Windows-1252")
+	}
+}
+
+// TestSampleAgainstDayByDay recomputes the counts of the sample by walking
+// every day of every period, independently of the interval arithmetic.
+func TestSampleAgainstDayByDay(t *testing.T) {
+	p, err := New(options(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := p.Parse(t.Context(), "extract.csv", readSample(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	byKey := map[string]float64{}
+	for _, o := range got.Observations {
+		if o.Value != nil {
+			byKey[o.IndicatorID+"|"+localfile.Label(o.Period)+"|"+o.Gender+"|"+o.Regi] = *o.Value
+		}
+	}
+	people := map[string][]store.Decision{}
+	for _, d := range got.Decisions {
+		people[d.Person] = append(people[d.Person], d)
+	}
+	checked := 0
+	for key, v := range byKey {
+		parts := strings.Split(key, "|")
+		code, label, gender, regi := parts[0], parts[1], parts[2], parts[3]
+		if code != SaboWaited3M && code != BSSWaited3M {
+			continue
+		}
+		group := map[string]string{SaboWaited3M: groupSabo, BSSWaited3M: groupBSS}[code]
+		var per store.Period
+		for _, y := range []int{2023, 2024} {
+			for _, cand := range []store.Period{store.QuarterPeriod(y, 1), store.InterimPeriod(y, time.August), store.YearPeriod(y)} {
+				if localfile.Label(cand) == label {
+					per = cand
+				}
+			}
+		}
+		want := 0
+		for _, ds := range people {
+			counted := false
+			for _, d := range ds {
+				if d.InsatsGroup != group || !d.Granted || (gender != "T" && d.Gender != gender) || (regi != "alla" && d.Regi != regi) {
+					continue
+				}
+				mark := ThreeMonthsAfter(d.Decision)
+				for day := per.Start; !day.After(per.End); day = day.AddDate(0, 0, 1) {
+					waiting := true
+					for _, end := range []*time.Time{d.Offered, d.Executed, d.Ended} {
+						if end != nil && end.Before(day) { // on the day of the offer the person still counts
+							waiting = false
+						}
+					}
+					if waiting && day.After(mark) {
+						counted = true
+						break
+					}
+				}
+			}
+			if counted {
+				want++
+			}
+		}
+		if float64(want) != v {
+			t.Errorf("%s: computed %v, day by day %d", key, v, want)
+		}
+		checked++
+	}
+	if checked < 20 {
+		t.Fatalf("only %d values checked", checked)
+	}
+}
+
+func TestRefusedRows(t *testing.T) {
+	header := "Personnummer;Insats;Lagrum;Ansökningsdatum;Beslutsdatum;Beslut;Erbjudet inflyttningsdatum;Verkställighetsdatum\n"
+	good := "19400101-0018;Särskilt boende;SoL;2024-01-02;2024-01-20;Bifall;2024-02-01;2024-02-05\n"
+	tests := []struct {
+		name, row, want string
+		fileErr         bool
+	}{
+		{"wrong check digit", "19400101-0017;Särskilt boende;SoL;2024-01-02;2024-01-20;Bifall;;\n", "wrong check digit", false},
+		{"impossible date", "19400231-0014;Särskilt boende;SoL;2024-01-02;2024-01-20;Bifall;;\n", "not a valid date of birth", false},
+		{"date format", "19400101-0018;Särskilt boende;SoL;2024-01-02;20/01/2024;Bifall;;\n", "write dates as ÅÅÅÅ-MM-DD", false},
+		{"unknown beslut", "19400101-0018;Särskilt boende;SoL;2024-01-02;2024-01-20;Kanske;;\n", "neither bifall nor avslag", false},
+		{"insats and lagrum disagree", "19400101-0018;Särskilt boende;LSS 9 § 9;2024-01-02;2024-01-20;Bifall;;\n", "does not go with lagrum", false},
+		{"decision before application", "19400101-0018;Särskilt boende;SoL;2024-02-02;2024-01-20;Bifall;;\n", "before ansökningsdatum", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := parse(t, []byte(header+good+tt.row), func(o *Options) { o.AsOf = date("2024-12-31") })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got.Problems) != 1 || got.Problems[0].Line != 3 || !strings.Contains(got.Problems[0].Reason, tt.want) {
+				t.Fatalf("problems %v, want one on line 3 with %q", got.Problems, tt.want)
+			}
+			pnr := strings.SplitN(tt.row, ";", 2)[0]
+			digits := strings.ReplaceAll(pnr, "-", "")
+			for _, s := range append([]string{got.Problems[0].String()}, got.Refused[0].Cells...) {
+				if strings.Contains(s, pnr) || strings.Contains(s, digits) || strings.Contains(s, digits[2:]) {
+					t.Fatalf("a personnummer leaked into %q", s)
+				}
+			}
+		})
+	}
+	for _, tt := range []struct{ name, text, want string }{
+		{"missing beslutsdatum", "Personnummer;Insats;Beslut;Verkställighetsdatum\n", "missing required column(s) beslutsdatum"},
+		{"no end of wait", "Personnummer;Insats;Beslutsdatum;Beslut\n", "needs erbjudet inflyttningsdatum or verkställighetsdatum"},
+		{"not an extract", "Namn;Ålder\nA;3\n", "not a Treserva extract"},
+		{"comma separated", "Personnummer,Insats,Beslutsdatum,Beslut\n", "found no column delimiter"},
+		{"no decision that counts", "Personnummer;Insats;Beslutsdatum;Beslut;Verkställighetsdatum\n19400101-0018;Hemtjänst;2024-01-20;Bifall;2024-01-22\n",
+			"no decisions about särskilt boende"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := parse(t, []byte(tt.text), nil)
+			if !errors.Is(err, localfile.ErrRefused) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err %v, want a refusal with %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestOtherLayout: headings of another layout, matched case- and
+// accent-insensitively, and one mapped in the configuration.
+func TestOtherLayout(t *testing.T) {
+	b, err := os.ReadFile("testdata/alias_layout.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = parse(t, b, nil)
+	if !errors.Is(err, localfile.ErrRefused) || !strings.Contains(err.Error(), "missing required column(s) beslutsdatum") {
+		t.Fatalf("without the mapping: %v", err)
+	}
+	got, err := parse(t, b, func(o *Options) {
+		o.Config.Columns.Beslutsdatum = []string{"Beslut fattat"}
+		o.AsOf = date("2024-06-30")
+	})
+	if err != nil || len(got.Problems) > 0 || len(got.Decisions) != 2 {
+		t.Fatalf("%v %v %d decisions", err, got.Problems, len(got.Decisions))
+	}
+	groups := map[string]string{}
+	for _, d := range got.Decisions {
+		groups[d.Gender] = d.InsatsGroup + "/" + d.Regi
+	}
+	if groups["M"] != "sabo/egen" || groups["K"] != "bss/" {
+		t.Fatalf("decisions: %v", groups)
+	}
+	// The LSS decision of November 2023 still waits at the end of kvartal 1 2024.
+	found := false
+	for _, o := range got.Observations {
+		if o.IndicatorID == BSSWaited3M && localfile.Label(o.Period) == "2024 kvartal 1" && o.Gender == "T" && o.Regi == "alla" {
+			found = true
+			if *o.Value != 1 {
+				t.Fatalf("%s = %v, want 1", BSSWaited3M, *o.Value)
+			}
+		}
+	}
+	if !found {
+		t.Fatal("no value for 2024 kvartal 1")
+	}
+}
+
+func TestNoKeyNoLoad(t *testing.T) {
+	_, err := parse(t, readSample(t), func(o *Options) { o.Key = nil })
+	if !errors.Is(err, personnummer.ErrNoKey) || errors.Is(err, localfile.ErrRefused) {
+		t.Fatalf("err %v, want ErrNoKey (a configuration problem, not a bad file)", err)
+	}
+}
+
+func TestPseudonymsDependOnTheKey(t *testing.T) {
+	a, err := parse(t, readSample(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := parse(t, readSample(t), func(o *Options) { o.Key = personnummer.NewKey([]byte("another key, also more than thirty-two bytes")) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Decisions[0].Person == b.Decisions[0].Person || a.Decisions[0].KeyID == b.Decisions[0].KeyID {
+		t.Fatal("pseudonyms do not depend on the key")
+	}
+	if localfile.Describe(a) != localfile.Describe(b) {
+		t.Fatal("the indicators depend on the key")
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add([]byte("Personnummer;Insats;Beslutsdatum;Beslut;Verkställighetsdatum\n19400101-0018;Särskilt boende;2024-01-20;Bifall;\n"))
+	if b, err := os.ReadFile(samplePath); err == nil {
+		f.Add(b)
+	}
+	files, _ := filepath.Glob("testdata/*.csv")
+	for _, name := range files {
+		if b, err := os.ReadFile(name); err == nil {
+			f.Add(b)
+		}
+	}
+	p, err := New(options(nil))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		got, err := p.Parse(t.Context(), "fuzz", data)
+		if err != nil {
+			if got != nil {
+				t.Fatal("an error with partial data")
+			}
+			return
+		}
+		for _, o := range got.Observations {
+			if err := o.Validate(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+}

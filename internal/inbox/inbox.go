@@ -1,0 +1,331 @@
+// Package inbox loads the files dropped into the inbox directories — one
+// per local source — and moves each away afterwards: loaded (or already
+// loaded) files to the archive, refused ones to the rejected directory with a
+// .error.txt report beside them. Process is a plain function with a context
+// so that the scheduler can run it as a job; `nyckeltal ingest inbox` is a
+// thin wrapper around it.
+package inbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/nyckeltal/nyckeltal/internal/config"
+	"github.com/nyckeltal/nyckeltal/internal/localfile"
+	"github.com/nyckeltal/nyckeltal/internal/store"
+)
+
+// Options say where the inbox is and how to load.
+type Options struct {
+	InboxDir    string
+	ArchiveDir  string
+	RejectedDir string
+	Sources     *Sources
+	// SkipBadRows loads the good rows of files with bad rows; the refused
+	// rows go to a quarantine CSV in the rejected directory.
+	SkipBadRows bool
+	// DeleteTreserva deletes loaded Treserva extracts instead of archiving
+	// them (they hold personnummer).
+	DeleteTreserva bool
+	Now            func() time.Time
+}
+
+// FromConfig makes Options from the configuration ([local]).
+func FromConfig(cfg *config.Config, so SourceOptions) (Options, error) {
+	src, err := NewSources(cfg, so)
+	if err != nil {
+		return Options{}, err
+	}
+	return Options{InboxDir: cfg.Local.InboxDir, ArchiveDir: cfg.Local.ArchiveDir, RejectedDir: cfg.Local.RejectedDir,
+		Sources: src, DeleteTreserva: !cfg.Local.Treserva.ArchiveExtracts, Now: time.Now}, nil
+}
+
+// FileResult is what happened to one inbox file.
+type FileResult struct {
+	localfile.Result
+	Dir string // webfocus, treserva or indikatorer
+	// MovedTo is where the file went (archive or rejected); empty when it
+	// stayed in the inbox or was deleted.
+	MovedTo string
+	Deleted bool
+	// ErrorFile is the .error.txt beside a rejected file.
+	ErrorFile string
+	// Err is set when the file could not be processed for another reason
+	// than its content (no pseudonym key, a store error); it stays in the
+	// inbox for the next run.
+	Err error
+}
+
+// Result sums up one run over the inbox.
+type Result struct {
+	Files []FileResult
+	// Misplaced are files directly in the inbox directory, which are not
+	// read: a file belongs in the directory of its source.
+	Misplaced []string
+	Loaded    int
+	Unchanged int
+	Refused   int
+	Failed    int
+}
+
+// Process loads every new file of the inbox, oldest first, each as its own
+// load. It returns an error when a file could not be processed for a reason
+// other than its content (the file stays in the inbox) or when ctx ends;
+// refused files are not errors of Process, they are in the Result.
+//
+// Files are moved (to the archive, or to rejected with their .error.txt) only
+// once the store's new state is published (store.AfterPublish): a run that is
+// killed or cannot publish leaves them in the inbox, and the next run loads
+// them again. MovedTo, ErrorFile, Deleted and a failed move's Err are set then.
+func Process(ctx context.Context, st *store.Store, o Options) (*Result, error) {
+	res := &Result{}
+	if o.Sources == nil {
+		return res, errors.New("inbox: no sources")
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	files, err := listInbox(o.InboxDir)
+	if err != nil {
+		return res, err
+	}
+	if entries, err := os.ReadDir(o.InboxDir); err == nil {
+		for _, e := range entries {
+			if e.Type().IsRegular() && !ignored(e.Name()) {
+				res.Misplaced = append(res.Misplaced, e.Name())
+			}
+		}
+	}
+	var errs []error
+	type pendingMove struct {
+		index  int
+		file   inboxFile
+		reject bool
+	}
+	var moves []pendingMove
+	defer func() {
+		if len(moves) == 0 {
+			return
+		}
+		st.AfterPublish(func() {
+			for _, m := range moves {
+				fr := &res.Files[m.index]
+				do := o.archive
+				if m.reject {
+					do = o.reject
+				}
+				// A file that cannot be moved stays in the inbox; loading it
+				// again is a no-op (same SHA-256), after which it is moved.
+				if err := do(fr, m.file); err != nil {
+					fr.Err = err
+				}
+			}
+		})
+	}()
+	for _, f := range files {
+		if err := ctx.Err(); err != nil {
+			return res, err
+		}
+		fr := FileResult{Dir: f.dir}
+		lo := localfile.Options{SkipBadRows: o.SkipBadRows, QuarantineDir: filepath.Join(o.RejectedDir, f.dir), Now: o.Now}
+		fr.Result, err = localfile.LoadFile(ctx, st, o.Sources.ForDir(f.dir), f.path, lo)
+		switch {
+		case errors.Is(err, localfile.ErrRefused):
+			res.Refused++
+			moves = append(moves, pendingMove{index: len(res.Files), file: f, reject: true})
+		case err != nil:
+			if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+				res.Files = append(res.Files, fr)
+				return res, err
+			}
+			res.Failed++
+			fr.Err = err
+			errs = append(errs, fmt.Errorf("%s/%s: %w", f.dir, filepath.Base(f.path), err))
+		default:
+			if fr.Outcome == localfile.Unchanged {
+				res.Unchanged++
+			} else {
+				res.Loaded++
+			}
+			moves = append(moves, pendingMove{index: len(res.Files), file: f})
+		}
+		res.Files = append(res.Files, fr)
+	}
+	return res, errors.Join(errs...)
+}
+
+type inboxFile struct {
+	dir, path string
+	mod       time.Time
+}
+
+// ignored are names of files being written or of editors' lock files.
+func ignored(name string) bool {
+	lower := strings.ToLower(name)
+	return strings.HasPrefix(name, ".") || strings.HasPrefix(name, "~$") || strings.HasSuffix(name, "~") ||
+		strings.HasSuffix(lower, ".part") || strings.HasSuffix(lower, ".tmp") || strings.HasSuffix(lower, ".crdownload") ||
+		strings.HasSuffix(lower, ".error.txt")
+}
+
+// listInbox lists the files of every inbox directory, creating missing
+// directories, ordered by directory, then oldest first, then by name (so a
+// corrected file dropped after the first is loaded after it).
+func listInbox(root string) ([]inboxFile, error) {
+	var out []inboxFile
+	for _, dir := range Dirs {
+		p := filepath.Join(root, dir)
+		mode := os.FileMode(0o755)
+		if dir == DirTreserva {
+			mode = 0o700 // personal data
+		}
+		if err := os.MkdirAll(p, mode); err != nil {
+			return nil, fmt.Errorf("creating inbox directory: %w", err)
+		}
+		entries, err := os.ReadDir(p)
+		if err != nil {
+			return nil, fmt.Errorf("reading inbox: %w", err)
+		}
+		var files []inboxFile
+		for _, e := range entries {
+			if !e.Type().IsRegular() || ignored(e.Name()) {
+				continue
+			}
+			info, err := e.Info()
+			if err != nil {
+				continue // removed meanwhile
+			}
+			files = append(files, inboxFile{dir: dir, path: filepath.Join(p, e.Name()), mod: info.ModTime()})
+		}
+		sort.Slice(files, func(i, j int) bool {
+			if !files[i].mod.Equal(files[j].mod) {
+				return files[i].mod.Before(files[j].mod)
+			}
+			return files[i].path < files[j].path
+		})
+		out = append(out, files...)
+	}
+	return out, nil
+}
+
+// Pending reports whether any inbox directory holds a file to process, so
+// that a frequent schedule costs nothing while the inbox is empty.
+func Pending(o Options) (bool, error) {
+	files, err := listInbox(o.InboxDir)
+	if err != nil {
+		return false, err
+	}
+	return len(files) > 0, nil
+}
+
+func (o Options) archive(fr *FileResult, f inboxFile) error {
+	if f.dir == DirTreserva && o.DeleteTreserva {
+		if err := os.Remove(f.path); err != nil {
+			return fmt.Errorf("deleting loaded extract %s: %w", f.path, err)
+		}
+		fr.Deleted = true
+		return nil
+	}
+	to, err := move(f.path, filepath.Join(o.ArchiveDir, f.dir), f.dir == DirTreserva, o.Now())
+	if err != nil {
+		return err
+	}
+	fr.MovedTo = to
+	return nil
+}
+
+func (o Options) reject(fr *FileResult, f inboxFile) error {
+	to, err := move(f.path, filepath.Join(o.RejectedDir, f.dir), f.dir == DirTreserva, o.Now())
+	if err != nil {
+		return err
+	}
+	fr.MovedTo = to
+	fr.ErrorFile = to + ".error.txt"
+	return os.WriteFile(fr.ErrorFile, []byte(ErrorReport(fr.Result, o.Now())), 0o600)
+}
+
+// ErrorReport is the text of a .error.txt: what was refused, why, and what
+// to do. It holds no personnummer (the problems are masked).
+func ErrorReport(r localfile.Result, now time.Time) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s was refused by nyckeltal on %s; nothing of it was loaded.\n", r.File, now.Format("2006-01-02 15:04"))
+	if r.Load.LoadID != 0 {
+		fmt.Fprintf(&b, "The attempt is recorded as load %d (failed) of source %s.\n", r.Load.LoadID, r.Source)
+	}
+	if r.Format != "" {
+		fmt.Fprintf(&b, "Read as: %s.\n", r.Format)
+	}
+	fmt.Fprintf(&b, "SHA-256: %s\n\n", r.SHA256)
+	if r.TotalProblems > len(r.Problems) {
+		fmt.Fprintf(&b, "%d problems; the first %d:\n", r.TotalProblems, len(r.Problems))
+	} else {
+		fmt.Fprintf(&b, "%d problem(s):\n", r.TotalProblems)
+	}
+	for _, p := range r.Problems {
+		fmt.Fprintf(&b, "  %s\n", p)
+	}
+	fmt.Fprintf(&b, "\nWhat to do: correct the file and put it in the inbox again, or load its good rows with\n"+
+		"  nyckeltal ingest %s --skip-bad-rows FILE\n(the refused rows are then written to a quarantine CSV).\n", r.Source)
+	return b.String()
+}
+
+// move puts a file into dir under its name, or under name-2, name-3 … when
+// that is taken, and returns the new path.
+func move(path, dir string, private bool, now time.Time) (string, error) {
+	mode := os.FileMode(0o755)
+	if private {
+		mode = 0o700
+	}
+	if err := os.MkdirAll(dir, mode); err != nil {
+		return "", fmt.Errorf("creating %s: %w", dir, err)
+	}
+	base := filepath.Base(path)
+	ext := filepath.Ext(base)
+	stem := strings.TrimSuffix(base, ext)
+	to := filepath.Join(dir, base)
+	for i := 2; ; i++ {
+		if _, err := os.Lstat(to); errors.Is(err, os.ErrNotExist) {
+			break
+		}
+		to = filepath.Join(dir, fmt.Sprintf("%s-%d%s", stem, i, ext))
+		if i > 10000 {
+			to = filepath.Join(dir, fmt.Sprintf("%s-%s%s", stem, now.Format("20060102T150405.000000000"), ext))
+			break
+		}
+	}
+	if err := os.Rename(path, to); err == nil {
+		return to, nil
+	}
+	// Another file system: copy, then remove.
+	if err := copyFile(path, to); err != nil {
+		return "", fmt.Errorf("moving %s to %s: %w", path, dir, err)
+	}
+	if err := os.Remove(path); err != nil {
+		return "", fmt.Errorf("moving %s: %w", path, err)
+	}
+	return to, nil
+}
+
+func copyFile(from, to string) error {
+	in, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		os.Remove(to)
+		return err
+	}
+	return out.Close()
+}

@@ -1,0 +1,93 @@
+package localfile
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/nyckeltal/nyckeltal/internal/store"
+	"github.com/nyckeltal/nyckeltal/internal/tabular"
+)
+
+// ParseGender reads kön: T (totalt), K (kvinnor) or M (män), in the ways
+// reports write them. Empty is T.
+func ParseGender(s string) (string, error) {
+	switch tabular.Fold(s) {
+	case "", "t", "tot", "totalt", "total", "alla", "samtliga", "bada", "badakonen", "all":
+		return store.GenderTotal, nil
+	case "k", "kv", "kvinna", "kvinnor", "f", "female", "women", "woman", "flickor":
+		return store.GenderWomen, nil
+	case "m", "man", "men", "male", "pojkar":
+		return store.GenderMen, nil
+	}
+	// "Män" folds to "man", caught above; anything else is unknown.
+	return "", fmt.Errorf("%q is not a kön (write T, K or M; Totalt, Kvinnor or Män)", s)
+}
+
+// RegiAliases maps the ways files write regi to egen and privat; "alla" is
+// the total over both.
+type RegiAliases struct {
+	Egen   []string
+	Privat []string
+	Alla   []string
+}
+
+// DefaultRegiAliases are the usual Swedish spellings.
+var DefaultRegiAliases = RegiAliases{
+	Egen:   []string{"egen", "egen regi", "kommunal", "kommunal regi", "kommunen", "e"},
+	Privat: []string{"privat", "privat regi", "privat utförare", "privata utförare", "extern", "extern utförare", "enskild", "enskild regi", "LOV", "entreprenad", "p"},
+	Alla:   []string{"alla", "totalt", "total", "samtliga", "alla regiformer", "båda"},
+}
+
+// ParseRegi reads regi with the aliases; empty is alla.
+func (a RegiAliases) ParseRegi(s string) (string, error) {
+	f := tabular.FoldWords(s)
+	if f == "" {
+		return store.RegiAll, nil
+	}
+	for _, set := range []struct {
+		regi    string
+		aliases []string
+	}{{store.RegiEgen, a.Egen}, {store.RegiPrivat, a.Privat}, {store.RegiAll, a.Alla}} {
+		for _, alias := range set.aliases {
+			if tabular.FoldWords(alias) == f {
+				return set.regi, nil
+			}
+		}
+	}
+	return "", fmt.Errorf("%q is not a regi known to the configuration (local.regi lists egen and privat spellings)", s)
+}
+
+var unitSpaces = regexp.MustCompile(`\s+`)
+
+// UnitID normalises an enhet name into a local_unit id: trimmed, inner
+// whitespace collapsed, case kept (ids are what analysts see).
+func UnitID(s string) string {
+	return strings.TrimSpace(unitSpaces.ReplaceAllString(strings.ReplaceAll(s, "\u00a0", " "), " "))
+}
+
+// totalMarkers start the first cell of total and subtotal rows of styled
+// reports; such rows repeat what the other rows say and are skipped.
+var totalMarkers = []string{"total", "totalt", "totalsumma", "summa", "delsumma", "subtotal", "grandtotal", "slutsumma", "sum"}
+
+// IsTotalRow reports whether a row is a total or subtotal row: one of its
+// dimension cells (or its first cell) starts with TOTAL, Totalt, Summa,
+// Delsumma … (WebFOCUS writes "*TOTAL Enhet X").
+func IsTotalRow(cells ...string) bool {
+	for _, c := range cells {
+		words := strings.Fields(strings.TrimLeft(strings.TrimSpace(c), "*# "))
+		if len(words) == 0 {
+			continue
+		}
+		first := tabular.Fold(words[0])
+		for _, m := range totalMarkers {
+			if first == m {
+				return true
+			}
+		}
+		if len(words) > 1 && tabular.Fold(words[0]+words[1]) == "grandtotal" {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,121 @@
+package tabular
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nyckeltal/nyckeltal/internal/fold"
+)
+
+// thousandsSpaces are the spaces that group thousands in Swedish numbers:
+// space, no-break space (U+00A0), narrow no-break space (U+202F) and thin
+// space (U+2009).
+const thousandsSpaces = " \u00a0\u202f\u2009"
+
+var (
+	plainNumber   = regexp.MustCompile(`^\d*([.,]\d+)?$`)
+	groupedNumber = regexp.MustCompile(`^\d{1,3}( \d{3})+([.,]\d+)?$`)
+	rawFloat      = regexp.MustCompile(`^\d*(\.\d+)?[eE][-+]?\d+$`)
+)
+
+// IsMissing reports whether a cell means "no value": empty, or "." as
+// WebFOCUS writes a missing value (".." and "…" too, as SCB does).
+func IsMissing(s string) bool {
+	switch strings.Trim(s, thousandsSpaces+"\t") {
+	case "", ".", "..", "…":
+		return true
+	}
+	return false
+}
+
+// ParseNumber reads a number written the Swedish or the English way: a
+// decimal comma or point, thousands grouped by space, U+00A0 or U+202F, a
+// minus sign or U+2212, and an optional trailing % (the value is the
+// percentage as written). A missing value (see IsMissing) is (0, false, nil).
+func ParseNumber(s string) (float64, bool, error) {
+	if IsMissing(s) {
+		return 0, false, nil
+	}
+	t := strings.Trim(s, thousandsSpaces+"\t")
+	t = strings.TrimSuffix(t, "%")
+	t = strings.TrimRight(t, thousandsSpaces)
+	neg := false
+	switch {
+	case strings.HasPrefix(t, "-"):
+		neg, t = true, t[1:]
+	case strings.HasPrefix(t, "\u2212"):
+		neg, t = true, t[len("\u2212"):]
+	case strings.HasPrefix(t, "+"):
+		t = t[1:]
+	}
+	for _, sp := range thousandsSpaces[1:] {
+		t = strings.ReplaceAll(t, string(sp), " ")
+	}
+	bad := func(why string) (float64, bool, error) {
+		return 0, false, fmt.Errorf("%q is not a number%s", s, why)
+	}
+	switch {
+	case t == "" || t == "." || t == ",":
+		return bad("")
+	case strings.Contains(t, ",") && strings.Contains(t, "."):
+		return bad(" (both , and . in it: write thousands with a space, e.g. 1 234,5)")
+	case strings.Count(t, ",") > 1 || strings.Count(t, ".") > 1:
+		return bad(" (more than one decimal sign)")
+	case rawFloat.MatchString(t):
+	case groupedNumber.MatchString(t):
+		t = strings.ReplaceAll(t, " ", "")
+	case plainNumber.MatchString(t):
+	default:
+		return bad("")
+	}
+	v, err := strconv.ParseFloat(strings.Replace(t, ",", ".", 1), 64)
+	if err != nil || math.IsInf(v, 0) || math.IsNaN(v) {
+		return bad("")
+	}
+	if neg {
+		v = -v
+	}
+	return v, true, nil
+}
+
+// ErrDate marks a date that cannot be read.
+var ErrDate = errors.New("not a date")
+
+// ParseISODate reads ÅÅÅÅ-MM-DD, optionally followed by a time of day (which
+// is dropped), as exports of case systems write dates.
+func ParseISODate(s string) (time.Time, error) {
+	t := strings.TrimSpace(s)
+	if len(t) > 10 && (t[10] == ' ' || t[10] == 'T') {
+		t = t[:10]
+	}
+	d, err := time.Parse(time.DateOnly, t)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%w: %q (write dates as ÅÅÅÅ-MM-DD)", ErrDate, s)
+	}
+	return d, nil
+}
+
+// ParseDate reads ÅÅÅÅ-MM-DD or ÅÅÅÅMMDD (WebFOCUS writes dates as unquoted
+// numbers such as 20240131).
+func ParseDate(s string) (time.Time, error) {
+	t := strings.TrimSpace(s)
+	if len(t) == 8 && strings.Trim(t, "0123456789") == "" {
+		d, err := time.Parse("20060102", t)
+		if err == nil {
+			return d, nil
+		}
+		return time.Time{}, fmt.Errorf("%w: %q", ErrDate, s)
+	}
+	return ParseISODate(t)
+}
+
+// Fold is fold.Key: headings compare equal however they were written.
+func Fold(s string) string { return fold.Key(s) }
+
+// FoldWords is fold.Words.
+func FoldWords(s string) string { return fold.Words(s) }
