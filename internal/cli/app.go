@@ -116,6 +116,8 @@ Start with:
   nyckeltal ingest kolada          fetch the configured Kolada set (incremental after the first run)
   nyckeltal status                 what the store holds and how fresh it is
   nyckeltal sql "SELECT …"         query the store read-only
+  nyckeltal gap                    nettokostnadsavvikelse against liknande kommuner
+  nyckeltal sparbeting             the sparbeting that gap sizes, with its glide path
 
 Configuration: nyckeltal.toml in the working directory, --config FILE or
 $NYCKELTAL_CONFIG; without one, the defaults of nyckeltal.example.toml apply
@@ -145,6 +147,8 @@ $NYCKELTAL_CONFIG; without one, the defaults of nyckeltal.example.toml apply
 		newSQLCmd(e),
 		newMigrateCmd(e),
 		newConfigCmd(e),
+		newGapCmd(e),
+		newSparbetingCmd(e),
 	)
 	return root
 }
@@ -229,6 +233,9 @@ func (e *env) withWriter(ctx context.Context, fn func(*store.Store) error) (err 
 			err = fmt.Errorf("closing store: %w", cerr)
 		}
 	}()
+	if err := e.syncNKAAreas(ctx, st); err != nil {
+		return err
+	}
 	return fn(st)
 }
 

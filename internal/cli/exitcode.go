@@ -8,6 +8,8 @@ import (
 	"github.com/nyckeltal/nyckeltal/connectors/kolada"
 	"github.com/nyckeltal/nyckeltal/internal/config"
 	"github.com/nyckeltal/nyckeltal/internal/store"
+	"github.com/nyckeltal/nyckeltal/transform/atgardsplan"
+	"github.com/nyckeltal/nyckeltal/transform/nka"
 )
 
 // Exit codes. They are documented in the README; scripts and monitoring
@@ -43,6 +45,9 @@ func ExitCode(err error) int {
 		return ExitInterrupted
 	case errors.As(err, &usage), errors.Is(err, config.ErrInvalid):
 		return ExitUsage
+	case errors.Is(err, nka.ErrUnknownArea), errors.Is(err, nka.ErrUnknownMunicipality), errors.Is(err, nka.ErrUnknownGroup),
+		errors.Is(err, nka.ErrBadComparator), errors.Is(err, nka.ErrBadProfile), errors.Is(err, nka.ErrBadYears):
+		return ExitUsage
 	case errors.Is(err, store.ErrStoreBusy):
 		return ExitBusy
 	case errors.Is(err, kolada.ErrUnreachable), errors.Is(err, kolada.ErrUnavailable):
@@ -50,7 +55,8 @@ func ExitCode(err error) int {
 	case errors.Is(err, kolada.ErrRejected), errors.Is(err, kolada.ErrInvalidPage),
 		errors.Is(err, kolada.ErrIncompleteArchive),
 		errors.Is(err, store.ErrNoStore), errors.Is(err, store.ErrSchemaTooNew),
-		errors.Is(err, store.ErrSchemaTooOld), errors.Is(err, store.ErrInvalidObservation):
+		errors.Is(err, store.ErrSchemaTooOld), errors.Is(err, store.ErrInvalidObservation),
+		errors.Is(err, nka.ErrNoData), errors.Is(err, atgardsplan.ErrInvalid):
 		return ExitData
 	}
 	return ExitFailure
@@ -72,6 +78,12 @@ func hint(err error, e *env) string {
 		return "another nyckeltal (or a DuckDB client opened read-write) is using the file; wait for it, or close it"
 	case errors.Is(err, config.ErrInvalid):
 		return "see nyckeltal.example.toml for every key with its meaning; `nyckeltal config show` prints what is in effect"
+	case errors.Is(err, nka.ErrNoData):
+		return "fetch the NKA key figures and peer groups first: `nyckeltal ingest kolada` (kolada.groups = \"all\", kolada.municipalities = [\"all\"])"
+	case errors.Is(err, atgardsplan.ErrInvalid):
+		return "the plan is a CSV: löpnr;åtgärd;år;belopp_tkr, or löpnr;åtgärd;2024;2025;…;totalt; see data/samples/atgardsplan-2024-2026.csv"
+	case errors.Is(err, nka.ErrUnknownGroup):
+		return "list the peer groups with: nyckeltal sql \"SELECT DISTINCT group_id, group_title, area, municipality FROM v_peer_group ORDER BY 2\""
 	}
 	var usage *UsageError
 	if errors.As(err, &usage) {

@@ -26,6 +26,7 @@ type Config struct {
 	HomeMunicipality string       `toml:"home_municipality"`
 	Store            StoreConfig  `toml:"store"`
 	Kolada           KoladaConfig `toml:"kolada"`
+	NKA              NKAConfig    `toml:"nka"`
 
 	// File is the path the configuration was read from; empty for defaults.
 	File string `toml:"-"`
@@ -125,6 +126,7 @@ func Defaults() Config {
 			RetryAfterCap:     Duration{2 * time.Minute},
 			IncrementalMargin: Duration{24 * time.Hour},
 		},
+		NKA: DefaultNKA(),
 	}
 }
 
@@ -257,6 +259,7 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Sprintf("kolada.ou_municipalities: %q is not a four-digit municipality id", m))
 		}
 	}
+	errs = append(errs, c.NKA.validate()...)
 	if len(errs) > 0 {
 		return fmt.Errorf("%w: %s", ErrInvalid, strings.Join(errs, "; "))
 	}
