@@ -102,6 +102,11 @@ Källa: Kolada (RKA). Beräkningar: egen bearbetning.`,
 			}
 			e.log.Debug().Int("rows", len(res.Rows)).Dur("took", time.Since(start)).Msg("gap computed")
 			e.warnPeersNotFetched(res.Rows)
+			if format != "table" {
+				for _, n := range res.Notes { // the table has them below it; machine formats have no place for them
+					e.log.Warn().Msg(n)
+				}
+			}
 			if len(res.Rows) == 0 && format == "table" {
 				return fmt.Errorf("%w: nothing to compare: %s", nka.ErrNoData, strings.Join(append(res.Notes,
 					"the store has no NKA values with a peer group for this selection (run `nyckeltal ingest kolada`)"), "; "))
@@ -125,7 +130,7 @@ Källa: Kolada (RKA). Beräkningar: egen bearbetning.`,
 	fl.StringVar(&areas, "area", "", "areas, comma-separated: aldreomsorg,ifo,… (default: every area)")
 	fl.StringVar(&c.comparator, "comparator", "", "mean, median, riket or a group id like G36535 (default: nka.comparator, mean)")
 	fl.StringVar(&c.groups, "group", "", "peer group ids to use instead of the automatic choice, one per area (the area comes from the group's title)")
-	fl.StringVar(&c.format, "format", "table", "table, csv, json or xlsx (default: from the --out extension, else table)")
+	fl.StringVar(&c.format, "format", "table", "table, csv, json or xlsx (without --format, the extension of --out decides)")
 	fl.StringVar(&c.out, "out", "", "write to this file instead of standard output")
 	fl.StringVar(&c.asOf, "as-of", "", "compute with the values as the store knew them at this date (2025-06-01) or time")
 	return cmd

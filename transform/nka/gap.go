@@ -161,7 +161,7 @@ func (e *Engine) Gap(ctx context.Context, q Query) (*GapResult, error) {
 	}
 	if len(q.Years) > 0 {
 		where = append(where, "list_contains(?, year)")
-		args = append(args, intsToAny(q.Years))
+		args = append(args, int32s(q.Years))
 	}
 	rows, err := e.DB.QueryContext(ctx, `SELECT `+gapColumns+`
 		FROM nka_gap(as_of := ?, comparator := ?, group_override := ?, areas_json := ?)
@@ -190,7 +190,7 @@ func (e *Engine) Gap(ctx context.Context, q Query) (*GapResult, error) {
 	return res, nil
 }
 
-func intsToAny(xs []int) []int32 {
+func int32s(xs []int) []int32 {
 	out := make([]int32, len(xs))
 	for i, x := range xs {
 		out[i] = int32(x)
@@ -285,7 +285,11 @@ func (e *Engine) fillUncovered(ctx context.Context, q Query, areas []Area, cmp s
 			}
 		}
 		if len(empty) > 0 {
-			res.Notes = append(res.Notes, fmt.Sprintf("%s: no NKA values and no peer group in the store for %s", m, strings.Join(empty, ", ")))
+			when := ""
+			if len(q.Years) > 0 {
+				when = " for " + joinInts(q.Years)
+			}
+			res.Notes = append(res.Notes, fmt.Sprintf("%s has no NKA values%s in the store for %s (and so no comparison)", m, when, strings.Join(empty, ", ")))
 		}
 	}
 	order := map[string]int{}
@@ -325,7 +329,7 @@ func (e *Engine) values(ctx context.Context, asOf *time.Time, municipality, area
 	args := []any{asOfArg(asOf), areasJSON(e.Areas), municipality, area}
 	if len(years) > 0 {
 		q += ` AND list_contains(?, year)`
-		args = append(args, intsToAny(years))
+		args = append(args, int32s(years))
 	}
 	rows, err := e.DB.QueryContext(ctx, q+` ORDER BY year`, args...)
 	if err != nil {
@@ -469,4 +473,12 @@ func formatYears(from, to int) string {
 		return strconv.Itoa(from)
 	}
 	return fmt.Sprintf("%d–%d", from, to)
+}
+
+func joinInts(xs []int) string {
+	parts := make([]string, len(xs))
+	for i, x := range xs {
+		parts[i] = strconv.Itoa(x)
+	}
+	return strings.Join(parts, ", ")
 }

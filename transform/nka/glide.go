@@ -30,7 +30,7 @@ func ParseProfile(s string) (Profile, error) {
 	var ws []float64
 	for _, part := range strings.Split(s, ",") {
 		w, err := strconv.ParseFloat(strings.TrimSpace(strings.ReplaceAll(part, " ", "")), 64)
-		if err != nil || w < 0 || math.IsInf(w, 0) || math.IsNaN(w) {
+		if err != nil || w < 0 || w > 1e6 || math.IsNaN(w) {
 			return Profile{}, fmt.Errorf("%w %q: use even, front, or non-negative weights per year like 50,30,20", ErrBadProfile, s)
 		}
 		ws = append(ws, w)

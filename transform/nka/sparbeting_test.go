@@ -264,3 +264,34 @@ func TestComparePlanWithSeedSample(t *testing.T) {
 		t.Fatal("the comparison is not kept with the sparbeting")
 	}
 }
+
+// FuzzProfileGlidePath: a --profile that parses spreads any total over as
+// many years as it has weights, in whole tkr that add up to the total.
+func FuzzProfileGlidePath(f *testing.F) {
+	for _, s := range []string{"even", "front", "50,30,20", "1", "0,1", "0.5, 0.25", "1e3,1"} {
+		f.Add(s, int64(12357), 3)
+	}
+	f.Fuzz(func(t *testing.T, profile string, total int64, years int) {
+		p, err := ParseProfile(profile)
+		if err != nil {
+			return
+		}
+		if p.Weights != nil {
+			years = len(p.Weights)
+		}
+		if years < 1 || years > 50 || total > 1e12 || total < -1e12 {
+			return
+		}
+		path, err := GlidePath(total, 2024, 2024+years-1, p)
+		if err != nil {
+			t.Fatalf("%q over %d years: %v", profile, years, err)
+		}
+		var sum int64
+		for _, y := range path {
+			sum += y.Tkr
+		}
+		if sum != total || len(path) != years {
+			t.Fatalf("%q: %d over %d years gives %v", profile, total, years, path)
+		}
+	})
+}
