@@ -56,7 +56,7 @@ func ExitCode(err error) int {
 		errors.Is(err, kolada.ErrIncompleteArchive),
 		errors.Is(err, store.ErrNoStore), errors.Is(err, store.ErrSchemaTooNew),
 		errors.Is(err, store.ErrSchemaTooOld), errors.Is(err, store.ErrInvalidObservation),
-		errors.Is(err, nka.ErrNoData), errors.Is(err, atgardsplan.ErrInvalid):
+		errors.Is(err, nka.ErrNoData), errors.Is(err, atgardsplan.ErrInvalid), errors.Is(err, store.ErrViewsOutdated):
 		return ExitData
 	}
 	return ExitFailure

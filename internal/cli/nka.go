@@ -71,6 +71,10 @@ func (e *env) nkaEngine(ctx context.Context) (*nka.Engine, *store.Store, error) 
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := st.CheckViews(ctx); err != nil {
+		st.Close()
+		return nil, nil, err
+	}
 	if have, err := st.NKAAreas(ctx); err == nil && !slices.Equal(have, storeAreas(areas)) {
 		e.log.Warn().Msg("the store's nka_area differs from the configuration: this command follows the configuration, " +
 			"the views v_nka, v_peer_group and v_nka_gap follow the store until a writing command (`nyckeltal migrate`) updates it")

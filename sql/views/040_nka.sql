@@ -10,6 +10,8 @@
 --   group_override 'area=GROUP,…': use these groups instead of the automatic choice
 --   areas_json     a JSON array of nka_area rows to use instead of the table
 --                  (what the commands pass, so they follow the configuration)
+--   municipalities 'ID,ID,…': compute only these municipalities' rows (their
+--                  peers' values are read all the same); NULL: every one
 -- Computed figures: "Källa: Kolada (RKA). Beräkningar: egen bearbetning."
 
 -- The areas: the nka_area table, or the rows of areas_json.
@@ -130,7 +132,8 @@ LEFT JOIN municipality mm ON mm.municipality_id = gm.member_id;
 --   gap_pp          nka_pct - comparator
 --   gap_mnkr        gap_pp / 100 * reference_cost_mnkr
 --   preliminary     any figure behind the row is preliminary
-CREATE OR REPLACE MACRO nka_gap(as_of := NULL, comparator := 'mean', group_override := NULL, areas_json := NULL) AS TABLE
+CREATE OR REPLACE MACRO nka_gap(as_of := NULL, comparator := 'mean', group_override := NULL, areas_json := NULL,
+                                municipalities := NULL) AS TABLE
 WITH vals AS (
     SELECT * FROM nka_values(as_of := as_of, areas_json := areas_json)
 ), area_years AS (
@@ -141,7 +144,8 @@ WITH vals AS (
     SELECT *, count(*) OVER (PARTITION BY municipality_id, area, group_year) AS same_year_groups
     FROM (SELECT DISTINCT group_id, group_title, area, municipality_id, group_year, first_seen_load
           FROM nka_peer_groups(as_of := as_of, areas_json := areas_json)
-          WHERE municipality_id IS NOT NULL)
+          WHERE municipality_id IS NOT NULL
+            AND (municipalities IS NULL OR list_contains(string_split(municipalities, ','), municipality_id)))
     QUALIFY row_number() OVER (PARTITION BY municipality_id, area, group_year
                                ORDER BY first_seen_load DESC NULLS LAST, group_id DESC) = 1
 ), overrides AS (
@@ -170,6 +174,7 @@ WITH vals AS (
     FROM overrides o
     JOIN vals v USING (area)
     LEFT JOIN municipality_group g USING (group_id)
+    WHERE municipalities IS NULL OR list_contains(string_split(municipalities, ','), v.municipality_id)
 ), choice AS (
     SELECT * FROM auto_choice
     UNION ALL BY NAME
@@ -187,7 +192,7 @@ WITH vals AS (
            count(nka_pct)       AS peer_count,
            avg(nka_pct)         AS peer_mean_pct,
            median(nka_pct)      AS peer_median_pct,
-           list(member ORDER BY member) FILTER (WHERE nka_pct IS NULL) AS missing_peers,
+           list_sort(list(member) FILTER (WHERE nka_pct IS NULL)) AS missing_peers,
            bool_or(preliminary) FILTER (WHERE nka_pct IS NOT NULL)    AS peer_preliminary
     FROM member_vals
     GROUP BY ALL

@@ -153,18 +153,18 @@ func (e *Engine) Gap(ctx context.Context, q Query) (*GapResult, error) {
 	if err := e.checkAsOf(ctx, q.AsOf); err != nil {
 		return nil, err
 	}
-	where := []string{"list_contains(?, area)"}
-	args := []any{asOfArg(q.AsOf), cmp, overrideArg(q.GroupOverride), areasJSON(e.Areas), Slugs(areas)}
+	var munis any // NULL: every municipality
 	if len(q.Municipalities) > 0 {
-		where = append(where, "list_contains(?, municipality_id)")
-		args = append(args, q.Municipalities)
+		munis = strings.Join(q.Municipalities, ",")
 	}
+	where := []string{"list_contains(?, area)"}
+	args := []any{asOfArg(q.AsOf), cmp, overrideArg(q.GroupOverride), areasJSON(e.Areas), munis, Slugs(areas)}
 	if len(q.Years) > 0 {
 		where = append(where, "list_contains(?, year)")
 		args = append(args, int32s(q.Years))
 	}
 	rows, err := e.DB.QueryContext(ctx, `SELECT `+gapColumns+`
-		FROM nka_gap(as_of := ?, comparator := ?, group_override := ?, areas_json := ?)
+		FROM nka_gap(as_of := ?, comparator := ?, group_override := ?, areas_json := ?, municipalities := ?)
 		WHERE `+strings.Join(where, " AND ")+`
 		ORDER BY municipality_id, sort_order, year`, args...)
 	if err != nil {
