@@ -6,7 +6,7 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -X github.com/nyckeltal/nyckeltal/internal/version.Version=$(VERSION)
 FUZZTIME ?= 30s
 
-.PHONY: all build run test vet fmt-check demo fuzz clean help
+.PHONY: all build run test vet fmt-check demo fuzz clean help soak measure
 
 all: build
 
@@ -17,8 +17,8 @@ build: ## build bin/nyckeltal and bin/kolada-fake (cgo: DuckDB)
 	$(GO) build -ldflags '$(LDFLAGS)' -o bin/nyckeltal ./cmd/nyckeltal
 	$(GO) build -o bin/kolada-fake ./cmd/kolada-fake
 
-run: build ## the main job: ingest the configured Kolada set into data/nyckeltal.duckdb and summarise
-	bin/nyckeltal ingest kolada
+run: build ## the nightly run: every configured job (Kolada, inbox, derived tables) into data/nyckeltal.duckdb, then a summary
+	bin/nyckeltal run
 
 test: vet fmt-check ## vet, formatting and every test (the acceptance tests use ../shared when present)
 	$(GO) test -count=1 ./...
@@ -38,3 +38,11 @@ fuzz: ## run every fuzz target for FUZZTIME (default 30s) each
 
 clean: ## remove built binaries and demo output (never the store)
 	rm -rf bin out
+
+SOAK ?= 20
+soak: ## repeat the kill -9, lock and reader process tests SOAK times (default 20)
+	NYCKELTAL_SOAK=$(SOAK) $(GO) test -count=1 -timeout 60m -run 'TestKillNine|TestReaders|TestLockContention' -v ./internal/cli/
+
+MEASURE_ROWS ?= 3000000
+measure: ## time and disk cost of publishing a store of MEASURE_ROWS observations (docs/OPERATIONS.md)
+	NYCKELTAL_MEASURE_ROWS=$(MEASURE_ROWS) $(GO) test -count=1 -timeout 60m -run TestMeasurePublishCost -v ./internal/store/

@@ -19,8 +19,9 @@ nyk() { echo; echo "\$ nyckeltal $*"; "$root/bin/nyckeltal" --log-format console
 
 echo "Fake Kolada at $NYCKELTAL_KOLADA_URL ($(cat "$out/kolada-fake.log"))"
 nyk ingest kolada --archive "$out/kolada-archive"
-nyk ingest kolada
-nyk status
+nyk run                      # the nightly run: every job in a working copy, then published at once
+nyk status                   # freshness per source, last success and failure per job
+nyk schedule --list          # what the daemon (nyckeltal schedule) would run, and when
 nyk kpi search nettokostnadsavvikelse äldreomsorg
 nyk sql "SELECT municipality, year, round(value, 2) AS nka_pct, preliminary
          FROM v_kolada_value WHERE kpi_id = 'N20900' AND municipality_id = '9001' ORDER BY year"

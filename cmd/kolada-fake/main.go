@@ -34,6 +34,8 @@ func run() error {
 	dir := flag.String("data", "", "serve this snapshot directory (kpi.json, municipality.json, municipality_groups.json, data.json)")
 	synthetic := flag.String("synthetic", "", `serve synthetic data: "demo", or a number of municipalities`)
 	extra := flag.Int("extra-kpis", 0, "with --synthetic N: generic KPIs divided by gender, for volume")
+	generated := flag.Int("generated", 0, "serve this many generated KPIs (X00001…) for 290 municipalities, 2016–2025, T/K/M, computed on demand: Kolada scale in little memory")
+	municipalities := flag.Int("municipalities", 290, "with --generated: how many municipalities")
 	urlFile := flag.String("url-file", "", "write the base URL (…/v3) to this file once listening")
 	writeDir := flag.String("write", "", "write the data set as snapshot files to this directory and exit")
 	flag.Parse()
@@ -46,6 +48,9 @@ func run() error {
 		if ds, err = koladafake.LoadDir(*dir, now.AddDate(0, 0, -1)); err != nil {
 			return err
 		}
+	case *generated > 0:
+		ds = koladafake.Scale(koladafake.ScaleParams{Municipalities: *municipalities, KPIs: *generated,
+			Years: []int{2016, 2017, 2018, 2019, 2020, 2021, 2022, 2023, 2024, 2025}, Seed: 1, Now: now})
 	case *synthetic == "demo":
 		ds = koladafake.Synthetic(koladafake.DemoParams(now))
 	case *synthetic != "":
@@ -56,7 +61,7 @@ func run() error {
 		ds = koladafake.Synthetic(koladafake.SynthParams{Municipalities: n, Years: []int{2016, 2017, 2018, 2019, 2020, 2021, 2022, 2023, 2024, 2025},
 			ExtraKPIs: *extra, FocalMunicipalities: -1, Seed: 1, Now: now})
 	default:
-		return errors.New("give --data DIR or --synthetic demo|N")
+		return errors.New("give --data DIR, --synthetic demo|N or --generated N")
 	}
 	if *writeDir != "" {
 		return ds.WriteDir(*writeDir)

@@ -77,8 +77,9 @@ func (a *archiveWriter) add(url string, fetched time.Time, body []byte) error {
 	name := fmt.Sprintf("%06d.json.gz", a.pages)
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)
-	zw.Name = name[:len(name)-3]
-	zw.Comment = url
+	// The URL lives in pages.jsonl, not in the gzip header: DuckDB's
+	// read_json refuses gzip files whose header has a name or comment, and
+	// analysts should be able to read the archive with it.
 	zw.ModTime = fetched
 	if _, err := zw.Write(body); err != nil {
 		return err

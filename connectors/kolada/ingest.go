@@ -148,14 +148,14 @@ func Ingest(ctx context.Context, st *store.Store, f Fetcher, opts Options) (Resu
 	if err != nil {
 		return Result{}, err
 	}
-	res, err := r.fetchAndCommit(ctx, st)
+	res, err := r.fetchAndCommit(ctx)
 	if err != nil {
 		return r.fail(ctx, res, err)
 	}
 	return res, nil
 }
 
-func (r *run) fetchAndCommit(ctx context.Context, st *store.Store) (Result, error) {
+func (r *run) fetchAndCommit(ctx context.Context) (Result, error) {
 	var res Result
 	res.FromDate = r.plan.FromDate
 	if r.opts.ArchiveDir != "" {
@@ -173,15 +173,13 @@ func (r *run) fetchAndCommit(ctx context.Context, st *store.Store) (Result, erro
 			return res, err
 		}
 	}
-	if err := r.settlePreliminary(ctx, st); err != nil {
-		return res, err
-	}
 	dataURLs := r.planDataURLs()
 	r.progress.PagesKnown += len(dataURLs)
-	for _, u := range dataURLs {
-		if err := r.fetchAll(ctx, u); err != nil {
-			return res, err
-		}
+	if err := r.fetchData(ctx, dataURLs); err != nil {
+		return res, err
+	}
+	if err := r.settlePreliminary(ctx); err != nil {
+		return res, err
 	}
 	return r.commit(ctx, res)
 }
@@ -236,17 +234,88 @@ func (r *run) fetchAll(ctx context.Context, url string) error {
 		if err != nil {
 			return fmt.Errorf("reading %s: %w", url, err)
 		}
-		r.progress.PagesDone++
-		if next != "" {
-			r.progress.PagesKnown++
-		}
-		r.progress.Values = r.values
-		if r.opts.Progress != nil {
-			r.opts.Progress(r.progress)
-		}
+		r.pageDone(next)
 		url = next
 	}
 	return nil
+}
+
+// fetchData fetches the data URLs and their following pages. A goroutine
+// fetches and decodes while this one stages, so that the network, the JSON
+// decoding and DuckDB's appender work at the same time.
+func (r *run) fetchData(ctx context.Context, urls []string) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type fetched struct {
+		url  string
+		body []byte
+		page Page[DataRow]
+		err  error
+	}
+	pages := make(chan fetched, 2)
+	go func() {
+		defer close(pages)
+		send := func(f fetched) bool {
+			select {
+			case pages <- f:
+				return f.err == nil
+			case <-ctx.Done():
+				return false
+			}
+		}
+		for _, url := range urls {
+			seen := map[string]bool{}
+			for url != "" {
+				if seen[url] {
+					send(fetched{err: fmt.Errorf("%w: next_url loops back to %s", ErrInvalidPage, url)})
+					return
+				}
+				seen[url] = true
+				body, err := r.fetcher.Get(ctx, url)
+				if err != nil {
+					send(fetched{err: err})
+					return
+				}
+				page, err := DecodeDataPage(body)
+				if err != nil {
+					err = fmt.Errorf("reading %s: %w", url, err)
+				}
+				if !send(fetched{url: url, body: body, page: page, err: err}) {
+					return
+				}
+				url = page.NextURL
+			}
+		}
+	}()
+	for f := range pages {
+		if f.err != nil {
+			return f.err
+		}
+		if r.archive != nil {
+			if err := r.archive.add(f.url, time.Now(), f.body); err != nil {
+				return err
+			}
+		}
+		for i := range f.page.Values {
+			if err := r.stageRow(&f.page.Values[i]); err != nil {
+				return fmt.Errorf("reading %s: %w", f.url, err)
+			}
+		}
+		r.pageDone(f.page.NextURL)
+	}
+	return ctx.Err()
+}
+
+// pageDone counts a page for the progress report.
+func (r *run) pageDone(next string) {
+	r.progress.PagesDone++
+	if next != "" {
+		r.progress.PagesKnown++
+	}
+	r.progress.Values = r.values
+	if r.opts.Progress != nil {
+		r.opts.Progress(r.progress)
+	}
 }
 
 // handlePage decodes and stages one page, returning the next page's URL.
@@ -362,21 +431,24 @@ func (r *run) stageRow(row *DataRow) error {
 // settlePreliminary re-stages, as final, current values that were
 // preliminary when fetched but whose KPI has since been published in full.
 // Kolada does not always resend such values, and the flag must not stick.
-func (r *run) settlePreliminary(ctx context.Context, st *store.Store) error {
-	prelim, err := st.PreliminaryObservations(ctx, Source)
+// It runs after the load's own values are staged, which take precedence.
+// Whether a value is preliminary depends only on its KPI and year, so the
+// rule is decided here per pair and the rows are copied inside the database.
+func (r *run) settlePreliminary(ctx context.Context) error {
+	pairs, err := r.loader.PreliminaryPairs(ctx, Source)
 	if err != nil {
 		return err
 	}
-	for _, o := range prelim {
-		k, ok := r.kpis[o.IndicatorID]
-		if !ok || Preliminary(k, o.Period.Year, r.today) {
+	for _, p := range pairs {
+		k, ok := r.kpis[p.IndicatorID]
+		if !ok || Preliminary(k, p.Year, r.today) {
 			continue
 		}
-		o.Preliminary = false
-		if err := r.loader.Stage(o); err != nil {
+		n, err := r.loader.RestageAsFinal(ctx, Source, p)
+		if err != nil {
 			return err
 		}
-		r.settled++
+		r.settled += int(n)
 	}
 	return nil
 }
@@ -543,20 +615,9 @@ func replayOne(ctx context.Context, st *store.Store, dir string, opts Options) (
 	res := Result{FromDate: al.Plan.FromDate}
 	reader := &archiveReader{dir: dir}
 	r.progress.PagesKnown = len(pages)
-	settled := false
 	for _, p := range pages {
 		if err := ctx.Err(); err != nil {
 			return r.fail(ctx, res, err)
-		}
-		kind, err := pageKind(al.Plan.BaseURL, p.URL)
-		if err != nil {
-			return r.fail(ctx, res, err)
-		}
-		if (kind == kindData || kind == kindOUData) && !settled {
-			if err := r.settlePreliminary(ctx, st); err != nil {
-				return r.fail(ctx, res, err)
-			}
-			settled = true
 		}
 		body, err := reader.read(p)
 		if err != nil {
@@ -565,16 +626,10 @@ func replayOne(ctx context.Context, st *store.Store, dir string, opts Options) (
 		if _, err := r.handlePage(p.URL, body); err != nil {
 			return r.fail(ctx, res, fmt.Errorf("archived page %d (%s): %w", p.Seq, p.URL, err))
 		}
-		r.progress.PagesDone++
-		r.progress.Values = r.values
-		if r.opts.Progress != nil {
-			r.opts.Progress(r.progress)
-		}
+		r.pageDone("")
 	}
-	if !settled {
-		if err := r.settlePreliminary(ctx, st); err != nil {
-			return r.fail(ctx, res, err)
-		}
+	if err := r.settlePreliminary(ctx); err != nil {
+		return r.fail(ctx, res, err)
 	}
 	return r.commit(ctx, res)
 }

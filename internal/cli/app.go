@@ -61,6 +61,9 @@ type env struct {
 	// started is set once a command's own code runs; errors before it are
 	// command-line errors.
 	started bool
+	// command is the command path without "nyckeltal", for the write lock's
+	// holder file.
+	command string
 }
 
 // Run executes args and returns the exit code.
@@ -114,6 +117,7 @@ compare costs with similar municipalities.
 
 Start with:
   nyckeltal ingest kolada          fetch the configured Kolada set (incremental after the first run)
+  nyckeltal run                    the nightly run: every configured job, then publish
   nyckeltal status                 what the store holds and how fresh it is
   nyckeltal sql "SELECT …"         query the store read-only
   nyckeltal gap                    nettokostnadsavvikelse against liknande kommuner
@@ -129,6 +133,7 @@ $NYCKELTAL_CONFIG; without one, the defaults of nyckeltal.example.toml apply
 			if err := e.setupLogging(); err != nil {
 				return err
 			}
+			e.command = strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()+" ")
 			e.started = true
 			return nil
 		},
@@ -147,6 +152,8 @@ $NYCKELTAL_CONFIG; without one, the defaults of nyckeltal.example.toml apply
 		newSQLCmd(e),
 		newMigrateCmd(e),
 		newConfigCmd(e),
+		newRunCmd(e),
+		newScheduleCmd(e),
 		newGapCmd(e),
 		newSparbetingCmd(e),
 	)
@@ -216,27 +223,38 @@ func (e *env) openReader(ctx context.Context) (*store.Store, error) {
 	return store.Open(ctx, p, store.ReadOnly)
 }
 
-// withWriter runs fn with the store open for writing, and closes it. Every
-// command that writes goes through here, so that how a writer gets the store
-// (and how its work becomes visible to readers) is decided in one place.
-func (e *env) withWriter(ctx context.Context, fn func(*store.Store) error) (err error) {
+// withWriter runs fn with the store open for writing, and publishes the
+// result. Every command that writes goes through here (or withUpdate), so
+// that how a writer gets the store and how its work becomes visible to
+// readers is decided in one place: fn writes a working copy under the write
+// lock, and the published file is replaced atomically when it returns (see
+// internal/store/update.go and docs/OPERATIONS.md).
+func (e *env) withWriter(ctx context.Context, fn func(*store.Store) error) error {
+	return e.withUpdate(ctx, "", func(u *store.Update) error { return fn(u.Store()) })
+}
+
+// withUpdate is withWriter for runs, which name their jobs in the lock
+// holder file as they go.
+func (e *env) withUpdate(ctx context.Context, runID string, fn func(*store.Update) error) error {
 	p, err := e.dbPath()
 	if err != nil {
 		return err
 	}
-	st, err := store.Open(ctx, p, store.ReadWrite)
+	c, err := e.config()
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if cerr := st.Close(); cerr != nil && err == nil {
-			err = fmt.Errorf("closing store: %w", cerr)
+	opts := store.UpdateOptions{Command: e.command, RunID: runID, Now: e.app.Now, MemoryLimit: c.Store.MemoryLimit}
+	return store.UpdateStore(ctx, p, opts, func(u *store.Update) error {
+		if h := u.Stale(); h != nil {
+			e.log.Warn().Str("holder", h.String()).
+				Msg("took over the write lock of a writer that ended without finishing; its unpublished work was discarded")
 		}
-	}()
-	if err := e.syncNKAAreas(ctx, st); err != nil {
-		return err
-	}
-	return fn(st)
+		if err := e.syncNKAAreas(ctx, u.Store()); err != nil {
+			return err
+		}
+		return fn(u)
+	})
 }
 
 // homeMunicipality is --municipality when given, else the config's.

@@ -48,7 +48,7 @@ func ExitCode(err error) int {
 	case errors.Is(err, nka.ErrUnknownArea), errors.Is(err, nka.ErrUnknownMunicipality), errors.Is(err, nka.ErrUnknownGroup),
 		errors.Is(err, nka.ErrBadComparator), errors.Is(err, nka.ErrBadProfile), errors.Is(err, nka.ErrBadYears):
 		return ExitUsage
-	case errors.Is(err, store.ErrStoreBusy):
+	case errors.Is(err, store.ErrStoreBusy), errors.Is(err, store.ErrPublishBlocked):
 		return ExitBusy
 	case errors.Is(err, kolada.ErrUnreachable), errors.Is(err, kolada.ErrUnavailable):
 		return ExitNetwork
@@ -75,7 +75,11 @@ func hint(err error, e *env) string {
 	case errors.Is(err, store.ErrNoStore):
 		return "there is no store yet: run `nyckeltal ingest kolada` (or `make run`) first, or point --db at an existing file"
 	case errors.Is(err, store.ErrStoreBusy):
-		return "another nyckeltal (or a DuckDB client opened read-write) is using the file; wait for it, or close it"
+		return "another nyckeltal is writing the store (named above); wait for it to finish, `nyckeltal status` shows it. " +
+			"Readers never block writers; a DuckDB client holding the file read-write does (close it)"
+	case errors.Is(err, store.ErrPublishBlocked):
+		return "a program still has the store open (DBeaver, duckdb, Excel/ODBC …) and Windows does not let a file in use be replaced: " +
+			"close it; the finished result waits beside the store and the next writing command publishes it"
 	case errors.Is(err, config.ErrInvalid):
 		return "see nyckeltal.example.toml for every key with its meaning; `nyckeltal config show` prints what is in effect"
 	case errors.Is(err, nka.ErrNoData):

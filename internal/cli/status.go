@@ -20,11 +20,14 @@ func newStatusCmd(e *env) *cobra.Command {
 		Short: "Show what the store holds, the latest loads and how fresh each source is",
 		Long: `Show the store's size and schema version, per source the current values, the
 last successful and the last failed load with its error, the age of the newest
-data (freshness), and the latest loads. It opens the store read-only, so it
-never waits for a running load.
+data (freshness), per job of ` + "`nyckeltal run`" + ` and the schedule daemon the last
+success and the last failure, the newest error, a writer at work, and the latest
+loads. It opens the store read-only, so it never waits for a running load and
+never needs the write lock.
 
 --json is meant for monitoring: exit code 0 and a stable document with
-age_hours per source and last_failure.error when something went wrong.`,
+age_hours per source, jobs[].last_success and jobs[].last_failure, last_error,
+writer and size_bytes (see docs/OPERATIONS.md).`,
 		Example: `  nyckeltal status
   nyckeltal status --json | jq '.sources[] | {source, age_hours}'`,
 		Args: cobra.NoArgs,
@@ -66,6 +69,7 @@ func printStatus(w io.Writer, s *store.Status) {
 		fmt.Fprintln(tw, "(no loads yet)")
 	}
 	tw.Flush()
+	printOperations(w, s)
 	if len(s.RecentLoads) == 0 {
 		return
 	}
@@ -134,4 +138,46 @@ func formatBytes(n int64) string {
 		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
 	}
 	return fmt.Sprintf("%d bytes", n)
+}
+
+// printOperations shows the jobs of runs and the schedule, the newest error,
+// and a writer at work.
+func printOperations(w io.Writer, s *store.Status) {
+	if len(s.Jobs) > 0 {
+		fmt.Fprintln(w, "\nJobs (nyckeltal run, schedule):")
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "JOB\tLAST SUCCESS\tAGE\tLAST FAILURE")
+		for _, j := range s.Jobs {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", j.Job, jobWhen(j.LastSuccess), ageText(j.AgeHours), jobFailureText(j.LastFailure))
+		}
+		tw.Flush()
+	}
+	if s.LastError != nil {
+		what := s.LastError.Job
+		if what == "" {
+			what = fmt.Sprintf("%s load %d", s.LastError.Source, s.LastError.LoadID)
+		}
+		fmt.Fprintf(w, "\nLast error: %s, %s: %s\n", s.LastError.At.Local().Format("2006-01-02 15:04"), what, truncateText(s.LastError.Error, 200))
+	}
+	if s.Writer != nil {
+		fmt.Fprintf(w, "\nWriter: %s (running now, or it was killed and the next writer cleans up)\n", s.Writer)
+	}
+	if s.UnpublishedSince != nil {
+		fmt.Fprintf(w, "\nUnpublished: a finished run from %s waits to replace the store; close the programs that hold it open\n",
+			s.UnpublishedSince.Local().Format("2006-01-02 15:04"))
+	}
+}
+
+func jobWhen(r *store.JobRun) string {
+	if r == nil {
+		return "never"
+	}
+	return fmt.Sprintf("%s (%s)", r.FinishedAt.Local().Format("2006-01-02 15:04"), r.Trigger)
+}
+
+func jobFailureText(r *store.JobRun) string {
+	if r == nil {
+		return "—"
+	}
+	return jobWhen(r) + ": " + truncateText(r.Error, 60)
 }

@@ -23,10 +23,12 @@ var ErrInvalid = errors.New("invalid configuration")
 // Config is the whole configuration file.
 type Config struct {
 	// HomeMunicipality is the municipality that commands use when none is given.
-	HomeMunicipality string       `toml:"home_municipality"`
-	Store            StoreConfig  `toml:"store"`
-	Kolada           KoladaConfig `toml:"kolada"`
-	NKA              NKAConfig    `toml:"nka"`
+	HomeMunicipality string         `toml:"home_municipality"`
+	Store            StoreConfig    `toml:"store"`
+	Kolada           KoladaConfig   `toml:"kolada"`
+	Schedule         ScheduleConfig `toml:"schedule"`
+	Notify           NotifyConfig   `toml:"notify"`
+	NKA              NKAConfig      `toml:"nka"`
 
 	// File is the path the configuration was read from; empty for defaults.
 	File string `toml:"-"`
@@ -35,6 +37,9 @@ type Config struct {
 // StoreConfig says where the DuckDB file lives.
 type StoreConfig struct {
 	Path string `toml:"path"`
+	// MemoryLimit caps DuckDB's memory in writing commands ("1GB"); beyond it
+	// DuckDB spills to disk. Empty leaves DuckDB's default (80 % of RAM).
+	MemoryLimit string `toml:"memory_limit"`
 }
 
 // KoladaConfig is the Kolada v3 connector's configuration.
@@ -108,7 +113,7 @@ var DefaultKPIs = []string{
 func Defaults() Config {
 	return Config{
 		HomeMunicipality: "0581",
-		Store:            StoreConfig{Path: "data/nyckeltal.duckdb"},
+		Store:            StoreConfig{Path: "data/nyckeltal.duckdb", MemoryLimit: "1GB"},
 		Kolada: KoladaConfig{
 			BaseURL:           DefaultKoladaURL,
 			KPIs:              append([]string(nil), DefaultKPIs...),
@@ -126,7 +131,9 @@ func Defaults() Config {
 			RetryAfterCap:     Duration{2 * time.Minute},
 			IncrementalMargin: Duration{24 * time.Hour},
 		},
-		NKA: DefaultNKA(),
+		Schedule: defaultSchedule(),
+		Notify:   defaultNotify(),
+		NKA:      DefaultNKA(),
 	}
 }
 
@@ -259,6 +266,8 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Sprintf("kolada.ou_municipalities: %q is not a four-digit municipality id", m))
 		}
 	}
+	errs = append(errs, c.Schedule.validate()...)
+	errs = append(errs, c.Notify.validate()...)
 	errs = append(errs, c.NKA.validate()...)
 	if len(errs) > 0 {
 		return fmt.Errorf("%w: %s", ErrInvalid, strings.Join(errs, "; "))

@@ -60,6 +60,7 @@ type Loader struct {
 	mode      string
 	startedAt time.Time
 	seq       int64
+	scopes    int64
 	rowsRead  int64
 	requests  int64
 	done      bool
@@ -164,12 +165,57 @@ func (l *Loader) Stage(o Observation) error {
 		value, count, status, o.Preliminary, o.Deleted)
 }
 
+// PreliminaryPair is an indicator and year with preliminary current values.
+type PreliminaryPair struct {
+	IndicatorID string
+	Year        int
+}
+
+// PreliminaryPairs lists the indicator-years of source that have preliminary
+// current values.
+func (l *Loader) PreliminaryPairs(ctx context.Context, source string) ([]PreliminaryPair, error) {
+	rows, err := l.conn.QueryContext(ctx, query("PreliminaryPairs"), source)
+	if err != nil {
+		return nil, fmt.Errorf("reading preliminary values: %w", err)
+	}
+	defer rows.Close()
+	var out []PreliminaryPair
+	for rows.Next() {
+		var p PreliminaryPair
+		if err := rows.Scan(&p.IndicatorID, &p.Year); err != nil {
+			return nil, fmt.Errorf("reading preliminary values: %w", err)
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// RestageAsFinal stages the current preliminary values of one indicator and
+// year again as final, in the database, without reading them into memory.
+// Keys the load already staged keep their staged value; call it after the
+// load's own values are staged.
+func (l *Loader) RestageAsFinal(ctx context.Context, source string, p PreliminaryPair) (int64, error) {
+	if a, ok := l.appenders["stage_observation"]; ok {
+		delete(l.appenders, "stage_observation")
+		if err := a.Close(); err != nil {
+			return 0, fmt.Errorf("flushing staged values: %w", err)
+		}
+	}
+	r, err := l.conn.ExecContext(ctx, query("RestageAsFinal"), source, p.IndicatorID, p.Year)
+	if err != nil {
+		return 0, fmt.Errorf("restaging preliminary values: %w", err)
+	}
+	n, _ := r.RowsAffected()
+	return n, nil
+}
+
 // StageScope declares a slice of data this load delivers in full.
 func (l *Loader) StageScope(sc Scope) error {
 	var unit driver.Value
 	if sc.UnitID != "" {
 		unit = sc.UnitID
 	}
+	l.scopes++
 	return l.append("stage_scope", sc.Source, sc.IndicatorID, string(sc.UnitKind), unit, string(sc.PeriodType), int32(sc.Year))
 }
 
@@ -258,54 +304,83 @@ func (l *Loader) merge(ctx context.Context) (LoadResult, error) {
 		return LoadResult{}, err
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, query("ClassifyStaged")); err != nil {
-		return LoadResult{}, fmt.Errorf("classifying staged rows: %w", err)
-	}
-
 	var now time.Time
 	if err := tx.QueryRowContext(ctx, `SELECT now()`).Scan(&now); err != nil {
 		return LoadResult{}, err
 	}
 	res := l.result(StatusOK, nil)
 	res.FinishedAt = now
+	var dup bool
+	if err := tx.QueryRowContext(ctx, query("StagedHasDuplicates")).Scan(&dup); err != nil {
+		return LoadResult{}, fmt.Errorf("checking staged keys: %w", err)
+	}
+	if dup {
+		if _, err := tx.ExecContext(ctx, query("DeduplicateStaged")); err != nil {
+			return LoadResult{}, fmt.Errorf("deduplicating staged keys: %w", err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, query("ClassifyStaged")); err != nil {
+		return LoadResult{}, fmt.Errorf("classifying staged rows: %w", err)
+	}
 	if err := tx.QueryRowContext(ctx, query("CountPlan")).Scan(&res.Inserted, &res.Updated, &res.Deleted); err != nil {
 		return LoadResult{}, fmt.Errorf("counting changes: %w", err)
+	}
+	if l.scopes > 0 {
+		if err := execCount(ctx, tx, "EndVersionsOutsideRefresh", &res.Deleted, l.id, now); err != nil {
+			return LoadResult{}, err
+		}
+	}
+	var ignored int64
+	if err := execCount(ctx, tx, "EndChangedVersions", &ignored, l.id, now); err != nil {
+		return LoadResult{}, err
+	}
+	if err := execCount(ctx, tx, "InsertNewVersions", &ignored, l.id, now); err != nil {
+		return LoadResult{}, err
 	}
 	steps := []struct {
 		name string
 		args []any
-		rows *int64
 	}{
-		{"EndChangedVersions", []any{l.id, now}, nil},
-		{"EndVersionsOutsideRefresh", []any{l.id, now}, &res.Deleted},
-		{"InsertNewVersions", []any{l.id, now}, nil},
-		{"UpsertKPIs", []any{l.id}, nil},
-		{"UpsertMunicipalities", []any{l.id}, nil},
-		{"UpsertGroups", []any{l.id}, nil},
-		{"ReplaceGroupMembers", nil, nil},
-		{"UpsertOUs", []any{l.id}, nil},
-		{"RecordCoverage", []any{l.id, l.startedAt}, nil},
+		{"UpsertKPIs", []any{l.id}},
+		{"UpsertMunicipalities", []any{l.id}},
+		{"UpsertGroups", []any{l.id}},
+		{"ReplaceGroupMembers", nil},
+		{"UpsertOUs", []any{l.id}},
+		{"RecordCoverage", []any{l.id, l.startedAt}},
 	}
 	for _, st := range steps {
-		r, err := tx.ExecContext(ctx, query(st.name), st.args...)
-		if err != nil {
+		if _, err := tx.ExecContext(ctx, query(st.name), st.args...); err != nil {
 			return LoadResult{}, fmt.Errorf("%s: %w", st.name, err)
 		}
-		if st.rows != nil {
-			n, _ := r.RowsAffected()
-			*st.rows += n
-		}
 	}
+	// The versions carry one commit time; the load's finish is when the merge
+	// really ended, which for a large load is later.
+	res.FinishedAt = time.Now()
 	_, err = tx.ExecContext(ctx, `UPDATE load SET status = 'ok', finished_at = ?, rows_read = ?, rows_inserted = ?,
 		rows_updated = ?, rows_deleted = ?, requests = ?, error = NULL WHERE load_id = ?`,
-		now, res.RowsRead, res.Inserted, res.Updated, res.Deleted, res.Requests, l.id)
+		res.FinishedAt, res.RowsRead, res.Inserted, res.Updated, res.Deleted, res.Requests, l.id)
 	if err != nil {
 		return LoadResult{}, fmt.Errorf("recording load: %w", err)
 	}
+	pause("committing")
 	if err := tx.Commit(); err != nil {
 		return LoadResult{}, err
 	}
 	return res, nil
+}
+
+// execCount runs a named statement and adds its affected rows to n.
+func execCount(ctx context.Context, tx *sql.Tx, name string, n *int64, args ...any) error {
+	r, err := tx.ExecContext(ctx, query(name), args...)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	affected, err := r.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	*n += affected
+	return nil
 }
 
 func (l *Loader) result(status string, err error) LoadResult {

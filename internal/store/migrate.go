@@ -60,7 +60,7 @@ type Migration struct {
 var migrationName = regexp.MustCompile(`^(\d{4})_([a-z0-9_]+)\.sql$`)
 
 // Migrations returns the embedded migrations in order. They must be numbered
-// 0001, 0002, … without gaps.
+// 0001, 0002, … without gaps; the schema version is the highest applied.
 func Migrations() ([]Migration, error) { return readMigrations(sqlfiles.Migrations) }
 
 func readMigrations(fsys fs.FS) ([]Migration, error) {
@@ -96,7 +96,10 @@ func LatestSchemaVersion() int {
 	if err != nil {
 		panic(err)
 	}
-	return len(ms)
+	if len(ms) == 0 {
+		return 0
+	}
+	return ms[len(ms)-1].Version
 }
 
 const createSchemaTable = `CREATE TABLE IF NOT EXISTS schema_migration (
@@ -154,10 +157,17 @@ func (s *Store) migrateWith(ctx context.Context, ms []Migration) error {
 	if err != nil {
 		return err
 	}
-	if have > len(ms) {
-		return &SchemaError{Path: s.path, FileVersion: have, BinaryVersion: len(ms)}
+	latest := 0
+	if len(ms) > 0 {
+		latest = ms[len(ms)-1].Version
 	}
-	for _, m := range ms[have:] {
+	if have > latest {
+		return &SchemaError{Path: s.path, FileVersion: have, BinaryVersion: latest}
+	}
+	for _, m := range ms {
+		if m.Version <= have {
+			continue
+		}
 		if err := s.applyMigration(ctx, m); err != nil {
 			return fmt.Errorf("applying migration %04d_%s: %w", m.Version, m.Name, err)
 		}

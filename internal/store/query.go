@@ -99,38 +99,6 @@ func (s *Store) CoverageSince(ctx context.Context, source string) (map[CoverageK
 	return out, rows.Err()
 }
 
-// PreliminaryObservations returns the current observations of source that
-// are flagged preliminary, so that a load can settle those that no longer are.
-func (s *Store) PreliminaryObservations(ctx context.Context, source string) ([]Observation, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT indicator_id, unit_kind, unit_id, period_type, period_start,
-		period_end, year, gender, regi, value, count, coalesce(status, '')
-		FROM observation WHERE source = ? AND preliminary`, source)
-	if err != nil {
-		return nil, fmt.Errorf("reading preliminary values: %w", err)
-	}
-	defer rows.Close()
-	var out []Observation
-	for rows.Next() {
-		o := Observation{Source: source, Preliminary: true}
-		var kind, ptype string
-		var value sql.NullFloat64
-		var count sql.NullInt64
-		if err := rows.Scan(&o.IndicatorID, &kind, &o.UnitID, &ptype, &o.Period.Start, &o.Period.End, &o.Period.Year,
-			&o.Gender, &o.Regi, &value, &count, &o.Status); err != nil {
-			return nil, fmt.Errorf("reading preliminary values: %w", err)
-		}
-		o.UnitKind, o.Period.Type = UnitKind(kind), PeriodType(ptype)
-		if value.Valid {
-			o.Value = &value.Float64
-		}
-		if count.Valid {
-			o.Count = &count.Int64
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
-}
-
 const kpiColumns = `kpi_id, coalesce(title, ''), coalesce(description, ''), coalesce(operating_area, ''),
 	coalesce(municipality_type, ''), coalesce(is_divided_by_gender, false), coalesce(has_ou_data, false),
 	coalesce(auspice, ''), coalesce(perspective, ''), publication_date, prel_publication_date,
@@ -231,15 +199,21 @@ type Status struct {
 	GroupMembers   int64          `json:"group_members"`
 	OUs            int64          `json:"ous"`
 	RecentLoads    []LoadInfo     `json:"recent_loads"`
+
+	// Operations (see status_ops.go): jobs, the newest failure, the writer.
+	Jobs             []JobStatus `json:"jobs"`
+	LastError        *LastError  `json:"last_error,omitempty"`
+	Writer           *Holder     `json:"writer,omitempty"`
+	UnpublishedSince *time.Time  `json:"unpublished_since,omitempty"`
 }
 
 // Status gathers the store's state; now is used for freshness.
 func (s *Store) Status(ctx context.Context, now time.Time, recent int) (*Status, error) {
 	st := &Status{Path: s.path}
-	if fi, err := os.Stat(s.path); err == nil {
+	if fi, err := os.Stat(s.file); err == nil {
 		st.SizeBytes = fi.Size()
 	}
-	if wal, err := os.Stat(s.path + ".wal"); err == nil {
+	if wal, err := os.Stat(s.file + ".wal"); err == nil {
 		st.SizeBytes += wal.Size()
 	}
 	var err error
@@ -297,6 +271,9 @@ func (s *Store) Status(ctx context.Context, now time.Time, recent int) (*Status,
 		}
 	}
 	if st.RecentLoads, err = s.Loads(ctx, recent); err != nil {
+		return nil, err
+	}
+	if err := s.operationsStatus(ctx, st, now); err != nil {
 		return nil, err
 	}
 	return st, nil

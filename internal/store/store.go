@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -36,13 +37,37 @@ var ErrStoreBusy = errors.New("store is in use by another process")
 
 // Store is an open DuckDB store.
 type Store struct {
-	db   *sql.DB
+	db *sql.DB
+	// path is the store as users name it; file is the file open, which for a
+	// writer is the working copy (see update.go).
 	path string
+	file string
 	mode Mode
+	// afterPublish runs once the writes are visible to readers (see
+	// AfterPublish).
+	afterPublish []func()
+	inUpdate     bool
+}
+
+// Option tunes how a store is opened.
+type Option func(*options)
+
+type options struct {
+	memoryLimit string
+}
+
+// WithMemoryLimit caps DuckDB's memory (e.g. "1GB"); beyond it DuckDB
+// spills to a temporary directory beside the file instead of growing.
+func WithMemoryLimit(limit string) Option {
+	return func(o *options) { o.memoryLimit = limit }
 }
 
 // Open opens the store at path.
-func Open(ctx context.Context, path string, mode Mode) (*Store, error) {
+func Open(ctx context.Context, path string, mode Mode, opts ...Option) (*Store, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	if path == "" {
 		return nil, errors.New("opening store: empty path")
 	}
@@ -60,6 +85,13 @@ func Open(ctx context.Context, path string, mode Mode) (*Store, error) {
 			}
 		}
 	}
+	if o.memoryLimit != "" {
+		sep := "?"
+		if strings.Contains(dsn, "?") {
+			sep = "&"
+		}
+		dsn += sep + "memory_limit=" + url.QueryEscape(o.memoryLimit)
+	}
 	db, err := sql.Open("duckdb", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("opening %s: %w", path, classifyOpenError(err))
@@ -68,7 +100,7 @@ func Open(ctx context.Context, path string, mode Mode) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("opening %s: %w", path, classifyOpenError(err))
 	}
-	s := &Store{db: db, path: path, mode: mode}
+	s := &Store{db: db, path: path, file: path, mode: mode}
 	if err := s.prepare(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -109,7 +141,26 @@ func (s *Store) Close() error {
 	}
 	err := s.db.Close()
 	s.db = nil
+	if err == nil && !s.inUpdate {
+		s.runAfterPublish()
+	}
 	return err
+}
+
+// AfterPublish registers fn to run once this writer's work is visible to
+// readers: after the working copy replaced the published store. A job that
+// changes things outside the store — moving an inbox file to its archive —
+// does it here, so that a run that fails to publish, or is killed, leaves the
+// file where it was and the next run loads it again. When the writer does not
+// publish, fn never runs.
+func (s *Store) AfterPublish(fn func()) { s.afterPublish = append(s.afterPublish, fn) }
+
+func (s *Store) runAfterPublish() {
+	fns := s.afterPublish
+	s.afterPublish = nil
+	for _, fn := range fns {
+		fn()
+	}
 }
 
 // Path is the database file.

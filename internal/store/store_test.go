@@ -352,14 +352,14 @@ func TestMigrationsUpgradeAndRefuse(t *testing.T) {
 	if err != nil {
 		t.Fatalf("upgrading an old file: %v", err)
 	}
-	if v, _ := s.SchemaVersion(t.Context()); v != len(ms) {
-		t.Fatalf("schema version %d after upgrade, want %d", v, len(ms))
+	if v, _ := s.SchemaVersion(t.Context()); v != LatestSchemaVersion() {
+		t.Fatalf("schema version %d after upgrade, want %d", v, LatestSchemaVersion())
 	}
 	if n := countRows(t, s, `SELECT count(*) FROM municipality`); n != 1 {
 		t.Fatal("upgrade lost data")
 	}
 	// A newer binary wrote version len+1: this binary must refuse it.
-	if _, err := s.DB().ExecContext(t.Context(), `INSERT INTO schema_migration (version, name, checksum) VALUES (?, 'future', 'x')`, len(ms)+1); err != nil {
+	if _, err := s.DB().ExecContext(t.Context(), `INSERT INTO schema_migration (version, name, checksum) VALUES (?, 'future', 'x')`, LatestSchemaVersion()+1); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
@@ -389,17 +389,22 @@ func TestReadOnlyNeedsExistingCurrentStore(t *testing.T) {
 	}
 }
 
-func TestReadMigrationsRejectsGaps(t *testing.T) {
-	fsys := fstest.MapFS{
-		"migrations/0001_init.sql":  {Data: []byte("SELECT 1;")},
-		"migrations/0003_later.sql": {Data: []byte("SELECT 1;")},
-	}
-	if _, err := readMigrations(fsys); err == nil {
-		t.Fatal("a gap in migration numbers was accepted")
-	}
-	fsys = fstest.MapFS{"migrations/1_init.sql": {Data: []byte("SELECT 1;")}}
-	if _, err := readMigrations(fsys); err == nil {
-		t.Fatal("a badly named migration was accepted")
+func TestReadMigrationsRejectsGapsAndDuplicates(t *testing.T) {
+	for name, fsys := range map[string]fstest.MapFS{
+		"gap": {
+			"migrations/0001_init.sql":  {Data: []byte("SELECT 1;")},
+			"migrations/0003_later.sql": {Data: []byte("SELECT 1;")},
+		},
+		"duplicate": {
+			"migrations/0001_init.sql": {Data: []byte("SELECT 1;")},
+			"migrations/0002_a.sql":    {Data: []byte("SELECT 1;")},
+			"migrations/0002_b.sql":    {Data: []byte("SELECT 1;")},
+		},
+		"bad name": {"migrations/1_init.sql": {Data: []byte("SELECT 1;")}},
+	} {
+		if _, err := readMigrations(fsys); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
 	}
 }
 
@@ -457,5 +462,61 @@ func TestSearchKPIsIgnoresCaseAndAccents(t *testing.T) {
 		if len(ids) != len(tt.want) || (len(ids) > 0 && ids[0] != tt.want[0]) {
 			t.Errorf("%q: got %v, want %v", tt.text, ids, tt.want)
 		}
+	}
+}
+
+func TestDuplicateKeysInOneLoadLastWins(t *testing.T) {
+	s, _ := openTemp(t)
+	res := load(t, s, "full", []Observation{
+		obs("N20900", "0581", 2024, f64(1)),
+		obs("N20900", "1267", 2024, f64(5)),
+		obs("N20900", "0581", 2024, f64(2)),
+	})
+	if res.Inserted != 2 {
+		t.Fatalf("inserted %d, want 2 keys", res.Inserted)
+	}
+	if v := currentValues(t, s)["N20900/0581/2024"].value.Float64; v != 2 {
+		t.Fatalf("value %v, want the last staged (2)", v)
+	}
+	if n := countRows(t, s, `SELECT count(*) FROM observation_version`); n != 2 {
+		t.Fatalf("%d versions, want 2", n)
+	}
+}
+
+func TestRestageAsFinalYieldsToDeliveredValues(t *testing.T) {
+	s, _ := openTemp(t)
+	p1, p2 := obs("N20900", "0581", 2025, f64(1)), obs("N20900", "1267", 2025, f64(2))
+	p1.Preliminary, p2.Preliminary = true, true
+	load(t, s, "full", []Observation{p1, p2})
+
+	l, err := s.BeginLoad(t.Context(), LoadSpec{Source: "kolada", Mode: "incremental"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	revised := obs("N20900", "0581", 2025, f64(1.5)) // delivered again, final and revised
+	if err := l.Stage(revised); err != nil {
+		t.Fatal(err)
+	}
+	pairs, err := l.PreliminaryPairs(t.Context(), "kolada")
+	if err != nil || len(pairs) != 1 {
+		t.Fatalf("pairs %v, %v", pairs, err)
+	}
+	n, err := l.RestageAsFinal(t.Context(), "kolada", pairs[0])
+	if err != nil || n != 1 {
+		t.Fatalf("restaged %d (%v), want only the key not delivered", n, err)
+	}
+	res, err := l.Commit(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Updated != 2 || res.Inserted != 0 {
+		t.Fatalf("got %+v, want 2 updated", res)
+	}
+	cur := currentValues(t, s)
+	if cur["N20900/0581/2025"].value.Float64 != 1.5 || cur["N20900/1267/2025"].value.Float64 != 2 {
+		t.Fatalf("values after settling: %+v", cur)
+	}
+	if n := countRows(t, s, `SELECT count(*) FROM observation WHERE preliminary`); n != 0 {
+		t.Fatalf("%d values still preliminary", n)
 	}
 }

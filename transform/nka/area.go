@@ -43,7 +43,7 @@ type Area struct {
 }
 
 // BuiltinAreas are the eight NKA areas Kolada publishes. The migration
-// 0002_nka_area.sql seeds the same rows (a test keeps them identical).
+// 0003_nka_area.sql seeds the same rows (a test keeps them identical).
 var BuiltinAreas = []Area{
 	{"aldreomsorg", "äldreomsorg", "N20900", "N20029", "Liknande kommuner äldreomsorg", DefaultMinAbsPct, 1},
 	{"ifo", "individ- och familjeomsorg", "N30001", "N30026", "Liknande kommuner IFO", DefaultMinAbsPct, 2},

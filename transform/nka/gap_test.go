@@ -519,7 +519,7 @@ func TestBuiltinAreasMatchMigration(t *testing.T) {
 		got = append(got, Area{a.Area, a.Title, a.PctKPI, a.MnkrKPI, a.GroupTitle, a.MinAbsPct, a.SortOrder})
 	}
 	if !reflect.DeepEqual(got, BuiltinAreas) {
-		t.Fatalf("nka_area of 0002_nka_area.sql:\n%+v\nBuiltinAreas:\n%+v", got, BuiltinAreas)
+		t.Fatalf("nka_area of 0003_nka_area.sql:\n%+v\nBuiltinAreas:\n%+v", got, BuiltinAreas)
 	}
 }
 

@@ -69,6 +69,8 @@ type Dataset struct {
 	Groups         []Group
 	OUs            []OU
 	Values         map[Key]*Value
+	// Generator, when set, answers data requests instead of Values.
+	Generator *Generator
 	// kpiIDs parallels KPIs.
 	kpiIDs    []string
 	kpiTitles []string

@@ -362,30 +362,21 @@ func (s *Server) data(r *http.Request, ou bool, segs []string, page, perPage int
 		}
 		from = t
 	}
-	key := r.URL.Path + "?" + r.URL.Query().Get("from_date")
-	rows, ok := s.cache[key]
-	if !ok {
-		rows = s.query(ou, want["kpi"], want[unitSeg], want["year"], from)
-		s.mu.RUnlock()
-		s.mu.Lock()
-		s.cache[key] = rows
-		s.mu.Unlock()
-		s.mu.RLock()
-	}
-	start := min((page-1)*perPage, len(rows))
-	end := min(start+perPage, len(rows))
+	list := s.rowList(r, ou, want["kpi"], want[unitSeg], want["year"], from)
+	start := min((page-1)*perPage, list.Len())
+	end := min(start+perPage, list.Len())
 	var b []byte
 	b = append(b, `{"values":[`...)
-	for i, rr := range rows[start:end] {
-		if i > 0 {
+	for i := start; i < end; i++ {
+		if i > start {
 			b = append(b, ',')
 		}
-		b = s.appendRow(b, rr, from)
+		b = list.AppendRow(b, i)
 	}
 	b = append(b, `],"count":`...)
 	b = strconv.AppendInt(b, int64(end-start), 10)
 	b = append(b, `,"next_url":`...)
-	if end < len(rows) {
+	if end < list.Len() {
 		b = appendString(b, pageURL(r, page+1))
 	} else {
 		b = append(b, "null"...)
@@ -399,6 +390,41 @@ func (s *Server) data(r *http.Request, ou bool, segs []string, page, perPage int
 	b = append(b, '}')
 	return http.StatusOK, b
 }
+
+// rowList is the rows of one data answer, appended to a page by index so
+// that a large answer is never built whole.
+type rowList interface {
+	Len() int
+	AppendRow(b []byte, i int) []byte
+}
+
+// rowList answers from the generator when the dataset has one, else from
+// the stored values, caching the rows of an answer for its later pages.
+func (s *Server) rowList(r *http.Request, ou bool, kpis, units, years []string, from time.Time) rowList {
+	if g := s.ds.Generator; g != nil {
+		return g.rows(ou, kpis, units, years, from)
+	}
+	key := r.URL.Path + "?" + r.URL.Query().Get("from_date")
+	rows, ok := s.cache[key]
+	if !ok {
+		rows = s.query(ou, kpis, units, years, from)
+		s.mu.RUnlock()
+		s.mu.Lock()
+		s.cache[key] = rows
+		s.mu.Unlock()
+		s.mu.RLock()
+	}
+	return memRows{s: s, rows: rows, from: from}
+}
+
+type memRows struct {
+	s    *Server
+	rows []resultRow
+	from time.Time
+}
+
+func (m memRows) Len() int                         { return len(m.rows) }
+func (m memRows) AppendRow(b []byte, i int) []byte { return m.s.appendRow(b, m.rows[i], m.from) }
 
 // query finds the rows of a data request.
 func (s *Server) query(ou bool, kpis, units, years []string, from time.Time) []resultRow {
@@ -544,38 +570,14 @@ func (s *Server) buildIndex() map[bool]map[string][]Key {
 }
 
 func (s *Server) appendRow(b []byte, rr resultRow, from time.Time) []byte {
-	b = append(b, `{"kpi":`...)
-	b = appendString(b, rr.kpi)
-	if rr.ou {
-		b = append(b, `,"ou":`...)
-	} else {
-		b = append(b, `,"municipality":`...)
-	}
-	b = appendString(b, rr.unit)
-	b = append(b, `,"period":`...)
-	b = strconv.AppendInt(b, int64(rr.year), 10)
-	b = append(b, `,"values":[`...)
+	b = appendRowHead(b, rr.kpi, rr.unit, rr.ou, rr.year)
 	first := true
 	emit := func(gender string, count int, status string, value *float64, deleted bool) {
 		if !first {
 			b = append(b, ',')
 		}
 		first = false
-		b = append(b, `{"gender":`...)
-		b = appendString(b, gender)
-		b = append(b, `,"count":`...)
-		b = strconv.AppendInt(b, int64(count), 10)
-		b = append(b, `,"status":`...)
-		b = appendString(b, status)
-		b = append(b, `,"value":`...)
-		if value == nil {
-			b = append(b, "null"...)
-		} else {
-			b = strconv.AppendFloat(b, *value, 'g', -1, 64)
-		}
-		b = append(b, `,"isdeleted":`...)
-		b = strconv.AppendBool(b, deleted)
-		b = append(b, '}')
+		b = appendValue(b, gender, count, status, value, deleted)
 	}
 	if rr.keys == nil {
 		for _, v := range rr.values {
@@ -597,12 +599,50 @@ func (s *Server) appendRow(b []byte, rr resultRow, from time.Time) []byte {
 	return b
 }
 
+// appendRowHead appends a row up to the opening of its values array.
+func appendRowHead(b []byte, kpi, unit string, ou bool, year int) []byte {
+	b = append(b, `{"kpi":`...)
+	b = appendString(b, kpi)
+	if ou {
+		b = append(b, `,"ou":`...)
+	} else {
+		b = append(b, `,"municipality":`...)
+	}
+	b = appendString(b, unit)
+	b = append(b, `,"period":`...)
+	b = strconv.AppendInt(b, int64(year), 10)
+	return append(b, `,"values":[`...)
+}
+
+// appendValue appends one gender's value object.
+func appendValue(b []byte, gender string, count int, status string, value *float64, deleted bool) []byte {
+	b = append(b, `{"gender":`...)
+	b = appendString(b, gender)
+	b = append(b, `,"count":`...)
+	b = strconv.AppendInt(b, int64(count), 10)
+	b = append(b, `,"status":`...)
+	b = appendString(b, status)
+	b = append(b, `,"value":`...)
+	if value == nil {
+		b = append(b, "null"...)
+	} else {
+		b = strconv.AppendFloat(b, *value, 'g', -1, 64)
+	}
+	b = append(b, `,"isdeleted":`...)
+	b = strconv.AppendBool(b, deleted)
+	return append(b, '}')
+}
+
 // String describes the dataset, for logs.
 func (s *Server) String() string {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
+	n := int64(len(s.ds.Values))
+	if s.ds.Generator != nil {
+		n = s.ds.Generator.Values()
+	}
 	return fmt.Sprintf("fake Kolada: %d KPIs, %d municipalities, %d groups, %d values",
-		len(s.ds.KPIs), len(s.ds.Municipalities), len(s.ds.Groups), len(s.ds.Values))
+		len(s.ds.KPIs), len(s.ds.Municipalities), len(s.ds.Groups), n)
 }
 
 // appendString appends s as a JSON string.

@@ -133,3 +133,35 @@ func TestSyntheticNamesAreFictionalAndDistinct(t *testing.T) {
 		}
 	}
 }
+
+func TestGeneratedAnswersMatchTheGenerator(t *testing.T) {
+	ds := Scale(ScaleParams{Municipalities: 5, KPIs: 3, Years: []int{2024, 2025}, Seed: 9})
+	ts := httptest.NewServer(New(ds))
+	defer ts.Close()
+	g := ds.Generator
+	rows := 0
+	for url := ts.URL + "/v3/data/kpi/X00001,X00003/year/2025?per_page=3"; url != ""; {
+		_, body := get(t, url)
+		for _, r := range body["values"].([]any) {
+			row := r.(map[string]any)
+			k := positions(g.KPIs, []string{row["kpi"].(string)})[0]
+			u := positions(g.Units, []string{row["municipality"].(string)})[0]
+			if row["period"].(float64) != 2025 {
+				t.Fatalf("year %v not asked for", row["period"])
+			}
+			for gi, v := range row["values"].([]any) {
+				if got := v.(map[string]any)["value"].(float64); got != g.Value(k, u, 1, gi) {
+					t.Fatalf("value %v, generator says %v", got, g.Value(k, u, 1, gi))
+				}
+			}
+			rows++
+		}
+		url, _ = body["next_url"].(string)
+	}
+	if rows != 2*5 {
+		t.Fatalf("%d rows, want 10", rows)
+	}
+	if _, body := get(t, ts.URL+"/v3/data/kpi/X00001/year/2025?from_date=2999-01-01"); body["count"].(float64) != 0 {
+		t.Fatal("from_date after the last change answered values")
+	}
+}

@@ -1,4 +1,4 @@
--- 0002_nka_area: the verksamheter of the nettokostnadsavvikelse (NKA)
+-- 0003_nka_area: the verksamheter of the nettokostnadsavvikelse (NKA)
 -- comparison, which the views v_nka, v_peer_group and v_nka_gap read.
 --
 -- Every writing command rewrites this table from the configuration ([nka] and
