@@ -28,6 +28,17 @@ nyk sql "SELECT municipality, year, round(value, 2) AS nka_pct, preliminary
 nyk sql "SELECT group_title, count(*) AS members FROM v_municipality_group_member
          WHERE group_title LIKE 'Liknande kommuner%Exempelköping%' GROUP BY ALL ORDER BY 1"
 
+# Nettokostnadsavvikelse against liknande kommuner, and the sparbeting it sizes
+# (Exempelköping has two generations of äldreomsorg groups: 2022 and 2024).
+nyk gap --area aldreomsorg,ifo --year 2021-2025
+nyk gap --municipality all --year 2024 --out "$out/gap-2024.csv"
+nyk sql "SELECT area, year, peer_group_id, round(gap_pp, 2) AS gap_pp, round(gap_mnkr, 2) AS gap_mnkr, preliminary
+         FROM v_nka_gap WHERE municipality_id = '9001' AND area = 'aldreomsorg' ORDER BY year"
+nyk sparbeting --base-year 2023 --start-year 2024 --plan "$root/data/samples/atgardsplan-2024-2026.csv"
+nyk sparbeting --compare-base-years 2022,2023 --start-year 2024
+nyk sparbeting --base-year 2023 --start-year 2024 --profile front --plan "$root/data/samples/atgardsplan-2024-2026.csv" --out "$out/sparbeting-2023.xlsx"
+nyk sparbeting --base-year 2023 --start-year 2024 --format json --out "$out/sparbeting-2023.json"
+
 echo
 echo "\$ nyckeltal --db $out/replayed.duckdb ingest kolada --from-archive $out/kolada-archive   # offline replay"
 "$root/bin/nyckeltal" --log-format console --db "$out/replayed.duckdb" ingest kolada --from-archive "$out/kolada-archive"

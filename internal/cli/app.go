@@ -121,6 +121,8 @@ Start with:
   nyckeltal ingest inbox           load WebFOCUS, Treserva and indicator files from data/inbox/
   nyckeltal status                 what the store holds and how fresh it is
   nyckeltal sql "SELECT …"         query the store read-only
+  nyckeltal gap                    nettokostnadsavvikelse against liknande kommuner
+  nyckeltal sparbeting             the sparbeting that gap sizes, with its glide path
 
 Configuration: nyckeltal.toml in the working directory, --config FILE or
 $NYCKELTAL_CONFIG; without one, the defaults of nyckeltal.example.toml apply
@@ -153,6 +155,8 @@ $NYCKELTAL_CONFIG; without one, the defaults of nyckeltal.example.toml apply
 		newConfigCmd(e),
 		newRunCmd(e),
 		newScheduleCmd(e),
+		newGapCmd(e),
+		newSparbetingCmd(e),
 	)
 	return root
 }
@@ -246,6 +250,9 @@ func (e *env) withUpdate(ctx context.Context, runID string, fn func(*store.Updat
 		if h := u.Stale(); h != nil {
 			e.log.Warn().Str("holder", h.String()).
 				Msg("took over the write lock of a writer that ended without finishing; its unpublished work was discarded")
+		}
+		if err := e.syncNKAAreas(ctx, u.Store()); err != nil {
+			return err
 		}
 		return fn(u)
 	})

@@ -10,6 +10,8 @@ import (
 	"github.com/nyckeltal/nyckeltal/internal/localfile"
 	"github.com/nyckeltal/nyckeltal/internal/personnummer"
 	"github.com/nyckeltal/nyckeltal/internal/store"
+	"github.com/nyckeltal/nyckeltal/transform/atgardsplan"
+	"github.com/nyckeltal/nyckeltal/transform/nka"
 )
 
 // Exit codes. They are documented in the README; scripts and monitoring
@@ -45,6 +47,9 @@ func ExitCode(err error) int {
 		return ExitInterrupted
 	case errors.As(err, &usage), errors.Is(err, config.ErrInvalid), errors.Is(err, personnummer.ErrNoKey):
 		return ExitUsage
+	case errors.Is(err, nka.ErrUnknownArea), errors.Is(err, nka.ErrUnknownMunicipality), errors.Is(err, nka.ErrUnknownGroup),
+		errors.Is(err, nka.ErrBadComparator), errors.Is(err, nka.ErrBadProfile), errors.Is(err, nka.ErrBadYears):
+		return ExitUsage
 	case errors.Is(err, store.ErrStoreBusy), errors.Is(err, store.ErrPublishBlocked):
 		return ExitBusy
 	case errors.Is(err, kolada.ErrUnreachable), errors.Is(err, kolada.ErrUnavailable):
@@ -53,7 +58,8 @@ func ExitCode(err error) int {
 		errors.Is(err, kolada.ErrIncompleteArchive),
 		errors.Is(err, store.ErrNoStore), errors.Is(err, store.ErrSchemaTooNew),
 		errors.Is(err, store.ErrSchemaTooOld), errors.Is(err, store.ErrInvalidObservation),
-		errors.Is(err, localfile.ErrRefused), errors.Is(err, ErrFilesRefused):
+		errors.Is(err, localfile.ErrRefused), errors.Is(err, ErrFilesRefused),
+		errors.Is(err, nka.ErrNoData), errors.Is(err, atgardsplan.ErrInvalid), errors.Is(err, store.ErrViewsOutdated):
 		return ExitData
 	}
 	return ExitFailure
@@ -86,6 +92,12 @@ func hint(err error, e *env) string {
 	case errors.Is(err, ErrFilesRefused), errors.Is(err, localfile.ErrRefused):
 		return "correct the file(s) as the problems above say and load again, or load the good rows with --skip-bad-rows " +
 			"(the bad ones go to a quarantine CSV); `--dry-run` checks a file without loading it"
+	case errors.Is(err, nka.ErrNoData):
+		return "fetch the NKA key figures and peer groups first: `nyckeltal ingest kolada` (kolada.groups = \"all\", kolada.municipalities = [\"all\"])"
+	case errors.Is(err, atgardsplan.ErrInvalid):
+		return "the plan is a CSV: löpnr;åtgärd;år;belopp_tkr, or löpnr;åtgärd;2024;2025;…;totalt; see data/samples/atgardsplan-2024-2026.csv"
+	case errors.Is(err, nka.ErrUnknownGroup):
+		return "list the peer groups with: nyckeltal sql \"SELECT DISTINCT group_id, group_title, area, municipality FROM v_peer_group ORDER BY 2\""
 	}
 	var usage *UsageError
 	if errors.As(err, &usage) {

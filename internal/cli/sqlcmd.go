@@ -26,7 +26,9 @@ never in the way.
 Useful tables and views: observation (current values), observation_history
 (every version), observation_as_of(TIMESTAMP) (the values as known then), load
 (lineage), kpi, municipality, municipality_group, v_municipality_group_member,
-v_kolada_value (Kolada values with names; "Källa: Kolada").
+v_kolada_value (Kolada values with names; "Källa: Kolada"), and for the
+nettokostnadsavvikelse against liknande kommuner v_nka, v_peer_group, v_nka_gap
+and the table macro nka_gap(comparator := 'median', as_of := '2025-06-02').
 
 Ready-made analyses ship with the binary: list them with --list and run one
 with --analysis NAME. Any DuckDB client (the duckdb CLI, DBeaver, Python, R)

@@ -29,6 +29,7 @@ type Config struct {
 	Local            LocalConfig    `toml:"local"`
 	Schedule         ScheduleConfig `toml:"schedule"`
 	Notify           NotifyConfig   `toml:"notify"`
+	NKA              NKAConfig      `toml:"nka"`
 
 	// File is the path the configuration was read from; empty for defaults.
 	File string `toml:"-"`
@@ -134,6 +135,7 @@ func Defaults() Config {
 		Local:    DefaultLocal(),
 		Schedule: defaultSchedule(),
 		Notify:   defaultNotify(),
+		NKA:      DefaultNKA(),
 	}
 }
 
@@ -276,6 +278,7 @@ func (c *Config) Validate() error {
 	errs = append(errs, c.Local.validate()...)
 	errs = append(errs, c.Schedule.validate()...)
 	errs = append(errs, c.Notify.validate()...)
+	errs = append(errs, c.NKA.validate()...)
 	if len(errs) > 0 {
 		return fmt.Errorf("%w: %s", ErrInvalid, strings.Join(errs, "; "))
 	}

@@ -1,0 +1,267 @@
+package cli
+
+import (
+	"bufio"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nyckeltal/nyckeltal/internal/config"
+	"github.com/nyckeltal/nyckeltal/transform/nka"
+)
+
+// gapJSONKeys are the keys of `gap --format json`, in order; the CSV has the
+// same columns.
+var gapJSONKeys = []string{"municipality_id", "municipality", "area", "year", "nka_pct", "nka_mnkr",
+	"peer_group_id", "peer_group_title", "peer_count", "peer_mean_pct", "peer_median_pct", "comparator",
+	"gap_pp", "reference_cost_mnkr", "gap_mnkr", "preliminary", "missing_peers", "note"}
+
+func newGapCmd(e *env) *cobra.Command {
+	var c nkaCommon
+	var years, areas string
+	cmd := &cobra.Command{
+		Use:   "gap [--municipality ID|all] [--year Y] [--area SLUGS] [--comparator mean|median|riket|GROUP]",
+		Short: "Nettokostnadsavvikelse against liknande kommuner, per area and year",
+		Long: `Compare a municipality's nettokostnadsavvikelse (NKA) with its "Liknande kommuner"
+peer groups, per area and year, from the Kolada values in the store.
+
+Per municipality, area and year:
+  nka_pct, nka_mnkr      Kolada's NKA in % of the reference cost and in mnkr
+  peer_group_id/title    the group of the latest year <= the year (else the
+                         earliest later one, said in the note); --group overrides
+  peer_count             members with a value (the municipality is never its own peer)
+  peer_mean_pct          unweighted mean of those members, as Kolada computes group values
+  peer_median_pct        their median; members without a value are listed by name
+  gap_pp                 nka_pct minus the comparator (mean, median, riket = 0, or a group's mean)
+  reference_cost_mnkr    nka_mnkr / (nka_pct / 100); NULL with a note when |nka_pct| is
+                         below nka.min_abs_nka_pct and the figure would be unstable
+  gap_mnkr               gap_pp / 100 × reference_cost_mnkr: what the municipality would
+                         spend less (or more) at the comparator's cost level
+  preliminary            any figure behind the row is preliminary (year marked * in tables)
+
+Areas: aldreomsorg, ifo, lss, forskola, fritidshem, grundskola, gymnasieskola,
+overgripande (change or add them under [nka.areas] in the configuration).
+Missing data is NULL with a note, never 0. --as-of computes with the values as
+the store knew them then, so last year's figures can be reproduced exactly.
+
+The same computation is in the store for analysts: the views v_nka,
+v_peer_group and v_nka_gap (see README).
+
+Källa: Kolada (RKA). Beräkningar: egen bearbetning.`,
+		Example: `  nyckeltal gap                                   # the home municipality, every area and year
+  nyckeltal gap --municipality 1267 --year 2024 --area aldreomsorg,ifo
+  nyckeltal gap --municipality Höör --comparator median --format json
+  nyckeltal gap --municipality all --year 2024 --out gap-2024.csv
+  nyckeltal gap --municipality 1267 --area aldreomsorg --group G176571 --as-of 2025-06-01
+  nyckeltal gap --out gap.xlsx`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			format, err := resolveFormat(c.format, cmd.Flags().Changed("format"), c.out)
+			if err != nil {
+				return err
+			}
+			asOf, err := c.asOfTime()
+			if err != nil {
+				return err
+			}
+			q := nka.Query{Areas: splitFlagList(areas), AsOf: asOf}
+			if strings.TrimSpace(years) != "" {
+				if q.Years, err = config.ParseYears(years, e.app.Now()); err != nil {
+					return usageErrorf("--year: %w", err)
+				}
+			}
+			if q.Comparator, err = e.comparatorOrDefault(c.comparator); err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			eng, st, err := e.nkaEngine(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			if !strings.EqualFold(strings.TrimSpace(c.municipality), "all") {
+				id, _, err := e.resolveMunicipality(ctx, eng, c.municipality)
+				if err != nil {
+					return err
+				}
+				q.Municipalities = []string{id}
+			}
+			if c.groups != "" {
+				if q.GroupOverride, err = eng.ResolveGroupOverride(ctx, splitFlagList(c.groups), q.Areas); err != nil {
+					return err
+				}
+			}
+			start := time.Now()
+			res, err := eng.Gap(ctx, q)
+			if err != nil {
+				return err
+			}
+			e.log.Debug().Int("rows", len(res.Rows)).Dur("took", time.Since(start)).Msg("gap computed")
+			e.warnPeersNotFetched(res.Rows)
+			if format != "table" {
+				for _, n := range res.Notes { // the table has them below it; machine formats have no place for them
+					e.log.Warn().Msg(n)
+				}
+			}
+			if len(res.Rows) == 0 && format == "table" {
+				return fmt.Errorf("%w: nothing to compare: %s", nka.ErrNoData, strings.Join(append(res.Notes,
+					"the store has no NKA values with a peer group for this selection (run `nyckeltal ingest kolada`)"), "; "))
+			}
+			return e.writeOutput(c.out, func(w io.Writer) error {
+				switch format {
+				case "json":
+					return writeGapJSON(w, res.Rows)
+				case "csv":
+					return writeGapCSV(w, res.Rows)
+				case "xlsx":
+					return gapDocument(res, q).writeXLSX(w)
+				}
+				return gapDocument(res, q).writeText(w)
+			})
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&c.municipality, "municipality", "", "municipality id or name, or all (default: home_municipality of the configuration)")
+	fl.StringVar(&years, "year", "", "years: 2024, 2019-2024 or 2022,2024 (default: every year in the store)")
+	fl.StringVar(&areas, "area", "", "areas, comma-separated: aldreomsorg,ifo,… (default: every area)")
+	fl.StringVar(&c.comparator, "comparator", "", "mean, median, riket or a group id like G36535 (default: nka.comparator, mean)")
+	fl.StringVar(&c.groups, "group", "", "peer group ids to use instead of the automatic choice, one per area (the area comes from the group's title)")
+	fl.StringVar(&c.format, "format", "table", "table, csv, json or xlsx (without --format, the extension of --out decides)")
+	fl.StringVar(&c.out, "out", "", "write to this file instead of standard output")
+	fl.StringVar(&c.asOf, "as-of", "", "compute with the values as the store knew them at this date (2025-06-01) or time")
+	return cmd
+}
+
+// labelled appends the source label that every computed figure carries.
+func labelled(note string) string {
+	if note == "" {
+		return nka.Label
+	}
+	return note + ". " + nka.Label
+}
+
+// gapJSONRow is GapRow with rounded numbers and the label in the note.
+func gapJSONRow(r nka.GapRow) nka.GapRow {
+	r.NKAPct, r.NKAMnkr, r.PeerMeanPct, r.PeerMedianPct = round6(r.NKAPct), round6(r.NKAMnkr), round6(r.PeerMeanPct), round6(r.PeerMedianPct)
+	r.GapPP, r.ReferenceCostMnkr, r.GapMnkr = round6(r.GapPP), round6(r.ReferenceCostMnkr), round6(r.GapMnkr)
+	r.Note = labelled(r.Note)
+	if r.MissingPeers == nil {
+		r.MissingPeers = []string{}
+	}
+	return r
+}
+
+// writeGapJSON writes an array of objects with exactly the keys of the issue
+// (gapJSONKeys), one object a line (as readable in a diff as indented JSON,
+// and a whole country's rows encode in a fraction of the time); the note of
+// every row ends with the source label.
+func writeGapJSON(w io.Writer, rows []nka.GapRow) error {
+	bw := bufio.NewWriter(w)
+	bw.WriteString("[")
+	for i, r := range rows {
+		b, err := json.Marshal(gapJSONRow(r))
+		if err != nil {
+			return err
+		}
+		if i > 0 {
+			bw.WriteString(",")
+		}
+		bw.WriteString("\n  ")
+		bw.Write(b)
+	}
+	bw.WriteString("\n]\n")
+	return bw.Flush()
+}
+
+func writeGapCSV(w io.Writer, rows []nka.GapRow) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(gapJSONKeys); err != nil {
+		return err
+	}
+	str := func(p *string) string {
+		if p == nil {
+			return ""
+		}
+		return *p
+	}
+	for _, r := range rows {
+		rec := []string{r.MunicipalityID, r.Municipality, r.Area, strconv.Itoa(r.Year), csvNumber(r.NKAPct), csvNumber(r.NKAMnkr),
+			str(r.PeerGroupID), str(r.PeerGroupTitle), strconv.Itoa(r.PeerCount), csvNumber(r.PeerMeanPct), csvNumber(r.PeerMedianPct),
+			r.Comparator, csvNumber(r.GapPP), csvNumber(r.ReferenceCostMnkr), csvNumber(r.GapMnkr), strconv.FormatBool(r.Preliminary),
+			strings.Join(r.MissingPeers, "; "), labelled(r.Note)}
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+var comparatorText = map[string]string{
+	nka.ComparatorMean: "the peers' mean", nka.ComparatorMedian: "the peers' median", nka.ComparatorRiket: "riket (NKA 0)",
+}
+
+func describeComparator(c string) string {
+	if t, ok := comparatorText[c]; ok {
+		return t
+	}
+	return "the mean of group " + c
+}
+
+// yearCell marks a preliminary year: 2025*.
+func yearCell(y int, prel bool) string {
+	if prel {
+		return strconv.Itoa(y) + "*"
+	}
+	return strconv.Itoa(y)
+}
+
+func gapDocument(res *nka.GapResult, q nka.Query) *document {
+	cmp := nka.ComparatorMean
+	if len(res.Rows) > 0 {
+		cmp = res.Rows[0].Comparator
+	}
+	title := "Nettokostnadsavvikelse against liknande kommuner, compared with " + describeComparator(cmp)
+	if q.AsOf != nil {
+		title += ", values as known at " + q.AsOf.Format(time.RFC3339)
+	}
+	many := len(q.Municipalities) != 1
+	var cols []docCol
+	if many {
+		cols = append(cols, textCol("municipality"))
+	} else if len(res.Rows) > 0 {
+		title += ": " + res.Rows[0].Municipality + " (" + res.Rows[0].MunicipalityID + ")"
+	}
+	cols = append(cols, textCol("area"), textCol("year"), numCol("nka_%", 2), numCol("nka_mnkr", 2), textCol("peer_group"),
+		textCol("peers"), numCol("peer_mean_%", 2), numCol("peer_median_%", 2), numCol("gap_pp", 2),
+		numCol("ref_cost_mnkr", 2), numCol("gap_mnkr", 2), textCol("note"))
+	t := docTable{sheet: "NKA gap", cols: cols}
+	anyPrelim := false
+	for _, r := range res.Rows {
+		anyPrelim = anyPrelim || r.Preliminary
+		peers := fmt.Sprintf("%d/%d", r.PeerCount, r.PeerCount+len(r.MissingPeers))
+		if r.PeerGroupID == nil {
+			peers = ""
+		}
+		var row []any
+		if many {
+			row = append(row, r.Municipality+" ("+r.MunicipalityID+")")
+		}
+		row = append(row, r.Area, yearCell(r.Year, r.Preliminary), r.NKAPct, r.NKAMnkr, r.PeerGroupID, peers,
+			r.PeerMeanPct, r.PeerMedianPct, r.GapPP, r.ReferenceCostMnkr, r.GapMnkr, r.Note)
+		t.rows = append(t.rows, row)
+	}
+	d := &document{title: title, tables: []docTable{t}}
+	if anyPrelim {
+		d.footer = append(d.footer, "* preliminary: a figure behind the row is Kolada's preliminary value, not yet final")
+	}
+	d.footer = append(d.footer, res.Notes...)
+	d.footer = append(d.footer, nka.Label)
+	return d
+}

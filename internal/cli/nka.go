@@ -1,0 +1,147 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/nyckeltal/nyckeltal/internal/config"
+	"github.com/nyckeltal/nyckeltal/internal/store"
+	"github.com/nyckeltal/nyckeltal/transform/nka"
+)
+
+// nkaAreas resolves the configured areas: the built-in ones with the
+// overrides of [nka.areas.*].
+func (e *env) nkaAreas() ([]nka.Area, error) {
+	cfg, err := e.config()
+	if err != nil {
+		return nil, err
+	}
+	overrides := map[string]nka.AreaOverride{}
+	for slug, a := range cfg.NKA.Areas {
+		overrides[slug] = nka.AreaOverride{Title: a.Title, PctKPI: a.PctKPI, MnkrKPI: a.MnkrKPI,
+			GroupTitle: a.GroupTitle, MinAbsPct: a.MinAbsNKAPct}
+	}
+	areas, err := nka.ResolveAreas(cfg.NKA.MinAbsNKAPct, overrides)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", config.ErrInvalid, err)
+	}
+	return areas, nil
+}
+
+func storeAreas(areas []nka.Area) []store.NKAArea {
+	out := make([]store.NKAArea, len(areas))
+	for i, a := range areas {
+		out[i] = store.NKAArea{Area: a.Slug, Title: a.Title, PctKPI: a.PctKPI, MnkrKPI: a.MnkrKPI,
+			GroupTitle: a.GroupTitle, MinAbsPct: a.MinAbsPct, SortOrder: a.SortOrder}
+	}
+	return out
+}
+
+// syncNKAAreas writes the configured areas into nka_area, which the
+// analysts' views read. Every writing command does it (through withWriter),
+// so the views follow the configuration from the next write on.
+func (e *env) syncNKAAreas(ctx context.Context, st *store.Store) error {
+	areas, err := e.nkaAreas()
+	if err != nil {
+		return err
+	}
+	changed, err := st.SetNKAAreas(ctx, storeAreas(areas))
+	if err != nil {
+		return err
+	}
+	if changed {
+		e.log.Info().Strs("areas", nka.Slugs(areas)).Msg("nka_area updated from the configuration")
+	}
+	return nil
+}
+
+// nkaEngine opens the store read-only with the configured areas. The
+// commands pass the areas to the SQL themselves, so they follow the
+// configuration even before a writing command has updated nka_area; they
+// warn when the views would still answer differently.
+func (e *env) nkaEngine(ctx context.Context) (*nka.Engine, *store.Store, error) {
+	areas, err := e.nkaAreas()
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := e.openReader(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := st.CheckViews(ctx); err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	if have, err := st.NKAAreas(ctx); err == nil && !slices.Equal(have, storeAreas(areas)) {
+		e.log.Warn().Msg("the store's nka_area differs from the configuration: this command follows the configuration, " +
+			"the views v_nka, v_peer_group and v_nka_gap follow the store until a writing command (`nyckeltal migrate`) updates it")
+	}
+	return &nka.Engine{DB: st.DB(), Areas: areas}, st, nil
+}
+
+// nkaCommon are the flags gap and sparbeting share.
+type nkaCommon struct {
+	municipality string
+	comparator   string
+	groups       string
+	format       string
+	out          string
+	asOf         string
+}
+
+func (c *nkaCommon) asOfTime() (*time.Time, error) {
+	if strings.TrimSpace(c.asOf) == "" {
+		return nil, nil
+	}
+	t, err := nka.ParseAsOf(c.asOf)
+	if err != nil {
+		return nil, &UsageError{Err: err}
+	}
+	return &t, nil
+}
+
+// comparatorOrDefault is --comparator, else the configuration's.
+func (e *env) comparatorOrDefault(flag string) (string, error) {
+	if strings.TrimSpace(flag) != "" {
+		return flag, nil
+	}
+	cfg, err := e.config()
+	if err != nil {
+		return "", err
+	}
+	return cfg.NKA.Comparator, nil
+}
+
+// resolveMunicipality turns --municipality (id, name, or empty for the home
+// municipality) into an id known to the store.
+func (e *env) resolveMunicipality(ctx context.Context, eng *nka.Engine, flag string) (id, name string, err error) {
+	m, err := e.homeMunicipality(flag)
+	if err != nil {
+		return "", "", err
+	}
+	return eng.ResolveMunicipality(ctx, m)
+}
+
+// warnPeersNotFetched hints at the cause when peers lack values because the
+// configuration fetches only some municipalities.
+func (e *env) warnPeersNotFetched(rows []nka.GapRow) {
+	cfg, err := e.config()
+	if err != nil || len(cfg.Kolada.Municipalities) == 0 || strings.EqualFold(cfg.Kolada.Municipalities[0], "all") {
+		return
+	}
+	for _, r := range rows {
+		if len(r.MissingPeers) > 0 {
+			e.log.Warn().Strs("municipalities", cfg.Kolada.Municipalities).
+				Msg("peers lack values and kolada.municipalities does not fetch every municipality: set it to [\"all\"] so that the liknande kommuner are fetched too")
+			return
+		}
+	}
+}
+
+// splitFlagList splits "a,b c" into its parts.
+func splitFlagList(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == ';' })
+}

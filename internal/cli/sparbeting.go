@@ -1,0 +1,464 @@
+package cli
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nyckeltal/nyckeltal/internal/config"
+	"github.com/nyckeltal/nyckeltal/transform/atgardsplan"
+	"github.com/nyckeltal/nyckeltal/transform/nka"
+)
+
+func newSparbetingCmd(e *env) *cobra.Command {
+	var c nkaCommon
+	var areas, profile, plan, compare string
+	var baseYear, targetYear, startYear int
+	var net bool
+	cmd := &cobra.Command{
+		Use:   "sparbeting [--municipality ID] [--base-year Y] [--areas aldreomsorg,ifo] [--target-year 2027]",
+		Short: "Size a sparbeting from the NKA gap against liknande kommuner, with its glide path",
+		Long: `Size a savings requirement (sparbeting) from how far the municipality's
+nettokostnadsavvikelse lies above its liknande kommuner in the outcome (RS) of a
+base year, as controllers do by hand from Kolada (seed: "Sparbetinget … utgår
+från nettokostnadsavvikelser för liknande kommuner inom äldreomsorg och IFO
+(utfall enligt RS 2022). Målet är att inför budget 2027 vara i nivå med liknande
+kommuner").
+
+Per area the gap in mnkr of ` + "`nyckeltal gap`" + ` counts as max(gap_mnkr, 0): an area below
+its peers does not pay for another, unless --net. total_tkr is the sum in tkr,
+rounded to a whole tkr, and the glide path spreads it over the budget years from
+--start-year to the year before --target-year: even, front (falling: 3:2:1 over
+three years) or your weights (--profile 50,30,20); the years' whole tkr always
+sum to the total.
+
+--compare-base-years 2022,2023 is the omräkning: the sparbeting for each base
+year side by side, and per area how the gap moved, split into own NKA, the
+peers' NKA and the reference cost (the three add up to the change).
+
+--plan FILE sets an åtgärdsplan (CSV, long löpnr;åtgärd;år;belopp_tkr or wide
+with a column per year; Swedish number formats) against the glide path: planned
+savings per year, coverage in % and what remains. The plan's printed totals are
+checked against its own sums (see data/samples/atgardsplan-2024-2026.csv).
+
+--as-of reproduces a sparbeting with the values as the store knew them then.
+A total that depends on a missing figure is NULL with a note, never 0.
+
+Källa: Kolada (RKA). Beräkningar: egen bearbetning.`,
+		Example: `  nyckeltal sparbeting --municipality 1267 --base-year 2022
+  nyckeltal sparbeting --base-year 2024 --areas aldreomsorg,ifo --target-year 2027 --profile front
+  nyckeltal sparbeting --base-year 2024 --plan data/samples/atgardsplan-2024-2026.csv
+  nyckeltal sparbeting --compare-base-years 2022,2023 --format json
+  nyckeltal sparbeting --base-year 2023 --as-of 2024-06-30 --out sparbeting-2023.xlsx`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			cfg, err := e.config()
+			if err != nil {
+				return err
+			}
+			format, err := resolveFormat(c.format, cmd.Flags().Changed("format"), c.out)
+			if err != nil {
+				return err
+			}
+			req := nka.SparbetingRequest{BaseYear: baseYear, TargetYear: cfg.NKA.Sparbeting.TargetYear, StartYear: startYear, Net: net}
+			if cmd.Flags().Changed("target-year") {
+				req.TargetYear = targetYear
+			}
+			if req.AsOf, err = c.asOfTime(); err != nil {
+				return err
+			}
+			req.Areas = cfg.NKA.Sparbeting.Areas
+			if strings.TrimSpace(areas) != "" {
+				req.Areas = splitFlagList(areas)
+			}
+			if !cmd.Flags().Changed("profile") {
+				profile = cfg.NKA.Sparbeting.Profile
+			}
+			if req.Profile, err = nka.ParseProfile(profile); err != nil {
+				return &UsageError{Err: err}
+			}
+			if req.Comparator, err = e.comparatorOrDefault(c.comparator); err != nil {
+				return err
+			}
+			var compareYears []int
+			if strings.TrimSpace(compare) != "" {
+				if compareYears, err = config.ParseYears(compare, e.app.Now()); err != nil {
+					return usageErrorf("--compare-base-years: %w", err)
+				}
+				if cmd.Flags().Changed("base-year") {
+					return usageErrorf("give either --base-year or --compare-base-years")
+				}
+			}
+			var pl *atgardsplan.Plan
+			if plan != "" {
+				if pl, err = readPlan(plan); err != nil {
+					return err
+				}
+			}
+			eng, st, err := e.nkaEngine(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			if req.Municipality, _, err = e.resolveMunicipality(ctx, eng, c.municipality); err != nil {
+				return err
+			}
+			if c.groups != "" {
+				if req.GroupOverride, err = eng.ResolveGroupOverride(ctx, splitFlagList(c.groups), req.Areas); err != nil {
+					return err
+				}
+			}
+			if compareYears != nil {
+				o, err := eng.CompareBaseYears(ctx, req, compareYears)
+				if err != nil {
+					return err
+				}
+				if pl != nil {
+					for _, s := range o.BaseYears {
+						nka.ComparePlan(s, pl, plan)
+					}
+				}
+				return e.writeOutput(c.out, func(w io.Writer) error {
+					switch format {
+					case "json":
+						return writeJSON(w, roundOmrakning(o))
+					case "csv":
+						return writeOmrakningCSV(w, o)
+					case "xlsx":
+						return omrakningDocument(o).writeXLSX(w)
+					}
+					return omrakningDocument(o).writeText(w)
+				})
+			}
+			s, err := eng.Sparbeting(ctx, req)
+			if err != nil {
+				return err
+			}
+			if pl != nil {
+				nka.ComparePlan(s, pl, plan)
+			}
+			return e.writeOutput(c.out, func(w io.Writer) error {
+				switch format {
+				case "json":
+					return writeJSON(w, roundSparbeting(s))
+				case "csv":
+					return writeSparbetingCSV(w, s)
+				case "xlsx":
+					return sparbetingDocument(s).writeXLSX(w)
+				}
+				return sparbetingDocument(s).writeText(w)
+			})
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&c.municipality, "municipality", "", "municipality id or name (default: home_municipality of the configuration)")
+	fl.IntVar(&baseYear, "base-year", 0, "the outcome year (RS) the gap is measured in (default: the latest year with final values)")
+	fl.StringVar(&areas, "areas", "", "areas, comma-separated (default: nka.sparbeting.areas, aldreomsorg,ifo)")
+	fl.StringVar(&c.comparator, "comparator", "", "mean, median, riket or a group id like G36535 (default: nka.comparator, mean)")
+	fl.StringVar(&c.groups, "group", "", "peer group ids to use instead of the automatic choice, one per area")
+	fl.IntVar(&targetYear, "target-year", nka.DefaultTargetYear, "the budget year by which to be at the comparator's level (default: nka.sparbeting.target_year)")
+	fl.IntVar(&startYear, "start-year", 0, "the first budget year of the glide path (default: base year + 2, at most the year before the target)")
+	fl.StringVar(&profile, "profile", "even", "even, front, or weights per budget year like 50,30,20 (default: nka.sparbeting.profile)")
+	fl.BoolVar(&net, "net", false, "let areas below the comparator offset those above")
+	fl.StringVar(&plan, "plan", "", "an åtgärdsplan CSV to set against the glide path")
+	fl.StringVar(&compare, "compare-base-years", "", "the omräkning: base years side by side, like 2022,2023")
+	fl.StringVar(&c.format, "format", "table", "table, csv, json or xlsx (without --format, the extension of --out decides)")
+	fl.StringVar(&c.out, "out", "", "write to this file instead of standard output")
+	fl.StringVar(&c.asOf, "as-of", "", "compute with the values as the store knew them at this date (2025-06-01) or time")
+	return cmd
+}
+
+func readPlan(path string) (*atgardsplan.Plan, error) {
+	fh, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, usageErrorf("--plan %s: no such file", path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading --plan: %w", err)
+	}
+	defer fh.Close()
+	p, err := atgardsplan.Parse(fh)
+	if err != nil {
+		return nil, fmt.Errorf("--plan %s: %w", path, err)
+	}
+	return p, nil
+}
+
+// roundSparbeting rounds the figures of machine output (see round6).
+func roundSparbeting(s *nka.Sparbeting) *nka.Sparbeting {
+	c := *s
+	c.Areas = make([]nka.SparbetingArea, len(s.Areas))
+	for i, a := range s.Areas {
+		a.NKAPct, a.PeerMeanPct, a.GapPP = round6(a.NKAPct), round6(a.PeerMeanPct), round6(a.GapPP)
+		a.ReferenceCostMnkr, a.GapMnkr, a.CountedTkr = round6(a.ReferenceCostMnkr), round6(a.GapMnkr), round6(a.CountedTkr)
+		c.Areas[i] = a
+	}
+	if s.Plan != nil {
+		p := *s.Plan
+		p.PerYear = make([]nka.PlanYear, len(s.Plan.PerYear))
+		for i, y := range s.Plan.PerYear {
+			y.PlannedTkr, y.RemainingTkr, y.CoveragePct = round6v(y.PlannedTkr), round6v(y.RemainingTkr), round6(y.CoveragePct)
+			p.PerYear[i] = y
+		}
+		p.PlannedTkr, p.PlanTotalTkr = round6v(p.PlannedTkr), round6v(p.PlanTotalTkr)
+		p.CoveragePct, p.RemainingTkr, p.StatedTotalTkr = round6(p.CoveragePct), round6(p.RemainingTkr), round6(p.StatedTotalTkr)
+		c.Plan = &p
+	}
+	return &c
+}
+
+func roundOmrakning(o *nka.Omrakning) *nka.Omrakning {
+	c := *o
+	c.BaseYears = make([]*nka.Sparbeting, len(o.BaseYears))
+	for i, s := range o.BaseYears {
+		c.BaseYears[i] = roundSparbeting(s)
+	}
+	c.Changes = make([]nka.AreaChange, len(o.Changes))
+	for i, ch := range o.Changes {
+		ch.FromGapTkr, ch.ToGapTkr, ch.ChangeTkr = round6(ch.FromGapTkr), round6(ch.ToGapTkr), round6(ch.ChangeTkr)
+		ch.OwnNKATkr, ch.PeersNKATkr, ch.ReferenceCostTkr = round6(ch.OwnNKATkr), round6(ch.PeersNKATkr), round6(ch.ReferenceCostTkr)
+		ch.FromCountedTkr, ch.ToCountedTkr = round6(ch.FromCountedTkr), round6(ch.ToCountedTkr)
+		c.Changes[i] = ch
+	}
+	return &c
+}
+
+func int64Text(p *int64) string {
+	if p == nil {
+		return ""
+	}
+	return strconv.FormatInt(*p, 10)
+}
+
+// writeSparbetingCSV writes one tidy table: a record per area, the total,
+// each glide-path year, each plan year, and the notes and sources, every row
+// with the municipality, base year and comparator it belongs to.
+func writeSparbetingCSV(w io.Writer, s *nka.Sparbeting) error {
+	cw := csv.NewWriter(w)
+	_ = cw.Write([]string{"municipality_id", "base_year", "target_year", "comparator", "record", "area", "year",
+		"nka_pct", "peer_mean_pct", "gap_pp", "reference_cost_mnkr", "gap_mnkr", "counted_tkr", "tkr",
+		"planned_tkr", "coverage_pct", "remaining_tkr", "preliminary", "note"})
+	head := []string{s.MunicipalityID, strconv.Itoa(s.BaseYear), strconv.Itoa(s.TargetYear), s.Comparator}
+	row := func(record, area, year string, nums []string, prel bool, note string) {
+		rec := append(append([]string{}, head...), record, area, year)
+		for len(nums) < 10 {
+			nums = append(nums, "")
+		}
+		rec = append(rec, nums...)
+		rec = append(rec, strconv.FormatBool(prel), note)
+		_ = cw.Write(rec)
+	}
+	for _, a := range s.Areas {
+		row("area", a.Area, strconv.Itoa(s.BaseYear), []string{csvNumber(a.NKAPct), csvNumber(a.PeerMeanPct), csvNumber(a.GapPP),
+			csvNumber(a.ReferenceCostMnkr), csvNumber(a.GapMnkr), csvNumber(a.CountedTkr)}, a.Row.Preliminary, a.Row.Note)
+	}
+	row("total", "", "", []string{"", "", "", "", "", "", int64Text(s.TotalTkr)}, s.Preliminary, "")
+	for _, y := range s.PerYear {
+		row("glide_path", "", strconv.Itoa(y.Year), []string{"", "", "", "", "", "", strconv.FormatInt(y.Tkr, 10)}, s.Preliminary, "profile "+s.Profile)
+	}
+	if p := s.Plan; p != nil {
+		for _, y := range p.PerYear {
+			planned := y.PlannedTkr
+			row("plan_year", "", strconv.Itoa(y.Year), []string{"", "", "", "", "", "", strconv.FormatInt(y.GlideTkr, 10),
+				csvNumber(&planned), csvNumber(y.CoveragePct), csvNumber(&y.RemainingTkr)}, s.Preliminary, p.File)
+		}
+		planned := p.PlannedTkr
+		row("plan_total", "", "", []string{"", "", "", "", "", "", int64Text(s.TotalTkr), csvNumber(&planned),
+			csvNumber(p.CoveragePct), csvNumber(p.RemainingTkr)}, s.Preliminary, p.File)
+		for _, d := range p.Discrepancies {
+			row("plan_discrepancy", "", "", nil, false, d)
+		}
+		for _, n := range p.Notes {
+			row("plan_note", "", "", nil, false, n)
+		}
+	}
+	for _, n := range s.Notes {
+		row("note", "", "", nil, false, n)
+	}
+	for _, src := range s.Sources {
+		row("source", "", "", nil, false, src)
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func writeOmrakningCSV(w io.Writer, o *nka.Omrakning) error {
+	cw := csv.NewWriter(w)
+	_ = cw.Write([]string{"municipality_id", "target_year", "comparator", "record", "from_base_year", "to_base_year", "area",
+		"from_gap_tkr", "to_gap_tkr", "change_tkr", "own_nka_tkr", "peers_nka_tkr", "reference_cost_tkr",
+		"from_counted_tkr", "to_counted_tkr", "preliminary", "note"})
+	head := []string{o.MunicipalityID, strconv.Itoa(o.TargetYear), o.Comparator}
+	for _, c := range o.Changes {
+		_ = cw.Write(append(append([]string{}, head...), "change", strconv.Itoa(c.FromBaseYear), strconv.Itoa(c.ToBaseYear), c.Area,
+			csvNumber(c.FromGapTkr), csvNumber(c.ToGapTkr), csvNumber(c.ChangeTkr), csvNumber(c.OwnNKATkr), csvNumber(c.PeersNKATkr),
+			csvNumber(c.ReferenceCostTkr), csvNumber(c.FromCountedTkr), csvNumber(c.ToCountedTkr), strconv.FormatBool(o.Preliminary), c.Note))
+	}
+	for _, t := range o.TotalChanges {
+		_ = cw.Write(append(append([]string{}, head...), "total", strconv.Itoa(t.FromBaseYear), strconv.Itoa(t.ToBaseYear), "",
+			"", "", int64Text(t.ChangeTkr), "", "", "", int64Text(t.FromTotalTkr), int64Text(t.ToTotalTkr), strconv.FormatBool(o.Preliminary), ""))
+	}
+	for _, s := range o.Sources {
+		_ = cw.Write(append(append([]string{}, head...), "source", "", "", "", "", "", "", "", "", "", "", "", "false", s))
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func sparbetingTitle(s *nka.Sparbeting) string {
+	t := fmt.Sprintf("Sparbeting for %s (%s): outcome %d against %s, at that level by budget %d",
+		s.Municipality, s.MunicipalityID, s.BaseYear, describeComparator(s.Comparator), s.TargetYear)
+	if s.Preliminary {
+		t += " (preliminary)"
+	}
+	return t
+}
+
+func sparbetingAreaTable(s *nka.Sparbeting) docTable {
+	t := docTable{heading: fmt.Sprintf("Areas, outcome %s", yearCell(s.BaseYear, s.Preliminary)), sheet: fmt.Sprintf("Sparbeting %d", s.BaseYear),
+		cols: []docCol{textCol("area"), numCol("nka_%", 2), numCol("peer_mean_%", 2), numCol("peer_median_%", 2), numCol("gap_pp", 2),
+			numCol("ref_cost_mnkr", 2), numCol("gap_mnkr", 2), numCol("counted_tkr", 0), textCol("peer_group")}}
+	for _, a := range s.Areas {
+		t.rows = append(t.rows, []any{a.Area, a.NKAPct, a.PeerMeanPct, a.Row.PeerMedianPct, a.GapPP, a.ReferenceCostMnkr, a.GapMnkr,
+			a.CountedTkr, a.Row.PeerGroupID})
+	}
+	counted := "max(gap, 0) per area"
+	if s.Net {
+		counted = "net over the areas (--net)"
+	}
+	t.rows = append(t.rows, []any{"total_tkr", "", "", "", "", "", "", s.TotalTkr, counted})
+	return t
+}
+
+func glideTable(s *nka.Sparbeting) docTable {
+	t := docTable{heading: fmt.Sprintf("Glide path %d–%d, profile %s", s.StartYear, s.TargetYear-1, s.Profile),
+		sheet: fmt.Sprintf("Glide path %d", s.BaseYear), cols: []docCol{textCol("budget_year"), numCol("tkr", 0)}}
+	for _, y := range s.PerYear {
+		t.rows = append(t.rows, []any{strconv.Itoa(y.Year), y.Tkr})
+	}
+	if len(s.PerYear) == 0 {
+		t.notes = append(t.notes, "no glide path: the total is unknown")
+	}
+	return t
+}
+
+func planTables(s *nka.Sparbeting) []docTable {
+	p := s.Plan
+	if p == nil {
+		return nil
+	}
+	years := map[int]bool{}
+	for _, m := range p.Measures {
+		for _, a := range m.PerYear {
+			years[a.Year] = true
+		}
+	}
+	ys := make([]int, 0, len(years))
+	for y := range years {
+		ys = append(ys, y)
+	}
+	sort.Ints(ys)
+	cols := []docCol{textCol("lopnr"), textCol("atgard")}
+	for _, y := range ys {
+		cols = append(cols, numCol(strconv.Itoa(y)+"_tkr", 1))
+	}
+	cols = append(cols, numCol("total_tkr", 1))
+	measures := docTable{heading: "Åtgärdsplan " + p.File + " (sums computed here)", sheet: "Åtgärdsplan", cols: cols}
+	colTotals := make([]float64, len(ys))
+	for _, m := range p.Measures {
+		row := []any{m.No, m.Name}
+		byYear := map[int]float64{}
+		for _, a := range m.PerYear {
+			byYear[a.Year] = a.Tkr
+		}
+		for i, y := range ys {
+			if v, ok := byYear[y]; ok {
+				row = append(row, v)
+				colTotals[i] += v
+			} else {
+				row = append(row, "-") // no amount that year in the plan
+			}
+		}
+		measures.rows = append(measures.rows, append(row, m.TotalTkr))
+	}
+	sum := []any{"", "sum"}
+	for _, v := range colTotals {
+		sum = append(sum, v)
+	}
+	measures.rows = append(measures.rows, append(sum, p.PlanTotalTkr))
+	if len(p.Discrepancies) > 0 {
+		measures.notes = append(measures.notes, "Printed totals that the plan's own rows do not add up to:")
+		for _, d := range p.Discrepancies {
+			measures.notes = append(measures.notes, "  - "+d)
+		}
+	}
+	for _, n := range p.Notes {
+		measures.notes = append(measures.notes, "Note: "+n)
+	}
+	cover := docTable{heading: "Åtgärdsplan against the glide path", sheet: "Plan mot glidbana",
+		cols: []docCol{textCol("budget_year"), numCol("glide_tkr", 0), numCol("planned_tkr", 1), numCol("coverage_%", 1), numCol("remaining_tkr", 1)}}
+	for _, y := range p.PerYear {
+		cover.rows = append(cover.rows, []any{strconv.Itoa(y.Year), y.GlideTkr, y.PlannedTkr, y.CoveragePct, y.RemainingTkr})
+	}
+	cover.rows = append(cover.rows, []any{"total", s.TotalTkr, p.PlannedTkr, p.CoveragePct, p.RemainingTkr})
+	cover.notes = append(cover.notes, "remaining_tkr below 0: the plan saves more than the glide path asks that year")
+	return []docTable{measures, cover}
+}
+
+func sparbetingDocument(s *nka.Sparbeting) *document {
+	d := &document{title: sparbetingTitle(s)}
+	d.tables = append(d.tables, sparbetingAreaTable(s), glideTable(s))
+	d.tables = append(d.tables, planTables(s)...)
+	d.footer = sparbetingFooter(s.Preliminary, s.Notes, s.Sources)
+	return d
+}
+
+func sparbetingFooter(prelim bool, notes, sources []string) []string {
+	var out []string
+	if prelim {
+		out = append(out, "* preliminary: a figure behind it is Kolada's preliminary value, not yet final")
+	}
+	for _, n := range notes {
+		out = append(out, "Note: "+n)
+	}
+	return append(out, sources...)
+}
+
+func omrakningDocument(o *nka.Omrakning) *document {
+	d := &document{title: fmt.Sprintf("Omräkning of the sparbeting for %s (%s) against %s, at that level by budget %d",
+		o.Municipality, o.MunicipalityID, describeComparator(o.Comparator), o.TargetYear)}
+	ch := docTable{heading: "How each area's gap moved (tkr): own NKA + peers' NKA + reference cost = change", sheet: "Omräkning",
+		cols: []docCol{textCol("area"), textCol("from"), textCol("to"), numCol("from_gap_tkr", 0), numCol("to_gap_tkr", 0),
+			numCol("change_tkr", 0), numCol("own_nka_tkr", 0), numCol("peers_nka_tkr", 0), numCol("reference_cost_tkr", 0), textCol("note")}}
+	prelim := map[int]bool{}
+	for _, s := range o.BaseYears {
+		prelim[s.BaseYear] = s.Preliminary
+	}
+	for _, c := range o.Changes {
+		ch.rows = append(ch.rows, []any{c.Area, yearCell(c.FromBaseYear, prelim[c.FromBaseYear]), yearCell(c.ToBaseYear, prelim[c.ToBaseYear]),
+			c.FromGapTkr, c.ToGapTkr, c.ChangeTkr, c.OwnNKATkr, c.PeersNKATkr, c.ReferenceCostTkr, c.Note})
+	}
+	for _, t := range o.TotalChanges {
+		ch.rows = append(ch.rows, []any{"total_tkr (counted)", yearCell(t.FromBaseYear, prelim[t.FromBaseYear]), yearCell(t.ToBaseYear, prelim[t.ToBaseYear]),
+			t.FromTotalTkr, t.ToTotalTkr, t.ChangeTkr, nil, nil, nil, ""})
+	}
+	d.tables = append(d.tables, ch)
+	var notes []string
+	for _, s := range o.BaseYears {
+		d.tables = append(d.tables, sparbetingAreaTable(s), glideTable(s))
+		d.tables = append(d.tables, planTables(s)...)
+		for _, n := range s.Notes {
+			notes = append(notes, fmt.Sprintf("%d: %s", s.BaseYear, n))
+		}
+	}
+	d.footer = sparbetingFooter(o.Preliminary, notes, o.Sources)
+	return d
+}

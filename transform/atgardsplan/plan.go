@@ -1,0 +1,545 @@
+// Package atgardsplan reads an åtgärdsplan: the measures a förvaltning plans
+// against its sparbeting, with the amount each saves per year.
+//
+// Two CSV layouts are read (delimiter ; , or tab; UTF-8, with or without BOM,
+// or Windows-1252 as Swedish Excel saves it; lines starting with # are
+// comments):
+//
+//	long:  löpnr;åtgärd;år;belopp_tkr        one line per measure and year
+//	wide:  löpnr;åtgärd;2024;2025;2026;totalt one line per measure
+//
+// Amounts are in tkr unless the header says otherwise (belopp_kr, "2024 (kr)",
+// "totalt mnkr") or the cell does ("13 149 tkr", "1 605 000 kr"). Swedish
+// number formats are accepted: "1 605 000", "1 750,5", "1.605.000", U+00A0 or
+// U+202F as thousands separators; "-" or an empty cell is no amount.
+//
+// A printed total (a "totalt" column, a "Summa" line) is never trusted: the
+// package sums the measures itself and reports every printed total that
+// disagrees (Discrepancies).
+package atgardsplan
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/charmap"
+)
+
+// ErrInvalid marks a file that cannot be read as an åtgärdsplan.
+var ErrInvalid = errors.New("invalid åtgärdsplan")
+
+// ParseError says where a file went wrong.
+type ParseError struct {
+	Line   int
+	Column string
+	Msg    string
+}
+
+func (e *ParseError) Error() string {
+	if e.Column != "" {
+		return fmt.Sprintf("line %d, column %s: %s", e.Line, e.Column, e.Msg)
+	}
+	return fmt.Sprintf("line %d: %s", e.Line, e.Msg)
+}
+
+// Unwrap lets errors.Is match ErrInvalid.
+func (e *ParseError) Unwrap() error { return ErrInvalid }
+
+// Measure is one åtgärd with its savings per year, in tkr.
+type Measure struct {
+	Line    int             `json:"line"`
+	No      string          `json:"lopnr"`
+	Name    string          `json:"atgard"`
+	Amounts map[int]float64 `json:"-"`
+	// StatedTotal is the measure's printed total; StatedTotalText is its
+	// text, also when it is "-".
+	StatedTotal     *Amount `json:"-"`
+	StatedTotalText string  `json:"-"`
+	hasTotalCell    bool
+}
+
+// Total is the measure's own sum over its years.
+func (m Measure) Total() float64 {
+	var t float64
+	for _, v := range m.Amounts {
+		t += v
+	}
+	return t
+}
+
+// Plan is a parsed åtgärdsplan.
+type Plan struct {
+	Format   string // long or wide
+	Measures []Measure
+	// StatedTotal is a printed plan total (a Summa line), if any.
+	StatedTotal     *Amount
+	StatedTotalLine int
+	// StatedYearTotals are printed per-year sums (a Summa line in the wide layout).
+	StatedYearTotals map[int]Amount
+	// Notes say what was read in a way worth knowing (ignored columns,
+	// duplicate lines that were added up).
+	Notes []string
+}
+
+// Years are the years any measure has an amount for, in order.
+func (p *Plan) Years() []int {
+	seen := map[int]bool{}
+	for _, m := range p.Measures {
+		for y := range m.Amounts {
+			seen[y] = true
+		}
+	}
+	years := make([]int, 0, len(seen))
+	for y := range seen {
+		years = append(years, y)
+	}
+	sort.Ints(years)
+	return years
+}
+
+// YearTotals sums the measures per year.
+func (p *Plan) YearTotals() map[int]float64 {
+	out := map[int]float64{}
+	for _, m := range p.Measures {
+		for y, v := range m.Amounts {
+			out[y] += v
+		}
+	}
+	return out
+}
+
+// Total sums every measure and year.
+func (p *Plan) Total() float64 {
+	var t float64
+	for _, m := range p.Measures {
+		t += m.Total()
+	}
+	return t
+}
+
+// Discrepancies lists every printed total that the plan's own rows do not
+// add up to, and every row whose total column is "-" although it has
+// amounts.
+func (p *Plan) Discrepancies() []string {
+	var out []string
+	for _, m := range p.Measures {
+		sum := m.Total()
+		label := measureLabel(m)
+		switch {
+		case m.StatedTotal != nil && math.Abs(m.StatedTotal.Tkr-sum) > m.StatedTotal.Tolerance+1e-9:
+			out = append(out, fmt.Sprintf("%s: printed total %s tkr but its years sum to %s tkr (difference %s tkr)",
+				label, FormatTkr(m.StatedTotal.Tkr), FormatTkr(sum), FormatTkr(sum-m.StatedTotal.Tkr)))
+		case m.hasTotalCell && m.StatedTotal == nil && sum != 0:
+			text := m.StatedTotalText
+			if text == "" {
+				text = "empty"
+			}
+			out = append(out, fmt.Sprintf("%s: total column is %q but its years sum to %s tkr", label, text, FormatTkr(sum)))
+		}
+	}
+	years := p.YearTotals()
+	stated := make([]int, 0, len(p.StatedYearTotals))
+	for y := range p.StatedYearTotals {
+		stated = append(stated, y)
+	}
+	sort.Ints(stated)
+	for _, y := range stated {
+		a := p.StatedYearTotals[y]
+		if math.Abs(a.Tkr-years[y]) > a.Tolerance+1e-9 {
+			out = append(out, fmt.Sprintf("printed sum for %d is %s tkr but the measures sum to %s tkr (difference %s tkr)",
+				y, FormatTkr(a.Tkr), FormatTkr(years[y]), FormatTkr(years[y]-a.Tkr)))
+		}
+	}
+	if p.StatedTotal != nil {
+		total := p.Total()
+		if math.Abs(p.StatedTotal.Tkr-total) > p.StatedTotal.Tolerance+1e-9 {
+			out = append(out, fmt.Sprintf("printed plan total %s tkr (line %d) is not the sum of the measures: they sum to %s tkr (difference %s tkr)",
+				FormatTkr(p.StatedTotal.Tkr), p.StatedTotalLine, FormatTkr(total), FormatTkr(total-p.StatedTotal.Tkr)))
+		}
+	}
+	return out
+}
+
+func measureLabel(m Measure) string {
+	if m.No != "" {
+		return fmt.Sprintf("åtgärd %s (%s)", m.No, m.Name)
+	}
+	return fmt.Sprintf("åtgärd %q", m.Name)
+}
+
+// FormatTkr writes tkr the Swedish way: 13 549, 1 750,5, -400.
+func FormatTkr(v float64) string {
+	neg := v < 0
+	if neg {
+		v = -v
+	}
+	r := math.Round(v*1000) / 1000
+	whole := math.Floor(r)
+	frac := r - whole
+	digits := strconv.FormatFloat(whole, 'f', 0, 64)
+	var b strings.Builder
+	for i, c := range digits {
+		if i > 0 && (len(digits)-i)%3 == 0 {
+			b.WriteRune(' ')
+		}
+		b.WriteRune(c)
+	}
+	s := b.String()
+	if frac > 0.0005 {
+		f := strings.TrimRight(strconv.FormatFloat(frac, 'f', 3, 64), "0")
+		s += "," + strings.TrimPrefix(f, "0.")
+	}
+	if neg && s != "0" {
+		s = "-" + s
+	}
+	return s
+}
+
+// column roles of a header
+type role int
+
+const (
+	roleIgnore role = iota
+	roleNo
+	roleName
+	roleYear       // long: the year of the line
+	roleAmount     // long: the amount of the line
+	roleYearAmount // wide: the amount of the column's year
+	roleTotal      // wide: the printed row total
+)
+
+type column struct {
+	role  role
+	year  int
+	unit  Unit
+	title string
+}
+
+var (
+	yearHeader = regexp.MustCompile(`^((?:19|20)\d{2})\b\s*\*?\s*(.*)$`)
+	unitWords  = regexp.MustCompile(`\b(tkr|kr|mnkr|mkr)\b`)
+)
+
+// normalizeHeader lowers and strips accents and punctuation: "Löpnr" → "lopnr",
+// "Belopp (tkr)" → "belopp tkr".
+func normalizeHeader(s string) string {
+	s = strings.ToLower(strings.TrimSpace(s))
+	s = strings.NewReplacer("å", "a", "ä", "a", "ö", "o", "é", "e", "_", " ", "(", " ", ")", " ", ".", " ", ":", " ").Replace(s)
+	return strings.Join(strings.Fields(s), " ")
+}
+
+func unitIn(s string, def Unit) Unit {
+	switch unitWords.FindString(s) {
+	case "kr":
+		return UnitKr
+	case "tkr":
+		return UnitTkr
+	case "mnkr", "mkr":
+		return UnitMnkr
+	}
+	return def
+}
+
+func classify(header []string) ([]column, error) {
+	cols := make([]column, len(header))
+	for i, h := range header {
+		n := normalizeHeader(h)
+		c := column{title: strings.TrimSpace(h)}
+		if m := yearHeader.FindStringSubmatch(n); m != nil {
+			y, _ := strconv.Atoi(m[1])
+			c.role, c.year, c.unit = roleYearAmount, y, unitIn(m[2], UnitTkr)
+			cols[i] = c
+			continue
+		}
+		first, _, _ := strings.Cut(n, " ")
+		switch {
+		case n == "" && i == 0:
+			c.role = roleNo
+		case first == "lopnr" || first == "nr" || first == "lopnummer" || first == "nummer" || n == "#":
+			c.role = roleNo
+		case first == "atgard" || first == "atgarder" || first == "namn" || first == "beskrivning":
+			c.role = roleName
+		case n == "ar" || n == "year" || n == "budgetar":
+			c.role = roleYear
+		case first == "belopp" || first == "besparing" || first == "tkr" || first == "kr" || first == "amount":
+			c.role, c.unit = roleAmount, unitIn(n, UnitTkr)
+		case first == "totalt" || first == "total" || first == "summa":
+			c.role, c.unit = roleTotal, unitIn(n, UnitTkr)
+		}
+		cols[i] = c
+	}
+	return cols, nil
+}
+
+func hasRole(cols []column, r role) int {
+	for i, c := range cols {
+		if c.role == r {
+			return i
+		}
+	}
+	return -1
+}
+
+// decode turns the file into UTF-8 text: UTF-8 (a BOM is dropped) or, when
+// it is not valid UTF-8, Windows-1252 as Swedish Excel writes CSV.
+func decode(b []byte) (string, error) {
+	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
+	if utf8.Valid(b) {
+		return string(b), nil
+	}
+	out, err := charmap.Windows1252.NewDecoder().Bytes(b)
+	if err != nil {
+		return "", fmt.Errorf("%w: neither UTF-8 nor Windows-1252: %v", ErrInvalid, err)
+	}
+	return string(out), nil
+}
+
+func sniffDelimiter(text string) rune {
+	for _, line := range strings.Split(text, "\n") {
+		t := strings.TrimSpace(line)
+		if t == "" || strings.HasPrefix(t, "#") {
+			continue
+		}
+		switch {
+		case strings.Contains(t, ";"):
+			return ';'
+		case strings.Contains(t, "\t"):
+			return '\t'
+		}
+		return ','
+	}
+	return ';'
+}
+
+// MaxSize is the largest file Parse reads; an åtgärdsplan is a page or two.
+const MaxSize = 4 << 20
+
+// Parse reads an åtgärdsplan.
+func Parse(r io.Reader) (*Plan, error) {
+	b, err := io.ReadAll(io.LimitReader(r, MaxSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading åtgärdsplan: %w", err)
+	}
+	if len(b) > MaxSize {
+		return nil, fmt.Errorf("%w: larger than %d MiB; is this the right file?", ErrInvalid, MaxSize>>20)
+	}
+	text, err := decode(b)
+	if err != nil {
+		return nil, err
+	}
+	cr := csv.NewReader(strings.NewReader(text))
+	cr.Comma = sniffDelimiter(text)
+	cr.Comment = '#'
+	cr.FieldsPerRecord = -1
+	cr.LazyQuotes = true
+	cr.ReuseRecord = false
+	var (
+		p    = &Plan{StatedYearTotals: map[int]Amount{}}
+		cols []column
+		byNo = map[string]int{} // long layout: measure key → index
+	)
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		line, _ := cr.FieldPos(0)
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				return nil, &ParseError{Line: pe.Line, Msg: pe.Err.Error()}
+			}
+			return nil, fmt.Errorf("reading åtgärdsplan: %w", err)
+		}
+		if blank(rec) {
+			continue
+		}
+		if cols == nil {
+			if cols, err = classify(rec); err != nil {
+				return nil, err
+			}
+			switch {
+			case hasRole(cols, roleYear) >= 0 && hasRole(cols, roleAmount) >= 0:
+				p.Format = "long"
+			case hasRole(cols, roleYearAmount) >= 0:
+				p.Format = "wide"
+			default:
+				return nil, &ParseError{Line: line, Msg: "the first line must be a header: löpnr;åtgärd;år;belopp_tkr (one line per measure and year) " +
+					"or löpnr;åtgärd;2024;2025;2026;totalt (one column per year)"}
+			}
+			if hasRole(cols, roleName) < 0 && hasRole(cols, roleNo) < 0 {
+				return nil, &ParseError{Line: line, Msg: "the header has neither an åtgärd nor a löpnr column"}
+			}
+			var ignored []string
+			for _, c := range cols {
+				if c.role == roleIgnore && c.title != "" {
+					ignored = append(ignored, c.title)
+				}
+			}
+			if len(ignored) > 0 {
+				p.Notes = append(p.Notes, "columns not used: "+strings.Join(ignored, ", "))
+			}
+			continue
+		}
+		if err := p.addRecord(rec, cols, line, byNo); err != nil {
+			return nil, err
+		}
+	}
+	if cols == nil {
+		return nil, &ParseError{Line: 1, Msg: "the file is empty"}
+	}
+	if len(p.Measures) == 0 {
+		return nil, &ParseError{Line: 1, Msg: "the file has a header but no measures"}
+	}
+	return p, nil
+}
+
+func blank(rec []string) bool {
+	for _, c := range rec {
+		if strings.TrimSpace(c) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+func cell(rec []string, i int) string {
+	if i < 0 || i >= len(rec) {
+		return ""
+	}
+	return strings.TrimSpace(rec[i])
+}
+
+func isSumLabel(s string) bool {
+	switch normalizeHeader(s) {
+	case "summa", "totalt", "total", "summa totalt", "totalsumma", "summa atgarder":
+		return true
+	}
+	return false
+}
+
+func (p *Plan) addRecord(rec []string, cols []column, line int, byNo map[string]int) error {
+	no := strings.TrimSuffix(cell(rec, hasRole(cols, roleNo)), ".")
+	name := strings.Join(strings.Fields(cell(rec, hasRole(cols, roleName))), " ")
+	sumLine := isSumLabel(name) || (name == "" && isSumLabel(no))
+	if p.Format == "long" {
+		return p.addLong(rec, cols, line, no, name, sumLine, byNo)
+	}
+	m := Measure{Line: line, No: no, Name: name, Amounts: map[int]float64{}}
+	sumAmounts := 0
+	for i, c := range cols {
+		switch c.role {
+		case roleYearAmount:
+			a, ok, err := ParseAmount(cell(rec, i), c.unit)
+			if err != nil {
+				return &ParseError{Line: line, Column: c.title, Msg: err.Error()}
+			}
+			if !ok {
+				continue
+			}
+			if sumLine {
+				p.StatedYearTotals[c.year] = a
+				sumAmounts++
+			} else {
+				m.Amounts[c.year] += a.Tkr
+			}
+		case roleTotal:
+			a, ok, err := ParseAmount(cell(rec, i), c.unit)
+			if err != nil {
+				return &ParseError{Line: line, Column: c.title, Msg: err.Error()}
+			}
+			if sumLine {
+				if ok {
+					p.StatedTotal, p.StatedTotalLine = &a, line
+				}
+				continue
+			}
+			m.hasTotalCell, m.StatedTotalText = true, cell(rec, i)
+			if ok {
+				m.StatedTotal = &a
+			}
+		}
+	}
+	if sumLine {
+		if p.StatedTotal == nil && sumAmounts == 0 {
+			// "Summa;;;;13 149 tkr" with no totalt column: the last amount on the line
+			for i := len(rec) - 1; i >= 0; i-- {
+				if a, ok, err := ParseAmount(rec[i], UnitTkr); err == nil && ok && !isSumLabel(rec[i]) {
+					p.StatedTotal, p.StatedTotalLine = &a, line
+					break
+				}
+			}
+		}
+		return nil
+	}
+	if name == "" && no == "" {
+		return &ParseError{Line: line, Msg: "a measure without löpnr or åtgärd"}
+	}
+	p.Measures = append(p.Measures, m)
+	return nil
+}
+
+func (p *Plan) addLong(rec []string, cols []column, line int, no, name string, sumLine bool, byNo map[string]int) error {
+	yi, ai := hasRole(cols, roleYear), hasRole(cols, roleAmount)
+	yearText := cell(rec, yi)
+	a, ok, err := ParseAmount(cell(rec, ai), cols[ai].unit)
+	if err != nil {
+		return &ParseError{Line: line, Column: cols[ai].title, Msg: err.Error()}
+	}
+	if sumLine {
+		if !ok {
+			return nil
+		}
+		if y, err := strconv.Atoi(yearText); err == nil {
+			p.StatedYearTotals[y] = a
+		} else {
+			p.StatedTotal, p.StatedTotalLine = &a, line
+		}
+		return nil
+	}
+	if name == "" && no == "" {
+		return &ParseError{Line: line, Msg: "a measure without löpnr or åtgärd"}
+	}
+	key := no
+	if key == "" {
+		key = "name:" + strings.ToLower(name)
+	}
+	idx, seen := byNo[key]
+	if !seen {
+		p.Measures = append(p.Measures, Measure{Line: line, No: no, Name: name, Amounts: map[int]float64{}})
+		idx = len(p.Measures) - 1
+		byNo[key] = idx
+	}
+	m := &p.Measures[idx]
+	if m.Name == "" {
+		m.Name = name
+	}
+	if isSumLabel(yearText) {
+		m.hasTotalCell, m.StatedTotalText = true, cell(rec, ai)
+		if ok {
+			m.StatedTotal = &a
+		}
+		return nil
+	}
+	y, err := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(yearText, "*")))
+	if err != nil || y < 1900 || y > 2100 {
+		return &ParseError{Line: line, Column: cols[yi].title, Msg: fmt.Sprintf("%q is not a year (or totalt)", yearText)}
+	}
+	if !ok {
+		return nil
+	}
+	if _, dup := m.Amounts[y]; dup {
+		p.Notes = append(p.Notes, fmt.Sprintf("line %d: %s has %d twice; the amounts are added", line, measureLabel(*m), y))
+	}
+	m.Amounts[y] += a.Tkr
+	return nil
+}

@@ -1,0 +1,201 @@
+// Package nka computes nettokostnadsavvikelse (NKA) gaps against "Liknande
+// kommuner" and the sparbeting they size.
+//
+// The per-row computation (NKA per municipality, area and year; the peer
+// groups and which one applies to a year; peer mean and median; gap in
+// percentage points and mnkr) lives once, set-based, in the table macros of
+// sql/views/040_nka.sql, which also back the analysts' views v_nka,
+// v_peer_group and v_nka_gap. This package queries them with typed results
+// and does what is not a per-row computation: validating and resolving the
+// request (areas, comparator, --group overrides, --as-of), the sparbeting
+// with its glide path, the omräkning between base years, and the comparison
+// with an åtgärdsplan.
+package nka
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// Label goes on every table and file that holds a computed figure.
+const Label = "Källa: Kolada (RKA). Beräkningar: egen bearbetning."
+
+// DefaultMinAbsPct is the |NKA %| below which the implied reference cost
+// nka_mnkr / (nka_pct / 100) is not computed. Kolada rounds NKA % to four
+// decimals; at 0.5 % that is a relative error of at most 0.01 %, while a
+// percentage printed with one decimal would already be off by 10 %.
+const DefaultMinAbsPct = 0.5
+
+// Area is a verksamhet with its Kolada NKA key figures and the text its
+// "Liknande kommuner" group titles contain.
+type Area struct {
+	Slug       string  `json:"area"`
+	Title      string  `json:"title"`
+	PctKPI     string  `json:"pct_kpi"`
+	MnkrKPI    string  `json:"mnkr_kpi"` // empty: Kolada has no mnkr figure
+	GroupTitle string  `json:"group_title"`
+	MinAbsPct  float64 `json:"min_abs_pct"`
+	SortOrder  int     `json:"sort_order"`
+}
+
+// BuiltinAreas are the eight NKA areas Kolada publishes. The migration
+// 0004_nka_area.sql seeds the same rows (a test keeps them identical).
+var BuiltinAreas = []Area{
+	{"aldreomsorg", "äldreomsorg", "N20900", "N20029", "Liknande kommuner äldreomsorg", DefaultMinAbsPct, 1},
+	{"ifo", "individ- och familjeomsorg", "N30001", "N30026", "Liknande kommuner IFO", DefaultMinAbsPct, 2},
+	{"lss", "LSS", "N28018", "N28021", "Liknande kommuner LSS", DefaultMinAbsPct, 3},
+	{"forskola", "förskola inkl. öppen förskola", "N11024", "N11038", "Liknande kommuner förskola", DefaultMinAbsPct, 4},
+	{"fritidshem", "fritidshem inkl. öppen fritidsverksamhet", "N13020", "N13032", "Liknande kommuner fritidshem", DefaultMinAbsPct, 5},
+	{"grundskola", "grundskola F-9", "N15001", "N15045", "Liknande kommuner grundskola", DefaultMinAbsPct, 6},
+	{"gymnasieskola", "gymnasieskola", "N17001", "N17030", "Liknande kommuner gymnasieskola", DefaultMinAbsPct, 7},
+	{"overgripande", "totalt (exkl. LSS)", "N00097", "", "Liknande kommuner, övergripande", DefaultMinAbsPct, 8},
+}
+
+// AreaOverride changes or adds an area; nil fields keep the built-in value.
+type AreaOverride struct {
+	Title      *string
+	PctKPI     *string
+	MnkrKPI    *string // "" removes the mnkr figure
+	GroupTitle *string
+	MinAbsPct  *float64
+}
+
+// ErrInvalidArea marks an area definition that cannot be used.
+var ErrInvalidArea = errors.New("invalid NKA area")
+
+var (
+	slugPattern = regexp.MustCompile(`^[a-z][a-z0-9_-]*$`)
+	kpiPattern  = regexp.MustCompile(`^[A-Z]\d{5}$`)
+)
+
+// ResolveAreas applies overrides to the built-in areas: an override of a
+// built-in slug changes the fields it sets; a new slug adds an area, which
+// must then set pct_kpi and group_title. minAbsPct applies to every area that
+// does not set its own.
+func ResolveAreas(minAbsPct float64, overrides map[string]AreaOverride) ([]Area, error) {
+	if minAbsPct < 0 {
+		return nil, fmt.Errorf("%w: min_abs_nka_pct %v must be 0 or more", ErrInvalidArea, minAbsPct)
+	}
+	areas := make([]Area, len(BuiltinAreas))
+	copy(areas, BuiltinAreas)
+	for i := range areas {
+		areas[i].MinAbsPct = minAbsPct
+	}
+	slugs := make([]string, 0, len(overrides))
+	for s := range overrides {
+		slugs = append(slugs, s)
+	}
+	sort.Strings(slugs)
+	var errs []string
+	for _, slug := range slugs {
+		o := overrides[slug]
+		i := indexOfArea(areas, slug)
+		if i < 0 {
+			if !slugPattern.MatchString(slug) {
+				errs = append(errs, fmt.Sprintf("area %q: use lower-case letters, digits, - or _ (like aldreomsorg)", slug))
+				continue
+			}
+			areas = append(areas, Area{Slug: slug, Title: slug, MinAbsPct: minAbsPct, SortOrder: len(areas) + 1})
+			i = len(areas) - 1
+		}
+		a := &areas[i]
+		if o.Title != nil {
+			a.Title = *o.Title
+		}
+		if o.PctKPI != nil {
+			a.PctKPI = strings.ToUpper(strings.TrimSpace(*o.PctKPI))
+		}
+		if o.MnkrKPI != nil {
+			a.MnkrKPI = strings.ToUpper(strings.TrimSpace(*o.MnkrKPI))
+		}
+		if o.GroupTitle != nil {
+			a.GroupTitle = strings.TrimSpace(*o.GroupTitle)
+		}
+		if o.MinAbsPct != nil {
+			a.MinAbsPct = *o.MinAbsPct
+		}
+		if !kpiPattern.MatchString(a.PctKPI) {
+			errs = append(errs, fmt.Sprintf("area %s: pct_kpi %q is not a Kolada KPI id (like N20900)", slug, a.PctKPI))
+		}
+		if a.MnkrKPI != "" && !kpiPattern.MatchString(a.MnkrKPI) {
+			errs = append(errs, fmt.Sprintf("area %s: mnkr_kpi %q is not a Kolada KPI id (like N20029; \"\" for none)", slug, a.MnkrKPI))
+		}
+		if a.GroupTitle == "" {
+			errs = append(errs, fmt.Sprintf("area %s: group_title is empty (the text its \"Liknande kommuner\" group titles contain)", slug))
+		}
+		if a.MinAbsPct < 0 {
+			errs = append(errs, fmt.Sprintf("area %s: min_abs_nka_pct must be 0 or more", slug))
+		}
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("%w: %s", ErrInvalidArea, strings.Join(errs, "; "))
+	}
+	return areas, nil
+}
+
+func indexOfArea(areas []Area, slug string) int {
+	for i, a := range areas {
+		if a.Slug == slug {
+			return i
+		}
+	}
+	return -1
+}
+
+// areasJSON is the areas_json argument of the table macros.
+func areasJSON(areas []Area) string {
+	b, err := json.Marshal(areas)
+	if err != nil {
+		panic(err) // plain strings and numbers always encode
+	}
+	return string(b)
+}
+
+// NormalizeSlug maps what a person types to a slug: "Äldreomsorg" and
+// "äldreomsorg" both give "aldreomsorg", "IFO" gives "ifo".
+func NormalizeSlug(s string) string {
+	s = strings.ToLower(strings.TrimSpace(s))
+	return strings.NewReplacer("å", "a", "ä", "a", "ö", "o", "é", "e", " ", "").Replace(s)
+}
+
+// SelectAreas picks areas by slug, in the order given; empty picks all.
+func SelectAreas(all []Area, slugs []string) ([]Area, error) {
+	if len(slugs) == 0 {
+		return all, nil
+	}
+	var out []Area
+	seen := map[string]bool{}
+	for _, s := range slugs {
+		n := NormalizeSlug(s)
+		i := indexOfArea(all, n)
+		if i < 0 {
+			return nil, fmt.Errorf("%w: no area %q; the areas are %s", ErrUnknownArea, s, strings.Join(Slugs(all), ", "))
+		}
+		if !seen[n] {
+			seen[n] = true
+			out = append(out, all[i])
+		}
+	}
+	return out, nil
+}
+
+// Slugs lists the areas' slugs.
+func Slugs(areas []Area) []string {
+	out := make([]string, len(areas))
+	for i, a := range areas {
+		out[i] = a.Slug
+	}
+	return out
+}
+
+// AreaBySlug finds an area.
+func AreaBySlug(areas []Area, slug string) (Area, bool) {
+	if i := indexOfArea(areas, slug); i >= 0 {
+		return areas[i], true
+	}
+	return Area{}, false
+}

@@ -1,0 +1,556 @@
+package nka
+
+import (
+	"math"
+	"math/rand"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/nyckeltal/nyckeltal/internal/store"
+)
+
+// smallWorld is hand-checkable: Alfa (1001) with two generations of
+// äldreomsorg groups, an IFO group, an övergripande group in the comma
+// variant, and a group of its own (G99) to compare with.
+func smallWorld() world {
+	return world{
+		municipalities: [][2]string{{"0000", "Riket"}, {"1001", "Alfa"}, {"1002", "Beta"}, {"1003", "Gamma"},
+			{"1004", "Delta"}, {"1005", "Epsilon"}, {"1006", "Zeta"}},
+		groups: []groupDef{
+			{"G10", "Liknande kommuner äldreomsorg, Alfa, 2022", []string{"1002", "1003", "1004", "1005"}},
+			// RKA lists Alfa in its own group here: it must not count as its own peer
+			{"G11", "Liknande kommuner äldreomsorg, Alfa, 2024", []string{"1001", "1002", "1003", "1006"}},
+			{"G12", "Liknande kommuner IFO, Alfa, 2024", []string{"1002", "1003"}},
+			{"G13", "Liknande kommuner, övergripande, Alfa, 2025", []string{"1002", "1004"}},
+			{"G20", "Liknande kommuner äldreomsorg, Beta, 2024", []string{"1001", "1003"}},
+			{"G99", "Skånes kommuner", []string{"1003", "1004", "1006"}},
+		},
+		values: []val{
+			// äldreomsorg N20900 (%), N20029 (mnkr)
+			{"N20900", "1001", 2021, f(10), false}, {"N20029", "1001", 2021, f(20), false},
+			{"N20900", "1002", 2021, f(4), false}, {"N20900", "1003", 2021, f(6), false},
+			{"N20900", "1004", 2021, f(8), false}, {"N20900", "1005", 2021, nil, false},
+			{"N20900", "1001", 2022, f(5), false}, {"N20029", "1001", 2022, f(10), false},
+			{"N20900", "1002", 2022, f(2), false}, {"N20900", "1003", 2022, f(3), false},
+			{"N20900", "1004", 2022, f(7), false},
+			{"N20900", "1001", 2023, f(-3), false}, {"N20029", "1001", 2023, f(-6.3), false},
+			{"N20900", "1002", 2023, f(-1), false}, {"N20900", "1003", 2023, f(1), false},
+			{"N20900", "1004", 2023, f(3), false},
+			{"N20900", "1001", 2024, f(0.2), false}, {"N20029", "1001", 2024, f(0.5), false},
+			{"N20900", "1002", 2024, f(1), false}, {"N20900", "1003", 2024, f(3), false}, {"N20900", "1006", 2024, f(5), false},
+			{"N20900", "1001", 2025, f(3), true}, {"N20029", "1001", 2025, f(6.6), true},
+			{"N20900", "1002", 2025, f(1), true}, {"N20900", "1003", 2025, f(2), false}, {"N20900", "1006", 2025, nil, false},
+			// IFO N30001, N30026
+			{"N30001", "1001", 2024, f(10), false}, {"N30026", "1001", 2024, f(-5), false},
+			{"N30001", "1002", 2024, f(20), false}, {"N30001", "1003", 2024, f(30), false},
+			{"N30001", "1002", 2025, f(7), false},
+			// övergripande N00097 (no mnkr figure)
+			{"N00097", "1001", 2025, f(1), true}, {"N00097", "1002", 2025, f(2), false}, {"N00097", "1004", 2025, f(4), false},
+		},
+	}
+}
+
+func engineFor(t *testing.T, w world) (*Engine, *store.Store) {
+	t.Helper()
+	st := newStore(t)
+	w.load(t, st)
+	return &Engine{DB: st.DB(), Areas: BuiltinAreas}, st
+}
+
+func gapRows(t *testing.T, e *Engine, q Query) []GapRow {
+	t.Helper()
+	res, err := e.Gap(t.Context(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.Rows
+}
+
+func find(rows []GapRow, area string, year int) *GapRow {
+	for i := range rows {
+		if rows[i].Area == area && rows[i].Year == year {
+			return &rows[i]
+		}
+	}
+	return nil
+}
+
+// num writes a figure rounded to 1e-9, so hand-computed decimals compare
+// exactly ("8.4", not 8.400000000000002).
+func num(p *float64) string {
+	if p == nil {
+		return "NULL"
+	}
+	v := math.Round(*p*1e9) / 1e9
+	if v == 0 {
+		v = 0
+	}
+	return strconv.FormatFloat(v, 'f', -1, 64)
+}
+
+func strconvI(i int) string { return strconv.Itoa(i) }
+
+// TestGapHandComputed checks every figure against values worked out by hand
+// (the derivation is in the comment of each case).
+func TestGapHandComputed(t *testing.T) {
+	e, _ := engineFor(t, smallWorld())
+	rows := gapRows(t, e, Query{Municipalities: []string{"1001"}})
+	type want struct {
+		area                                       string
+		year                                       int
+		pct, mnkr, mean, median, gap, ref, gapMnkr string
+		group                                      string
+		count                                      int
+		missing                                    []string
+		prelim                                     bool
+		noteHas                                    []string
+	}
+	tests := []want{
+		// 2021: no group of 2021 or earlier → the 2022 group G10. Peers 4, 6, 8 (Epsilon NULL):
+		// mean 6, median 6; gap 10 − 6 = 4 pp; ref 20 / 0.10 = 200; 4 % of 200 = 8 mnkr.
+		{"aldreomsorg", 2021, "10", "20", "6", "6", "4", "200", "8", "G10", 3, []string{"Epsilon"}, false,
+			[]string{"used the 2022 group", "3 of 4 peers"}},
+		// 2022: G10, peers 2, 3, 7 (Epsilon has no row): mean 4, median 3; gap 1; ref 10 / 0.05 = 200; 2 mnkr.
+		{"aldreomsorg", 2022, "5", "10", "4", "3", "1", "200", "2", "G10", 3, []string{"Epsilon"}, false, nil},
+		// 2023: still G10 (latest ≤ 2023). Peers −1, 1, 3: mean 1; gap −4; ref −6.3 / −0.03 = 210; −8.4 mnkr.
+		{"aldreomsorg", 2023, "-3", "-6.3", "1", "1", "-4", "210", "-8.4", "G10", 3, []string{"Epsilon"}, false, nil},
+		// 2024: G11 without Alfa itself: peers 1, 3, 5: mean 3; gap −2.8; |0.2| < 0.5 → ref NULL, gap_mnkr NULL.
+		{"aldreomsorg", 2024, "0.2", "0.5", "3", "3", "-2.8", "NULL", "NULL", "G11", 3, []string{}, false,
+			[]string{"too close to 0"}},
+		// 2025: G11, peers 1 (prel), 2, Zeta NULL: mean 1.5; gap 1.5; ref 6.6 / 0.03 = 220; 3.3 mnkr; preliminary.
+		{"aldreomsorg", 2025, "3", "6.6", "1.5", "1.5", "1.5", "220", "3.3", "G11", 2, []string{"Zeta"}, true,
+			[]string{"preliminary"}},
+		// IFO 2024: peers 20, 30: mean 25; gap −15; % and mnkr disagree in sign → ref NULL.
+		{"ifo", 2024, "10", "-5", "25", "25", "-15", "NULL", "NULL", "G12", 2, []string{}, false, []string{"disagree in sign"}},
+		// IFO 2025: Alfa has no value → NULL gap; peers: Beta 7 only.
+		{"ifo", 2025, "NULL", "NULL", "7", "7", "NULL", "NULL", "NULL", "G12", 1, []string{"Gamma"}, false,
+			[]string{"no NKA % value for Alfa in 2025"}},
+		// övergripande 2025 (comma title variant): peers 2, 4: mean 3; gap −2; no mnkr figure.
+		{"overgripande", 2025, "1", "NULL", "3", "3", "-2", "NULL", "NULL", "G13", 2, []string{}, true,
+			[]string{"no NKA in mnkr"}},
+	}
+	if len(rows) != len(tests) {
+		t.Fatalf("%d rows, want %d: %+v", len(rows), len(tests), rows)
+	}
+	for _, w := range tests {
+		r := find(rows, w.area, w.year)
+		if r == nil {
+			t.Errorf("no row %s %d", w.area, w.year)
+			continue
+		}
+		got := []string{num(r.NKAPct), num(r.NKAMnkr), num(r.PeerMeanPct), num(r.PeerMedianPct), num(r.GapPP), num(r.ReferenceCostMnkr), num(r.GapMnkr)}
+		exp := []string{w.pct, w.mnkr, w.mean, w.median, w.gap, w.ref, w.gapMnkr}
+		if !reflect.DeepEqual(got, exp) {
+			t.Errorf("%s %d: pct, mnkr, mean, median, gap, ref, gap_mnkr = %v, want %v", w.area, w.year, got, exp)
+		}
+		if r.PeerGroupID == nil || *r.PeerGroupID != w.group || r.PeerCount != w.count || !slices.Equal(r.MissingPeers, w.missing) || r.Preliminary != w.prelim {
+			t.Errorf("%s %d: group %v count %d missing %v prelim %v; want %s %d %v %v", w.area, w.year, deref(r.PeerGroupID),
+				r.PeerCount, r.MissingPeers, r.Preliminary, w.group, w.count, w.missing, w.prelim)
+		}
+		for _, s := range w.noteHas {
+			if !strings.Contains(r.Note, s) {
+				t.Errorf("%s %d: note %q lacks %q", w.area, w.year, r.Note, s)
+			}
+		}
+		if r.Municipality != "Alfa" || r.Comparator != "mean" {
+			t.Errorf("%s %d: municipality %q comparator %q", w.area, w.year, r.Municipality, r.Comparator)
+		}
+	}
+}
+
+func deref(p *string) string {
+	if p == nil {
+		return "<nil>"
+	}
+	return *p
+}
+
+func TestGapComparators(t *testing.T) {
+	e, _ := engineFor(t, smallWorld())
+	tests := []struct {
+		comparator, wantName string
+		gap, gapMnkr         string
+		noteHas              string
+	}{
+		// 2022: Alfa 5, peers 2, 3, 7, ref 200.
+		{"median", "median", "2", "4", ""},                                // 5 − 3
+		{"RIKET", "riket", "5", "10", ""},                                 // 5 − 0
+		{"g99", "G99", "0", "0", "G99 (Skånes kommuner): mean of 2 of 3"}, // members Gamma 3, Delta 7 (Zeta none): mean 5
+	}
+	for _, tt := range tests {
+		rows := gapRows(t, e, Query{Municipalities: []string{"1001"}, Areas: []string{"aldreomsorg"}, Years: []int{2022}, Comparator: tt.comparator})
+		if len(rows) != 1 {
+			t.Fatalf("%s: %d rows", tt.comparator, len(rows))
+		}
+		r := rows[0]
+		if r.Comparator != tt.wantName || num(r.GapPP) != tt.gap || num(r.GapMnkr) != tt.gapMnkr || !strings.Contains(r.Note, tt.noteHas) {
+			t.Errorf("%s: comparator %s gap %s gap_mnkr %s note %q", tt.comparator, r.Comparator, num(r.GapPP), num(r.GapMnkr), r.Note)
+		}
+		if num(r.PeerMeanPct) != "4" {
+			t.Errorf("%s: the peer mean must not depend on the comparator: %s", tt.comparator, num(r.PeerMeanPct))
+		}
+	}
+	for _, bad := range []string{"average", "G", "1267", "G12x"} {
+		if _, err := e.Gap(t.Context(), Query{Comparator: bad}); err == nil {
+			t.Errorf("comparator %q accepted", bad)
+		}
+	}
+	if _, err := e.Gap(t.Context(), Query{Comparator: "G404"}); err == nil || !strings.Contains(err.Error(), "G404") {
+		t.Errorf("a comparator group not in the store: %v", err)
+	}
+}
+
+func TestGroupOverride(t *testing.T) {
+	e, _ := engineFor(t, smallWorld())
+	ov, err := e.ResolveGroupOverride(t.Context(), []string{"g10"}, nil)
+	if err != nil || ov["aldreomsorg"] != "G10" {
+		t.Fatalf("override %v %v", ov, err)
+	}
+	rows := gapRows(t, e, Query{Municipalities: []string{"1001"}, Areas: []string{"aldreomsorg"}, Years: []int{2024}, GroupOverride: ov})
+	// 2024 with G10 instead of G11: peers Beta 1, Gamma 3 (Delta, Epsilon none): mean 2.
+	if len(rows) != 1 || deref(rows[0].PeerGroupID) != "G10" || num(rows[0].PeerMeanPct) != "2" || !strings.Contains(rows[0].Note, "given explicitly") {
+		t.Fatalf("override rows %+v", rows)
+	}
+	// A group whose title names no area needs exactly one area.
+	if _, err := e.ResolveGroupOverride(t.Context(), []string{"G99"}, nil); err == nil {
+		t.Fatal("G99 without an area accepted")
+	}
+	ov, err = e.ResolveGroupOverride(t.Context(), []string{"G99"}, []string{"ifo"})
+	if err != nil || ov["ifo"] != "G99" {
+		t.Fatalf("G99 for ifo: %v %v", ov, err)
+	}
+	rows = gapRows(t, e, Query{Municipalities: []string{"1001"}, Areas: []string{"ifo"}, Years: []int{2024}, GroupOverride: ov})
+	// IFO 2024 against G99: Gamma 30 only → mean 30; gap 10 − 30 = −20.
+	if len(rows) != 1 || num(rows[0].GapPP) != "-20" || rows[0].PeerCount != 1 {
+		t.Fatalf("G99 rows %+v", rows)
+	}
+	if _, err := e.ResolveGroupOverride(t.Context(), []string{"G10", "G11"}, nil); err == nil {
+		t.Fatal("two groups for one area accepted")
+	}
+	if _, err := e.ResolveGroupOverride(t.Context(), []string{"G777"}, nil); err == nil {
+		t.Fatal("an unknown group accepted")
+	}
+}
+
+func TestGroupTitleParts(t *testing.T) {
+	st := newStore(t)
+	tests := []struct {
+		title, prefix, name string
+		year                int
+	}{
+		{"Liknande kommuner äldreomsorg, Höör, 2024", "Liknande kommuner äldreomsorg", "Höör", 2024},
+		{"Liknande kommuner, övergripande, Höör, 2025", "Liknande kommuner, övergripande", "Höör", 2025},
+		{"Liknande kommuner IFO, Upplands Väsby, 2022 ", "Liknande kommuner IFO", "Upplands Väsby", 2022},
+		{"Liknande kommuner LSS, Malung-Sälen,2023", "Liknande kommuner LSS", "Malung-Sälen", 2023},
+		{"Liknande kommuner grundskola, Höör", "Liknande kommuner grundskola", "Höör", 0},
+		{"Skånes kommuner", "Skånes kommuner", "", 0},
+	}
+	for _, tt := range tests {
+		var prefix string
+		var name *string
+		var year *int32
+		if err := st.DB().QueryRow(`SELECT p.prefix, p.name, p.year FROM (SELECT nka_group_title_parts(?) AS p)`, tt.title).Scan(&prefix, &name, &year); err != nil {
+			t.Fatal(err)
+		}
+		gotName, gotYear := "", 0
+		if name != nil {
+			gotName = *name
+		}
+		if year != nil {
+			gotYear = int(*year)
+		}
+		if prefix != tt.prefix || gotName != tt.name || gotYear != tt.year {
+			t.Errorf("%q → %q, %q, %d; want %q, %q, %d", tt.title, prefix, gotName, gotYear, tt.prefix, tt.name, tt.year)
+		}
+	}
+}
+
+// FuzzGroupTitleParts: whatever the title, the parts parse without error,
+// a year is four digits that end the title, and the name holds no comma.
+func FuzzGroupTitleParts(f *testing.F) {
+	for _, s := range []string{"Liknande kommuner äldreomsorg, Höör, 2024", "Liknande kommuner, övergripande, Höör, 2025",
+		"", ",", ", 2024", "a,b,c,d, 1999", "x\x00y, 2020"} {
+		f.Add(s)
+	}
+	st, err := store.Open(f.Context(), f.TempDir()+"/fuzz.duckdb", store.ReadWrite)
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer st.Close()
+	f.Fuzz(func(t *testing.T, title string) {
+		if !utf8.ValidString(title) || strings.ContainsRune(title, 0) {
+			return // titles come from Kolada's JSON: valid UTF-8; DuckDB refuses to bind anything else
+		}
+		var prefix, name *string
+		var year *int32
+		err := st.DB().QueryRow(`SELECT p.prefix, p.name, p.year FROM (SELECT nka_group_title_parts(?) AS p)`, title).Scan(&prefix, &name, &year)
+		if err != nil {
+			t.Fatalf("%q: %v", title, err)
+		}
+		if name != nil && strings.Contains(*name, ",") {
+			t.Fatalf("%q: name %q has a comma", title, *name)
+		}
+		if year != nil && (*year < 0 || *year > 9999 || !strings.Contains(title, strconvI(int(*year)))) {
+			t.Fatalf("%q: year %d", title, *year)
+		}
+	})
+}
+
+func TestSeveralGroupYearsAndFallback(t *testing.T) {
+	e, _ := engineFor(t, smallWorld())
+	rows := gapRows(t, e, Query{Municipalities: []string{"1001"}, Areas: []string{"aldreomsorg"}})
+	want := map[int]string{2021: "G10", 2022: "G10", 2023: "G10", 2024: "G11", 2025: "G11"}
+	for _, r := range rows {
+		if deref(r.PeerGroupID) != want[r.Year] {
+			t.Errorf("%d uses %s, want %s", r.Year, deref(r.PeerGroupID), want[r.Year])
+		}
+		later := strings.Contains(r.Note, "or earlier: used the")
+		if later != (r.Year == 2021) {
+			t.Errorf("%d: note %q", r.Year, r.Note)
+		}
+	}
+	// Beta has only a 2024 group: every earlier year falls back to it, with a note.
+	rows = gapRows(t, e, Query{Municipalities: []string{"1002"}, Areas: []string{"aldreomsorg"}, Years: []int{2022}})
+	if len(rows) != 1 || deref(rows[0].PeerGroupID) != "G20" || !strings.Contains(rows[0].Note, "used the 2024 group") {
+		t.Fatalf("Beta 2022: %+v", rows)
+	}
+}
+
+func TestUncoveredAreasAreShown(t *testing.T) {
+	e, _ := engineFor(t, smallWorld())
+	res, err := e.Gap(t.Context(), Query{Municipalities: []string{"1003"}, Areas: []string{"aldreomsorg", "lss"}, Years: []int{2022}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Gamma has no group: its own figures with the reason, never a silent gap.
+	if len(res.Rows) != 1 || res.Rows[0].PeerGroupID != nil || res.Rows[0].GapPP != nil || num(res.Rows[0].NKAPct) != "3" ||
+		!strings.Contains(res.Rows[0].Note, "no \"Liknande kommuner äldreomsorg\" group") {
+		t.Fatalf("rows %+v", res.Rows)
+	}
+	if len(res.Notes) != 1 || !strings.Contains(res.Notes[0], "lss") {
+		t.Fatalf("notes %v", res.Notes)
+	}
+	// Against riket no peers are needed.
+	rows := gapRows(t, e, Query{Municipalities: []string{"1003"}, Areas: []string{"aldreomsorg"}, Years: []int{2022}, Comparator: "riket"})
+	if len(rows) != 1 || num(rows[0].GapPP) != "3" {
+		t.Fatalf("riket rows %+v", rows)
+	}
+}
+
+// TestPropertyAtPeerMeanGapIsZero: with the own NKA exactly at the peers'
+// mean, gap_pp and gap_mnkr are 0, whatever the values (multiples of 0.25,
+// so that the mean is exact in floating point).
+func TestPropertyAtPeerMeanGapIsZero(t *testing.T) {
+	rng := rand.New(rand.NewSource(3))
+	w := world{}
+	peers := map[string]int{}
+	for round := 0; round < 8; round++ {
+		// each round: a focal municipality with its own group and peers
+		focal := strconvI(1001 + round)
+		w.municipalities = append(w.municipalities, [2]string{focal, "Fokus " + focal})
+		n := 1 + rng.Intn(7)
+		g := groupDef{id: "G" + focal, title: "Liknande kommuner IFO, Fokus " + focal + ", 2024"}
+		var sum float64
+		for i := 0; i < n; i++ {
+			id := strconvI(2000 + 10*round + i)
+			w.municipalities = append(w.municipalities, [2]string{id, "Peer " + id})
+			g.members = append(g.members, id)
+			v := float64(rng.Intn(400)-200) / 4
+			sum += v
+			w.values = append(w.values, val{"N30001", id, 2024, f(v), false})
+		}
+		// a member with only a NULL value does not enter the mean
+		empty := strconvI(2000 + 10*round + 9)
+		w.municipalities = append(w.municipalities, [2]string{empty, "Tom " + empty})
+		g.members = append(g.members, empty)
+		w.values = append(w.values, val{"N30001", empty, 2024, nil, false})
+		mean := sum / float64(n)
+		if math.Abs(mean) < DefaultMinAbsPct {
+			mean, sum = 0.5, 0 // keep the reference cost defined: every peer at 0.5
+			for i := range w.values[len(w.values)-n-1 : len(w.values)-1] {
+				w.values[len(w.values)-n-1+i].value = f(0.5)
+			}
+		}
+		w.groups = append(w.groups, g)
+		w.values = append(w.values, val{"N30001", focal, 2024, f(mean), false}, val{"N30026", focal, 2024, f(mean / 100 * 80), false})
+		peers[focal] = n
+	}
+	e, _ := engineFor(t, w)
+	rows := gapRows(t, e, Query{Areas: []string{"ifo"}})
+	checked := 0
+	for _, r := range rows {
+		n, isFocal := peers[r.MunicipalityID]
+		if !isFocal {
+			continue
+		}
+		checked++
+		if r.GapPP == nil || *r.GapPP != 0 || r.GapMnkr == nil || *r.GapMnkr != 0 || r.PeerCount != n {
+			t.Errorf("%s at its peers' mean %v: gap_pp %s, gap_mnkr %s, %d peers (want %d)", r.MunicipalityID, num(r.NKAPct), num(r.GapPP), num(r.GapMnkr), r.PeerCount, n)
+		}
+	}
+	if checked != len(peers) {
+		t.Fatalf("checked %d focal municipalities of %d", checked, len(peers))
+	}
+}
+
+// TestPropertyMemberWithoutValueChangesNothing: adding a member that has no
+// value (no row, or a NULL) leaves every figure as it was; only the list of
+// members missing a value grows.
+func TestPropertyMemberWithoutValueChangesNothing(t *testing.T) {
+	base := smallWorld()
+	e1, _ := engineFor(t, base)
+	before := gapRows(t, e1, Query{Municipalities: []string{"1001"}})
+
+	more := smallWorld()
+	more.municipalities = append(more.municipalities, [2]string{"1007", "Eta"}, [2]string{"1008", "Theta"})
+	for i := range more.groups {
+		if strings.HasPrefix(more.groups[i].title, "Liknande") && strings.Contains(more.groups[i].title, "Alfa") {
+			more.groups[i].members = append(more.groups[i].members, "1007", "1008")
+		}
+	}
+	for _, y := range []int{2021, 2022, 2023, 2024, 2025} {
+		more.values = append(more.values, val{"N20900", "1008", y, nil, false}) // Theta: NULL; Eta: no row at all
+	}
+	e2, _ := engineFor(t, more)
+	after := gapRows(t, e2, Query{Municipalities: []string{"1001"}})
+	if len(before) != len(after) {
+		t.Fatalf("%d rows before, %d after", len(before), len(after))
+	}
+	for i := range before {
+		b, a := before[i], after[i]
+		if !reflect.DeepEqual([]string{num(b.NKAPct), num(b.PeerMeanPct), num(b.PeerMedianPct), num(b.GapPP), num(b.GapMnkr), num(b.ReferenceCostMnkr)},
+			[]string{num(a.NKAPct), num(a.PeerMeanPct), num(a.PeerMedianPct), num(a.GapPP), num(a.GapMnkr), num(a.ReferenceCostMnkr)}) ||
+			b.PeerCount != a.PeerCount || b.Preliminary != a.Preliminary {
+			t.Errorf("%s %d changed:\n before %+v\n after  %+v", b.Area, b.Year, b, a)
+		}
+		if !slices.Contains(a.MissingPeers, "Eta") || !slices.Contains(a.MissingPeers, "Theta") {
+			t.Errorf("%s %d: missing peers %v lack Eta and Theta", a.Area, a.Year, a.MissingPeers)
+		}
+	}
+}
+
+func TestAsOfReproducesEarlierValues(t *testing.T) {
+	e, st := engineFor(t, smallWorld())
+	var first time.Time
+	if err := st.DB().QueryRow(`SELECT finished_at FROM load WHERE load_id = 1`).Scan(&first); err != nil {
+		t.Fatal(err)
+	}
+	// A second load revises Alfa 2022 (5 → 6 %, 10 → 12 mnkr) and brings a
+	// new IFO group of 2025.
+	revised := world{
+		municipalities: smallWorld().municipalities,
+		groups:         []groupDef{{"G14", "Liknande kommuner IFO, Alfa, 2025", []string{"1003"}}},
+		values:         []val{{"N20900", "1001", 2022, f(6), false}, {"N20029", "1001", 2022, f(12), false}},
+	}
+	revised.load(t, st)
+
+	now := gapRows(t, e, Query{Municipalities: []string{"1001"}, Years: []int{2022, 2025}})
+	then := gapRows(t, e, Query{Municipalities: []string{"1001"}, Years: []int{2022, 2025}, AsOf: &first})
+	// now: 6 − 4 = 2 pp of 200 → 4 mnkr; then: 5 − 4 = 1 pp → 2 mnkr.
+	if r := find(now, "aldreomsorg", 2022); num(r.GapMnkr) != "4" {
+		t.Errorf("current gap_mnkr %s, want 4", num(r.GapMnkr))
+	}
+	if r := find(then, "aldreomsorg", 2022); num(r.GapMnkr) != "2" {
+		t.Errorf("as-of gap_mnkr %s, want 2", num(r.GapMnkr))
+	}
+	// IFO 2025: now the 2025 group G14, then only G12 existed.
+	if r := find(now, "ifo", 2025); deref(r.PeerGroupID) != "G14" {
+		t.Errorf("current IFO 2025 group %s", deref(r.PeerGroupID))
+	}
+	if r := find(then, "ifo", 2025); deref(r.PeerGroupID) != "G12" {
+		t.Errorf("as-of IFO 2025 group %s", deref(r.PeerGroupID))
+	}
+	early := first.Add(-time.Hour)
+	if _, err := e.Gap(t.Context(), Query{AsOf: &early}); err == nil {
+		t.Fatal("as-of before the first load accepted")
+	}
+}
+
+func TestResolveAreas(t *testing.T) {
+	s := func(v string) *string { return &v }
+	areas, err := ResolveAreas(1, map[string]AreaOverride{
+		"aldreomsorg":  {GroupTitle: s("Liknande kommuner äldreomsorg (ny)")},
+		"overgripande": {MnkrKPI: s("")},
+		"hemtjanst":    {PctKPI: s("n21999"), GroupTitle: s("Liknande kommuner hemtjänst")},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := AreaBySlug(areas, "aldreomsorg")
+	if a.GroupTitle != "Liknande kommuner äldreomsorg (ny)" || a.PctKPI != "N20900" || a.MinAbsPct != 1 {
+		t.Errorf("override lost built-in fields: %+v", a)
+	}
+	h, ok := AreaBySlug(areas, "hemtjanst")
+	if !ok || h.PctKPI != "N21999" || h.MnkrKPI != "" || h.SortOrder != 9 {
+		t.Errorf("new area %+v", h)
+	}
+	for name, o := range map[string]map[string]AreaOverride{
+		"new area without kpi":   {"x": {GroupTitle: s("Liknande x")}},
+		"new area without group": {"x": {PctKPI: s("N12345")}},
+		"bad kpi":                {"ifo": {MnkrKPI: s("30026")}},
+		"bad slug":               {"Äldre omsorg": {PctKPI: s("N12345"), GroupTitle: s("y")}},
+	} {
+		if _, err := ResolveAreas(0.5, o); err == nil {
+			t.Errorf("%s accepted", name)
+		}
+	}
+	if got, err := SelectAreas(BuiltinAreas, []string{"Äldreomsorg", "IFO"}); err != nil || !slices.Equal(Slugs(got), []string{"aldreomsorg", "ifo"}) {
+		t.Errorf("SelectAreas: %v %v", Slugs(got), err)
+	}
+	if _, err := SelectAreas(BuiltinAreas, []string{"hemtjanst"}); err == nil || !strings.Contains(err.Error(), "aldreomsorg, ifo") {
+		t.Errorf("unknown area: %v", err)
+	}
+}
+
+// The migration seeds nka_area with exactly the built-in areas.
+func TestBuiltinAreasMatchMigration(t *testing.T) {
+	st := newStore(t)
+	have, err := st.NKAAreas(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []Area
+	for _, a := range have {
+		got = append(got, Area{a.Area, a.Title, a.PctKPI, a.MnkrKPI, a.GroupTitle, a.MinAbsPct, a.SortOrder})
+	}
+	if !reflect.DeepEqual(got, BuiltinAreas) {
+		t.Fatalf("nka_area of 0004_nka_area.sql:\n%+v\nBuiltinAreas:\n%+v", got, BuiltinAreas)
+	}
+}
+
+// The views answer like the commands when nka_area holds the same areas.
+func TestViewsAgreeWithEngine(t *testing.T) {
+	e, st := engineFor(t, smallWorld())
+	rows := gapRows(t, e, Query{})
+	var n int
+	var sum float64
+	if err := st.DB().QueryRow(`SELECT count(*), sum(gap_mnkr) FROM v_nka_gap`).Scan(&n, &sum); err != nil {
+		t.Fatal(err)
+	}
+	var want float64
+	for _, r := range rows {
+		if r.GapMnkr != nil {
+			want += *r.GapMnkr
+		}
+	}
+	if n != len(rows) || math.Abs(sum-want) > 1e-9 {
+		t.Fatalf("v_nka_gap: %d rows, sum %v; engine: %d rows, sum %v", n, sum, len(rows), want)
+	}
+	var groups, members int
+	if err := st.DB().QueryRow(`SELECT count(DISTINCT group_id), count(*) FROM v_peer_group`).Scan(&groups, &members); err != nil {
+		t.Fatal(err)
+	}
+	// G10 4, G11 3 (Alfa left out), G12 2, G13 2, G20 2 (Beta's: Alfa, Gamma); G99 names no area.
+	if groups != 5 || members != 13 {
+		t.Fatalf("v_peer_group: %d groups, %d members", groups, members)
+	}
+	var ref *float64
+	if err := st.DB().QueryRow(`SELECT reference_cost_mnkr FROM v_nka WHERE municipality_id = '1001' AND area = 'aldreomsorg' AND year = 2023`).Scan(&ref); err != nil || num(ref) != "210" {
+		t.Fatalf("v_nka reference cost %s %v", num(ref), err)
+	}
+}
