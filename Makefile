@@ -6,7 +6,7 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -X github.com/nyckeltal/nyckeltal/internal/version.Version=$(VERSION)
 FUZZTIME ?= 30s
 
-.PHONY: all build run test vet fmt-check demo fuzz clean help soak measure
+.PHONY: all build run test vet fmt-check demo fuzz clean help soak measure bench
 
 all: build
 
@@ -32,6 +32,12 @@ fmt-check:
 
 demo: build ## the whole flow offline, against the fake Kolada server with fictional data
 	scripts/demo.sh
+
+BENCH_VALUES ?= 20000000
+bench: build ## measure against the limits, as ratios in one run; writes docs/PERFORMANCE.md (minutes; GBs in $$TMPDIR)
+	$(GO) build -o bin/nyckeltal-bench ./cmd/nyckeltal-bench
+	bin/nyckeltal-bench --values $(BENCH_VALUES) --update docs/PERFORMANCE.md
+	$(GO) test -run '^$$' -bench . -benchtime 20x ./connectors/kolada/ ./transform/nka/
 
 fuzz: ## run every fuzz target for FUZZTIME (default 30s) each
 	scripts/fuzz.sh $(FUZZTIME)

@@ -321,22 +321,33 @@ func (p *Parser) classify(insats string) string {
 	if f == "" {
 		return ""
 	}
-	for _, x := range p.opts.Config.ExcludeInsats {
-		if k := fold.Key(x); k != "" && strings.Contains(f, k) {
+	for _, k := range p.excludeInsats {
+		if strings.Contains(f, k) {
 			return ""
 		}
 	}
-	for _, s := range p.opts.Config.BSSInsats {
-		if k := fold.Key(s); k != "" && strings.Contains(f, k) {
+	for _, k := range p.bssInsats {
+		if strings.Contains(f, k) {
 			return groupBSS
 		}
 	}
-	for _, s := range p.opts.Config.SaboInsats {
-		if k := fold.Key(s); k != "" && strings.Contains(f, k) {
+	for _, k := range p.saboInsats {
+		if strings.Contains(f, k) {
 			return groupSabo
 		}
 	}
 	return ""
+}
+
+// foldAll folds the configured insats texts once, not on every row.
+func foldAll(texts []string) []string {
+	var out []string
+	for _, t := range texts {
+		if k := fold.Key(t); k != "" {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 // lawOf finds SoL or LSS in a lagrum such as "4 kap. 1 § SoL" or "9 § 9 LSS".

@@ -74,6 +74,8 @@ type Parser struct {
 	granted map[string]bool
 	refused map[string]bool
 	periods []string
+	// The configured insats texts, folded.
+	excludeInsats, bssInsats, saboInsats []string
 }
 
 // New prepares the header aliases.
@@ -84,7 +86,9 @@ func New(opts Options) (*Parser, error) {
 	if opts.InterimEnd == 0 {
 		opts.InterimEnd = time.August
 	}
-	p := &Parser{opts: opts, aliases: map[string]field{}, granted: map[string]bool{}, refused: map[string]bool{}}
+	p := &Parser{opts: opts, aliases: map[string]field{}, granted: map[string]bool{}, refused: map[string]bool{},
+		excludeInsats: foldAll(opts.Config.ExcludeInsats), bssInsats: foldAll(opts.Config.BSSInsats),
+		saboInsats: foldAll(opts.Config.SaboInsats)}
 	for f, names := range builtinAliases {
 		for _, n := range names {
 			p.aliases[fold.Key(n)] = f

@@ -109,7 +109,10 @@ func (p *Parser) Parse(ctx context.Context, name string, data []byte) (*localfil
 		out.Notes = append(out.Notes, "--period ignored: the period comes from "+periodSource)
 	}
 
-	seen := map[rowKey]int{}
+	seen := make(map[rowKey]int, len(dataRows))
+	// One observation per data row and indicator column: sized once, since
+	// appending observations one by one copied them over and over.
+	out.Observations = make([]store.Observation, 0, len(dataRows)*len(cols.indCols))
 	for _, r := range dataRows {
 		out.Rows++
 		var reasons []string

@@ -1,0 +1,173 @@
+//go:build unix
+
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nyckeltal/nyckeltal/internal/config"
+	"github.com/nyckeltal/nyckeltal/internal/inbox"
+	"github.com/nyckeltal/nyckeltal/internal/localfile"
+	"github.com/nyckeltal/nyckeltal/internal/personnummer"
+)
+
+// ParserFigures are the parsers' throughput against encoding/csv reading
+// the same bytes: the floor any CSV-shaped parser stands on.
+type ParserFigures struct {
+	Kind   string
+	Bytes  int64
+	Parser measured
+	CSV    measured
+	// ParseTime and CSVTime are the times of the parse alone, measured in the
+	// subprocess (its start and the file read are left out).
+	ParseTime, CSVTime time.Duration
+}
+
+func runParsers(ctx context.Context, cfg Config, dir string) ([]ParserFigures, error) {
+	var out []ParserFigures
+	for _, kind := range []string{"webfocus", "treserva"} {
+		file := filepath.Join(dir, kind+".csv")
+		size, err := writeSample(kind, file, cfg.ParserBytes)
+		if err != nil {
+			return nil, err
+		}
+		f := ParserFigures{Kind: kind, Bytes: size}
+		if f.Parser, err = runMeasured(ctx, nil, cfg.Self, "parse", "--kind", kind, file); err != nil {
+			return nil, err
+		}
+		if f.CSV, err = runMeasured(ctx, nil, cfg.Self, "parse", "--kind", "csv", file); err != nil {
+			return nil, err
+		}
+		if f.ParseTime, err = time.ParseDuration(strings.TrimSpace(f.Parser.Stdout)); err != nil {
+			return nil, fmt.Errorf("parse output %q: %w", f.Parser.Stdout, err)
+		}
+		if f.CSVTime, err = time.ParseDuration(strings.TrimSpace(f.CSV.Stdout)); err != nil {
+			return nil, fmt.Errorf("csv output %q: %w", f.CSV.Stdout, err)
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+// writeSample writes a synthetic export of about size bytes: a WebFOCUS
+// COMT sick-leave report over many enheter, or a Treserva extract of
+// decisions with made-up, valid personnummer.
+func writeSample(kind, path string, size int64) (int64, error) {
+	var b bytes.Buffer
+	rng := rand.New(rand.NewPCG(1, 2))
+	switch kind {
+	case "webfocus":
+		b.WriteString(`"Enhet","Kön","Från","Till","Sjukfrånvaro totalt","varav <15 dagar","varav 15-60 dagar","varav >60 dagar"` + "\r\n")
+		for i := 0; int64(b.Len()) < size; i++ {
+			for _, kon := range []string{"Kvinnor", "Män", "Totalt"} {
+				for q := 0; q < 4; q++ {
+					from := time.Date(2024, time.Month(3*q+1), 1, 0, 0, 0, 0, time.UTC)
+					to := from.AddDate(0, 3, -1)
+					fmt.Fprintf(&b, "\"Enhet %06d\",\"%s\",%s,%s,%.1f,%.1f,%.1f,%.1f\r\n", i, kon,
+						from.Format("20060102"), to.Format("20060102"), 4+rng.Float64()*8, 1+rng.Float64()*3, rng.Float64()*3, rng.Float64()*4)
+				}
+			}
+		}
+	case "treserva":
+		b.WriteString("Personnummer;Kön;Insats;Lagrum;Ansökningsdatum;Beslutsdatum;Beslut;Erbjudet inflyttningsdatum;Verkställighetsdatum;Avslutsdatum;Utförare;Regi;Enhet\r\n")
+		for i := 0; int64(b.Len()) < size; i++ {
+			birth := time.Date(1925+rng.IntN(20), time.Month(1+rng.IntN(12)), 1+rng.IntN(28), 0, 0, 0, 0, time.UTC)
+			nine := birth.Format("060102") + fmt.Sprintf("%03d", rng.IntN(1000))
+			check, err := personnummer.CheckDigit(nine)
+			if err != nil {
+				return 0, err
+			}
+			kon := "K"
+			if (nine[8]-'0')%2 == 1 {
+				kon = "M"
+			}
+			applied := time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, rng.IntN(600))
+			decided := applied.AddDate(0, 0, 5+rng.IntN(40))
+			offered := decided.AddDate(0, 0, 10+rng.IntN(150))
+			fmt.Fprintf(&b, "%s%s-%s%c;%s;Särskilt boende;SoL 4 kap. 1 §;%s;%s;Bifall;%s;%s;;Vård- och omsorgskontoret;Egen regi;Särskilt boende %d\r\n",
+				birth.Format("2006")[:2], nine[:6], nine[6:], check, kon, applied.Format(time.DateOnly),
+				decided.Format(time.DateOnly), offered.Format(time.DateOnly), offered.AddDate(0, 0, 3).Format(time.DateOnly), i%40)
+		}
+	default:
+		return 0, fmt.Errorf("no sample of kind %q", kind)
+	}
+	return int64(b.Len()), os.WriteFile(path, b.Bytes(), 0o644)
+}
+
+// Parse runs one parser over a file and returns the time of the parse alone.
+func Parse(ctx context.Context, kind, path string) (time.Duration, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	var parse func() (*localfile.Parsed, error)
+	switch kind {
+	case "webfocus", "treserva":
+		// The parsers as `nyckeltal ingest` builds them, from the defaults.
+		cfg := config.Defaults()
+		key := filepath.Join(filepath.Dir(path), "pseudonym.key")
+		if err := os.WriteFile(key, []byte("bench key, never used for real data"), 0o600); err != nil {
+			return 0, err
+		}
+		cfg.Local.PseudonymKeyFile = key
+		src, err := inbox.NewSources(&cfg, inbox.SourceOptions{})
+		if err != nil {
+			return 0, err
+		}
+		dir := inbox.DirWebFOCUS
+		if kind == "treserva" {
+			dir = inbox.DirTreserva
+		}
+		p := src.ForDir(dir)
+		parse = func() (*localfile.Parsed, error) { return p.Parse(ctx, filepath.Base(path), data) }
+	case "csv":
+		start := time.Now()
+		r := csv.NewReader(bytes.NewReader(data))
+		r.Comma = ';'
+		if bytes.HasPrefix(data, []byte(`"`)) {
+			r.Comma = ','
+		}
+		r.FieldsPerRecord = -1
+		n := 0
+		for {
+			rec, err := r.Read()
+			if err != nil {
+				break
+			}
+			n += len(rec)
+		}
+		if n == 0 {
+			return 0, fmt.Errorf("csv: nothing read")
+		}
+		return time.Since(start), nil
+	default:
+		return 0, fmt.Errorf("no parser %q", kind)
+	}
+	start := time.Now()
+	parsed, err := parse()
+	if err != nil {
+		return 0, err
+	}
+	if len(parsed.Observations) == 0 || len(parsed.Problems) > 0 {
+		return 0, fmt.Errorf("%s: %d observations, problems: %v", kind, len(parsed.Observations), parsed.Problems[:min(3, len(parsed.Problems))])
+	}
+	return time.Since(start), nil
+}
+
+func mbPerSecond(bytes int64, d time.Duration) float64 {
+	if d <= 0 {
+		return 0
+	}
+	return float64(bytes) / 1e6 / d.Seconds()
+}
+
+func formatFloat(f float64, prec int) string { return strconv.FormatFloat(f, 'f', prec, 64) }
