@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"strings"
 
 	"github.com/nyckeltal/nyckeltal/connectors/kolada"
 	"github.com/nyckeltal/nyckeltal/internal/config"
@@ -65,9 +67,28 @@ func ExitCode(err error) int {
 	return ExitFailure
 }
 
+// diskFull and readOnly recognise the machine's refusals, which DuckDB
+// reports as text rather than as wrapped system errors.
+func diskFull(err error) bool {
+	msg := strings.ToLower(err.Error())
+	return strings.Contains(msg, "no space left on device") || strings.Contains(msg, "not enough space on the disk")
+}
+
+func readOnly(err error) bool {
+	msg := strings.ToLower(err.Error())
+	return errors.Is(err, os.ErrPermission) || strings.Contains(msg, "read-only file system") ||
+		strings.Contains(msg, "permission denied")
+}
+
 // hint says what to try next, for the errors where that is known.
 func hint(err error, e *env) string {
 	switch {
+	case diskFull(err):
+		return "the disk of the store is full; nothing was changed. A writing command needs room for a second copy of the store " +
+			"beside it while it works (docs/OPERATIONS.md): free space there, or move the store with --db or store.path"
+	case readOnly(err):
+		return "the store's directory (or the file) cannot be written by this user; nothing was changed. Writing commands need " +
+			"to create files beside the store (a lock, a working copy); readers such as status, sql and gap work as they are"
 	case errors.Is(err, context.Canceled):
 		return "stopped; the store is as it was before this command (an unfinished load is recorded as failed)"
 	case errors.Is(err, kolada.ErrUnreachable):

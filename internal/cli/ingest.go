@@ -146,7 +146,11 @@ func (e *env) runIngestKolada(ctx context.Context, f koladaFlags) error {
 	if err != nil {
 		return err
 	}
-	return e.withWriter(ctx, func(st *store.Store) error { return e.ingestKolada(ctx, st, client, opts, f) })
+	if err := e.withWriter(ctx, func(st *store.Store) error { return e.ingestKolada(ctx, st, client, opts, f) }); err != nil {
+		return err
+	}
+	e.printPublished(ctx)
+	return nil
 }
 
 func (e *env) ingestKolada(ctx context.Context, st *store.Store, client *kolada.Client, opts kolada.Options, f koladaFlags) error {
@@ -172,7 +176,7 @@ func (e *env) ingestKolada(ctx context.Context, st *store.Store, client *kolada.
 	for _, r := range results {
 		printKoladaResult(e.app.Stdout, r)
 	}
-	return printStoreLine(ctx, e.app.Stdout, st, e.app.Now())
+	return nil
 }
 
 // logLoad writes the one structured line per load that cron logs keep.
@@ -208,17 +212,15 @@ func printKoladaResult(w io.Writer, r kolada.Result) {
 	}
 }
 
-func printStoreLine(ctx context.Context, w io.Writer, st *store.Store, now time.Time) error {
-	s, err := st.Status(ctx, now, 0)
+// printStoreLine is the one-line summary of a store. Its counts are cheap
+// even for tens of millions of values.
+func printStoreLine(ctx context.Context, w io.Writer, st *store.Store) error {
+	s, err := st.Summary(ctx)
 	if err != nil {
 		return err
 	}
-	var current int64
-	for _, src := range s.Sources {
-		current += src.CurrentValues
-	}
-	fmt.Fprintf(w, "Store %s: %s current values, %s KPIs, %s municipalities, %s groups\n", s.Path,
-		formatInt(current), formatInt(s.KPIs), formatInt(s.Municipalities), formatInt(s.Groups))
+	fmt.Fprintf(w, "Store %s: %s current values, %s KPIs, %s municipalities, %s groups\n", st.Path(),
+		formatInt(s.CurrentValues), formatInt(s.KPIs), formatInt(s.Municipalities), formatInt(s.Groups))
 	return nil
 }
 

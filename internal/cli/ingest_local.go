@@ -204,7 +204,7 @@ func (e *env) runIngestFiles(ctx context.Context, dir string, files []string, f 
 	if quarantine == "" {
 		quarantine = filepath.Join(cfg.Local.RejectedDir, dir)
 	}
-	return e.withWriter(ctx, func(st *store.Store) error {
+	err = e.withWriter(ctx, func(st *store.Store) error {
 		refused := 0
 		for _, path := range files {
 			r, err := localfile.LoadFile(ctx, st, parser, path, localfile.Options{SkipBadRows: f.skipBadRows,
@@ -223,8 +223,13 @@ func (e *env) runIngestFiles(ctx context.Context, dir string, files []string, f 
 		if refused > 0 {
 			return filesRefused("%d of %d file(s) refused; nothing of them was loaded", refused, len(files))
 		}
-		return printStoreLine(ctx, e.app.Stdout, st, e.app.Now())
+		return nil
 	})
+	if err != nil {
+		return err
+	}
+	e.printPublished(ctx)
+	return nil
 }
 
 // dryRun reads the files and prints what would be loaded.
@@ -286,7 +291,8 @@ func (e *env) runIngestInbox(ctx context.Context, f localFlags) error {
 	case res.Refused > 0:
 		return filesRefused("%d file(s) of the inbox refused and moved to %s", res.Refused, opts.RejectedDir)
 	}
-	return e.printStore(ctx)
+	e.printPublished(ctx)
+	return nil
 }
 
 // reportInbox prints what happened to each inbox file and logs a line per file.
@@ -319,17 +325,6 @@ func (e *env) reportInbox(res *inbox.Result, opts inbox.Options) {
 		fmt.Fprintf(e.app.Stdout, "  not read, because they lie directly in %s: %s (put each in %s/)\n", opts.InboxDir,
 			strings.Join(res.Misplaced, ", "), strings.Join(inbox.Dirs, "/, "))
 	}
-}
-
-// printStore prints the one-line summary of the store, read-only, after a
-// writer published.
-func (e *env) printStore(ctx context.Context) error {
-	st, err := e.openReader(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	return printStoreLine(ctx, e.app.Stdout, st, e.app.Now())
 }
 
 // logFile writes the one structured line per file that cron logs keep. It

@@ -101,5 +101,5 @@ func (e *env) printPublished(ctx context.Context) {
 		return
 	}
 	defer st.Close()
-	_ = printStoreLine(ctx, e.app.Stdout, st, e.app.Now())
+	_ = printStoreLine(ctx, e.app.Stdout, st)
 }

@@ -177,6 +177,27 @@ func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
+// Summary is what a one-line report of the store needs.
+type Summary struct {
+	CurrentValues  int64
+	KPIs           int64
+	Municipalities int64
+	Groups         int64
+}
+
+// Summary counts the current values and the metadata: cheap at any size.
+func (s *Store) Summary(ctx context.Context) (Summary, error) {
+	var sm Summary
+	err := s.db.QueryRowContext(ctx, `SELECT
+		(SELECT count(*) FROM observation_version WHERE valid_to_load IS NULL),
+		(SELECT count(*) FROM kpi), (SELECT count(*) FROM municipality), (SELECT count(*) FROM municipality_group)`).
+		Scan(&sm.CurrentValues, &sm.KPIs, &sm.Municipalities, &sm.Groups)
+	if err != nil {
+		return sm, fmt.Errorf("summarising the store: %w", err)
+	}
+	return sm, nil
+}
+
 // SourceStatus summarises one source.
 type SourceStatus struct {
 	Source        string    `json:"source"`
