@@ -20,8 +20,12 @@ build: ## build bin/nyckeltal and bin/kolada-fake (cgo: DuckDB)
 run: build ## the nightly run: every configured job (Kolada, inbox, derived tables) into data/nyckeltal.duckdb, then a summary
 	bin/nyckeltal run
 
-test: vet fmt-check ## vet, formatting and every test (the acceptance tests use ../shared when present)
+# The packages that run goroutines of their own also run under the race detector.
+RACE_PKGS := ./connectors/kolada/... ./internal/pipeline/ ./internal/schedule/
+
+test: vet fmt-check ## vet, formatting, every test, and the race detector on the concurrent packages
 	$(GO) test -count=1 ./...
+	$(GO) test -race -count=1 $(RACE_PKGS)
 
 vet:
 	$(GO) vet ./...
@@ -46,8 +50,9 @@ clean: ## remove built binaries and demo output (never the store)
 	rm -rf bin out
 
 SOAK ?= 20
-soak: ## repeat the kill -9, lock and reader process tests SOAK times (default 20)
+soak: ## repeat the kill -9 (named points and random moments), lock, reader and API-fault tests SOAK times (default 20)
 	NYCKELTAL_SOAK=$(SOAK) $(GO) test -count=1 -timeout 60m -run 'TestKillNine|TestReaders|TestLockContention' -v ./internal/cli/
+	NYCKELTAL_SOAK=$(SOAK) $(GO) test -count=1 -timeout 30m -run 'TestFaultsEndWithTheSameDataAsACleanRun' ./connectors/kolada/
 
 MEASURE_ROWS ?= 3000000
 measure: ## time and disk cost of publishing a store of MEASURE_ROWS observations (docs/OPERATIONS.md)

@@ -3,10 +3,12 @@ package kolada
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -104,8 +106,13 @@ func TestFaultsEndWithTheSameDataAsACleanRun(t *testing.T) {
 	clean.ingest(t, o)
 	want := dump(t, clean.store)
 
-	for _, seed := range []int64{1, 2, 3} {
-		t.Run("seed", func(t *testing.T) {
+	// make soak sets NYCKELTAL_SOAK to try many more seeds.
+	seeds := 3
+	if n, err := strconv.Atoi(os.Getenv("NYCKELTAL_SOAK")); err == nil && n > 0 {
+		seeds = 3 * n
+	}
+	for seed := int64(1); seed <= int64(seeds); seed++ {
+		t.Run(fmt.Sprintf("seed_%d", seed), func(t *testing.T) {
 			f := newFixture(t, smallSynthetic())
 			f.fake.SetFaults(koladafake.Faults{Seed: seed, Rate503: 0.1, Rate429: 0.1, RetryAfter: time.Second,
 				RateTruncate: 0.1, RateReset: 0.1, RateSlow: 0.05, SlowDelay: 20 * time.Millisecond})

@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -464,5 +465,72 @@ func TestDaemonStopsCleanlyOnSIGTERMDuringAJob(t *testing.T) {
 	}
 	if _, err := os.Stat(h.db + ".writing"); err == nil {
 		t.Fatal("the working copy is left after a clean stop")
+	}
+}
+
+// TestKillNineAtRandomMoments kills runs after a random delay (seeded, so a
+// failure can be replayed) anywhere between their start and their end. Each
+// time the published store is either exactly as before or completely the new
+// state, and the next run ends with the same values as the fake holds, as an
+// uninterrupted run would. `make soak` repeats it.
+func TestKillNineAtRandomMoments(t *testing.T) {
+	h := newHarness(t)
+	h.mustRun("run")
+	start := time.Now()
+	h.revise(1, 0.5)
+	h.mustRun("run")
+	whole := time.Since(start) / 2
+	rng := rand.New(rand.NewPCG(7, uint64(soak())))
+	for i := 0; i < 3*soak(); i++ {
+		delay := time.Duration(rng.Int64N(int64(whole)))
+		t.Run(fmt.Sprintf("after_%s", delay.Round(time.Millisecond)), func(t *testing.T) {
+			h.revise(5, 1)
+			before := sha(t, h.db)
+			p := h.start("main", nil, "run")
+			time.Sleep(delay)
+			_ = p.cmd.Process.Signal(syscall.SIGKILL)
+			p.wait(t)
+
+			if after := sha(t, h.db); after != before {
+				// Killed after the rename: the new state must be whole.
+				if got := h.status().Sources[0].CurrentValues; got != h.configuredValues() {
+					t.Fatalf("a store replaced by a killed run holds %d current values, want %d", got, h.configuredValues())
+				}
+			}
+			if _, errs, code := h.exec(nil, "run"); code != ExitOK {
+				t.Fatalf("the run after the kill: exit %d\n%s", code, errs)
+			}
+			h.checkSameAsFake(t, "N20900", 2024)
+		})
+	}
+}
+
+// checkSameAsFake compares the store's current values of one KPI and year
+// with what the fake Kolada holds.
+func (h *harness) checkSameAsFake(t *testing.T, kpi string, year int) {
+	t.Helper()
+	out := h.mustRun("sql", "--format", "csv", fmt.Sprintf(`SELECT unit_id, value FROM observation
+		WHERE indicator_id = '%s' AND year = %d AND gender = 'T' AND unit_kind = 'municipality' ORDER BY unit_id`, kpi, year))
+	got := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n")[1:] {
+		unit, value, _ := strings.Cut(line, ",")
+		got[unit] = value
+	}
+	n := 0
+	for k, v := range h.ds.Values {
+		if k.KPI != kpi || k.Year != year || k.Gender != "T" || v.Deleted || k.OU {
+			continue
+		}
+		n++
+		want := ""
+		if v.Value != nil {
+			want = strconv.FormatFloat(*v.Value, 'f', -1, 64)
+		}
+		if got[k.Unit] != want {
+			t.Fatalf("%s %s %d: the store has %q, the fake %q", kpi, k.Unit, year, got[k.Unit], want)
+		}
+	}
+	if n != len(got) {
+		t.Fatalf("%d values in the store, %d in the fake", len(got), n)
 	}
 }

@@ -114,7 +114,7 @@ var DefaultKPIs = []string{
 func Defaults() Config {
 	return Config{
 		HomeMunicipality: "0581",
-		Store:            StoreConfig{Path: "data/nyckeltal.duckdb", MemoryLimit: "1GB"},
+		Store:            StoreConfig{Path: "data/nyckeltal.duckdb", MemoryLimit: "512MB"},
 		Kolada: KoladaConfig{
 			BaseURL:           DefaultKoladaURL,
 			KPIs:              append([]string(nil), DefaultKPIs...),
