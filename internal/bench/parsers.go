@@ -7,7 +7,6 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -17,7 +16,7 @@ import (
 	"github.com/nyckeltal/nyckeltal/internal/config"
 	"github.com/nyckeltal/nyckeltal/internal/inbox"
 	"github.com/nyckeltal/nyckeltal/internal/localfile"
-	"github.com/nyckeltal/nyckeltal/internal/personnummer"
+	"github.com/nyckeltal/nyckeltal/internal/samplegen"
 )
 
 // ParserFigures are the parsers' throughput against encoding/csv reading
@@ -58,49 +57,21 @@ func runParsers(ctx context.Context, cfg Config, dir string) ([]ParserFigures, e
 	return out, nil
 }
 
-// writeSample writes a synthetic export of about size bytes: a WebFOCUS
-// COMT sick-leave report over many enheter, or a Treserva extract of
-// decisions with made-up, valid personnummer.
+// writeSample writes a synthetic export of about size bytes (samplegen).
 func writeSample(kind, path string, size int64) (int64, error) {
-	var b bytes.Buffer
-	rng := rand.New(rand.NewPCG(1, 2))
+	var data []byte
 	switch kind {
 	case "webfocus":
-		b.WriteString(`"Enhet","Kön","Från","Till","Sjukfrånvaro totalt","varav <15 dagar","varav 15-60 dagar","varav >60 dagar"` + "\r\n")
-		for i := 0; int64(b.Len()) < size; i++ {
-			for _, kon := range []string{"Kvinnor", "Män", "Totalt"} {
-				for q := 0; q < 4; q++ {
-					from := time.Date(2024, time.Month(3*q+1), 1, 0, 0, 0, 0, time.UTC)
-					to := from.AddDate(0, 3, -1)
-					fmt.Fprintf(&b, "\"Enhet %06d\",\"%s\",%s,%s,%.1f,%.1f,%.1f,%.1f\r\n", i, kon,
-						from.Format("20060102"), to.Format("20060102"), 4+rng.Float64()*8, 1+rng.Float64()*3, rng.Float64()*3, rng.Float64()*4)
-				}
-			}
-		}
+		data = samplegen.WebFOCUSReport(int(size))
 	case "treserva":
-		b.WriteString("Personnummer;Kön;Insats;Lagrum;Ansökningsdatum;Beslutsdatum;Beslut;Erbjudet inflyttningsdatum;Verkställighetsdatum;Avslutsdatum;Utförare;Regi;Enhet\r\n")
-		for i := 0; int64(b.Len()) < size; i++ {
-			birth := time.Date(1925+rng.IntN(20), time.Month(1+rng.IntN(12)), 1+rng.IntN(28), 0, 0, 0, 0, time.UTC)
-			nine := birth.Format("060102") + fmt.Sprintf("%03d", rng.IntN(1000))
-			check, err := personnummer.CheckDigit(nine)
-			if err != nil {
-				return 0, err
-			}
-			kon := "K"
-			if (nine[8]-'0')%2 == 1 {
-				kon = "M"
-			}
-			applied := time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, rng.IntN(600))
-			decided := applied.AddDate(0, 0, 5+rng.IntN(40))
-			offered := decided.AddDate(0, 0, 10+rng.IntN(150))
-			fmt.Fprintf(&b, "%s%s-%s%c;%s;Särskilt boende;SoL 4 kap. 1 §;%s;%s;Bifall;%s;%s;;Vård- och omsorgskontoret;Egen regi;Särskilt boende %d\r\n",
-				birth.Format("2006")[:2], nine[:6], nine[6:], check, kon, applied.Format(time.DateOnly),
-				decided.Format(time.DateOnly), offered.Format(time.DateOnly), offered.AddDate(0, 0, 3).Format(time.DateOnly), i%40)
+		var err error
+		if data, err = samplegen.TreservaExtract(int(size)); err != nil {
+			return 0, err
 		}
 	default:
 		return 0, fmt.Errorf("no sample of kind %q", kind)
 	}
-	return int64(b.Len()), os.WriteFile(path, b.Bytes(), 0o644)
+	return int64(len(data)), os.WriteFile(path, data, 0o644)
 }
 
 // Parse runs one parser over a file and returns the time of the parse alone.
