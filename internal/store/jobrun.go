@@ -195,18 +195,5 @@ func (s *Store) MaxLoadID(ctx context.Context) (int64, error) {
 // LoadsAfter returns the loads with an id above id, oldest first: what a job
 // that began when id was the newest load wrote.
 func (s *Store) LoadsAfter(ctx context.Context, id int64) ([]LoadInfo, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+loadColumns+` FROM load WHERE load_id > ? ORDER BY load_id`, id)
-	if err != nil {
-		return nil, fmt.Errorf("reading loads: %w", err)
-	}
-	defer rows.Close()
-	var out []LoadInfo
-	for rows.Next() {
-		l, err := scanLoad(rows)
-		if err != nil {
-			return nil, fmt.Errorf("reading loads: %w", err)
-		}
-		out = append(out, l)
-	}
-	return out, rows.Err()
+	return s.queryLoads(ctx, `SELECT `+loadColumns+` FROM load WHERE load_id > ? ORDER BY load_id`, id)
 }

@@ -58,7 +58,11 @@ func (s *Store) LastLoad(ctx context.Context, source, status string) (*LoadInfo,
 
 // Loads returns the newest loads, newest first.
 func (s *Store) Loads(ctx context.Context, limit int) ([]LoadInfo, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+loadColumns+` FROM load ORDER BY load_id DESC LIMIT ?`, limit)
+	return s.queryLoads(ctx, `SELECT `+loadColumns+` FROM load ORDER BY load_id DESC LIMIT ?`, limit)
+}
+
+func (s *Store) queryLoads(ctx context.Context, q string, args ...any) ([]LoadInfo, error) {
+	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("reading loads: %w", err)
 	}
