@@ -121,8 +121,7 @@ loaded), never 0. Kolada indicators named by title get their ids with
 ` + "`nyckeltal catalog resolve`" + `.`,
 		Example: `  nyckeltal tables --out out/tabeller
   nyckeltal tables --municipality 1267 --years 2019-2024 --out out/hoor --format xlsx,html
-  nyckeltal tables --catalog katalog.toml --out out/tabeller --format csv --excel
-  nyckeltal tables --out - --format md      # not allowed: tables are several files; give a directory`,
+  nyckeltal tables --catalog katalog.toml --out out/tabeller --format csv --excel`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if strings.TrimSpace(out) == "" || out == "-" {

@@ -157,6 +157,15 @@ func TestCatalogCommands(t *testing.T) {
 	if again := h.mustRun("catalog", "resolve", "--catalog", file); !strings.Contains(again, "Several KPIs fit") || strings.Contains(again, "Written") {
 		t.Errorf("a second resolve:\n%s", again)
 	}
+	// --remote asks the (fake) Kolada API for its whole KPI catalogue
+	remote := filepath.Join(h.dir, "remote.toml")
+	if err := os.WriteFile(remote, src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rout := h.mustRun("catalog", "resolve", "--catalog", remote, "--remote", "--dry-run")
+	if !strings.Contains(rout, "in Kolada's KPI catalogue (http") || !strings.Contains(rout, "N20900  Nettokostnadsavvikelse äldreomsorg, (%)  [exact title]") {
+		t.Errorf("resolve --remote:\n%s", rout)
+	}
 	if _, errs, code := h.run("catalog", "resolve"); code != ExitUsage || !strings.Contains(errs, "built-in catalogue cannot be written") {
 		t.Errorf("resolve of the built-in: exit %d %s", code, errs)
 	}

@@ -42,16 +42,25 @@ func (r *Result) Systems() []string {
 }
 
 // SourceLabel is the line every file carries: where the values come from,
-// and that the computed columns are the municipality's own.
+// and that the computed columns are the municipality's own. With Kolada
+// values it begins with the label Kolada's terms ask for.
 func (r *Result) SourceLabel() string {
 	s := r.Systems()
-	switch len(s) {
-	case 0:
-		return "Källa: Kolada (RKA). " + Label
-	case 1:
-		return "Källa: " + s[0] + ". " + Label
+	if len(s) == 0 || s[0] == "Kolada (RKA)" {
+		label := "Källa: Kolada (RKA). " + Label
+		if len(s) > 1 {
+			label += " Kommunens egna uppgifter: " + joinAnd(s[1:]) + "."
+		}
+		return label
 	}
-	return "Källa: " + strings.Join(s[:len(s)-1], ", ") + " och " + s[len(s)-1] + ". " + Label
+	return "Källa: " + joinAnd(s) + ". " + Label
+}
+
+func joinAnd(xs []string) string {
+	if len(xs) == 1 {
+		return xs[0]
+	}
+	return strings.Join(xs[:len(xs)-1], ", ") + " och " + xs[len(xs)-1]
 }
 
 // YearsText is "2019–2024".

@@ -212,13 +212,17 @@ func (t *IndicatorTable) Latest() *Row {
 	return last
 }
 
-// SourceLabel names the source of the row's values: "Kolada (U23471)",
-// "WebFOCUS (WF_SJUKFRANVARO_TOTALT)".
+// SourceLabel names the source of the row's values: "Kolada (RKA), U23471",
+// "WebFOCUS, WF_SJUKFRANVARO_TOTALT".
 func (t *IndicatorTable) SourceLabel() string {
-	if t.SourceID == "" {
-		return t.SourceSystem + " (id saknas)"
+	system := t.SourceSystem
+	if t.Kolada {
+		system = "Kolada (RKA)"
 	}
-	return t.SourceSystem + " (" + t.SourceID + ")"
+	if t.SourceID == "" {
+		return system + ", id saknas"
+	}
+	return system + ", " + t.SourceID
 }
 
 // SourceNote is the Källa cell of machine formats: the source with the label

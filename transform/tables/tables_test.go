@@ -480,3 +480,38 @@ func TestFixed(t *testing.T) {
 		}
 	}
 }
+
+// TestOtherMunicipality: the tables of a municipality other than the home
+// one have its Kolada values, and say that local values are the home
+// municipality's; one without a peer group says so instead of comparing.
+func TestOtherMunicipality(t *testing.T) {
+	st, err := store.Open(t.Context(), fixture(t), store.ReadOnly)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	b := &Builder{DB: st.DB(), NKA: tablestest.Engine(st)}
+	r, err := b.Build(t.Context(), Request{Catalog: testCatalog(t), Municipality: "9002", HomeMunicipality: tablestest.Home, InterimEndMonth: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.MunicipalityName != "Påhittstad" {
+		t.Fatalf("name %q", r.MunicipalityName)
+	}
+	local := find(t, r, "2.1.01")
+	if len(local.Rows) != 0 || !strings.Contains(strings.Join(local.Notes, " "), "hemkommunen 9001") {
+		t.Fatalf("local rows for another municipality: %v %v", local.Rows, local.Notes)
+	}
+	kolada := find(t, r, "1.1.01")
+	if len(kolada.Rows) == 0 {
+		t.Fatal("no Kolada rows")
+	}
+	for _, row := range kolada.Rows {
+		if row.Peers != nil {
+			t.Fatalf("9002 has no peer group, yet %v", row.Peers)
+		}
+		if row.Split.Kind == Total && row.Value != nil && !strings.Contains(row.Note, "ingen grupp liknande kommuner") {
+			t.Fatalf("row without the note: %+v", row)
+		}
+	}
+}
