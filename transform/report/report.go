@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -301,11 +302,30 @@ func (r *Report) WriteHTML(w io.Writer) error {
 	return bw.Flush()
 }
 
+// fnum writes a figure of the NKA computation, first rounded to six
+// decimals (see value6), so that the digits shown never depend on the last
+// bits of a parallel sum.
 func fnum(p *float64, dec int) string {
 	if p == nil {
 		return "–"
 	}
-	return num(*p, dec)
+	return num(round6(*p), dec)
+}
+
+func round6(x float64) float64 {
+	v := math.Round(x*1e6) / 1e6
+	if v == 0 {
+		return 0
+	}
+	return v
+}
+
+func round6p(p *float64) *float64 {
+	if p == nil {
+		return nil
+	}
+	v := round6(*p)
+	return &v
 }
 
 func (r *Report) writeSparbeting(w *bufio.Writer) error {
@@ -405,17 +425,20 @@ func (r *Report) writeTrends(w *bufio.Writer) error {
 			includeY0: true, decimals: 2, valueUnit: "%"}
 		own, mean, median := series{name: "Kommunen", class: "own"}, series{name: "Liknande kommuner, medel", class: "mean", dashed: true},
 			series{name: "Liknande kommuner, median", class: "median", dashed: true}
-		var missing []string
+		var missing, noPeers []string
 		groups := map[string]bool{}
 		var groupNames []string
 		for _, row := range tr.Rows {
 			spec.xs = append(spec.xs, row.Year)
 			spec.prelim[row.Year] = row.Preliminary
-			own.values = append(own.values, row.NKAPct)
-			mean.values = append(mean.values, row.PeerMeanPct)
-			median.values = append(median.values, row.PeerMedianPct)
+			own.values = append(own.values, round6p(row.NKAPct))
+			mean.values = append(mean.values, round6p(row.PeerMeanPct))
+			median.values = append(median.values, round6p(row.PeerMedianPct))
 			if row.NKAPct == nil {
 				missing = append(missing, strconv.Itoa(row.Year))
+			}
+			if row.PeerMeanPct == nil {
+				noPeers = append(noPeers, strconv.Itoa(row.Year))
 			}
 			if row.PeerGroupID != nil && !groups[*row.PeerGroupID] {
 				groups[*row.PeerGroupID] = true
@@ -457,6 +480,9 @@ func (r *Report) writeTrends(w *bufio.Writer) error {
 		if len(missing) > 0 {
 			w.WriteString("<li>Kommunens värde saknas " + esc(strings.Join(missing, ", ")) + ".</li>")
 		}
+		if len(noPeers) > 0 && len(groupNames) > 0 {
+			w.WriteString("<li>Inget värde för liknande kommuner " + esc(strings.Join(noPeers, ", ")) + ".</li>")
+		}
 		w.WriteString("<li>Källa: Kolada (RKA). Beräkningar: egen bearbetning.</li></ul>\n</figure>\n")
 	}
 	return nil
@@ -473,6 +499,9 @@ func capitalize(s string) string {
 func (r *Report) writeScatters(w *bufio.Writer) error {
 	w.WriteString(`<h2 id="kostnad-kvalitet">Kostnad och kvalitet</h2>` + "\n")
 	w.WriteString(`<p class="meta">Varje punkt är en kommun: kostnad (x) mot brukarnas helhetsbedömning (y). Kommunen och dess liknande kommuner är markerade.</p>` + "\n")
+	if len(r.Scatters) == 0 {
+		w.WriteString(`<p class="note">Katalogen har inga diagram för kostnad och kvalitet ([[scatter]]).</p>` + "\n")
+	}
 	for i, sc := range r.Scatters {
 		id := "scatter-" + strconv.Itoa(i+1)
 		w.WriteString(`<figure id="` + esc(id) + `">` + "\n")

@@ -84,6 +84,11 @@ func num(x float64, dec int) string {
 
 func coord(x float64) string { return strconv.FormatFloat(math.Round(x*10)/10, 'f', -1, 64) }
 
+// value6 writes a value for a data- attribute with six decimals: the peers'
+// mean comes from a parallel sum in DuckDB, whose last bits differ between
+// runs, and the same store must give the same bytes.
+func value6(x float64) string { return strconv.FormatFloat(round6(x), 'f', -1, 64) }
+
 // niceTicks gives about n round tick values covering lo..hi.
 func niceTicks(lo, hi float64, n int) []float64 {
 	if hi <= lo {
@@ -216,7 +221,7 @@ func writeLineChart(w io.Writer, spec lineSpec) error {
 				fill = ` fill="#ffffff"` // hollow: a preliminary value
 			}
 			s.printf(`<circle class="pt %s" data-series="%s" data-x="%d" data-y="%s" cx="%s" cy="%s" r="4"%s stroke-width="2"><title>%s %d: %s %s</title></circle>`+"\n",
-				sr.class, esc(sr.name), spec.xs[i], strconv.FormatFloat(*v, 'f', -1, 64), coord(xAt(i)), coord(yAt(*v)), fill,
+				sr.class, esc(sr.name), spec.xs[i], value6(*v), coord(xAt(i)), coord(yAt(*v)), fill,
 				esc(sr.name), spec.xs[i], num(*v, spec.decimals), esc(spec.valueUnit))
 		}
 	}
@@ -289,7 +294,7 @@ func writeScatter(w io.Writer, spec scatterSpec) error {
 			}
 			r := map[string]string{"other": "3.5", "peer": "5", "own": "7"}[class]
 			s.printf(`<circle class="pt %s" data-series="%s" data-id="%s" data-x="%s" data-y="%s" cx="%s" cy="%s" r="%s"><title>%s</title></circle>`+"\n",
-				class, class, esc(p.id), strconv.FormatFloat(p.x, 'f', -1, 64), strconv.FormatFloat(p.y, 'f', -1, 64),
+				class, class, esc(p.id), value6(p.x), value6(p.y),
 				coord(xAt(p.x)), coord(yAt(p.y)), r, esc(p.title))
 			if p.label != "" {
 				s.printf(`<text class="pt-label %s" x="%s" y="%s" font-size="12" font-weight="600">%s</text>`+"\n",
