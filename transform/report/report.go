@@ -112,7 +112,7 @@ func (b *Builder) Build(ctx context.Context, req Request) (*Report, error) {
 		r.Trends = append(r.Trends, tr)
 	}
 	for _, def := range req.Tables.Catalog.Scatters {
-		sc, err := b.scatter(ctx, def, m)
+		sc, err := b.scatter(ctx, def, m, req.Tables.Years)
 		if err != nil {
 			return nil, err
 		}
@@ -130,10 +130,10 @@ func contains(xs []int, x int) bool {
 	return false
 }
 
-// scatter picks the latest year in which the municipality has both values
-// (else the latest year in which any has both) and places every
-// municipality of that year.
-func (b *Builder) scatter(ctx context.Context, def catalog.Scatter, m string) (Scatter, error) {
+// scatter picks the latest year (of years, when given) in which the
+// municipality has both values (else the latest year in which any has both)
+// and places every municipality of that year.
+func (b *Builder) scatter(ctx context.Context, def catalog.Scatter, m string, years []int) (Scatter, error) {
 	sc := Scatter{Def: def}
 	if def.Cost == "" || def.Quality == "" {
 		sc.Notes = append(sc.Notes, "Kolada-id saknas för kostnad eller kvalitet: kör `nyckeltal catalog resolve`.")
@@ -175,6 +175,9 @@ func (b *Builder) scatter(ctx context.Context, def catalog.Scatter, m string) (S
 		if err := rows.Scan(&p.ID, &p.Name, &year, &p.Cost, &p.Quality, &p.Prelim); err != nil {
 			rows.Close()
 			return sc, fmt.Errorf("reading cost and quality: %w", err)
+		}
+		if len(years) > 0 && !contains(years, year) {
+			continue
 		}
 		byYear[year] = append(byYear[year], p)
 		if p.ID == m {
