@@ -76,5 +76,24 @@ nyk sql "SELECT indicator_id, unit_id, period_start, period_end, gender, value, 
          AND gender = 'K' AND period_type = 'interim' ORDER BY valid_from_load"
 nyk sql "SELECT load_id, source, status, file_name, file_format, file_rows, rows_skipped, rows_refused, rows_inserted FROM v_file_load ORDER BY load_id"
 
+# The uppdragsplan's indicator tables, the report, and the store as Parquet.
 echo
+echo "== Indicator tables and the report (the built-in uppdragsplan 2024; Exempelköping's own files and Kolada)"
+echo "\$ nyckeltal catalog example > $out/katalog.toml   # a copy to edit; one id removed to show resolve"
+"$root/bin/nyckeltal" catalog example | sed '0,/^source = "U23471"/s//source = ""/' > "$out/katalog.toml"
+nyk catalog resolve --catalog "$out/katalog.toml"
+nyk tables --catalog "$out/katalog.toml" --out "$out/tabeller"
+nyk tables --out "$out/tabeller-excel" --format csv --excel --years 2023-2025
+nyk report --out "$out/rapport.html"
+nyk run                      # with tables.out_dir set, the job "derived" regenerates tables and report after the loads
+echo; echo "\$ head -4 $out/tabeller/oversikt.md"; head -4 "$out/tabeller/oversikt.md"
+
+echo
+echo "== The store as Parquet, Hive-partitioned by source and year (docs/EXPORT.md)"
+nyk export parquet --out "$out/export"
+nyk sql "SELECT source, count(*) AS values, min(year) AS from_year, max(year) AS to_year
+         FROM read_parquet('$out/export/observation/**/*.parquet', hive_partitioning = true) GROUP BY ALL ORDER BY 1"
+
+echo
+echo "Tables: $out/tabeller/  Report: $out/rapport.html (open it in a browser; it loads nothing from outside)"
 echo "Demo store: $out/nyckeltal.duckdb — query it with: bin/nyckeltal --db $out/nyckeltal.duckdb sql \"SELECT …\""

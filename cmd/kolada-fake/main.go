@@ -59,7 +59,7 @@ func run() error {
 			return fmt.Errorf("--synthetic %q: use demo or a number of municipalities", *synthetic)
 		}
 		ds = koladafake.Synthetic(koladafake.SynthParams{Municipalities: n, Years: []int{2016, 2017, 2018, 2019, 2020, 2021, 2022, 2023, 2024, 2025},
-			ExtraKPIs: *extra, FocalMunicipalities: -1, Seed: 1, Now: now})
+			ExtraKPIs: *extra, FocalMunicipalities: -1, Seed: 1, Now: now, Quality: true})
 	default:
 		return errors.New("give --data DIR, --synthetic demo|N or --generated N")
 	}

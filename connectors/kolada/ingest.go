@@ -636,7 +636,15 @@ func replayOne(ctx context.Context, st *store.Store, dir string, opts Options) (
 
 // SearchKPIs asks Kolada for the KPIs whose title contains text.
 func SearchKPIs(ctx context.Context, f Fetcher, baseURL, text string) ([]store.KPI, error) {
-	next := strings.TrimSuffix(baseURL, "/") + "/kpi?title=" + url.QueryEscape(text)
+	return fetchKPIs(ctx, f, strings.TrimSuffix(baseURL, "/")+"/kpi?title="+url.QueryEscape(text))
+}
+
+// KPICatalogue fetches Kolada's whole KPI catalogue (every page of /kpi).
+func KPICatalogue(ctx context.Context, f Fetcher, baseURL string) ([]store.KPI, error) {
+	return fetchKPIs(ctx, f, strings.TrimSuffix(baseURL, "/")+"/kpi"+pageQuery(5000, ""))
+}
+
+func fetchKPIs(ctx context.Context, f Fetcher, next string) ([]store.KPI, error) {
 	var out []store.KPI
 	for seen := map[string]bool{}; next != "" && !seen[next]; {
 		seen[next] = true

@@ -123,6 +123,9 @@ Start with:
   nyckeltal sql "SELECT …"         query the store read-only
   nyckeltal gap                    nettokostnadsavvikelse against liknande kommuner
   nyckeltal sparbeting             the sparbeting that gap sizes, with its glide path
+  nyckeltal tables --out DIR       the uppdragsplan's indicator tables (CSV, XLSX, Markdown, HTML)
+  nyckeltal report --out FILE      one HTML report: sparbeting, NKA charts, kostnad och kvalitet, tables
+  nyckeltal export parquet         the store as Parquet for other tools
 
 Configuration: nyckeltal.toml in the working directory, --config FILE or
 $NYCKELTAL_CONFIG; without one, the defaults of nyckeltal.example.toml apply
@@ -157,6 +160,10 @@ $NYCKELTAL_CONFIG; without one, the defaults of nyckeltal.example.toml apply
 		newScheduleCmd(e),
 		newGapCmd(e),
 		newSparbetingCmd(e),
+		newTablesCmd(e),
+		newReportCmd(e),
+		newCatalogCmd(e),
+		newExportCmd(e),
 	)
 	return root
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/nyckeltal/nyckeltal/catalog"
 	"github.com/nyckeltal/nyckeltal/connectors/kolada"
 	"github.com/nyckeltal/nyckeltal/internal/config"
 	"github.com/nyckeltal/nyckeltal/internal/localfile"
@@ -14,6 +15,7 @@ import (
 	"github.com/nyckeltal/nyckeltal/internal/store"
 	"github.com/nyckeltal/nyckeltal/transform/atgardsplan"
 	"github.com/nyckeltal/nyckeltal/transform/nka"
+	"github.com/nyckeltal/nyckeltal/transform/tables"
 )
 
 // Exit codes. They are documented in the README; scripts and monitoring
@@ -52,6 +54,8 @@ func ExitCode(err error) int {
 	case errors.Is(err, nka.ErrUnknownArea), errors.Is(err, nka.ErrUnknownMunicipality), errors.Is(err, nka.ErrUnknownGroup),
 		errors.Is(err, nka.ErrBadComparator), errors.Is(err, nka.ErrBadProfile), errors.Is(err, nka.ErrBadYears):
 		return ExitUsage
+	case errors.Is(err, catalog.ErrInvalid), errors.Is(err, tables.ErrBadFormat), errors.Is(err, store.ErrExportTarget):
+		return ExitUsage
 	case errors.Is(err, store.ErrStoreBusy), errors.Is(err, store.ErrPublishBlocked):
 		return ExitBusy
 	case errors.Is(err, kolada.ErrUnreachable), errors.Is(err, kolada.ErrUnavailable):
@@ -61,7 +65,8 @@ func ExitCode(err error) int {
 		errors.Is(err, store.ErrNoStore), errors.Is(err, store.ErrSchemaTooNew),
 		errors.Is(err, store.ErrSchemaTooOld), errors.Is(err, store.ErrInvalidObservation),
 		errors.Is(err, localfile.ErrRefused), errors.Is(err, ErrFilesRefused),
-		errors.Is(err, nka.ErrNoData), errors.Is(err, atgardsplan.ErrInvalid), errors.Is(err, store.ErrViewsOutdated):
+		errors.Is(err, nka.ErrNoData), errors.Is(err, atgardsplan.ErrInvalid), errors.Is(err, store.ErrViewsOutdated),
+		errors.Is(err, tables.ErrNoData):
 		return ExitData
 	}
 	return ExitFailure
@@ -117,6 +122,12 @@ func hint(err error, e *env) string {
 		return "fetch the NKA key figures and peer groups first: `nyckeltal ingest kolada` (kolada.groups = \"all\", kolada.municipalities = [\"all\"])"
 	case errors.Is(err, atgardsplan.ErrInvalid):
 		return "the plan is a CSV: löpnr;åtgärd;år;belopp_tkr, or löpnr;åtgärd;2024;2025;…;totalt; see data/samples/atgardsplan-2024-2026.csv"
+	case errors.Is(err, catalog.ErrInvalid):
+		return "see `nyckeltal catalog example` for the keys and their meaning; `nyckeltal catalog show --catalog FILE` checks a file"
+	case errors.Is(err, tables.ErrNoData):
+		return "load data first: `nyckeltal ingest kolada` (and `nyckeltal ingest inbox` for the municipality's own files)"
+	case errors.Is(err, store.ErrExportTarget):
+		return "export into a new or empty directory, or into an earlier export (which is replaced)"
 	case errors.Is(err, nka.ErrUnknownGroup):
 		return "list the peer groups with: nyckeltal sql \"SELECT DISTINCT group_id, group_title, area, municipality FROM v_peer_group ORDER BY 2\""
 	}

@@ -94,6 +94,8 @@ func (e *env) koladaOptions(f koladaFlags) (kolada.Options, error) {
 	kpis := strings.Join(k.KPIs, ",")
 	if f.kpis != "" {
 		kpis = f.kpis
+	} else if extra := e.catalogKPIs(); len(extra) > 0 {
+		kpis += "," + strings.Join(extra, ",") // the indicator catalogue's, for the tables and the report
 	}
 	if o.KPIs, err = config.ParseKPIs(kpis); err != nil {
 		return o, usageErrorf("--kpi: %w", err)

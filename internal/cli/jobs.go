@@ -20,13 +20,18 @@ var (
 	followUps = []string{"derived"}
 )
 
-// jobCatalog lists the jobs this build has, by name.
+// jobCatalog lists the jobs this build has, by name. "derived" (the tables
+// and the report) is there when tables.out_dir is set.
 func (e *env) jobCatalog() map[string]pipeline.Job {
-	return map[string]pipeline.Job{
+	jobs := map[string]pipeline.Job{
 		"kolada":      e.koladaJob("kolada", false),
 		"kolada-full": e.koladaJob("kolada-full", true),
 		"inbox":       inboxJob{e},
 	}
+	if cfg, err := e.config(); err == nil && cfg.Tables.OutDir != "" {
+		jobs["derived"] = derivedJob{e}
+	}
+	return jobs
 }
 
 // inboxJob loads the inbox of local extracts. It is pending only when a file

@@ -30,6 +30,7 @@ type Config struct {
 	Schedule         ScheduleConfig `toml:"schedule"`
 	Notify           NotifyConfig   `toml:"notify"`
 	NKA              NKAConfig      `toml:"nka"`
+	Tables           TablesConfig   `toml:"tables"`
 
 	// File is the path the configuration was read from; empty for defaults.
 	File string `toml:"-"`
@@ -136,6 +137,7 @@ func Defaults() Config {
 		Schedule: defaultSchedule(),
 		Notify:   defaultNotify(),
 		NKA:      DefaultNKA(),
+		Tables:   DefaultTables(),
 	}
 }
 
@@ -219,6 +221,8 @@ func (c *Config) resolvePaths(dir string) {
 	c.Local.InboxDir = rel(c.Local.InboxDir)
 	c.Local.ArchiveDir = rel(c.Local.ArchiveDir)
 	c.Local.RejectedDir = rel(c.Local.RejectedDir)
+	c.Tables.Catalog = rel(c.Tables.Catalog)
+	c.Tables.OutDir = rel(c.Tables.OutDir)
 }
 
 var (
@@ -279,6 +283,7 @@ func (c *Config) Validate() error {
 	errs = append(errs, c.Schedule.validate()...)
 	errs = append(errs, c.Notify.validate()...)
 	errs = append(errs, c.NKA.validate()...)
+	errs = append(errs, c.Tables.validate()...)
 	if len(errs) > 0 {
 		return fmt.Errorf("%w: %s", ErrInvalid, strings.Join(errs, "; "))
 	}

@@ -45,11 +45,14 @@ type SynthParams struct {
 	// Now decides which year is preliminary: the last year, until 60 days
 	// after Now.
 	Now time.Time
+	// Quality adds brukarbedömning helhetssyn for särskilt boende and
+	// hemtjänst (QualityKPIs), for the report's "kostnad och kvalitet".
+	Quality bool
 }
 
 // DemoParams is the small data set of `make demo`.
 func DemoParams(now time.Time) SynthParams {
-	return SynthParams{Municipalities: 24, Years: yearRange(2018, 2025), FocalMunicipalities: 2, Seed: 42, Now: now}
+	return SynthParams{Municipalities: 24, Years: yearRange(2018, 2025), FocalMunicipalities: 2, Seed: 42, Now: now, Quality: true}
 }
 
 func yearRange(from, to int) []int {
@@ -101,8 +104,9 @@ func FictionalName(i int) string {
 func FictionalID(i int) string { return fmt.Sprintf("%04d", 9001+i) }
 
 // Synthetic builds a fictional dataset: NKA in % and mnkr for every area,
-// invånare, väntetid till särskilt boende, "Liknande kommuner" groups for the
-// focal municipalities (an older and a newer group for äldreomsorg), and
+// invånare, väntetid till särskilt boende, optionally brukarbedömning
+// helhetssyn for särskilt boende and hemtjänst (with Riket), "Liknande kommuner" groups for
+// the focal municipalities (an older and a newer group for äldreomsorg), and
 // optional generic KPIs divided by gender.
 func Synthetic(p SynthParams) *Dataset {
 	rng := rand.New(rand.NewSource(p.Seed))
@@ -173,6 +177,10 @@ func Synthetic(p SynthParams) *Dataset {
 		}
 	}
 
+	if p.Quality {
+		addQuality(d, p, addKPI, set)
+	}
+
 	focal := p.FocalMunicipalities
 	if focal < 0 || focal > p.Municipalities {
 		focal = p.Municipalities
@@ -206,4 +214,53 @@ func Synthetic(p SynthParams) *Dataset {
 		}
 	}
 	return d
+}
+
+// QualityKPIs are the brukarbedömningar of Socialstyrelsen's survey that the
+// report sets against cost ("kostnad och kvalitet"), with their Kolada ids
+// and titles: the share of brukare who are, all in all, fairly or very
+// satisfied (helhetssyn).
+var QualityKPIs = []struct{ ID, Title string }{
+	{"U23471", "Brukarbedömning särskilt boende äldreomsorg - helhetssyn, andel (%)"},
+	{"U21468", "Brukarbedömning hemtjänst äldreomsorg - helhetssyn, andel (%)"},
+}
+
+// addQuality adds fictional brukarbedömning values: whole per cent by kön,
+// about one municipality-year in twelve missing (too few answers, as in small
+// municipalities), and Riket (0000) as the mean of the rest. It draws from a
+// random source of its own, so that every other value of a seed stays as it
+// was before these were added.
+func addQuality(d *Dataset, p SynthParams, addKPI func(id, title, area string, byGender bool),
+	set func(kpi, unit string, year int, gender string, v float64)) {
+	rng := rand.New(rand.NewSource(p.Seed + 1))
+	for k, q := range QualityKPIs {
+		addKPI(q.ID, q.Title, "Äldreomsorg", true)
+		base := 84.0 + 3*float64(k) // hemtjänst somewhat above särskilt boende in this fiction
+		sums := map[[2]any]float64{}
+		counts := map[[2]any]float64{}
+		for i := 0; i < p.Municipalities; i++ {
+			id := FictionalID(i)
+			level := base + rng.NormFloat64()*5
+			for _, y := range p.Years {
+				t := math.Round(math.Max(40, math.Min(99, level+rng.NormFloat64()*2.5)))
+				women := math.Round(math.Max(40, math.Min(100, t+1+rng.NormFloat64()*1.5)))
+				men := math.Round(math.Max(40, math.Min(100, t-1+rng.NormFloat64()*1.5)))
+				if rng.Float64() < 1.0/12 {
+					continue
+				}
+				for g, v := range map[string]float64{"T": t, "K": women, "M": men} {
+					set(q.ID, id, y, g, v)
+					sums[[2]any{y, g}] += v
+					counts[[2]any{y, g}]++
+				}
+			}
+		}
+		for _, y := range p.Years {
+			for _, g := range []string{"T", "K", "M"} {
+				if n := counts[[2]any{y, g}]; n > 0 {
+					set(q.ID, "0000", y, g, math.Round(sums[[2]any{y, g}]/n))
+				}
+			}
+		}
+	}
 }

@@ -1,0 +1,68 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+func newExportCmd(e *env) *cobra.Command {
+	cmd := &cobra.Command{Use: "export", Short: "Export the store for other tools (Parquet)"}
+	var out string
+	parquet := &cobra.Command{
+		Use:   "parquet --out DIR",
+		Short: "Write the current observations, metadata and views as Parquet, Hive-partitioned by source and year",
+		Long: `Write the store as Parquet files (zstd), the format Spark, Trino, BigQuery,
+Power BI, pandas/polars and DuckDB itself read:
+
+  observation/source=S/year=Y/*.parquet     the current value of every key
+  v_kolada_value/year=Y/, v_local_value/source=S/year=Y/, v_nka/year=Y/,
+  v_nka_gap/year=Y/                          the analysts' views
+  v_peer_group.parquet, v_indicator.parquet, kpi.parquet, municipality.parquet,
+  municipality_group(_member).parquet, ou.parquet, local_indicator.parquet,
+  nka_area.parquet, load.parquet             metadata and lineage
+  _nyckeltal_export.json                     what was written, row counts, how to read it
+
+The partition columns are in the directory names, not the files: read with
+hive_partitioning (DuckDB: read_parquet('DIR/observation/**/*.parquet',
+hive_partitioning = true)). Not exported: the value history, the run
+bookkeeping and the pseudonymised Treserva decisions (personal data).
+
+The export is written beside DIR and swapped in when complete; an existing DIR
+must be an earlier export or empty. It reads the store read-only, so it runs
+while a load writes. See docs/EXPORT.md for DuckLake, warehouses, and queries
+from the DuckDB CLI and Python.`,
+		Example: `  nyckeltal export parquet --out export/
+  duckdb -c "SELECT source, year, count(*) FROM read_parquet('export/observation/**/*.parquet', hive_partitioning = true) GROUP BY ALL"`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if strings.TrimSpace(out) == "" {
+				return usageErrorf("--out DIR: the directory to write the Parquet files into")
+			}
+			ctx := cmd.Context()
+			st, err := e.openReader(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			ex, err := st.ExportParquet(ctx, out, e.app.Now())
+			if err != nil {
+				return err
+			}
+			var rows [][]any
+			for _, t := range ex.Tables {
+				rows = append(rows, []any{t.Name, t.Path, t.Rows, strings.Join(t.PartitionBy, ", ")})
+			}
+			fmt.Fprintf(e.app.Stdout, "Exported %s to %s:\n", ex.Store, ex.Dir)
+			if err := writeRows(e.app.Stdout, "table", []string{"table", "path", "rows", "partitioned by"}, rows); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.app.Stdout, "Read it with: duckdb -c \"SELECT * FROM read_parquet('%s/observation/**/*.parquet', hive_partitioning = true) LIMIT 10\"\n", ex.Dir)
+			return nil
+		},
+	}
+	parquet.Flags().StringVar(&out, "out", "", "the directory to write (replaced when it holds an earlier export)")
+	cmd.AddCommand(parquet)
+	return cmd
+}

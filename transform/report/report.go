@@ -1,0 +1,548 @@
+// Package report writes the report controllers and statisticians hand on
+// each quarter: one self-contained HTML file with the sparbeting against
+// liknande kommuner, the nettokostnadsavvikelse of every area against the
+// peers' mean and median, "kostnad och kvalitet" for särskilt boende and
+// hemtjänst, and the indicator tables of the catalogue. It loads nothing
+// from anywhere (no script, font or style outside the file; a
+// Content-Security-Policy forbids it), works offline and prints on A4.
+package report
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/nyckeltal/nyckeltal/catalog"
+	"github.com/nyckeltal/nyckeltal/transform/nka"
+	"github.com/nyckeltal/nyckeltal/transform/tables"
+)
+
+// Builder reads the store.
+type Builder struct {
+	DB  *sql.DB
+	NKA *nka.Engine
+}
+
+// Request says what to report on.
+type Request struct {
+	Tables tables.Request
+	// Sparbeting is the sparbeting to size (its Municipality is set from
+	// Tables.Municipality).
+	Sparbeting nka.SparbetingRequest
+}
+
+// Report is everything the page shows.
+type Report struct {
+	Tables *tables.Result
+	// Sparbeting is nil when it cannot be sized; SparbetingNote says why.
+	Sparbeting     *nka.Sparbeting
+	SparbetingNote string
+	Trends         []Trend
+	Scatters       []Scatter
+}
+
+// Trend is an area's NKA over the years against the peers.
+type Trend struct {
+	Area  nka.Area
+	Rows  []nka.GapRow
+	Notes []string
+}
+
+// Scatter is one "kostnad och kvalitet" chart.
+type Scatter struct {
+	Def                     catalog.Scatter
+	Year                    int
+	CostTitle, QualityTitle string
+	Points                  []Point
+	Group                   *nka.PeerGroup
+	Notes                   []string
+}
+
+// Point is one municipality in a scatter.
+type Point struct {
+	ID, Name string
+	Cost     float64
+	Quality  float64
+	Kind     string // own, peer, other
+	Prelim   bool
+}
+
+// Build gathers the report.
+func (b *Builder) Build(ctx context.Context, req Request) (*Report, error) {
+	tb := &tables.Builder{DB: b.DB, NKA: b.NKA}
+	t, err := tb.Build(ctx, req.Tables)
+	if err != nil {
+		return nil, err
+	}
+	r := &Report{Tables: t}
+	m := req.Tables.Municipality
+	sreq := req.Sparbeting
+	sreq.Municipality = m
+	if s, err := b.NKA.Sparbeting(ctx, sreq); err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		r.SparbetingNote = "Sparbetinget kan inte beräknas: " + err.Error() + "."
+	} else {
+		r.Sparbeting = s
+	}
+	gap, err := b.NKA.Gap(ctx, nka.Query{Municipalities: []string{m}, Comparator: nka.ComparatorMean})
+	if err != nil && !errors.Is(err, nka.ErrNoData) {
+		return nil, err
+	}
+	for _, a := range b.NKA.Areas {
+		tr := Trend{Area: a}
+		if gap != nil {
+			for _, row := range gap.Rows {
+				if row.Area == a.Slug && (len(req.Tables.Years) == 0 || contains(req.Tables.Years, row.Year)) {
+					tr.Rows = append(tr.Rows, row)
+				}
+			}
+		}
+		if len(tr.Rows) == 0 {
+			tr.Notes = append(tr.Notes, fmt.Sprintf("Inga värden för nettokostnadsavvikelse %s (%s) i databasen.", a.Title, a.PctKPI))
+		}
+		r.Trends = append(r.Trends, tr)
+	}
+	for _, def := range req.Tables.Catalog.Scatters {
+		sc, err := b.scatter(ctx, def, m, req.Tables.Years)
+		if err != nil {
+			return nil, err
+		}
+		r.Scatters = append(r.Scatters, sc)
+	}
+	return r, nil
+}
+
+func contains(xs []int, x int) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+// scatter picks the latest year (of years, when given) in which the
+// municipality has both values (else the latest year in which any has both)
+// and places every municipality of that year.
+func (b *Builder) scatter(ctx context.Context, def catalog.Scatter, m string, years []int) (Scatter, error) {
+	sc := Scatter{Def: def}
+	if def.Cost == "" || def.Quality == "" {
+		sc.Notes = append(sc.Notes, "Kolada-id saknas för kostnad eller kvalitet: kör `nyckeltal catalog resolve`.")
+		return sc, nil
+	}
+	titles := map[string]string{}
+	rows, err := b.DB.QueryContext(ctx, `SELECT kpi_id, coalesce(title, '') FROM kpi WHERE kpi_id IN (?, ?)`, def.Cost, def.Quality)
+	if err != nil {
+		return sc, fmt.Errorf("reading KPI titles: %w", err)
+	}
+	for rows.Next() {
+		var id, title string
+		if err := rows.Scan(&id, &title); err != nil {
+			rows.Close()
+			return sc, err
+		}
+		titles[id] = title
+	}
+	rows.Close()
+	sc.CostTitle, sc.QualityTitle = orID(titles[def.Cost], def.Cost), orID(titles[def.Quality], def.Quality)
+	rows, err = b.DB.QueryContext(ctx, `SELECT c.unit_id, coalesce(mu.title, c.unit_id), c.year, c.value, q.value,
+			c.preliminary OR q.preliminary
+		FROM observation c
+		JOIN observation q ON q.unit_id = c.unit_id AND q.year = c.year AND q.indicator_id = ? AND q.source = 'kolada'
+		     AND q.unit_kind = 'municipality' AND q.period_type = 'year' AND q.gender = 'T' AND q.regi = 'alla'
+		LEFT JOIN municipality mu ON mu.municipality_id = c.unit_id
+		WHERE c.indicator_id = ? AND c.source = 'kolada' AND c.unit_kind = 'municipality' AND c.period_type = 'year'
+		  AND c.gender = 'T' AND c.regi = 'alla' AND c.unit_id <> '0000'
+		  AND c.value IS NOT NULL AND q.value IS NOT NULL
+		ORDER BY c.year, c.unit_id`, def.Quality, def.Cost)
+	if err != nil {
+		return sc, fmt.Errorf("reading cost and quality: %w", err)
+	}
+	byYear := map[int][]Point{}
+	ownYears := map[int]bool{}
+	for rows.Next() {
+		var p Point
+		var year int
+		if err := rows.Scan(&p.ID, &p.Name, &year, &p.Cost, &p.Quality, &p.Prelim); err != nil {
+			rows.Close()
+			return sc, fmt.Errorf("reading cost and quality: %w", err)
+		}
+		if len(years) > 0 && !contains(years, year) {
+			continue
+		}
+		byYear[year] = append(byYear[year], p)
+		if p.ID == m {
+			ownYears[year] = true
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return sc, fmt.Errorf("reading cost and quality: %w", err)
+	}
+	for y := range byYear {
+		if ownYears[y] && y > sc.Year {
+			sc.Year = y
+		}
+	}
+	if sc.Year == 0 {
+		for y, ps := range byYear {
+			if len(ps) >= 3 && y > sc.Year {
+				sc.Year = y
+			}
+		}
+		if sc.Year == 0 {
+			sc.Notes = append(sc.Notes, fmt.Sprintf("Inga år där kommunerna har värden för både %s och %s i databasen.", def.Cost, def.Quality))
+			return sc, nil
+		}
+		sc.Notes = append(sc.Notes, fmt.Sprintf("Kommunen saknar värden för både kostnad och kvalitet; diagrammet visar övriga kommuner %d.", sc.Year))
+	}
+	peers := map[string]bool{}
+	if def.Area != "" {
+		groups, err := b.NKA.PeerGroups(ctx, m, def.Area, nil)
+		if err != nil {
+			return sc, err
+		}
+		if g, ok := groups[sc.Year]; ok {
+			sc.Group = &g
+			for _, mem := range g.Members {
+				peers[mem.ID] = true
+			}
+		} else {
+			sc.Notes = append(sc.Notes, fmt.Sprintf("Ingen grupp liknande kommuner för %s %d.", def.Area, sc.Year))
+		}
+	}
+	for _, p := range byYear[sc.Year] {
+		switch {
+		case p.ID == m:
+			p.Kind = "own"
+		case peers[p.ID]:
+			p.Kind = "peer"
+		default:
+			p.Kind = "other"
+		}
+		sc.Points = append(sc.Points, p)
+	}
+	if sc.Group != nil {
+		have := map[string]bool{}
+		for _, p := range sc.Points {
+			have[p.ID] = true
+		}
+		var missing []string
+		for _, mem := range sc.Group.Members {
+			if !have[mem.ID] {
+				missing = append(missing, mem.Name)
+			}
+		}
+		if len(missing) > 0 {
+			sort.Strings(missing)
+			sc.Notes = append(sc.Notes, fmt.Sprintf("Utan värden %d: %s.", sc.Year, strings.Join(missing, ", ")))
+		}
+	}
+	return sc, nil
+}
+
+func orID(title, id string) string {
+	if title == "" {
+		return id
+	}
+	return title + " (" + id + ")"
+}
+
+// WriteHTML writes the report.
+func (r *Report) WriteHTML(w io.Writer) error {
+	t := r.Tables
+	bw := bufio.NewWriter(w)
+	title := fmt.Sprintf("Uppföljning %s (%s): %s", t.MunicipalityName, t.MunicipalityID, t.Catalog.Title)
+	if err := tables.HTMLHead(bw, title); err != nil {
+		return err
+	}
+	bw.WriteString("<style>" + chartCSS + "</style>\n")
+	bw.WriteString("<h1>" + esc(title) + "</h1>\n")
+	bw.WriteString(`<p class="about">` + esc(t.About()) + "</p>\n")
+	bw.WriteString(`<p class="label">` + esc(t.SourceLabel()) + "</p>\n")
+	bw.WriteString(`<nav class="toc"><ul><li><a href="#sparbeting">Sparbeting mot liknande kommuner</a></li>` +
+		`<li><a href="#nka">Nettokostnadsavvikelse per område</a></li><li><a href="#kostnad-kvalitet">Kostnad och kvalitet</a></li>` +
+		`<li><a href="#indikatorer">Indikatorer: översikt</a></li>`)
+	for _, m := range t.Catalog.Malomraden {
+		bw.WriteString(`<li><a href="#malomrade-` + esc(m.ID) + `">Målområde ` + esc(m.ID+": "+m.Name) + "</a></li>")
+	}
+	bw.WriteString("</ul></nav>\n")
+	if err := r.writeSparbeting(bw); err != nil {
+		return err
+	}
+	if err := r.writeTrends(bw); err != nil {
+		return err
+	}
+	if err := r.writeScatters(bw); err != nil {
+		return err
+	}
+	bw.WriteString(`<h2 id="indikatorer">Indikatorer: översikt</h2>` + "\n")
+	bw.WriteString(`<p class="meta">Varje indikators senaste period, dess förändring mot samma period året före och bedömningen i indikatorns riktning.</p>` + "\n")
+	if err := t.WriteOverviewHTMLBody(bw, 3); err != nil {
+		return err
+	}
+	for _, m := range t.Catalog.Malomraden {
+		bw.WriteString(`<h2 id="malomrade-` + esc(m.ID) + `">Målområde ` + esc(m.ID+": "+m.Name) + "</h2>\n")
+		if err := t.WriteDetailHTMLBody(bw, m.ID, 3); err != nil {
+			return err
+		}
+	}
+	if err := t.WriteFooterHTML(bw); err != nil {
+		return err
+	}
+	if err := tables.HTMLTail(bw); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// fnum writes a figure of the NKA computation, first rounded to six
+// decimals (see value6), so that the digits shown never depend on the last
+// bits of a parallel sum.
+func fnum(p *float64, dec int) string {
+	if p == nil {
+		return "–"
+	}
+	return num(round6(*p), dec)
+}
+
+func round6(x float64) float64 {
+	v := math.Round(x*1e6) / 1e6
+	if v == 0 {
+		return 0
+	}
+	return v
+}
+
+func round6p(p *float64) *float64 {
+	if p == nil {
+		return nil
+	}
+	v := round6(*p)
+	return &v
+}
+
+func (r *Report) writeSparbeting(w *bufio.Writer) error {
+	w.WriteString(`<h2 id="sparbeting">Sparbeting mot liknande kommuner</h2>` + "\n")
+	s := r.Sparbeting
+	if s == nil {
+		w.WriteString(`<p class="note">` + esc(r.SparbetingNote) + "</p>\n")
+		return nil
+	}
+	prel := ""
+	if s.Preliminary {
+		prel = "*"
+	}
+	total := "okänt"
+	if s.TotalTkr != nil {
+		total = num(float64(*s.TotalTkr), 0) + " tkr"
+	}
+	w.WriteString(`<div class="summary">`)
+	w.WriteString("<div>Sparbeting<strong>" + esc(total) + "</strong></div>")
+	w.WriteString("<div>Basår (utfall)<strong>" + strconv.Itoa(s.BaseYear) + prel + "</strong></div>")
+	w.WriteString("<div>I nivå med jämförelsen till budget<strong>" + strconv.Itoa(s.TargetYear) + "</strong></div>")
+	w.WriteString("<div>Jämförs med<strong>" + esc(comparatorText(s.Comparator)) + "</strong></div>")
+	w.WriteString("</div>\n")
+	w.WriteString("<table>\n<thead><tr><th>Område</th><th class=\"num\">NKA %</th><th class=\"num\">Liknande kommuner, medel %<small>egen bearbetning</small></th>" +
+		"<th class=\"num\">Avvikelse mot jämförelsen, procentenheter<small>egen bearbetning</small></th><th class=\"num\">Referenskostnad mnkr<small>egen bearbetning</small></th>" +
+		"<th class=\"num\">Avvikelse mnkr<small>egen bearbetning</small></th><th class=\"num\">Räknas, tkr<small>egen bearbetning</small></th></tr></thead>\n<tbody>\n")
+	for _, a := range s.Areas {
+		w.WriteString("<tr><td>" + esc(a.Area) + `</td><td class="num">` + fnum(a.NKAPct, 2) + `</td><td class="num">` + fnum(a.PeerMeanPct, 2) +
+			`</td><td class="num">` + fnum(a.GapPP, 2) + `</td><td class="num">` + fnum(a.ReferenceCostMnkr, 1) + `</td><td class="num">` +
+			fnum(a.GapMnkr, 1) + `</td><td class="num">` + fnum(a.CountedTkr, 0) + "</td></tr>\n")
+	}
+	w.WriteString("</tbody>\n</table>\n")
+	if len(s.PerYear) > 0 {
+		w.WriteString(`<table class="glide"><thead><tr><th>Budgetår</th>`)
+		for _, y := range s.PerYear {
+			w.WriteString(`<th class="num">` + strconv.Itoa(y.Year) + "</th>")
+		}
+		w.WriteString("</tr></thead><tbody><tr><td>Glidbana, tkr (" + esc(profileText(s.Profile)) + ")</td>")
+		for _, y := range s.PerYear {
+			w.WriteString(`<td class="num">` + num(float64(y.Tkr), 0) + "</td>")
+		}
+		w.WriteString("</tr></tbody></table>\n")
+	}
+	w.WriteString(`<ul class="notes">`)
+	w.WriteString("<li>Avvikelse = kommunens NKA minus " + esc(comparatorText(s.Comparator)) + "; räknas = avvikelsen i tkr där kommunen ligger över (ett område under jämförelsen räknas som 0). Glidbanan fördelar sparbetinget på budgetåren " +
+		strconv.Itoa(s.StartYear) + "–" + strconv.Itoa(s.TargetYear-1) + ". Samma beräkning som <code>nyckeltal sparbeting</code>.</li>")
+	if s.Preliminary {
+		w.WriteString("<li>* Basårets värden är preliminära.</li>")
+	}
+	for _, n := range s.Notes {
+		w.WriteString("<li>" + esc(n) + "</li>")
+	}
+	for _, src := range s.Sources {
+		w.WriteString("<li>" + esc(src) + "</li>")
+	}
+	w.WriteString("</ul>\n")
+	return nil
+}
+
+func profileText(p string) string {
+	switch p {
+	case "even":
+		return "jämn"
+	case "front":
+		return "framtung"
+	}
+	return "vikter " + p
+}
+
+func comparatorText(c string) string {
+	switch c {
+	case nka.ComparatorMean:
+		return "liknande kommuners medelvärde"
+	case nka.ComparatorMedian:
+		return "liknande kommuners median"
+	case nka.ComparatorRiket:
+		return "riket"
+	}
+	return "grupp " + c
+}
+
+func (r *Report) writeTrends(w *bufio.Writer) error {
+	w.WriteString(`<h2 id="nka">Nettokostnadsavvikelse mot liknande kommuner, per område</h2>` + "\n")
+	w.WriteString(`<p class="meta">Kommunens nettokostnadsavvikelse (NKA, procent av referenskostnaden) mot medelvärdet och medianen i områdets grupp liknande kommuner. 0 är referenskostnaden; över 0 kostar verksamheten mer än strukturen förklarar. Ofyllda punkter är preliminära.</p>` + "\n")
+	for _, tr := range r.Trends {
+		id := "nka-" + tr.Area.Slug
+		w.WriteString(`<figure id="` + esc(id) + `">` + "\n")
+		w.WriteString("<figcaption><strong>" + esc(capitalize(tr.Area.Title)) + "</strong> — nettokostnadsavvikelse " + esc(tr.Area.PctKPI) + ", procent</figcaption>\n")
+		if len(tr.Rows) == 0 {
+			for _, n := range tr.Notes {
+				w.WriteString(`<p class="note">` + esc(n) + "</p>\n")
+			}
+			w.WriteString("</figure>\n")
+			continue
+		}
+		spec := lineSpec{id: id, label: "Nettokostnadsavvikelse " + tr.Area.Title, yLabel: "NKA, procent", prelim: map[int]bool{},
+			includeY0: true, decimals: 2, valueUnit: "%"}
+		own, mean, median := series{name: "Kommunen", class: "own"}, series{name: "Liknande kommuner, medel", class: "mean", dashed: true},
+			series{name: "Liknande kommuner, median", class: "median", dashed: true}
+		var missing, noPeers []string
+		groups := map[string]bool{}
+		var groupNames []string
+		for _, row := range tr.Rows {
+			spec.xs = append(spec.xs, row.Year)
+			spec.prelim[row.Year] = row.Preliminary
+			own.values = append(own.values, round6p(row.NKAPct))
+			mean.values = append(mean.values, round6p(row.PeerMeanPct))
+			median.values = append(median.values, round6p(row.PeerMedianPct))
+			if row.NKAPct == nil {
+				missing = append(missing, strconv.Itoa(row.Year))
+			}
+			if row.PeerMeanPct == nil {
+				noPeers = append(noPeers, strconv.Itoa(row.Year))
+			}
+			if row.PeerGroupID != nil && !groups[*row.PeerGroupID] {
+				groups[*row.PeerGroupID] = true
+				name := *row.PeerGroupID
+				if row.PeerGroupTitle != nil {
+					name = *row.PeerGroupTitle + " (" + name + ")"
+				}
+				groupNames = append(groupNames, name)
+			}
+		}
+		spec.series = []series{own, mean, median}
+		if err := writeLineChart(w, spec); err != nil {
+			return err
+		}
+		w.WriteString(`<table class="trend"><thead><tr><th></th>`)
+		for _, row := range tr.Rows {
+			w.WriteString(`<th class="num">` + strconv.Itoa(row.Year) + map[bool]string{true: "*", false: ""}[row.Preliminary] + "</th>")
+		}
+		w.WriteString("</tr></thead><tbody>")
+		for _, line := range []struct {
+			name string
+			get  func(nka.GapRow) *float64
+		}{{"Kommunen", func(g nka.GapRow) *float64 { return g.NKAPct }},
+			{"Liknande kommuner, medel (egen bearbetning)", func(g nka.GapRow) *float64 { return g.PeerMeanPct }},
+			{"Liknande kommuner, median (egen bearbetning)", func(g nka.GapRow) *float64 { return g.PeerMedianPct }}} {
+			w.WriteString("<tr><td>" + esc(line.name) + "</td>")
+			for _, row := range tr.Rows {
+				w.WriteString(`<td class="num">` + fnum(line.get(row), 2) + "</td>")
+			}
+			w.WriteString("</tr>")
+		}
+		w.WriteString("</tbody></table>\n")
+		w.WriteString(`<ul class="notes">`)
+		if len(groupNames) > 0 {
+			w.WriteString("<li>Liknande kommuner: " + esc(strings.Join(groupNames, "; ")) + ".</li>")
+		} else {
+			w.WriteString("<li>Ingen grupp liknande kommuner för området i databasen.</li>")
+		}
+		if len(missing) > 0 {
+			w.WriteString("<li>Kommunens värde saknas " + esc(strings.Join(missing, ", ")) + ".</li>")
+		}
+		if len(noPeers) > 0 && len(groupNames) > 0 {
+			w.WriteString("<li>Inget värde för liknande kommuner " + esc(strings.Join(noPeers, ", ")) + ".</li>")
+		}
+		w.WriteString("<li>Källa: Kolada (RKA). Beräkningar: egen bearbetning.</li></ul>\n</figure>\n")
+	}
+	return nil
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	r := []rune(s)
+	return strings.ToUpper(string(r[0])) + string(r[1:])
+}
+
+func (r *Report) writeScatters(w *bufio.Writer) error {
+	w.WriteString(`<h2 id="kostnad-kvalitet">Kostnad och kvalitet</h2>` + "\n")
+	w.WriteString(`<p class="meta">Varje punkt är en kommun: kostnad (x) mot brukarnas helhetsbedömning (y). Kommunen och dess liknande kommuner är markerade.</p>` + "\n")
+	if len(r.Scatters) == 0 {
+		w.WriteString(`<p class="note">Katalogen har inga diagram för kostnad och kvalitet ([[scatter]]).</p>` + "\n")
+	}
+	for i, sc := range r.Scatters {
+		id := "scatter-" + strconv.Itoa(i+1)
+		w.WriteString(`<figure id="` + esc(id) + `">` + "\n")
+		head := "<strong>" + esc(sc.Def.Name) + "</strong>"
+		if sc.Year > 0 {
+			head += " — " + strconv.Itoa(sc.Year)
+		}
+		w.WriteString("<figcaption>" + head + "</figcaption>\n")
+		if len(sc.Points) > 0 {
+			spec := scatterSpec{id: id, label: "Kostnad och kvalitet: " + sc.Def.Name, xLabel: sc.CostTitle, yLabel: "Brukarbedömning, andel (%)"}
+			prelim := false
+			for _, p := range sc.Points {
+				pt := point{x: p.Cost, y: p.Quality, class: p.Kind, id: p.ID,
+					title: fmt.Sprintf("%s: kostnad %s, kvalitet %s", p.Name, num(p.Cost, 2), num(p.Quality, 1))}
+				if p.Kind == "own" {
+					pt.label = p.Name
+				}
+				prelim = prelim || p.Prelim
+				spec.points = append(spec.points, pt)
+			}
+			if err := writeScatter(w, spec); err != nil {
+				return err
+			}
+			if prelim {
+				sc.Notes = append(sc.Notes, fmt.Sprintf("Värdena %d är delvis preliminära.", sc.Year))
+			}
+		}
+		w.WriteString(`<ul class="notes">`)
+		if sc.Group != nil {
+			w.WriteString("<li>Liknande kommuner: " + esc(sc.Group.Title+" ("+sc.Group.ID+")") + ".</li>")
+		}
+		if sc.CostTitle != "" {
+			w.WriteString("<li>Kostnad: " + esc(sc.CostTitle) + ". Kvalitet: " + esc(sc.QualityTitle) + ".</li>")
+		}
+		for _, n := range sc.Notes {
+			w.WriteString("<li>" + esc(n) + "</li>")
+		}
+		w.WriteString("<li>Källa: Kolada (RKA).</li></ul>\n</figure>\n")
+	}
+	return nil
+}

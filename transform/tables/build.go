@@ -1,0 +1,587 @@
+package tables
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/nyckeltal/nyckeltal/catalog"
+	"github.com/nyckeltal/nyckeltal/transform/nka"
+)
+
+// ErrNoData means the store has nothing to make tables of.
+var ErrNoData = errors.New("no data for the tables")
+
+// Riket is Kolada's id of the whole country.
+const Riket = "0000"
+
+// Builder reads the store. NKA supplies the "Liknande kommuner" groups, so
+// that the tables compare with the same group as `nyckeltal gap`.
+type Builder struct {
+	DB  *sql.DB
+	NKA *nka.Engine
+}
+
+// Request says whose tables to build.
+type Request struct {
+	Catalog *catalog.Catalog
+	// Municipality is the id the tables are for.
+	Municipality string
+	// HomeMunicipality is the id local values are stored under; local
+	// indicators have values only when Municipality is it.
+	HomeMunicipality string
+	// Years to show; empty: every year the catalogue's indicators have values.
+	Years []int
+	// InterimEndMonth is the last month of the delår (local.interim_end_month).
+	InterimEndMonth int
+}
+
+type obsKey struct {
+	indicator, unit string
+	year            int
+	gender          string
+}
+
+type obs struct {
+	value       *float64
+	preliminary bool
+}
+
+type localKey struct {
+	indicator string
+	split     Split
+	period    PeriodKey
+}
+
+type localInfo struct{ title, unit, system string }
+
+// Build computes the tables.
+func (b *Builder) Build(ctx context.Context, req Request) (*Result, error) {
+	c := req.Catalog
+	if err := b.checkAreas(c); err != nil {
+		return nil, err
+	}
+	res := &Result{MunicipalityID: req.Municipality, MunicipalityName: req.Municipality, Catalog: c}
+	var asOf sql.NullTime
+	if err := b.DB.QueryRowContext(ctx, `SELECT max(finished_at) FROM load WHERE status = 'ok'`).Scan(&asOf); err != nil {
+		return nil, fmt.Errorf("reading the loads: %w", err)
+	}
+	if !asOf.Valid {
+		return nil, fmt.Errorf("%w: the store has no successful load yet", ErrNoData)
+	}
+	res.DataAsOf = asOf.Time.UTC()
+	var name sql.NullString
+	err := b.DB.QueryRowContext(ctx, `SELECT title FROM municipality WHERE municipality_id = ?`, req.Municipality).Scan(&name)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("reading the municipality: %w", err)
+	}
+	if name.Valid {
+		res.MunicipalityName = name.String
+	}
+
+	kolada, kpiTitles, err := b.koladaValues(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	local, infos, err := b.localValues(ctx, c, req)
+	if err != nil {
+		return nil, err
+	}
+	groups := map[string]map[int]nka.PeerGroup{}
+	for _, ind := range c.Indicators {
+		if ind.Area == "" || !catalog.IsKoladaID(ind.Source) || groups[ind.Area] != nil {
+			continue
+		}
+		if groups[ind.Area], err = b.NKA.PeerGroups(ctx, req.Municipality, ind.Area, nil); err != nil {
+			return nil, fmt.Errorf("reading the peer groups of %s: %w", ind.Area, err)
+		}
+	}
+
+	res.Years = req.Years
+	if len(res.Years) == 0 {
+		res.Years = yearsWithValues(kolada, local, req.Municipality)
+	}
+	shown := map[int]bool{}
+	for _, y := range res.Years {
+		shown[y] = true
+	}
+	maxYear := 0
+	if n := len(res.Years); n > 0 {
+		maxYear = res.Years[n-1]
+	}
+	for _, ind := range c.Indicators {
+		t := &IndicatorTable{Indicator: ind, SourceID: ind.Source, Kolada: ind.IsKolada()}
+		t.Malomrade, _ = c.MalomradeByID(ind.Malomrade)
+		t.Mal, _ = c.MalByID(ind.Mal)
+		if t.Kolada {
+			t.SourceSystem = "Kolada"
+			t.SourceName = kpiTitles[ind.Source]
+			b.koladaRows(t, req, kolada, groups[ind.Area], shown, maxYear)
+		} else {
+			info := infos[ind.Source]
+			t.SourceName, t.SourceSystem = info.title, info.system
+			if t.SourceSystem == "" {
+				t.SourceSystem = ind.SourceSystem
+			}
+			localRows(t, req, local, shown)
+		}
+		if ind.Note != "" {
+			t.Notes = append(t.Notes, ind.Note)
+		}
+		res.Indicators = append(res.Indicators, t)
+	}
+	return res, nil
+}
+
+func (b *Builder) checkAreas(c *catalog.Catalog) error {
+	var bad []string
+	check := func(what, area string) {
+		if area == "" {
+			return
+		}
+		if _, ok := nka.AreaBySlug(b.NKA.Areas, area); !ok {
+			bad = append(bad, fmt.Sprintf("%s: area %q is not an NKA area (%s)", what, area, strings.Join(nka.Slugs(b.NKA.Areas), ", ")))
+		}
+	}
+	for _, ind := range c.Indicators {
+		check("indicator "+ind.Code, ind.Area)
+	}
+	for _, s := range c.Scatters {
+		check("scatter "+s.Name, s.Area)
+	}
+	if len(bad) > 0 {
+		name := c.File
+		if name == "" {
+			name = catalog.BuiltinName
+		}
+		return fmt.Errorf("%w %s: %s", catalog.ErrInvalid, name, strings.Join(bad, "; "))
+	}
+	return nil
+}
+
+// koladaValues reads the yearly municipality values of the catalogue's KPIs
+// for every municipality (the peers and Riket are compared with), and the
+// KPIs' titles.
+func (b *Builder) koladaValues(ctx context.Context, c *catalog.Catalog) (map[obsKey]obs, map[string]string, error) {
+	ids := c.KoladaKPIs()
+	out := map[obsKey]obs{}
+	titles := map[string]string{}
+	if len(ids) == 0 {
+		return out, titles, nil
+	}
+	rows, err := b.DB.QueryContext(ctx, `SELECT indicator_id, unit_id, year, gender, value, preliminary
+		FROM observation
+		WHERE source = 'kolada' AND unit_kind = 'municipality' AND period_type = 'year' AND regi = 'alla'
+		  AND list_contains(?, indicator_id)`, ids)
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading Kolada values: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k obsKey
+		var v sql.NullFloat64
+		var o obs
+		if err := rows.Scan(&k.indicator, &k.unit, &k.year, &k.gender, &v, &o.preliminary); err != nil {
+			return nil, nil, fmt.Errorf("reading Kolada values: %w", err)
+		}
+		if v.Valid {
+			x := v.Float64
+			o.value = &x
+		}
+		out[k] = o
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, fmt.Errorf("reading Kolada values: %w", err)
+	}
+	trows, err := b.DB.QueryContext(ctx, `SELECT kpi_id, coalesce(title, '') FROM kpi WHERE list_contains(?, kpi_id)`, ids)
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading KPI titles: %w", err)
+	}
+	defer trows.Close()
+	for trows.Next() {
+		var id, title string
+		if err := trows.Scan(&id, &title); err != nil {
+			return nil, nil, fmt.Errorf("reading KPI titles: %w", err)
+		}
+		titles[id] = title
+	}
+	return out, titles, trows.Err()
+}
+
+// localValues reads the catalogue's local indicators: the home
+// municipality's values and those of its enheter, with their periods mapped
+// to the catalogue's (helår, delår, kvartal).
+func (b *Builder) localValues(ctx context.Context, c *catalog.Catalog, req Request) (map[localKey]obs, map[string]localInfo, error) {
+	var codes []string
+	for _, ind := range c.Indicators {
+		if catalog.IsLocalCode(ind.Source) {
+			codes = append(codes, ind.Source)
+		}
+	}
+	out := map[localKey]obs{}
+	infos := map[string]localInfo{}
+	if len(codes) == 0 {
+		return out, infos, nil
+	}
+	rows, err := b.DB.QueryContext(ctx, `SELECT indicator_id, unit_kind, unit_id, period_type, period_start, period_end,
+			year, gender, regi, value, preliminary
+		FROM observation
+		WHERE source <> 'kolada' AND list_contains(?, indicator_id)
+		  AND ((unit_kind = 'municipality' AND unit_id = ?) OR unit_kind = 'local_unit')`, codes, req.HomeMunicipality)
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading local values: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var code, unitKind, unitID, periodType, gender, regi string
+		var start, end time.Time
+		var year int
+		var v sql.NullFloat64
+		var o obs
+		if err := rows.Scan(&code, &unitKind, &unitID, &periodType, &start, &end, &year, &gender, &regi, &v, &o.preliminary); err != nil {
+			return nil, nil, fmt.Errorf("reading local values: %w", err)
+		}
+		p, ok := catalogPeriod(periodType, start, end, req.InterimEndMonth)
+		if !ok {
+			continue
+		}
+		var split Split
+		switch {
+		case unitKind == "local_unit" && gender == "T" && regi == "alla":
+			split = Split{Unit, unitID}
+		case unitKind == "local_unit":
+			continue // an enhet's kön or regi split: beyond what the tables show
+		case gender == "T" && regi == "alla":
+			split = Split{Total, ""}
+		case regi == "alla":
+			split = Split{Gender, gender}
+		case gender == "T":
+			split = Split{Regi, regi}
+		default:
+			continue // kön × regi: the tables show the margins
+		}
+		if v.Valid {
+			x := v.Float64
+			o.value = &x
+		}
+		out[localKey{code, split, PeriodKey{year, p}}] = o
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, fmt.Errorf("reading local values: %w", err)
+	}
+	irows, err := b.DB.QueryContext(ctx, `SELECT indicator_id, coalesce(title, ''), coalesce(unit, ''), coalesce(source_system, '')
+		FROM local_indicator WHERE list_contains(?, indicator_id)`, codes)
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading local indicators: %w", err)
+	}
+	defer irows.Close()
+	for irows.Next() {
+		var code string
+		var li localInfo
+		if err := irows.Scan(&code, &li.title, &li.unit, &li.system); err != nil {
+			return nil, nil, fmt.Errorf("reading local indicators: %w", err)
+		}
+		infos[code] = li
+	}
+	return out, infos, irows.Err()
+}
+
+// catalogPeriod maps a stored period to the catalogue's: year → helår, a
+// quarter → kvartal N, 1 January to the end of the interim month → delår.
+func catalogPeriod(periodType string, start, end time.Time, interimEndMonth int) (catalog.Period, bool) {
+	switch periodType {
+	case "year":
+		return catalog.Year, true
+	case "quarter":
+		return catalog.Period(fmt.Sprintf("kvartal%d", (int(start.Month())-1)/3+1)), true
+	case "interim":
+		if int(end.Month()) == interimEndMonth {
+			return catalog.Interim, true
+		}
+	}
+	return "", false
+}
+
+func yearsWithValues(kolada map[obsKey]obs, local map[localKey]obs, municipality string) []int {
+	seen := map[int]bool{}
+	for k, o := range kolada {
+		if k.unit == municipality && o.value != nil {
+			seen[k.year] = true
+		}
+	}
+	for k, o := range local {
+		if o.value != nil {
+			seen[k.period.Year] = true
+		}
+	}
+	out := make([]int, 0, len(seen))
+	for y := range seen {
+		out = append(out, y)
+	}
+	sort.Ints(out)
+	return out
+}
+
+func (b *Builder) koladaRows(t *IndicatorTable, req Request, vals map[obsKey]obs, groups map[int]nka.PeerGroup, shown map[int]bool, maxYear int) {
+	ind := t.Indicator
+	if t.SourceID == "" {
+		t.Notes = append(t.Notes, fmt.Sprintf("Kolada-id saknas: kör `nyckeltal catalog resolve` (titel %q) eller ange source.", ind.KoladaTitle))
+		return
+	}
+	if t.SourceName == "" {
+		t.Notes = append(t.Notes, fmt.Sprintf("KPI %s finns inte i databasen: den hämtas vid nästa `nyckeltal ingest kolada`.", t.SourceID))
+	}
+	dec := ind.DecimalsShown()
+	first := 0
+	genders := map[string]bool{}
+	for k, o := range vals {
+		if k.indicator != t.SourceID || k.unit != req.Municipality || o.value == nil || !shown[k.year] {
+			continue
+		}
+		if first == 0 || k.year < first {
+			first = k.year
+		}
+		genders[k.gender] = true
+	}
+	if first == 0 {
+		if t.SourceName != "" {
+			t.Notes = append(t.Notes, fmt.Sprintf("Inga värden för %s (%s) %s i databasen.", req.Municipality, t.SourceID, yearSpan(shown)))
+		}
+		return
+	}
+	splits := []Split{{Total, ""}}
+	if ind.Has(catalog.ByGender) {
+		for _, g := range []string{"K", "M"} {
+			if genders[g] {
+				splits = append(splits, Split{Gender, g})
+			}
+		}
+	}
+	if ind.Area == "" {
+		t.Notes = append(t.Notes, "Ingen jämförelse med liknande kommuner: indikatorn har inget område (area) i katalogen.")
+	}
+	for _, sp := range splits {
+		g := "T"
+		if sp.Kind == Gender {
+			g = sp.Key
+		}
+		for y := first; y <= maxYear; y++ {
+			if !shown[y] {
+				continue
+			}
+			cur := vals[obsKey{t.SourceID, req.Municipality, y, g}]
+			prev := vals[obsKey{t.SourceID, req.Municipality, y - 1, g}]
+			r := Row{Split: sp, Period: PeriodKey{y, catalog.Year}, Value: cur.value, Preliminary: cur.preliminary, Previous: prev.value}
+			if cur.value != nil && prev.value != nil {
+				d := *cur.value - *prev.value
+				r.Change = &d
+			}
+			r.Verdict = Judge(ind.Direction, prev.value, cur.value, dec)
+			switch {
+			case cur.value == nil:
+				r.Note = "värde saknas"
+			case prev.value == nil:
+				r.Note = fmt.Sprintf("ingen jämförelse: %d saknas", y-1)
+			}
+			if riket, ok := vals[obsKey{t.SourceID, Riket, y, g}]; ok {
+				r.Riket = riket.value
+			}
+			if ind.Area != "" {
+				if grp, ok := groups[y]; ok {
+					r.Peers = peerStats(grp, vals, t.SourceID, y, g, cur.value, ind.Direction, dec)
+					if sp.Kind == Total {
+						t.useGroup(grp, y)
+					}
+				} else if sp.Kind == Total {
+					r.Note = joinNote(r.Note, fmt.Sprintf("ingen grupp liknande kommuner för %s %d", ind.Area, y))
+				}
+			}
+			t.Rows = append(t.Rows, r)
+		}
+	}
+}
+
+func (t *IndicatorTable) useGroup(g nka.PeerGroup, year int) {
+	if n := len(t.Groups); n > 0 && t.Groups[n-1].ID == g.ID {
+		t.Groups[n-1].To = year
+		return
+	}
+	t.Groups = append(t.Groups, GroupUse{ID: g.ID, Title: g.Title, From: year, To: year})
+}
+
+func peerStats(g nka.PeerGroup, vals map[obsKey]obs, kpi string, year int, gender string, own *float64, dir catalog.Direction, dec int) *PeerStats {
+	ps := &PeerStats{GroupID: g.ID, GroupTitle: g.Title, Members: len(g.Members)}
+	var xs []float64
+	for _, m := range g.Members { // sorted by id: the same sum every time
+		if o := vals[obsKey{kpi, m.ID, year, gender}]; o.value != nil {
+			xs = append(xs, *o.value)
+		}
+	}
+	ps.WithValue = len(xs)
+	if len(xs) == 0 {
+		return ps
+	}
+	var sum float64
+	for _, x := range xs {
+		sum += x
+	}
+	mean := sum / float64(len(xs))
+	ps.Mean = &mean
+	sorted := append([]float64(nil), xs...)
+	sort.Float64s(sorted)
+	med := sorted[len(sorted)/2]
+	if len(sorted)%2 == 0 {
+		med = (sorted[len(sorted)/2-1] + sorted[len(sorted)/2]) / 2
+	}
+	ps.Median = &med
+	if own != nil {
+		o := roundTo(*own, dec)
+		ps.Rank, ps.Of = 1, len(xs)+1
+		for _, x := range xs {
+			x = roundTo(x, dec)
+			if (dir == catalog.Increase && x > o) || (dir == catalog.Decrease && x < o) {
+				ps.Rank++
+			}
+		}
+	}
+	return ps
+}
+
+func localRows(t *IndicatorTable, req Request, vals map[localKey]obs, shown map[int]bool) {
+	ind := t.Indicator
+	if req.Municipality != req.HomeMunicipality {
+		t.Notes = append(t.Notes, fmt.Sprintf("Egen uppföljning: värdena gäller hemkommunen %s, inte %s.", req.HomeMunicipality, req.Municipality))
+		return
+	}
+	wanted := map[catalog.Period]bool{}
+	for _, p := range ind.Periods {
+		wanted[p] = true
+	}
+	splitSet := map[Split]bool{}
+	var keys []PeriodKey
+	seenKey := map[PeriodKey]bool{}
+	hasTotal := false
+	for k := range vals {
+		if k.indicator != t.SourceID || !wanted[k.period.Period] || !shown[k.period.Year] {
+			continue
+		}
+		splitSet[k.split] = true
+		if k.split.Kind == Total {
+			hasTotal = true
+		}
+		if !seenKey[k.period] {
+			seenKey[k.period] = true
+			keys = append(keys, k.period)
+		}
+	}
+	if len(keys) == 0 {
+		t.Notes = append(t.Notes, fmt.Sprintf("Inga värden för %s %s i databasen (läses in från %s).",
+			t.SourceID, yearSpan(shown), orDefault(t.SourceSystem, "egna system")))
+		return
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i].less(keys[j]) })
+	// the total's periods run from the first to the last with a value, so
+	// that a missing period in between shows as missing
+	var span []PeriodKey
+	for y := keys[0].Year; y <= keys[len(keys)-1].Year; y++ {
+		if !shown[y] {
+			continue
+		}
+		for _, p := range catalog.PeriodOrder {
+			k := PeriodKey{y, p}
+			if wanted[p] && !k.less(keys[0]) && !keys[len(keys)-1].less(k) {
+				span = append(span, k)
+			}
+		}
+	}
+	var splits []Split
+	for sp := range splitSet {
+		switch {
+		case sp.Kind == Gender && !ind.Has(catalog.ByGender),
+			sp.Kind == Regi && !ind.Has(catalog.ByRegi),
+			sp.Kind == Unit && !ind.Has(catalog.ByUnit) && hasTotal:
+			continue
+		}
+		splits = append(splits, sp)
+	}
+	sort.Slice(splits, func(i, j int) bool {
+		a, b := splits[i], splits[j]
+		if a.Kind != b.Kind {
+			return a.Kind < b.Kind
+		}
+		return splitOrder(a.Key) < splitOrder(b.Key) || (splitOrder(a.Key) == splitOrder(b.Key) && a.Key < b.Key)
+	})
+	if !hasTotal {
+		t.Notes = append(t.Notes, "Värden finns bara per enhet eller del, inte för hela kommunen.")
+	}
+	dec := ind.DecimalsShown()
+	for _, sp := range splits {
+		for _, k := range span {
+			cur, ok := vals[localKey{t.SourceID, sp, k}]
+			if !ok && sp.Kind != Total {
+				continue
+			}
+			prev := vals[localKey{t.SourceID, sp, PeriodKey{k.Year - 1, k.Period}}]
+			r := Row{Split: sp, Period: k, Value: cur.value, Preliminary: cur.preliminary, Previous: prev.value}
+			if cur.value != nil && prev.value != nil {
+				d := *cur.value - *prev.value
+				r.Change = &d
+			}
+			r.Verdict = Judge(ind.Direction, prev.value, cur.value, dec)
+			switch {
+			case cur.value == nil:
+				r.Note = "värde saknas"
+			case prev.value == nil:
+				r.Note = fmt.Sprintf("ingen jämförelse: %s saknas", PeriodKey{k.Year - 1, k.Period}.Label())
+			}
+			t.Rows = append(t.Rows, r)
+		}
+	}
+}
+
+func splitOrder(key string) int {
+	switch key {
+	case "K", "egen":
+		return 0
+	case "M", "privat":
+		return 1
+	}
+	return 2
+}
+
+func yearSpan(shown map[int]bool) string {
+	lo, hi := 0, 0
+	for y := range shown {
+		if lo == 0 || y < lo {
+			lo = y
+		}
+		if y > hi {
+			hi = y
+		}
+	}
+	switch {
+	case lo == 0:
+		return "för de valda åren"
+	case lo == hi:
+		return fmt.Sprintf("för %d", lo)
+	}
+	return fmt.Sprintf("för %d–%d", lo, hi)
+}
+
+func joinNote(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
