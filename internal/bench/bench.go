@@ -12,6 +12,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"github.com/nyckeltal/nyckeltal/internal/numfmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -95,10 +96,10 @@ func (r *Report) Markdown() string {
 		reqRatio := float64(k.Requests) / float64(k.MinRequests)
 		incFrac := k.Incremental.Wall.Seconds() / k.Connector.Wall.Seconds()
 		fmt.Fprintf(&b, "Kolada scale: %s values (%d KPIs × %d municipalities × %d years × T/K/M, %s answer rows).\n\n",
-			group(k.Values), k.KPIs, benchMunicipalities, len(benchYears), group(k.Rows))
+			numfmt.Group(k.Values, " "), k.KPIs, benchMunicipalities, len(benchYears), numfmt.Group(k.Rows, " "))
 		fmt.Fprintf(&b, "| figure | measured | target | |\n|---|---|---|---|\n")
 		fmt.Fprintf(&b, "| 1. ingest: DuckDB read_json values/s ÷ connector values/s | %.2f× (%s vs %s values/s) | ≤ 2× | %s |\n",
-			ratio, group(int64(native)), group(int64(conn)), verdict(ratio <= 2))
+			ratio, numfmt.Group(int64(native), " "), numfmt.Group(int64(conn), " "), verdict(ratio <= 2))
 		fmt.Fprintf(&b, "| 2. requests of a full load ÷ minimum | %.3f (%d ÷ %d) | ≤ 1.2 | %s |\n",
 			reqRatio, k.Requests, k.MinRequests, verdict(reqRatio <= 1.2))
 		fmt.Fprintf(&b, "| 3. incremental night with nothing new ÷ full load | %.1f %% (%s ÷ %s), %d versions written | ≤ 5 %%, 0 written | %s |\n",
@@ -136,19 +137,6 @@ func verdictMem(atScale bool, kb int64) string {
 		return "met"
 	}
 	return "**not met**"
-}
-
-// group writes 20000000 as "20 000 000".
-func group(n int64) string {
-	s := fmt.Sprint(n)
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }
 
 // UpdateDoc replaces the text between the bench markers of a document.

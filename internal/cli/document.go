@@ -12,6 +12,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/nyckeltal/nyckeltal/internal/numfmt"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -359,24 +360,9 @@ func (e *env) writeOutput(out string, fn func(io.Writer) error) error {
 	return nil
 }
 
-// round6 keeps six decimals in machine output: a millionth of a percentage
-// point, one krona of an mnkr figure; what lies beyond is float noise.
-func round6(p *float64) *float64 {
-	if p == nil || math.IsNaN(*p) || math.IsInf(*p, 0) {
-		return nil
-	}
-	v := math.Round(*p*1e6) / 1e6
-	if v == 0 {
-		v = 0 // no -0
-	}
-	return &v
-}
-
-func round6v(v float64) float64 { return *round6(&v) }
-
 // csvNumber writes a rounded number for CSV; NULL is an empty cell.
 func csvNumber(p *float64) string {
-	r := round6(p)
+	r := numfmt.Round6Ptr(p)
 	if r == nil {
 		return ""
 	}

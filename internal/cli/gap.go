@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/nyckeltal/nyckeltal/internal/config"
+	"github.com/nyckeltal/nyckeltal/internal/numfmt"
 	"github.com/nyckeltal/nyckeltal/transform/nka"
 )
 
@@ -148,8 +149,8 @@ func labelled(note string) string {
 
 // gapJSONRow is GapRow with rounded numbers and the label in the note.
 func gapJSONRow(r nka.GapRow) nka.GapRow {
-	r.NKAPct, r.NKAMnkr, r.PeerMeanPct, r.PeerMedianPct = round6(r.NKAPct), round6(r.NKAMnkr), round6(r.PeerMeanPct), round6(r.PeerMedianPct)
-	r.GapPP, r.ReferenceCostMnkr, r.GapMnkr = round6(r.GapPP), round6(r.ReferenceCostMnkr), round6(r.GapMnkr)
+	r.NKAPct, r.NKAMnkr, r.PeerMeanPct, r.PeerMedianPct = numfmt.Round6Ptr(r.NKAPct), numfmt.Round6Ptr(r.NKAMnkr), numfmt.Round6Ptr(r.PeerMeanPct), numfmt.Round6Ptr(r.PeerMedianPct)
+	r.GapPP, r.ReferenceCostMnkr, r.GapMnkr = numfmt.Round6Ptr(r.GapPP), numfmt.Round6Ptr(r.ReferenceCostMnkr), numfmt.Round6Ptr(r.GapMnkr)
 	r.Note = labelled(r.Note)
 	if r.MissingPeers == nil {
 		r.MissingPeers = []string{}

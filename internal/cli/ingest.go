@@ -11,6 +11,7 @@ import (
 
 	"github.com/nyckeltal/nyckeltal/connectors/kolada"
 	"github.com/nyckeltal/nyckeltal/internal/config"
+	"github.com/nyckeltal/nyckeltal/internal/numfmt"
 	"github.com/nyckeltal/nyckeltal/internal/store"
 	"github.com/nyckeltal/nyckeltal/internal/version"
 )
@@ -227,22 +228,7 @@ func printStoreLine(ctx context.Context, w io.Writer, st *store.Store) error {
 }
 
 // formatInt writes 13032 as "13 032", as Swedish readers expect.
-func formatInt(n int64) string {
-	s := fmt.Sprint(n)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteRune(r)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}
+func formatInt(n int64) string { return numfmt.Group(n, " ") }
 
 // progress draws "pages 12/15" on a terminal; nothing in JSON/cron mode.
 type progress struct {

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/nyckeltal/nyckeltal/internal/config"
+	"github.com/nyckeltal/nyckeltal/internal/numfmt"
 	"github.com/nyckeltal/nyckeltal/transform/atgardsplan"
 	"github.com/nyckeltal/nyckeltal/transform/nka"
 )
@@ -193,24 +194,24 @@ func readPlan(path string) (*atgardsplan.Plan, error) {
 	return p, nil
 }
 
-// roundSparbeting rounds the figures of machine output (see round6).
+// roundSparbeting rounds the figures of machine output (see numfmt.Round6).
 func roundSparbeting(s *nka.Sparbeting) *nka.Sparbeting {
 	c := *s
 	c.Areas = make([]nka.SparbetingArea, len(s.Areas))
 	for i, a := range s.Areas {
-		a.NKAPct, a.PeerMeanPct, a.GapPP = round6(a.NKAPct), round6(a.PeerMeanPct), round6(a.GapPP)
-		a.ReferenceCostMnkr, a.GapMnkr, a.CountedTkr = round6(a.ReferenceCostMnkr), round6(a.GapMnkr), round6(a.CountedTkr)
+		a.NKAPct, a.PeerMeanPct, a.GapPP = numfmt.Round6Ptr(a.NKAPct), numfmt.Round6Ptr(a.PeerMeanPct), numfmt.Round6Ptr(a.GapPP)
+		a.ReferenceCostMnkr, a.GapMnkr, a.CountedTkr = numfmt.Round6Ptr(a.ReferenceCostMnkr), numfmt.Round6Ptr(a.GapMnkr), numfmt.Round6Ptr(a.CountedTkr)
 		c.Areas[i] = a
 	}
 	if s.Plan != nil {
 		p := *s.Plan
 		p.PerYear = make([]nka.PlanYear, len(s.Plan.PerYear))
 		for i, y := range s.Plan.PerYear {
-			y.PlannedTkr, y.RemainingTkr, y.CoveragePct = round6v(y.PlannedTkr), round6v(y.RemainingTkr), round6(y.CoveragePct)
+			y.PlannedTkr, y.RemainingTkr, y.CoveragePct = numfmt.Round6(y.PlannedTkr), numfmt.Round6(y.RemainingTkr), numfmt.Round6Ptr(y.CoveragePct)
 			p.PerYear[i] = y
 		}
-		p.PlannedTkr, p.PlanTotalTkr = round6v(p.PlannedTkr), round6v(p.PlanTotalTkr)
-		p.CoveragePct, p.RemainingTkr, p.StatedTotalTkr = round6(p.CoveragePct), round6(p.RemainingTkr), round6(p.StatedTotalTkr)
+		p.PlannedTkr, p.PlanTotalTkr = numfmt.Round6(p.PlannedTkr), numfmt.Round6(p.PlanTotalTkr)
+		p.CoveragePct, p.RemainingTkr, p.StatedTotalTkr = numfmt.Round6Ptr(p.CoveragePct), numfmt.Round6Ptr(p.RemainingTkr), numfmt.Round6Ptr(p.StatedTotalTkr)
 		c.Plan = &p
 	}
 	return &c
@@ -224,9 +225,9 @@ func roundOmrakning(o *nka.Omrakning) *nka.Omrakning {
 	}
 	c.Changes = make([]nka.AreaChange, len(o.Changes))
 	for i, ch := range o.Changes {
-		ch.FromGapTkr, ch.ToGapTkr, ch.ChangeTkr = round6(ch.FromGapTkr), round6(ch.ToGapTkr), round6(ch.ChangeTkr)
-		ch.OwnNKATkr, ch.PeersNKATkr, ch.ReferenceCostTkr = round6(ch.OwnNKATkr), round6(ch.PeersNKATkr), round6(ch.ReferenceCostTkr)
-		ch.FromCountedTkr, ch.ToCountedTkr = round6(ch.FromCountedTkr), round6(ch.ToCountedTkr)
+		ch.FromGapTkr, ch.ToGapTkr, ch.ChangeTkr = numfmt.Round6Ptr(ch.FromGapTkr), numfmt.Round6Ptr(ch.ToGapTkr), numfmt.Round6Ptr(ch.ChangeTkr)
+		ch.OwnNKATkr, ch.PeersNKATkr, ch.ReferenceCostTkr = numfmt.Round6Ptr(ch.OwnNKATkr), numfmt.Round6Ptr(ch.PeersNKATkr), numfmt.Round6Ptr(ch.ReferenceCostTkr)
+		ch.FromCountedTkr, ch.ToCountedTkr = numfmt.Round6Ptr(ch.FromCountedTkr), numfmt.Round6Ptr(ch.ToCountedTkr)
 		c.Changes[i] = ch
 	}
 	return &c

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/nyckeltal/nyckeltal/internal/numfmt"
 	"math"
 	"strings"
 	"time"
@@ -182,7 +183,7 @@ func (e *Engine) Sparbeting(ctx context.Context, req SparbetingRequest) (*Sparbe
 	if known {
 		total := int64(math.Round(sum))
 		if req.Net && total < 0 {
-			s.Notes = append(s.Notes, fmt.Sprintf("with --net the areas together lie %s tkr below the comparator: no sparbeting", formatThousands(-total)))
+			s.Notes = append(s.Notes, fmt.Sprintf("with --net the areas together lie %s tkr below the comparator: no sparbeting", numfmt.Group(-total, " ")))
 			total = 0
 		}
 		s.TotalTkr = &total
@@ -293,21 +294,4 @@ func (e *Engine) sources(ctx context.Context, areas []Area, rows map[string]GapR
 		}
 	}
 	return out, nil
-}
-
-func formatThousands(n int64) string {
-	s := fmt.Sprint(n)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteRune(' ')
-		}
-		b.WriteRune(c)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
 }

@@ -14,12 +14,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/nyckeltal/nyckeltal/catalog"
+	"github.com/nyckeltal/nyckeltal/internal/numfmt"
 	"github.com/nyckeltal/nyckeltal/transform/nka"
 	"github.com/nyckeltal/nyckeltal/transform/tables"
 )
@@ -312,23 +312,7 @@ func fnum(p *float64, dec int) string {
 	if p == nil {
 		return "–"
 	}
-	return num(round6(*p), dec)
-}
-
-func round6(x float64) float64 {
-	v := math.Round(x*1e6) / 1e6
-	if v == 0 {
-		return 0
-	}
-	return v
-}
-
-func round6p(p *float64) *float64 {
-	if p == nil {
-		return nil
-	}
-	v := round6(*p)
-	return &v
+	return num(numfmt.Round6(*p), dec)
 }
 
 func (r *Report) writeSparbeting(w *bufio.Writer) error {
@@ -434,9 +418,9 @@ func (r *Report) writeTrends(w *bufio.Writer) error {
 		for _, row := range tr.Rows {
 			spec.xs = append(spec.xs, row.Year)
 			spec.prelim[row.Year] = row.Preliminary
-			own.values = append(own.values, round6p(row.NKAPct))
-			mean.values = append(mean.values, round6p(row.PeerMeanPct))
-			median.values = append(median.values, round6p(row.PeerMedianPct))
+			own.values = append(own.values, numfmt.Round6Ptr(row.NKAPct))
+			mean.values = append(mean.values, numfmt.Round6Ptr(row.PeerMeanPct))
+			median.values = append(median.values, numfmt.Round6Ptr(row.PeerMedianPct))
 			if row.NKAPct == nil {
 				missing = append(missing, strconv.Itoa(row.Year))
 			}

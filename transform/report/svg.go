@@ -12,6 +12,7 @@ package report
 
 import (
 	"fmt"
+	"github.com/nyckeltal/nyckeltal/internal/numfmt"
 	"html"
 	"io"
 	"math"
@@ -87,7 +88,7 @@ func coord(x float64) string { return strconv.FormatFloat(math.Round(x*10)/10, '
 // value6 writes a value for a data- attribute with six decimals: the peers'
 // mean comes from a parallel sum in DuckDB, whose last bits differ between
 // runs, and the same store must give the same bytes.
-func value6(x float64) string { return strconv.FormatFloat(round6(x), 'f', -1, 64) }
+func value6(x float64) string { return strconv.FormatFloat(numfmt.Round6(x), 'f', -1, 64) }
 
 // niceTicks gives about n round tick values covering lo..hi.
 func niceTicks(lo, hi float64, n int) []float64 {

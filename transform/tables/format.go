@@ -1,20 +1,11 @@
 package tables
 
 import (
+	"github.com/nyckeltal/nyckeltal/internal/numfmt"
 	"math"
 	"strconv"
 	"strings"
 )
-
-// round6 keeps six decimals in machine formats: what lies beyond is float
-// noise (a mean of peers, a difference), and it would make two runs differ.
-func round6(x float64) float64 {
-	v := math.Round(x*1e6) / 1e6
-	if v == 0 {
-		return 0
-	}
-	return v
-}
 
 // machineNumber writes a number for CSV: a decimal point, no grouping;
 // NULL is an empty cell, never 0.
@@ -22,7 +13,7 @@ func machineNumber(p *float64) string {
 	if p == nil || math.IsNaN(*p) || math.IsInf(*p, 0) {
 		return ""
 	}
-	return strconv.FormatFloat(round6(*p), 'f', -1, 64)
+	return strconv.FormatFloat(numfmt.Round6(*p), 'f', -1, 64)
 }
 
 // excelNumber is machineNumber with a decimal comma, as Swedish Excel reads it.

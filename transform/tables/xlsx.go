@@ -4,6 +4,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/nyckeltal/nyckeltal/internal/numfmt"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -120,7 +121,7 @@ func (wb *workbook) write(w io.Writer, stamp string) error {
 					return err
 				}
 			case cell.num != nil:
-				if err := set(c+1, n, round6(*cell.num)); err != nil {
+				if err := set(c+1, n, numfmt.Round6(*cell.num)); err != nil {
 					return err
 				}
 				id, err := numStyle(cell.decimals)
