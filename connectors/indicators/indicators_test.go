@@ -12,12 +12,12 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/nyckeltal/nyckeltal/internal/config"
+	"github.com/nyckeltal/nyckeltal/internal/golden"
 	"github.com/nyckeltal/nyckeltal/internal/localfile"
 	"github.com/nyckeltal/nyckeltal/internal/store"
 )
 
 var (
-	update   = flag.Bool("update", false, "rewrite golden files in testdata/")
 	generate = flag.Bool("generate", false, "regenerate testdata/indikatorer.xlsx")
 )
 
@@ -33,21 +33,9 @@ func newParser(t testing.TB) *Parser {
 	return p
 }
 
-func golden(t *testing.T, name, got string) {
+func checkGolden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Fatalf("output differs from %s:\n%s", path, got)
-	}
+	golden.CheckString(t, filepath.Join("testdata", name), got)
 }
 
 func TestGenerateXLSX(t *testing.T) {
@@ -100,7 +88,7 @@ func TestShapes(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			golden(t, strings.TrimSuffix(filepath.Base(tt.path), filepath.Ext(tt.path))+".golden", localfile.Describe(got))
+			checkGolden(t, strings.TrimSuffix(filepath.Base(tt.path), filepath.Ext(tt.path))+".golden", localfile.Describe(got))
 		})
 	}
 }

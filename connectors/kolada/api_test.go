@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/nyckeltal/nyckeltal/internal/config"
+	"github.com/nyckeltal/nyckeltal/internal/golden"
 	"github.com/nyckeltal/nyckeltal/internal/store"
 )
 
@@ -53,19 +54,7 @@ func TestDecodeDataPageGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := renderDataPage(p)
-	golden := filepath.Join("testdata", "data_mixed.golden")
-	if *update {
-		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Fatalf("decoded page differs from %s:\n%s", golden, got)
-	}
+	golden.CheckString(t, filepath.Join("testdata", "data_mixed.golden"), got)
 }
 
 func TestDecodeDataPageRejects(t *testing.T) {

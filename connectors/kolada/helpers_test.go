@@ -1,7 +1,6 @@
 package kolada
 
 import (
-	"flag"
 	"fmt"
 	"net/http/httptest"
 	"path/filepath"
@@ -14,8 +13,6 @@ import (
 	"github.com/nyckeltal/nyckeltal/connectors/kolada/koladafake"
 	"github.com/nyckeltal/nyckeltal/internal/store"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files in testdata/")
 
 // snapshotDay is the day the synthetic and the shared snapshot data are "from".
 var snapshotDay = time.Date(2026, 8, 16, 12, 0, 0, 0, time.UTC)

@@ -2,7 +2,6 @@ package treserva
 
 import (
 	"errors"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,12 +11,11 @@ import (
 	"golang.org/x/text/encoding/charmap"
 
 	"github.com/nyckeltal/nyckeltal/internal/config"
+	"github.com/nyckeltal/nyckeltal/internal/golden"
 	"github.com/nyckeltal/nyckeltal/internal/localfile"
 	"github.com/nyckeltal/nyckeltal/internal/personnummer"
 	"github.com/nyckeltal/nyckeltal/internal/store"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files in testdata/")
 
 var testKey = personnummer.NewKey([]byte("a test key of more than thirty-two bytes, not secret"))
 
@@ -40,21 +38,9 @@ func parse(t *testing.T, data []byte, mod func(*Options)) (*localfile.Parsed, er
 	return p.Parse(t.Context(), "extract.csv", data)
 }
 
-func golden(t *testing.T, name, got string) {
+func checkGolden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Fatalf("output differs from %s:\n%s", path, got)
-	}
+	golden.CheckString(t, filepath.Join("testdata", name), got)
 }
 
 func date(s string) time.Time {
@@ -149,7 +135,7 @@ func TestSample(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	golden(t, "sample.golden", localfile.Describe(got))
+	checkGolden(t, "sample.golden", localfile.Describe(got))
 
 	// The same extract in UTF-8 with a BOM reads the same.
 	text, err := charmap.Windows1252.NewDecoder().Bytes(readSample(t))

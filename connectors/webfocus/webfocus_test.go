@@ -10,12 +10,12 @@ import (
 	"time"
 
 	"github.com/nyckeltal/nyckeltal/internal/config"
+	"github.com/nyckeltal/nyckeltal/internal/golden"
 	"github.com/nyckeltal/nyckeltal/internal/localfile"
 	"github.com/nyckeltal/nyckeltal/internal/store"
 )
 
 var (
-	update   = flag.Bool("update", false, "rewrite golden files in testdata/")
 	generate = flag.Bool("generate", false, "regenerate the XLSX samples (data/samples/webfocus, testdata)")
 )
 
@@ -47,21 +47,9 @@ func parse(t *testing.T, path string, mod func(*Options)) (*localfile.Parsed, er
 	return p.Parse(t.Context(), filepath.Base(path), data)
 }
 
-func golden(t *testing.T, name, got string) {
+func checkGolden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Fatalf("output differs from %s:\n%s", path, got)
-	}
+	golden.CheckString(t, filepath.Join("testdata", name), got)
 }
 
 // TestShapes reads one file of every shape and compares what it would load
@@ -96,7 +84,7 @@ func TestShapes(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			golden(t, strings.TrimSuffix(filepath.Base(tt.path), filepath.Ext(tt.path))+".golden", localfile.Describe(got))
+			checkGolden(t, strings.TrimSuffix(filepath.Base(tt.path), filepath.Ext(tt.path))+".golden", localfile.Describe(got))
 		})
 	}
 }

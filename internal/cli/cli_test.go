@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -17,10 +16,9 @@ import (
 	nyckeltal "github.com/nyckeltal/nyckeltal"
 	"github.com/nyckeltal/nyckeltal/connectors/kolada/koladafake"
 	"github.com/nyckeltal/nyckeltal/internal/config"
+	"github.com/nyckeltal/nyckeltal/internal/golden"
 	"github.com/nyckeltal/nyckeltal/internal/store"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files in testdata/")
 
 var testDay = time.Date(2026, 8, 16, 12, 0, 0, 0, time.UTC)
 
@@ -78,21 +76,9 @@ func (h *harness) mustRun(args ...string) string {
 	return out
 }
 
-func golden(t *testing.T, name, got string) {
+func checkGolden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join(testdataDir(t), name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Fatalf("output differs from %s:\n%s", path, got)
-	}
+	golden.CheckString(t, filepath.Join(testdataDir(t), name), got)
 }
 
 // testdataDir is the package's testdata, found before t.Chdir moved away.
@@ -127,10 +113,10 @@ func TestIngestTwiceThenQuery(t *testing.T) {
 
 	csv := h.mustRun("sql", "--format", "csv", `SELECT kpi_id, municipality_id, municipality, year, value, preliminary
 		FROM v_kolada_value WHERE kpi_id = 'N20900' AND municipality_id = '9001' ORDER BY year`)
-	golden(t, "sql_n20900.csv", csv)
+	checkGolden(t, "sql_n20900.csv", csv)
 
 	hits := h.mustRun("kpi", "search", "nettokostnadsavvikelse", "aldreomsorg")
-	golden(t, "kpi_search.txt", hits)
+	checkGolden(t, "kpi_search.txt", hits)
 
 	var st store.Status
 	if err := json.Unmarshal([]byte(h.mustRun("status", "--json")), &st); err != nil {

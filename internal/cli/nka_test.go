@@ -34,10 +34,10 @@ func TestNKACommands(t *testing.T) {
 
 func testGapOutputs(t *testing.T, h *harness) {
 	args := []string{"gap", "--area", "aldreomsorg,ifo,overgripande"}
-	golden(t, "gap_9001.txt", h.mustRun(args...))
-	golden(t, "gap_9001.csv", h.mustRun(append(args, "--format", "csv")...))
+	checkGolden(t, "gap_9001.txt", h.mustRun(args...))
+	checkGolden(t, "gap_9001.csv", h.mustRun(append(args, "--format", "csv")...))
 	js := h.mustRun(append(args, "--format", "json")...)
-	golden(t, "gap_9001.json", js)
+	checkGolden(t, "gap_9001.json", js)
 
 	var rows []map[string]any
 	if err := json.Unmarshal([]byte(js), &rows); err != nil {
@@ -104,10 +104,10 @@ func testSparbetingOutputs(t *testing.T, h *harness) {
 	copyFile(t, seedPlan, filepath.Join(h.dir, "plan.csv"))
 	// Against riket: Exempelköping's IFO 2024 lies 3.66 % above; äldreomsorg is below and counts 0.
 	args := []string{"sparbeting", "--base-year", "2024", "--comparator", "riket", "--start-year", "2025", "--target-year", "2028", "--plan", "plan.csv"}
-	golden(t, "sparbeting_9001.txt", stable(h.mustRun(args...)))
-	golden(t, "sparbeting_9001.csv", stable(h.mustRun(append(args, "--format", "csv", "--profile", "front")...)))
+	checkGolden(t, "sparbeting_9001.txt", stable(h.mustRun(args...)))
+	checkGolden(t, "sparbeting_9001.csv", stable(h.mustRun(append(args, "--format", "csv", "--profile", "front")...)))
 	js := stable(h.mustRun(append(args, "--format", "json")...))
-	golden(t, "sparbeting_9001.json", js)
+	checkGolden(t, "sparbeting_9001.json", js)
 	var doc map[string]any
 	if err := json.Unmarshal([]byte(js), &doc); err != nil {
 		t.Fatal(err)
@@ -136,7 +136,7 @@ func testSparbetingOutputs(t *testing.T, h *harness) {
 		t.Fatal("the plan's printed total or the label is missing")
 	}
 
-	golden(t, "omrakning_9001.txt", stable(h.mustRun("sparbeting", "--compare-base-years", "2023,2024", "--start-year", "2025")))
+	checkGolden(t, "omrakning_9001.txt", stable(h.mustRun("sparbeting", "--compare-base-years", "2023,2024", "--start-year", "2025")))
 	var o nka.Omrakning
 	if err := json.Unmarshal([]byte(h.mustRun("sparbeting", "--compare-base-years", "2023,2024", "--format", "json")), &o); err != nil {
 		t.Fatal(err)

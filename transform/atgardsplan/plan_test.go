@@ -2,8 +2,8 @@ package atgardsplan
 
 import (
 	"errors"
-	"flag"
 	"fmt"
+	"github.com/nyckeltal/nyckeltal/internal/golden"
 	"math"
 	"os"
 	"path/filepath"
@@ -11,8 +11,6 @@ import (
 	"strings"
 	"testing"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files in testdata/")
 
 const seedSample = "../../data/samples/atgardsplan-2024-2026.csv"
 
@@ -152,19 +150,7 @@ func TestParseGolden(t *testing.T) {
 	for _, name := range []string{"long.csv", "bom_comma.csv", "cp1252.csv", "tabs.tsv"} {
 		t.Run(name, func(t *testing.T) {
 			got := summary(parseFile(t, filepath.Join("testdata", name)))
-			golden := filepath.Join("testdata", strings.TrimSuffix(name, filepath.Ext(name))+".golden")
-			if *update {
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
-			}
-			if got != string(want) {
-				t.Fatalf("%s differs from %s:\n%s", name, golden, got)
-			}
+			golden.CheckString(t, filepath.Join("testdata", strings.TrimSuffix(name, filepath.Ext(name))+".golden"), got)
 		})
 	}
 }

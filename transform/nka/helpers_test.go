@@ -1,16 +1,13 @@
 package nka
 
 import (
-	"flag"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/nyckeltal/nyckeltal/internal/golden"
 	"github.com/nyckeltal/nyckeltal/internal/store"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files in testdata/")
 
 // world is a small, hand-checkable store content: municipalities, groups
 // and NKA values. A nil value pointer is a NULL value from Kolada.
@@ -83,21 +80,9 @@ func newStore(t *testing.T) *store.Store {
 	return st
 }
 
-func golden(t *testing.T, name, got string) {
+func checkGolden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Fatalf("output differs from %s:\n%s", path, got)
-	}
+	golden.CheckString(t, filepath.Join("testdata", name), got)
 }
 
 var testDay = time.Date(2026, 8, 16, 12, 0, 0, 0, time.UTC)

@@ -11,13 +11,12 @@ import (
 	"testing"
 
 	"github.com/nyckeltal/nyckeltal/catalog"
+	"github.com/nyckeltal/nyckeltal/internal/golden"
 	"github.com/nyckeltal/nyckeltal/internal/store"
 	"github.com/nyckeltal/nyckeltal/transform/nka"
 	"github.com/nyckeltal/nyckeltal/transform/tables"
 	"github.com/nyckeltal/nyckeltal/transform/tables/tablestest"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files in testdata/")
 
 var (
 	fixtureOnce sync.Once
@@ -82,19 +81,7 @@ func buildReport(t *testing.T) (*Report, []byte) {
 
 func TestReportGolden(t *testing.T) {
 	_, page := buildReport(t)
-	path := filepath.Join("testdata", "report.html")
-	if *update {
-		if err := os.WriteFile(path, page, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(page, want) {
-		t.Fatalf("the report differs from %s (go test ./transform/report -update, then review the diff)", path)
-	}
+	golden.Check(t, filepath.Join("testdata", "report.html"), page)
 	_, again := buildReport(t)
 	if !bytes.Equal(page, again) {
 		t.Fatal("two reports of the same store differ")

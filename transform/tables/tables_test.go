@@ -15,11 +15,10 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/nyckeltal/nyckeltal/catalog"
+	"github.com/nyckeltal/nyckeltal/internal/golden"
 	"github.com/nyckeltal/nyckeltal/internal/store"
 	"github.com/nyckeltal/nyckeltal/transform/tables/tablestest"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files in testdata/")
 
 func f(x float64) *float64 { return &x }
 
@@ -322,11 +321,11 @@ func TestGoldenFiles(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		golden := name
+		goldenName := name
 		if strings.HasSuffix(name, ".xlsx") {
-			b, golden = []byte(dumpXLSX(t, filepath.Join(dir, name))), name+".txt"
+			b, goldenName = []byte(dumpXLSX(t, filepath.Join(dir, name))), name+".txt"
 		}
-		compareGolden(t, filepath.Join("testdata", "golden", golden), b)
+		golden.Check(t, filepath.Join("testdata", "golden", goldenName), b)
 	}
 	excel, err := os.ReadFile(filepath.Join(dir, "excel", "malomrade-2.csv"))
 	if err != nil {
@@ -334,25 +333,6 @@ func TestGoldenFiles(t *testing.T) {
 	}
 	if !bytes.HasPrefix(excel, []byte("\ufeffKod;Indikator;")) || !bytes.Contains(excel, []byte(";7,9;")) {
 		t.Fatalf("the Excel CSV lacks the BOM, ; or the decimal comma:\n%.300s", excel)
-	}
-}
-
-func compareGolden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs (go test ./transform/tables -update, then review the diff)", path)
 	}
 }
 
