@@ -271,17 +271,9 @@ func lastFilled(cells []string) int {
 
 func (p *Parser) findHeader(file string, t *tabular.Table) (int, map[column]int, error) {
 	for i := 0; i < len(t.Rows) && i < 10; i++ {
-		cols := map[column]int{}
-		for j, h := range t.Rows[i].Cells {
-			c, ok := p.aliases[fold.Key(h)]
-			if !ok {
-				continue
-			}
-			if prev, dup := cols[c]; dup {
-				return 0, nil, localfile.Refuse(file, t.Rows[i].Line, "", "columns %s and %s are both %s",
-					localfile.ColumnLabel(prev, t.Rows[i].Cells[prev]), localfile.ColumnLabel(j, h), columnNames[c])
-			}
-			cols[c] = j
+		cols, err := localfile.MapHeadings(file, t.Rows[i], p.aliases, columnNames)
+		if err != nil {
+			return 0, nil, err
 		}
 		if _, ok := cols[cCode]; !ok {
 			continue

@@ -176,17 +176,9 @@ func (p *Parser) Parse(ctx context.Context, name string, data []byte) (*localfil
 // findHeader finds the heading row among the first rows and maps its columns.
 func (p *Parser) findHeader(file string, t *tabular.Table) (int, map[field]int, error) {
 	for i := 0; i < len(t.Rows) && i < headerSearchRows; i++ {
-		cols := map[field]int{}
-		for j, h := range t.Rows[i].Cells {
-			f, ok := p.aliases[fold.Key(h)]
-			if !ok {
-				continue
-			}
-			if prev, dup := cols[f]; dup {
-				return 0, nil, localfile.Refuse(file, t.Rows[i].Line, "", "columns %s and %s are both %s",
-					localfile.ColumnLabel(prev, t.Rows[i].Cells[prev]), localfile.ColumnLabel(j, h), fieldNames[f])
-			}
-			cols[f] = j
+		cols, err := localfile.MapHeadings(file, t.Rows[i], p.aliases, fieldNames)
+		if err != nil {
+			return 0, nil, err
 		}
 		if _, ok := cols[fPersonnummer]; !ok {
 			continue

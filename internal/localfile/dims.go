@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/nyckeltal/nyckeltal/internal/fold"
 	"github.com/nyckeltal/nyckeltal/internal/store"
 	"github.com/nyckeltal/nyckeltal/internal/tabular"
 )
@@ -90,4 +91,23 @@ func IsTotalRow(cells ...string) bool {
 		}
 	}
 	return false
+}
+
+// MapHeadings maps the cells of a heading row to the columns their folded
+// text names (aliases: fold.Key of a heading → column). A column named twice
+// refuses the file, naming both cells.
+func MapHeadings[K comparable](file string, row tabular.Row, aliases map[string]K, names map[K]string) (map[K]int, error) {
+	cols := map[K]int{}
+	for j, h := range row.Cells {
+		c, ok := aliases[fold.Key(h)]
+		if !ok {
+			continue
+		}
+		if prev, dup := cols[c]; dup {
+			return nil, Refuse(file, row.Line, "", "columns %s and %s are both %s",
+				ColumnLabel(prev, row.Cells[prev]), ColumnLabel(j, h), names[c])
+		}
+		cols[c] = j
+	}
+	return cols, nil
 }
