@@ -22,12 +22,12 @@ import (
 // Errors a request can end with. RequestError wraps one of them.
 var (
 	// ErrUnreachable: no connection could be made (DNS, refused, reset, timeout).
-	ErrUnreachable = errors.New("Kolada is unreachable")
+	ErrUnreachable = errors.New("cannot reach Kolada")
 	// ErrUnavailable: the server answered, but with 429/5xx or a broken body,
 	// on every attempt.
-	ErrUnavailable = errors.New("Kolada did not answer properly")
+	ErrUnavailable = errors.New("no proper answer from Kolada")
 	// ErrRejected: the server refused the request (4xx other than 429).
-	ErrRejected = errors.New("Kolada rejected the request")
+	ErrRejected = errors.New("request rejected by Kolada")
 )
 
 // RequestError names the URL, the attempts made and the last status.

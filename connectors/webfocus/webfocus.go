@@ -145,12 +145,11 @@ func (p *Parser) Source() string { return Source }
 
 // columns is the meaning of a file's columns.
 type columns struct {
-	header   []string
-	roles    []role
-	dims     map[roleKind]int // dimension → column
-	indCols  []int            // columns holding indicators, in order
-	ignored  []string
-	headerAt int // index of the heading row in the table; -1 for a layout
+	header  []string
+	roles   []role
+	dims    map[roleKind]int // dimension → column
+	indCols []int            // columns holding indicators, in order
+	ignored []string
 }
 
 func (p *Parser) mapColumns(file string, header []string) (*columns, error) {

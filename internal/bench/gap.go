@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"time"
 )
 
 // GapFigures time `nyckeltal gap --municipality all` over every municipality,
@@ -71,12 +70,4 @@ func median(ms []measured) measured {
 		m.PeakKB = max(m.PeakKB, x.PeakKB)
 	}
 	return m
-}
-
-// perRow is a duration per row, for the report.
-func perRow(d time.Duration, rows int) time.Duration {
-	if rows == 0 {
-		return 0
-	}
-	return d / time.Duration(rows)
 }

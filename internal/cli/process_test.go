@@ -193,7 +193,6 @@ func TestLockContentionBetweenProcesses(t *testing.T) {
 
 // gate blocks the fake Kolada's first data request until released.
 type gate struct {
-	once    sync.Once
 	reached chan struct{}
 	release chan struct{}
 	armed   bool

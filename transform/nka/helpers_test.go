@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nyckeltal/nyckeltal/internal/golden"
 	"github.com/nyckeltal/nyckeltal/internal/store"
 )
 
@@ -78,11 +77,6 @@ func newStore(t *testing.T) *store.Store {
 	}
 	t.Cleanup(func() { st.Close() })
 	return st
-}
-
-func checkGolden(t *testing.T, name, got string) {
-	t.Helper()
-	golden.CheckString(t, filepath.Join("testdata", name), got)
 }
 
 var testDay = time.Date(2026, 8, 16, 12, 0, 0, 0, time.UTC)

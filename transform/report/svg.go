@@ -45,19 +45,17 @@ type lineSpec struct {
 }
 
 type point struct {
-	x, y      float64
-	class     string // own, peer, other
-	label     string // shown next to the point (the own municipality)
-	title     string // hover text
-	id        string
-	highlight bool
+	x, y  float64
+	class string // own, peer, other
+	label string // shown next to the point (the own municipality)
+	title string // hover text
+	id    string
 }
 
 type scatterSpec struct {
 	id, label      string
 	xLabel, yLabel string
 	points         []point
-	xDec, yDec     int
 }
 
 // num writes a number the Swedish way: 32 208,5 (a non-breaking space
