@@ -376,17 +376,7 @@ func (b *Builder) koladaRows(t *IndicatorTable, req Request, vals map[obsKey]obs
 			cur := vals[obsKey{t.SourceID, req.Municipality, y, g}]
 			prev := vals[obsKey{t.SourceID, req.Municipality, y - 1, g}]
 			r := Row{Split: sp, Period: PeriodKey{y, catalog.Year}, Value: cur.value, Preliminary: cur.preliminary, Previous: prev.value}
-			if cur.value != nil && prev.value != nil {
-				d := *cur.value - *prev.value
-				r.Change = &d
-			}
-			r.Verdict = Judge(ind.Direction, prev.value, cur.value, dec)
-			switch {
-			case cur.value == nil:
-				r.Note = "värde saknas"
-			case prev.value == nil:
-				r.Note = fmt.Sprintf("ingen jämförelse: %d saknas", y-1)
-			}
+			r.compare(ind.Direction, dec, fmt.Sprint(y-1))
 			if riket, ok := vals[obsKey{t.SourceID, Riket, y, g}]; ok {
 				r.Riket = riket.value
 			}
@@ -527,17 +517,7 @@ func localRows(t *IndicatorTable, req Request, vals map[localKey]obs, shown map[
 			}
 			prev := vals[localKey{t.SourceID, sp, PeriodKey{k.Year - 1, k.Period}}]
 			r := Row{Split: sp, Period: k, Value: cur.value, Preliminary: cur.preliminary, Previous: prev.value}
-			if cur.value != nil && prev.value != nil {
-				d := *cur.value - *prev.value
-				r.Change = &d
-			}
-			r.Verdict = Judge(ind.Direction, prev.value, cur.value, dec)
-			switch {
-			case cur.value == nil:
-				r.Note = "värde saknas"
-			case prev.value == nil:
-				r.Note = fmt.Sprintf("ingen jämförelse: %s saknas", PeriodKey{k.Year - 1, k.Period}.Label())
-			}
+			r.compare(ind.Direction, dec, PeriodKey{k.Year - 1, k.Period}.Label())
 			t.Rows = append(t.Rows, r)
 		}
 	}
@@ -584,4 +564,21 @@ func orDefault(s, d string) string {
 		return d
 	}
 	return s
+}
+
+// compare fills the change against the previous period, its verdict in the
+// indicator's direction, and the note when either value is missing.
+// previousLabel names the previous period for that note.
+func (r *Row) compare(direction catalog.Direction, decimals int, previousLabel string) {
+	if r.Value != nil && r.Previous != nil {
+		d := *r.Value - *r.Previous
+		r.Change = &d
+	}
+	r.Verdict = Judge(direction, r.Previous, r.Value, decimals)
+	switch {
+	case r.Value == nil:
+		r.Note = "värde saknas"
+	case r.Previous == nil:
+		r.Note = fmt.Sprintf("ingen jämförelse: %s saknas", previousLabel)
+	}
 }
