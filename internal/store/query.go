@@ -132,7 +132,9 @@ func scanKPIs(rows *sql.Rows) ([]KPI, error) {
 }
 
 // KPIs returns the stored metadata of the given KPIs (all when ids is empty).
-func (s *Store) KPIs(ctx context.Context, ids []string) ([]KPI, error) { return ReadKPIs(ctx, s.db, ids) }
+func (s *Store) KPIs(ctx context.Context, ids []string) ([]KPI, error) {
+	return ReadKPIs(ctx, s.db, ids)
+}
 
 // ReadKPIs is Store.KPIs for the transforms, which hold the store's handle.
 func ReadKPIs(ctx context.Context, db *sql.DB, ids []string) ([]KPI, error) {
