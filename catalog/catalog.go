@@ -4,7 +4,7 @@
 // improvement, the periods they are reported for and the breakdowns wanted.
 // `nyckeltal tables` and `nyckeltal report` show what it lists.
 //
-// The uppdragsplan of the vård- och omsorgsnämnd (seed 002) is built in
+// Vård- och omsorgsnämndens uppdragsplan 2024 is built in
 // (uppdragsplan-2024.toml, printed by `nyckeltal catalog example`). Kolada
 // indicators may be named by title; Resolve and Rewrite put the ids into the
 // file (`nyckeltal catalog resolve`).
@@ -24,7 +24,7 @@ import (
 	"github.com/nyckeltal/nyckeltal/internal/fold"
 )
 
-// Builtin is the built-in catalogue: the uppdragsplan 2024 of seed 002.
+// Builtin is the built-in catalogue: Vård- och omsorgsnämndens uppdragsplan 2024.
 //
 //go:embed uppdragsplan-2024.toml
 var Builtin []byte

@@ -122,18 +122,24 @@ func printCatalogStatus(w io.Writer, cs *catalogStatus, err error) {
 		return
 	}
 	fmt.Fprintf(w, "; %d att åtgärda:\n", len(cs.Problems))
-	var notFetched []string
+	// KPIs not fetched, or unknown to Kolada, are one line each kind: a new
+	// store, or a server without them, would otherwise list dozens.
+	grouped := map[string][]string{}
 	for _, p := range cs.Problems {
-		if p.Problem == "not_fetched" {
-			notFetched = append(notFetched, p.KPI)
+		if p.Problem == "not_fetched" || p.Problem == "unknown_to_kolada" {
+			grouped[p.Problem] = append(grouped[p.Problem], p.KPI)
 			continue
 		}
 		fmt.Fprintf(w, "  %s: %s\n", p.Entry, p.Text)
 	}
-	if len(notFetched) > 0 {
-		sort.Strings(notFetched)
-		fmt.Fprintf(w, "  %d nyckeltal har inte hämtats från Kolada än; det görs vid nästa körning (`nyckeltal run`): %s\n",
-			len(notFetched), strings.Join(notFetched, ", "))
+	for _, g := range []struct{ problem, text string }{
+		{"not_fetched", "har inte hämtats från Kolada än; det görs vid nästa körning (`nyckeltal run`)"},
+		{"unknown_to_kolada", "finns inte i Kolada:s nyckeltalskatalog; kontrollera id:na i katalogen"},
+	} {
+		if ids := grouped[g.problem]; len(ids) > 0 {
+			sort.Strings(ids)
+			fmt.Fprintf(w, "  %d nyckeltal %s: %s\n", len(ids), g.text, strings.Join(ids, ", "))
+		}
 	}
 }
 
