@@ -43,6 +43,7 @@ func run() error {
 	catalogue := flag.String("catalogue", "", "serve this KPI catalogue file (a JSON array of /kpi records, like kpi_catalogue.json) as /kpi")
 	generate := flag.String("generate-values", "", "give these KPIs (comma-separated ids of the catalogue) generated values for every municipality")
 	generateYears := flag.String("generate-years", "2018-2025", "the years of --generate-values: FROM-TO")
+	withCatalogue := flag.Bool("with-catalogue-kpis", false, "with --synthetic demo: add the Kolada KPIs of the built-in indicator catalogue, with fictional titles and generated values")
 	flag.Parse()
 
 	now := time.Now()
@@ -57,7 +58,13 @@ func run() error {
 		ds = koladafake.Scale(koladafake.ScaleParams{Municipalities: *municipalities, KPIs: *generated,
 			Years: []int{2016, 2017, 2018, 2019, 2020, 2021, 2022, 2023, 2024, 2025}, Seed: 1, Now: now})
 	case *synthetic == "demo":
-		ds = koladafake.Synthetic(koladafake.DemoParams(now))
+		p := koladafake.DemoParams(now)
+		ds = koladafake.Synthetic(p)
+		if *withCatalogue {
+			if err := addCatalogueKPIs(ds, p.Years, now); err != nil {
+				return err
+			}
+		}
 	case *synthetic != "":
 		n, err := strconv.Atoi(*synthetic)
 		if err != nil || n < 1 {
