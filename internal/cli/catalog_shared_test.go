@@ -5,7 +5,6 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"math"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -48,24 +47,7 @@ func newSharedHarness(t *testing.T) (*harness, *catalog.Catalog) {
 	if got := ds.GenerateValues(c.KoladaKPIs(), years, testDay.AddDate(0, 0, -1)); len(got) != len(c.KoladaKPIs()) {
 		t.Fatalf("values generated for %d of the catalogue's %d KPIs", len(got), len(c.KoladaKPIs()))
 	}
-	fake := koladafake.New(ds)
-	ts := httptest.NewServer(fake)
-	t.Cleanup(ts.Close)
-	dir := t.TempDir()
-	t.Chdir(dir)
-	cfg := `home_municipality = "1267"
-[kolada]
-years = "2018-2025"
-rate_limit = 1000.0
-retry_wait_min = "1ms"
-retry_wait_max = "2ms"
-max_attempts = 2
-`
-	if err := os.WriteFile(filepath.Join(dir, "nyckeltal.toml"), []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return &harness{t: t, ds: ds, fake: fake, dir: dir, db: filepath.Join(dir, "data", "nyckeltal.duckdb"),
-		env: map[string]string{"NYCKELTAL_KOLADA_URL": ts.URL + "/v3"}}, c
+	return serveHarness(t, ds, "1267", "2018-2025"), c
 }
 
 // readDetail reads the machine CSV of the tables' målområden: per indicator
