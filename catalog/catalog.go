@@ -4,7 +4,7 @@
 // improvement, the periods they are reported for and the breakdowns wanted.
 // `nyckeltal tables` and `nyckeltal report` show what it lists.
 //
-// The uppdragsplan of the vård- och omsorgsnämnd (seed 002) is built in
+// Vård- och omsorgsnämndens uppdragsplan 2024 is built in
 // (uppdragsplan-2024.toml, printed by `nyckeltal catalog example`). Kolada
 // indicators may be named by title; Resolve and Rewrite put the ids into the
 // file (`nyckeltal catalog resolve`).
@@ -24,7 +24,7 @@ import (
 	"github.com/nyckeltal/nyckeltal/internal/fold"
 )
 
-// Builtin is the built-in catalogue: the uppdragsplan 2024 of seed 002.
+// Builtin is the built-in catalogue: Vård- och omsorgsnämndens uppdragsplan 2024.
 //
 //go:embed uppdragsplan-2024.toml
 var Builtin []byte
@@ -141,6 +141,22 @@ type Indicator struct {
 	Area     string `toml:"area"`
 	Decimals *int   `toml:"decimals"`
 	Note     string `toml:"note"`
+
+	// Complement says that the plan's indicator is the complement of the
+	// Kolada KPI: the tables show 100 − its value (the plan's "inte besväras
+	// av ensamhet" from Kolada's "besväras ofta av ensamhet"), labelled as
+	// egen bearbetning. The direction is the plan's, for the complement.
+	Complement bool `toml:"complement"`
+	// RegiEgen and RegiPrivat are Kolada KPIs of the same figure for
+	// kommunal regi and for privat (enskild) regi, shown as the rows "Egen
+	// regi" and "Privat regi" beside the total.
+	RegiEgen   string `toml:"regi_egen"`
+	RegiPrivat string `toml:"regi_privat"`
+	// PreviousSource is the KPI Kolada published the same figure under
+	// before it renamed it; the tables use it for the years up to
+	// PreviousUntil in which Source has no value, and say so.
+	PreviousSource string `toml:"previous_source"`
+	PreviousUntil  int    `toml:"previous_until"`
 }
 
 // Scatter is a "kostnad och kvalitet" chart of the report.
@@ -256,6 +272,9 @@ func (c *Catalog) normalize() {
 		ind.Source = strings.ToUpper(strings.TrimSpace(ind.Source))
 		ind.KoladaTitle = strings.TrimSpace(ind.KoladaTitle)
 		ind.Area = strings.TrimSpace(ind.Area)
+		ind.RegiEgen = strings.ToUpper(strings.TrimSpace(ind.RegiEgen))
+		ind.RegiPrivat = strings.ToUpper(strings.TrimSpace(ind.RegiPrivat))
+		ind.PreviousSource = strings.ToUpper(strings.TrimSpace(ind.PreviousSource))
 		switch fold.Key(string(ind.Direction)) {
 		case "oka":
 			ind.Direction = Increase
@@ -348,6 +367,11 @@ func (c *Catalog) KoladaKPIs() []string {
 	}
 	for _, ind := range c.Indicators {
 		add(ind.Source)
+		if IsKoladaID(ind.Source) {
+			add(ind.RegiEgen)
+			add(ind.RegiPrivat)
+			add(ind.PreviousSource)
+		}
 	}
 	for _, s := range c.Scatters {
 		add(s.Cost)
@@ -455,6 +479,27 @@ func (c *Catalog) validate() []string {
 		}
 		if ind.Decimals != nil && (*ind.Decimals < 0 || *ind.Decimals > 6) {
 			add("%s: decimals %d: 0 to 6", where, *ind.Decimals)
+		}
+		for _, f := range []struct{ key, id string }{{"regi_egen", ind.RegiEgen}, {"regi_privat", ind.RegiPrivat}, {"previous_source", ind.PreviousSource}} {
+			switch {
+			case f.id == "":
+			case !ind.IsKolada():
+				add("%s: %s goes with Kolada sources, not %s", where, f.key, ind.Source)
+			case !IsKoladaID(f.id):
+				add("%s: %s %q is not a Kolada KPI id (like N28712)", where, f.key, f.id)
+			}
+		}
+		switch {
+		case ind.Complement && !ind.IsKolada():
+			add("%s: complement (100 − the value) goes with Kolada sources, not %s", where, ind.Source)
+		case ind.Complement && fold.Key(ind.Unit) != "procent":
+			add("%s: complement (100 − the value) needs unit \"procent\", not %q", where, ind.Unit)
+		}
+		switch {
+		case ind.PreviousSource != "" && (ind.PreviousUntil < 1990 || ind.PreviousUntil > 2100):
+			add("%s: previous_source needs previous_until, the last year it is used for (like 2023)", where)
+		case ind.PreviousSource == "" && ind.PreviousUntil != 0:
+			add("%s: previous_until without previous_source", where)
 		}
 	}
 	for n, s := range c.Scatters {

@@ -4,17 +4,19 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"slices"
+	"sort"
 	"strings"
 	"testing"
 )
 
 // kpis is a small KPI catalogue with titles that share words.
 var kpis = []KPIRef{
-	{"U23471", "Brukarbedömning särskilt boende äldreomsorg - helhetssyn, andel (%)"},
-	{"U21468", "Brukarbedömning hemtjänst äldreomsorg - helhetssyn, andel (%)"},
-	{"N20900", "Nettokostnadsavvikelse äldreomsorg, (%)"},
-	{"N20029", "Nettokostnadsavvikelse äldreomsorg, miljoner kronor"},
-	{"U23401", "Väntetid i antal dagar från ansökningsdatum till första erbjudet inflyttningsdatum till särskilt boende, medelvärde"},
+	{ID: "U23471", Title: "Brukarbedömning särskilt boende äldreomsorg - helhetssyn, andel (%)"},
+	{ID: "U21468", Title: "Brukarbedömning hemtjänst äldreomsorg - helhetssyn, andel (%)"},
+	{ID: "N20900", Title: "Nettokostnadsavvikelse äldreomsorg, (%)"},
+	{ID: "N20029", Title: "Nettokostnadsavvikelse äldreomsorg, miljoner kronor"},
+	{ID: "U23401", Title: "Väntetid i antal dagar från ansökningsdatum till första erbjudet inflyttningsdatum till särskilt boende, medelvärde"},
 }
 
 func TestBuiltinCatalogue(t *testing.T) {
@@ -39,8 +41,22 @@ func TestBuiltinCatalogue(t *testing.T) {
 	if local < 20 || kolada < 25 {
 		t.Fatalf("%d local and %d Kolada indicators", local, kolada)
 	}
-	if got := strings.Join(c.KoladaKPIs(), ","); got != "N20900,N28018,U21468,U23471" {
-		t.Fatalf("Kolada KPIs with ids: %s", got)
+	// every id of the reading of the plan, its regi KPIs included, and no other
+	want := map[string]bool{}
+	for _, r := range planReading {
+		for _, id := range []string{r.id, r.egen, r.privat} {
+			if id != "" {
+				want[id] = true
+			}
+		}
+	}
+	if got := c.KoladaKPIs(); len(got) != len(want) || !slices.IsSorted(got) {
+		t.Fatalf("Kolada KPIs with ids: %v, want the %d of the plan's reading", got, len(want))
+	}
+	for _, id := range c.KoladaKPIs() {
+		if !want[id] {
+			t.Errorf("KoladaKPIs lists %s", id)
+		}
 	}
 	if len(c.Malomraden) != 2 || len(c.Mal) != 7 || len(c.Scatters) != 2 {
 		t.Fatalf("%d målområden, %d mål, %d scatters", len(c.Malomraden), len(c.Mal), len(c.Scatters))
@@ -177,9 +193,92 @@ func TestResolve(t *testing.T) {
 		for _, k := range r.Candidates {
 			ids = append(ids, k.ID)
 		}
+		sort.Strings(ids)
+		if r.Outcome != Ambiguous {
+			ids = nil
+		}
 		if r.Outcome != tt.outcome || r.ID != tt.id || r.Exact != tt.exact || strings.Join(ids, ",") != tt.cands {
 			t.Errorf("%s: %s %s exact %v candidates %v; want %s %s %v %s", tt.key, r.Outcome, r.ID, r.Exact, ids, tt.outcome, tt.id, tt.exact, tt.cands)
 		}
+	}
+}
+
+// tricky is a KPI catalogue with the traps of Kolada's: the top answer
+// alone beside the two top answers, an osäkerhetstal, a medelvärde, a
+// discontinued KPI, one for kommunal regi, one for regions, and the opposite
+// wording.
+var tricky = []KPIRef{
+	{ID: "U21467", Title: "Brukarbedömning hemtjänst äldreomsorg - trygghet (mycket trygga), andel (%)",
+		Description: `Antal personer som uppgett "Mycket tryggt" på frågan "Hur tryggt eller otryggt känns det att bo hemma med stöd av hemtjänstpersonalen?"`},
+	{ID: "U21505", Title: "Brukarbedömning hemtjänst äldreomsorg - mycket eller ganska trygga, andel (%)",
+		Description: `Antal personer som uppgett "Mycket tryggt" eller "Ganska tryggt" på frågan "Hur tryggt eller otryggt känns det att bo hemma med stöd från hemtjänsten?"`},
+	{ID: "N21452", Title: "Osäkerhetstal - Brukarbedömning hemtjänst äldreomsorg - trygghet (mycket trygga), andel (%)"},
+	{ID: "U21454", Title: "Brukarbedömning hemtjänst äldreomsorg - bemötande, förtroende och trygghet, medelvärde"},
+	{ID: "U23481", Title: "Brukarbedömning särskilt boende äldreomsorg - besväras ofta av ensamhet, andel (%)",
+		Description: `Antal personer som uppgett "Ja, ofta" på frågan "Händer det att du besväras av ensamhet?"`},
+	{ID: "U28614", Title: "Brukarbedömning daglig verksamhet LSS - Brukaren trivs på sin dagliga verksamhet ibland, lägeskommun, andel (%) (-2024)"},
+	{ID: "U28538", Title: "Brukarbedömning  daglig verksamhet LSS  - Brukaren trivs alltid på sin dagliga verksamhet, lägeskommun, andel (%)"},
+	{ID: "N28718", Title: "Brukarbedömning daglig verksamhet LSS  - Brukaren trivs alltid på sin dagliga verksamhet, kommunal regi, andel (%)"},
+	{ID: "N28686", Title: "Brukarbedömning daglig verksamhet LSS - Personalen pratar med brukaren om att kunna få ett arbete med lön, kommunal regi, andel (%)"},
+	{ID: "U60531", Title: "Brukarbedömning hemtjänst äldreomsorg - besväras av ensamhet region, andel (%)", MunicipalityType: "L"},
+	{ID: "U28631", Title: "Brukarbedömning Personlig assistans - Brukaren känner sig trygg med alla sina assistenter, lägeskommun, andel (%)"},
+	{ID: "U28639", Title: "Brukarbedömning Personlig assistans - Brukaren trivs ibland med sina assistenter, andel (%)", Unpublished: true},
+}
+
+// TestResolveProposesNeverGuesses: an id is written only when one KPI fits
+// clearly best and nothing speaks against it; otherwise a person chooses
+// among candidates that name the fit first.
+func TestResolveProposesNeverGuesses(t *testing.T) {
+	tests := []struct {
+		name, title, plan string
+		complement        bool
+		outcome           Outcome
+		id                string // the id written, or the first candidate
+		caveat            Caveat // a caveat of the first candidate
+	}{
+		{"the plan's answers decide", "Brukarbedömning hemtjänst äldreomsorg - trygghet",
+			"Andel som upplever att det känns mycket/ganska tryggt att bo hemma med stöd från hemtjänsten", false, Resolved, "U21505", ""},
+		{"without the answers: a person chooses", "Brukarbedömning hemtjänst äldreomsorg - trygghet",
+			"Andel brukare som tycker att det känns tryggt", false, Ambiguous, "", ""},
+		{"an osäkerhetstal only when asked for", "Osäkerhetstal hemtjänst trygghet", "", false, Resolved, "N21452", ""},
+		{"a medelvärde only when asked for", "Brukarbedömning hemtjänst bemötande förtroende trygghet medelvärde", "", false, Resolved, "U21454", ""},
+		{"all regi before kommunal regi", "Brukarbedömning daglig verksamhet LSS - trivs", "Andel brukare som trivs på sin dagliga verksamhet", false, Resolved, "U28538", ""},
+		{"kommunal regi when asked for", "Brukarbedömning daglig verksamhet LSS - trivs, kommunal regi", "", false, Resolved, "N28718", ""},
+		{"the opposite wording is never written", "Brukarbedömning särskilt boende äldreomsorg - besväras inte av ensamhet", "", false, Ambiguous, "U23481", OppositeSense},
+		{"the opposite wording, marked as the complement", "Brukarbedömning särskilt boende äldreomsorg - besväras av ensamhet",
+			"Andel som uppger att de inte besväras av ensamhet", true, Resolved, "U23481", ""},
+		{"the same, not marked: a person chooses", "Brukarbedömning särskilt boende äldreomsorg - besväras av ensamhet",
+			"Andel som uppger att de inte besväras av ensamhet", false, Ambiguous, "U23481", OppositeSense},
+		{"regions only is never written", "Brukarbedömning hemtjänst besväras av ensamhet", "", false, Ambiguous, "U60531", RegionsOnly},
+		{"one word short: proposed, not written", "Brukarbedömning personlig assistans LSS - trygg med assistenterna", "", false, Ambiguous, "U28631", MissingWord},
+		{"discontinued: proposed, not written", "Brukarbedömning personlig assistans trivs ibland", "", false, Ambiguous, "U28639", Discontinued},
+		{"nothing fits", "Väntetid till månen", "", false, NotFound, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := &Catalog{Indicators: []Indicator{{Code: "X", Name: tt.plan, KoladaTitle: tt.title, Complement: tt.complement}}}
+			res := c.Resolve(tricky)
+			if len(res) != 1 {
+				t.Fatalf("%d lookups", len(res))
+			}
+			r := res[0]
+			first := Candidate{}
+			if len(r.Candidates) > 0 {
+				first = r.Candidates[0]
+			}
+			switch {
+			case r.Outcome != tt.outcome:
+				t.Fatalf("%s (%s), want %s; candidates %+v", r.Outcome, r.Reason, tt.outcome, r.Candidates)
+			case tt.outcome == Resolved && r.ID != tt.id:
+				t.Fatalf("wrote %s, want %s", r.ID, tt.id)
+			case tt.outcome == Ambiguous && r.ID != "":
+				t.Fatalf("ambiguous, yet an id: %s", r.ID)
+			case tt.outcome == Ambiguous && tt.id != "" && first.ID != tt.id:
+				t.Fatalf("first candidate %s, want %s: %+v", first.ID, tt.id, r.Candidates)
+			case tt.caveat != "" && !slices.Contains(first.Caveats, tt.caveat):
+				t.Fatalf("first candidate's caveats %v, want %s", first.Caveats, tt.caveat)
+			}
+		})
 	}
 }
 

@@ -14,8 +14,13 @@ import (
 
 // KPIRef is a Kolada KPI as the KPI catalogue lists it.
 type KPIRef struct {
-	ID    string `json:"id"`
-	Title string `json:"title"`
+	ID          string `json:"id"`
+	Title       string `json:"title"`
+	Description string `json:"description,omitempty"`
+	// MunicipalityType is K (municipalities), L (regions only) or A (both).
+	MunicipalityType string `json:"municipality_type,omitempty"`
+	// Unpublished: Kolada no longer publishes it (its publ_period is empty).
+	Unpublished bool `json:"-"`
 }
 
 // Outcome says how a title was looked up.
@@ -28,6 +33,26 @@ const (
 	NotFound  Outcome = "not found" // none
 )
 
+// Reason says why a lookup came out as it did.
+type Reason string
+
+// Reasons of a lookup.
+const (
+	ByExactTitle Reason = "exact title"  // one KPI has the title itself
+	ClearlyBest  Reason = "clearly best" // one KPI fits the words clearly better than any other
+	SeveralFit   Reason = "several fit"  // two or more fit about equally well
+	BestHasFlaw  Reason = "caveat"       // the best fit has a caveat (discontinued, osäkerhetstal …)
+	NoneFits     Reason = "none fits"
+)
+
+// Candidate is a KPI that fits a title, with its score (higher fits better)
+// and what speaks against it.
+type Candidate struct {
+	KPIRef
+	Score   float64
+	Caveats []Caveat
+}
+
 // Resolution is the lookup of one title: an indicator's kolada_title, or a
 // scatter's cost_title or quality_title.
 type Resolution struct {
@@ -36,18 +61,24 @@ type Resolution struct {
 	Entry string // the indicator's code or the scatter's name
 	Field string // the key the id goes into: source, cost or quality
 	Title string
-	// Outcome, with ID when resolved and Candidates when ambiguous.
+	// Outcome, with ID when resolved; Candidates are the KPIs that fit,
+	// best first (the resolved one among them).
 	Outcome    Outcome
 	ID         string
-	Candidates []KPIRef
+	Candidates []Candidate
+	Reason     Reason
 	// Exact is true when the title equals the KPI's (case, accents and
-	// punctuation aside); otherwise every word of it is in the KPI's title.
+	// punctuation aside).
 	Exact bool
 }
 
 type target struct {
 	kind, entry, field, titleField, title string
-	index                                 int
+	// name is the indicator as the plan words it; complement says that
+	// the plan's wording is the opposite of the KPI's.
+	name       string
+	complement bool
+	index      int
 }
 
 // targets lists the titles without an id, in file order.
@@ -55,15 +86,15 @@ func (c *Catalog) targets() []target {
 	var out []target
 	for i, ind := range c.Indicators {
 		if ind.Source == "" && ind.KoladaTitle != "" {
-			out = append(out, target{"indicator", ind.Code, "source", "kolada_title", ind.KoladaTitle, i})
+			out = append(out, target{"indicator", ind.Code, "source", "kolada_title", ind.KoladaTitle, ind.Name, ind.Complement, i})
 		}
 	}
 	for i, s := range c.Scatters {
 		if s.Cost == "" && s.CostTitle != "" {
-			out = append(out, target{"scatter", s.Name, "cost", "cost_title", s.CostTitle, i})
+			out = append(out, target{"scatter", s.Name, "cost", "cost_title", s.CostTitle, "", false, i})
 		}
 		if s.Quality == "" && s.QualityTitle != "" {
-			out = append(out, target{"scatter", s.Name, "quality", "quality_title", s.QualityTitle, i})
+			out = append(out, target{"scatter", s.Name, "quality", "quality_title", s.QualityTitle, "", false, i})
 		}
 	}
 	return out
@@ -72,66 +103,167 @@ func (c *Catalog) targets() []target {
 // Unresolved counts the titles still without an id.
 func (c *Catalog) Unresolved() int { return len(c.targets()) }
 
-// Resolve looks up every title without an id in kpis. An id counts as sure
-// when exactly one KPI has the title (case, accents, spaces and punctuation
-// aside), or, when none has it exactly, exactly one KPI's title holds every
-// word of it (each as the start of a word: "trygg" matches "trygghet"). More
-// than one is ambiguous and left to a person, as is none.
+// Scores of the match. A word of the title must be in the KPI's title or
+// its description; in the title it counts more. The plan's own wording (the
+// indicator's name: "mycket/ganska", "alltid/oftast") counts where the KPI
+// says the same. Words of the KPI's title that neither asks for count a
+// little against it, so that the KPI that says just what is asked wins.
+const (
+	titleWordInTitle = 3.0
+	titleWordInText  = 1.0
+	nameWordInTitle  = 2.0
+	nameWordInText   = 1.0
+	extraWord        = -0.5
+	caveatPenalty    = -10.0
+	// clearMargin is how much better than the next the best must fit for
+	// its id to be written.
+	clearMargin = 2.0
+)
+
+type indexed struct {
+	ref   KPIRef
+	key   string
+	title map[string]bool
+	text  map[string]bool // the description's stems, computed when needed
+}
+
+// Resolve looks up every title without an id in kpis. It proposes, never
+// guesses: an id counts as sure when exactly one KPI has the title (case,
+// accents, spaces and punctuation aside), or when one KPI fits the words of
+// the title and the plan's wording clearly better than every other and has
+// no caveat: not discontinued, not an osäkerhetstal or medelvärde, not for
+// one regi or for regions only, not worded as the opposite — unless the
+// title asks for that. Otherwise the candidates are listed, best first, for
+// a person to choose.
 func (c *Catalog) Resolve(kpis []KPIRef) []Resolution {
-	type entry struct {
-		ref   KPIRef
-		key   string
-		words []string
-	}
-	index := make([]entry, 0, len(kpis))
+	index := make([]*indexed, 0, len(kpis))
 	for _, k := range kpis {
-		index = append(index, entry{k, fold.Key(k.Title), strings.Fields(fold.Words(k.Title))})
+		index = append(index, &indexed{ref: k, key: fold.Key(k.Title), title: wordSet(stems(k.Title))})
 	}
 	sort.Slice(index, func(i, j int) bool { return index[i].ref.ID < index[j].ref.ID })
 	var out []Resolution
 	for _, t := range c.targets() {
-		r := Resolution{Kind: t.kind, Index: t.index, Entry: t.entry, Field: t.field, Title: t.title}
-		key := fold.Key(t.title)
-		words := strings.Fields(fold.Words(t.title))
-		var exact, byWords []KPIRef
-		for _, e := range index {
-			if e.key == key {
-				exact = append(exact, e.ref)
-			} else if len(words) > 0 && allWordsIn(words, e.words) {
-				byWords = append(byWords, e.ref)
-			}
-		}
-		switch {
-		case len(exact) == 1:
-			r.Outcome, r.ID, r.Exact = Resolved, exact[0].ID, true
-		case len(exact) > 1:
-			r.Outcome, r.Candidates = Ambiguous, exact
-		case len(byWords) == 1:
-			r.Outcome, r.ID = Resolved, byWords[0].ID
-		case len(byWords) > 1:
-			r.Outcome, r.Candidates = Ambiguous, byWords
-		default:
-			r.Outcome = NotFound
-		}
-		out = append(out, r)
+		out = append(out, resolveOne(t, index))
 	}
 	return out
 }
 
-func allWordsIn(words, titleWords []string) bool {
-	for _, w := range words {
-		found := false
-		for _, tw := range titleWords {
-			if strings.HasPrefix(tw, w) {
-				found = true
-				break
-			}
-		}
-		if !found {
-			return false
+func resolveOne(t target, index []*indexed) Resolution {
+	r := Resolution{Kind: t.kind, Index: t.index, Entry: t.entry, Field: t.field, Title: t.title}
+	key := fold.Key(t.title)
+	var exact []Candidate
+	for _, e := range index {
+		if e.key == key {
+			exact = append(exact, Candidate{KPIRef: e.ref})
 		}
 	}
-	return true
+	switch {
+	case len(exact) == 1:
+		r.Outcome, r.ID, r.Exact, r.Reason, r.Candidates = Resolved, exact[0].ID, true, ByExactTitle, exact
+		return r
+	case len(exact) > 1:
+		r.Outcome, r.Reason, r.Candidates = Ambiguous, SeveralFit, exact
+		return r
+	}
+	titleQ := stems(t.title)
+	var nameQ []string
+	inTitleQ := wordSet(titleQ)
+	for _, w := range stems(t.name) {
+		if !inTitleQ[w] {
+			nameQ = append(nameQ, w)
+		}
+	}
+	query := wordSet(append(append([]string(nil), titleQ...), nameQ...))
+	negQuery := hasNegation(t.title) || hasNegation(t.name)
+	var cands []Candidate
+	// Every word of the title must fit; when no KPI has them all, KPIs that
+	// lack one word of a longer title are proposed, never written.
+	for missing := 0; missing <= 1 && len(cands) == 0; missing++ {
+		if len(titleQ) == 0 || (missing > 0 && len(titleQ) < 3) {
+			break
+		}
+		for _, e := range index {
+			score, lacks, ok := e.score(titleQ, nameQ, query, missing)
+			if !ok {
+				continue
+			}
+			cv := caveats(e.ref, query, negQuery, t.complement)
+			if lacks != "" {
+				cv = append(cv, MissingWord)
+			}
+			cands = append(cands, Candidate{KPIRef: e.ref, Score: score, Caveats: cv})
+		}
+	}
+	rank := func(c Candidate) float64 { return c.Score + caveatPenalty*float64(len(c.Caveats)) }
+	sort.SliceStable(cands, func(i, j int) bool {
+		if a, b := rank(cands[i]), rank(cands[j]); a != b {
+			return a > b
+		}
+		return cands[i].ID < cands[j].ID
+	})
+	r.Candidates = cands
+	switch {
+	case len(cands) == 0:
+		r.Outcome, r.Reason = NotFound, NoneFits
+	case len(cands[0].Caveats) > 0:
+		r.Outcome, r.Reason = Ambiguous, BestHasFlaw
+	case len(cands) > 1 && rank(cands[0])-rank(cands[1]) < clearMargin:
+		r.Outcome, r.Reason = Ambiguous, SeveralFit
+	default:
+		r.Outcome, r.Reason, r.ID = Resolved, ClearlyBest, cands[0].ID
+	}
+	return r
+}
+
+// score fits e to the title's and the name's words; ok is false when more
+// than allowMissing words of the title are in neither its title nor its
+// description, and lacks names the one missing.
+func (e *indexed) score(titleQ, nameQ []string, query map[string]bool, allowMissing int) (score float64, lacks string, ok bool) {
+	for _, q := range titleQ {
+		switch {
+		case stemIn(q, e.title):
+			score += titleWordInTitle
+		case stemIn(q, e.textWords()):
+			score += titleWordInText
+		case lacks == "" && allowMissing > 0:
+			lacks = q
+		default:
+			return 0, "", false
+		}
+	}
+	for _, q := range nameQ {
+		switch {
+		case stemIn(q, e.title):
+			score += nameWordInTitle
+		case stemIn(q, e.textWords()):
+			score += nameWordInText
+		}
+	}
+	for w := range e.title {
+		if !matchesAny(w, query) {
+			score += extraWord
+		}
+	}
+	return score, lacks, true
+}
+
+func (e *indexed) textWords() map[string]bool {
+	if e.text == nil {
+		e.text = wordSet(stems(e.ref.Description))
+	}
+	return e.text
+}
+
+// matchesAny says whether the title word w is one of the query's stems (or
+// holds one).
+func matchesAny(w string, query map[string]bool) bool {
+	one := map[string]bool{w: true}
+	for q := range query {
+		if stemIn(q, one) {
+			return true
+		}
+	}
+	return false
 }
 
 // Apply returns a copy of c with the resolved ids set.

@@ -7,7 +7,7 @@ out="$root/out/demo"
 rm -rf "$out"
 mkdir -p "$out"
 
-"$root/bin/kolada-fake" --synthetic demo --url-file "$out/kolada-url" 2>"$out/kolada-fake.log" &
+"$root/bin/kolada-fake" --synthetic demo --with-catalogue-kpis --url-file "$out/kolada-url" 2>"$out/kolada-fake.log" &
 fake=$!
 trap 'kill $fake 2>/dev/null || true' EXIT
 for _ in $(seq 100); do [ -s "$out/kolada-url" ] && break; sleep 0.1; done

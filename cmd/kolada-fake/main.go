@@ -3,6 +3,7 @@
 // JSON files of ../shared/kolada) or a synthetic, clearly fictional data set.
 //
 //	kolada-fake --synthetic demo --addr 127.0.0.1:0 --url-file /tmp/url
+//	kolada-fake --data ../shared/kolada --catalogue ../shared/kolada/kpi_catalogue.json --generate-values U21505,U23521
 //	NYCKELTAL_KOLADA_URL=$(cat /tmp/url) nyckeltal ingest kolada
 package main
 
@@ -16,6 +17,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -38,6 +40,10 @@ func run() error {
 	municipalities := flag.Int("municipalities", 290, "with --generated: how many municipalities")
 	urlFile := flag.String("url-file", "", "write the base URL (…/v3) to this file once listening")
 	writeDir := flag.String("write", "", "write the data set as snapshot files to this directory and exit")
+	catalogue := flag.String("catalogue", "", "serve this KPI catalogue file (a JSON array of /kpi records, like kpi_catalogue.json) as /kpi")
+	generate := flag.String("generate-values", "", "give these KPIs (comma-separated ids of the catalogue) generated values for every municipality")
+	generateYears := flag.String("generate-years", "2018-2025", "the years of --generate-values: FROM-TO")
+	withCatalogue := flag.Bool("with-catalogue-kpis", false, "with --synthetic demo: add the Kolada KPIs of the built-in indicator catalogue, with fictional titles and generated values")
 	flag.Parse()
 
 	now := time.Now()
@@ -52,7 +58,13 @@ func run() error {
 		ds = koladafake.Scale(koladafake.ScaleParams{Municipalities: *municipalities, KPIs: *generated,
 			Years: []int{2016, 2017, 2018, 2019, 2020, 2021, 2022, 2023, 2024, 2025}, Seed: 1, Now: now})
 	case *synthetic == "demo":
-		ds = koladafake.Synthetic(koladafake.DemoParams(now))
+		p := koladafake.DemoParams(now)
+		ds = koladafake.Synthetic(p)
+		if *withCatalogue {
+			if err := addCatalogueKPIs(ds, p.Years, now); err != nil {
+				return err
+			}
+		}
 	case *synthetic != "":
 		n, err := strconv.Atoi(*synthetic)
 		if err != nil || n < 1 {
@@ -62,6 +74,29 @@ func run() error {
 			ExtraKPIs: *extra, FocalMunicipalities: -1, Seed: 1, Now: now, Quality: true})
 	default:
 		return errors.New("give --data DIR, --synthetic demo|N or --generated N")
+	}
+	if *catalogue != "" {
+		recs, err := koladafake.ReadCatalogue(*catalogue)
+		if err != nil {
+			return err
+		}
+		if err := ds.AddCatalogue(recs); err != nil {
+			return err
+		}
+	}
+	if *generate != "" {
+		var from, to int
+		if _, err := fmt.Sscanf(*generateYears, "%d-%d", &from, &to); err != nil || from > to {
+			return fmt.Errorf("--generate-years %q: use FROM-TO, like 2018-2025", *generateYears)
+		}
+		var years []int
+		for y := from; y <= to; y++ {
+			years = append(years, y)
+		}
+		ids := strings.Split(*generate, ",")
+		if got := ds.GenerateValues(ids, years, now.AddDate(0, 0, -1)); len(got) < len(ids) {
+			fmt.Fprintf(os.Stderr, "kolada-fake: %d of %d KPIs got values (the others are unknown to the catalogue or published for regions only)\n", len(got), len(ids))
+		}
 	}
 	if *writeDir != "" {
 		return ds.WriteDir(*writeDir)

@@ -37,14 +37,21 @@ func newHarness(t *testing.T) *harness {
 	t.Helper()
 	ds := koladafake.Synthetic(koladafake.SynthParams{Municipalities: 10, Years: []int{2023, 2024, 2025},
 		FocalMunicipalities: 1, Seed: 11, Now: testDay})
+	return serveHarness(t, ds, "9001", "2023-2025")
+}
+
+// serveHarness serves ds and points the CLI at it, with home as the home
+// municipality and years as kolada.years.
+func serveHarness(t *testing.T, ds *koladafake.Dataset, home, years string) *harness {
+	t.Helper()
 	fake := koladafake.New(ds)
 	ts := httptest.NewServer(fake)
 	t.Cleanup(ts.Close)
 	dir := t.TempDir()
 	t.Chdir(dir)
-	cfg := `home_municipality = "9001"
+	cfg := `home_municipality = "` + home + `"
 [kolada]
-years = "2023-2025"
+years = "` + years + `"
 rate_limit = 1000.0
 retry_wait_min = "1ms"
 retry_wait_max = "2ms"

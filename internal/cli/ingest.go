@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -165,6 +166,9 @@ func (e *env) ingestKolada(ctx context.Context, st *store.Store, client *kolada.
 	if f.fromArchive != "" {
 		results, err = kolada.Replay(ctx, st, f.fromArchive, opts)
 	} else {
+		if f.kpis == "" {
+			opts.KPIs = addKPIs(opts.KPIs, e.catalogTitleKPIs(ctx, st, client, opts.BaseURL))
+		}
 		var res kolada.Result
 		res, err = kolada.Ingest(ctx, st, client, opts)
 		results = []kolada.Result{res}
@@ -180,6 +184,16 @@ func (e *env) ingestKolada(ctx context.Context, st *store.Store, client *kolada.
 		printKoladaResult(e.app.Stdout, r)
 	}
 	return nil
+}
+
+// addKPIs appends the ids of extra that kpis lacks.
+func addKPIs(kpis, extra []string) []string {
+	for _, id := range extra {
+		if !slices.Contains(kpis, id) {
+			kpis = append(kpis, id)
+		}
+	}
+	return kpis
 }
 
 // logLoad writes the one structured line per load that cron logs keep.

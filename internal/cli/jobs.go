@@ -111,6 +111,7 @@ func (e *env) koladaJob(name string, full bool) pipeline.Job {
 		if err != nil {
 			return pipeline.Result{}, err
 		}
+		opts.KPIs = addKPIs(opts.KPIs, e.catalogTitleKPIs(ctx, st, client, opts.BaseURL))
 		prog := newProgress(e)
 		opts.Progress = prog.update
 		res, err := kolada.Ingest(ctx, st, client, opts)

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"sort"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -25,9 +27,14 @@ success and the last failure, the newest error, a writer at work, and the latest
 loads. It opens the store read-only, so it never waits for a running load and
 never needs the write lock.
 
+It also checks the indicator catalogue (tables.catalog, else the built-in
+uppdragsplan) against the store: Kolada titles without a certain id, KPIs not
+fetched yet, ids Kolada does not know and KPIs Kolada publishes for regions
+only, each with the entry it belongs to.
+
 --json is meant for monitoring: exit code 0 and a stable document with
 age_hours per source, jobs[].last_success and jobs[].last_failure, last_error,
-writer and size_bytes (see docs/OPERATIONS.md).`,
+writer, size_bytes and catalog.problems (see docs/OPERATIONS.md).`,
 		Example: `  nyckeltal status
   nyckeltal status --json | jq '.sources[] | {source, age_hours}'`,
 		Args: cobra.NoArgs,
@@ -41,12 +48,19 @@ writer and size_bytes (see docs/OPERATIONS.md).`,
 			if err != nil {
 				return err
 			}
+			// The indicator catalogue's Kolada entries that the tables cannot
+			// fill; a catalogue that cannot be read is said, not fatal here.
+			cs, cerr := e.catalogStatus(cmd.Context(), st)
 			if asJSON {
 				enc := json.NewEncoder(e.app.Stdout)
 				enc.SetIndent("", "  ")
-				return enc.Encode(s)
+				return enc.Encode(struct {
+					*store.Status
+					Catalog *catalogStatus `json:"catalog,omitempty"`
+				}{s, cs})
 			}
 			printStatus(e.app.Stdout, s)
+			printCatalogStatus(e.app.Stdout, cs, cerr)
 			return nil
 		},
 	}
@@ -90,6 +104,43 @@ func printStatus(w io.Writer, s *store.Status) {
 			formatInt(l.Updated), formatInt(l.Deleted), formatInt(l.Requests), truncateText(l.Error, 80))
 	}
 	tw.Flush()
+}
+
+// printCatalogStatus lists the catalogue's Kolada entries the tables cannot
+// fill, in Swedish, as the tables' notes say it.
+func printCatalogStatus(w io.Writer, cs *catalogStatus, err error) {
+	if err != nil {
+		fmt.Fprintf(w, "\nIndikatorkatalogen kan inte läsas: %v\n", err)
+		return
+	}
+	if cs == nil {
+		return
+	}
+	fmt.Fprintf(w, "\nIndikatorkatalog %s: %d nyckeltal från Kolada", cs.Catalog, cs.KoladaKPIs)
+	if len(cs.Problems) == 0 {
+		fmt.Fprintln(w, ", alla hämtade och med id")
+		return
+	}
+	fmt.Fprintf(w, "; %d att åtgärda:\n", len(cs.Problems))
+	// KPIs not fetched, or unknown to Kolada, are one line each kind: a new
+	// store, or a server without them, would otherwise list dozens.
+	grouped := map[string][]string{}
+	for _, p := range cs.Problems {
+		if p.Problem == "not_fetched" || p.Problem == "unknown_to_kolada" {
+			grouped[p.Problem] = append(grouped[p.Problem], p.KPI)
+			continue
+		}
+		fmt.Fprintf(w, "  %s: %s\n", p.Entry, p.Text)
+	}
+	for _, g := range []struct{ problem, text string }{
+		{"not_fetched", "har inte hämtats från Kolada än; det görs vid nästa körning (`nyckeltal run`)"},
+		{"unknown_to_kolada", "finns inte i Kolada:s nyckeltalskatalog; kontrollera id:na i katalogen"},
+	} {
+		if ids := grouped[g.problem]; len(ids) > 0 {
+			sort.Strings(ids)
+			fmt.Fprintf(w, "  %d nyckeltal %s: %s\n", len(ids), g.text, strings.Join(ids, ", "))
+		}
+	}
 }
 
 func loadWhen(l *store.LoadInfo) string {

@@ -116,9 +116,13 @@ decimal comma and a UTF-8 byte order mark, as Swedish Excel opens it by a
 double click. XLSX has number formats and frozen headings. The same store gives
 byte-identical files, so two runs can be compared with diff.
 
-Missing data is a dash with a note saying why (no value, no id yet, not
-loaded), never 0. Kolada indicators named by title get their ids with
-` + "`nyckeltal catalog resolve`" + `.`,
+Missing data is a dash with a note saying why, never 0: Kolada has no value
+for the municipality and year, the KPI has not been fetched yet, Kolada does
+not publish it for municipalities, or the catalogue names it by a title that
+fits several KPIs (listed). A title one KPI clearly fits is used, and said;
+` + "`nyckeltal catalog resolve`" + ` writes the ids into the file. Complements
+(100 − a Kolada KPI) are labelled egen bearbetning; regi rows of Kolada
+indicators come from Kolada's kommunal-regi and enskild-regi KPIs.`,
 		Example: `  nyckeltal tables --out out/tabeller
   nyckeltal tables --municipality 1267 --years 2019-2024 --out out/hoor --format xlsx,html
   nyckeltal tables --catalog katalog.toml --out out/tabeller --format csv --excel`,
@@ -186,7 +190,7 @@ func (e *env) printTablesSummary(res *tables.Result, files []string) error {
 		}
 	}
 	if unresolved > 0 {
-		fmt.Fprintf(w, "  %d Kolada indicators are named by title only: `nyckeltal catalog resolve` finds their ids\n", unresolved)
+		fmt.Fprintf(w, "  %d Kolada indicators have no KPI id: their titles fit no KPI, or several (their notes list them; `nyckeltal catalog resolve` too)\n", unresolved)
 	}
 	for _, f := range files {
 		fmt.Fprintln(w, f)
@@ -349,16 +353,26 @@ func newCatalogResolveCmd(e *env) *cobra.Command {
 		Short: "Look up the Kolada titles of a catalogue and write the ids it is sure of into the file",
 		Long: `Kolada indicators can be named by title (kolada_title, and cost_title /
 quality_title of the scatters) instead of id. resolve looks every title
-without an id up in the KPI catalogue — the store's kpi table (kept by every
-Kolada load when kolada.catalogue = "all"), or with --remote Kolada's own /kpi —
-and writes the ids it is sure of into the file:
+without an id up in Kolada's whole KPI catalogue — the store's (kept by a
+Kolada load with kolada.catalogue = "all"), or with --remote Kolada's own /kpi —
+and proposes, never guesses:
 
-  sure       exactly one KPI has the title (case, accents, spaces and
-             punctuation aside), or, when none has it exactly, exactly one
-             KPI's title holds every word of it (each as the start of a word)
-  ambiguous  several KPIs fit: listed with their ids and titles, for a person
-             to choose and write as source (nothing is written)
+  written    exactly one KPI has the title (case, accents, spaces and
+             punctuation aside); or one KPI fits the words of the title and of
+             the indicator's name (the plan's "mycket/ganska", "alltid/oftast")
+             clearly better than every other, in its title and description,
+             and nothing speaks against it
+  not        several fit about equally well, or the best fit is discontinued
+  written    ("(-2024)"), an osäkerhetstal, a medelvärde, for one regi or for
+             regions only, worded as the opposite ("inte …": mark the entry
+             complement = true if the plan means 100 − the KPI), or lacks a
+             word of the title: the candidates are listed, best first, with
+             what speaks against each, for a person to choose
   not found  no KPI fits: listed; try ` + "`nyckeltal kpi search WORDS`" + `
+
+The nightly run does the same for the configured catalogue: it fetches the
+KPIs of the titles it is certain of, and ` + "`nyckeltal status`" + ` and the tables'
+notes name the others.
 
 What the file keeps: everything but the lines of the ids it sets. An existing
 source = "" line (cost, quality) gets the id and keeps its indentation and
@@ -429,6 +443,9 @@ is written. The file is replaced in one rename.`,
 }
 
 // kpiRefs is the KPI catalogue to resolve against: the store's, or Kolada's.
+// Only a whole catalogue will do: among the few KPIs a store keeps with
+// kolada.catalogue = "configured", a KPI that merely resembles a title would
+// look like the only fit.
 func (e *env) kpiRefs(ctx context.Context, remote bool) ([]catalog.KPIRef, string, error) {
 	var kpis []store.KPI
 	from := "the store's KPI catalogue"
@@ -451,18 +468,19 @@ func (e *env) kpiRefs(ctx context.Context, remote bool) ([]catalog.KPIRef, strin
 			return nil, "", err
 		}
 		defer st.Close()
+		has, err := store.HasKPICatalogue(ctx, st.DB(), kolada.Source)
+		if err != nil {
+			return nil, "", err
+		}
+		if !has {
+			return nil, "", usageErrorf("the store does not keep Kolada's whole KPI catalogue yet (it does after a Kolada load with " +
+				"kolada.catalogue = \"all\"); run `nyckeltal run`, or use --remote")
+		}
 		if kpis, err = st.KPIs(ctx, nil); err != nil {
 			return nil, "", err
 		}
-		if len(kpis) == 0 {
-			return nil, "", usageErrorf("the store has no KPI catalogue yet: run `nyckeltal ingest kolada` (with kolada.catalogue = \"all\"), or use --remote")
-		}
 	}
-	out := make([]catalog.KPIRef, len(kpis))
-	for i, k := range kpis {
-		out[i] = catalog.KPIRef{ID: k.ID, Title: k.Title}
-	}
-	return out, from, nil
+	return tables.KPIRefs(kpis), from, nil
 }
 
 func printResolutions(w io.Writer, path, from string, res []catalog.Resolution, titles map[string]string, written bool) error {
@@ -488,7 +506,7 @@ func printResolutions(w io.Writer, path, from string, res []catalog.Resolution, 
 		}
 		fmt.Fprintf(w, "\n%s: %d\n", verb, len(resolved))
 		for _, r := range resolved {
-			how := "every word"
+			how := "fits clearly best"
 			if r.Exact {
 				how = "exact title"
 			}
@@ -496,7 +514,7 @@ func printResolutions(w io.Writer, path, from string, res []catalog.Resolution, 
 		}
 	}
 	if len(ambiguous) > 0 {
-		fmt.Fprintf(w, "\nSeveral KPIs fit; choose one and write it as the entry's %s: %d\n", "id", len(ambiguous))
+		fmt.Fprintf(w, "\nNot written: several KPIs fit, or the best has a caveat; choose one and write it as the entry's %s: %d\n", "id", len(ambiguous))
 		for _, r := range ambiguous {
 			fmt.Fprintf(w, "  %-28s %q\n", what(r), r.Title)
 			for i, k := range r.Candidates {
@@ -504,7 +522,15 @@ func printResolutions(w io.Writer, path, from string, res []catalog.Resolution, 
 					fmt.Fprintf(w, "      … and %d more: give a longer title\n", len(r.Candidates)-i)
 					break
 				}
-				fmt.Fprintf(w, "      %s  %s\n", k.ID, k.Title)
+				caveats := ""
+				if len(k.Caveats) > 0 {
+					cs := make([]string, len(k.Caveats))
+					for j, c := range k.Caveats {
+						cs[j] = string(c)
+					}
+					caveats = "  [" + strings.Join(cs, ", ") + "]"
+				}
+				fmt.Fprintf(w, "      %s  %s%s\n", k.ID, k.Title, caveats)
 			}
 		}
 	}

@@ -133,13 +133,18 @@ func scanKPIs(rows *sql.Rows) ([]KPI, error) {
 
 // KPIs returns the stored metadata of the given KPIs (all when ids is empty).
 func (s *Store) KPIs(ctx context.Context, ids []string) ([]KPI, error) {
+	return ReadKPIs(ctx, s.db, ids)
+}
+
+// ReadKPIs is Store.KPIs for the transforms, which hold the store's handle.
+func ReadKPIs(ctx context.Context, db *sql.DB, ids []string) ([]KPI, error) {
 	q := `SELECT ` + kpiColumns + ` FROM kpi`
 	var args []any
 	if len(ids) > 0 {
 		q += ` WHERE list_contains(?, kpi_id)`
 		args = append(args, ids)
 	}
-	rows, err := s.db.QueryContext(ctx, q+` ORDER BY kpi_id`, args...)
+	rows, err := db.QueryContext(ctx, q+` ORDER BY kpi_id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("reading KPIs: %w", err)
 	}
@@ -304,4 +309,88 @@ func (s *Store) Status(ctx context.Context, now time.Time, recent int) (*Status,
 		return nil, err
 	}
 	return st, nil
+}
+
+// KPIState is what the store knows of one Kolada KPI: whether Kolada's KPI
+// catalogue (as last loaded) has it, its metadata, and the years a
+// successful load fetched its values for a municipality.
+type KPIState struct {
+	ID string
+	// Known: the kpi table has the KPI (a load fetched its metadata).
+	Known            bool
+	Title            string
+	MunicipalityType string // K municipalities, L regions only, A both
+	DividedByGender  bool
+	// Fetched maps a year to the start of the last successful load that
+	// asked Kolada for the KPI's values that year, for every municipality or
+	// for the one asked about.
+	Fetched map[int]time.Time
+}
+
+// KPIStates reads the state of the given KPIs of source for municipality.
+// db is the store's handle, as the transforms hold it (Store.DB).
+func KPIStates(ctx context.Context, db *sql.DB, source, municipality string, ids []string) (map[string]KPIState, error) {
+	out := make(map[string]KPIState, len(ids))
+	for _, id := range ids {
+		out[id] = KPIState{ID: id, Fetched: map[int]time.Time{}}
+	}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := db.QueryContext(ctx, `SELECT kpi_id, coalesce(title, ''), coalesce(municipality_type, ''),
+			coalesce(is_divided_by_gender, false)
+		FROM kpi WHERE list_contains(?, kpi_id)`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("reading KPI metadata: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var k KPIState
+		if err := rows.Scan(&id, &k.Title, &k.MunicipalityType, &k.DividedByGender); err != nil {
+			return nil, fmt.Errorf("reading KPI metadata: %w", err)
+		}
+		k.ID, k.Known, k.Fetched = id, true, out[id].Fetched
+		out[id] = k
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("reading KPI metadata: %w", err)
+	}
+	crows, err := db.QueryContext(ctx, `SELECT indicator_id, year, max(started_at)
+		FROM load_coverage
+		WHERE source = ? AND (scope = 'municipality:*' OR scope = 'municipality:' || ?) AND list_contains(?, indicator_id)
+		GROUP BY indicator_id, year`, source, municipality, ids)
+	if err != nil {
+		return nil, fmt.Errorf("reading what was fetched: %w", err)
+	}
+	defer crows.Close()
+	for crows.Next() {
+		var id string
+		var year int
+		var at time.Time
+		if err := crows.Scan(&id, &year, &at); err != nil {
+			return nil, fmt.Errorf("reading what was fetched: %w", err)
+		}
+		if k, ok := out[id]; ok {
+			k.Fetched[year] = at
+		}
+	}
+	return out, crows.Err()
+}
+
+// HasKPICatalogue says whether a successful load of source kept the source's
+// whole KPI catalogue (a Kolada load with kolada.catalogue = "all", or the
+// replay of one), so that the kpi table lists every KPI there is, not only
+// the ones fetched. Titles are looked up only in a whole catalogue: among a
+// few KPIs, one that merely resembles a title would look like the only fit.
+func HasKPICatalogue(ctx context.Context, db *sql.DB, source string) (bool, error) {
+	var ok bool
+	err := db.QueryRowContext(ctx, `SELECT count(*) > 0 FROM load
+		WHERE source = ? AND status = 'ok'
+		  AND coalesce(json_extract_string(params, '$.catalogue'), json_extract_string(params, '$.plan.catalogue')) = 'true'`,
+		source).Scan(&ok)
+	if err != nil {
+		return false, fmt.Errorf("reading the loads: %w", err)
+	}
+	return ok, nil
 }

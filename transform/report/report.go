@@ -111,7 +111,8 @@ func (b *Builder) Build(ctx context.Context, req Request) (*Report, error) {
 		}
 		r.Trends = append(r.Trends, tr)
 	}
-	for _, def := range req.Tables.Catalog.Scatters {
+	for _, def := range t.Catalog.Scatters { // with the ids of titles resolved for certain
+
 		sc, err := b.scatter(ctx, def, m, req.Tables.Years)
 		if err != nil {
 			return nil, err

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/nyckeltal/nyckeltal/catalog"
+	"github.com/nyckeltal/nyckeltal/internal/store"
 	"github.com/nyckeltal/nyckeltal/transform/nka"
 )
 
@@ -83,7 +84,28 @@ func (b *Builder) Build(ctx context.Context, req Request) (*Result, error) {
 		res.MunicipalityName = name.String
 	}
 
-	kolada, kpiTitles, err := b.koladaValues(ctx, c)
+	// Titles without an id: resolved against the KPI catalogue the store
+	// keeps, and used only where the choice is certain.
+	var titles titleLookups
+	if c.Unresolved() > 0 {
+		if titles.haveCatalogue, err = store.HasKPICatalogue(ctx, b.DB, "kolada"); err != nil {
+			return nil, err
+		}
+		if titles.haveCatalogue {
+			kpis, err := store.ReadKPIs(ctx, b.DB, nil)
+			if err != nil {
+				return nil, err
+			}
+			titles.res = c.Resolve(KPIRefs(kpis))
+			c = c.Apply(titles.res)
+		}
+		res.Catalog = c
+	}
+	kolada, err := b.koladaValues(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	states, err := store.KPIStates(ctx, b.DB, "kolada", req.Municipality, c.KoladaKPIs())
 	if err != nil {
 		return nil, err
 	}
@@ -113,14 +135,19 @@ func (b *Builder) Build(ctx context.Context, req Request) (*Result, error) {
 	if n := len(res.Years); n > 0 {
 		maxYear = res.Years[n-1]
 	}
-	for _, ind := range c.Indicators {
-		t := &IndicatorTable{Indicator: ind, SourceID: ind.Source, Kolada: ind.IsKolada()}
+	for i, ind := range c.Indicators {
+		t := &IndicatorTable{Indicator: req.Catalog.Indicators[i], SourceID: ind.Source, Kolada: ind.IsKolada()}
 		t.Malomrade, _ = c.MalomradeByID(ind.Malomrade)
 		t.Mal, _ = c.MalByID(ind.Mal)
 		if t.Kolada {
 			t.SourceSystem = "Kolada"
-			t.SourceName = kpiTitles[ind.Source]
-			b.koladaRows(t, req, kolada, groups[ind.Area], shown, maxYear)
+			t.SourceName = states[ind.Source].Title
+			k := koladaTable{t: t, ind: ind, req: req, vals: kolada, states: states, groups: groups[ind.Area],
+				shown: shown, maxYear: maxYear, municipality: res.MunicipalityName}
+			if t.Indicator.Source == "" {
+				k.title, k.haveCatalogue = titles.of(i), titles.haveCatalogue
+			}
+			k.rows()
 		} else {
 			info := infos[ind.Source]
 			t.SourceName, t.SourceSystem = info.title, info.system
@@ -164,21 +191,19 @@ func (b *Builder) checkAreas(c *catalog.Catalog) error {
 }
 
 // koladaValues reads the yearly municipality values of the catalogue's KPIs
-// for every municipality (the peers and Riket are compared with), and the
-// KPIs' titles.
-func (b *Builder) koladaValues(ctx context.Context, c *catalog.Catalog) (map[obsKey]obs, map[string]string, error) {
+// for every municipality (the peers and Riket are compared with).
+func (b *Builder) koladaValues(ctx context.Context, c *catalog.Catalog) (map[obsKey]obs, error) {
 	ids := c.KoladaKPIs()
 	out := map[obsKey]obs{}
-	titles := map[string]string{}
 	if len(ids) == 0 {
-		return out, titles, nil
+		return out, nil
 	}
 	rows, err := b.DB.QueryContext(ctx, `SELECT indicator_id, unit_id, year, gender, value, preliminary
 		FROM observation
 		WHERE source = 'kolada' AND unit_kind = 'municipality' AND period_type = 'year' AND regi = 'alla'
 		  AND list_contains(?, indicator_id)`, ids)
 	if err != nil {
-		return nil, nil, fmt.Errorf("reading Kolada values: %w", err)
+		return nil, fmt.Errorf("reading Kolada values: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
@@ -186,7 +211,7 @@ func (b *Builder) koladaValues(ctx context.Context, c *catalog.Catalog) (map[obs
 		var v sql.NullFloat64
 		var o obs
 		if err := rows.Scan(&k.indicator, &k.unit, &k.year, &k.gender, &v, &o.preliminary); err != nil {
-			return nil, nil, fmt.Errorf("reading Kolada values: %w", err)
+			return nil, fmt.Errorf("reading Kolada values: %w", err)
 		}
 		if v.Valid {
 			x := v.Float64
@@ -195,21 +220,9 @@ func (b *Builder) koladaValues(ctx context.Context, c *catalog.Catalog) (map[obs
 		out[k] = o
 	}
 	if err := rows.Err(); err != nil {
-		return nil, nil, fmt.Errorf("reading Kolada values: %w", err)
+		return nil, fmt.Errorf("reading Kolada values: %w", err)
 	}
-	trows, err := b.DB.QueryContext(ctx, `SELECT kpi_id, coalesce(title, '') FROM kpi WHERE list_contains(?, kpi_id)`, ids)
-	if err != nil {
-		return nil, nil, fmt.Errorf("reading KPI titles: %w", err)
-	}
-	defer trows.Close()
-	for trows.Next() {
-		var id, title string
-		if err := trows.Scan(&id, &title); err != nil {
-			return nil, nil, fmt.Errorf("reading KPI titles: %w", err)
-		}
-		titles[id] = title
-	}
-	return out, titles, trows.Err()
+	return out, nil
 }
 
 // localValues reads the catalogue's local indicators: the home
@@ -326,75 +339,6 @@ func yearsWithValues(kolada map[obsKey]obs, local map[localKey]obs, municipality
 	return out
 }
 
-func (b *Builder) koladaRows(t *IndicatorTable, req Request, vals map[obsKey]obs, groups map[int]nka.PeerGroup, shown map[int]bool, maxYear int) {
-	ind := t.Indicator
-	if t.SourceID == "" {
-		t.Notes = append(t.Notes, fmt.Sprintf("Kolada-id saknas: kör `nyckeltal catalog resolve` (titel %q) eller ange source.", ind.KoladaTitle))
-		return
-	}
-	if t.SourceName == "" {
-		t.Notes = append(t.Notes, fmt.Sprintf("KPI %s finns inte i databasen: den hämtas vid nästa `nyckeltal ingest kolada`.", t.SourceID))
-	}
-	dec := ind.DecimalsShown()
-	first := 0
-	genders := map[string]bool{}
-	for k, o := range vals {
-		if k.indicator != t.SourceID || k.unit != req.Municipality || o.value == nil || !shown[k.year] {
-			continue
-		}
-		if first == 0 || k.year < first {
-			first = k.year
-		}
-		genders[k.gender] = true
-	}
-	if first == 0 {
-		if t.SourceName != "" {
-			t.Notes = append(t.Notes, fmt.Sprintf("Inga värden för %s (%s) %s i databasen.", req.Municipality, t.SourceID, yearSpan(shown)))
-		}
-		return
-	}
-	splits := []Split{{Total, ""}}
-	if ind.Has(catalog.ByGender) {
-		for _, g := range []string{"K", "M"} {
-			if genders[g] {
-				splits = append(splits, Split{Gender, g})
-			}
-		}
-	}
-	if ind.Area == "" {
-		t.Notes = append(t.Notes, "Ingen jämförelse med liknande kommuner: indikatorn har inget område (area) i katalogen.")
-	}
-	for _, sp := range splits {
-		g := "T"
-		if sp.Kind == Gender {
-			g = sp.Key
-		}
-		for y := first; y <= maxYear; y++ {
-			if !shown[y] {
-				continue
-			}
-			cur := vals[obsKey{t.SourceID, req.Municipality, y, g}]
-			prev := vals[obsKey{t.SourceID, req.Municipality, y - 1, g}]
-			r := Row{Split: sp, Period: PeriodKey{y, catalog.Year}, Value: cur.value, Preliminary: cur.preliminary, Previous: prev.value}
-			r.compare(ind.Direction, dec, fmt.Sprint(y-1))
-			if riket, ok := vals[obsKey{t.SourceID, Riket, y, g}]; ok {
-				r.Riket = riket.value
-			}
-			if ind.Area != "" {
-				if grp, ok := groups[y]; ok {
-					r.Peers = peerStats(grp, vals, t.SourceID, y, g, cur.value, ind.Direction, dec)
-					if sp.Kind == Total {
-						t.useGroup(grp, y)
-					}
-				} else if sp.Kind == Total {
-					r.Note = joinNote(r.Note, fmt.Sprintf("ingen grupp liknande kommuner för %s %d", ind.Area, y))
-				}
-			}
-			t.Rows = append(t.Rows, r)
-		}
-	}
-}
-
 func (t *IndicatorTable) useGroup(g nka.PeerGroup, year int) {
 	if n := len(t.Groups); n > 0 && t.Groups[n-1].ID == g.ID {
 		t.Groups[n-1].To = year
@@ -403,12 +347,14 @@ func (t *IndicatorTable) useGroup(g nka.PeerGroup, year int) {
 	t.Groups = append(t.Groups, GroupUse{ID: g.ID, Title: g.Title, From: year, To: year})
 }
 
-func peerStats(g nka.PeerGroup, vals map[obsKey]obs, kpi string, year int, gender string, own *float64, dir catalog.Direction, dec int) *PeerStats {
+// peerStats compares own with the group's members; value gives a member's
+// value (nil when it has none).
+func peerStats(g nka.PeerGroup, value func(unit string) *float64, own *float64, dir catalog.Direction, dec int) *PeerStats {
 	ps := &PeerStats{GroupID: g.ID, GroupTitle: g.Title, Members: len(g.Members)}
 	var xs []float64
 	for _, m := range g.Members { // sorted by id: the same sum every time
-		if o := vals[obsKey{kpi, m.ID, year, gender}]; o.value != nil {
-			xs = append(xs, *o.value)
+		if v := value(m.ID); v != nil {
+			xs = append(xs, *v)
 		}
 	}
 	ps.WithValue = len(xs)

@@ -118,7 +118,9 @@ func verdictText(v Verdict) string {
 
 func (t *IndicatorTable) sourceText() string {
 	s := t.SourceSystem
-	if t.SourceID != "" {
+	if t.SourceID != "" && t.Indicator.Complement {
+		s += " 100 − " + t.SourceID
+	} else if t.SourceID != "" {
 		s += " " + t.SourceID
 	}
 	if t.SourceName != "" && t.SourceName != t.Indicator.Name {

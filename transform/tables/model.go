@@ -219,8 +219,11 @@ func (t *IndicatorTable) SourceLabel() string {
 	if t.Kolada {
 		system = "Kolada (RKA)"
 	}
-	if t.SourceID == "" {
+	switch {
+	case t.SourceID == "":
 		return system + ", id saknas"
+	case t.Indicator.Complement:
+		return system + ", 100 − " + t.SourceID + " (egen bearbetning)"
 	}
 	return system + ", " + t.SourceID
 }

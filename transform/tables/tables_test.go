@@ -495,3 +495,92 @@ func TestOtherMunicipality(t *testing.T) {
 		}
 	}
 }
+
+// TestKoladaSpecials: the rows of Kolada indicators that are made, not read:
+// a complement, the regi rows of other KPIs, an earlier id for earlier
+// years, an id chosen from a title; and the notes that say why a KPI has no
+// values.
+func TestKoladaSpecials(t *testing.T) {
+	r := build(t, testCatalog(t), nil)
+	notes := func(code string) string { return strings.Join(find(t, r, code).Notes, " ") }
+
+	// the complement: 100 − U23471, its peers and Riket too; the direction the catalogue's
+	nojda, inte := find(t, r, "1.1.01"), find(t, r, "1.1.10")
+	for _, p := range []string{"2022", "2024", "2025"} {
+		a, b := row(t, nojda, total, p), row(t, inte, total, p)
+		if math.Abs(*a.Value+*b.Value-100) > 1e-9 || math.Abs(*a.Riket+*b.Riket-100) > 1e-9 ||
+			math.Abs(*a.Peers.Mean+*b.Peers.Mean-100) > 1e-9 || math.Abs(*a.Peers.Median+*b.Peers.Median-100) > 1e-9 {
+			t.Fatalf("%s: %v + %v, Riket %v + %v, mean %v + %v: not 100", p, *a.Value, *b.Value, *a.Riket, *b.Riket, *a.Peers.Mean, *b.Peers.Mean)
+		}
+		if a.Peers.Rank != b.Peers.Rank { // values and direction both turned: the same place
+			t.Errorf("%s: ranks %d and %d of %d", p, a.Peers.Rank, b.Peers.Rank, a.Peers.Of)
+		}
+	}
+	if v := row(t, inte, total, "2025").Verdict; v != Worsened { // 22 → 25 not satisfied, direction minska
+		t.Errorf("complement verdict %q", v)
+	}
+	if !strings.Contains(inte.SourceLabel(), "100 − U23471 (egen bearbetning)") || !strings.Contains(notes("1.1.10"), "Egen bearbetning: värdet är 100 minus") {
+		t.Errorf("complement not labelled: %q / %q", inte.SourceLabel(), notes("1.1.10"))
+	}
+
+	// regi rows from the kommunal- and enskild-regi KPIs, read as they are
+	st, err := store.Open(t.Context(), fixture(t), store.ReadOnly)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	stored := func(kpi string, year int, gender string) float64 {
+		var x float64
+		if err := st.DB().QueryRowContext(t.Context(), `SELECT value FROM observation WHERE source = 'kolada' AND indicator_id = ?
+			AND unit_id = ? AND year = ? AND gender = ?`, kpi, tablestest.Home, year, gender).Scan(&x); err != nil {
+			t.Fatalf("%s %d %s: %v", kpi, year, gender, err)
+		}
+		return x
+	}
+	regi := find(t, r, "1.1.08")
+	for _, tt := range []struct {
+		split Split
+		kpi   string
+	}{{Split{Regi, "egen"}, "U21443"}, {Split{Regi, "privat"}, "U21438"}} {
+		if got := row(t, regi, tt.split, "2024"); *got.Value != stored(tt.kpi, 2024, "T") || got.Peers == nil {
+			t.Errorf("%s 2024: %v, stored %v", tt.split.Label(), *got.Value, stored(tt.kpi, 2024, "T"))
+		}
+	}
+	if n := notes("1.1.08"); !strings.Contains(n, "Egen regi: Kolada:s nyckeltal U21443 för kommunal regi") || !strings.Contains(n, "Privat regi: Kolada:s nyckeltal U21438") {
+		t.Errorf("regi notes: %s", n)
+	}
+
+	// the earlier id for the years the new one has no value
+	renamed := find(t, r, "1.1.09")
+	if got := row(t, renamed, total, "2023"); *got.Value != stored("U21467", 2023, "T") || !strings.Contains(got.Note, "värde från U21467") {
+		t.Errorf("2023 from the earlier id: %v %q", *got.Value, got.Note)
+	}
+	if got := row(t, renamed, Split{Gender, "K"}, "2022"); *got.Value != stored("U21467", 2022, "K") {
+		t.Errorf("2022 kvinnor from the earlier id: %v", *got.Value)
+	}
+	if got := row(t, renamed, total, "2024"); *got.Value != stored("U21505", 2024, "T") || got.Note != "" {
+		t.Errorf("2024 from the new id: %v %q", *got.Value, got.Note)
+	}
+	if !strings.Contains(notes("1.1.09"), "För 2022–2023 saknar U21505 värde; där visas värdet från U21467") {
+		t.Errorf("earlier id note: %s", notes("1.1.09"))
+	}
+
+	// a title: chosen when one KPI clearly fits best, listed when several do
+	if it := find(t, r, "1.1.11"); it.SourceID != "U21505" || len(it.Rows) == 0 || !strings.Contains(notes("1.1.11"), "valdes automatiskt") {
+		t.Errorf("1.1.11: id %q, %d rows, notes %s", it.SourceID, len(it.Rows), notes("1.1.11"))
+	}
+	for code, want := range map[string]string{
+		"1.1.03": "passar flera nyckeltal i Kolada, så inget valdes automatiskt; de som passar bäst: U23464",
+		"1.1.04": "Nyckeltalet U99999 har inte hämtats från Kolada än",
+		"1.1.12": "Kolada publicerar inte U60531",
+		"1.1.13": "Kolada känner inte till nyckeltalet U99998",
+		"2.2.01": "Kolada redovisar inte N20900 per kön.",
+	} {
+		if n := notes(code); !strings.Contains(n, want) {
+			t.Errorf("%s: notes %q lack %q", code, n, want)
+		}
+	}
+	if got := row(t, nojda, total, "2023"); got.Value != nil || got.Note != "Kolada har inget värde" {
+		t.Errorf("a fetched year without a value: %v %q", got.Value, got.Note)
+	}
+}

@@ -9,6 +9,7 @@ package tablestest
 
 import (
 	"context"
+	"encoding/json"
 	"net/http/httptest"
 	"path/filepath"
 	"testing"
@@ -37,7 +38,8 @@ func Params() koladafake.SynthParams {
 		Seed: 11, Now: Day, Quality: true}
 }
 
-// KPIs are the Kolada KPIs loaded: every NKA area and the brukarbedömningar.
+// KPIs are the Kolada KPIs loaded: every NKA area, the brukarbedömningar
+// and the extra KPIs, and Unknown, an id Kolada does not know.
 func KPIs() []string {
 	var out []string
 	for _, a := range nka.BuiltinAreas {
@@ -49,7 +51,52 @@ func KPIs() []string {
 	for _, q := range koladafake.QualityKPIs {
 		out = append(out, q.ID)
 	}
-	return out
+	for _, k := range extraKPIs {
+		out = append(out, k.id)
+	}
+	return append(out, Unknown)
+}
+
+// Unknown is fetched, but Kolada has no KPI of that id.
+const Unknown = "U99998"
+
+// extraKPIs are Kolada KPIs beside Synthetic's, with generated values for
+// the years given: the kommunal- and enskild-regi helhetssyn of hemtjänst,
+// two trygghet KPIs of särskilt boende that one title fits equally well, the
+// renamed trygghet KPI of hemtjänst (values from 2024) with the old one
+// (values to 2023), and a KPI Kolada publishes for regions only.
+var extraKPIs = []struct {
+	id, title, typ string
+	byGender       bool
+	from, to       int
+}{
+	{"U21443", "Brukarbedömning hemtjänst äldreomsorg - Kommunal regi - helhetssyn, andel (%)", "K", false, 2022, 2025},
+	{"U21438", "Brukarbedömning hemtjänst äldreomsorg - Enskild regi - helhetssyn, andel (%)", "K", false, 2022, 2025},
+	{"U23521", "Brukarbedömning särskilt boende äldreomsorg - mycket eller ganska trygga, andel (%)", "K", true, 2022, 2025},
+	{"U23464", "Brukarbedömning särskilt boende äldreomsorg - mycket trygga, andel (%)", "K", false, 2022, 2025},
+	{"U21505", "Brukarbedömning hemtjänst äldreomsorg - mycket eller ganska trygga, andel (%)", "K", true, 2024, 2025},
+	{"U21467", "Brukarbedömning hemtjänst äldreomsorg - trygghet (mycket trygga), andel (%)", "K", true, 2022, 2023},
+	{"U60531", "Brukarbedömning hemtjänst äldreomsorg - besväras av ensamhet region, andel (%)", "L", true, 2022, 2025},
+}
+
+// Dataset is the fixture's fake Kolada data.
+func Dataset() *koladafake.Dataset {
+	ds := koladafake.Synthetic(Params())
+	changed := Day.AddDate(0, 0, -30)
+	for _, k := range extraKPIs {
+		rec, _ := json.Marshal(map[string]any{"id": k.id, "title": k.title, "description": "Syntetisk.", "municipality_type": k.typ,
+			"is_divided_by_gender": k.byGender, "operating_area": "Äldreomsorg", "publ_period": "2025",
+			"publication_date": Day.AddDate(0, 0, 60).Format(time.DateOnly)})
+		if err := ds.AddCatalogue([]json.RawMessage{rec}); err != nil {
+			panic(err)
+		}
+		var years []int
+		for y := k.from; y <= k.to; y++ {
+			years = append(years, y)
+		}
+		ds.GenerateValues([]string{k.id}, years, changed)
+	}
+	return ds
 }
 
 // Build writes the fixture store into dir and returns its path (closed, so
@@ -63,7 +110,7 @@ func Build(tb testing.TB, dir string) string {
 		tb.Fatal(err)
 	}
 	defer st.Close()
-	ts := httptest.NewServer(koladafake.New(koladafake.Synthetic(Params())))
+	ts := httptest.NewServer(koladafake.New(Dataset()))
 	defer ts.Close()
 	client := kolada.NewClient(kolada.ClientConfig{UserAgent: "nyckeltal-test", RateLimit: 10000, Timeout: 10 * time.Second,
 		MaxAttempts: 2, RetryWaitMin: time.Millisecond, RetryWaitMax: time.Millisecond, Logger: zerolog.Nop()})
