@@ -222,7 +222,8 @@ func (e *env) dbPath() (string, error) {
 	return c.Store.Path, nil
 }
 
-// openReader opens the store read-only; readers never block writers.
+// openReader opens the store read-only, with DuckDB's file access off;
+// readers never block writers.
 func (e *env) openReader(ctx context.Context) (*store.Store, error) {
 	p, err := e.dbPath()
 	if err != nil {

@@ -56,6 +56,8 @@ func ExitCode(err error) int {
 		return ExitUsage
 	case errors.Is(err, catalog.ErrInvalid), errors.Is(err, tables.ErrBadFormat), errors.Is(err, store.ErrExportTarget):
 		return ExitUsage
+	case errors.Is(err, store.ErrQueryRefused):
+		return ExitUsage
 	case errors.Is(err, store.ErrStoreBusy), errors.Is(err, store.ErrPublishBlocked):
 		return ExitBusy
 	case errors.Is(err, kolada.ErrUnreachable), errors.Is(err, kolada.ErrUnavailable):
@@ -126,6 +128,10 @@ func hint(err error, e *env) string {
 		return "see `nyckeltal catalog example` for the keys and their meaning; `nyckeltal catalog show --catalog FILE` checks a file"
 	case errors.Is(err, tables.ErrNoData):
 		return "load data first: `nyckeltal ingest kolada` (and `nyckeltal ingest inbox` for the municipality's own files)"
+	case errors.Is(err, store.ErrQueryRefused):
+		return "nyckeltal sql reads the store and nothing else: one SELECT (or EXPLAIN) at a time, no files, no settings, " +
+			"no changes. For files, use `nyckeltal export parquet --out DIR`; for more, open the store read-only in a DuckDB " +
+			"client of your own (docs/SECURITY.md says how)"
 	case errors.Is(err, store.ErrExportTarget):
 		return "export into a new or empty directory, or into an earlier export (which is replaced)"
 	case errors.Is(err, nka.ErrUnknownGroup):
