@@ -19,6 +19,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/nyckeltal/nyckeltal/internal/config"
+	"github.com/nyckeltal/nyckeltal/internal/inbox"
 	"github.com/nyckeltal/nyckeltal/internal/store"
 	"github.com/nyckeltal/nyckeltal/internal/version"
 )
@@ -64,6 +65,25 @@ type env struct {
 	// command is the command path without "nyckeltal", for the write lock's
 	// holder file.
 	command string
+	// allowReadableKey is --allow-readable-key of the commands that load
+	// Treserva extracts.
+	allowReadableKey bool
+}
+
+// allowReadableKeyFlag adds --allow-readable-key to a command that may read
+// the pseudonym key.
+func (e *env) allowReadableKeyFlag(cmd *cobra.Command, persistent bool) {
+	fl := cmd.Flags()
+	if persistent {
+		fl = cmd.PersistentFlags()
+	}
+	fl.BoolVar(&e.allowReadableKey, "allow-readable-key", false,
+		"accept a pseudonym key file that others than its owner can read (with a warning); without it such a key is refused")
+}
+
+// sourceOptions are the inbox.SourceOptions every command starts from.
+func (e *env) sourceOptions() inbox.SourceOptions {
+	return inbox.SourceOptions{KeyWarning: func(w string) { e.log.Warn().Msg(w) }, AllowReadableKey: e.allowReadableKey}
 }
 
 // Run executes args and returns the exit code.
@@ -164,6 +184,7 @@ $NYCKELTAL_CONFIG; without one, the defaults of nyckeltal.example.toml apply
 		newReportCmd(e),
 		newCatalogCmd(e),
 		newExportCmd(e),
+		newKeyCmd(e),
 	)
 	return root
 }

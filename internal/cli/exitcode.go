@@ -49,7 +49,8 @@ func ExitCode(err error) int {
 		return ExitOK
 	case errors.Is(err, context.Canceled):
 		return ExitInterrupted
-	case errors.As(err, &usage), errors.Is(err, config.ErrInvalid), errors.Is(err, personnummer.ErrNoKey):
+	case errors.As(err, &usage), errors.Is(err, config.ErrInvalid), errors.Is(err, personnummer.ErrNoKey),
+		errors.Is(err, personnummer.ErrBadKey), errors.Is(err, personnummer.ErrKeyExists):
 		return ExitUsage
 	case errors.Is(err, nka.ErrUnknownArea), errors.Is(err, nka.ErrUnknownMunicipality), errors.Is(err, nka.ErrUnknownGroup),
 		errors.Is(err, nka.ErrBadComparator), errors.Is(err, nka.ErrBadProfile), errors.Is(err, nka.ErrBadYears):
@@ -115,8 +116,14 @@ func hint(err error, e *env) string {
 		return "see nyckeltal.example.toml for every key with its meaning; `nyckeltal config show` prints what is in effect"
 	case errors.Is(err, personnummer.ErrNoKey):
 		return "personal data is only loaded with a pseudonym key kept outside the database: create one with " +
-			"`openssl rand -base64 32 > /secure/place/pseudonym.key && chmod 600 /secure/place/pseudonym.key` " +
+			"`nyckeltal key generate /secure/place/pseudonym.key` " +
 			"and set NYCKELTAL_PSEUDONYM_KEY_FILE (or local.pseudonym_key_file) to it; keep the same key for every load"
+	case errors.Is(err, personnummer.ErrBadKey):
+		return "the key must be at least 32 bytes of real variety, in a file only its owner can read (chmod 600): " +
+			"`nyckeltal key generate FILE` writes one. A new key gives every person a new pseudonym, so keep the old one " +
+			"while earlier loads are in use (docs/SECURITY.md)"
+	case errors.Is(err, personnummer.ErrKeyExists):
+		return "give a file name that does not exist yet; an existing key is never replaced by nyckeltal"
 	case errors.Is(err, ErrFilesRefused), errors.Is(err, localfile.ErrRefused):
 		return "correct the file(s) as the problems above say and load again, or load the good rows with --skip-bad-rows " +
 			"(the bad ones go to a quarantine CSV); `--dry-run` checks a file without loading it"

@@ -173,8 +173,8 @@ func (e *env) sources(f localFlags) (*inbox.Sources, error) {
 	if err != nil {
 		return nil, err
 	}
-	so := inbox.SourceOptions{Period: f.period, Layout: f.layout, Encoding: f.encoding, Years: f.years,
-		KeyWarning: func(w string) { e.log.Warn().Msg(w) }}
+	so := e.sourceOptions()
+	so.Period, so.Layout, so.Encoding, so.Years = f.period, f.layout, f.encoding, f.years
 	if f.asOf != "" {
 		if so.AsOf, err = time.Parse(time.DateOnly, f.asOf); err != nil {
 			return nil, usageErrorf("--as-of %q: write the date as ÅÅÅÅ-MM-DD", f.asOf)
@@ -268,7 +268,7 @@ func (e *env) runIngestInbox(ctx context.Context, f localFlags) error {
 	if err != nil {
 		return err
 	}
-	opts, err := inbox.FromConfig(cfg, inbox.SourceOptions{KeyWarning: func(w string) { e.log.Warn().Msg(w) }})
+	opts, err := inbox.FromConfig(cfg, e.sourceOptions())
 	if err != nil {
 		return &UsageError{Err: err}
 	}

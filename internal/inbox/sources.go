@@ -33,8 +33,11 @@ type SourceOptions struct {
 	AsOf  time.Time
 	Years string
 	// KeyWarning receives a warning about the pseudonym key file (its
-	// permissions), once.
+	// permissions, when AllowReadableKey accepted it), once.
 	KeyWarning func(string)
+	// AllowReadableKey accepts a key file that others than its owner can
+	// read (--allow-readable-key), with a warning.
+	AllowReadableKey bool
 }
 
 // Sources are the parsers of the three local sources.
@@ -80,13 +83,15 @@ func NewSources(cfg *config.Config, o SourceOptions) (*Sources, error) {
 		return nil, err
 	}
 	return &Sources{WebFOCUS: wf, Indicators: ind,
-		Treserva: &keyedTreserva{opts: topts, keyFile: l.PseudonymKeyFile, warn: o.KeyWarning}}, nil
+		Treserva: &keyedTreserva{opts: topts, keyFile: l.PseudonymKeyFile, warn: o.KeyWarning,
+			keyOpts: personnummer.KeyOptions{AllowReadable: o.AllowReadableKey}}}, nil
 }
 
 // keyedTreserva loads the pseudonym key on first use.
 type keyedTreserva struct {
 	opts    treserva.Options
 	keyFile string
+	keyOpts personnummer.KeyOptions
 	warn    func(string)
 
 	once   sync.Once
@@ -98,7 +103,7 @@ func (k *keyedTreserva) Source() string { return treserva.Source }
 
 func (k *keyedTreserva) Parse(ctx context.Context, name string, data []byte) (*localfile.Parsed, error) {
 	k.once.Do(func() {
-		key, err := personnummer.LoadKey(k.keyFile)
+		key, err := personnummer.LoadKey(k.keyFile, k.keyOpts)
 		if err != nil {
 			k.err = err
 			return
