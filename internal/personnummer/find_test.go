@@ -28,8 +28,8 @@ func TestFind(t *testing.T) {
 		{"19121212-1213", nil},                  // wrong check digit
 		{"212000-0142 Norrköpings kommun", nil}, // organisationsnummer: month 20
 		{"period 20240101-20241231", nil},       // the four digits continue
-		{"belopp 1212121212,50 kr", nil},         // a decimal follows
-		{"kvot 0,1212121212", nil},               // a decimal part
+		{"belopp 1212121212,50 kr", nil},        // a decimal follows
+		{"kvot 0,1212121212", nil},              // a decimal part
 		{"1 234 567 890", nil},                  // grouped digits
 		{"211212121212", nil},                   // no such century
 		{"2024-01-31 14:05", nil},
