@@ -240,7 +240,11 @@ func (e *env) dryRun(ctx context.Context, p localfile.Parser, files []string) er
 		if err != nil {
 			return fmt.Errorf("reading %s: %w", personnummer.Mask(path), err)
 		}
-		parsed, err := p.Parse(ctx, personnummer.Mask(filepath.Base(path)), data)
+		name := personnummer.Mask(filepath.Base(path))
+		parsed, err := p.Parse(ctx, name, data)
+		if err == nil {
+			err = localfile.CheckParsed(name, parsed)
+		}
 		var fe *localfile.FileError
 		switch {
 		case errors.As(err, &fe):

@@ -67,18 +67,23 @@ func NewSources(cfg *config.Config, o SourceOptions) (*Sources, error) {
 	l := cfg.Local
 	regi := localfile.RegiAliases{Egen: l.Regi.Egen, Privat: l.Regi.Privat, Alla: localfile.DefaultRegiAliases.Alla}
 	interim := time.Month(l.InterimEndMonth)
+	inText, err := localfile.ParseTextPolicy(l.PersonnummerInText)
+	if err != nil {
+		return nil, fmt.Errorf("local.personnummer_in_text %w", err)
+	}
 	wf, err := webfocus.New(webfocus.Options{Home: cfg.HomeMunicipality, MunicipalityUnits: l.MunicipalityUnits,
-		Config: l.WebFOCUS, Regi: regi, InterimEnd: interim, Period: o.Period, Layout: o.Layout, Encoding: o.Encoding})
+		Config: l.WebFOCUS, Regi: regi, InterimEnd: interim, Period: o.Period, Layout: o.Layout, Encoding: o.Encoding,
+		PersonnummerInText: inText})
 	if err != nil {
 		return nil, err
 	}
 	ind, err := indicators.New(indicators.Options{Home: cfg.HomeMunicipality, MunicipalityUnits: l.MunicipalityUnits,
-		Regi: regi, InterimEnd: interim})
+		Regi: regi, InterimEnd: interim, PersonnummerInText: inText})
 	if err != nil {
 		return nil, err
 	}
 	topts := treserva.Options{Home: cfg.HomeMunicipality, Config: l.Treserva, Regi: regi, InterimEnd: interim,
-		AsOf: o.AsOf, Years: o.Years}
+		AsOf: o.AsOf, Years: o.Years, PersonnummerInText: inText}
 	if _, err := treserva.New(topts); err != nil {
 		return nil, err
 	}

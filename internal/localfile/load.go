@@ -121,6 +121,11 @@ func LoadFile(ctx context.Context, st *store.Store, p Parser, path string, opts 
 	if err != nil {
 		return res, err
 	}
+	if errors.As(CheckParsed(name, parsed), &fe) {
+		// Nothing the parser made is kept, not even its parameters.
+		res.Format = parsed.Format
+		return refuse(ctx, st, res, nil, int64(len(data)), fe)
+	}
 	res.Format, res.Rows, res.Skipped, res.Notes = parsed.Format, parsed.Rows, parsed.Skipped, parsed.Notes
 	res.RefusedRows = int64(len(parsed.Refused))
 	if len(parsed.Problems) > 0 && !opts.SkipBadRows {
