@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/nyckeltal/nyckeltal/internal/personnummer"
+	"github.com/nyckeltal/nyckeltal/internal/privfs"
 	"github.com/nyckeltal/nyckeltal/internal/store"
 	"github.com/nyckeltal/nyckeltal/internal/tabular"
 )
@@ -250,7 +251,7 @@ func refuse(ctx context.Context, st *store.Store, res Result, parsed *Parsed, si
 // writeQuarantine writes the refused rows, masked, as a CSV that Excel opens
 // (UTF-8 with BOM, ';'): line, reasons, then the row's cells.
 func writeQuarantine(dir, name string, now time.Time, parsed *Parsed) (string, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := privfs.MkdirAll(dir); err != nil {
 		return "", fmt.Errorf("creating quarantine directory: %w", err)
 	}
 	path := filepath.Join(dir, fmt.Sprintf("%s.%s.refused-rows.csv", name, now.Format("20060102T150405")))
@@ -279,6 +280,9 @@ func writeQuarantine(dir, name string, now time.Time, parsed *Parsed) (string, e
 		return "", fmt.Errorf("writing quarantine file: %w", err)
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
+		return "", fmt.Errorf("writing quarantine file: %w", err)
+	}
+	if err := os.Chmod(path, privfs.File); err != nil {
 		return "", fmt.Errorf("writing quarantine file: %w", err)
 	}
 	return path, nil
