@@ -13,6 +13,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/nyckeltal/nyckeltal/internal/numfmt"
+	"github.com/nyckeltal/nyckeltal/internal/textsafe"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -226,6 +227,17 @@ func (d *document) writeXLSX(w io.Writer) error {
 		}
 		row := func(n int, cells []any) error {
 			ref, _ := excelize.CoordinatesToCellName(1, n)
+			for i, c := range cells {
+				switch x := c.(type) {
+				case string:
+					cells[i] = textsafe.Cell(x)
+				case excelize.Cell:
+					if s, ok := x.Value.(string); ok {
+						x.Value = textsafe.Cell(s)
+						cells[i] = x
+					}
+				}
+			}
 			return sw.SetRow(ref, cells)
 		}
 		title := d.title

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bufio"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/nyckeltal/nyckeltal/internal/config"
 	"github.com/nyckeltal/nyckeltal/internal/numfmt"
+	"github.com/nyckeltal/nyckeltal/internal/textsafe"
 	"github.com/nyckeltal/nyckeltal/transform/nka"
 )
 
@@ -181,7 +181,7 @@ func writeGapJSON(w io.Writer, rows []nka.GapRow) error {
 }
 
 func writeGapCSV(w io.Writer, rows []nka.GapRow) error {
-	cw := csv.NewWriter(w)
+	cw := textsafe.NewCSVWriter(w)
 	if err := cw.Write(gapJSONKeys); err != nil {
 		return err
 	}

@@ -3,7 +3,6 @@ package localfile
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/csv"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -16,6 +15,7 @@ import (
 	"github.com/nyckeltal/nyckeltal/internal/privfs"
 	"github.com/nyckeltal/nyckeltal/internal/store"
 	"github.com/nyckeltal/nyckeltal/internal/tabular"
+	"github.com/nyckeltal/nyckeltal/internal/textsafe"
 )
 
 // Outcomes of a file.
@@ -261,7 +261,7 @@ func writeQuarantine(dir, name string, now time.Time, parsed *Parsed) (string, e
 	}
 	defer os.Remove(tmp.Name())
 	tmp.WriteString("\uFEFF")
-	w := csv.NewWriter(tmp)
+	w := textsafe.NewCSVWriter(tmp) // the cells come from someone else's file
 	w.Comma = ';'
 	header := []string{"rad", "orsak"}
 	for _, h := range parsed.Header {
