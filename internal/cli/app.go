@@ -20,6 +20,7 @@ import (
 
 	"github.com/nyckeltal/nyckeltal/internal/config"
 	"github.com/nyckeltal/nyckeltal/internal/inbox"
+	"github.com/nyckeltal/nyckeltal/internal/outpath"
 	"github.com/nyckeltal/nyckeltal/internal/store"
 	"github.com/nyckeltal/nyckeltal/internal/version"
 )
@@ -68,6 +69,27 @@ type env struct {
 	// allowReadableKey is --allow-readable-key of the commands that load
 	// Treserva extracts.
 	allowReadableKey bool
+	// forceOut is --force of the commands with --out: replace a file that
+	// nyckeltal did not write.
+	forceOut bool
+}
+
+const forceOutHelp = "replace an existing --out file that nyckeltal did not write (never the store, the key or the configuration)"
+
+// outputGuard checks --out paths: never the store, the key or the
+// configuration; an existing file only when nyckeltal wrote it (or --force).
+func (e *env) outputGuard() (outpath.Guard, error) {
+	g := outpath.Guard{Force: e.forceOut}
+	var err error
+	if g.Store, err = e.dbPath(); err != nil {
+		return g, err
+	}
+	c, err := e.config()
+	if err != nil {
+		return g, err
+	}
+	g.Key, g.Config = c.Local.PseudonymKeyFile, c.File
+	return g, nil
 }
 
 // allowReadableKeyFlag adds --allow-readable-key to a command that may read

@@ -11,6 +11,7 @@ import (
 	"github.com/nyckeltal/nyckeltal/connectors/kolada"
 	"github.com/nyckeltal/nyckeltal/internal/config"
 	"github.com/nyckeltal/nyckeltal/internal/localfile"
+	"github.com/nyckeltal/nyckeltal/internal/outpath"
 	"github.com/nyckeltal/nyckeltal/internal/personnummer"
 	"github.com/nyckeltal/nyckeltal/internal/store"
 	"github.com/nyckeltal/nyckeltal/transform/atgardsplan"
@@ -57,7 +58,7 @@ func ExitCode(err error) int {
 		return ExitUsage
 	case errors.Is(err, catalog.ErrInvalid), errors.Is(err, tables.ErrBadFormat), errors.Is(err, store.ErrExportTarget):
 		return ExitUsage
-	case errors.Is(err, store.ErrQueryRefused):
+	case errors.Is(err, store.ErrQueryRefused), errors.Is(err, outpath.ErrProtected), errors.Is(err, outpath.ErrNotOurs):
 		return ExitUsage
 	case errors.Is(err, store.ErrStoreBusy), errors.Is(err, store.ErrPublishBlocked):
 		return ExitBusy
@@ -139,6 +140,12 @@ func hint(err error, e *env) string {
 		return "nyckeltal sql reads the store and nothing else: one SELECT (or EXPLAIN) at a time, no files, no settings, " +
 			"no changes. For files, use `nyckeltal export parquet --out DIR`; for more, open the store read-only in a DuckDB " +
 			"client of your own (docs/SECURITY.md says how)"
+	case errors.Is(err, outpath.ErrProtected):
+		return "--out never names the store, the pseudonym key or the configuration: give another file or directory"
+	case errors.Is(err, outpath.ErrNotOurs):
+		return "nyckeltal replaces only files it wrote itself and that nobody changed since (it keeps their SHA-256 in " +
+			".nyckeltal-outputs.json beside them): give a new file name, remove the file, or add --force to replace it " +
+			"(for tables.out_dir of the nightly run: move the file away)"
 	case errors.Is(err, store.ErrExportTarget):
 		return "export into a new or empty directory, or into an earlier export (which is replaced)"
 	case errors.Is(err, nka.ErrUnknownGroup):

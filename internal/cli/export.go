@@ -43,6 +43,13 @@ from the DuckDB CLI and Python.`,
 				return usageErrorf("--out DIR: the directory to write the Parquet files into")
 			}
 			ctx := cmd.Context()
+			g, err := e.outputGuard()
+			if err != nil {
+				return err
+			}
+			if err := g.CheckDir(out); err != nil {
+				return err
+			}
 			p, err := e.dbPath()
 			if err != nil {
 				return err

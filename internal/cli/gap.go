@@ -135,6 +135,7 @@ Källa: Kolada (RKA). Beräkningar: egen bearbetning.`,
 	fl.StringVar(&c.groups, "group", "", "peer group ids to use instead of the automatic choice, one per area (the area comes from the group's title)")
 	fl.StringVar(&c.format, "format", "table", "table, csv, json or xlsx (without --format, the extension of --out decides)")
 	fl.StringVar(&c.out, "out", "", "write to this file instead of standard output")
+	fl.BoolVar(&e.forceOut, "force", false, forceOutHelp)
 	fl.StringVar(&c.asOf, "as-of", "", "compute with the values as the store knew them at this date (2025-06-01) or time")
 	return cmd
 }

@@ -174,6 +174,7 @@ Källa: Kolada (RKA). Beräkningar: egen bearbetning.`,
 	fl.StringVar(&compare, "compare-base-years", "", "the omräkning: base years side by side, like 2022,2023")
 	fl.StringVar(&c.format, "format", "table", "table, csv, json or xlsx (without --format, the extension of --out decides)")
 	fl.StringVar(&c.out, "out", "", "write to this file instead of standard output")
+	fl.BoolVar(&e.forceOut, "force", false, forceOutHelp)
 	fl.StringVar(&c.asOf, "as-of", "", "compute with the values as the store knew them at this date (2025-06-01) or time")
 	return cmd
 }
