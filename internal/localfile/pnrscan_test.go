@@ -13,7 +13,7 @@ func scanRows() []tabular.Row {
 	return []tabular.Row{
 		{Line: 1, Cells: []string{"Utdrag 2024-09-01"}},
 		{Line: 2, Cells: []string{"Personnummer", "Enhet", "Antal"}},
-		{Line: 3, Cells: []string{"19121212-1212", "Eken", "1212121212"}},     // the column, and a bare number
+		{Line: 3, Cells: []string{"19121212-1212", "Eken", "1212121212"}},      // the column, and a bare number
 		{Line: 4, Cells: []string{"19121212-1212", "Boende 121212-1212", "3"}}, // in the enhet
 	}
 }
