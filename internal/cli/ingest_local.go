@@ -45,7 +45,7 @@ type localFlags struct {
 func (f *localFlags) common(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.BoolVar(&f.skipBadRows, "skip-bad-rows", false, "load the good rows of a file with bad rows; the bad ones go to a quarantine CSV")
-	fl.StringVar(&f.quarantine, "quarantine", "", "directory of the quarantine CSVs (default: local.rejected_dir/SOURCE)")
+	fl.StringVar(&f.quarantine, "quarantine", "", "directory of the quarantine CSVs, made private (0700) (default: local.rejected_dir/SOURCE)")
 	fl.BoolVar(&f.force, "force", false, "load a file even if the same bytes were loaded before")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "read and check the files and print what would be loaded; the store is not touched")
 }
