@@ -63,6 +63,9 @@ type Options struct {
 	MunicipalityUnits []string
 	Regi              localfile.RegiAliases
 	InterimEnd        time.Month
+	// PersonnummerInText says what a personnummer outside its column does
+	// (local.personnummer_in_text): refuse the file (default) or be masked.
+	PersonnummerInText localfile.TextPolicy
 }
 
 // Parser reads long indicator files.
@@ -122,6 +125,10 @@ func (p *Parser) Parse(ctx context.Context, name string, data []byte) (*localfil
 		return nil, err
 	}
 	header := t.Rows[headerAt].Cells
+	inText, err := localfile.ScanRows(name, t.Rows, header, t.Rows[headerAt].Line, -1, p.opts.PersonnummerInText)
+	if err != nil {
+		return nil, err
+	}
 	format := "long CSV"
 	switch t.Format.Kind {
 	case tabular.KindXLSX:
@@ -143,6 +150,9 @@ func (p *Parser) Parse(ctx context.Context, name string, data []byte) (*localfil
 	}
 	if len(unused) > 0 {
 		out.Notes = append(out.Notes, "columns not used: "+strings.Join(unused, ", "))
+	}
+	if inText != "" {
+		out.Notes = append(out.Notes, inText)
 	}
 	metas := map[string]meta{}
 	seen := map[rowKey]int{}

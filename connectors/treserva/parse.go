@@ -48,6 +48,10 @@ func (p *Parser) Parse(ctx context.Context, name string, data []byte) (*localfil
 		return nil, err
 	}
 	header := t.Rows[headerAt].Cells
+	inText, err := localfile.ScanRows(name, t.Rows, header, t.Rows[headerAt].Line, cols[fPersonnummer], p.opts.PersonnummerInText)
+	if err != nil {
+		return nil, err
+	}
 	out := &localfile.Parsed{
 		Format: "Treserva CSV",
 		Header: header,
@@ -62,6 +66,9 @@ func (p *Parser) Parse(ctx context.Context, name string, data []byte) (*localfil
 	}
 	if len(unused) > 0 {
 		out.Notes = append(out.Notes, "columns not used: "+strings.Join(unused, ", "))
+	}
+	if inText != "" {
+		out.Notes = append(out.Notes, inText)
 	}
 	// The extract date: given, or the latest event date of any row. It is
 	// also the date against which "-" and "+" of 10-digit personnummer are

@@ -65,6 +65,9 @@ type Options struct {
 	AsOf time.Time
 	// Years overrides Config.Years.
 	Years string
+	// PersonnummerInText says what a personnummer outside its column does
+	// (local.personnummer_in_text): refuse the file (default) or be masked.
+	PersonnummerInText localfile.TextPolicy
 }
 
 // Parser reads Treserva extracts.

@@ -42,6 +42,14 @@ func (p *Parser) Parse(ctx context.Context, name string, data []byte) (*localfil
 			return nil, err
 		}
 	}
+	headerLine := 0
+	if headerAt >= 0 {
+		headerLine = t.Rows[headerAt].Line
+	}
+	inText, err := localfile.ScanRows(name, t.Rows, header, headerLine, -1, p.opts.PersonnummerInText)
+	if err != nil {
+		return nil, err
+	}
 	cols, err := p.mapColumns(name, header)
 	if err != nil {
 		var fe *localfile.FileError
@@ -71,6 +79,9 @@ func (p *Parser) Parse(ctx context.Context, name string, data []byte) (*localfil
 	}
 	if len(cols.ignored) > 0 {
 		out.Notes = append(out.Notes, "columns not used: "+strings.Join(cols.ignored, ", "))
+	}
+	if inText != "" {
+		out.Notes = append(out.Notes, inText)
 	}
 
 	// Classify rows first: which are data, which are headings, totals and

@@ -44,6 +44,9 @@ type Options struct {
 	// Encoding and Delimiter override detection.
 	Encoding  string
 	Delimiter rune
+	// PersonnummerInText says what a personnummer outside its column does
+	// (local.personnummer_in_text): refuse the file (default) or be masked.
+	PersonnummerInText localfile.TextPolicy
 }
 
 type roleKind int

@@ -19,6 +19,8 @@ import (
 	"golang.org/x/term"
 
 	"github.com/nyckeltal/nyckeltal/internal/config"
+	"github.com/nyckeltal/nyckeltal/internal/inbox"
+	"github.com/nyckeltal/nyckeltal/internal/outpath"
 	"github.com/nyckeltal/nyckeltal/internal/store"
 	"github.com/nyckeltal/nyckeltal/internal/version"
 )
@@ -64,6 +66,46 @@ type env struct {
 	// command is the command path without "nyckeltal", for the write lock's
 	// holder file.
 	command string
+	// allowReadableKey is --allow-readable-key of the commands that load
+	// Treserva extracts.
+	allowReadableKey bool
+	// forceOut is --force of the commands with --out: replace a file that
+	// nyckeltal did not write.
+	forceOut bool
+}
+
+const forceOutHelp = "replace an existing --out file that nyckeltal did not write (never the store, the key or the configuration)"
+
+// outputGuard checks --out paths: never the store, the key or the
+// configuration; an existing file only when nyckeltal wrote it (or --force).
+func (e *env) outputGuard() (outpath.Guard, error) {
+	g := outpath.Guard{Force: e.forceOut}
+	var err error
+	if g.Store, err = e.dbPath(); err != nil {
+		return g, err
+	}
+	c, err := e.config()
+	if err != nil {
+		return g, err
+	}
+	g.Key, g.Config = c.Local.PseudonymKeyFile, c.File
+	return g, nil
+}
+
+// allowReadableKeyFlag adds --allow-readable-key to a command that may read
+// the pseudonym key.
+func (e *env) allowReadableKeyFlag(cmd *cobra.Command, persistent bool) {
+	fl := cmd.Flags()
+	if persistent {
+		fl = cmd.PersistentFlags()
+	}
+	fl.BoolVar(&e.allowReadableKey, "allow-readable-key", false,
+		"accept a pseudonym key file that others than its owner can read (with a warning); without it such a key is refused")
+}
+
+// sourceOptions are the inbox.SourceOptions every command starts from.
+func (e *env) sourceOptions() inbox.SourceOptions {
+	return inbox.SourceOptions{KeyWarning: func(w string) { e.log.Warn().Msg(w) }, AllowReadableKey: e.allowReadableKey}
 }
 
 // Run executes args and returns the exit code.
@@ -164,6 +206,7 @@ $NYCKELTAL_CONFIG; without one, the defaults of nyckeltal.example.toml apply
 		newReportCmd(e),
 		newCatalogCmd(e),
 		newExportCmd(e),
+		newKeyCmd(e),
 	)
 	return root
 }
@@ -222,7 +265,8 @@ func (e *env) dbPath() (string, error) {
 	return c.Store.Path, nil
 }
 
-// openReader opens the store read-only; readers never block writers.
+// openReader opens the store read-only, with DuckDB's file access off;
+// readers never block writers.
 func (e *env) openReader(ctx context.Context) (*store.Store, error) {
 	p, err := e.dbPath()
 	if err != nil {

@@ -13,6 +13,8 @@ import (
 	"text/tabwriter"
 
 	"github.com/nyckeltal/nyckeltal/internal/numfmt"
+	"github.com/nyckeltal/nyckeltal/internal/outpath"
+	"github.com/nyckeltal/nyckeltal/internal/textsafe"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -226,6 +228,17 @@ func (d *document) writeXLSX(w io.Writer) error {
 		}
 		row := func(n int, cells []any) error {
 			ref, _ := excelize.CoordinatesToCellName(1, n)
+			for i, c := range cells {
+				switch x := c.(type) {
+				case string:
+					cells[i] = textsafe.Cell(x)
+				case excelize.Cell:
+					if s, ok := x.Value.(string); ok {
+						x.Value = textsafe.Cell(s)
+						cells[i] = x
+					}
+				}
+			}
 			return sw.SetRow(ref, cells)
 		}
 		title := d.title
@@ -329,10 +342,19 @@ func resolveFormat(format string, formatSet bool, out string) (string, error) {
 }
 
 // writeOutput writes through fn to --out (a temporary file renamed into
-// place, so a reader never sees half a file) or to standard output.
+// place, so a reader never sees half a file) or to standard output. --out is
+// never the store, the key or the configuration, and replaces only a file
+// nyckeltal wrote, unless --force (internal/outpath).
 func (e *env) writeOutput(out string, fn func(io.Writer) error) error {
 	if out == "" || out == "-" {
 		return fn(e.app.Stdout)
+	}
+	g, err := e.outputGuard()
+	if err != nil {
+		return err
+	}
+	if err := g.Check(out); err != nil {
+		return err
 	}
 	dir := filepath.Dir(out)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(out)+".*.tmp")
@@ -357,7 +379,7 @@ func (e *env) writeOutput(out string, fn func(io.Writer) error) error {
 	if err := os.Rename(tmp.Name(), out); err != nil {
 		return fmt.Errorf("writing %s: %w", out, err)
 	}
-	return nil
+	return outpath.Record(out)
 }
 
 // csvNumber writes a rounded number for CSV; NULL is an empty cell.

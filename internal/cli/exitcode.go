@@ -11,6 +11,7 @@ import (
 	"github.com/nyckeltal/nyckeltal/connectors/kolada"
 	"github.com/nyckeltal/nyckeltal/internal/config"
 	"github.com/nyckeltal/nyckeltal/internal/localfile"
+	"github.com/nyckeltal/nyckeltal/internal/outpath"
 	"github.com/nyckeltal/nyckeltal/internal/personnummer"
 	"github.com/nyckeltal/nyckeltal/internal/store"
 	"github.com/nyckeltal/nyckeltal/transform/atgardsplan"
@@ -49,12 +50,15 @@ func ExitCode(err error) int {
 		return ExitOK
 	case errors.Is(err, context.Canceled):
 		return ExitInterrupted
-	case errors.As(err, &usage), errors.Is(err, config.ErrInvalid), errors.Is(err, personnummer.ErrNoKey):
+	case errors.As(err, &usage), errors.Is(err, config.ErrInvalid), errors.Is(err, personnummer.ErrNoKey),
+		errors.Is(err, personnummer.ErrBadKey), errors.Is(err, personnummer.ErrKeyExists):
 		return ExitUsage
 	case errors.Is(err, nka.ErrUnknownArea), errors.Is(err, nka.ErrUnknownMunicipality), errors.Is(err, nka.ErrUnknownGroup),
 		errors.Is(err, nka.ErrBadComparator), errors.Is(err, nka.ErrBadProfile), errors.Is(err, nka.ErrBadYears):
 		return ExitUsage
 	case errors.Is(err, catalog.ErrInvalid), errors.Is(err, tables.ErrBadFormat), errors.Is(err, store.ErrExportTarget):
+		return ExitUsage
+	case errors.Is(err, store.ErrQueryRefused), errors.Is(err, outpath.ErrProtected), errors.Is(err, outpath.ErrNotOurs):
 		return ExitUsage
 	case errors.Is(err, store.ErrStoreBusy), errors.Is(err, store.ErrPublishBlocked):
 		return ExitBusy
@@ -113,8 +117,14 @@ func hint(err error, e *env) string {
 		return "see nyckeltal.example.toml for every key with its meaning; `nyckeltal config show` prints what is in effect"
 	case errors.Is(err, personnummer.ErrNoKey):
 		return "personal data is only loaded with a pseudonym key kept outside the database: create one with " +
-			"`openssl rand -base64 32 > /secure/place/pseudonym.key && chmod 600 /secure/place/pseudonym.key` " +
+			"`nyckeltal key generate /secure/place/pseudonym.key` " +
 			"and set NYCKELTAL_PSEUDONYM_KEY_FILE (or local.pseudonym_key_file) to it; keep the same key for every load"
+	case errors.Is(err, personnummer.ErrBadKey):
+		return "the key must be at least 32 bytes of real variety, in a file only its owner can read (chmod 600): " +
+			"`nyckeltal key generate FILE` writes one. A new key gives every person a new pseudonym, so keep the old one " +
+			"while earlier loads are in use (docs/SECURITY.md)"
+	case errors.Is(err, personnummer.ErrKeyExists):
+		return "give a file name that does not exist yet; an existing key is never replaced by nyckeltal"
 	case errors.Is(err, ErrFilesRefused), errors.Is(err, localfile.ErrRefused):
 		return "correct the file(s) as the problems above say and load again, or load the good rows with --skip-bad-rows " +
 			"(the bad ones go to a quarantine CSV); `--dry-run` checks a file without loading it"
@@ -126,6 +136,16 @@ func hint(err error, e *env) string {
 		return "see `nyckeltal catalog example` for the keys and their meaning; `nyckeltal catalog show --catalog FILE` checks a file"
 	case errors.Is(err, tables.ErrNoData):
 		return "load data first: `nyckeltal ingest kolada` (and `nyckeltal ingest inbox` for the municipality's own files)"
+	case errors.Is(err, store.ErrQueryRefused):
+		return "nyckeltal sql reads the store and nothing else: one SELECT (or EXPLAIN) at a time, no files, no settings, " +
+			"no changes. For files, use `nyckeltal export parquet --out DIR`; for more, open the store read-only in a DuckDB " +
+			"client of your own (docs/SECURITY.md says how)"
+	case errors.Is(err, outpath.ErrProtected):
+		return "--out never names the store, the pseudonym key or the configuration: give another file or directory"
+	case errors.Is(err, outpath.ErrNotOurs):
+		return "nyckeltal replaces only files it wrote itself and that nobody changed since (it keeps their SHA-256 in " +
+			".nyckeltal-outputs.json beside them): give a new file name, remove the file, or add --force to replace it " +
+			"(for tables.out_dir of the nightly run: move the file away)"
 	case errors.Is(err, store.ErrExportTarget):
 		return "export into a new or empty directory, or into an earlier export (which is replaced)"
 	case errors.Is(err, nka.ErrUnknownGroup):

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/nyckeltal/nyckeltal/internal/store"
 )
 
 func newExportCmd(e *env) *cobra.Command {
@@ -41,7 +43,18 @@ from the DuckDB CLI and Python.`,
 				return usageErrorf("--out DIR: the directory to write the Parquet files into")
 			}
 			ctx := cmd.Context()
-			st, err := e.openReader(ctx)
+			g, err := e.outputGuard()
+			if err != nil {
+				return err
+			}
+			if err := g.CheckDir(out); err != nil {
+				return err
+			}
+			p, err := e.dbPath()
+			if err != nil {
+				return err
+			}
+			st, err := store.Open(ctx, p, store.ReadOnly, store.ForExport())
 			if err != nil {
 				return err
 			}

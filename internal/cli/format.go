@@ -1,9 +1,9 @@
 package cli
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"github.com/nyckeltal/nyckeltal/internal/textsafe"
 	"io"
 	"math"
 	"math/big"
@@ -29,7 +29,7 @@ func writeRows(w io.Writer, format string, cols []string, rows [][]any) error {
 		}
 		return tw.Flush()
 	case "csv":
-		cw := csv.NewWriter(w)
+		cw := textsafe.NewCSVWriter(w)
 		if err := cw.Write(cols); err != nil {
 			return err
 		}

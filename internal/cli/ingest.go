@@ -26,6 +26,7 @@ finishes and its values become current together, or it fails and leaves the
 store as it was (the failed load is recorded with its error in the load table).
 For the local sources (webfocus, treserva, indicators, inbox) each file is one load.`,
 	}
+	e.allowReadableKeyFlag(cmd, true)
 	cmd.AddCommand(newIngestKoladaCmd(e))
 	cmd.AddCommand(newIngestLocalCmds(e)...)
 	return cmd

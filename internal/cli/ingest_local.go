@@ -45,7 +45,7 @@ type localFlags struct {
 func (f *localFlags) common(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.BoolVar(&f.skipBadRows, "skip-bad-rows", false, "load the good rows of a file with bad rows; the bad ones go to a quarantine CSV")
-	fl.StringVar(&f.quarantine, "quarantine", "", "directory of the quarantine CSVs (default: local.rejected_dir/SOURCE)")
+	fl.StringVar(&f.quarantine, "quarantine", "", "directory of the quarantine CSVs, made private (0700) (default: local.rejected_dir/SOURCE)")
 	fl.BoolVar(&f.force, "force", false, "load a file even if the same bytes were loaded before")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "read and check the files and print what would be loaded; the store is not touched")
 }
@@ -173,8 +173,8 @@ func (e *env) sources(f localFlags) (*inbox.Sources, error) {
 	if err != nil {
 		return nil, err
 	}
-	so := inbox.SourceOptions{Period: f.period, Layout: f.layout, Encoding: f.encoding, Years: f.years,
-		KeyWarning: func(w string) { e.log.Warn().Msg(w) }}
+	so := e.sourceOptions()
+	so.Period, so.Layout, so.Encoding, so.Years = f.period, f.layout, f.encoding, f.years
 	if f.asOf != "" {
 		if so.AsOf, err = time.Parse(time.DateOnly, f.asOf); err != nil {
 			return nil, usageErrorf("--as-of %q: write the date as ÅÅÅÅ-MM-DD", f.asOf)
@@ -240,7 +240,11 @@ func (e *env) dryRun(ctx context.Context, p localfile.Parser, files []string) er
 		if err != nil {
 			return fmt.Errorf("reading %s: %w", personnummer.Mask(path), err)
 		}
-		parsed, err := p.Parse(ctx, personnummer.Mask(filepath.Base(path)), data)
+		name := personnummer.Mask(filepath.Base(path))
+		parsed, err := p.Parse(ctx, name, data)
+		if err == nil {
+			err = localfile.CheckParsed(name, parsed)
+		}
 		var fe *localfile.FileError
 		switch {
 		case errors.As(err, &fe):
@@ -268,7 +272,7 @@ func (e *env) runIngestInbox(ctx context.Context, f localFlags) error {
 	if err != nil {
 		return err
 	}
-	opts, err := inbox.FromConfig(cfg, inbox.SourceOptions{KeyWarning: func(w string) { e.log.Warn().Msg(w) }})
+	opts, err := inbox.FromConfig(cfg, e.sourceOptions())
 	if err != nil {
 		return &UsageError{Err: err}
 	}

@@ -46,7 +46,7 @@ func (j inboxJob) options() (inbox.Options, error) {
 	if err != nil {
 		return inbox.Options{}, err
 	}
-	opts, err := inbox.FromConfig(cfg, inbox.SourceOptions{KeyWarning: func(w string) { j.e.log.Warn().Msg(w) }})
+	opts, err := inbox.FromConfig(cfg, j.e.sourceOptions())
 	if err != nil {
 		return opts, &UsageError{Err: err}
 	}

@@ -105,7 +105,7 @@ func TestRefusedFileExitCode(t *testing.T) {
 func TestTreservaWithoutKey(t *testing.T) {
 	h := newHarness(t)
 	_, errs, code := h.run("ingest", "treserva", sample("treserva", "beslut_sabo_lss.csv"))
-	if code != ExitUsage || !strings.Contains(errs, "no pseudonym key") || !strings.Contains(errs, "openssl rand") {
+	if code != ExitUsage || !strings.Contains(errs, "no pseudonym key") || !strings.Contains(errs, "key generate") {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
 }

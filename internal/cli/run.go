@@ -14,7 +14,7 @@ import (
 )
 
 func newRunCmd(e *env) *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "run",
 		Short: "The nightly run: every configured job in order, then publish",
 		Long: `Run every configured job in order — 1. Kolada, changes only; 2. the inbox of
@@ -43,6 +43,8 @@ This is what ` + "`make run`" + `, cron and the Windows Task Scheduler call; the
 			return e.runJobs(cmd.Context(), store.TriggerRun, e.jobsFor(runOrder...), true)
 		},
 	}
+	e.allowReadableKeyFlag(cmd, false)
+	return cmd
 }
 
 // runJobs runs jobs in one write session and publishes the result; on

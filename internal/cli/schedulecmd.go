@@ -67,6 +67,7 @@ Examples for cron, systemd and the Windows Task Scheduler are in schedules/.`,
 	}
 	cmd.Flags().StringVar(&once, "once", "", "run this job now (then the derived tables), and exit")
 	cmd.Flags().BoolVar(&list, "list", false, "list the jobs with their next run times and last success")
+	e.allowReadableKeyFlag(cmd, false)
 	cmd.MarkFlagsMutuallyExclusive("once", "list")
 	return cmd
 }

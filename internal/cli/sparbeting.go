@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/nyckeltal/nyckeltal/internal/config"
 	"github.com/nyckeltal/nyckeltal/internal/numfmt"
+	"github.com/nyckeltal/nyckeltal/internal/textsafe"
 	"github.com/nyckeltal/nyckeltal/transform/atgardsplan"
 	"github.com/nyckeltal/nyckeltal/transform/nka"
 )
@@ -174,6 +174,7 @@ Källa: Kolada (RKA). Beräkningar: egen bearbetning.`,
 	fl.StringVar(&compare, "compare-base-years", "", "the omräkning: base years side by side, like 2022,2023")
 	fl.StringVar(&c.format, "format", "table", "table, csv, json or xlsx (without --format, the extension of --out decides)")
 	fl.StringVar(&c.out, "out", "", "write to this file instead of standard output")
+	fl.BoolVar(&e.forceOut, "force", false, forceOutHelp)
 	fl.StringVar(&c.asOf, "as-of", "", "compute with the values as the store knew them at this date (2025-06-01) or time")
 	return cmd
 }
@@ -244,7 +245,7 @@ func int64Text(p *int64) string {
 // each glide-path year, each plan year, and the notes and sources, every row
 // with the municipality, base year and comparator it belongs to.
 func writeSparbetingCSV(w io.Writer, s *nka.Sparbeting) error {
-	cw := csv.NewWriter(w)
+	cw := textsafe.NewCSVWriter(w)
 	_ = cw.Write([]string{"municipality_id", "base_year", "target_year", "comparator", "record", "area", "year",
 		"nka_pct", "peer_mean_pct", "gap_pp", "reference_cost_mnkr", "gap_mnkr", "counted_tkr", "tkr",
 		"planned_tkr", "coverage_pct", "remaining_tkr", "preliminary", "note"})
@@ -293,7 +294,7 @@ func writeSparbetingCSV(w io.Writer, s *nka.Sparbeting) error {
 }
 
 func writeOmrakningCSV(w io.Writer, o *nka.Omrakning) error {
-	cw := csv.NewWriter(w)
+	cw := textsafe.NewCSVWriter(w)
 	_ = cw.Write([]string{"municipality_id", "target_year", "comparator", "record", "from_base_year", "to_base_year", "area",
 		"from_gap_tkr", "to_gap_tkr", "change_tkr", "own_nka_tkr", "peers_nka_tkr", "reference_cost_tkr",
 		"from_counted_tkr", "to_counted_tkr", "preliminary", "note"})

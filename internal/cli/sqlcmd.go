@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/nyckeltal/nyckeltal/internal/store"
 	sqlfiles "github.com/nyckeltal/nyckeltal/sql"
 )
 
@@ -31,8 +33,16 @@ nettokostnadsavvikelse against liknande kommuner v_nka, v_peer_group, v_nka_gap
 and the table macro nka_gap(comparator := 'median', as_of := '2025-06-02').
 
 Ready-made analyses ship with the binary: list them with --list and run one
-with --analysis NAME. Any DuckDB client (the duckdb CLI, DBeaver, Python, R)
-can open the same file read-only too.`,
+with --analysis NAME.
+
+One statement is run: SELECT (WITH, FROM-first, VALUES, SHOW, DESCRIBE,
+SUMMARIZE) or EXPLAIN, over the store's tables, views and table macros. Refused,
+with a message saying so (exit code 2): COPY, ATTACH, INSTALL, LOAD, EXPORT,
+SET, CREATE (temporary tables, views and macros too), any other change, and
+every function that reads a file (read_text, read_csv, read_parquet, glob, a
+file name in FROM): the query sees the store and nothing else of the machine.
+Any DuckDB client (the duckdb CLI, DBeaver, Python, R) can open the same file
+read-only for more (docs/SECURITY.md).`,
 		Example: `  nyckeltal sql "SELECT kpi_id, municipality, year, value FROM v_kolada_value WHERE municipality_id = '0581' AND kpi_id = 'N20900' ORDER BY year"
   nyckeltal sql --format csv -f my-query.sql > result.csv
   nyckeltal sql --analysis revisions`,
@@ -56,31 +66,14 @@ can open the same file read-only too.`,
 				return err
 			}
 			defer st.Close()
-			rows, err := st.DB().QueryContext(cmd.Context(), query)
+			res, err := st.AnalystQuery(cmd.Context(), query)
 			if err != nil {
-				return &UsageError{Err: fmt.Errorf("running query: %w", err)}
-			}
-			defer rows.Close()
-			cols, err := rows.Columns()
-			if err != nil {
-				return err
-			}
-			var out [][]any
-			for rows.Next() {
-				vals := make([]any, len(cols))
-				ptrs := make([]any, len(cols))
-				for i := range vals {
-					ptrs[i] = &vals[i]
+				if errors.Is(err, store.ErrQueryRefused) {
+					return err
 				}
-				if err := rows.Scan(ptrs...); err != nil {
-					return fmt.Errorf("reading result: %w", err)
-				}
-				out = append(out, vals)
+				return &UsageError{Err: err}
 			}
-			if err := rows.Err(); err != nil {
-				return fmt.Errorf("running query: %w", err)
-			}
-			return writeRows(e.app.Stdout, format, cols, out)
+			return writeRows(e.app.Stdout, format, res.Columns, res.Rows)
 		},
 	}
 	cmd.Flags().StringVarP(&file, "file", "f", "", "read the query from FILE (- for standard input)")

@@ -15,6 +15,7 @@ import (
 	"github.com/nyckeltal/nyckeltal/catalog"
 	"github.com/nyckeltal/nyckeltal/connectors/kolada"
 	"github.com/nyckeltal/nyckeltal/internal/config"
+	"github.com/nyckeltal/nyckeltal/internal/outpath"
 	"github.com/nyckeltal/nyckeltal/internal/pipeline"
 	"github.com/nyckeltal/nyckeltal/internal/store"
 	"github.com/nyckeltal/nyckeltal/transform/nka"
@@ -157,8 +158,14 @@ indicators come from Kolada's kommunal-regi and enskild-regi KPIs.`,
 			if err != nil {
 				return err
 			}
+			if err := e.checkTableFiles(res, out, fs, false); err != nil {
+				return err
+			}
 			files, err := res.WriteFiles(out, fs, tables.CSVOptions{Excel: excel})
 			if err != nil {
+				return err
+			}
+			if err := outpath.Record(files...); err != nil {
 				return err
 			}
 			e.log.Debug().Dur("took", time.Since(start)).Int("files", len(files)).Msg("tables written")
@@ -170,6 +177,7 @@ indicators come from Kolada's kommunal-regi and enskild-regi KPIs.`,
 	fl.StringVar(&f.years, "years", "", "years to show: 2019-2024, 2019- or 2022,2024 (default: tables.years, else every year with values)")
 	fl.StringVar(&f.catalog, "catalog", "", "the indicator catalogue (default: tables.catalog, else the built-in uppdragsplan)")
 	fl.StringVar(&out, "out", "", "the directory to write the files into (created when missing)")
+	fl.BoolVar(&e.forceOut, "force", false, forceOutHelp)
 	fl.StringVar(&formats, "format", "", "csv, xlsx, md and/or html, comma-separated (default: tables.formats, all four)")
 	fl.BoolVar(&excel, "excel", false, "CSV for Swedish Excel: \";\", decimal comma, UTF-8 with BOM (default: tables.excel)")
 	return cmd
@@ -265,6 +273,7 @@ the same bytes.`,
 	fl.StringVar(&f.years, "years", "", "years of the tables and charts: 2019-2024, 2019- (default: tables.years, else every year with values)")
 	fl.StringVar(&f.catalog, "catalog", "", "the indicator catalogue (default: tables.catalog, else the built-in uppdragsplan)")
 	fl.StringVar(&out, "out", "", "the HTML file to write (- for standard output)")
+	fl.BoolVar(&e.forceOut, "force", false, forceOutHelp)
 	fl.IntVar(&baseYear, "base-year", 0, "the sparbeting's base year (default: the latest year with final values)")
 	fl.StringVar(&comparator, "comparator", "", "the sparbeting's comparator: mean, median, riket or a group id (default: nka.comparator)")
 	return cmd
@@ -588,6 +597,13 @@ func (j derivedJob) Run(ctx context.Context, st *store.Store) (pipeline.Result, 
 		return pipeline.Result{}, fmt.Errorf("building the tables and the report: %w", err)
 	}
 	out := cfg.Tables.OutDir
+	// The job replaces its own files of earlier nights and nothing else.
+	if err := e.checkTableFiles(r.Tables, filepath.Join(out, "tabeller"), cfg.Tables.Formats, true); err != nil {
+		return pipeline.Result{}, err
+	}
+	if err := e.checkOut(filepath.Join(out, "rapport.html"), true); err != nil {
+		return pipeline.Result{}, err
+	}
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return pipeline.Result{}, fmt.Errorf("creating %s: %w", out, err)
 	}
@@ -605,7 +621,7 @@ func (j derivedJob) Run(ctx context.Context, st *store.Store) (pipeline.Result, 
 		return pipeline.Result{}, fmt.Errorf("writing the tables: %w", err)
 	}
 	st.AfterPublish(func() {
-		if err := moveDerived(tmp, out); err != nil {
+		if err := e.moveDerived(tmp, out); err != nil {
 			e.log.Error().Err(err).Str("dir", out).Msg("the run was published but its tables could not be moved into place; the next run writes them again")
 		}
 		os.RemoveAll(tmp)
@@ -619,9 +635,34 @@ func (j derivedJob) Run(ctx context.Context, st *store.Store) (pipeline.Result, 
 			r.Tables.MunicipalityID, len(files), out)}, nil
 }
 
+// checkTableFiles checks every file the tables of res write into dir.
+func (e *env) checkTableFiles(res *tables.Result, dir string, formats []string, nightly bool) error {
+	for _, f := range formats {
+		for _, name := range res.FileNames(f) {
+			if err := e.checkOut(filepath.Join(dir, name), nightly); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// checkOut checks one output file; the nightly job never forces.
+func (e *env) checkOut(path string, nightly bool) error {
+	g, err := e.outputGuard()
+	if err != nil {
+		return err
+	}
+	if nightly {
+		g.Force = false
+	}
+	return g.Check(path)
+}
+
 // moveDerived renames every file of tmp into the same place under out, one
-// atomic rename each.
-func moveDerived(tmp, out string) error {
+// atomic rename each, and records it as nyckeltal's. A file that is not
+// nyckeltal's any more (changed since the job checked) is left alone.
+func (e *env) moveDerived(tmp, out string) error {
 	var rels []string
 	err := filepath.WalkDir(tmp, func(p string, d os.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
@@ -636,10 +677,16 @@ func moveDerived(tmp, out string) error {
 	sort.Strings(rels)
 	for _, rel := range rels {
 		dst := filepath.Join(out, rel)
+		if err := e.checkOut(dst, true); err != nil {
+			return err
+		}
 		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 			return err
 		}
 		if err := os.Rename(filepath.Join(tmp, rel), dst); err != nil {
+			return err
+		}
+		if err := outpath.Record(dst); err != nil {
 			return err
 		}
 	}

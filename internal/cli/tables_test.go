@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"github.com/nyckeltal/nyckeltal/internal/outpath"
 	"os"
 	"path/filepath"
 	"strings"
@@ -36,6 +37,9 @@ func readDir(t *testing.T, dir string) map[string][]byte {
 		t.Fatal(err)
 	}
 	for _, e := range entries {
+		if e.Name() == outpath.ManifestName {
+			continue // the record of what nyckeltal wrote (internal/outpath)
+		}
 		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
 		if err != nil {
 			t.Fatal(err)

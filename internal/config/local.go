@@ -16,6 +16,10 @@ type LocalConfig struct {
 	// PseudonymKeyFile holds the key of the personnummer pseudonyms, outside
 	// the database. $NYCKELTAL_PSEUDONYM_KEY_FILE overrides it.
 	PseudonymKeyFile string `toml:"pseudonym_key_file"`
+	// PersonnummerInText says what a personnummer or samordningsnummer in a
+	// text field of a local file (outside Treserva's personnummer column)
+	// does: "refuse" the file, naming line and column, or "mask" the field.
+	PersonnummerInText string `toml:"personnummer_in_text"`
 	// InboxDir has one directory per source: webfocus/, treserva/, indikatorer/.
 	InboxDir    string `toml:"inbox_dir"`
 	ArchiveDir  string `toml:"archive_dir"`
@@ -152,11 +156,12 @@ func DefaultWebFOCUSIndicators() map[string]WebFOCUSIndicator {
 // DefaultLocal is the [local] section's defaults.
 func DefaultLocal() LocalConfig {
 	return LocalConfig{
-		InboxDir:          "data/inbox",
-		ArchiveDir:        "data/archive",
-		RejectedDir:       "data/rejected",
-		InterimEndMonth:   8,
-		MunicipalityUnits: []string{"Vård- och omsorgskontoret", "Hela kommunen"},
+		PersonnummerInText: "refuse",
+		InboxDir:           "data/inbox",
+		ArchiveDir:         "data/archive",
+		RejectedDir:        "data/rejected",
+		InterimEndMonth:    8,
+		MunicipalityUnits:  []string{"Vård- och omsorgskontoret", "Hela kommunen"},
 		Regi: LocalRegiConfig{
 			Egen:   []string{"egen", "egen regi", "kommunal", "kommunal regi"},
 			Privat: []string{"privat", "privat regi", "privat utförare", "extern", "extern utförare", "enskild", "LOV", "entreprenad"},
@@ -207,6 +212,9 @@ func (c *LocalConfig) validate() []string {
 	var errs []string
 	if c.InterimEndMonth < 2 || c.InterimEndMonth > 11 {
 		errs = append(errs, fmt.Sprintf("local.interim_end_month %d must be a month from 2 to 11 (8: the delår runs January–August)", c.InterimEndMonth))
+	}
+	if p := c.PersonnummerInText; p != "refuse" && p != "mask" {
+		errs = append(errs, fmt.Sprintf("local.personnummer_in_text %q: use \"refuse\" or \"mask\"", p))
 	}
 	for name, dir := range map[string]string{"inbox_dir": c.InboxDir, "archive_dir": c.ArchiveDir, "rejected_dir": c.RejectedDir} {
 		if dir == "" {

@@ -10,7 +10,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/nyckeltal/nyckeltal/internal/config"
 	"github.com/nyckeltal/nyckeltal/internal/localfile"
+	"github.com/nyckeltal/nyckeltal/internal/privfs"
 	"github.com/nyckeltal/nyckeltal/internal/store"
 )
 
@@ -181,11 +181,11 @@ func listInbox(root string) ([]inboxFile, error) {
 	var out []inboxFile
 	for _, dir := range Dirs {
 		p := filepath.Join(root, dir)
-		mode := os.FileMode(0o755)
+		mkdir := func(d string) error { return os.MkdirAll(d, 0o755) }
 		if dir == DirTreserva {
-			mode = 0o700 // personal data
+			mkdir = privfs.MkdirAll // personal data
 		}
-		if err := os.MkdirAll(p, mode); err != nil {
+		if err := mkdir(p); err != nil {
 			return nil, fmt.Errorf("creating inbox directory: %w", err)
 		}
 		entries, err := os.ReadDir(p)
@@ -232,7 +232,7 @@ func (o Options) archive(fr *FileResult, f inboxFile) error {
 		fr.Deleted = true
 		return nil
 	}
-	to, err := move(f.path, filepath.Join(o.ArchiveDir, f.dir), f.dir == DirTreserva, o.Now())
+	to, err := move(f.path, filepath.Join(o.ArchiveDir, f.dir), o.Now())
 	if err != nil {
 		return err
 	}
@@ -241,13 +241,13 @@ func (o Options) archive(fr *FileResult, f inboxFile) error {
 }
 
 func (o Options) reject(fr *FileResult, f inboxFile) error {
-	to, err := move(f.path, filepath.Join(o.RejectedDir, f.dir), f.dir == DirTreserva, o.Now())
+	to, err := move(f.path, filepath.Join(o.RejectedDir, f.dir), o.Now())
 	if err != nil {
 		return err
 	}
 	fr.MovedTo = to
 	fr.ErrorFile = to + ".error.txt"
-	return os.WriteFile(fr.ErrorFile, []byte(ErrorReport(fr.Result, o.Now())), 0o600)
+	return privfs.WriteFile(fr.ErrorFile, []byte(ErrorReport(fr.Result, o.Now())))
 }
 
 // ErrorReport is the text of a .error.txt: what was refused, why, and what
@@ -276,13 +276,12 @@ func ErrorReport(r localfile.Result, now time.Time) string {
 }
 
 // move puts a file into dir under its name, or under name-2, name-3 … when
-// that is taken, and returns the new path.
-func move(path, dir string, private bool, now time.Time) (string, error) {
-	mode := os.FileMode(0o755)
-	if private {
-		mode = 0o700
-	}
-	if err := os.MkdirAll(dir, mode); err != nil {
+// that is taken, and returns the new path. Archived and rejected files may
+// hold personal data (a Treserva extract dropped into the wrong folder, a
+// file loaded with its personnummer masked): dir is 0700 and the file 0600,
+// moved as it is.
+func move(path, dir string, now time.Time) (string, error) {
+	if err := privfs.MkdirAll(dir); err != nil {
 		return "", fmt.Errorf("creating %s: %w", dir, err)
 	}
 	base := filepath.Base(path)
@@ -299,33 +298,8 @@ func move(path, dir string, private bool, now time.Time) (string, error) {
 			break
 		}
 	}
-	if err := os.Rename(path, to); err == nil {
-		return to, nil
-	}
-	// Another file system: copy, then remove.
-	if err := copyFile(path, to); err != nil {
+	if err := privfs.Move(path, to); err != nil {
 		return "", fmt.Errorf("moving %s to %s: %w", path, dir, err)
 	}
-	if err := os.Remove(path); err != nil {
-		return "", fmt.Errorf("moving %s: %w", path, err)
-	}
 	return to, nil
-}
-
-func copyFile(from, to string) error {
-	in, err := os.Open(from)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		os.Remove(to)
-		return err
-	}
-	return out.Close()
 }

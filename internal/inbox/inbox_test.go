@@ -91,7 +91,7 @@ func TestProcessStopsWhenCancelled(t *testing.T) {
 func TestDeleteLoadedExtracts(t *testing.T) {
 	st, o := setup(t)
 	key := filepath.Join(t.TempDir(), "k")
-	os.WriteFile(key, []byte("0123456789abcdef0123456789abcdef"), 0o600)
+	os.WriteFile(key, []byte("q2JYzX0mL9u7f1cQWm1d2vRk8e3pT6yH"), 0o600)
 	cfg := config.Defaults()
 	cfg.HomeMunicipality = "9001"
 	cfg.Local = config.DefaultLocal()

@@ -33,8 +33,11 @@ type SourceOptions struct {
 	AsOf  time.Time
 	Years string
 	// KeyWarning receives a warning about the pseudonym key file (its
-	// permissions), once.
+	// permissions, when AllowReadableKey accepted it), once.
 	KeyWarning func(string)
+	// AllowReadableKey accepts a key file that others than its owner can
+	// read (--allow-readable-key), with a warning.
+	AllowReadableKey bool
 }
 
 // Sources are the parsers of the three local sources.
@@ -64,29 +67,36 @@ func NewSources(cfg *config.Config, o SourceOptions) (*Sources, error) {
 	l := cfg.Local
 	regi := localfile.RegiAliases{Egen: l.Regi.Egen, Privat: l.Regi.Privat, Alla: localfile.DefaultRegiAliases.Alla}
 	interim := time.Month(l.InterimEndMonth)
+	inText, err := localfile.ParseTextPolicy(l.PersonnummerInText)
+	if err != nil {
+		return nil, fmt.Errorf("local.personnummer_in_text %w", err)
+	}
 	wf, err := webfocus.New(webfocus.Options{Home: cfg.HomeMunicipality, MunicipalityUnits: l.MunicipalityUnits,
-		Config: l.WebFOCUS, Regi: regi, InterimEnd: interim, Period: o.Period, Layout: o.Layout, Encoding: o.Encoding})
+		Config: l.WebFOCUS, Regi: regi, InterimEnd: interim, Period: o.Period, Layout: o.Layout, Encoding: o.Encoding,
+		PersonnummerInText: inText})
 	if err != nil {
 		return nil, err
 	}
 	ind, err := indicators.New(indicators.Options{Home: cfg.HomeMunicipality, MunicipalityUnits: l.MunicipalityUnits,
-		Regi: regi, InterimEnd: interim})
+		Regi: regi, InterimEnd: interim, PersonnummerInText: inText})
 	if err != nil {
 		return nil, err
 	}
 	topts := treserva.Options{Home: cfg.HomeMunicipality, Config: l.Treserva, Regi: regi, InterimEnd: interim,
-		AsOf: o.AsOf, Years: o.Years}
+		AsOf: o.AsOf, Years: o.Years, PersonnummerInText: inText}
 	if _, err := treserva.New(topts); err != nil {
 		return nil, err
 	}
 	return &Sources{WebFOCUS: wf, Indicators: ind,
-		Treserva: &keyedTreserva{opts: topts, keyFile: l.PseudonymKeyFile, warn: o.KeyWarning}}, nil
+		Treserva: &keyedTreserva{opts: topts, keyFile: l.PseudonymKeyFile, warn: o.KeyWarning,
+			keyOpts: personnummer.KeyOptions{AllowReadable: o.AllowReadableKey}}}, nil
 }
 
 // keyedTreserva loads the pseudonym key on first use.
 type keyedTreserva struct {
 	opts    treserva.Options
 	keyFile string
+	keyOpts personnummer.KeyOptions
 	warn    func(string)
 
 	once   sync.Once
@@ -98,7 +108,7 @@ func (k *keyedTreserva) Source() string { return treserva.Source }
 
 func (k *keyedTreserva) Parse(ctx context.Context, name string, data []byte) (*localfile.Parsed, error) {
 	k.once.Do(func() {
-		key, err := personnummer.LoadKey(k.keyFile)
+		key, err := personnummer.LoadKey(k.keyFile, k.keyOpts)
 		if err != nil {
 			k.err = err
 			return

@@ -3,7 +3,6 @@ package localfile
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/csv"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -13,8 +12,10 @@ import (
 	"time"
 
 	"github.com/nyckeltal/nyckeltal/internal/personnummer"
+	"github.com/nyckeltal/nyckeltal/internal/privfs"
 	"github.com/nyckeltal/nyckeltal/internal/store"
 	"github.com/nyckeltal/nyckeltal/internal/tabular"
+	"github.com/nyckeltal/nyckeltal/internal/textsafe"
 )
 
 // Outcomes of a file.
@@ -120,6 +121,11 @@ func LoadFile(ctx context.Context, st *store.Store, p Parser, path string, opts 
 	}
 	if err != nil {
 		return res, err
+	}
+	if errors.As(CheckParsed(name, parsed), &fe) {
+		// Nothing the parser made is kept, not even its parameters.
+		res.Format = parsed.Format
+		return refuse(ctx, st, res, nil, int64(len(data)), fe)
 	}
 	res.Format, res.Rows, res.Skipped, res.Notes = parsed.Format, parsed.Rows, parsed.Skipped, parsed.Notes
 	res.RefusedRows = int64(len(parsed.Refused))
@@ -245,7 +251,7 @@ func refuse(ctx context.Context, st *store.Store, res Result, parsed *Parsed, si
 // writeQuarantine writes the refused rows, masked, as a CSV that Excel opens
 // (UTF-8 with BOM, ';'): line, reasons, then the row's cells.
 func writeQuarantine(dir, name string, now time.Time, parsed *Parsed) (string, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := privfs.MkdirAll(dir); err != nil {
 		return "", fmt.Errorf("creating quarantine directory: %w", err)
 	}
 	path := filepath.Join(dir, fmt.Sprintf("%s.%s.refused-rows.csv", name, now.Format("20060102T150405")))
@@ -255,7 +261,7 @@ func writeQuarantine(dir, name string, now time.Time, parsed *Parsed) (string, e
 	}
 	defer os.Remove(tmp.Name())
 	tmp.WriteString("\uFEFF")
-	w := csv.NewWriter(tmp)
+	w := textsafe.NewCSVWriter(tmp) // the cells come from someone else's file
 	w.Comma = ';'
 	header := []string{"rad", "orsak"}
 	for _, h := range parsed.Header {
@@ -274,6 +280,9 @@ func writeQuarantine(dir, name string, now time.Time, parsed *Parsed) (string, e
 		return "", fmt.Errorf("writing quarantine file: %w", err)
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
+		return "", fmt.Errorf("writing quarantine file: %w", err)
+	}
+	if err := os.Chmod(path, privfs.File); err != nil {
 		return "", fmt.Errorf("writing quarantine file: %w", err)
 	}
 	return path, nil

@@ -3,11 +3,15 @@ package personnummer
 import (
 	"bytes"
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 )
 
 // ErrNoKey means personal data was to be loaded without a pseudonym key.
@@ -27,13 +31,29 @@ const MinKeyBytes = 32
 type Key struct {
 	secret []byte
 	id     string
-	// Warning is set when the key file is readable by others than its owner.
+	// Warning is set when a key file readable by others was accepted
+	// (KeyOptions.AllowReadable).
 	Warning string
 }
 
-// LoadKey reads the key file at path (its content, without a final line
-// break, at least 32 bytes: `openssl rand -base64 32 > FILE` makes one).
-func LoadKey(path string) (*Key, error) {
+// ErrBadKey means the key file exists but is not fit to protect personal
+// data: too short, too uniform, or readable by others.
+var ErrBadKey = errors.New("pseudonym key refused")
+
+// ErrKeyExists means `key generate` was asked to write over a file.
+var ErrKeyExists = errors.New("key file exists")
+
+// KeyOptions say what LoadKey accepts.
+type KeyOptions struct {
+	// AllowReadable accepts a key file that others than its owner may read
+	// or write, with a Warning (--allow-readable-key).
+	AllowReadable bool
+}
+
+// LoadKey reads the key file at path: its content, without a final line
+// break, at least 32 bytes of some variety (`nyckeltal key generate FILE`
+// makes one), in a file only its owner can read (mode 600).
+func LoadKey(path string, opts KeyOptions) (*Key, error) {
 	if path == "" {
 		return nil, fmt.Errorf("%w: set %s (or local.pseudonym_key_file) to a key file kept outside the database", ErrNoKey, KeyEnv)
 	}
@@ -41,20 +61,111 @@ func LoadKey(path string) (*Key, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: reading key file: %v", ErrNoKey, err)
 	}
+	warning := ""
+	if perm := fi.Mode().Perm(); ownerOnlyModes && perm&0o077 != 0 {
+		msg := fmt.Sprintf("key file %s can be read or written by others than its owner (mode %v)", path, perm)
+		if !opts.AllowReadable {
+			return nil, fmt.Errorf("%w: %s; `chmod 600 %s`, or accept it once with --allow-readable-key", ErrBadKey, msg, path)
+		}
+		warning = msg + "; accepted because of --allow-readable-key: chmod 600 it"
+	}
+	b, err := readKey(path)
+	if err != nil {
+		return nil, err
+	}
+	k := NewKey(b)
+	k.Warning = warning
+	return k, nil
+}
+
+func readKey(path string) ([]byte, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("%w: reading key file: %v", ErrNoKey, err)
 	}
 	b = bytes.TrimRight(b, "\r\n")
+	if err := CheckSecret(b); err != nil {
+		return nil, fmt.Errorf("%w: key file %s %v; make a good one with `nyckeltal key generate FILE`", ErrBadKey, path, err)
+	}
+	return b, nil
+}
+
+// minKeyVariety is the fewest different bytes a key may have.
+const minKeyVariety = 8
+
+// CheckSecret refuses a key that is too short or too uniform to be a
+// secret: fewer than MinKeyBytes bytes, only whitespace, fewer than eight
+// different bytes, one byte making up more than a quarter of it, or a
+// shorter piece repeated ("abcabcabc…"). It says what is wrong, never the key.
+func CheckSecret(b []byte) error {
 	if len(b) < MinKeyBytes {
-		return nil, fmt.Errorf("%w: key file %s holds %d bytes; it needs at least %d (make one with `openssl rand -base64 32`)",
-			ErrNoKey, path, len(b), MinKeyBytes)
+		return fmt.Errorf("holds %d bytes; it needs at least %d", len(b), MinKeyBytes)
 	}
-	k := NewKey(b)
-	if fi.Mode().Perm()&0o077 != 0 {
-		k.Warning = fmt.Sprintf("key file %s can be read by others than its owner (mode %v); chmod 600 it", path, fi.Mode().Perm())
+	if len(bytes.TrimSpace(b)) == 0 {
+		return errors.New("holds only whitespace")
 	}
-	return k, nil
+	var counts [256]int
+	distinct, most := 0, 0
+	for _, c := range b {
+		if counts[c] == 0 {
+			distinct++
+		}
+		counts[c]++
+		most = max(most, counts[c])
+	}
+	if distinct < minKeyVariety {
+		return fmt.Errorf("has only %d different characters; it needs at least %d", distinct, minKeyVariety)
+	}
+	if most*4 > len(b) {
+		return errors.New("repeats one character too often (more than a quarter of the key)")
+	}
+	for p := 1; p <= len(b)/2; p++ {
+		if bytes.Equal(b[p:], b[:len(b)-p]) {
+			return fmt.Errorf("repeats a piece of %d characters", p)
+		}
+	}
+	return nil
+}
+
+// GenerateKey writes a new key to path: 32 random bytes in base64, mode
+// 600, in a directory created 700 when missing. It never writes over an
+// existing file (ErrKeyExists): the pseudonyms of every earlier load depend on
+// the key there.
+func GenerateKey(path string) error {
+	if dir := filepath.Dir(path); dir != "" {
+		if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+			if err := os.MkdirAll(dir, 0o700); err != nil {
+				return fmt.Errorf("creating %s: %w", dir, err)
+			}
+		}
+	}
+	secret := make([]byte, 32)
+	if _, err := rand.Read(secret); err != nil {
+		return fmt.Errorf("generating a key: %w", err)
+	}
+	text := []byte(base64.StdEncoding.EncodeToString(secret) + "\n")
+	if err := CheckSecret(bytes.TrimRight(text, "\n")); err != nil {
+		return fmt.Errorf("generating a key: %w", err) // cannot happen but for a broken random source
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("%w: %s; a key is never overwritten (the pseudonyms of earlier loads depend on it): "+
+			"choose another name, or remove the old key yourself", ErrKeyExists, path)
+	}
+	if err != nil {
+		return fmt.Errorf("writing the key: %w", err)
+	}
+	// The umask may have taken bits away; the key is exactly 600.
+	if err := errors.Join(f.Chmod(0o600), write(f, text), f.Sync(), f.Close()); err != nil {
+		os.Remove(path)
+		return fmt.Errorf("writing the key: %w", err)
+	}
+	return nil
+}
+
+func write(f *os.File, b []byte) error {
+	_, err := f.Write(b)
+	return err
 }
 
 // NewKey makes a key from secret bytes (tests; LoadKey for real use).

@@ -14,7 +14,7 @@ var anyNumber = regexp.MustCompile(`\d{6,8}[-+ ]?\d{4}`)
 // "121212-1212" becomes "12****-****". Use it on every message, report or
 // file that shows data from a file that holds personnummer.
 func Mask(text string) string {
-	return anyNumber.ReplaceAllStringFunc(text, func(m string) string {
+	return anyNumber.ReplaceAllStringFunc(MaskFound(text), func(m string) string {
 		digits := 0
 		for i := 0; i < len(m); i++ {
 			if m[i] >= '0' && m[i] <= '9' {
@@ -53,5 +53,23 @@ func MaskField(s string) string {
 		}
 		b.WriteRune(r)
 	}
+	return b.String()
+}
+
+// MaskFound masks the personnummer and samordningsnummer Find finds (in
+// every form, "121212 - 1212" too), and nothing else.
+func MaskFound(text string) string {
+	found := Find(text)
+	if len(found) == 0 {
+		return text
+	}
+	var b strings.Builder
+	at := 0
+	for _, m := range found {
+		b.WriteString(text[at:m.Start])
+		b.WriteString(MaskField(text[m.Start:m.End]))
+		at = m.End
+	}
+	b.WriteString(text[at:])
 	return b.String()
 }

@@ -2,6 +2,7 @@ package personnummer
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -107,25 +108,17 @@ func TestMask(t *testing.T) {
 
 func TestKey(t *testing.T) {
 	dir := t.TempDir()
-	if _, err := LoadKey(""); !errors.Is(err, ErrNoKey) {
+	if _, err := LoadKey("", KeyOptions{}); !errors.Is(err, ErrNoKey) {
 		t.Fatalf("no key file: %v", err)
 	}
-	if _, err := LoadKey(filepath.Join(dir, "missing")); !errors.Is(err, ErrNoKey) {
+	if _, err := LoadKey(filepath.Join(dir, "missing"), KeyOptions{}); !errors.Is(err, ErrNoKey) {
 		t.Fatalf("missing key file: %v", err)
 	}
-	short := filepath.Join(dir, "short")
-	os.WriteFile(short, []byte("too short\n"), 0o600)
-	if _, err := LoadKey(short); !errors.Is(err, ErrNoKey) || !strings.Contains(err.Error(), "at least 32") {
-		t.Fatalf("short key: %v", err)
-	}
 	good := filepath.Join(dir, "good")
-	os.WriteFile(good, []byte("q2JYzX0mL9u7f1cQWm1d2vRk8e3pT6yHsB0nA4gZxUo=\n"), 0o644)
-	k, err := LoadKey(good)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if k.Warning == "" {
-		t.Fatal("no warning for a world-readable key file")
+	os.WriteFile(good, []byte("q2JYzX0mL9u7f1cQWm1d2vRk8e3pT6yHsB0nA4gZxUo=\n"), 0o600)
+	k, err := LoadKey(good, KeyOptions{})
+	if err != nil || k.Warning != "" {
+		t.Fatal(err, k.Warning)
 	}
 	n, _ := Parse("19121212-1212", ref)
 	m, _ := Parse("121212+1212", ref) // the same person written otherwise
@@ -160,4 +153,98 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("Mask leaves %q", got)
 		}
 	})
+}
+
+// The attacks of issue 11: keys that protect nothing are refused, and a key
+// file others can read is refused unless accepted explicitly.
+func TestKeyRefused(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	tests := []struct {
+		name, content string
+		mode          os.FileMode
+		opts          KeyOptions
+		want          string // in the error; "" = accepted
+	}{
+		{"short", "too short\n", 0o600, KeyOptions{}, "at least 32"},
+		{"32 A", strings.Repeat("A", 32), 0o600, KeyOptions{}, "different characters"},
+		{"32 spaces", strings.Repeat(" ", 32) + "\n", 0o600, KeyOptions{}, "only whitespace"},
+		{"tabs and spaces", strings.Repeat(" \t", 20), 0o600, KeyOptions{}, "only whitespace"},
+		{"a repeated piece", strings.Repeat("0123456789abcdef", 2), 0o600, KeyOptions{}, "repeats a piece of 16"},
+		{"one character too often", "aaaaaaaaaaaaaaaaaaaabcdefghijklmn", 0o600, KeyOptions{}, "too often"},
+		{"world-readable", "q2JYzX0mL9u7f1cQWm1d2vRk8e3pT6yHsB0nA4gZxUo=", 0o644, KeyOptions{}, "can be read or written by others"},
+		{"group-readable", "q2JYzX0mL9u7f1cQWm1d2vRk8e3pT6yHsB0nA4gZxUo=", 0o640, KeyOptions{}, "--allow-readable-key"},
+		{"world-readable, accepted", "q2JYzX0mL9u7f1cQWm1d2vRk8e3pT6yHsB0nA4gZxUo=", 0o644, KeyOptions{AllowReadable: true}, ""},
+		{"hex", "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", 0o600, KeyOptions{}, ""},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if !ownerOnlyModes && tt.mode&0o077 != 0 {
+				t.Skip("file modes do not say who can read a file here")
+			}
+			path := filepath.Join(dir, fmt.Sprintf("key%d", i))
+			if err := os.WriteFile(path, []byte(tt.content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chmod(path, tt.mode); err != nil {
+				t.Fatal(err)
+			}
+			k, err := LoadKey(path, tt.opts)
+			if tt.want == "" {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				if (tt.mode&0o077 != 0) != (k.Warning != "") {
+					t.Fatalf("warning %q for mode %v", k.Warning, tt.mode)
+				}
+				return
+			}
+			if !errors.Is(err, ErrBadKey) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err %v, want ErrBadKey with %q", err, tt.want)
+			}
+			if len(tt.content) >= 8 && strings.TrimSpace(tt.content) != "" && strings.Contains(err.Error(), strings.TrimSpace(tt.content)[:8]) {
+				t.Fatalf("the error shows the key: %v", err)
+			}
+		})
+	}
+}
+
+// Not parallel: it sets the process's umask, under which the key and its
+// directory must still be exactly 600 and 700.
+func TestGenerateKey(t *testing.T) {
+	if !ownerOnlyModes {
+		t.Skip("file modes do not say who can read a file here")
+	}
+	dir := t.TempDir()
+	old := syscallUmask(0)
+	defer syscallUmask(old)
+	path := filepath.Join(dir, "new", "pseudonym.key")
+	if err := GenerateKey(path); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("mode %v, %v", fi.Mode().Perm(), err)
+	}
+	if di, _ := os.Stat(filepath.Dir(path)); di.Mode().Perm() != 0o700 {
+		t.Fatalf("directory mode %v", di.Mode().Perm())
+	}
+	k, err := LoadKey(path, KeyOptions{})
+	if err != nil || k.Warning != "" {
+		t.Fatalf("the generated key is refused: %v %q", err, k.Warning)
+	}
+	before, _ := os.ReadFile(path)
+	if err := GenerateKey(path); !errors.Is(err, ErrKeyExists) {
+		t.Fatalf("overwrote the key: %v", err)
+	}
+	if after, _ := os.ReadFile(path); string(after) != string(before) {
+		t.Fatal("the key changed")
+	}
+	other := filepath.Join(dir, "other.key")
+	if err := GenerateKey(other); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(other); string(b) == string(before) {
+		t.Fatal("two keys alike")
+	}
 }

@@ -80,6 +80,9 @@ func sqlString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") 
 // or empty. A read-only store can be exported while a run writes.
 func (s *Store) ExportParquet(ctx context.Context, dir string, now time.Time) (*Export, error) {
 	dir = filepath.Clean(dir)
+	if !s.exportable {
+		return nil, errors.New("exporting: open the store with store.ForExport")
+	}
 	if err := checkExportTarget(dir); err != nil {
 		return nil, err
 	}
@@ -92,6 +95,11 @@ func (s *Store) ExportParquet(ctx context.Context, dir string, now time.Time) (*
 		return nil, fmt.Errorf("exporting: %w", err)
 	}
 	defer os.RemoveAll(tmp)
+	// From here on the export's COPY statements can write into tmp and
+	// nowhere else.
+	if err := s.lockdown(ctx, tmp); err != nil {
+		return nil, err
+	}
 	ex := &Export{Dir: dir, ExportedAt: now.UTC(), Store: s.path,
 		SourceNote: "Källa: Kolada (RKA) och kommunens egna system. Beräkningar (v_nka, v_nka_gap, v_peer_group): egen bearbetning."}
 	if ex.SchemaVersion, err = s.SchemaVersion(ctx); err != nil {
@@ -159,8 +167,26 @@ func checkExportTarget(dir string) error {
 	case len(entries) == 0:
 		return nil
 	}
-	if _, err := os.Stat(filepath.Join(dir, ExportManifest)); err != nil {
+	b, err := os.ReadFile(filepath.Join(dir, ExportManifest))
+	if err != nil {
 		return fmt.Errorf("%w: %s exists and has no %s; give a new or empty directory (nothing in it is deleted)", ErrExportTarget, dir, ExportManifest)
+	}
+	// An earlier export holds what its manifest lists and nothing else: a
+	// directory with anything more is not replaced, whatever its manifest.
+	var m Export
+	if err := json.Unmarshal(b, &m); err != nil {
+		return fmt.Errorf("%w: %s has a %s that cannot be read (%v); give a new or empty directory", ErrExportTarget, dir, ExportManifest, err)
+	}
+	ours := map[string]bool{ExportManifest: true}
+	for _, t := range m.Tables {
+		top, _, _ := strings.Cut(filepath.ToSlash(t.Path), "/")
+		ours[top] = true
+	}
+	for _, e := range entries {
+		if !ours[e.Name()] {
+			return fmt.Errorf("%w: %s holds %s, which no export wrote; give a new or empty directory (nothing in it is deleted)",
+				ErrExportTarget, dir, e.Name())
+		}
 	}
 	return nil
 }

@@ -47,6 +47,8 @@ type Store struct {
 	// AfterPublish).
 	afterPublish []func()
 	inUpdate     bool
+	// exportable is set by ForExport: file access is still on.
+	exportable bool
 }
 
 // Option tunes how a store is opened.
@@ -54,6 +56,15 @@ type Option func(*options)
 
 type options struct {
 	memoryLimit string
+	forExport   bool
+}
+
+// ForExport opens a read-only store whose file access is left on until
+// ExportParquet has made its directory; it then allows that directory only
+// (see lockdown). Nothing else may open a store this way: every other reader
+// runs with file access off.
+func ForExport() Option {
+	return func(o *options) { o.forExport = true }
 }
 
 // WithMemoryLimit caps DuckDB's memory (e.g. "1GB"); beyond it DuckDB
@@ -78,6 +89,12 @@ func Open(ctx context.Context, path string, mode Mode, opts ...Option) (*Store, 
 			return nil, fmt.Errorf("opening %s: %w", path, ErrNoStore)
 		}
 		dsn += "?access_mode=read_only"
+		if !o.forExport {
+			// A reader runs the analysts' SQL (nyckeltal sql) and nothing
+			// else needs a file: no query may read the key or overwrite the
+			// store. See readerLockdown and docs/SECURITY.md.
+			dsn += readerLockdown
+		}
 	case ReadWrite:
 		if dir := filepath.Dir(path); dir != "" {
 			if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -100,7 +117,7 @@ func Open(ctx context.Context, path string, mode Mode, opts ...Option) (*Store, 
 		db.Close()
 		return nil, fmt.Errorf("opening %s: %w", path, classifyOpenError(err))
 	}
-	s := &Store{db: db, path: path, file: path, mode: mode}
+	s := &Store{db: db, path: path, file: path, mode: mode, exportable: o.forExport}
 	if err := s.prepare(ctx); err != nil {
 		db.Close()
 		return nil, err

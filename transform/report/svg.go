@@ -13,7 +13,7 @@ package report
 import (
 	"fmt"
 	"github.com/nyckeltal/nyckeltal/internal/numfmt"
-	"html"
+	"github.com/nyckeltal/nyckeltal/internal/textsafe"
 	"io"
 	"math"
 	"strconv"
@@ -131,7 +131,8 @@ type svgw struct {
 
 func (s *svgw) printf(format string, args ...any) { fmt.Fprintf(&s.b, format, args...) }
 
-func esc(s string) string { return html.EscapeString(s) }
+// esc is textsafe.HTML: every text of the report goes through it.
+func esc(s string) string { return textsafe.HTML(s) }
 
 // writeLineChart draws years on x and the series on y.
 func writeLineChart(w io.Writer, spec lineSpec) error {

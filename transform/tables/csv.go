@@ -1,7 +1,7 @@
 package tables
 
 import (
-	"encoding/csv"
+	"github.com/nyckeltal/nyckeltal/internal/textsafe"
 	"io"
 	"strconv"
 	"strings"
@@ -32,12 +32,12 @@ var OverviewColumns = []string{"Kod", "Indikator", "Målområde", "Mål", "Riktn
 	"Antal rangordnade", "Riket", "Källa", "Anmärkning"}
 
 type csvWriter struct {
-	w   *csv.Writer
+	w   *textsafe.CSVWriter
 	num func(*float64) string
 }
 
 func newCSV(w io.Writer, o CSVOptions) (*csvWriter, error) {
-	cw := &csvWriter{w: csv.NewWriter(w), num: machineNumber}
+	cw := &csvWriter{w: textsafe.NewCSVWriter(w), num: machineNumber}
 	if o.Excel {
 		if _, err := io.WriteString(w, "\ufeff"); err != nil {
 			return nil, err

@@ -2,7 +2,7 @@ package tables
 
 import (
 	"bufio"
-	"html"
+	"github.com/nyckeltal/nyckeltal/internal/textsafe"
 	"io"
 	"strings"
 )
@@ -54,7 +54,7 @@ func HTMLHead(w io.Writer, title string) error {
 		"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"+
 		"<meta http-equiv=\"Content-Security-Policy\" content=\""+contentSecurityPolicy+"\">\n"+
 		"<meta name=\"generator\" content=\"nyckeltal\">\n"+
-		"<title>"+html.EscapeString(title)+"</title>\n<style>"+CSS+"</style>\n</head>\n<body>\n")
+		"<title>"+esc(title)+"</title>\n<style>"+CSS+"</style>\n</head>\n<body>\n")
 	return err
 }
 
@@ -64,7 +64,8 @@ func HTMLTail(w io.Writer) error {
 	return err
 }
 
-func esc(s string) string { return html.EscapeString(s) }
+// esc is textsafe.HTML: every text of an HTML file goes through it.
+func esc(s string) string { return textsafe.HTML(s) }
 
 // headCell splits "X (egen bearbetning)" into the name and a small line, so
 // the computed columns say so without wide headers.

@@ -2,13 +2,13 @@ package tables
 
 import (
 	"bufio"
+	"github.com/nyckeltal/nyckeltal/internal/textsafe"
 	"io"
 	"strings"
 )
 
-func mdEscape(s string) string {
-	return strings.NewReplacer("|", `\|`, "\n", " ", "\r", "").Replace(s)
-}
+// mdEscape is textsafe.Markdown: every text of a Markdown file goes through it.
+func mdEscape(s string) string { return textsafe.Markdown(s) }
 
 func writeMDTable(w *bufio.Writer, t humanTable) {
 	w.WriteString("| " + strings.Join(mapStrings(t.cols, mdEscape), " | ") + " |\n|")

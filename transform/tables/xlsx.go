@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/nyckeltal/nyckeltal/internal/numfmt"
+	"github.com/nyckeltal/nyckeltal/internal/textsafe"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -79,6 +80,9 @@ func (wb *workbook) write(w io.Writer, stamp string) error {
 		ref, err := excelize.CoordinatesToCellName(col, row)
 		if err != nil {
 			return err
+		}
+		if s, ok := v.(string); ok {
+			v = textsafe.Cell(s)
 		}
 		return f.SetCellValue(wb.sheet, ref, v)
 	}

@@ -1,0 +1,57 @@
+package localfile
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/nyckeltal/nyckeltal/internal/store"
+	"github.com/nyckeltal/nyckeltal/internal/tabular"
+)
+
+func scanRows() []tabular.Row {
+	return []tabular.Row{
+		{Line: 1, Cells: []string{"Utdrag 2024-09-01"}},
+		{Line: 2, Cells: []string{"Personnummer", "Enhet", "Antal"}},
+		{Line: 3, Cells: []string{"19121212-1212", "Eken", "1212121212"}},      // the column, and a bare number
+		{Line: 4, Cells: []string{"19121212-1212", "Boende 121212-1212", "3"}}, // in the enhet
+	}
+}
+
+func TestScanRows(t *testing.T) {
+	t.Parallel()
+	rows := scanRows()
+	_, err := ScanRows("f.csv", rows, rows[1].Cells, 2, 0, TextRefuse)
+	var fe *FileError
+	if !errors.As(err, &fe) || len(fe.Problems) != 1 {
+		t.Fatalf("err %v", err)
+	}
+	p := fe.Problems[0]
+	if p.Line != 4 || p.Column != `B "Enhet"` || !strings.Contains(p.Reason, "(12****-****)") || strings.Contains(err.Error(), "1212-1212") {
+		t.Fatalf("problem %+v", p)
+	}
+	// Without a personnummer column, the column itself is free text.
+	rows = scanRows()
+	if _, err := ScanRows("f.csv", rows, rows[1].Cells, 2, -1, TextRefuse); !errors.As(err, &fe) || len(fe.Problems) != 3 {
+		t.Fatalf("no personnummer column: %v", err)
+	}
+	rows = scanRows()
+	note, err := ScanRows("f.csv", rows, rows[1].Cells, 2, 0, TextMask)
+	if err != nil || !strings.Contains(note, "1 fält") || rows[3].Cells[1] != "Boende 12****-****" || rows[3].Cells[0] != "19121212-1212" {
+		t.Fatalf("mask: %v %q %q", err, note, rows[3].Cells)
+	}
+}
+
+func TestCheckParsed(t *testing.T) {
+	t.Parallel()
+	p := &Parsed{Observations: []store.Observation{{UnitID: "1212121212"}},
+		Decisions: []store.Decision{{Line: 7, Utforare: "Handläggare 191212121212"}}}
+	err := CheckParsed("f.csv", p)
+	var fe *FileError
+	if !errors.As(err, &fe) || len(fe.Problems) != 2 || fe.Problems[1].Line != 7 || fe.Problems[1].Column != "utförare" {
+		t.Fatalf("err %v", err)
+	}
+	if err := CheckParsed("f.csv", &Parsed{Observations: []store.Observation{{UnitID: "Eken"}}}); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,5 @@
+//go:build windows
+
+package personnummer
+
+func syscallUmask(m int) int { return m }
