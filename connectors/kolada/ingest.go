@@ -105,13 +105,15 @@ func (r Result) Notes() []string {
 			strings.Join(r.Groups, ", ")))
 	}
 	if r.NotFound > 0 {
-		out = append(out, fmt.Sprintf("%d data pages answered 404, counted as no data", r.NotFound))
+		out = append(out, fmt.Sprintf("%d %s answered 404, counted as no data", r.NotFound, plural(r.NotFound, "data page", "data pages")))
 	}
 	if r.KeptScopes > 0 {
-		out = append(out, fmt.Sprintf("%d KPI-year slices kept their stored values: their full refresh answered only 404", r.KeptScopes))
+		out = append(out, fmt.Sprintf("%d KPI-year-unit %s kept their stored values: their full refresh answered only 404",
+			r.KeptScopes, plural(r.KeptScopes, "slice", "slices")))
 	}
 	if r.EmptyWithNext > 0 {
-		out = append(out, fmt.Sprintf("%d empty pages carried a next_url; paging ended there", r.EmptyWithNext))
+		out = append(out, fmt.Sprintf("%d empty %s carried a next_url; paging ended there", r.EmptyWithNext,
+			plural(r.EmptyWithNext, "page", "pages")))
 	}
 	if len(r.Restored) > 0 {
 		var ps []string
@@ -126,6 +128,13 @@ func (r Result) Notes() []string {
 			r.GroupValuesEnded))
 	}
 	return out
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // stockholm is where Kolada's publication dates are dates.

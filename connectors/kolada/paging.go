@@ -140,7 +140,8 @@ type SetAside struct {
 	Units int64
 	// Other are values of KPIs or years the request did not ask for.
 	Other int64
-	// Examples are a few of the units and KPIs set aside, for the summary.
+	// Examples are a few of the units, KPIs and years set aside (not of the
+	// groups, which are expected), for the summary.
 	Examples []string
 }
 
@@ -149,6 +150,9 @@ func (s SetAside) Total() int64 { return s.Groups + s.Units + s.Other }
 
 func (s *SetAside) add(kind *int64, n int64, example string) {
 	*kind += n
+	if kind == &s.Groups {
+		return
+	}
 	for _, e := range s.Examples {
 		if e == example {
 			return
@@ -173,7 +177,7 @@ func (s SetAside) String() string {
 	}
 	msg := strings.Join(parts, ", ")
 	if len(s.Examples) > 0 {
-		msg += " (" + strings.Join(s.Examples, ", ") + ")"
+		msg += " (such as " + strings.Join(s.Examples, ", ") + ")"
 	}
 	return msg
 }

@@ -560,3 +560,28 @@ func (p *prober) rateLimit(requests int64) store.KoladaFinding {
 	}
 	return f
 }
+
+// ConnectorAction says, for people, what the connector does given a
+// probe's answer about a behaviour.
+func ConnectorAction(behaviour, answer string) string {
+	switch behaviour {
+	case BehaviourNoData:
+		if answer == AnswerEmpty200 {
+			return "an empty page is no data; a 404 on a data route is an error (Kolada answers no data with 200)"
+		}
+		return "a 404 on a data route counts as a page without rows (a 404 on a metadata route stays an error)"
+	case BehaviourGroupMeans:
+		return "never asks for group values: group ids are fetched as their members, v_kolada_group_value computes the unweighted mean"
+	case BehaviourEmptyLastPage:
+		return "paging ends at a null next_url or at the first page without rows"
+	case BehaviourNextURLParams:
+		return "puts back into next_url any parameter of the query it lost (from_date, per_page), and counts it"
+	case BehaviourListedUnits, BehaviourAllUnits:
+		return "stores only units asked for (every municipality: those /municipality lists); the rest is set aside and counted (load.rows_skipped)"
+	case BehaviourRateLimit:
+		return "at most kolada.rate_limit requests a second; 429 and 5xx retried with backoff, Retry-After honoured up to kolada.retry_after_cap"
+	case BehaviourV2:
+		return "asks only v3; a kolada.base_url of v1 or v2 is refused"
+	}
+	return ""
+}
