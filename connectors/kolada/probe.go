@@ -329,13 +329,13 @@ func (p *prober) groups(ctx context.Context) ([]store.KoladaFinding, error) {
 		switch {
 		case value != nil:
 			gm.Answer = "computed"
-			gm.Detail = fmt.Sprintf("%s answers %g", group.ID, *value)
+			gm.Detail = fmt.Sprintf("%s answers %.6g", group.ID, *value)
 			if withValue > 0 {
 				mean := sum / float64(withValue)
 				if math.Abs(*value-mean) <= 0.0005*math.Max(1, math.Abs(mean)) {
 					gm.Detail += fmt.Sprintf(", the unweighted mean of the %d members with a value", withValue)
 				} else {
-					gm.Detail += fmt.Sprintf("; the unweighted mean of the %d members with a value is %g", withValue, mean)
+					gm.Detail += fmt.Sprintf("; the unweighted mean of the %d members with a value is %.6g", withValue, mean)
 				}
 			}
 		case others > 0:
