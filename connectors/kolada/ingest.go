@@ -226,7 +226,12 @@ func Ingest(ctx context.Context, st *store.Store, f Fetcher, opts Options) (Resu
 	}
 	// Group ids are fetched as their members, before the plan, so that the
 	// plan and its coverage name municipalities only. A failure here comes
-	// before the load begins: it is the job's failure, not a load's.
+	// before the load begins: it is the job's failure, not a load's. Its
+	// requests are the load's.
+	var requestsBefore int64
+	if rc, ok := f.(RequestCounter); ok {
+		requestsBefore = rc.Requests()
+	}
 	members, err := groupMembers(ctx, f, opts)
 	if err != nil {
 		return Result{}, err
@@ -238,6 +243,7 @@ func Ingest(ctx context.Context, st *store.Store, f Fetcher, opts Options) (Resu
 	}
 	plan.GroupMembers = members
 	r := newRun(opts, plan, f, opts.Now())
+	r.requestsBefore = requestsBefore
 	r.cov = cov
 	r.noDataAs404 = probe == nil || probe.Answer(BehaviourNoData) != AnswerEmpty200
 	r.loader, err = st.BeginLoad(ctx, store.LoadSpec{Source: Source, Mode: plan.Mode, Params: plan})

@@ -171,18 +171,30 @@ func TestEveryAnswerModeEndsWithTheSameStore(t *testing.T) {
 		t.Fatalf("the scenario does not do what it says: load 3 %+v, load 5 %+v", plainLoads[2].LoadResult, plainLoads[4].LoadResult)
 	}
 
+	faulty := koladafake.Faults{Seed: 5, Rate503: 0.05, Rate429: 0.05, RetryAfter: time.Second, RateTruncate: 0.05, RateReset: 0.05}
 	for name, q := range answerModes(t) {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			ds := smallSynthetic()
-			f := newFixture(t, ds)
-			f.fake.SetQuirks(q)
-			got, loads := runScenario(t, f, ds)
-			if got != want {
-				t.Fatalf("the store after mode %s differs from the plain mode's: %s", q, firstDiff(want, got))
+		for _, faults := range []bool{false, true} {
+			if faults && name != "all" {
+				continue // every quirk at once, with faults on top
 			}
-			checkModeNotes(t, q, loads, f.store)
-		})
+			if faults {
+				name += "+faults"
+			}
+			t.Run(name, func(t *testing.T) {
+				t.Parallel()
+				ds := smallSynthetic()
+				f := newFixture(t, ds)
+				f.fake.SetQuirks(q)
+				if faults {
+					f.fake.SetFaults(faulty)
+				}
+				got, loads := runScenario(t, f, ds)
+				if got != want {
+					t.Fatalf("the store after mode %s (faults %v) differs from the plain mode's: %s", q, faults, firstDiff(want, got))
+				}
+				checkModeNotes(t, q, loads, f.store)
+			})
+		}
 	}
 }
 
