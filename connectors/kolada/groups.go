@@ -44,6 +44,9 @@ func groupMembers(ctx context.Context, f Fetcher, opts Options) (map[string][]st
 		for url := request; url != "" && !seen[url]; {
 			seen[url] = true
 			body, err := f.Get(ctx, url)
+			if err != nil && url != request && notFound(err) {
+				break // a page a next_url named has nothing
+			}
 			if err != nil {
 				return nil, fmt.Errorf("asking for the members of groups %s: %w", strings.Join(gc, ","), err)
 			}

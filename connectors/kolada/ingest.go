@@ -71,8 +71,8 @@ type Result struct {
 	// SetAside counts values of units, KPIs or years the requests did not
 	// ask for (group values among them), which were not stored.
 	SetAside SetAside
-	// NotFound is how many data pages Kolada answered with 404, counted as
-	// pages without rows; KeptScopes how many KPI, year and unit slices of
+	// NotFound is how many pages Kolada answered with 404, counted as pages
+	// without rows (a data request's own, or any page a next_url named); KeptScopes how many KPI, year and unit slices of
 	// a full load kept their stored values because their request answered
 	// 404 at once (a 404 alone never ends stored values).
 	NotFound   int
@@ -105,7 +105,7 @@ func (r Result) Notes() []string {
 			strings.Join(r.Groups, ", ")))
 	}
 	if r.NotFound > 0 {
-		out = append(out, fmt.Sprintf("%d %s answered 404, counted as no data", r.NotFound, plural(r.NotFound, "data page", "data pages")))
+		out = append(out, fmt.Sprintf("%d %s answered 404, counted as no data", r.NotFound, plural(r.NotFound, "page", "pages")))
 	}
 	if r.KeptScopes > 0 {
 		out = append(out, fmt.Sprintf("%d KPI-year-unit %s kept their stored values: their full refresh answered only 404",
@@ -349,6 +349,13 @@ func (r *run) fetchAll(ctx context.Context, request string) error {
 			return err
 		}
 		body, err := r.fetcher.Get(ctx, url)
+		if err != nil && url != request && notFound(err) {
+			// A page a next_url named answered 404: Kolada's way, maybe, of
+			// saying there is nothing more. The request's own 404 is an error.
+			r.notFound++
+			r.pageDone("")
+			return nil
+		}
 		if err != nil {
 			return err
 		}
@@ -424,8 +431,10 @@ func (r *run) fetchData(ctx context.Context, urls []string) error {
 				f := fetched{url: url, asked: &a, first: first}
 				f.body, f.err = r.fetcher.Get(ctx, url)
 				switch {
-				case f.err != nil && notFound(f.err) && r.noDataAs404:
-					f.err = nil // Kolada may answer "no data" with 404 (docs/KOLADA-API.md)
+				case f.err != nil && notFound(f.err) && (r.noDataAs404 || !first):
+					// Kolada may answer "no data" with 404 (docs/KOLADA-API.md),
+					// and a page a next_url named that answers 404 has nothing.
+					f.err = nil
 				case f.err != nil && notFound(f.err):
 					f.err = fmt.Errorf("%w: a data request answered 404, but the latest probe found that Kolada answers "+
 						"no data with 200 and an empty page: %w", ErrNotAsProbed, f.err)
@@ -903,6 +912,9 @@ func fetchKPIs(ctx context.Context, f Fetcher, request string) ([]store.KPI, err
 	for seen, next := map[string]bool{}, request; next != "" && !seen[next]; {
 		seen[next] = true
 		body, err := f.Get(ctx, next)
+		if err != nil && next != request && notFound(err) {
+			break // a page a next_url named has nothing
+		}
 		if err != nil {
 			return nil, err
 		}

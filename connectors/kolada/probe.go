@@ -569,11 +569,11 @@ func ConnectorAction(behaviour, answer string) string {
 		if answer == AnswerEmpty200 {
 			return "an empty page is no data; a 404 on a data route is an error (Kolada answers no data with 200)"
 		}
-		return "a 404 on a data route counts as a page without rows (a 404 on a metadata route stays an error)"
+		return "a 404 on a data route counts as a page without rows (on a metadata request it stays an error)"
 	case BehaviourGroupMeans:
 		return "never asks for group values: group ids are fetched as their members, v_kolada_group_value computes the unweighted mean"
 	case BehaviourEmptyLastPage:
-		return "paging ends at a null next_url or at the first page without rows"
+		return "paging ends at a null next_url, at the first page without rows, or at a page a next_url named that answers 404"
 	case BehaviourNextURLParams:
 		return "puts back into next_url any parameter of the query it lost (from_date, per_page), and counts it"
 	case BehaviourListedUnits, BehaviourAllUnits:

@@ -153,3 +153,29 @@ func TestFullLoadKeepsValuesWhenItsRequestAnswers404(t *testing.T) {
 		t.Fatalf("notes do not say the values were kept: %q", res.Notes())
 	}
 }
+
+// TestMetadataNotFoundStaysAnError: a 404 to a metadata request is no "no
+// data" — the load fails and names it; only data routes, and pages a
+// next_url named, count a 404 as a page without rows.
+func TestMetadataNotFoundStaysAnError(t *testing.T) {
+	fake := koladafake.New(smallSynthetic())
+	fake.SetQuirks(koladafake.Quirks{NotFoundForNoData: true})
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/v3/municipality" {
+			w.WriteHeader(http.StatusNotFound)
+			w.Write([]byte(`{"error":"Not found"}`))
+			return
+		}
+		fake.ServeHTTP(w, r)
+	}))
+	defer ts.Close()
+	f := newFixture(t, smallSynthetic())
+	f.base = ts.URL + "/v3"
+	_, err := Ingest(t.Context(), f.store, f.client, f.options())
+	if Status(err) != http.StatusNotFound || !errors.Is(err, ErrRejected) || !strings.Contains(err.Error(), "/v3/municipality") {
+		t.Fatalf("got %v, want the 404 of /municipality as an error", err)
+	}
+	if n := count(t, f.store, `SELECT count(*) FROM observation`); n != 0 {
+		t.Fatalf("%d values stored by a load that failed", n)
+	}
+}

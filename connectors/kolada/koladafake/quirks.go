@@ -13,7 +13,7 @@ import (
 // remain, with every parameter of the query, only the units asked for.
 type Quirks struct {
 	// NotFoundForNoData answers a data page without rows with 404 instead of
-	// 200 and "values": [].
+	// 200 and "values": [], and so a metadata page after the last one.
 	NotFoundForNoData bool
 	// NoGroupMeans answers a group id (G…) in the municipality segment with
 	// no rows: v3 may not compute group means as v2 did.

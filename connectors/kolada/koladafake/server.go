@@ -312,6 +312,9 @@ func (s *Server) page(r *http.Request, items []any, page, perPage int) (int, []b
 	start := min((page-1)*perPage, len(items))
 	end := min(start+perPage, len(items))
 	vals := items[start:end]
+	if len(vals) == 0 && page > 1 && s.quirks.NotFoundForNoData {
+		return http.StatusNotFound, errorBody("Not found")
+	}
 	if vals == nil {
 		vals = []any{}
 	}
