@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -438,6 +439,26 @@ func TestSharedSnapshot(t *testing.T) {
 	}
 	if want := *ds.Values[koladafake.Key{KPI: "N20900", Unit: "1267", Year: 2024, Gender: "T"}].Value; v != want {
 		t.Fatalf("Höör N20900 2024 = %v, snapshot says %v", v, want)
+	}
+	// Every group's value is the unweighted mean of its members' values.
+	for _, g := range ds.Groups {
+		var sum float64
+		var n int64
+		for _, m := range g.Members {
+			if mv, ok := ds.Values[koladafake.Key{KPI: "N00097", Unit: m.ID, Year: 2024, Gender: "T"}]; ok && mv.Value != nil {
+				sum += *mv.Value
+				n++
+			}
+		}
+		var mean float64
+		var with int64
+		if err := f.store.DB().QueryRowContext(t.Context(), `SELECT value, members_with_value FROM v_kolada_group_value
+			WHERE group_id = ? AND kpi_id = 'N00097' AND year = 2024 AND gender = 'T'`, g.ID).Scan(&mean, &with); err != nil {
+			t.Fatalf("%s: %v", g.ID, err)
+		}
+		if with != n || math.Abs(mean-sum/float64(n)) > 1e-9 {
+			t.Fatalf("%s (%s): %v over %d members, want %v over %d", g.ID, g.Title, mean, with, sum/float64(n), n)
+		}
 	}
 }
 
