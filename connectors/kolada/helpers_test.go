@@ -131,3 +131,10 @@ func datasetValues(ds *koladafake.Dataset) int64 {
 	}
 	return n
 }
+
+// probeOptions ask about what the small synthetic data set has: N20900 of
+// the first fictional municipality in 2024.
+func (f *fixture) probeOptions() ProbeOptions {
+	return ProbeOptions{BaseURL: f.base, KPI: "N20900", Municipality: koladafake.FictionalID(0), Year: 2024,
+		Now: func() time.Time { return snapshotDay }}
+}

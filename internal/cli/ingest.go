@@ -72,7 +72,7 @@ own work ("egen bearbetning av data från Kolada").`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.kpis, "kpi", "", "KPI ids, comma-separated (default: kolada.kpis)")
-	fl.StringVar(&f.municipalities, "municipality", "", "municipality or group ids, comma-separated, or all (default: kolada.municipalities)")
+	fl.StringVar(&f.municipalities, "municipality", "", "municipality ids, group ids (fetched as their members) or all, comma-separated (default: kolada.municipalities)")
 	fl.StringVar(&f.years, "years", "", `years: 2018-2025, 2018- (to this year), 2024 or 2019,2021 (default: kolada.years)`)
 	fl.BoolVar(&f.ou, "ou", false, "also fetch organisational units and their data, for KPIs that have OU data")
 	fl.BoolVar(&f.full, "full", false, "refetch everything instead of changes only")
@@ -224,6 +224,9 @@ func printKoladaResult(w io.Writer, r kolada.Result) {
 		formatInt(r.Requests), formatInt(int64(r.Pages)))
 	if r.Settled > 0 {
 		fmt.Fprintf(w, "  %s values are no longer preliminary\n", formatInt(int64(r.Settled)))
+	}
+	for _, n := range r.Notes() {
+		fmt.Fprintf(w, "  %s\n", n)
 	}
 	if r.Archive != "" {
 		fmt.Fprintf(w, "  raw answers archived in %s\n", r.Archive)

@@ -65,6 +65,7 @@ type Loader struct {
 	scopes    int64
 	rowsRead  int64
 	requests  int64
+	skipped   int64
 	done      bool
 
 	// Appenders hold the connection's driver handle outside conn.Raw. This is
@@ -118,6 +119,10 @@ func (l *Loader) CountRead(n int64) { l.rowsRead += n }
 
 // CountRequests adds to the requests made to the source.
 func (l *Loader) CountRequests(n int64) { l.requests += n }
+
+// CountSkipped adds to the values the source sent that the load set aside
+// (load.rows_skipped): for Kolada, values of units it did not ask for.
+func (l *Loader) CountSkipped(n int64) { l.skipped += n }
 
 func (l *Loader) appender(table string) (*duckdb.Appender, error) {
 	if a, ok := l.appenders[table]; ok {
@@ -212,6 +217,24 @@ func (l *Loader) RestageAsFinal(ctx context.Context, source string, p Preliminar
 	r, err := l.conn.ExecContext(ctx, query("RestageAsFinal"), source, p.IndicatorID, p.Year)
 	if err != nil {
 		return 0, fmt.Errorf("restaging preliminary values: %w", err)
+	}
+	n, _ := r.RowsAffected()
+	return n, nil
+}
+
+// StageEndOfKind stages the end of every current value of source whose
+// unit is of the given kind, unless the load delivered the key itself; it
+// returns how many it staged. Like RestageAsFinal it works in the database.
+func (l *Loader) StageEndOfKind(ctx context.Context, source string, kind UnitKind) (int64, error) {
+	if a, ok := l.appenders["stage_observation"]; ok {
+		delete(l.appenders, "stage_observation")
+		if err := a.Close(); err != nil {
+			return 0, fmt.Errorf("flushing staged values: %w", err)
+		}
+	}
+	r, err := l.conn.ExecContext(ctx, query("StageEndOfKind"), source, string(kind))
+	if err != nil {
+		return 0, fmt.Errorf("staging the end of %s values: %w", kind, err)
 	}
 	n, _ := r.RowsAffected()
 	return n, nil
@@ -371,8 +394,9 @@ func (l *Loader) merge(ctx context.Context) (LoadResult, error) {
 	// really ended, which for a large load is later.
 	res.FinishedAt = time.Now()
 	_, err = tx.ExecContext(ctx, `UPDATE load SET status = 'ok', finished_at = ?, rows_read = ?, rows_inserted = ?,
-		rows_updated = ?, rows_deleted = ?, requests = ?, error = NULL WHERE load_id = ?`,
-		res.FinishedAt, res.RowsRead, res.Inserted, res.Updated, res.Deleted, res.Requests, l.id)
+		rows_updated = ?, rows_deleted = ?, requests = ?, rows_skipped = coalesce(rows_skipped, 0) + ?, error = NULL
+		WHERE load_id = ?`,
+		res.FinishedAt, res.RowsRead, res.Inserted, res.Updated, res.Deleted, res.Requests, l.skipped, l.id)
 	if err != nil {
 		return LoadResult{}, fmt.Errorf("recording load: %w", err)
 	}
