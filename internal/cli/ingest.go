@@ -95,8 +95,14 @@ func (e *env) koladaOptions(f koladaFlags) (kolada.Options, error) {
 	kpis := strings.Join(k.KPIs, ",")
 	if f.kpis != "" {
 		kpis = f.kpis
-	} else if extra := e.catalogKPIs(); len(extra) > 0 {
-		kpis += "," + strings.Join(extra, ",") // the indicator catalogue's, for the tables and the report
+	} else {
+		// the NKA areas' (a configured area's own, and each area's net cost
+		// and invånare), and the indicator catalogue's, for the tables and the report
+		extra := e.nkaAreaKPIs()
+		extra = append(extra, e.catalogKPIs()...)
+		if len(extra) > 0 {
+			kpis += "," + strings.Join(extra, ",")
+		}
 	}
 	if o.KPIs, err = config.ParseKPIs(kpis); err != nil {
 		return o, usageErrorf("--kpi: %w", err)

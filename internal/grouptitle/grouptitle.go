@@ -421,11 +421,11 @@ func joinWords(toks []token) string {
 }
 
 // yearStart is where the trailing year part of rest begins: the words with
-// digits at its end and the separators among them (a municipality name has
-// no digits); len(rest) when there is none.
+// digits at its end and the separators among them, up to a comma, semicolon
+// or colon; len(rest) when there is none.
 func yearStart(rest []token) int {
 	k := len(rest)
-	for k > 0 && (rest[k-1].sep || hasDigit(rest[k-1].text)) {
+	for k > 0 && ((rest[k-1].sep && !partBreak(rest[k-1].text)) || (!rest[k-1].sep && hasDigit(rest[k-1].text))) {
 		k--
 	}
 	for k < len(rest) && rest[k].sep {
@@ -455,6 +455,10 @@ func readYear(part []token) (int, string) {
 	}
 	return 0, strings.TrimSpace(b.String())
 }
+
+// partBreak: a separator that parts the title's parts (area, municipality,
+// year) rather than belonging to one of them.
+func partBreak(sep string) bool { return sep == "," || sep == ";" || sep == ":" }
 
 func hasDigit(s string) bool {
 	return strings.IndexFunc(s, unicode.IsDigit) >= 0

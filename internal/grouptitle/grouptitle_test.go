@@ -57,7 +57,7 @@ func TestRead(t *testing.T) {
 		{"liknande kommuner äldreomsorg, burlöv, 2024", ok("aldreomsorg", "1231", 2024)},
 		{"Liknande kommuner Ã¤ldreomsorg, BurlÃ¶v, 2024", ok("aldreomsorg", "1231", 2024)},
 		{"Liknande kommuner Ã¤ldreomsorg,Â\u00a0HÃ¶Ã¶r, 2024", ok("aldreomsorg", "1267", 2024)},
-		{"Liknande kommuner Ã¤ldreomsorg, HÃƒÂ¶ÃƒÂ¶r, 2024", ok("aldreomsorg", "1267", 2024)}, // mangled twice
+		{"Liknande kommuner Ã¤ldreomsorg, HÃƒÂ¶ÃƒÂ¶r, 2024", ok("aldreomsorg", "1267", 2024)},            // mangled twice
 		{"Liknande kommuner a\u0308ldreomsorg, Ho\u0308o\u0308r, 2024", ok("aldreomsorg", "1267", 2024)}, // decomposed letters
 		// the areas as Kolada writes them
 		{"Liknande kommuner IFO, Höör, 2024", ok("ifo", "1267", 2024)},

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"github.com/nyckeltal/nyckeltal/internal/store"
 )
@@ -114,25 +113,25 @@ func TestGapHandComputed(t *testing.T) {
 		// 2021: no group of 2021 or earlier → the 2022 group G10. Peers 4, 6, 8 (Epsilon NULL):
 		// mean 6, median 6; gap 10 − 6 = 4 pp; ref 20 / 0.10 = 200; 4 % of 200 = 8 mnkr.
 		{"aldreomsorg", 2021, "10", "20", "6", "6", "4", "200", "8", "G10", 3, []string{"Epsilon"}, false,
-			[]string{"used the 2022 group", "3 of 4 peers"}},
+			[]string{"ingen grupp från 2021 eller tidigare: gruppen från 2022 (G10) används", "över 3 av 4"}},
 		// 2022: G10, peers 2, 3, 7 (Epsilon has no row): mean 4, median 3; gap 1; ref 10 / 0.05 = 200; 2 mnkr.
 		{"aldreomsorg", 2022, "5", "10", "4", "3", "1", "200", "2", "G10", 3, []string{"Epsilon"}, false, nil},
 		// 2023: still G10 (latest ≤ 2023). Peers −1, 1, 3: mean 1; gap −4; ref −6.3 / −0.03 = 210; −8.4 mnkr.
 		{"aldreomsorg", 2023, "-3", "-6.3", "1", "1", "-4", "210", "-8.4", "G10", 3, []string{"Epsilon"}, false, nil},
 		// 2024: G11 without Alfa itself: peers 1, 3, 5: mean 3; gap −2.8; |0.2| < 0.5 → ref NULL, gap_mnkr NULL.
 		{"aldreomsorg", 2024, "0.2", "0.5", "3", "3", "-2.8", "NULL", "NULL", "G11", 3, []string{}, false,
-			[]string{"too close to 0"}},
+			[]string{"för nära 0"}},
 		// 2025: G11, peers 1 (prel), 2, Zeta NULL: mean 1.5; gap 1.5; ref 6.6 / 0.03 = 220; 3.3 mnkr; preliminary.
 		{"aldreomsorg", 2025, "3", "6.6", "1.5", "1.5", "1.5", "220", "3.3", "G11", 2, []string{"Zeta"}, true,
-			[]string{"preliminary"}},
+			[]string{"innehåller preliminära värden"}},
 		// IFO 2024: peers 20, 30: mean 25; gap −15; % and mnkr disagree in sign → ref NULL.
-		{"ifo", 2024, "10", "-5", "25", "25", "-15", "NULL", "NULL", "G12", 2, []string{}, false, []string{"disagree in sign"}},
+		{"ifo", 2024, "10", "-5", "25", "25", "-15", "NULL", "NULL", "G12", 2, []string{}, false, []string{"olika tecken"}},
 		// IFO 2025: Alfa has no value → NULL gap; peers: Beta 7 only.
 		{"ifo", 2025, "NULL", "NULL", "7", "7", "NULL", "NULL", "NULL", "G12", 1, []string{"Gamma"}, false,
-			[]string{"no NKA % value for Alfa in 2025"}},
+			[]string{"inget värde för NKA % för Alfa 2025"}},
 		// övergripande 2025 (comma title variant): peers 2, 4: mean 3; gap −2; no mnkr figure.
 		{"overgripande", 2025, "1", "NULL", "3", "3", "-2", "NULL", "NULL", "G13", 2, []string{}, true,
-			[]string{"no NKA in mnkr"}},
+			[]string{"ingen NKA i mnkr"}},
 	}
 	if len(rows) != len(tests) {
 		t.Fatalf("%d rows, want %d: %+v", len(rows), len(tests), rows)
@@ -180,7 +179,7 @@ func TestGapComparators(t *testing.T) {
 		// 2022: Alfa 5, peers 2, 3, 7, ref 200.
 		{"median", "median", "2", "4", ""},                                // 5 − 3
 		{"RIKET", "riket", "5", "10", ""},                                 // 5 − 0
-		{"g99", "G99", "0", "0", "G99 (Skånes kommuner): mean of 2 of 3"}, // members Gamma 3, Delta 7 (Zeta none): mean 5
+		{"g99", "G99", "0", "0", "G99 (Skånes kommuner): medelvärde av 2 av 3"}, // members Gamma 3, Delta 7 (Zeta none): mean 5
 	}
 	for _, tt := range tests {
 		rows := gapRows(t, e, Query{Municipalities: []string{"1001"}, Areas: []string{"aldreomsorg"}, Years: []int{2022}, Comparator: tt.comparator})
@@ -213,7 +212,7 @@ func TestGroupOverride(t *testing.T) {
 	}
 	rows := gapRows(t, e, Query{Municipalities: []string{"1001"}, Areas: []string{"aldreomsorg"}, Years: []int{2024}, GroupOverride: ov})
 	// 2024 with G10 instead of G11: peers Beta 1, Gamma 3 (Delta, Epsilon none): mean 2.
-	if len(rows) != 1 || deref(rows[0].PeerGroupID) != "G10" || num(rows[0].PeerMeanPct) != "2" || !strings.Contains(rows[0].Note, "given explicitly") {
+	if len(rows) != 1 || deref(rows[0].PeerGroupID) != "G10" || num(rows[0].PeerMeanPct) != "2" || !strings.Contains(rows[0].Note, "angiven med --group") {
 		t.Fatalf("override rows %+v", rows)
 	}
 	// A group whose title names no area needs exactly one area.
@@ -237,70 +236,6 @@ func TestGroupOverride(t *testing.T) {
 	}
 }
 
-func TestGroupTitleParts(t *testing.T) {
-	st := newStore(t)
-	tests := []struct {
-		title, prefix, name string
-		year                int
-	}{
-		{"Liknande kommuner äldreomsorg, Höör, 2024", "Liknande kommuner äldreomsorg", "Höör", 2024},
-		{"Liknande kommuner, övergripande, Höör, 2025", "Liknande kommuner, övergripande", "Höör", 2025},
-		{"Liknande kommuner IFO, Upplands Väsby, 2022 ", "Liknande kommuner IFO", "Upplands Väsby", 2022},
-		{"Liknande kommuner LSS, Malung-Sälen,2023", "Liknande kommuner LSS", "Malung-Sälen", 2023},
-		{"Liknande kommuner grundskola, Höör", "Liknande kommuner grundskola", "Höör", 0},
-		{"Skånes kommuner", "Skånes kommuner", "", 0},
-	}
-	for _, tt := range tests {
-		var prefix string
-		var name *string
-		var year *int32
-		if err := st.DB().QueryRow(`SELECT p.prefix, p.name, p.year FROM (SELECT nka_group_title_parts(?) AS p)`, tt.title).Scan(&prefix, &name, &year); err != nil {
-			t.Fatal(err)
-		}
-		gotName, gotYear := "", 0
-		if name != nil {
-			gotName = *name
-		}
-		if year != nil {
-			gotYear = int(*year)
-		}
-		if prefix != tt.prefix || gotName != tt.name || gotYear != tt.year {
-			t.Errorf("%q → %q, %q, %d; want %q, %q, %d", tt.title, prefix, gotName, gotYear, tt.prefix, tt.name, tt.year)
-		}
-	}
-}
-
-// FuzzGroupTitleParts: whatever the title, the parts parse without error,
-// a year is four digits that end the title, and the name holds no comma.
-func FuzzGroupTitleParts(f *testing.F) {
-	for _, s := range []string{"Liknande kommuner äldreomsorg, Höör, 2024", "Liknande kommuner, övergripande, Höör, 2025",
-		"", ",", ", 2024", "a,b,c,d, 1999", "x\x00y, 2020"} {
-		f.Add(s)
-	}
-	st, err := store.Open(f.Context(), f.TempDir()+"/fuzz.duckdb", store.ReadWrite)
-	if err != nil {
-		f.Fatal(err)
-	}
-	defer st.Close()
-	f.Fuzz(func(t *testing.T, title string) {
-		if !utf8.ValidString(title) || strings.ContainsRune(title, 0) {
-			return // titles come from Kolada's JSON: valid UTF-8; DuckDB refuses to bind anything else
-		}
-		var prefix, name *string
-		var year *int32
-		err := st.DB().QueryRow(`SELECT p.prefix, p.name, p.year FROM (SELECT nka_group_title_parts(?) AS p)`, title).Scan(&prefix, &name, &year)
-		if err != nil {
-			t.Fatalf("%q: %v", title, err)
-		}
-		if name != nil && strings.Contains(*name, ",") {
-			t.Fatalf("%q: name %q has a comma", title, *name)
-		}
-		if year != nil && (*year < 0 || *year > 9999 || !strings.Contains(title, strconvI(int(*year)))) {
-			t.Fatalf("%q: year %d", title, *year)
-		}
-	})
-}
-
 func TestSeveralGroupYearsAndFallback(t *testing.T) {
 	e, _ := engineFor(t, smallWorld())
 	rows := gapRows(t, e, Query{Municipalities: []string{"1001"}, Areas: []string{"aldreomsorg"}})
@@ -309,14 +244,14 @@ func TestSeveralGroupYearsAndFallback(t *testing.T) {
 		if deref(r.PeerGroupID) != want[r.Year] {
 			t.Errorf("%d uses %s, want %s", r.Year, deref(r.PeerGroupID), want[r.Year])
 		}
-		later := strings.Contains(r.Note, "or earlier: used the")
+		later := strings.Contains(r.Note, "eller tidigare: gruppen från")
 		if later != (r.Year == 2021) {
 			t.Errorf("%d: note %q", r.Year, r.Note)
 		}
 	}
 	// Beta has only a 2024 group: every earlier year falls back to it, with a note.
 	rows = gapRows(t, e, Query{Municipalities: []string{"1002"}, Areas: []string{"aldreomsorg"}, Years: []int{2022}})
-	if len(rows) != 1 || deref(rows[0].PeerGroupID) != "G20" || !strings.Contains(rows[0].Note, "used the 2024 group") {
+	if len(rows) != 1 || deref(rows[0].PeerGroupID) != "G20" || !strings.Contains(rows[0].Note, "gruppen från 2024 (G20) används") {
 		t.Fatalf("Beta 2022: %+v", rows)
 	}
 }
@@ -329,7 +264,7 @@ func TestUncoveredAreasAreShown(t *testing.T) {
 	}
 	// Gamma has no group: its own figures with the reason, never a silent gap.
 	if len(res.Rows) != 1 || res.Rows[0].PeerGroupID != nil || res.Rows[0].GapPP != nil || num(res.Rows[0].NKAPct) != "3" ||
-		!strings.Contains(res.Rows[0].Note, "no \"Liknande kommuner äldreomsorg\" group") {
+		!strings.Contains(res.Rows[0].Note, "ingen grupp \"Liknande kommuner\" för äldreomsorg och Gamma") {
 		t.Fatalf("rows %+v", res.Rows)
 	}
 	if len(res.Notes) != 1 || !strings.Contains(res.Notes[0], "lss") {
@@ -516,10 +451,14 @@ func TestBuiltinAreasMatchMigration(t *testing.T) {
 	}
 	var got []Area
 	for _, a := range have {
-		got = append(got, Area{a.Area, a.Title, a.PctKPI, a.MnkrKPI, a.GroupTitle, a.MinAbsPct, a.SortOrder})
+		got = append(got, Area{a.Area, a.Title, a.PctKPI, a.MnkrKPI, a.NetCostKPI, a.PopulationKPI, a.GroupTitle, a.MinAbsPct, a.SortOrder})
+		b, _ := AreaBySlug(BuiltinAreas, a.Area)
+		if !slices.Equal(a.GroupKeys, b.GroupKeys()) {
+			t.Errorf("%s: group_keys %q in the migrations, %q built in", a.Area, a.GroupKeys, b.GroupKeys())
+		}
 	}
 	if !reflect.DeepEqual(got, BuiltinAreas) {
-		t.Fatalf("nka_area of 0004_nka_area.sql:\n%+v\nBuiltinAreas:\n%+v", got, BuiltinAreas)
+		t.Fatalf("nka_area of 0004_nka_area.sql and 0005_nka_group_title.sql:\n%+v\nBuiltinAreas:\n%+v", got, BuiltinAreas)
 	}
 }
 

@@ -106,7 +106,7 @@ func TestSharedSnapshotHoor(t *testing.T) {
 	near("IFO gap_pp", ifo.GapPP, -24.342157142857143)
 	near("IFO gap_mnkr", ifo.GapMnkr, -16.994304741928172)
 
-	if deref(over.PeerGroupID) != "G37411" || !strings.Contains(over.Note, "used the 2025 group") || over.ReferenceCostMnkr != nil {
+	if deref(over.PeerGroupID) != "G37411" || !strings.Contains(over.Note, "gruppen från 2025 (G37411) används") || over.ReferenceCostMnkr != nil {
 		t.Errorf("övergripande row %+v", over)
 	}
 	near("övergripande peer mean", over.PeerMeanPct, 3.619314285714286)
@@ -122,7 +122,7 @@ func TestSharedSnapshotHoor(t *testing.T) {
 
 	// 2025 is preliminary relative to the snapshot day.
 	rows, err := e.Gap(t.Context(), Query{Municipalities: []string{"1267"}, Areas: []string{"aldreomsorg"}, Years: []int{2025}})
-	if err != nil || len(rows.Rows) != 1 || !rows.Rows[0].Preliminary || !strings.Contains(rows.Rows[0].Note, "preliminary") {
+	if err != nil || len(rows.Rows) != 1 || !rows.Rows[0].Preliminary || !strings.Contains(rows.Rows[0].Note, "preliminära") {
 		t.Fatalf("2025: %+v %v", rows, err)
 	}
 }

@@ -96,10 +96,10 @@ func TestSparbetingHandComputed(t *testing.T) {
 			[]YearAmount{{2026, 2000}}, ""},
 		// --net: −2 100 + 2 000 = −100: no sparbeting.
 		{"net", SparbetingRequest{BaseYear: 2024, Profile: even, Net: true}, []string{"-2100", "2000"}, 0,
-			[]YearAmount{{2026, 0}}, "below the comparator: no sparbeting"},
+			[]YearAmount{{2026, 0}}, "under jämförelsen: inget sparbeting"},
 		// default base year: 2025 has preliminary äldreomsorg values and no IFO, so 2024.
 		{"default base year", SparbetingRequest{Profile: even, StartYear: 2025}, []string{"0", "2000"}, 2000,
-			[]YearAmount{{2025, 1000}, {2026, 1000}}, "base year 2024: the latest year with final values"},
+			[]YearAmount{{2025, 1000}, {2026, 1000}}, "basår 2024: det senaste året med slutliga värden"},
 		{"target 2030", SparbetingRequest{BaseYear: 2022, TargetYear: 2030, StartYear: 2025, Profile: even}, []string{"4100", "3500"}, 7600,
 			[]YearAmount{{2025, 1520}, {2026, 1520}, {2027, 1520}, {2028, 1520}, {2029, 1520}}, ""},
 	}
@@ -112,7 +112,7 @@ func TestSparbetingHandComputed(t *testing.T) {
 			if tt.noteHas != "" && !strings.Contains(strings.Join(s.Notes, "\n"), tt.noteHas) {
 				t.Fatalf("notes %v lack %q", s.Notes, tt.noteHas)
 			}
-			if s.Sources[0] != Label || !strings.Contains(strings.Join(s.Sources, "\n"), "G1 Liknande kommuner äldreomsorg, Alfa, 2022") {
+			if s.Sources[0] != Label || !strings.Contains(strings.Join(s.Sources, "\n"), `G1 "Liknande kommuner äldreomsorg, Alfa, 2022"`) {
 				t.Fatalf("sources %v", s.Sources)
 			}
 		})
@@ -130,7 +130,7 @@ func TestSparbetingUnknownIsNull(t *testing.T) {
 	if got := counted(s); got[0] != "8800" || got[1] != "NULL" {
 		t.Fatalf("counted %v", got)
 	}
-	if !strings.Contains(strings.Join(s.Notes, "\n"), "ifo") || !strings.Contains(strings.Join(s.Notes, "\n"), "preliminary") {
+	if !strings.Contains(strings.Join(s.Notes, "\n"), "ifo") || !strings.Contains(strings.Join(s.Notes, "\n"), "preliminära") {
 		t.Fatalf("notes %v", s.Notes)
 	}
 	for _, bad := range []SparbetingRequest{
