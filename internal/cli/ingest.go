@@ -185,7 +185,58 @@ func (e *env) ingestKolada(ctx context.Context, st *store.Store, client *kolada.
 	for _, r := range results {
 		printKoladaResult(e.app.Stdout, r)
 	}
+	head, lines, err := e.groupProblems(ctx, st)
+	if err != nil {
+		return err
+	}
+	if head != "" {
+		fmt.Fprintln(e.app.Stdout, "  Varning: "+head)
+		for _, l := range lines {
+			fmt.Fprintln(e.app.Stdout, "    "+l)
+		}
+	}
 	return nil
+}
+
+// maxProblemLines bounds the groups an ingest summary names one by one.
+const maxProblemLines = 20
+
+// groupProblems words the "Liknande kommuner" groups that are not used, for
+// an ingest's summary: a heading (empty when there are none) and a line per
+// group (at most maxProblemLines); each is also logged as a warning.
+func (e *env) groupProblems(ctx context.Context, st *store.Store) (string, []string, error) {
+	problems, err := st.NKAGroupProblems(ctx)
+	if err != nil {
+		return "", nil, err
+	}
+	var unread, superseded int
+	var lines []string
+	for _, p := range problems {
+		if p.Problem == "superseded" {
+			superseded++
+		} else {
+			unread++
+		}
+		who := p.Municipality
+		if who == "" {
+			who = "ingen känd kommun"
+		}
+		line := fmt.Sprintf("%s %q (%s): %s", p.GroupID, p.Title, who, p.Text)
+		e.log.Warn().Str("group", p.GroupID).Str("title", p.Title).Str("problem", p.Problem).Str("municipality", p.MunicipalityID).
+			Msg("a \"Liknande kommuner\" group is not used: " + p.Text)
+		if len(lines) < maxProblemLines {
+			lines = append(lines, line)
+		}
+	}
+	if unread+superseded == 0 {
+		return "", nil, nil
+	}
+	head := fmt.Sprintf("%d grupper \"Liknande kommuner\" används inte: %d kan inte läsas eller saknar år, %d har en senare publicerad grupp för samma område, kommun och år (alla: SELECT * FROM v_nka_group_problem)",
+		unread+superseded, unread, superseded)
+	if n := len(problems) - len(lines); n > 0 {
+		lines = append(lines, fmt.Sprintf("… och %d till", n))
+	}
+	return head, lines, nil
 }
 
 // logLoad writes the one structured line per load that cron logs keep.

@@ -126,6 +126,11 @@ func (e *env) koladaJob(name string, full bool) pipeline.Job {
 		r.Summary = fmt.Sprintf("Kolada load %d (%s): %s values read, %s new, %s changed, %s ended; %s requests",
 			res.LoadID, mode, formatInt(res.RowsRead), formatInt(res.Inserted), formatInt(res.Updated),
 			formatInt(res.Deleted), formatInt(res.Requests))
+		if head, _, err := e.groupProblems(ctx, st); err != nil {
+			return r, err
+		} else if head != "" {
+			r.Summary += "; varning: " + head
+		}
 		return r, nil
 	}}
 }

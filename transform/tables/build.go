@@ -100,6 +100,11 @@ func (b *Builder) Build(ctx context.Context, req Request) (*Result, error) {
 			return nil, fmt.Errorf("reading the peer groups of %s: %w", ind.Area, err)
 		}
 	}
+	// groups that seem to be the municipality's (or anyone's) but are not used
+	problems, err := b.NKA.GroupProblems(ctx, []string{req.Municipality, ""}, nil)
+	if err != nil {
+		return nil, err
+	}
 
 	res.Years = req.Years
 	if len(res.Years) == 0 {
@@ -121,6 +126,9 @@ func (b *Builder) Build(ctx context.Context, req Request) (*Result, error) {
 			t.SourceSystem = "Kolada"
 			t.SourceName = kpiTitles[ind.Source]
 			b.koladaRows(t, req, kolada, groups[ind.Area], shown, maxYear)
+			if ind.Area != "" {
+				t.Notes = append(t.Notes, groupNotes(groups[ind.Area], problems, ind.Area, shown)...)
+			}
 		} else {
 			info := infos[ind.Source]
 			t.SourceName, t.SourceSystem = info.title, info.system
@@ -393,6 +401,39 @@ func (b *Builder) koladaRows(t *IndicatorTable, req Request, vals map[obsKey]obs
 			t.Rows = append(t.Rows, r)
 		}
 	}
+}
+
+// groupNotes say, for an indicator compared with an area's peers, which
+// years use a group of another year because no earlier one exists, and which
+// groups that seem to be the municipality's are not used, and why.
+func groupNotes(groups map[int]nka.PeerGroup, problems []nka.GroupProblem, area string, shown map[int]bool) []string {
+	var out []string
+	years := make([]int, 0, len(groups))
+	for y := range groups {
+		if shown[y] {
+			years = append(years, y)
+		}
+	}
+	sort.Ints(years)
+	for _, y := range years {
+		g := groups[y]
+		if g.Choice == "later_group" || g.Choice == "no_year" {
+			out = append(out, fmt.Sprintf("%d: liknande kommuner enligt %s (%s): %s.", y, g.ID, g.Title, g.ChoiceText))
+		}
+	}
+	nameless := 0
+	for _, p := range problems {
+		switch {
+		case p.MunicipalityID == "":
+			nameless++
+		case p.Area == "" || p.Area == area:
+			out = append(out, strings.ToUpper(p.Note()[:1])+p.Note()[1:]+".")
+		}
+	}
+	if nameless > 0 {
+		out = append(out, fmt.Sprintf("%d grupper \"Liknande kommuner\" kan inte knytas till någon kommun (se v_nka_group_problem).", nameless))
+	}
+	return out
 }
 
 func (t *IndicatorTable) useGroup(g nka.PeerGroup, year int) {
