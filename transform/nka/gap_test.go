@@ -177,8 +177,8 @@ func TestGapComparators(t *testing.T) {
 		noteHas              string
 	}{
 		// 2022: Alfa 5, peers 2, 3, 7, ref 200.
-		{"median", "median", "2", "4", ""},                                // 5 − 3
-		{"RIKET", "riket", "5", "10", ""},                                 // 5 − 0
+		{"median", "median", "2", "4", ""},                                      // 5 − 3
+		{"RIKET", "riket", "5", "10", ""},                                       // 5 − 0
 		{"g99", "G99", "0", "0", "G99 (Skånes kommuner): medelvärde av 2 av 3"}, // members Gamma 3, Delta 7 (Zeta none): mean 5
 	}
 	for _, tt := range tests {
