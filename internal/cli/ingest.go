@@ -231,8 +231,9 @@ func (e *env) groupProblems(ctx context.Context, st *store.Store) (string, []str
 	if unread+superseded == 0 {
 		return "", nil, nil
 	}
-	head := fmt.Sprintf("%d grupper \"Liknande kommuner\" används inte: %d kan inte läsas eller saknar år, %d har en senare publicerad grupp för samma område, kommun och år (alla: SELECT * FROM v_nka_group_problem)",
-		unread+superseded, unread, superseded)
+	head := fmt.Sprintf("grupper \"Liknande kommuner\" som inte används: %d som inte kan läsas, inte nämner ett konfigurerat område "+
+		"eller saknar år där andra har år; %d med en senare publicerad grupp för samma område, kommun och år (alla: SELECT * FROM v_nka_group_problem)",
+		unread, superseded)
 	if n := len(problems) - len(lines); n > 0 {
 		lines = append(lines, fmt.Sprintf("… och %d till", n))
 	}

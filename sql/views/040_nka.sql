@@ -403,7 +403,9 @@ SELECT municipality_id, municipality, area, year, nka_pct, nka_mnkr,
            reference_cost_note,
            CASE WHEN preliminary THEN 'innehåller preliminära värden' END,
            unread_note,
-           CASE WHEN nameless_groups > 0
+           CASE WHEN nameless_groups = 1
+                THEN '1 grupp "Liknande kommuner" kan inte knytas till någon kommun (se v_nka_group_problem)'
+                WHEN nameless_groups > 1
                 THEN printf('%d grupper "Liknande kommuner" kan inte knytas till någon kommun (se v_nka_group_problem)',
                             nameless_groups) END
        ), '') AS note,

@@ -448,6 +448,15 @@ func (p GroupProblem) Note() string {
 	return fmt.Sprintf("grupp %s \"%s\" används inte: %s", p.GroupID, p.Title, p.Text)
 }
 
+// NamelessNote says that n groups name no municipality the store knows (so
+// that they may be anyone's, the municipality's own included).
+func NamelessNote(n int) string {
+	if n == 1 {
+		return "1 grupp \"Liknande kommuner\" kan inte knytas till någon kommun (se v_nka_group_problem)"
+	}
+	return fmt.Sprintf("%d grupper \"Liknande kommuner\" kan inte knytas till någon kommun (se v_nka_group_problem)", n)
+}
+
 // GroupProblems lists the groups that seem to name one of municipalities
 // (every municipality when empty) but are not used, and why; a municipality
 // "" lists those that name no municipality the store knows.

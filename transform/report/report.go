@@ -125,7 +125,7 @@ func (b *Builder) Build(ctx context.Context, req Request) (*Report, error) {
 			}
 		}
 		if nameless > 0 {
-			tr.Notes = append(tr.Notes, fmt.Sprintf("%d grupper \"Liknande kommuner\" kan inte knytas till någon kommun (se v_nka_group_problem).", nameless))
+			tr.Notes = append(tr.Notes, nka.NamelessNote(nameless)+".")
 		}
 		r.Trends = append(r.Trends, tr)
 	}

@@ -431,7 +431,7 @@ func groupNotes(groups map[int]nka.PeerGroup, problems []nka.GroupProblem, area 
 		}
 	}
 	if nameless > 0 {
-		out = append(out, fmt.Sprintf("%d grupper \"Liknande kommuner\" kan inte knytas till någon kommun (se v_nka_group_problem).", nameless))
+		out = append(out, nka.NamelessNote(nameless)+".")
 	}
 	return out
 }
