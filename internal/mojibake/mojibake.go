@@ -8,6 +8,10 @@ import (
 	"golang.org/x/text/encoding/charmap"
 )
 
+// Marks are the characters that start every double-encoded character Repair
+// undoes; text without them is never changed.
+const Marks = "ÃÂâ"
+
 // Repair undoes double UTF-8 encoding, which Kolada has been seen to send
 // in group titles ("HÃ¶Ã¶r" for "Höör"): UTF-8 bytes read as Windows-1252 (or
 // Latin-1) and encoded as UTF-8 again. Text that is not mangled is returned
@@ -17,6 +21,9 @@ import (
 // unmaintained, and the one case Kolada shows is undone exactly by
 // golang.org/x/text's Windows-1252 encoder.
 func Repair(s string) string {
+	if !strings.ContainsAny(s, Marks) {
+		return s
+	}
 	for range 3 {
 		fixed, ok := undoDoubleEncoding(s)
 		if !ok {
@@ -28,8 +35,9 @@ func Repair(s string) string {
 }
 
 func undoDoubleEncoding(s string) (string, bool) {
-	// Every double-encoded Swedish letter starts with Ã (U+00C3) or Â (U+00C2).
-	if !strings.ContainsAny(s, "ÃÂ") {
+	// Every double-encoded Swedish letter starts with Ã (U+00C3), a
+	// non-breaking space with Â (U+00C2), a dash or quotation mark with â (U+00E2).
+	if !strings.ContainsAny(s, Marks) {
 		return s, false
 	}
 	for _, cm := range []*charmap.Charmap{charmap.Windows1252, charmap.ISO8859_1} {

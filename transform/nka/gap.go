@@ -300,7 +300,7 @@ func (e *Engine) fillUncovered(ctx context.Context, q Query, areas []Area, cmp s
 			}
 			if problems == nil {
 				var err error
-				if problems, err = e.GroupProblems(ctx, []string{m}, q.AsOf); err != nil {
+				if problems, err = e.GroupProblems(ctx, []string{m, ""}, q.AsOf); err != nil {
 					return err
 				}
 			}
@@ -313,10 +313,17 @@ func (e *Engine) fillUncovered(ctx context.Context, q Query, areas []Area, cmp s
 				continue
 			}
 			why := []string{fmt.Sprintf("ingen grupp \"Liknande kommuner\" för %s och %s i databasen: ingen jämförelse", a.Title, own[0].Municipality)}
+			nameless := 0
 			for _, p := range problems {
-				if p.Area == "" || p.Area == a.Slug {
+				switch {
+				case p.MunicipalityID == "":
+					nameless++
+				case p.Area == "" || p.Area == a.Slug:
 					why = append(why, p.Note())
 				}
+			}
+			if nameless > 0 {
+				why = append(why, NamelessNote(nameless))
 			}
 			for _, v := range own {
 				r := GapRow{MunicipalityID: m, Municipality: v.Municipality, Area: a.Slug, Year: v.Year,
