@@ -295,3 +295,25 @@ func FuzzProfileGlidePath(f *testing.F) {
 		}
 	})
 }
+
+// The rule from base year to budget years is stated, and what it does when
+// the outcome comes too late for any budget year before the target.
+func TestGlidePathRuleIsStated(t *testing.T) {
+	e, _ := engineFor(t, sparWorld())
+	s := sparbeting(t, e, SparbetingRequest{BaseYear: 2024, TargetYear: 2028, Profile: Profile{Name: "even"}})
+	if !slices.Equal(s.PerYear, []YearAmount{{2026, 1000}, {2027, 1000}}) ||
+		!strings.Contains(strings.Join(s.Notes, "\n"), "glidbanan 2026–2027: från basår + 2 (utfallet 2024 publiceras 2025 och påverkar tidigast budget 2026)") {
+		t.Fatalf("2024 → 2028: %v %q", s.PerYear, s.Notes)
+	}
+	// base 2025, target 2027: 2025 + 2 is the target itself
+	s = sparbeting(t, e, SparbetingRequest{BaseYear: 2025, TargetYear: 2027, Areas: []string{"aldreomsorg"}, Profile: Profile{Name: "even"}})
+	if len(s.PerYear) != 1 || s.PerYear[0].Year != 2026 ||
+		!strings.Contains(strings.Join(s.Notes, "\n"), "utfallet 2025 publiceras 2026 och påverkar tidigast budget 2027, som inte ligger före målåret 2027") {
+		t.Fatalf("2025 → 2027: %v %q", s.PerYear, s.Notes)
+	}
+	// an explicit start year needs no rule
+	s = sparbeting(t, e, SparbetingRequest{BaseYear: 2024, StartYear: 2025, Profile: Profile{Name: "even"}})
+	if strings.Contains(strings.Join(s.Notes, "\n"), "glidbanan") {
+		t.Fatalf("notes %q", s.Notes)
+	}
+}
