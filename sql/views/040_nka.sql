@@ -167,13 +167,17 @@ WITH keys AS (
            row_number() OVER same_year AS publication_rank,
            count(*) OVER same_year AS same_year_groups,
            first_value(group_id) OVER same_year AS preferred_group_id,
-           list(group_id) OVER (PARTITION BY is_read, municipality_id, area, group_year ORDER BY group_number, group_id
-                                ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS same_year_group_ids,
            bool_or(group_year IS NOT NULL) OVER (PARTITION BY is_read, municipality_id, area) AS area_has_years
     FROM readable
     WINDOW same_year AS (PARTITION BY is_read, municipality_id, area, group_year
                          ORDER BY first_seen_load DESC NULLS LAST, group_number DESC NULLS LAST, group_id DESC
                          ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+), ids AS (
+    -- the groups of one municipality, area and year, in the order of their numbers
+    SELECT municipality_id AS ids_municipality, area AS ids_area, coalesce(group_year, 0) AS ids_year,
+           list(group_id ORDER BY group_number, group_id) AS same_year_group_ids
+    FROM readable WHERE is_read
+    GROUP BY ALL
 )
 SELECT group_id, group_title, area, area_text, area_key, municipality_id, named_municipality_id, municipality_name,
        group_year, first_seen_load,
@@ -197,7 +201,8 @@ SELECT group_id, group_title, area, area_text, area_key, municipality_id, named_
        CASE WHEN is_read THEN same_year_group_ids ELSE [group_id] END AS same_year_group_ids,
        CASE WHEN is_read THEN preferred_group_id END AS preferred_group_id,
        area_order
-FROM ranked;
+FROM ranked
+LEFT JOIN ids ON is_read AND ids_municipality = municipality_id AND ids_area = area AND ids_year = coalesce(group_year, 0);
 
 -- "Liknande kommuner" groups with their area, municipality, year and members,
 -- one row per member; every group whose title is read (status candidate,
@@ -242,11 +247,11 @@ WHERE g.status <> 'candidate';
 --   load_id         the latest load that wrote a value behind the row
 CREATE OR REPLACE MACRO nka_gap(as_of := NULL, comparator := 'mean', group_override := NULL, areas_json := NULL,
                                 municipalities := NULL) AS TABLE
-WITH vals AS (
+WITH vals AS MATERIALIZED (
     SELECT * FROM nka_values(as_of := as_of, areas_json := areas_json)
 ), area_years AS (
     SELECT DISTINCT area, year FROM vals
-), grp AS (
+), grp AS MATERIALIZED (
     SELECT * FROM nka_groups(as_of := as_of, areas_json := areas_json)
 ), focal AS (
     SELECT group_id, group_title, area, municipality_id, group_year, same_year_groups, same_year_group_ids
@@ -327,6 +332,12 @@ WITH vals AS (
     FROM grp
     WHERE status IN ('unreadable', 'area_unknown', 'yearless_unused') AND named_municipality_id IS NOT NULL
     GROUP BY ALL
+), unread_rows AS (
+    -- per row, the notes of its area's unused groups and of those of no known area
+    SELECT c.municipality_id, c.area, c.year, string_agg(u.note, '; ' ORDER BY u.area NULLS LAST) AS note
+    FROM choice c
+    JOIN unread u ON u.municipality_id = c.municipality_id AND (u.area IS NULL OR u.area = c.area)
+    GROUP BY ALL
 ), nameless AS (
     SELECT count(*) AS n FROM grp WHERE status IN ('unreadable', 'area_unknown') AND named_municipality_id IS NULL
 ), r AS (
@@ -350,14 +361,15 @@ WITH vals AS (
            greatest(v.load_id, p.peer_load_id, x.cmp_load_id) AS load_id,
            c.overridden, c.same_year_groups, c.same_year_group_ids,
            x.cmp_members, x.cmp_count, cg.title AS cmp_title,
-           (SELECT string_agg(u.note, '; ') FROM unread u
-             WHERE u.municipality_id = c.municipality_id AND (u.area IS NULL OR u.area = c.area)) AS unread_note,
-           (SELECT n FROM nameless) AS nameless_groups,
+           ur.note AS unread_note,
+           nl.n AS nameless_groups,
            coalesce(a.sort_order, 0) AS sort_order
     FROM choice c
     LEFT JOIN vals v USING (municipality_id, area, year)
     LEFT JOIN peer p USING (municipality_id, area, year)
     LEFT JOIN cmp x USING (municipality_id, area, year)
+    LEFT JOIN unread_rows ur USING (municipality_id, area, year)
+    CROSS JOIN nameless nl
     LEFT JOIN municipality m USING (municipality_id)
     LEFT JOIN municipality_group cg ON cg.group_id = upper(comparator)
     LEFT JOIN nka_areas(areas_json := areas_json) a USING (area)
