@@ -196,8 +196,18 @@ func (r *Reader) Read(title string) (rd Reading, ok bool) {
 		return rd, true
 	}
 	areaEnd := r.splitMunicipality(&rd, rest)
+	areaToks := trimSeps(rest[:areaEnd])
+	if n := len(areaToks); n > 0 && rd.Year == 0 && rd.Problem == None && allDigits(areaToks[n-1].text) {
+		// the year between area and municipality: "äldreomsorg 2024, Höör"
+		if y, text := readYear(areaToks[n-1:]); y != 0 {
+			rd.Year = y
+		} else {
+			rd.fail(YearUnreadable, fmt.Sprintf("året %q kan inte läsas", text))
+		}
+		areaToks = areaToks[:n-1]
+	}
 	var area []string
-	for _, t := range rest[:areaEnd] {
+	for _, t := range areaToks {
 		if !t.sep {
 			area = append(area, t.text)
 		}
@@ -241,7 +251,7 @@ func (r *Reader) splitMunicipality(rd *Reading, rest []token) int {
 			continue
 		}
 		name := joinWords(rest[s:])
-		if id, ok := r.byName[NameKey(name)]; ok {
+		if id, ok := r.lookup(name); ok {
 			rd.MunicipalityName, rd.MunicipalityID, rd.NamedMunicipalityID = name, id, id
 			return s
 		}
@@ -254,6 +264,28 @@ func (r *Reader) splitMunicipality(rd *Reading, rest []token) int {
 	}
 	rd.fail(MunicipalityUnreadable, "ingen kommun kan läsas ur titeln")
 	return 0
+}
+
+// lookup finds a municipality by its name, also written as "Höörs kommun"
+// or "Stockholms stad".
+func (r *Reader) lookup(name string) (string, bool) {
+	k := NameKey(name)
+	if id, ok := r.byName[k]; ok {
+		return id, true
+	}
+	for _, suffix := range []string{" kommun", " stad"} {
+		if base, found := strings.CutSuffix(k, suffix); found {
+			if id, ok := r.byName[base]; ok {
+				return id, true
+			}
+			if base, found := strings.CutSuffix(base, "s"); found {
+				if id, ok := r.byName[base]; ok {
+					return id, true
+				}
+			}
+		}
+	}
+	return "", false
 }
 
 // guess is the municipality a title seems to name: a known name anywhere in
@@ -459,6 +491,10 @@ func readYear(part []token) (int, string) {
 // partBreak: a separator that parts the title's parts (area, municipality,
 // year) rather than belonging to one of them.
 func partBreak(sep string) bool { return sep == "," || sep == ";" || sep == ":" }
+
+func allDigits(s string) bool {
+	return s != "" && strings.IndexFunc(s, func(r rune) bool { return !unicode.IsDigit(r) }) < 0
+}
 
 func hasDigit(s string) bool {
 	return strings.IndexFunc(s, unicode.IsDigit) >= 0

@@ -70,6 +70,7 @@ func TestRead(t *testing.T) {
 		{"Liknande kommuner grundskola F-9, Höör, 2024", ok("grundskola f 9", "1267", 2024)},
 		{"Liknande kommuner gymnasieskola, Höör, 2024", ok("gymnasieskola", "1267", 2024)},
 		{"Liknande kommuner förskola inkl. öppen förskola, Höör, 2024", ok("forskola inkl oppen forskola", "1267", 2024)},
+		{"Liknande kommuner Kommunen, övergripande, Höör, 2024", ok("kommunen overgripande", "1267", 2024)},
 		// municipality names with spaces and hyphens; the longest known name wins
 		{"Liknande kommuner IFO, Upplands Väsby, 2022", ok("ifo", "0114", 2022)},
 		{"Liknande kommuner IFO Upplands Väsby 2022", ok("ifo", "0114", 2022)},
@@ -83,6 +84,11 @@ func TestRead(t *testing.T) {
 		{"Liknande kommuner äldreomsorg, Håbo, 2024", ok("aldreomsorg", "0305", 2024)},
 		{"Liknande kommuner äldreomsorg, Habo, 2024", ok("aldreomsorg", "0643", 2024)},
 		{"Liknande kommuner äldreomsorg, Gotland, 2024", ok("aldreomsorg", "0980", 2024)},
+		// the municipality as "X kommun", the year before it
+		{"Liknande kommuner äldreomsorg, Höörs kommun, 2024", ok("aldreomsorg", "1267", 2024)},
+		{"Liknande kommuner äldreomsorg, Burlövs kommun", ok("aldreomsorg", "1231", 0)},
+		{"Liknande kommuner äldreomsorg 2024, Höör", ok("aldreomsorg", "1267", 2024)},
+		{"Liknande kommuner grundskola F-9, Höör", ok("grundskola f 9", "1267", 0)},
 		// the year missing
 		{"Liknande kommuner grundskola, Höör", ok("grundskola", "1267", 0)},
 		{"Liknande kommuner grundskola Höör", ok("grundskola", "1267", 0)},

@@ -31,11 +31,11 @@ ALTER TABLE nka_area ADD COLUMN group_keys VARCHAR[];
 ALTER TABLE nka_area ADD COLUMN net_cost_kpi VARCHAR;
 ALTER TABLE nka_area ADD COLUMN population_kpi VARCHAR;
 
-UPDATE nka_area SET group_keys = ['aldreomsorg'], net_cost_kpi = 'N20014', population_kpi = 'N01951' WHERE area = 'aldreomsorg';
+UPDATE nka_area SET group_keys = ['aldreomsorg', 'vard och omsorg om aldre'], net_cost_kpi = 'N20014', population_kpi = 'N01951' WHERE area = 'aldreomsorg';
 UPDATE nka_area SET group_keys = ['ifo', 'individ och familjeomsorg'], net_cost_kpi = 'N30005', population_kpi = 'N01951' WHERE area = 'ifo';
 UPDATE nka_area SET group_keys = ['lss'], net_cost_kpi = 'N28016', population_kpi = 'N01951' WHERE area = 'lss';
 UPDATE nka_area SET group_keys = ['forskola', 'forskola inkl oppen forskola'], net_cost_kpi = 'N11031', population_kpi = 'N01951' WHERE area = 'forskola';
 UPDATE nka_area SET group_keys = ['fritidshem', 'fritidshem inkl oppen fritidsverksamhet'], net_cost_kpi = 'N13027', population_kpi = 'N01951' WHERE area = 'fritidshem';
 UPDATE nka_area SET group_keys = ['grundskola', 'grundskola f 9'], net_cost_kpi = 'N15028', population_kpi = 'N01951' WHERE area = 'grundskola';
 UPDATE nka_area SET group_keys = ['gymnasieskola'], net_cost_kpi = 'N17014', population_kpi = 'N01951' WHERE area = 'gymnasieskola';
-UPDATE nka_area SET group_keys = ['overgripande', 'totalt exkl lss'] WHERE area = 'overgripande';
+UPDATE nka_area SET group_keys = ['overgripande', 'totalt exkl lss', 'kommunen overgripande', 'totalt'] WHERE area = 'overgripande';

@@ -60,12 +60,20 @@ type Area struct {
 // title's area.
 func (a Area) GroupKeys() []string {
 	var out []string
-	for _, s := range []string{a.GroupTitle, a.Title} {
+	for _, s := range append([]string{a.GroupTitle, a.Title}, builtinGroupWords[a.Slug]...) {
 		if k := grouptitle.AreaKey(s); k != "" && !containsString(out, k) {
 			out = append(out, k)
 		}
 	}
 	return out
+}
+
+// builtinGroupWords are other ways Kolada writes a built-in area: the
+// operating area of N00097 ("Kommunen, övergripande"), the verksamhet's
+// name in the kostnadsutjämning ("vård och omsorg om äldre").
+var builtinGroupWords = map[string][]string{
+	"aldreomsorg":  {"vård och omsorg om äldre"},
+	"overgripande": {"Kommunen, övergripande", "totalt"},
 }
 
 func containsString(xs []string, x string) bool {
