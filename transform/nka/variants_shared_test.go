@@ -55,14 +55,14 @@ type variantArea struct {
 }
 
 var variantAreas = []variantArea{
-	{"aldreomsorg", "N20900", "N20029", "N20014", []string{"äldreomsorg"}},
+	{"aldreomsorg", "N20900", "N20029", "N20014", []string{"äldreomsorg", "Äldreomsorg", "vård och omsorg om äldre"}},
 	{"ifo", "N30001", "N30026", "N30005", []string{"IFO", "individ- och familjeomsorg"}},
 	{"lss", "N28018", "N28021", "N28016", []string{"LSS"}},
 	{"forskola", "N11024", "N11038", "N11031", []string{"förskola"}},
 	{"fritidshem", "N13020", "N13032", "N13027", []string{"fritidshem"}},
 	{"grundskola", "N15001", "N15045", "N15028", []string{"grundskola"}},
 	{"gymnasieskola", "N17001", "N17030", "N17014", []string{"gymnasieskola"}},
-	{"overgripande", "N00097", "", "", []string{"övergripande"}},
+	{"overgripande", "N00097", "", "", []string{"övergripande", "Kommunen, övergripande"}},
 }
 
 const invanare = "N01951"
@@ -83,10 +83,17 @@ var titleSpellings = []string{
 	"Liknande kommuner %[1]s, %[2]s, år %[3]d",
 	"Liknande kommuner %[1]s, %[2]s (%[3]d)",
 	"Liknande kommuner %[1]s, %[2]s, %[3]d.",
+	"Liknande kommuner %[1]s %[3]d, %[2]s",
+	"Liknande kommuner (%[1]s) %[2]s %[3]d",
+	"Liknande kommuner %[1]s, %[2]s​, %[3]d ",
+	"Liknande kommuner %[1]s, %[2]s kommun, %[3]d",
 }
 
 // spell writes a title in spelling i; every fifth is also double UTF-8 encoded.
 func spell(i int, area, name string, year int) string {
+	if strings.HasSuffix(titleSpellings[i%len(titleSpellings)], "kommun, %[3]d") && !strings.HasSuffix(name, "s") {
+		name += "s" // Höörs kommun
+	}
 	s := fmt.Sprintf(titleSpellings[i%len(titleSpellings)], area, name, year)
 	switch {
 	case strings.HasPrefix(titleSpellings[i%len(titleSpellings)], "LIKNANDE"):
