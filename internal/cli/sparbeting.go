@@ -496,7 +496,10 @@ func omrakningDocument(o *nka.Omrakning) *document {
 		d.tables = append(d.tables, sparbetingAreaTable(s), glideTable(s))
 		d.tables = append(d.tables, planTables(s)...)
 		for _, n := range s.Notes {
-			notes = append(notes, fmt.Sprintf("%d: %s", s.BaseYear, n))
+			if !strings.Contains(n, strconv.Itoa(s.BaseYear)) { // most notes name their base year already
+				n = fmt.Sprintf("%d: %s", s.BaseYear, n)
+			}
+			notes = append(notes, n)
 		}
 	}
 	d.footer = sparbetingFooter(o.Preliminary, notes, o.Sources)
