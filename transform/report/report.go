@@ -522,10 +522,22 @@ func (r *Report) writeTrends(w *bufio.Writer) error {
 		if len(noPeers) > 0 && len(groupNames) > 0 {
 			w.WriteString("<li>Inget värde för liknande kommuner " + esc(strings.Join(noPeers, ", ")) + ".</li>")
 		}
-		for _, row := range tr.Rows {
-			if why := spec.otherGroup[row.Year]; why != "" {
-				w.WriteString("<li>† " + strconv.Itoa(row.Year) + ": " + esc(why) + ".</li>")
+		// one note per run of consecutive years with the same group and reason
+		for i := 0; i < len(tr.Rows); i++ {
+			why := spec.otherGroup[tr.Rows[i].Year]
+			if why == "" {
+				continue
 			}
+			j := i
+			for j+1 < len(tr.Rows) && spec.otherGroup[tr.Rows[j+1].Year] == why && tr.Rows[j+1].Year == tr.Rows[j].Year+1 {
+				j++
+			}
+			years := strconv.Itoa(tr.Rows[i].Year)
+			if j > i {
+				years += "–" + strconv.Itoa(tr.Rows[j].Year)
+			}
+			w.WriteString("<li>† " + years + ": " + esc(why) + ".</li>")
+			i = j
 		}
 		for _, n := range tr.Notes {
 			w.WriteString("<li>" + esc(n) + "</li>")
