@@ -64,6 +64,9 @@ func allKPIs() []string {
 		if a.MnkrKPI != "" {
 			out = append(out, a.MnkrKPI)
 		}
+		if k := koladafake.NetCostKPIs[a.Slug]; k != "" {
+			out = append(out, k)
+		}
 	}
 	return append(out, "N01951", "U23401")
 }

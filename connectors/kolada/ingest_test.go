@@ -28,7 +28,7 @@ func TestFullLoadThenNothingNew(t *testing.T) {
 		t.Fatalf("first load: mode %s, %d inserted, %d read; want full with %d", first.Mode, first.Inserted, first.RowsRead, want)
 	}
 	// 1 catalogue + 1 municipality + 1 groups page, and one data request:
-	// 18 KPIs × 4 years fit one chunk and one page.
+	// 25 KPIs × 4 years fit one chunk and one page.
 	if first.Requests != 4 {
 		t.Errorf("first load made %d requests, want 4: %v", first.Requests, f.fake.Log())
 	}

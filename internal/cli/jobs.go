@@ -161,6 +161,11 @@ func (e *env) koladaJob(name string, full bool) pipeline.Job {
 		if all := append(notes, res.Notes()...); len(all) > 0 {
 			r.Summary += "; " + strings.Join(all, "; ")
 		}
+		if head, _, err := e.groupProblems(ctx, st); err != nil {
+			return r, err
+		} else if head != "" {
+			r.Summary += "; varning: " + head
+		}
 		return r, nil
 	}}
 }

@@ -97,8 +97,8 @@ func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil
 // DefaultKoladaURL is Kolada's v3 API.
 const DefaultKoladaURL = "https://api.kolada.se/v3"
 
-// DefaultKPIs is the nettokostnadsavvikelse family, invånare and väntetid
-// till särskilt boende.
+// DefaultKPIs is the nettokostnadsavvikelse family with each area's net cost
+// per invånare, invånare and väntetid till särskilt boende.
 var DefaultKPIs = []string{
 	"N00097",           // nettokostnadsavvikelse totalt (exkl. LSS)
 	"N20900", "N20029", // äldreomsorg, % and mnkr
@@ -108,6 +108,8 @@ var DefaultKPIs = []string{
 	"N13020", "N13032", // fritidshem
 	"N15001", "N15045", // grundskola
 	"N17001", "N17030", // gymnasieskola
+	// net cost per invånare of each area: the reference cost where NKA % is near 0
+	"N20014", "N30005", "N28016", "N11031", "N13027", "N15028", "N17014",
 	"N01951", // invånare totalt
 	"U23401", // väntetid till särskilt boende, dagar
 }

@@ -67,6 +67,9 @@ type Loader struct {
 	requests  int64
 	skipped   int64
 	done      bool
+	// groupsOrNames: groups or municipalities were staged, so the group
+	// titles are read again at commit.
+	groupsOrNames bool
 
 	// Appenders hold the connection's driver handle outside conn.Raw. This is
 	// safe here because the connection is dedicated to this Loader and used
@@ -282,11 +285,13 @@ func (l *Loader) StageKPI(k KPI) error {
 
 // StageMunicipality adds a municipality.
 func (l *Loader) StageMunicipality(m Municipality) error {
+	l.groupsOrNames = true
 	return l.append("stage_municipality", l.nextSeq(), m.ID, m.Title, nullString(m.Type))
 }
 
 // StageGroup adds a municipality group; its members replace the stored ones.
 func (l *Loader) StageGroup(g Group) error {
+	l.groupsOrNames = true
 	if err := l.append("stage_group", l.nextSeq(), g.ID, g.Title); err != nil {
 		return err
 	}
@@ -388,6 +393,11 @@ func (l *Loader) merge(ctx context.Context) (LoadResult, error) {
 	for _, st := range steps {
 		if _, err := tx.ExecContext(ctx, query(st.name), st.args...); err != nil {
 			return LoadResult{}, fmt.Errorf("%s: %w", st.name, err)
+		}
+	}
+	if l.groupsOrNames {
+		if err := syncGroupTitles(ctx, tx); err != nil {
+			return LoadResult{}, err
 		}
 	}
 	// The versions carry one commit time; the load's finish is when the merge
