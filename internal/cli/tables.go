@@ -584,6 +584,9 @@ func (j derivedJob) Run(ctx context.Context, st *store.Store) (pipeline.Result, 
 		return pipeline.Result{}, err
 	}
 	eng := &nka.Engine{DB: st.DB(), Areas: areas}
+	if eng.OwnGroups, err = e.nkaOwnGroups(ctx, eng); err != nil {
+		return pipeline.Result{}, err
+	}
 	req, err := e.tablesRequest(ctx, eng, tablesFlags{municipality: cfg.HomeMunicipality})
 	if err != nil {
 		return pipeline.Result{}, err

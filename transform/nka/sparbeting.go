@@ -37,6 +37,10 @@ type SparbetingRequest struct {
 	Net           bool // areas below the comparator offset those above
 	AsOf          *time.Time
 	GroupOverride map[string]string
+	// Target and PeerTrend: what of the comparison set to reach by the
+	// target year, and how its NKA is assumed to move (see Query).
+	Target    string
+	PeerTrend string
 }
 
 // SparbetingArea is one area's part, with everything its figure was made
@@ -70,6 +74,24 @@ type SparbetingArea struct {
 	LoadID      *int64   `json:"load_id"`
 	Note        string   `json:"note"`
 
+	// The comparison set and the target, as in the gap rows.
+	ComparatorGroup        *string  `json:"comparator_group"`
+	ComparatorGroupTitle   *string  `json:"comparator_group_title"`
+	ComparatorMembers      int      `json:"comparator_members"`
+	ComparatorCount        int      `json:"comparator_count"`
+	ComparatorMissing      []string `json:"comparator_missing"`
+	ComparatorStatPct      *float64 `json:"comparator_stat_pct"`
+	TrendSlopePP           *float64 `json:"trend_slope_pp"`
+	TrendFromYear          *int     `json:"trend_from_year"`
+	TrendToYear            *int     `json:"trend_to_year"`
+	ComparatorProjectedPct *float64 `json:"comparator_projected_pct"`
+	ComparatorText         *string  `json:"comparator_text"`
+	// Population is invånare (N01951) of the base year; GapKrPerInv and
+	// CountedKrPerInv the gap and the counted part in kronor per invånare.
+	Population      *float64 `json:"population"`
+	GapKrPerInv     *float64 `json:"gap_kr_per_inv"`
+	CountedKrPerInv *float64 `json:"counted_kr_per_inv"`
+
 	Row GapRow `json:"-"`
 }
 
@@ -80,7 +102,12 @@ func sparbetingArea(r GapRow) SparbetingArea {
 		PeerMedianPct: r.PeerMedianPct, ComparatorPct: r.ComparatorPct, GapPP: r.GapPP, ReferenceCostMnkr: r.ReferenceCostMnkr,
 		ReferenceCostMethod: r.ReferenceCostMethod, ReferenceCostEstimated: r.ReferenceCostEstimated,
 		ReferenceCostRatioMnkr: r.ReferenceCostRatioMnkr, ReferenceCostNetMnkr: r.ReferenceCostNetMnkr, GapMnkr: r.GapMnkr,
-		Preliminary: r.Preliminary, LoadID: r.LoadID, Note: r.Note, Row: r}
+		Preliminary: r.Preliminary, LoadID: r.LoadID, Note: r.Note, Row: r,
+		ComparatorGroup: r.ComparatorGroup, ComparatorGroupTitle: r.ComparatorGroupTitle, ComparatorMembers: r.ComparatorMembers,
+		ComparatorCount: r.ComparatorCount, ComparatorMissing: r.ComparatorMissing, ComparatorStatPct: r.ComparatorStatPct,
+		TrendSlopePP: r.TrendSlopePP, TrendFromYear: r.TrendFromYear, TrendToYear: r.TrendToYear,
+		ComparatorProjectedPct: r.ComparatorProjectedPct, ComparatorText: r.ComparatorText, Population: r.Population,
+		GapKrPerInv: r.GapKrPerInv}
 }
 
 // Sparbeting is a sized savings requirement with its glide path.
@@ -98,6 +125,16 @@ type Sparbeting struct {
 	Notes []string        `json:"notes"`
 	Plan  *PlanComparison `json:"plan,omitempty"`
 
+	// Target and PeerTrend as asked (canonical); Assumption says the target
+	// and what is assumed of the peers' NKA until the target year, in words.
+	Target     string `json:"target"`
+	PeerTrend  string `json:"peer_trend"`
+	Assumption string `json:"assumption"`
+	// Population is invånare (N01951) of the base year; TotalKrPerInv the
+	// sparbeting in kronor per invånare (per_year has each year's).
+	Population    *float64 `json:"population"`
+	TotalKrPerInv *float64 `json:"total_kr_per_inv"`
+
 	Municipality string     `json:"-"`
 	StartYear    int        `json:"-"`
 	Profile      string     `json:"-"`
@@ -114,7 +151,15 @@ func (e *Engine) Sparbeting(ctx context.Context, req SparbetingRequest) (*Sparbe
 	if err != nil {
 		return nil, err
 	}
-	cmp, err := NormalizeComparator(req.Comparator)
+	cmp, err := NormalizeComparator(req.Comparator, e.OwnGroups)
+	if err != nil {
+		return nil, err
+	}
+	target, err := NormalizeTarget(req.Target)
+	if err != nil {
+		return nil, err
+	}
+	trend, err := NormalizePeerTrend(req.PeerTrend)
 	if err != nil {
 		return nil, err
 	}
@@ -122,12 +167,13 @@ func (e *Engine) Sparbeting(ctx context.Context, req SparbetingRequest) (*Sparbe
 		req.TargetYear = DefaultTargetYear
 	}
 	s := &Sparbeting{MunicipalityID: req.Municipality, TargetYear: req.TargetYear, Comparator: cmp,
-		Profile: req.Profile.Name, Net: req.Net, AsOf: req.AsOf, Areas: []SparbetingArea{}, PerYear: []YearAmount{}, Notes: []string{}}
+		Profile: req.Profile.Name, Net: req.Net, AsOf: req.AsOf, Areas: []SparbetingArea{}, PerYear: []YearAmount{}, Notes: []string{},
+		Target: EffectiveTarget(cmp, target), PeerTrend: trend}
 	if s.Profile == "" {
 		s.Profile = "even"
 	}
 	q := Query{Municipalities: []string{req.Municipality}, Areas: Slugs(areas), Comparator: cmp,
-		GroupOverride: req.GroupOverride, AsOf: req.AsOf}
+		GroupOverride: req.GroupOverride, AsOf: req.AsOf, Target: target, PeerTrend: trend, TargetYear: req.TargetYear}
 	if req.BaseYear == 0 {
 		all, err := e.Gap(ctx, q)
 		if err != nil {
@@ -157,6 +203,7 @@ func (e *Engine) Sparbeting(ctx context.Context, req SparbetingRequest) (*Sparbe
 			ErrBadYears, req.StartYear, req.TargetYear)
 	}
 	s.StartYear = req.StartYear
+	s.Assumption = AssumptionText(cmp, s.Target, trend, req.BaseYear, req.TargetYear)
 
 	q.Years = []int{req.BaseYear}
 	res, err := e.Gap(ctx, q)
@@ -208,6 +255,13 @@ func (e *Engine) Sparbeting(ctx context.Context, req SparbetingRequest) (*Sparbe
 		if sa.CountedTkr != nil {
 			sum += *sa.CountedTkr
 		}
+		if r.Population != nil && *r.Population > 0 {
+			s.Population = r.Population
+			if sa.CountedTkr != nil {
+				v := *sa.CountedTkr * 1000 / *r.Population
+				sa.CountedKrPerInv = &v
+			}
+		}
 		s.Areas = append(s.Areas, sa)
 	}
 	if known {
@@ -219,6 +273,16 @@ func (e *Engine) Sparbeting(ctx context.Context, req SparbetingRequest) (*Sparbe
 		s.TotalTkr = &total
 		if s.PerYear, err = GlidePath(total, req.StartYear, req.TargetYear-1, req.Profile); err != nil {
 			return nil, err
+		}
+		if s.Population != nil {
+			v := float64(total) * 1000 / *s.Population
+			s.TotalKrPerInv = &v
+			for i := range s.PerYear {
+				y := float64(s.PerYear[i].Tkr) * 1000 / *s.Population
+				s.PerYear[i].KrPerInv = &y
+			}
+		} else {
+			s.Notes = append(s.Notes, fmt.Sprintf("inget värde för invånare (%s) %d: sparbetinget kan inte anges i kr/inv", PopulationKPI, req.BaseYear))
 		}
 	}
 	if s.Preliminary {
