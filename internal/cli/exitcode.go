@@ -163,6 +163,9 @@ func hint(err error, e *env) string {
 			"(for tables.out_dir of the nightly run: move the file away)"
 	case errors.Is(err, store.ErrExportTarget):
 		return "export into a new or empty directory, or into an earlier export (which is replaced)"
+	case errors.Is(err, nka.ErrUnknownArea):
+		return "an area is a slug like aldreomsorg, ifo, lss, forskola, fritidshem, grundskola, gymnasieskola or overgripande " +
+			"([nka.areas] adds more); --explain names one of the sparbeting's --areas"
 	case errors.Is(err, nka.ErrInvalidGroup):
 		return "a comparison group of your own is [nka.groups.NAME] with members (ids or names) or years, or lines grupp;år;kommun " +
 			"of nka.groups_file; every member must be a municipality of the store (see README, Comparison groups of your own)"

@@ -370,7 +370,7 @@ func writeSparbetingCSV(w io.Writer, s *nka.Sparbeting) error {
 				"cumulative_glide_tkr": strconv.FormatInt(y.CumulativeGlideTkr, 10), "cumulative_counted_tkr": f(y.CumulativeCountedTkr),
 				"preliminary": prelim, "note": p.File})
 		}
-		row("plan_total", map[string]string{"tkr": int64Text(s.TotalTkr), "planned_tkr": f(p.PlanTotalTkr),
+		row("plan_total", map[string]string{"tkr": int64Text(s.TotalTkr), "planned_tkr": f(p.PlannedTkr),
 			"coverage_pct": csvNumber(p.CoveragePct), "remaining_tkr": csvNumber(p.RemainingTkr), "counted_tkr": f(p.CountedTkr),
 			"one_off_tkr": f(p.OneOffTkr), "deficit_tkr": f(p.DeficitTkr), "in_outcome_tkr": f(p.InOutcomeTkr),
 			"after_target_tkr": f(p.AfterTargetTkr), "preliminary": prelim, "note": p.File})
@@ -533,7 +533,7 @@ func planTables(s *nka.Sparbeting) []docTable {
 		cover.rows = append(cover.rows, []any{strconv.Itoa(y.Year), y.GlideTkr, y.PlannedTkr, y.CountedTkr, y.OneOffTkr, y.DeficitTkr,
 			y.CoveragePct, y.RemainingTkr, y.CumulativeGlideTkr, y.CumulativeCountedTkr})
 	}
-	cover.rows = append(cover.rows, []any{"total", s.TotalTkr, p.PlanTotalTkr, p.CountedTkr, p.OneOffTkr, p.DeficitTkr, p.CoveragePct,
+	cover.rows = append(cover.rows, []any{"total", s.TotalTkr, p.PlannedTkr, p.CountedTkr, p.OneOffTkr, p.DeficitTkr, p.CoveragePct,
 		p.RemainingTkr, "", ""})
 	cover.notes = append(cover.notes, fmt.Sprintf("räknas_tkr: varaktiga besparingar som minskar budgetramen, från året efter basåret %d till "+
 		"året före målåret %d; coverage_%% och remaining_tkr räknas på dem. Engångsbelopp och minskade underskott visas för sig och räknas inte.",

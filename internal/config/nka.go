@@ -85,7 +85,7 @@ func DefaultNKA() NKAConfig {
 
 var (
 	comparatorPattern = regexp.MustCompile(`^(?i:mean|median|riket|liknande|liknande:(?:19|20)\d{2}|lan|län|G\d+)$`)
-	groupNamePattern  = regexp.MustCompile(`^[a-z][a-z0-9_-]*$`)
+	groupNamePattern  = regexp.MustCompile(`^[a-zåäö][a-zåäö0-9_-]*$`)
 	targetPattern     = regexp.MustCompile(`^(?i:|mean|median|p[1-9]\d?|share:(?:0?[.,]\d+|1|1[.,]0*)(?::(?:mean|median|p[1-9]\d?))?)$`)
 	peerTrendPattern  = regexp.MustCompile(`^(?i:hold|linear:(?:[2-9]|[12]\d|30))$`)
 )

@@ -41,7 +41,7 @@ const (
 var (
 	groupIDPattern      = regexp.MustCompile(`^G\d+$`)
 	fixedYearPattern    = regexp.MustCompile(`^liknande:((?:19|20)\d{2})$`)
-	ownGroupNamePattern = regexp.MustCompile(`^[a-z][a-z0-9_-]*$`)
+	ownGroupNamePattern = regexp.MustCompile(`^[a-zåäö][a-zåäö0-9_-]*$`)
 	percentilePattern   = regexp.MustCompile(`^p(\d{1,2})$`)
 )
 

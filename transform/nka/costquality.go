@@ -84,8 +84,8 @@ type CostQuality struct {
 	// Liknande kommuner group); ComparatorText names it.
 	Comparator     string
 	ComparatorText string
-	// Gap is the NKA äldreomsorg row of the latest year with a gap, beside
-	// which the measures are read.
+	// Gap is the NKA äldreomsorg row of the latest year of the measures,
+	// beside which they are read (nil: none that year).
 	Gap   *GapRow
 	Rows  []CostQualityRow
 	Notes []string
@@ -116,6 +116,7 @@ func (e *Engine) CostQuality(ctx context.Context, municipality, comparator strin
 		return nil, err
 	}
 	sets := map[int][]MemberValue{}
+	gapOf := map[int]*GapRow{}
 	for i, r := range gap.Rows {
 		if r.Municipality != "" {
 			cq.Municipality = r.Municipality
@@ -123,9 +124,7 @@ func (e *Engine) CostQuality(ctx context.Context, municipality, comparator strin
 		if len(r.ComparatorValues) > 0 {
 			sets[r.Year] = r.ComparatorValues
 		}
-		if r.GapPP != nil {
-			cq.Gap = &gap.Rows[i]
-		}
+		gapOf[r.Year] = &gap.Rows[i]
 	}
 	cq.ComparatorText = TargetText(cmp, "")
 	kpis := CostQualityKPIs()
@@ -221,6 +220,11 @@ func (e *Engine) CostQuality(ctx context.Context, municipality, comparator strin
 		}
 		cq.Rows = append(cq.Rows, r)
 	}
+	latest := 0
+	for _, r := range cq.Rows {
+		latest = max(latest, r.Year)
+	}
+	cq.Gap = gapOf[latest]
 	cq.Notes = append(cq.Notes, "Kolada publicerar ingen kostnad per brukare och ingen brukarbedömning för äldreomsorgen som helhet; "+
 		"de finns för hemtjänst och särskilt boende")
 	return cq, nil

@@ -97,14 +97,17 @@ func (e *Engine) Explain(ctx context.Context, s *Sparbeting, area string) (strin
 	} else if s.Comparator == ComparatorRiket {
 		x.para(fmt.Sprintf("%d. Jämförelsevärdet är riket: 0 %% per definition (nettokostnadsavvikelsen mäts mot rikets standardkostnad).", next()))
 	}
+	_, shared := targetShare(EffectiveTarget(s.Comparator, s.Target))
 	if r.ComparatorPct != nil {
-		x.para(fmt.Sprintf("Jämförelsevärdet är alltså %s %% (egen bearbetning).", pct4(*r.ComparatorPct)))
+		if s.Comparator != ComparatorRiket || shared {
+			x.para(fmt.Sprintf("Jämförelsevärdet är alltså %s %% (egen bearbetning).", pct4(*r.ComparatorPct)))
+		}
 	} else {
 		x.para("Jämförelsevärdet kan inte beräknas: " + r.Note + ".")
 	}
 
 	// 3. own NKA
-	own := fmt.Sprintf("%d. %ss nettokostnadsavvikelse för %s %d är ", next(), muni, a.Title, s.BaseYear)
+	own := fmt.Sprintf("%d. %s nettokostnadsavvikelse för %s %d är ", next(), genitive(muni), a.Title, s.BaseYear)
 	if r.NKAPct != nil {
 		own += fmt.Sprintf("%s %% (%s, Kolada)", pct4(*r.NKAPct), kpi(a.PctKPI))
 	} else {
@@ -162,7 +165,11 @@ func (e *Engine) Explain(ctx context.Context, s *Sparbeting, area string) (strin
 		if o.CountedTkr != nil {
 			v = numfmt.Swedish(*o.CountedTkr, 1) + " tkr"
 		}
-		parts = append(parts, o.Area+" "+v)
+		name := o.Area
+		if oa, ok := AreaBySlug(e.Areas, o.Area); ok {
+			name = oa.Title
+		}
+		parts = append(parts, name+" "+v)
 	}
 	if s.TotalTkr != nil {
 		tot := fmt.Sprintf("%d. Sparbetinget: %s = %s tkr (avrundat till hela tkr)", next(), strings.Join(parts, " + "),
@@ -215,11 +222,26 @@ func (e *Engine) Explain(ctx context.Context, s *Sparbeting, area string) (strin
 	return x.String(), nil
 }
 
-type explainer struct{ b strings.Builder }
+type explainer struct {
+	b      strings.Builder
+	inList bool
+}
 
 func (x *explainer) title(s string) { x.b.WriteString(s + "\n\n") }
-func (x *explainer) para(s string)  { x.b.WriteString(wrapText(s, 100, "") + "\n\n") }
-func (x *explainer) line(s string)  { x.b.WriteString("    " + s + "\n") }
+
+func (x *explainer) para(s string) {
+	if x.inList {
+		x.b.WriteString("\n")
+		x.inList = false
+	}
+	x.b.WriteString(wrapText(s, 100, "") + "\n\n")
+}
+
+// line is a line of a list under the paragraph before it.
+func (x *explainer) line(s string) {
+	x.inList = true
+	x.b.WriteString("    " + s + "\n")
+}
 func (x *explainer) String() string { return strings.TrimRight(x.b.String(), "\n") + "\n" }
 
 // wrapText breaks s at spaces so that no line is longer than width.
@@ -248,6 +270,14 @@ func pct4(x float64) string { return numfmt.Swedish(x, 4) }
 
 func decimalText(x float64) string {
 	return strings.Replace(strconv.FormatFloat(x, 'f', -1, 64), ".", ",", 1)
+}
+
+// genitive writes a Swedish genitive: Höörs, Höganäs, Kalix.
+func genitive(name string) string {
+	if strings.HasSuffix(name, "s") || strings.HasSuffix(name, "x") || strings.HasSuffix(name, "z") {
+		return name
+	}
+	return name + "s"
 }
 
 func capitalizeFirst(s string) string {
@@ -396,7 +426,7 @@ func explainTrend(r GapRow, n, targetYear int, target string) string {
 		xs = append(xs, float64(p.Year))
 		ys = append(ys, *p.Pct)
 	}
-	text := fmt.Sprintf("Trend: samma medlemmars %s år för år (--peer-trend linear:%d): %s.", statWords(targetStat(target)), n,
+	text := fmt.Sprintf("Trend: samma medlemmars %s år för år (--peer-trend linear:%d): %s.", statNoun(targetStat(target)), n,
 		strings.Join(pts, "; "))
 	if len(xs) < 2 || r.TrendSlopePP == nil || r.ComparatorProjectedPct == nil {
 		return text + " För få år med värden för en trend: inget jämförelsevärde."
@@ -410,8 +440,24 @@ func explainTrend(r GapRow, n, targetYear int, target string) string {
 	my /= float64(len(xs))
 	return text + fmt.Sprintf(" Minsta kvadrat-linjen genom punkterna: medelår %s, medelvärde %s %%, lutning b = Σ(år − medelår)(värde − "+
 		"medelvärde) / Σ(år − medelår)² = %s procentenheter per år. Framskrivet till %d: %s + %s × (%d − %s) = %s %%.",
-		numfmt.Swedish(mx, 1), pct4(my), pct4(*r.TrendSlopePP), targetYear, pct4(my), pct4(*r.TrendSlopePP), targetYear,
-		numfmt.Swedish(mx, 1), pct4(*r.ComparatorProjectedPct))
+		yearNumber(mx), pct4(my), pct4(*r.TrendSlopePP), targetYear, pct4(my), pct4(*r.TrendSlopePP), targetYear,
+		yearNumber(mx), pct4(*r.ComparatorProjectedPct))
+}
+
+// statNoun names a statistic without the article: medelvärde, median, 25:e percentil.
+func statNoun(stat string) string {
+	switch stat {
+	case TargetMean:
+		return "medelvärde"
+	case TargetMedian:
+		return "median"
+	}
+	return strings.TrimSuffix(statWords(stat), "en")
+}
+
+// yearNumber writes a mean of years: 2023, 2022,5 (no thousands separator).
+func yearNumber(x float64) string {
+	return strings.Replace(strconv.FormatFloat(math.Round(x*100)/100, 'f', -1, 64), ".", ",", 1)
 }
 
 // explainReference shows the reference cost's derivation.
@@ -425,7 +471,7 @@ func explainReference(r GapRow, a Area, kpi func(string) string) string {
 			pct4(*r.NKAPct), numfmt.Swedish(a.MinAbsPct, 1), kpi(a.NetCostKPI), PopulationKPI, numfmt.Swedish(*r.NetCostMnkr, 3),
 			numfmt.Swedish(*r.NKAMnkr, 6), numfmt.Swedish(*r.ReferenceCostMnkr, 2))
 	}
-	text := fmt.Sprintf("Referenskostnaden är det Kolada:s två tal ger: NKA mnkr / (NKA %% / 100) = %s / (%s / 100) = %s mnkr "+
+	text := fmt.Sprintf("Referenskostnaden är vad Koladas två tal ger: NKA mnkr / (NKA %% / 100) = %s / (%s / 100) = %s mnkr "+
 		"(|%s %%| är minst %s %%, så kvoten är stabil).", numfmt.Swedish(*r.NKAMnkr, 6), pct4(*r.NKAPct),
 		numfmt.Swedish(*r.ReferenceCostMnkr, 2), numfmt.Swedish(*r.NKAPct, 2), numfmt.Swedish(a.MinAbsPct, 1))
 	if r.ReferenceCostNetMnkr != nil {

@@ -74,8 +74,8 @@ type PlanComparison struct {
 	File     string        `json:"file"`
 	Measures []PlanMeasure `json:"measures"`
 	PerYear  []PlanYear    `json:"per_year"`
-	// PlannedTkr sums the plan over the glide path's years; PlanTotalTkr
-	// over all its years.
+	// PlannedTkr sums the plan over the years compared (PerYear: after the
+	// base year, before the target year); PlanTotalTkr over all its years.
 	PlannedTkr   float64 `json:"planned_tkr"`
 	PlanTotalTkr float64 `json:"plan_total_tkr"`
 	// CoveragePct is CountedTkr of the sparbeting; RemainingTkr what the
@@ -208,9 +208,7 @@ func ComparePlan(s *Sparbeting, plan *atgardsplan.Plan, file string) *PlanCompar
 			c := ys.counted / float64(g) * 100
 			py.CoveragePct = &c
 		}
-		if inPath {
-			pc.PlannedTkr += ys.planned
-		}
+		pc.PlannedTkr += ys.planned
 		pc.PerYear = append(pc.PerYear, py)
 	}
 

@@ -288,7 +288,7 @@ func (e *Engine) Sparbeting(ctx context.Context, req SparbetingRequest) (*Sparbe
 	if s.Preliminary {
 		s.Notes = append(s.Notes, e.preliminaryNote(ctx, areas, req.BaseYear))
 	}
-	s.Sources, err = e.sources(ctx, areas, rows, req.AsOf)
+	s.Sources, err = e.sources(ctx, areas, rows, cmp, req.AsOf)
 	if err != nil {
 		return nil, err
 	}
@@ -356,7 +356,7 @@ func (e *Engine) preliminaryNote(ctx context.Context, areas []Area, year int) st
 // the label, the key figures (the net cost and invånare where the second
 // derivation of the reference cost is shown), every area's group and why it
 // was chosen, and the load.
-func (e *Engine) sources(ctx context.Context, areas []Area, rows map[string]GapRow, asOf *time.Time) ([]string, error) {
+func (e *Engine) sources(ctx context.Context, areas []Area, rows map[string]GapRow, cmp string, asOf *time.Time) ([]string, error) {
 	out := []string{Label}
 	var kpis []string
 	for _, a := range areas {
@@ -364,25 +364,19 @@ func (e *Engine) sources(ctx context.Context, areas []Area, rows map[string]GapR
 		if a.MnkrKPI != "" {
 			kpis = append(kpis, a.MnkrKPI)
 		}
-		if r, ok := rows[a.Slug]; ok && r.ReferenceCostNetMnkr != nil && a.NetCostKPI != "" {
+		r, ok := rows[a.Slug]
+		if ok && r.ReferenceCostNetMnkr != nil && a.NetCostKPI != "" {
 			kpis = append(kpis, a.NetCostKPI, a.PopulationKPI)
+		}
+		if ok && r.Population != nil && a.PopulationKPI != "" {
+			kpis = append(kpis, a.PopulationKPI)
 		}
 	}
 	kpis = uniqueStrings(kpis)
-	titles := map[string]string{}
-	r, err := e.DB.QueryContext(ctx, `SELECT kpi_id, coalesce(title, '') FROM kpi WHERE list_contains(?, kpi_id)`, kpis)
+	titles, err := e.kpiTitles(ctx, kpis)
 	if err != nil {
-		return nil, fmt.Errorf("reading KPI titles: %w", err)
+		return nil, err
 	}
-	for r.Next() {
-		var id, t string
-		if err := r.Scan(&id, &t); err != nil {
-			r.Close()
-			return nil, fmt.Errorf("reading KPI titles: %w", err)
-		}
-		titles[id] = t
-	}
-	r.Close()
 	var parts []string
 	for _, k := range kpis {
 		if t := titles[k]; t != "" {
@@ -398,6 +392,13 @@ func (e *Engine) sources(ctx context.Context, areas []Area, rows map[string]GapR
 			continue
 		}
 		out = append(out, fmt.Sprintf("%s: liknande kommuner %s (%d av %d med värde)", a.Slug, groupDescription(row), row.PeerCount, row.PeerMembers))
+	}
+	for _, a := range areas {
+		row, ok := rows[a.Slug]
+		if !ok || comparatorIsLiknande(cmp) || cmp == ComparatorRiket || row.ComparatorText == nil {
+			continue
+		}
+		out = append(out, fmt.Sprintf("%s: jämförelse %s (%d av %d med värde)", a.Slug, *row.ComparatorText, row.ComparatorCount, row.ComparatorMembers))
 	}
 	if asOf != nil {
 		out = append(out, "värdena som databasen kände dem "+asOf.In(stockholm).Format(time.RFC3339)+" (--as-of)")
