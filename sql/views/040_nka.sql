@@ -23,6 +23,9 @@
 --   target_year    the year the trend is projected to
 --   own_groups_json a JSON array of comparison groups of one's own:
 --                  [{"name":"…","title":"…","year":2022|null,"members":["1214",…]}]
+--   detail         fill comparator_values with the members of the
+--                  Liknande kommuner group and their values (true); false
+--                  spares a whole country's lists when nobody reads them
 -- The comparator, besides 'mean' and 'median' (the Liknande kommuner group
 -- chosen for the year), 'riket' and a Kolada group id: 'liknande' (the same as
 -- 'mean' with a target), 'liknande:2022' (the group chosen for 2022, used for
@@ -304,7 +307,7 @@ SELECT * FROM (VALUES ('01', 'Stockholms län'), ('03', 'Uppsala län'), ('04', 
 --   load_id         the latest load that wrote a value behind the row
 CREATE OR REPLACE MACRO nka_gap(as_of := NULL, comparator := 'mean', group_override := NULL, areas_json := NULL,
                                 municipalities := NULL, target := NULL, peer_trend := 'hold', target_year := NULL,
-                                own_groups_json := NULL) AS TABLE
+                                own_groups_json := NULL, detail := true) AS TABLE
 WITH spec0 AS (
     SELECT CASE WHEN lower(trim(comparator)) IN ('mean', 'median', 'liknande') THEN 'liknande'
                 WHEN lower(trim(comparator)) IN ('lan', 'län') THEN 'lan'
@@ -385,17 +388,21 @@ WITH spec0 AS (
                 ELSE 'later_group' END AS group_choice
     FROM (SELECT * FROM auto_choice UNION ALL BY NAME SELECT * FROM override_choice)
 ), base AS (
-    -- the rows: those with a Liknande kommuner group, and for a comparison
-    -- set of its own every municipality (asked for) with values
-    SELECT municipality_id, area, year FROM choice
-    UNION
+    -- the rows, with their group choice: those with a Liknande kommuner
+    -- group, and for a comparison set of its own (lan, a group, riket) also
+    -- every municipality (asked for) with values but no such group
+    SELECT * FROM choice
+    UNION ALL BY NAME
     SELECT v.municipality_id, v.area, v.year
     FROM vals v CROSS JOIN spec s
     WHERE s.cmp_kind IN ('lan', 'group', 'own', 'riket')
       AND (municipalities IS NULL OR list_contains(string_split(municipalities, ','), v.municipality_id))
-), member_vals AS (
+      AND NOT EXISTS (SELECT 1 FROM choice c
+                      WHERE c.municipality_id = v.municipality_id AND c.area = v.area AND c.year = v.year)
+), member_vals AS MATERIALIZED (
     SELECT c.municipality_id, c.area, c.year, gm.member_id,
-           coalesce(mm.title, gm.member_title, gm.member_id) AS member, v.nka_pct, v.preliminary, v.pct_load_id
+           coalesce(mm.title, gm.member_title, gm.member_id) AS member, v.nka_pct, v.preliminary, v.pct_load_id,
+           c.group_id, c.group_title, c.group_year
     FROM choice c
     JOIN municipality_group_member gm ON gm.group_id = c.group_id AND gm.member_id <> c.municipality_id
     LEFT JOIN municipality mm ON mm.municipality_id = gm.member_id
@@ -410,6 +417,17 @@ WITH spec0 AS (
            bool_or(preliminary) FILTER (WHERE nka_pct IS NOT NULL)    AS peer_preliminary,
            max(pct_load_id) FILTER (WHERE nka_pct IS NOT NULL)        AS peer_load_id
     FROM member_vals
+    GROUP BY ALL
+), peer_detail AS (
+    -- for a target other than the mean, and for detail (`sparbeting
+    -- --explain`): the values, and the members with them sorted by member_id
+    -- (the struct's first field; an ordered aggregate costs more than the
+    -- rest). Only when asked: it would double the cost of a whole country.
+    SELECT municipality_id, area, year,
+           coalesce(list(nka_pct) FILTER (WHERE nka_pct IS NOT NULL), []::DOUBLE[]) AS peer_xs,
+           list_sort(list({'member_id': member_id, 'member': member, 'nka_pct': nka_pct})) AS peer_values
+    FROM member_vals CROSS JOIN spec s
+    WHERE detail OR s.stat_p IS NOT NULL
     GROUP BY ALL
 ), fixed_choice AS (
     -- liknande:Y: the group the choice gives for year Y, for every year
@@ -434,43 +452,48 @@ WITH spec0 AS (
     FROM own o CROSS JOIN spec s
     WHERE o.name = s.cmp_name
     WINDOW w AS (ORDER BY o.group_year ASC NULLS LAST)
-), cmp_set AS (
-    -- the comparison set of each row, the municipality itself left out
-    SELECT c.municipality_id, c.area, c.year, gm.member_id, gm.member_title, c.group_id AS cmp_group_id,
-           c.group_title AS cmp_group_title, c.group_year AS cmp_group_year
-    FROM choice c CROSS JOIN spec s
-    JOIN municipality_group_member gm ON gm.group_id = c.group_id AND gm.member_id <> c.municipality_id
-    WHERE s.cmp_kind = 'liknande'
-    UNION ALL
-    SELECT b.municipality_id, b.area, b.year, gm.member_id, gm.member_title, f.group_id, f.group_title, f.group_year
+), lan_members AS MATERIALIZED (
+    -- the other municipalities of each municipality's county; computed for
+    -- the municipalities of the rows only when the comparator is lan
+    SELECT f.municipality_id, m.municipality_id AS member_id, m.title AS member_title,
+           'lan' || left(f.municipality_id, 2) AS lan_id, coalesce(l.lan_name, 'län ' || left(f.municipality_id, 2)) AS lan_name
+    FROM (SELECT DISTINCT municipality_id FROM base) f
+    CROSS JOIN spec s
+    JOIN municipality m ON left(m.municipality_id, 2) = left(f.municipality_id, 2) AND m.municipality_id <> f.municipality_id
+         AND m.municipality_id <> '0000' AND coalesce(m.type, 'K') = 'K'
+    LEFT JOIN nka_lan() l ON l.lan_id = left(f.municipality_id, 2)
+    WHERE s.cmp_kind = 'lan'
+), other_set AS (
+    -- the comparison set of each row when it is not the year's Liknande
+    -- kommuner group (that one is member_vals), the municipality left out
+    SELECT b.municipality_id, b.area, b.year, gm.member_id, gm.member_title, f.group_id AS cmp_group_id,
+           f.group_title AS cmp_group_title, f.group_year AS cmp_group_year
     FROM base b
     JOIN fixed_choice f USING (municipality_id, area)
     JOIN municipality_group_member gm ON gm.group_id = f.group_id AND gm.member_id <> b.municipality_id
     UNION ALL
-    SELECT b.municipality_id, b.area, b.year, m.municipality_id, m.title, 'lan' || left(b.municipality_id, 2),
-           coalesce(l.lan_name, 'län ' || left(b.municipality_id, 2)), NULL
-    FROM base b CROSS JOIN spec s
-    JOIN municipality m ON left(m.municipality_id, 2) = left(b.municipality_id, 2) AND m.municipality_id <> b.municipality_id
-         AND m.municipality_id <> '0000' AND coalesce(m.type, 'K') = 'K'
-    LEFT JOIN nka_lan() l ON l.lan_id = left(b.municipality_id, 2)
-    WHERE s.cmp_kind = 'lan'
+    SELECT b.municipality_id, b.area, b.year, l.member_id, l.member_title, l.lan_id, l.lan_name, NULL
+    FROM base b
+    JOIN lan_members l USING (municipality_id)
     UNION ALL
     SELECT b.municipality_id, b.area, b.year, gm.member_id, gm.member_title, s.cmp_name, g.title, NULL
-    FROM base b CROSS JOIN spec s
-    JOIN municipality_group_member gm ON gm.group_id = s.cmp_name AND gm.member_id <> b.municipality_id
+    FROM spec s
+    JOIN municipality_group_member gm ON gm.group_id = s.cmp_name
+    CROSS JOIN base b
     LEFT JOIN municipality_group g ON g.group_id = s.cmp_name
-    WHERE s.cmp_kind = 'group'
+    WHERE s.cmp_kind = 'group' AND gm.member_id <> b.municipality_id
     UNION ALL
     SELECT b.municipality_id, b.area, b.year, om.member_id, NULL, om.name, om.title, om.group_year
     FROM base b
     JOIN (SELECT name, title, group_year, from_year, to_year, unnest(members) AS member_id FROM own_ranges) om
       ON b.year BETWEEN om.from_year AND om.to_year AND om.member_id <> b.municipality_id
 ), cmp_vals AS (
-    SELECT s.municipality_id, s.area, s.year, s.member_id, coalesce(mm.title, s.member_title, s.member_id) AS member,
-           s.cmp_group_id, s.cmp_group_title, s.cmp_group_year, v.nka_pct, v.preliminary, v.pct_load_id
-    FROM cmp_set s
-    LEFT JOIN municipality mm ON mm.municipality_id = s.member_id
-    LEFT JOIN vals v ON v.municipality_id = s.member_id AND v.area = s.area AND v.year = s.year
+    -- the values of other_set (the year's Liknande kommuner group is peer's)
+    SELECT o.municipality_id, o.area, o.year, o.member_id, coalesce(mm.title, o.member_title, o.member_id) AS member,
+           o.cmp_group_id, o.cmp_group_title, o.cmp_group_year, v.nka_pct, v.preliminary, v.pct_load_id
+    FROM other_set o
+    LEFT JOIN municipality mm ON mm.municipality_id = o.member_id
+    LEFT JOIN vals v ON v.municipality_id = o.member_id AND v.area = o.area AND v.year = o.year
 ), cmp AS (
     SELECT municipality_id, area, year,
            any_value(cmp_group_id) AS cmp_group_id, any_value(cmp_group_title) AS cmp_group_title,
@@ -478,7 +501,7 @@ WITH spec0 AS (
            count(*) AS cmp_members, count(nka_pct) AS cmp_count, avg(nka_pct) AS cmp_mean,
            coalesce(list(nka_pct) FILTER (WHERE nka_pct IS NOT NULL), []::DOUBLE[]) AS cmp_xs,
            coalesce(list_sort(list(member) FILTER (WHERE nka_pct IS NULL)), []::VARCHAR[]) AS cmp_missing,
-           list({'member_id': member_id, 'member': member, 'nka_pct': nka_pct} ORDER BY member_id) AS cmp_values,
+           list_sort(list({'member_id': member_id, 'member': member, 'nka_pct': nka_pct})) AS cmp_values,
            bool_or(preliminary) FILTER (WHERE nka_pct IS NOT NULL) AS cmp_preliminary,
            max(pct_load_id) FILTER (WHERE nka_pct IS NOT NULL) AS cmp_load_id
     FROM cmp_vals
@@ -491,7 +514,9 @@ WITH spec0 AS (
            coalesce(list(v.nka_pct) FILTER (WHERE v.nka_pct IS NOT NULL), []::DOUBLE[]) AS xs,
            bool_or(v.preliminary) FILTER (WHERE v.nka_pct IS NOT NULL) AS prelim,
            max(v.pct_load_id) FILTER (WHERE v.nka_pct IS NOT NULL) AS load_id
-    FROM cmp_set s
+    FROM (SELECT mv.municipality_id, mv.area, mv.year, mv.member_id FROM member_vals mv CROSS JOIN spec sp WHERE sp.cmp_kind = 'liknande'
+          UNION ALL
+          SELECT municipality_id, area, year, member_id FROM cmp_vals) s
     JOIN (SELECT unnest(range(0, trend_n)) AS k FROM spec) k ON true
     LEFT JOIN vals v ON v.municipality_id = s.member_id AND v.area = s.area AND v.year = s.year - k.k
     GROUP BY ALL
@@ -506,7 +531,7 @@ WITH spec0 AS (
            count(stat_pct) AS trend_years,
            min(hist_year) FILTER (WHERE stat_pct IS NOT NULL) AS trend_from_year,
            max(hist_year) FILTER (WHERE stat_pct IS NOT NULL) AS trend_to_year,
-           list({'year': hist_year, 'pct': stat_pct, 'members_with_value': n} ORDER BY hist_year) AS trend_points,
+           list_sort(list({'year': hist_year, 'pct': stat_pct, 'members_with_value': n})) AS trend_points,
            bool_or(prelim) AS trend_preliminary, max(load_id) AS trend_load_id
     FROM hist_stat
     GROUP BY ALL
@@ -528,7 +553,7 @@ WITH spec0 AS (
 ), nameless AS (
     SELECT count(*) AS n FROM grp WHERE status IN ('unreadable', 'area_unknown') AND named_municipality_id IS NULL
 ), r0 AS (
-    SELECT b.municipality_id, m.title AS municipality, b.area, b.year,
+    SELECT c.municipality_id, m.title AS municipality, c.area, c.year,
            v.nka_pct, v.nka_mnkr,
            c.group_id AS peer_group_id, c.group_title AS peer_group_title, c.group_year AS peer_group_year,
            c.group_choice,
@@ -536,9 +561,17 @@ WITH spec0 AS (
            p.peer_mean_pct, p.peer_median_pct,
            s.cmp_kind, s.cmp_name AS comparator_name, s.cmp_fixed_year, s.tgt, s.stat_name, s.stat_words, s.stat_p, s.stat_ok,
            s.spec_ok, s.share, s.trend_name, s.trend_n, s.tyear,
-           x.cmp_group_id, x.cmp_group_title, x.cmp_group_year, coalesce(x.cmp_members, 0) AS cmp_members,
-           coalesce(x.cmp_count, 0) AS cmp_count, coalesce(x.cmp_missing, []::VARCHAR[]) AS cmp_missing, x.cmp_values,
+           -- the comparison set: the year's Liknande kommuner group (peer), or cmp
+           CASE WHEN s.cmp_kind = 'liknande' THEN c.group_id ELSE x.cmp_group_id END AS cmp_group_id,
+           CASE WHEN s.cmp_kind = 'liknande' THEN c.group_title ELSE x.cmp_group_title END AS cmp_group_title,
+           CASE WHEN s.cmp_kind = 'liknande' THEN c.group_year ELSE x.cmp_group_year END AS cmp_group_year,
+           coalesce(CASE WHEN s.cmp_kind = 'liknande' THEN p.peer_members ELSE x.cmp_members END, 0) AS cmp_members,
+           coalesce(CASE WHEN s.cmp_kind = 'liknande' THEN p.peer_count ELSE x.cmp_count END, 0) AS cmp_count,
+           coalesce(CASE WHEN s.cmp_kind = 'liknande' THEN p.missing_peers ELSE x.cmp_missing END, []::VARCHAR[]) AS cmp_missing,
+           CASE WHEN s.cmp_kind = 'liknande' THEN pd.peer_values ELSE x.cmp_values END AS cmp_values,
            CASE WHEN s.cmp_kind = 'riket' THEN 0.0
+                WHEN s.cmp_kind = 'liknande' AND s.stat_p IS NULL THEN p.peer_mean_pct
+                WHEN s.cmp_kind = 'liknande' THEN nka_quantile(pd.peer_xs, s.stat_p)
                 WHEN s.stat_p IS NULL THEN x.cmp_mean ELSE nka_quantile(x.cmp_xs, s.stat_p) END AS cmp_stat,
            t.trend_slope, t.trend_years, t.trend_from_year, t.trend_to_year, t.trend_points,
            CASE WHEN t.trend_years >= 2 AND s.tyear IS NOT NULL
@@ -555,11 +588,11 @@ WITH spec0 AS (
            nl.n AS nameless_groups,
            a.title AS area_title,
            coalesce(a.sort_order, 0) AS sort_order
-    FROM base b
+    FROM base c
     CROSS JOIN spec s
-    LEFT JOIN choice c USING (municipality_id, area, year)
     LEFT JOIN vals v USING (municipality_id, area, year)
     LEFT JOIN peer p USING (municipality_id, area, year)
+    LEFT JOIN peer_detail pd USING (municipality_id, area, year)
     LEFT JOIN cmp x USING (municipality_id, area, year)
     LEFT JOIN trend t USING (municipality_id, area, year)
     LEFT JOIN unread_rows ur USING (municipality_id, area, year)

@@ -111,7 +111,7 @@ func (e *Engine) CostQuality(ctx context.Context, municipality, comparator strin
 	if _, ok := AreaBySlug(e.Areas, area); !ok {
 		return nil, fmt.Errorf("%w: kostnad och kvalitet needs the area %s", ErrUnknownArea, area)
 	}
-	gap, err := e.Gap(ctx, Query{Municipalities: []string{municipality}, Areas: []string{area}, Comparator: cmp, Years: years, AsOf: asOf})
+	gap, err := e.Gap(ctx, Query{Municipalities: []string{municipality}, Areas: []string{area}, Comparator: cmp, Years: years, AsOf: asOf, Detail: true})
 	if err != nil {
 		return nil, err
 	}

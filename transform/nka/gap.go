@@ -54,6 +54,8 @@ type Query struct {
 	GroupOverride map[string]string
 	// AsOf computes with the values as the store knew them then.
 	AsOf *time.Time
+	// Detail fills GapRow.ComparatorValues and TrendPoints.
+	Detail bool
 }
 
 // GapRow is one municipality, area and year. The JSON keys are the ones of
@@ -192,7 +194,15 @@ const gapColumns = `municipality_id, coalesce(municipality, municipality_id), ar
 	reference_cost_ratio_mnkr, reference_cost_net_mnkr, net_cost_mnkr, gap_mnkr, preliminary, missing_peers, load_id,
 	coalesce(note, ''), target, peer_trend, target_year, comparator_group, comparator_group_title, comparator_members,
 	comparator_count, comparator_missing, comparator_stat_pct, trend_slope_pp, trend_from_year, trend_to_year,
-	comparator_projected_pct, comparator_text, population, gap_kr_per_inv, comparator_values, trend_points`
+	comparator_projected_pct, comparator_text, population, gap_kr_per_inv`
+
+// detailColumns are the comparison set's members with their values and the
+// trend's points: read only when asked (Query.Detail), since turning the
+// lists into Go values costs more than the rest of a whole country's rows.
+const (
+	detailColumns   = `, comparator_values, trend_points`
+	noDetailColumns = `, NULL, NULL`
+)
 
 // Gap computes the gap rows of q, ordered by municipality, area and year.
 func (e *Engine) Gap(ctx context.Context, q Query) (*GapResult, error) {
@@ -233,14 +243,18 @@ func (e *Engine) Gap(ctx context.Context, q Query) (*GapResult, error) {
 	}
 	where := []string{"list_contains(?, area)"}
 	args := []any{asOfArg(q.AsOf), cmp, overrideArg(q.GroupOverride), areasJSON(e.Areas), munis, targetArg, trend, targetYear,
-		ownGroupsJSON(e.OwnGroups), Slugs(areas)}
+		ownGroupsJSON(e.OwnGroups), q.Detail, Slugs(areas)}
 	if len(q.Years) > 0 {
 		where = append(where, "list_contains(?, year)")
 		args = append(args, int32s(q.Years))
 	}
-	rows, err := e.DB.QueryContext(ctx, `SELECT `+gapColumns+`
+	cols := gapColumns + noDetailColumns
+	if q.Detail {
+		cols = gapColumns + detailColumns
+	}
+	rows, err := e.DB.QueryContext(ctx, `SELECT `+cols+`
 		FROM nka_gap(as_of := ?, comparator := ?, group_override := ?, areas_json := ?, municipalities := ?,
-		             target := ?, peer_trend := ?, target_year := ?, own_groups_json := ?)
+		             target := ?, peer_trend := ?, target_year := ?, own_groups_json := ?, detail := ?)
 		WHERE `+strings.Join(where, " AND ")+`
 		ORDER BY municipality_id, sort_order, year`, args...)
 	if err != nil {

@@ -173,7 +173,7 @@ func (e *Engine) Sparbeting(ctx context.Context, req SparbetingRequest) (*Sparbe
 		s.Profile = "even"
 	}
 	q := Query{Municipalities: []string{req.Municipality}, Areas: Slugs(areas), Comparator: cmp,
-		GroupOverride: req.GroupOverride, AsOf: req.AsOf, Target: target, PeerTrend: trend, TargetYear: req.TargetYear}
+		GroupOverride: req.GroupOverride, AsOf: req.AsOf, Target: target, PeerTrend: trend, TargetYear: req.TargetYear, Detail: true}
 	if req.BaseYear == 0 {
 		all, err := e.Gap(ctx, q)
 		if err != nil {

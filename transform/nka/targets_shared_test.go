@@ -238,7 +238,8 @@ func TestComparatorsTargetsAndTrendsOnTheSnapshot(t *testing.T) {
 	}
 
 	// the trend's points and slope, as explain shows them
-	rows := gapRows(t, e, Query{Municipalities: []string{"1267"}, Areas: []string{"aldreomsorg"}, Years: []int{2024}, PeerTrend: "linear:3", TargetYear: 2027})
+	rows := gapRows(t, e, Query{Municipalities: []string{"1267"}, Areas: []string{"aldreomsorg"}, Years: []int{2024}, PeerTrend: "linear:3",
+		TargetYear: 2027, Detail: true})
 	r := rows[0]
 	if len(r.TrendPoints) != 3 || r.TrendPoints[0].Year != 2022 || r.TrendPoints[2].MembersWithValue != 7 {
 		t.Fatalf("trend points %+v", r.TrendPoints)
