@@ -91,8 +91,8 @@ func (e *Engine) Explain(ctx context.Context, s *Sparbeting, area string) (strin
 		}
 		if r.NKAPct != nil && r.ComparatorPct != nil {
 			x.para(fmt.Sprintf("%d. Målet är att sluta %s %% av avståndet: jämförelsevärdet = kommunens NKA − %s × (kommunens NKA − %s) = "+
-				"%s − %s × (%s − %s) = %s %%.", next(), numfmt.Swedish(share*100, 0), decimalText(share), level,
-				pct4(*r.NKAPct), decimalText(share), pct4(*r.NKAPct), level, pct4(*r.ComparatorPct)))
+				"%s − %s × (%s − %s) = %s %%.", next(), numfmt.Swedish(share*100, 0), decimalText(share), term(level),
+				pct4(*r.NKAPct), decimalText(share), pct4(*r.NKAPct), term(level), pct4(*r.ComparatorPct)))
 		}
 	} else if s.Comparator == ComparatorRiket {
 		x.para(fmt.Sprintf("%d. Jämförelsevärdet är riket: 0 %% per definition (nettokostnadsavvikelsen mäts mot rikets standardkostnad).", next()))
@@ -120,7 +120,7 @@ func (e *Engine) Explain(ctx context.Context, s *Sparbeting, area string) (strin
 
 	// 4. the gap in percentage points
 	if r.GapPP != nil {
-		x.para(fmt.Sprintf("%d. Avvikelse mot jämförelsen: %s − %s = %s procentenheter.", next(), pct4(*r.NKAPct), pct4(*r.ComparatorPct),
+		x.para(fmt.Sprintf("%d. Avvikelse mot jämförelsen: %s − %s = %s procentenheter.", next(), pct4(*r.NKAPct), term(pct4(*r.ComparatorPct)),
 			pct4(*r.GapPP)))
 	} else {
 		x.para(fmt.Sprintf("%d. Avvikelsen mot jämförelsen kan inte beräknas: %s.", next(), r.Note))
@@ -248,7 +248,9 @@ func (x *explainer) String() string { return strings.TrimRight(x.b.String(), "\n
 func wrapText(s string, width int, indent string) string {
 	var out, line strings.Builder
 	n := 0
-	for _, w := range strings.Fields(s) {
+	// split at ordinary spaces only: a non-breaking space holds a number's
+	// digit groups together ("14 205")
+	for _, w := range strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == '\n' || r == '\t' }) {
 		l := len([]rune(w))
 		if n > 0 && n+1+l > width {
 			out.WriteString(line.String() + "\n" + indent)
@@ -267,6 +269,15 @@ func wrapText(s string, width int, indent string) string {
 }
 
 func pct4(x float64) string { return numfmt.Swedish(x, 4) }
+
+// term writes a figure that follows an operator: a negative one in
+// parentheses, so that "6 − (−1)" never reads "6 − −1".
+func term(s string) string {
+	if strings.HasPrefix(s, "\u2212") {
+		return "(" + s + ")"
+	}
+	return s
+}
 
 func decimalText(x float64) string {
 	return strings.Replace(strconv.FormatFloat(x, 'f', -1, 64), ".", ",", 1)
@@ -400,7 +411,7 @@ func explainStatistic(target string, xs []float64, got *float64) string {
 		decimalText(float64(p)/100), numfmt.Swedish(h, 2))
 	if k+1 < len(sorted) && h > float64(k) {
 		return text + fmt.Sprintf("värdet = x%d + %s × (x%d − x%d) = %s + %s × (%s − %s) = %s %%.", k+1, numfmt.Swedish(h-float64(k), 2),
-			k+2, k+1, pct4(sorted[k]), numfmt.Swedish(h-float64(k), 2), pct4(sorted[k+1]), pct4(sorted[k]), val)
+			k+2, k+1, pct4(sorted[k]), numfmt.Swedish(h-float64(k), 2), pct4(sorted[k+1]), term(pct4(sorted[k])), val)
 	}
 	return text + fmt.Sprintf("värdet är x%d = %s %%.", k+1, val)
 }
@@ -440,7 +451,7 @@ func explainTrend(r GapRow, n, targetYear int, target string) string {
 	my /= float64(len(xs))
 	return text + fmt.Sprintf(" Minsta kvadrat-linjen genom punkterna: medelår %s, medelvärde %s %%, lutning b = Σ(år − medelår)(värde − "+
 		"medelvärde) / Σ(år − medelår)² = %s procentenheter per år. Framskrivet till %d: %s + %s × (%d − %s) = %s %%.",
-		yearNumber(mx), pct4(my), pct4(*r.TrendSlopePP), targetYear, pct4(my), pct4(*r.TrendSlopePP), targetYear,
+		yearNumber(mx), pct4(my), pct4(*r.TrendSlopePP), targetYear, pct4(my), term(pct4(*r.TrendSlopePP)), targetYear,
 		yearNumber(mx), pct4(*r.ComparatorProjectedPct))
 }
 
