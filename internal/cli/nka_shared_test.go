@@ -120,6 +120,8 @@ func TestSnapshotComparatorsTargetsAndPlan(t *testing.T) {
 		"--peer-trend", "linear:3", "--explain", "Äldreomsorg"))
 	checkGolden(t, "gap_hoor_lan_median.txt", h.mustRun("gap", "--area", "aldreomsorg,ifo", "--year", "2024", "--comparator", "lan",
 		"--target", "median"))
+	checkGolden(t, "gap_hoor_beslut.csv", h.mustRun("gap", "--area", "aldreomsorg", "--year", "2022-2024", "--comparator", "beslut",
+		"--format", "csv"))
 	args := []string{"sparbeting", "--base-year", "2023", "--comparator", "lan", "--target", "p25", "--plan", "plan.csv"}
 	checkGolden(t, "sparbeting_hoor_2023_lan_p25_plan.txt", stable(h.mustRun(args...)))
 

@@ -406,6 +406,10 @@ func writeOmrakningCSV(w io.Writer, o *nka.Omrakning) error {
 		_ = cw.Write(append(append([]string{}, head...), "total", strconv.Itoa(t.FromBaseYear), strconv.Itoa(t.ToBaseYear), "",
 			"", "", int64Text(t.ChangeTkr), "", "", "", int64Text(t.FromTotalTkr), int64Text(t.ToTotalTkr), strconv.FormatBool(o.Preliminary), ""))
 	}
+	for _, b := range o.BaseYears {
+		_ = cw.Write(append(append([]string{}, head...), "assumption", "", strconv.Itoa(b.BaseYear), "", "", "", "", "", "", "", "", "",
+			"false", b.Assumption))
+	}
 	for _, s := range o.Sources {
 		_ = cw.Write(append(append([]string{}, head...), "source", "", "", "", "", "", "", "", "", "", "", "", "false", s))
 	}
