@@ -612,7 +612,8 @@ WITH spec0 AS (
                                           || coalesce(' (' || cmp_group_id || ')', '')
                 WHEN 'lan' THEN 'övriga kommuner i ' || coalesce(cmp_group_title, 'länet')
                 WHEN 'group' THEN 'gruppen ' || comparator_name || coalesce(' (' || cmp_group_title || ')', '')
-                WHEN 'own' THEN 'den egna jämförelsegruppen ' || comparator_name || coalesce(' (' || cmp_group_title || ')', '')
+                WHEN 'own' THEN 'den egna jämförelsegruppen ' || comparator_name
+                                || coalesce(' (' || nullif(cmp_group_title, comparator_name) || ')', '')
            END AS set_words
     FROM r0
 ), r AS (

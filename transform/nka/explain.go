@@ -365,8 +365,11 @@ func (e *Engine) explainSet(s *Sparbeting, r GapRow, a Area, muni string) string
 	case groupIDPattern.MatchString(s.Comparator):
 		return fmt.Sprintf("Som jämförelse används kommungruppen %s i Kolada.", group(r.ComparatorGroup, r.ComparatorGroupTitle)) + members
 	}
-	g, _ := OwnGroupByName(e.OwnGroups, s.Comparator)
-	return fmt.Sprintf("Som jämförelse används den egna jämförelsegruppen %s (%s) ur konfigurationen.", s.Comparator, g.Title) + members
+	title := ""
+	if g, _ := OwnGroupByName(e.OwnGroups, s.Comparator); g.Title != "" && g.Title != s.Comparator {
+		title = " (" + g.Title + ")"
+	}
+	return fmt.Sprintf("Som jämförelse används den egna jämförelsegruppen %s%s ur konfigurationen.", s.Comparator, title) + members
 }
 
 func str(p *string) string {
