@@ -75,11 +75,11 @@ func TestShapes(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got.Format != tt.format || len(got.Observations) != tt.values || got.Skipped != int64(tt.skipped) || len(got.Problems) > 0 {
-				t.Fatalf("format %s, %d values, %d skipped, problems %v\n%s", got.Format, len(got.Observations), got.Skipped,
+			if got.Format != tt.format || got.Observations() != tt.values || got.Skipped != int64(tt.skipped) || len(got.Problems) > 0 {
+				t.Fatalf("format %s, %d values, %d skipped, problems %v\n%s", got.Format, got.Observations(), got.Skipped,
 					got.Problems, localfile.Describe(got))
 			}
-			for _, o := range got.Observations {
+			for o := range got.Values.All() {
 				if err := o.Validate(); err != nil {
 					t.Fatal(err)
 				}
@@ -151,7 +151,7 @@ func TestTitleNamedLikeAnIndicator(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, err := p.Parse(t.Context(), "f.csv", []byte("\"Personalomsättning\"\n\"Enhet\",\"Period\",\"Personalomsättning\"\n\"X\",2024,5\n"))
-	if err != nil || len(got.Observations) != 1 || got.Params["header_line"] != 2 || got.Skipped != 1 {
+	if err != nil || got.Observations() != 1 || got.Params["header_line"] != 2 || got.Skipped != 1 {
 		t.Fatalf("%v %+v", err, got)
 	}
 }
@@ -166,7 +166,7 @@ func TestPeriodFlag(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := got.Observations[0]
+	o := got.Values.List()[0]
 	if o.Period != store.InterimPeriod(2025, time.August) || o.UnitKind != store.UnitLocal || o.UnitID != "X" {
 		t.Fatalf("%+v", o)
 	}
@@ -201,7 +201,7 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
-		for _, o := range got.Observations {
+		for o := range got.Values.All() {
 			if err := o.Validate(); err != nil {
 				t.Fatal(err)
 			}

@@ -99,7 +99,7 @@ func Parse(ctx context.Context, kind, path string) (time.Duration, error) {
 			dir = inbox.DirTreserva
 		}
 		p := src.ForDir(dir)
-		parse = func() (*localfile.Parsed, error) { return p.Parse(ctx, filepath.Base(path), data) }
+		parse = func() (*localfile.Parsed, error) { return p.ParseFrom(ctx, filepath.Base(path), bytes.NewReader(data)) }
 	case "csv":
 		start := time.Now()
 		r := csv.NewReader(bytes.NewReader(data))
@@ -128,8 +128,8 @@ func Parse(ctx context.Context, kind, path string) (time.Duration, error) {
 	if err != nil {
 		return 0, err
 	}
-	if len(parsed.Observations) == 0 || len(parsed.Problems) > 0 {
-		return 0, fmt.Errorf("%s: %d observations, problems: %v", kind, len(parsed.Observations), parsed.Problems[:min(3, len(parsed.Problems))])
+	if parsed.Observations() == 0 || len(parsed.Problems) > 0 {
+		return 0, fmt.Errorf("%s: %d observations, problems: %v", kind, parsed.Observations(), parsed.Problems[:min(3, len(parsed.Problems))])
 	}
 	return time.Since(start), nil
 }

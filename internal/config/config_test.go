@@ -146,3 +146,14 @@ func FuzzParse(f *testing.F) {
 		_ = c.Validate()
 	})
 }
+
+// The example must name every key of the local limits and the inbox's
+// settle time, not only agree with the defaults where it names them.
+func TestExampleNamesTheLocalLimits(t *testing.T) {
+	for _, key := range []string{"inbox_settle", "[local.limits]", "max_file_mb", "max_rows", "max_cells", "max_columns",
+		"max_row_kb", "max_shared_strings", "max_unpacked_mb", "max_nesting"} {
+		if !strings.Contains(nyckeltal.ExampleConfig, key) {
+			t.Errorf("nyckeltal.example.toml does not name %s", key)
+		}
+	}
+}

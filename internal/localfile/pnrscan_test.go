@@ -44,14 +44,19 @@ func TestScanRows(t *testing.T) {
 
 func TestCheckParsed(t *testing.T) {
 	t.Parallel()
-	p := &Parsed{Observations: []store.Observation{{UnitID: "1212121212"}},
-		Decisions: []store.Decision{{Line: 7, Utforare: "Handläggare 191212121212"}}}
+	values := func(unit string) *Values {
+		v := NewValues("webfocus", "X_A")
+		v.Add(Key{Unit: v.Unit(store.UnitLocal, unit), Period: v.Period(store.YearPeriod(2024)), Gender: v.Label("T"), Regi: v.Label("alla")}, 1)
+		return v
+	}
+	p := &Parsed{Values: values("1212121212"),
+		Decisions: DecisionList{{Line: 7, Utforare: "Handläggare 191212121212"}}}
 	err := CheckParsed("f.csv", p)
 	var fe *FileError
 	if !errors.As(err, &fe) || len(fe.Problems) != 2 || fe.Problems[1].Line != 7 || fe.Problems[1].Column != "utförare" {
 		t.Fatalf("err %v", err)
 	}
-	if err := CheckParsed("f.csv", &Parsed{Observations: []store.Observation{{UnitID: "Eken"}}}); err != nil {
+	if err := CheckParsed("f.csv", &Parsed{Values: values("Eken")}); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -1,8 +1,6 @@
 package localfile
 
 import (
-	"sort"
-
 	"github.com/nyckeltal/nyckeltal/internal/store"
 )
 
@@ -23,19 +21,6 @@ func ScopesFor(obs []store.Observation) []store.Scope {
 			out = append(out, sc)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		switch {
-		case a.IndicatorID != b.IndicatorID:
-			return a.IndicatorID < b.IndicatorID
-		case a.UnitKind != b.UnitKind:
-			return a.UnitKind < b.UnitKind
-		case a.UnitID != b.UnitID:
-			return a.UnitID < b.UnitID
-		case a.PeriodType != b.PeriodType:
-			return a.PeriodType < b.PeriodType
-		}
-		return a.PeriodStart.Before(b.PeriodStart)
-	})
+	sortScopes(out)
 	return out
 }

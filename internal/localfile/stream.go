@@ -1,0 +1,124 @@
+package localfile
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/nyckeltal/nyckeltal/internal/tabular"
+)
+
+// ReadError turns an error of a tabular.Reader into the parser's error: a
+// file that cannot be read is refused (*FileError); any other error (a
+// cancelled context, a failing disk) is returned as it is.
+func ReadError(file string, err error) error {
+	if errors.Is(err, tabular.ErrUnreadable) {
+		return RefuseUnreadable(file, err)
+	}
+	return err
+}
+
+// Head reads up to n rows of r: the rows among which a parser looks for its
+// heading row. The rest are read with Rows.
+func Head(file string, r tabular.Reader, n int) ([]tabular.Row, error) {
+	var out []tabular.Row
+	for len(out) < n {
+		row, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, ReadError(file, err)
+		}
+		out = append(out, row)
+	}
+	return out, nil
+}
+
+// Rows gives the rows of head from index from, then every further row of
+// r, one at a time; it returns io.EOF after the last.
+func Rows(file string, head []tabular.Row, from int, r tabular.Reader) func() (tabular.Row, error) {
+	i := from
+	return func() (tabular.Row, error) {
+		if i < len(head) {
+			i++
+			return head[i-1], nil
+		}
+		row, err := r.Next()
+		if err != nil && err != io.EOF {
+			return row, ReadError(file, err)
+		}
+		return row, err
+	}
+}
+
+// Shape checks that data rows are whole: every row below the heading row
+// has the heading's number of cells. A row of delimited text with fewer
+// fields is a problem (it may be cut short); a sheet or HTML row may leave
+// out its empty last cells, which is counted and said. Empty fields beyond
+// the last heading are counted and said; filled ones are a problem.
+type Shape struct {
+	format     tabular.Format
+	width      int
+	short      int
+	extraEmpty int
+	unusable   int
+	firstBad   string
+}
+
+// NewShape checks rows against a heading row of width cells.
+func NewShape(format tabular.Format, width int) *Shape {
+	return &Shape{format: format, width: width}
+}
+
+// Check returns the problem of a row with fewer cells than the heading
+// row (Swedish), or "". Filled cells beyond the headings are the parser's
+// to report; empty ones are counted.
+func (s *Shape) Check(r tabular.Row) string {
+	n := len(r.Cells)
+	switch {
+	case n < s.width && s.format.SparseRows():
+		s.short++
+	case n < s.width:
+		return fmt.Sprintf("raden har %d fält men rubrikraden %d: raden kan vara avkapad, eller ett fält saknas", n, s.width)
+	case n > s.width && lastFilled(r.Cells) < s.width:
+		s.extraEmpty++
+	}
+	return ""
+}
+
+// Unusable counts a cell without a usable value (tabular.CellProblem) in a
+// column or row that is not read.
+func (s *Shape) Unusable(r tabular.Row, p tabular.CellProblem, word string) {
+	s.unusable++
+	if s.firstBad == "" {
+		s.firstBad = fmt.Sprintf("%s %d kolumn %s: %s", word, r.Line, tabular.ColumnName(p.Col), p.Reason)
+	}
+}
+
+// Notes say what Check and Unusable counted.
+func (s *Shape) Notes() []string {
+	var out []string
+	if s.short > 0 {
+		out = append(out, fmt.Sprintf("%d rader är kortare än rubrikraden; %s utelämnar tomma celler sist i en rad, "+
+			"så de saknade cellerna lästes som tomma", s.short, strings.ToUpper(s.format.Kind)))
+	}
+	if s.extraEmpty > 0 {
+		out = append(out, fmt.Sprintf("%d rader har tomma fält efter den sista rubriken; de lästes inte", s.extraEmpty))
+	}
+	if s.unusable > 0 {
+		out = append(out, fmt.Sprintf("%d celler utan användbart värde i rader eller kolumner som inte läses (den första: %s)",
+			s.unusable, s.firstBad))
+	}
+	return out
+}
+
+func lastFilled(cells []string) int {
+	for i := len(cells) - 1; i >= 0; i-- {
+		if strings.TrimSpace(cells[i]) != "" {
+			return i
+		}
+	}
+	return -1
+}

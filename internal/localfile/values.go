@@ -1,0 +1,306 @@
+package localfile
+
+import (
+	"iter"
+	"math"
+	"sort"
+
+	"github.com/nyckeltal/nyckeltal/internal/store"
+)
+
+// Values holds the observations a file makes, compactly: every text (an
+// indicator, an enhet, a period, a kön, a regi) once, and per observation a
+// key of small numbers and its value. A report of a million rows costs
+// tens of megabytes here, where as store.Observation values it cost
+// gigabytes; the observations are made one at a time again when staged
+// (All).
+//
+// A wide file (WebFOCUS: one row, several indicator columns) adds a row of
+// values with one key; a long file adds a value a key.
+type Values struct {
+	source  string
+	width   int      // values per key
+	columns []uint32 // for a wide file: the indicator of each value column
+
+	indicators []string
+	indIndex   map[string]uint32
+	units      []unitRef
+	unitIndex  map[unitRef]uint32
+	periods    []store.Period
+	perIndex   map[store.Period]uint32
+	labels     []string // kön and regi texts
+	labelIndex map[string]uint8
+
+	keys   []Key
+	values []float64 // width a key; NaN is a missing value
+	counts []int64   // for long files with a count column: one a key, -1 none
+	prelim []bool    // one a key, when any is preliminary
+}
+
+type unitRef struct {
+	kind store.UnitKind
+	id   string
+}
+
+// Key is what one row of values describes, as indexes into a Values.
+type Key struct {
+	Indicator uint32 // long files only
+	Unit      uint32
+	Period    uint32
+	Gender    uint8
+	Regi      uint8
+}
+
+// Missing is the value of a missing observation (stored as NULL).
+var Missing = math.NaN()
+
+// NewValues makes a container for a wide file whose value columns hold the
+// given indicators; with no columns, for a long file (one value a key).
+func NewValues(source string, columns ...string) *Values {
+	v := &Values{source: source, width: max(1, len(columns)), indIndex: map[string]uint32{},
+		unitIndex: map[unitRef]uint32{}, perIndex: map[store.Period]uint32{}, labelIndex: map[string]uint8{}}
+	for _, c := range columns {
+		v.columns = append(v.columns, v.Indicator(c))
+	}
+	return v
+}
+
+// Indicator returns the index of an indicator code.
+func (v *Values) Indicator(code string) uint32 {
+	if i, ok := v.indIndex[code]; ok {
+		return i
+	}
+	i := uint32(len(v.indicators))
+	v.indicators = append(v.indicators, code)
+	v.indIndex[code] = i
+	return i
+}
+
+// Unit returns the index of a unit.
+func (v *Values) Unit(kind store.UnitKind, id string) uint32 {
+	u := unitRef{kind, id}
+	if i, ok := v.unitIndex[u]; ok {
+		return i
+	}
+	i := uint32(len(v.units))
+	v.units = append(v.units, u)
+	v.unitIndex[u] = i
+	return i
+}
+
+// Period returns the index of a period.
+func (v *Values) Period(p store.Period) uint32 {
+	if i, ok := v.perIndex[p]; ok {
+		return i
+	}
+	i := uint32(len(v.periods))
+	v.periods = append(v.periods, p)
+	v.perIndex[p] = i
+	return i
+}
+
+// SetPeriod replaces the period of index i everywhere (a period that is
+// known only at the end of a file, from its footing).
+func (v *Values) SetPeriod(i uint32, p store.Period) {
+	delete(v.perIndex, v.periods[i])
+	v.periods[i] = p
+	v.perIndex[p] = i
+}
+
+// Label returns the index of a kön or regi text.
+func (v *Values) Label(s string) uint8 {
+	if i, ok := v.labelIndex[s]; ok {
+		return i
+	}
+	if len(v.labels) == 255 {
+		panic("localfile: more than 255 kön and regi texts")
+	}
+	i := uint8(len(v.labels))
+	v.labels = append(v.labels, s)
+	v.labelIndex[s] = i
+	return i
+}
+
+// Add adds a key and its values: width values for a wide file (in column
+// order), one for a long file; Missing for none.
+func (v *Values) Add(k Key, values ...float64) {
+	if len(values) != v.width {
+		panic("localfile: Values.Add with the wrong number of values")
+	}
+	v.keys = append(v.keys, k)
+	v.values = append(v.values, values...)
+	if v.counts != nil {
+		v.counts = append(v.counts, -1)
+	}
+	if v.prelim != nil {
+		v.prelim = append(v.prelim, false)
+	}
+}
+
+// AddCounted adds a key of a long file with its value, the number of
+// observations behind it (negative: none) and whether it is preliminary.
+func (v *Values) AddCounted(k Key, value float64, count int64, preliminary bool) {
+	if count >= 0 && v.counts == nil {
+		v.counts = make([]int64, len(v.keys), cap(v.keys))
+		for i := range v.counts {
+			v.counts[i] = -1
+		}
+	}
+	if preliminary && v.prelim == nil {
+		v.prelim = make([]bool, len(v.keys), cap(v.keys))
+	}
+	v.Add(k, value)
+	if count >= 0 {
+		v.counts[len(v.counts)-1] = count
+	}
+	if preliminary {
+		v.prelim[len(v.prelim)-1] = true
+	}
+}
+
+// Len is the number of observations.
+func (v *Values) Len() int {
+	if v == nil {
+		return 0
+	}
+	return len(v.keys) * v.width
+}
+
+// Units are the units of the observations, each once.
+func (v *Values) Units() iter.Seq2[store.UnitKind, string] {
+	return func(yield func(store.UnitKind, string) bool) {
+		if v == nil {
+			return
+		}
+		for _, u := range v.units {
+			if !yield(u.kind, u.id) {
+				return
+			}
+		}
+	}
+}
+
+// Indicators are the indicator codes of the observations, each once.
+func (v *Values) Indicators() []string {
+	if v == nil {
+		return nil
+	}
+	return v.indicators
+}
+
+// All makes the observations one at a time, in the order they were added.
+func (v *Values) All() iter.Seq[store.Observation] {
+	return func(yield func(store.Observation) bool) {
+		if v == nil {
+			return
+		}
+		for i, k := range v.keys {
+			for j := 0; j < v.width; j++ {
+				ind := k.Indicator
+				if v.columns != nil {
+					ind = v.columns[j]
+				}
+				u := v.units[k.Unit]
+				o := store.Observation{Source: v.source, IndicatorID: v.indicators[ind], UnitKind: u.kind, UnitID: u.id,
+					Period: v.periods[k.Period], Gender: v.labels[k.Gender], Regi: v.labels[k.Regi]}
+				if x := v.values[i*v.width+j]; !math.IsNaN(x) {
+					o.Value = &x
+				}
+				if v.counts != nil && v.counts[i] >= 0 {
+					c := v.counts[i]
+					o.Count = &c
+				}
+				if v.prelim != nil {
+					o.Preliminary = v.prelim[i]
+				}
+				if !yield(o) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// List makes every observation: for tests and small files.
+func (v *Values) List() []store.Observation {
+	out := make([]store.Observation, 0, v.Len())
+	for o := range v.All() {
+		out = append(out, o)
+	}
+	return out
+}
+
+// Scopes declares what the file delivers whole (see ScopesFor): every
+// indicator, unit and period among its observations.
+func (v *Values) Scopes() []store.Scope {
+	if v == nil {
+		return nil
+	}
+	type triple struct{ ind, unit, period uint32 }
+	seen := map[triple]bool{}
+	var out []store.Scope
+	add := func(t triple) {
+		if seen[t] {
+			return
+		}
+		seen[t] = true
+		u, p := v.units[t.unit], v.periods[t.period]
+		out = append(out, store.Scope{Source: v.source, IndicatorID: v.indicators[t.ind], UnitKind: u.kind, UnitID: u.id,
+			PeriodType: p.Type, Year: p.Year, PeriodStart: p.Start})
+	}
+	for _, k := range v.keys {
+		if v.columns == nil {
+			add(triple{k.Indicator, k.Unit, k.Period})
+			continue
+		}
+		for _, ind := range v.columns {
+			add(triple{ind, k.Unit, k.Period})
+		}
+	}
+	sortScopes(out)
+	return out
+}
+
+func sortScopes(out []store.Scope) {
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		switch {
+		case a.IndicatorID != b.IndicatorID:
+			return a.IndicatorID < b.IndicatorID
+		case a.UnitKind != b.UnitKind:
+			return a.UnitKind < b.UnitKind
+		case a.UnitID != b.UnitID:
+			return a.UnitID < b.UnitID
+		case a.PeriodType != b.PeriodType:
+			return a.PeriodType < b.PeriodType
+		}
+		return a.PeriodStart.Before(b.PeriodStart)
+	})
+}
+
+// DecisionList is Decisions as a plain slice: for tests and small extracts.
+type DecisionList []store.Decision
+
+// Len is the number of decisions.
+func (l DecisionList) Len() int { return len(l) }
+
+// All yields every decision.
+func (l DecisionList) All() iter.Seq[store.Decision] {
+	return func(yield func(store.Decision) bool) {
+		for _, d := range l {
+			if !yield(d) {
+				return
+			}
+		}
+	}
+}
+
+// Texts visits the texts of every decision.
+func (l DecisionList) Texts(fn func(line int, field, text string)) {
+	for _, d := range l {
+		for _, f := range [][2]string{{"insats", d.Insats}, {"lagrum", d.Lagrum}, {"utförare", d.Utforare},
+			{"enhet", d.Enhet}, {"regi", d.Regi}} {
+			fn(d.Line, f[0], f[1])
+		}
+	}
+}
