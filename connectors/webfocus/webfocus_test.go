@@ -68,6 +68,11 @@ func TestShapes(t *testing.T) {
 		{"COMMA with a layout", "testdata/comma_sjukfranvaro.csv", "COMMA", nil, 2 * 4, 1},
 		{"COMT with a title row", "testdata/comt_title_row.csv", "COMT", nil, 2 * 2, 2},
 		{"XLSX with date cells", "testdata/datum.xlsx", "XLSX", nil, 2, 0},
+		// Blank and merged BY cells carry the value above them.
+		{"COMT, repeated BY values left blank", "testdata/sjukfranvaro_by_comt.csv", "COMT", nil, 7 * 2, 0},
+		{"TABT, two BY columns left blank", "testdata/avvikelser_by_tabt.txt", "TABT", nil, 6, 0},
+		{"EXL2K, enhet with rowspan", "testdata/sjukfranvaro_kon_exl2k.xls", "EXL2K", nil, 6 * 2, 4},
+		{"XLSX, enhet merged over its kön rows", "testdata/usk_merged.xlsx", "XLSX", nil, 6, 3},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -235,8 +235,8 @@ func trimEOL(b []byte) []byte {
 }
 
 func (r *csvReader) cut(line int, text []byte) error {
-	return unreadable(line, len(text)+1, "the last line has no line ending: the file may be cut short (rad %d saknar radslut, "+
-		"så filen kan vara avkapad mitt i en rad); är filen hel, avsluta den med en radbrytning", line)
+	return unreadable(line, len(text)+1, "sista raden saknar radslut: filen kan vara avkapad mitt i en rad; "+
+		"är filen hel, avsluta den med en radbrytning")
 }
 
 // parse reads one record starting with line.
@@ -341,6 +341,6 @@ func (r *csvReader) openQuote(line, col int) error {
 	if r.lenient {
 		return io.EOF
 	}
-	return unreadable(line, col, "the file ends inside a quoted field that starts here (filen slutar inne i ett citerat fält: "+
-		"det avslutande citattecknet saknas, så filen kan vara avkapad)")
+	return unreadable(line, col, "filen slutar inne i ett citerat fält som börjar här: det avslutande citattecknet saknas, "+
+		"så filen kan vara avkapad")
 }

@@ -311,11 +311,10 @@ func (r *htmlReader) end(err error) error {
 	r.finished = true
 	switch {
 	case r.depth > 0 || r.inRow:
-		return unreadable(r.rows+1, 0, "the file ends inside a table (filen slutar inne i en tabell utan </table>: "+
-			"den kan vara avkapad); export or copy the file again")
+		return unreadable(r.rows+1, 0, "filen slutar inne i en tabell utan </table>: den kan vara avkapad; "+
+			"exportera eller kopiera filen igen")
 	case r.htmlOpen && !r.htmlClosed:
-		return unreadable(0, 0, "the file ends without </html> (filen slutar utan </html>: den kan vara avkapad); "+
-			"export or copy the file again")
+		return unreadable(0, 0, "filen slutar utan </html>: den kan vara avkapad; exportera eller kopiera filen igen")
 	case r.rows == 0:
 		return unreadable(0, 0, "the HTML file holds no table rows (an EXL2K export is an HTML table)")
 	}

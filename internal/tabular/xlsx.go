@@ -274,7 +274,7 @@ func (r *xlsxReader) xmlError(name string, err error) error {
 		return err
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, zip.ErrChecksum) || errors.Is(err, zip.ErrFormat) {
-		return damaged("%s ends too early or is damaged (%v): the file may be cut short (delen är avkapad eller skadad)", name, err)
+		return damaged("delen %s slutar för tidigt eller är skadad (%v): filen kan vara avkapad", name, err)
 	}
 	return damaged("%s: %v", name, err)
 }
@@ -679,7 +679,7 @@ func (s *sheetReader) next() (Row, error) {
 		if err == io.EOF {
 			s.done = true
 			if inRow || s.depth > 0 {
-				return Row{}, damaged("%s ends inside its rows (arbetsbladet slutar mitt i en rad: filen kan vara avkapad)", s.part)
+				return Row{}, damaged("arbetsbladet %s slutar mitt bland sina rader: filen kan vara avkapad", s.part)
 			}
 			return Row{}, io.EOF
 		}
