@@ -18,6 +18,7 @@ export NYCKELTAL_CONFIG="$root/data/samples/nyckeltal.demo.toml"
 nyk() { echo; echo "\$ nyckeltal $*"; "$root/bin/nyckeltal" --log-format console "$@"; }
 
 echo "Fake Kolada at $NYCKELTAL_KOLADA_URL ($(cat "$out/kolada-fake.log"))"
+nyk kolada probe              # how the (fake) Kolada answers where that is not documented
 nyk ingest kolada --archive "$out/kolada-archive"
 nyk run                      # the nightly run: every job in a working copy, then published at once
 nyk status                   # freshness per source, last success and failure per job
@@ -27,6 +28,9 @@ nyk sql "SELECT municipality, year, round(value, 2) AS nka_pct, preliminary
          FROM v_kolada_value WHERE kpi_id = 'N20900' AND municipality_id = '9001' ORDER BY year"
 nyk sql "SELECT group_title, count(*) AS members FROM v_municipality_group_member
          WHERE group_title LIKE 'Liknande kommuner%Exempelköping%' GROUP BY ALL ORDER BY 1"
+nyk sql "SELECT group_title, year, round(value, 2) AS mean_nka_pct, members_with_value, members, note
+         FROM v_kolada_group_value WHERE kpi_id = 'N20900' AND group_title LIKE 'Liknande kommuner äldreomsorg, Exempelköping%'
+         AND year >= 2023 ORDER BY ALL"
 
 # Nettokostnadsavvikelse against liknande kommuner, and the sparbeting it sizes
 # (Exempelköping has two generations of äldreomsorg groups: 2022 and 2024).

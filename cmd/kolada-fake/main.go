@@ -1,9 +1,13 @@
 // Command kolada-fake serves a fake Kolada v3 API on loopback, for `make demo`,
 // benchmarks and offline trials. It serves either a snapshot directory (the
 // JSON files of ../shared/kolada) or a synthetic, clearly fictional data set.
+// --quirks makes it answer the ways Kolada might where that is not known
+// (docs/KOLADA-API.md); the fault flags inject 503s, 429s, truncated bodies,
+// dropped connections and slow answers at random, with a seed.
 //
 //	kolada-fake --synthetic demo --addr 127.0.0.1:0 --url-file /tmp/url
 //	kolada-fake --data ../shared/kolada --catalogue ../shared/kolada/kpi_catalogue.json --generate-values U21505,U23521
+//	kolada-fake --synthetic demo --quirks 404-no-data,empty-last-page --rate-503 0.1
 //	NYCKELTAL_KOLADA_URL=$(cat /tmp/url) nyckeltal ingest kolada
 package main
 
@@ -44,13 +48,23 @@ func run() error {
 	generate := flag.String("generate-values", "", "give these KPIs (comma-separated ids of the catalogue) generated values for every municipality")
 	generateYears := flag.String("generate-years", "2018-2025", "the years of --generate-values: FROM-TO")
 	withCatalogue := flag.Bool("with-catalogue-kpis", false, "with --synthetic demo: add the Kolada KPIs of the built-in indicator catalogue, with fictional titles and generated values")
+	quirks := flag.String("quirks", "", "answer as Kolada might where that is not known (docs/KOLADA-API.md),\n"+
+		"a comma-separated list of\n"+koladafake.QuirksHelp()+"or all (every quirk but reject-groups)")
+	faults := faultFlags()
 	flag.Parse()
+
+	q, err := koladafake.ParseQuirks(*quirks)
+	if err != nil {
+		return fmt.Errorf("--quirks: %w", err)
+	}
+	if sum := faults.Rate503 + faults.Rate429 + faults.RateTruncate + faults.RateReset + faults.RateSlow; sum < 0 || sum > 1 {
+		return fmt.Errorf("the fault rates add up to %g: they are the chances of one draw and must add up to at most 1", sum)
+	}
 
 	now := time.Now()
 	var ds *koladafake.Dataset
 	switch {
 	case *dir != "":
-		var err error
 		if ds, err = koladafake.LoadDir(*dir, now.AddDate(0, 0, -1)); err != nil {
 			return err
 		}
@@ -107,13 +121,15 @@ func run() error {
 		return err
 	}
 	fake := koladafake.New(ds)
+	fake.SetQuirks(q)
+	fake.SetFaults(*faults)
 	base := "http://" + ln.Addr().String() + "/v3"
 	if *urlFile != "" {
 		if err := os.WriteFile(*urlFile, []byte(base+"\n"), 0o644); err != nil {
 			return err
 		}
 	}
-	fmt.Fprintf(os.Stderr, "%s at %s\n", fake, base)
+	fmt.Fprintf(os.Stderr, "%s at %s (quirks: %s)\n", fake, base, q)
 	srv := &http.Server{Handler: fake, ReadHeaderTimeout: 10 * time.Second}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -127,4 +143,20 @@ func run() error {
 		return err
 	}
 	return nil
+}
+
+// faultFlags are the fault settings of koladafake.Faults as flags.
+func faultFlags() *koladafake.Faults {
+	f := &koladafake.Faults{}
+	flag.Int64Var(&f.Seed, "seed", 1, "seed of the random faults")
+	flag.Float64Var(&f.Rate503, "rate-503", 0, "chance of answering 503")
+	flag.Float64Var(&f.Rate429, "rate-429", 0, "chance of answering 429 with Retry-After")
+	flag.DurationVar(&f.RetryAfter, "retry-after", time.Second, "the Retry-After of 429 answers (whole seconds)")
+	flag.Float64Var(&f.RateTruncate, "rate-truncate", 0, "chance of cutting a body in half")
+	flag.Float64Var(&f.RateReset, "rate-reset", 0, "chance of dropping the connection")
+	flag.Float64Var(&f.RateSlow, "rate-slow", 0, "chance of a slow answer")
+	flag.DurationVar(&f.SlowDelay, "slow-delay", 5*time.Second, "how slow a slow answer is")
+	flag.IntVar(&f.FailFirst, "fail-first", 0, "answer the first N requests with --fail-status")
+	flag.IntVar(&f.FailStatus, "fail-status", http.StatusServiceUnavailable, "the status of the --fail-first answers")
+	return f
 }

@@ -124,15 +124,27 @@ type attemptsError struct {
 func (e *attemptsError) Error() string { return e.err.Error() }
 func (e *attemptsError) Unwrap() error { return e.err }
 
+// Answer is a complete answer: its JSON body and its headers.
+type Answer struct {
+	Body   []byte
+	Header http.Header
+}
+
 // Get fetches url and returns its body, which is valid JSON.
 func (c *Client) Get(ctx context.Context, url string) ([]byte, error) {
+	a, err := c.GetAnswer(ctx, url)
+	return a.Body, err
+}
+
+// GetAnswer is Get with the answer's headers (the probe looks for rate limits).
+func (c *Client) GetAnswer(ctx context.Context, url string) (Answer, error) {
 	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return nil, &RequestError{URL: url, Kind: ErrRejected, Err: err}
+		return Answer{}, &RequestError{URL: url, Kind: ErrRejected, Err: err}
 	}
 	req.Header.Set("User-Agent", c.cfg.UserAgent)
 	req.Header.Set("Accept", "application/json")
-	var body []byte
+	var ans Answer
 	req.SetResponseHandler(func(resp *http.Response) error {
 		defer resp.Body.Close()
 		b, err := io.ReadAll(resp.Body)
@@ -142,15 +154,15 @@ func (c *Client) Get(ctx context.Context, url string) ([]byte, error) {
 		if !json.Valid(b) {
 			return &bodyError{fmt.Errorf("body of %d bytes is not complete JSON", len(b))}
 		}
-		body = b
+		ans = Answer{Body: b, Header: resp.Header}
 		return nil
 	})
 	resp, err := c.rc.Do(req)
 	if err == nil {
-		return body, nil
+		return ans, nil
 	}
 	if ctxErr := ctx.Err(); ctxErr != nil {
-		return nil, ctxErr
+		return Answer{}, ctxErr
 	}
 	re := &RequestError{URL: url, Err: err, Attempts: 1}
 	var ae *attemptsError
@@ -176,7 +188,7 @@ func (c *Client) Get(ctx context.Context, url string) ([]byte, error) {
 	default:
 		re.Kind = ErrUnreachable
 	}
-	return nil, re
+	return Answer{}, re
 }
 
 type bodyError struct{ err error }

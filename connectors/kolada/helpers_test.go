@@ -64,6 +64,9 @@ func allKPIs() []string {
 		if a.MnkrKPI != "" {
 			out = append(out, a.MnkrKPI)
 		}
+		if k := koladafake.NetCostKPIs[a.Slug]; k != "" {
+			out = append(out, k)
+		}
 	}
 	return append(out, "N01951", "U23401")
 }
@@ -130,4 +133,11 @@ func datasetValues(ds *koladafake.Dataset) int64 {
 		}
 	}
 	return n
+}
+
+// probeOptions ask about what the small synthetic data set has: N20900 of
+// the first fictional municipality in 2024.
+func (f *fixture) probeOptions() ProbeOptions {
+	return ProbeOptions{BaseURL: f.base, KPI: "N20900", Municipality: koladafake.FictionalID(0), Year: 2024,
+		Now: func() time.Time { return snapshotDay }}
 }

@@ -68,6 +68,73 @@ type Result struct {
 	FromDate string
 	Settled  int // values that stopped being preliminary
 	Archive  string
+	// SetAside counts values of units, KPIs or years the requests did not
+	// ask for (group values among them), which were not stored.
+	SetAside SetAside
+	// NotFound is how many pages Kolada answered with 404, counted as pages
+	// without rows (a data request's own, or any page a next_url named); KeptScopes how many KPI, year and unit slices of
+	// a full load kept their stored values because their request answered
+	// 404 at once (a 404 alone never ends stored values).
+	NotFound   int
+	KeptScopes int
+	// EmptyWithNext is how many pages had no rows but a next_url (paging
+	// ended there); Restored counts, per parameter, the next_urls that had
+	// lost it and got it back.
+	EmptyWithNext int
+	Restored      map[string]int
+	// GroupValuesEnded is how many group values stored by earlier versions
+	// (taken from the API) this load ended; v_kolada_group_value computes
+	// them from the members instead.
+	GroupValuesEnded int64
+	// Groups are the group ids of the query, fetched as their members.
+	Groups []string
+	// NoDataAs404 is true when a 404 on a data route counted as no data:
+	// unless the latest probe found that Kolada answers no data with 200.
+	NoDataAs404 bool
+}
+
+// Notes say, in a line each, what the load set aside, restored or kept that
+// a reader of its numbers should know. They are for the load's summary.
+func (r Result) Notes() []string {
+	var out []string
+	if n := r.SetAside.Total(); n > 0 {
+		out = append(out, fmt.Sprintf("%d values not stored: %s", n, r.SetAside))
+	}
+	if len(r.Groups) > 0 {
+		out = append(out, fmt.Sprintf("groups %s fetched as their members; their values are in v_kolada_group_value",
+			strings.Join(r.Groups, ", ")))
+	}
+	if r.NotFound > 0 {
+		out = append(out, fmt.Sprintf("%d %s answered 404, counted as no data", r.NotFound, plural(r.NotFound, "page", "pages")))
+	}
+	if r.KeptScopes > 0 {
+		out = append(out, fmt.Sprintf("%d KPI-year-unit %s kept their stored values: their full refresh answered only 404",
+			r.KeptScopes, plural(r.KeptScopes, "slice", "slices")))
+	}
+	if r.EmptyWithNext > 0 {
+		out = append(out, fmt.Sprintf("%d empty %s carried a next_url; paging ended there", r.EmptyWithNext,
+			plural(r.EmptyWithNext, "page", "pages")))
+	}
+	if len(r.Restored) > 0 {
+		var ps []string
+		for p, n := range r.Restored {
+			ps = append(ps, fmt.Sprintf("%s on %d", p, n))
+		}
+		sort.Strings(ps)
+		out = append(out, "next_url lost parameters of the query, which were put back: "+strings.Join(ps, ", ")+" pages")
+	}
+	if r.GroupValuesEnded > 0 {
+		out = append(out, fmt.Sprintf("%d group values taken from the API by earlier versions ended; v_kolada_group_value computes them from the members",
+			r.GroupValuesEnded))
+	}
+	return out
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // stockholm is where Kolada's publication dates are dates.
@@ -81,25 +148,40 @@ var stockholm = func() *time.Location {
 
 // run is one load in progress.
 type run struct {
-	opts     Options
-	plan     loadPlan
-	loader   *store.Loader
-	fetcher  Fetcher
-	cov      map[store.CoverageKey]time.Time
-	today    time.Time
-	kpis     map[string]*store.KPI
-	ous      map[string][]string // OU ids per municipality
+	opts    Options
+	plan    loadPlan
+	loader  *store.Loader
+	fetcher Fetcher
+	cov     map[store.CoverageKey]time.Time
+	today   time.Time
+	kpis    map[string]*store.KPI
+	ous     map[string][]string // OU ids per municipality
+	// kept counts the scopes of a full load left alone because their
+	// request answered 404 at once.
+	kept     int
 	archive  *archiveWriter
 	progress Progress
 	values   int64
 	settled  int
 	// requestsBefore is the fetcher's request count when the load began.
 	requestsBefore int64
+
+	// municipalities are the ids /municipality listed in this load: what
+	// "every municipality" means for a data request without a unit segment.
+	municipalities map[string]bool
+	setAside       SetAside
+	notFound       int
+	emptyWithNext  int
+	restored       map[string]int
+	groupsEnded    int64
+	// noDataAs404: a 404 on a data route is a page without rows.
+	noDataAs404 bool
 }
 
 func newRun(opts Options, plan loadPlan, f Fetcher, today time.Time) *run {
 	r := &run{opts: opts, plan: plan, fetcher: f, today: today.In(stockholm),
-		kpis: map[string]*store.KPI{}, ous: map[string][]string{}}
+		kpis: map[string]*store.KPI{}, ous: map[string][]string{}, municipalities: map[string]bool{},
+		restored: map[string]int{}, noDataAs404: true}
 	if rc, ok := f.(RequestCounter); ok {
 		r.requestsBefore = rc.Requests()
 	}
@@ -138,12 +220,32 @@ func Ingest(ctx context.Context, st *store.Store, f Fetcher, opts Options) (Resu
 	if err != nil {
 		return Result{}, err
 	}
+	probe, err := st.LatestKoladaProbe(ctx, strings.TrimSuffix(opts.BaseURL, "/"))
+	if err != nil {
+		return Result{}, err
+	}
+	// Group ids are fetched as their members, before the plan, so that the
+	// plan and its coverage name municipalities only. A failure here comes
+	// before the load begins: it is the job's failure, not a load's. Its
+	// requests are the load's.
+	var requestsBefore int64
+	if rc, ok := f.(RequestCounter); ok {
+		requestsBefore = rc.Requests()
+	}
+	members, err := groupMembers(ctx, f, opts)
+	if err != nil {
+		return Result{}, err
+	}
+	opts.Municipalities = expandGroups(opts.Municipalities, members)
 	plan, err := makePlan(cov, opts)
 	if err != nil {
 		return Result{}, err
 	}
+	plan.GroupMembers = members
 	r := newRun(opts, plan, f, opts.Now())
+	r.requestsBefore = requestsBefore
 	r.cov = cov
+	r.noDataAs404 = probe == nil || probe.Answer(BehaviourNoData) != AnswerEmpty200
 	r.loader, err = st.BeginLoad(ctx, store.LoadSpec{Source: Source, Mode: plan.Mode, Params: plan})
 	if err != nil {
 		return Result{}, err
@@ -178,10 +280,23 @@ func (r *run) fetchAndCommit(ctx context.Context) (Result, error) {
 	if err := r.fetchData(ctx, dataURLs); err != nil {
 		return res, err
 	}
+	if err := r.endGroupValues(ctx); err != nil {
+		return res, err
+	}
 	if err := r.settlePreliminary(ctx); err != nil {
 		return res, err
 	}
 	return r.commit(ctx, res)
+}
+
+// endGroupValues ends the group values that versions before 2026-12 took from
+// the API (a group id in the municipality segment answered the group's
+// mean). Group values are now computed from the members in the store
+// (v_kolada_group_value); the ended values stay in the history.
+func (r *run) endGroupValues(ctx context.Context) error {
+	n, err := r.loader.StageEndOfKind(ctx, Source, store.UnitGroup)
+	r.groupsEnded += n
+	return err
 }
 
 // commit stages scopes and coverage and merges the load. A failed commit
@@ -194,6 +309,18 @@ func (r *run) commit(ctx context.Context, res Result) (Result, error) {
 	r.loader.CountRead(r.values)
 	res.Pages = r.progress.PagesDone
 	res.Settled = r.settled
+	res.SetAside = r.setAside
+	res.NotFound, res.EmptyWithNext, res.GroupValuesEnded = r.notFound, r.emptyWithNext, r.groupsEnded
+	res.KeptScopes = r.kept
+	res.NoDataAs404 = r.noDataAs404
+	for g := range r.plan.GroupMembers {
+		res.Groups = append(res.Groups, g)
+	}
+	sort.Strings(res.Groups)
+	if len(r.restored) > 0 {
+		res.Restored = r.restored
+	}
+	r.loader.CountSkipped(r.setAside.Total())
 	lr, err := r.loader.Commit(ctx)
 	res.LoadResult = lr
 	if err != nil {
@@ -211,9 +338,9 @@ func (r *run) commit(ctx context.Context, res Result) (Result, error) {
 }
 
 // fetchAll fetches a URL and every page after it.
-func (r *run) fetchAll(ctx context.Context, url string) error {
+func (r *run) fetchAll(ctx context.Context, request string) error {
 	seen := map[string]bool{}
-	for url != "" {
+	for url := request; url != ""; {
 		if seen[url] {
 			return fmt.Errorf("%w: next_url loops back to %s", ErrInvalidPage, url)
 		}
@@ -222,6 +349,13 @@ func (r *run) fetchAll(ctx context.Context, url string) error {
 			return err
 		}
 		body, err := r.fetcher.Get(ctx, url)
+		if err != nil && url != request && notFound(err) {
+			// A page a next_url named answered 404: Kolada's way, maybe, of
+			// saying there is nothing more. The request's own 404 is an error.
+			r.notFound++
+			r.pageDone("")
+			return nil
+		}
 		if err != nil {
 			return err
 		}
@@ -230,14 +364,26 @@ func (r *run) fetchAll(ctx context.Context, url string) error {
 				return err
 			}
 		}
-		next, err := r.handlePage(url, body)
+		next, rows, err := r.handlePage(url, body)
 		if err != nil {
 			return fmt.Errorf("reading %s: %w", url, err)
 		}
+		next, step := nextPage(request, next, rows)
+		r.countStep(step)
 		r.pageDone(next)
 		url = next
 	}
 	return nil
+}
+
+// countStep counts what following a next_url took, for the summary.
+func (r *run) countStep(step pageStep) {
+	if step.emptyWithNext {
+		r.emptyWithNext++
+	}
+	for _, p := range step.restored {
+		r.restored[p]++
+	}
 }
 
 // fetchData fetches the data URLs and their following pages. A goroutine
@@ -248,8 +394,14 @@ func (r *run) fetchData(ctx context.Context, urls []string) error {
 	defer cancel()
 	type fetched struct {
 		url  string
-		body []byte
+		body []byte // nil for a 404 counted as no data
 		page Page[DataRow]
+		// asked is what the request asked for; first marks its first page.
+		asked *asked
+		first bool
+		// next is the page to fetch after this one, "" when paging ends.
+		next string
+		step pageStep
 		err  error
 	}
 	pages := make(chan fetched, 2)
@@ -263,27 +415,41 @@ func (r *run) fetchData(ctx context.Context, urls []string) error {
 				return false
 			}
 		}
-		for _, url := range urls {
+		for _, request := range urls {
+			a, err := askedOf(r.plan.BaseURL, request)
+			if err != nil {
+				send(fetched{err: err})
+				return
+			}
 			seen := map[string]bool{}
-			for url != "" {
+			for url, first := request, true; url != ""; first = false {
 				if seen[url] {
 					send(fetched{err: fmt.Errorf("%w: next_url loops back to %s", ErrInvalidPage, url)})
 					return
 				}
 				seen[url] = true
-				body, err := r.fetcher.Get(ctx, url)
-				if err != nil {
-					send(fetched{err: err})
+				f := fetched{url: url, asked: &a, first: first}
+				f.body, f.err = r.fetcher.Get(ctx, url)
+				switch {
+				case f.err != nil && notFound(f.err) && (r.noDataAs404 || !first):
+					// Kolada may answer "no data" with 404 (docs/KOLADA-API.md),
+					// and a page a next_url named that answers 404 has nothing.
+					f.err = nil
+				case f.err != nil && notFound(f.err):
+					f.err = fmt.Errorf("%w: a data request answered 404, but the latest probe found that Kolada answers "+
+						"no data with 200 and an empty page: %w", ErrNotAsProbed, f.err)
+				case f.err == nil:
+					if f.page, f.err = DecodeDataPage(f.body); f.err != nil {
+						f.err = fmt.Errorf("reading %s: %w", url, f.err)
+					}
+				}
+				if f.err == nil {
+					f.next, f.step = nextPage(request, f.page.NextURL, len(f.page.Values))
+				}
+				url = f.next
+				if !send(f) {
 					return
 				}
-				page, err := DecodeDataPage(body)
-				if err != nil {
-					err = fmt.Errorf("reading %s: %w", url, err)
-				}
-				if !send(fetched{url: url, body: body, page: page, err: err}) {
-					return
-				}
-				url = page.NextURL
 			}
 		}
 	}()
@@ -291,17 +457,23 @@ func (r *run) fetchData(ctx context.Context, urls []string) error {
 		if f.err != nil {
 			return f.err
 		}
-		if r.archive != nil {
+		if f.body == nil {
+			r.notFound++
+			if f.first {
+				r.plan.NotFound = append(r.plan.NotFound, f.url)
+			}
+		} else if r.archive != nil {
 			if err := r.archive.add(f.url, time.Now(), f.body); err != nil {
 				return err
 			}
 		}
 		for i := range f.page.Values {
-			if err := r.stageRow(&f.page.Values[i]); err != nil {
+			if err := r.stageRow(&f.page.Values[i], f.asked); err != nil {
 				return fmt.Errorf("reading %s: %w", f.url, err)
 			}
 		}
-		r.pageDone(f.page.NextURL)
+		r.countStep(f.step)
+		r.pageDone(f.next)
 	}
 	return ctx.Err()
 }
@@ -318,48 +490,50 @@ func (r *run) pageDone(next string) {
 	}
 }
 
-// handlePage decodes and stages one page, returning the next page's URL.
-func (r *run) handlePage(url string, body []byte) (string, error) {
+// handlePage decodes and stages one page, returning its next_url and how
+// many rows it had.
+func (r *run) handlePage(url string, body []byte) (string, int, error) {
 	kind, err := pageKind(r.plan.BaseURL, url)
 	if err != nil {
-		return "", err
+		return "", 0, err
 	}
 	switch kind {
 	case kindKPI:
 		p, err := decodePage[json.RawMessage](body)
 		if err != nil {
-			return "", err
+			return "", 0, err
 		}
 		for _, raw := range p.Values {
 			var k KPI
 			if err := json.Unmarshal(raw, &k); err != nil || k.ID == "" {
-				return "", fmt.Errorf("%w: KPI record %s", ErrInvalidPage, truncate(string(raw), 80))
+				return "", 0, fmt.Errorf("%w: KPI record %s", ErrInvalidPage, truncate(string(raw), 80))
 			}
 			sk := k.toStore(raw)
 			if err := r.loader.StageKPI(sk); err != nil {
-				return "", err
+				return "", 0, err
 			}
 			r.kpis[sk.ID] = &sk
 		}
-		return p.NextURL, nil
+		return p.NextURL, len(p.Values), nil
 	case kindMunicipality:
 		p, err := decodePage[Municipality](body)
 		if err != nil {
-			return "", err
+			return "", 0, err
 		}
 		for _, m := range p.Values {
 			if m.ID == "" {
 				continue
 			}
 			if err := r.loader.StageMunicipality(store.Municipality{ID: m.ID, Title: RepairText(m.Title), Type: m.Type}); err != nil {
-				return "", err
+				return "", 0, err
 			}
+			r.municipalities[m.ID] = true
 		}
-		return p.NextURL, nil
+		return p.NextURL, len(p.Values), nil
 	case kindGroups:
 		p, err := decodePage[Group](body)
 		if err != nil {
-			return "", err
+			return "", 0, err
 		}
 		for _, g := range p.Values {
 			if g.ID == "" {
@@ -370,40 +544,48 @@ func (r *run) handlePage(url string, body []byte) (string, error) {
 				sg.Members = append(sg.Members, store.GroupMember{ID: m.ID, Title: RepairText(m.Title)})
 			}
 			if err := r.loader.StageGroup(sg); err != nil {
-				return "", err
+				return "", 0, err
 			}
 		}
-		return p.NextURL, nil
+		return p.NextURL, len(p.Values), nil
 	case kindOU:
 		p, err := decodePage[OU](body)
 		if err != nil {
-			return "", err
+			return "", 0, err
 		}
 		for _, o := range p.Values {
 			if o.ID == "" {
 				continue
 			}
 			if err := r.loader.StageOU(store.OU{ID: o.ID, MunicipalityID: o.Municipality, Title: RepairText(o.Title)}); err != nil {
-				return "", err
+				return "", 0, err
 			}
 			r.ous[o.Municipality] = append(r.ous[o.Municipality], o.ID)
 		}
-		return p.NextURL, nil
+		return p.NextURL, len(p.Values), nil
 	default: // data, oudata
 		p, err := DecodeDataPage(body)
 		if err != nil {
-			return "", err
+			return "", 0, err
+		}
+		a, err := askedOf(r.plan.BaseURL, url)
+		if err != nil {
+			return "", 0, err
 		}
 		for i := range p.Values {
-			if err := r.stageRow(&p.Values[i]); err != nil {
-				return "", err
+			if err := r.stageRow(&p.Values[i], &a); err != nil {
+				return "", 0, err
 			}
 		}
-		return p.NextURL, nil
+		return p.NextURL, len(p.Values), nil
 	}
 }
 
-func (r *run) stageRow(row *DataRow) error {
+// stageRow stages a row's values, unless the request did not ask for it.
+func (r *run) stageRow(row *DataRow, a *asked) error {
+	if ok, err := r.keep(row, a); !ok || err != nil {
+		return err
+	}
 	kind, unit := unitOf(row.Municipality), row.Municipality
 	if row.OU != "" {
 		kind, unit = store.UnitOU, row.OU
@@ -426,6 +608,34 @@ func (r *run) stageRow(row *DataRow) error {
 		r.values++
 	}
 	return nil
+}
+
+// keep decides whether a row belongs to what its request asked for. Rows
+// that do not are counted and set aside, never stored: a group's values
+// (computed from its members instead), a unit the request did not name — or,
+// asked for every municipality, one /municipality does not list — and a KPI
+// or year not asked for.
+func (r *run) keep(row *DataRow, a *asked) (bool, error) {
+	unit := row.Municipality
+	if row.OU != "" {
+		unit = row.OU
+	}
+	n := int64(len(row.Values))
+	all := a.units == nil && !a.ou
+	if all && len(r.municipalities) == 0 {
+		return false, fmt.Errorf("%w: /municipality listed no municipality, so the rows of a request for every municipality cannot be placed", ErrInvalidPage)
+	}
+	switch {
+	case row.OU == "" && unitOf(unit) == store.UnitGroup:
+		r.setAside.add(&r.setAside.Groups, n, unit)
+	case all && !r.municipalities[unit], !all && a.units != nil && !a.units[unit]:
+		r.setAside.add(&r.setAside.Units, n, unit)
+	case a.kpis != nil && !a.kpis[row.KPI], a.years != nil && !a.years[int(row.Period.Int)]:
+		r.setAside.add(&r.setAside.Other, n, fmt.Sprintf("%s %d", row.KPI, row.Period.Int))
+	default:
+		return true, nil
+	}
+	return false, nil
 }
 
 // settlePreliminary re-stages, as final, current values that were
@@ -502,9 +712,17 @@ func (r *run) stageScopesAndCoverage() error {
 	p := &r.plan
 	ouKPIs, ous := r.ouTargets()
 	if p.Mode == "full" {
+		keep, err := r.notFoundScopes()
+		if err != nil {
+			return err
+		}
 		for _, k := range ouKPIs {
 			for _, y := range p.Years {
 				for _, o := range ous {
+					if keep[scopeKey{true, k, y, o}] {
+						r.kept++
+						continue
+					}
 					sc := store.Scope{Source: Source, IndicatorID: k, UnitKind: store.UnitOU, UnitID: o, PeriodType: store.PeriodYear, Year: y}
 					if err := r.loader.StageScope(sc); err != nil {
 						return err
@@ -519,6 +737,10 @@ func (r *run) stageScopesAndCoverage() error {
 		for _, k := range p.KPIs {
 			for _, y := range p.Years {
 				for _, m := range targets {
+					if keep[scopeKey{false, k, y, m}] {
+						r.kept++
+						continue
+					}
 					kind := store.UnitMunicipality
 					if m != "" {
 						kind = unitOf(m)
@@ -550,6 +772,44 @@ func (r *run) stageScopesAndCoverage() error {
 		return stage(ouKPIs, ouScopes(p.OUMunicipalities))
 	}
 	return nil
+}
+
+// scopeKey names a KPI, year and unit slice of a full load; unit "" is
+// every municipality.
+type scopeKey struct {
+	ou   bool
+	kpi  string
+	year int
+	unit string
+}
+
+// notFoundScopes are the slices of the data requests whose first page
+// answered 404. A full load does not end their stored values: a 404 may be
+// Kolada's "no data", but also a route or id it no longer knows, and a wrong
+// guess would end good values without a word.
+func (r *run) notFoundScopes() (map[scopeKey]bool, error) {
+	out := map[scopeKey]bool{}
+	for _, u := range r.plan.NotFound {
+		a, err := askedOf(r.plan.BaseURL, u)
+		if err != nil {
+			return nil, err
+		}
+		units := []string{""}
+		if a.units != nil {
+			units = units[:0]
+			for id := range a.units {
+				units = append(units, id)
+			}
+		}
+		for k := range a.kpis {
+			for y := range a.years {
+				for _, id := range units {
+					out[scopeKey{a.ou, k, y, id}] = true
+				}
+			}
+		}
+	}
+	return out, nil
 }
 
 // makePlan decides between a full and an incremental load and, for an
@@ -623,10 +883,13 @@ func replayOne(ctx context.Context, st *store.Store, dir string, opts Options) (
 		if err != nil {
 			return r.fail(ctx, res, err)
 		}
-		if _, err := r.handlePage(p.URL, body); err != nil {
+		if _, _, err := r.handlePage(p.URL, body); err != nil {
 			return r.fail(ctx, res, fmt.Errorf("archived page %d (%s): %w", p.Seq, p.URL, err))
 		}
 		r.pageDone("")
+	}
+	if err := r.endGroupValues(ctx); err != nil {
+		return r.fail(ctx, res, err)
 	}
 	if err := r.settlePreliminary(ctx); err != nil {
 		return r.fail(ctx, res, err)
@@ -644,11 +907,14 @@ func KPICatalogue(ctx context.Context, f Fetcher, baseURL string) ([]store.KPI, 
 	return fetchKPIs(ctx, f, strings.TrimSuffix(baseURL, "/")+"/kpi"+pageQuery(5000, ""))
 }
 
-func fetchKPIs(ctx context.Context, f Fetcher, next string) ([]store.KPI, error) {
+func fetchKPIs(ctx context.Context, f Fetcher, request string) ([]store.KPI, error) {
 	var out []store.KPI
-	for seen := map[string]bool{}; next != "" && !seen[next]; {
+	for seen, next := map[string]bool{}, request; next != "" && !seen[next]; {
 		seen[next] = true
 		body, err := f.Get(ctx, next)
+		if err != nil && next != request && notFound(err) {
+			break // a page a next_url named has nothing
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -663,7 +929,7 @@ func fetchKPIs(ctx context.Context, f Fetcher, next string) ([]store.KPI, error)
 			}
 			out = append(out, k.toStore(raw))
 		}
-		next = p.NextURL
+		next, _ = nextPage(request, p.NextURL, len(p.Values))
 	}
 	return out, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -27,7 +28,7 @@ func TestFullLoadThenNothingNew(t *testing.T) {
 		t.Fatalf("first load: mode %s, %d inserted, %d read; want full with %d", first.Mode, first.Inserted, first.RowsRead, want)
 	}
 	// 1 catalogue + 1 municipality + 1 groups page, and one data request:
-	// 18 KPIs × 4 years fit one chunk and one page.
+	// 25 KPIs × 4 years fit one chunk and one page.
 	if first.Requests != 4 {
 		t.Errorf("first load made %d requests, want 4: %v", first.Requests, f.fake.Log())
 	}
@@ -305,17 +306,36 @@ func TestArchiveReplayReproducesTheLoad(t *testing.T) {
 	}
 }
 
-func TestGroupMeansAreStoredAsGroupUnits(t *testing.T) {
+func TestGroupIDsAreFetchedAsTheirMembers(t *testing.T) {
 	ds := smallSynthetic()
 	f := newFixture(t, ds)
 	g := ds.Groups[0]
 	o := f.options()
 	o.KPIs = []string{"N20900"}
 	o.Municipalities = []string{g.ID}
-	f.ingest(t, o)
+	o.Groups = false // the group itself is still fetched, as metadata
+	res := f.ingest(t, o)
+	if len(res.Groups) != 1 || res.Groups[0] != g.ID {
+		t.Fatalf("result names groups %v, want %s", res.Groups, g.ID)
+	}
+	for _, uri := range f.fake.Log() {
+		if strings.HasPrefix(uri, "/v3/data/") && strings.Contains(uri, "/G") {
+			t.Fatalf("a group id was asked for as data: %s", uri)
+		}
+	}
+	if n := count(t, f.store, `SELECT count(*) FROM observation WHERE unit_kind = 'group'`); n != 0 {
+		t.Fatalf("%d group values stored; group values are computed from members", n)
+	}
+	if n := count(t, f.store, `SELECT count(DISTINCT unit_id) FROM observation`); n != int64(len(g.Members)) {
+		t.Fatalf("values of %d units stored, want the group's %d members", n, len(g.Members))
+	}
+	if n := count(t, f.store, `SELECT count(*) FROM municipality_group_member WHERE group_id = ?`, g.ID); n != int64(len(g.Members)) {
+		t.Fatalf("%d members of the group stored, want %d", n, len(g.Members))
+	}
 	var mean float64
-	err := f.store.DB().QueryRowContext(t.Context(), `SELECT value FROM observation
-		WHERE unit_kind = 'group' AND unit_id = ? AND indicator_id = 'N20900' AND year = 2024`, g.ID).Scan(&mean)
+	var with, members int64
+	err := f.store.DB().QueryRowContext(t.Context(), `SELECT value, members_with_value, members FROM v_kolada_group_value
+		WHERE group_id = ? AND kpi_id = 'N20900' AND year = 2024 AND gender = 'T'`, g.ID).Scan(&mean, &with, &members)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -323,8 +343,44 @@ func TestGroupMeansAreStoredAsGroupUnits(t *testing.T) {
 	for _, m := range g.Members {
 		sum += *ds.Values[koladafake.Key{KPI: "N20900", Unit: m.ID, Year: 2024, Gender: "T"}].Value
 	}
-	if diff := mean - sum/float64(len(g.Members)); diff > 1e-9 || diff < -1e-9 {
-		t.Fatalf("group mean %v, members' mean %v", mean, sum/float64(len(g.Members)))
+	if diff := mean - sum/float64(len(g.Members)); diff > 1e-9 || diff < -1e-9 || with != members || members != int64(len(g.Members)) {
+		t.Fatalf("group mean %v over %d of %d, members' mean %v over %d", mean, with, members, sum/float64(len(g.Members)), len(g.Members))
+	}
+
+	// An unknown group is refused before anything is loaded.
+	o.Municipalities = []string{"G999999999"}
+	if _, err := Ingest(t.Context(), f.store, f.client, o); !errors.Is(err, ErrUnknownGroup) {
+		t.Fatalf("got %v, want ErrUnknownGroup", err)
+	}
+}
+
+func TestGroupValuesOfEarlierVersionsAreEnded(t *testing.T) {
+	ds := smallSynthetic()
+	f := newFixture(t, ds)
+	g := ds.Groups[0]
+	// What an earlier version stored: the group's mean as a group unit.
+	l, err := f.store.BeginLoad(t.Context(), store.LoadSpec{Source: Source, Mode: "full"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, y := range []int{2023, 2024} {
+		if err := l.Stage(store.Observation{Source: Source, IndicatorID: "N20900", UnitKind: store.UnitGroup, UnitID: g.ID,
+			Period: store.YearPeriod(y), Gender: "T", Regi: store.RegiAll, Value: ptr(1.5)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := l.Commit(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	res := f.ingest(t, f.options())
+	if res.GroupValuesEnded != 2 || !strings.Contains(strings.Join(res.Notes(), "\n"), "2 group values") {
+		t.Fatalf("ended %d group values, notes %q; want 2 said", res.GroupValuesEnded, res.Notes())
+	}
+	if n := count(t, f.store, `SELECT count(*) FROM observation WHERE unit_kind = 'group'`); n != 0 {
+		t.Fatalf("%d group values still current", n)
+	}
+	if n := count(t, f.store, `SELECT count(*) FROM observation_history WHERE unit_kind = 'group' AND valid_to_load IS NOT NULL`); n != 2 {
+		t.Fatalf("%d ended group values in the history, want 2", n)
 	}
 }
 
@@ -383,6 +439,26 @@ func TestSharedSnapshot(t *testing.T) {
 	}
 	if want := *ds.Values[koladafake.Key{KPI: "N20900", Unit: "1267", Year: 2024, Gender: "T"}].Value; v != want {
 		t.Fatalf("Höör N20900 2024 = %v, snapshot says %v", v, want)
+	}
+	// Every group's value is the unweighted mean of its members' values.
+	for _, g := range ds.Groups {
+		var sum float64
+		var n int64
+		for _, m := range g.Members {
+			if mv, ok := ds.Values[koladafake.Key{KPI: "N00097", Unit: m.ID, Year: 2024, Gender: "T"}]; ok && mv.Value != nil {
+				sum += *mv.Value
+				n++
+			}
+		}
+		var mean float64
+		var with int64
+		if err := f.store.DB().QueryRowContext(t.Context(), `SELECT value, members_with_value FROM v_kolada_group_value
+			WHERE group_id = ? AND kpi_id = 'N00097' AND year = 2024 AND gender = 'T'`, g.ID).Scan(&mean, &with); err != nil {
+			t.Fatalf("%s: %v", g.ID, err)
+		}
+		if with != n || math.Abs(mean-sum/float64(n)) > 1e-9 {
+			t.Fatalf("%s (%s): %v over %d members, want %v over %d", g.ID, g.Title, mean, with, sum/float64(n), n)
+		}
 	}
 }
 

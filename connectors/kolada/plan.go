@@ -47,6 +47,13 @@ type loadPlan struct {
 	OUMunicipalities []string `json:"ou_municipalities,omitempty"`
 	OUFromDate       string   `json:"ou_from_date,omitempty"`
 	OUFull           bool     `json:"ou_full,omitempty"`
+
+	// GroupMembers are the group ids the query named (kolada.municipalities,
+	// --municipality), with the members they were fetched as.
+	GroupMembers map[string][]string `json:"group_members,omitempty"`
+	// NotFound are the data requests whose first page answered 404 (counted
+	// as no data); a full load keeps the stored values they cover.
+	NotFound []string `json:"not_found,omitempty"`
 }
 
 // chunk splits ids into groups of at most n.
@@ -132,6 +139,15 @@ func metadataURLs(p *loadPlan, perPage int) []string {
 	out = append(out, p.BaseURL+"/municipality"+q)
 	if p.Groups {
 		out = append(out, p.BaseURL+"/municipality_groups"+q)
+	} else if len(p.GroupMembers) > 0 {
+		var ids []string
+		for g := range p.GroupMembers {
+			ids = append(ids, g)
+		}
+		sort.Strings(ids)
+		for _, gc := range chunk(ids, MaxIDsPerSegment) {
+			out = append(out, p.BaseURL+"/municipality_groups/"+strings.Join(gc, ",")+q)
+		}
 	}
 	for _, m := range p.OUMunicipalities {
 		out = append(out, p.BaseURL+"/ou?municipality="+url.QueryEscape(m)+"&"+q[1:])

@@ -1,38 +1,7 @@
 package kolada
 
-import (
-	"strings"
-	"unicode/utf8"
-
-	"golang.org/x/text/encoding/charmap"
-)
+import "github.com/nyckeltal/nyckeltal/internal/mojibake"
 
 // RepairText undoes double UTF-8 encoding, which Kolada has been seen to send
-// in group titles ("HÃ¶Ã¶r" for "Höör"): UTF-8 bytes read as Windows-1252 (or
-// Latin-1) and encoded as UTF-8 again. Text that is not mangled is returned
-// unchanged; text mangled twice is repaired twice.
-func RepairText(s string) string {
-	for range 3 {
-		fixed, ok := undoDoubleEncoding(s)
-		if !ok {
-			return s
-		}
-		s = fixed
-	}
-	return s
-}
-
-func undoDoubleEncoding(s string) (string, bool) {
-	// Every double-encoded Swedish letter starts with Ã (U+00C3) or Â (U+00C2).
-	if !strings.ContainsAny(s, "ÃÂ") {
-		return s, false
-	}
-	for _, cm := range []*charmap.Charmap{charmap.Windows1252, charmap.ISO8859_1} {
-		b, err := cm.NewEncoder().String(s)
-		if err != nil || b == s || !utf8.ValidString(b) {
-			continue
-		}
-		return b, true
-	}
-	return s, false
-}
+// in group titles ("HÃ¶Ã¶r" for "Höör"); see mojibake.Repair.
+func RepairText(s string) string { return mojibake.Repair(s) }

@@ -168,6 +168,7 @@ Start with:
   nyckeltal tables --out DIR       the uppdragsplan's indicator tables (CSV, XLSX, Markdown, HTML)
   nyckeltal report --out FILE      one HTML report: sparbeting, NKA charts, kostnad och kvalitet, tables
   nyckeltal export parquet         the store as Parquet for other tools
+  nyckeltal kolada probe           how Kolada's API answers where that is not documented
 
 Configuration: nyckeltal.toml in the working directory, --config FILE or
 $NYCKELTAL_CONFIG; without one, the defaults of nyckeltal.example.toml apply
@@ -193,6 +194,7 @@ $NYCKELTAL_CONFIG; without one, the defaults of nyckeltal.example.toml apply
 
 	root.AddCommand(
 		newIngestCmd(e),
+		newKoladaCmd(e),
 		newKPICmd(e),
 		newStatusCmd(e),
 		newSQLCmd(e),

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"strings"
 
@@ -56,7 +57,8 @@ func ExitCode(err error) int {
 	case errors.Is(err, nka.ErrUnknownArea), errors.Is(err, nka.ErrUnknownMunicipality), errors.Is(err, nka.ErrUnknownGroup),
 		errors.Is(err, nka.ErrBadComparator), errors.Is(err, nka.ErrBadProfile), errors.Is(err, nka.ErrBadYears):
 		return ExitUsage
-	case errors.Is(err, catalog.ErrInvalid), errors.Is(err, tables.ErrBadFormat), errors.Is(err, store.ErrExportTarget):
+	case errors.Is(err, catalog.ErrInvalid), errors.Is(err, tables.ErrBadFormat), errors.Is(err, store.ErrExportTarget),
+		errors.Is(err, kolada.ErrUnknownGroup):
 		return ExitUsage
 	case errors.Is(err, store.ErrQueryRefused), errors.Is(err, outpath.ErrProtected), errors.Is(err, outpath.ErrNotOurs):
 		return ExitUsage
@@ -105,6 +107,18 @@ func hint(err error, e *env) string {
 			"`nyckeltal ingest kolada --from-archive DIR` loads an archive without network"
 	case errors.Is(err, kolada.ErrUnavailable):
 		return "Kolada was reached but kept failing; try again later (the store is unchanged)"
+	case errors.Is(err, kolada.ErrNotAsProbed):
+		return "Kolada answers otherwise than its latest probe found; `nyckeltal kolada probe` shows how it answers now " +
+			"(`nyckeltal run` probes again by itself after such a failure); then load again. The store is unchanged"
+	case errors.Is(err, kolada.ErrUnknownGroup):
+		return "a group id of kolada.municipalities or --municipality is not a Kolada group, or has no members; list the stored " +
+			"groups with: nyckeltal sql \"SELECT group_id, title FROM municipality_group ORDER BY title\""
+	case kolada.Status(err) == http.StatusGone:
+		return "Kolada answered 410 Gone: that API version is shut down; kolada.base_url (or NYCKELTAL_KOLADA_URL) must be " +
+			"the v3 API, " + config.DefaultKoladaURL
+	case errors.Is(err, kolada.ErrRejected), errors.Is(err, kolada.ErrInvalidPage):
+		return "Kolada refused a request or sent an answer this nyckeltal does not read (the error names the URL); " +
+			"`nyckeltal kolada probe` shows how Kolada answers now, docs/KOLADA-API.md what each answer means. The store is unchanged"
 	case errors.Is(err, store.ErrNoStore):
 		return "there is no store yet: run `nyckeltal ingest kolada` (or `make run`) first, or point --db at an existing file"
 	case errors.Is(err, store.ErrStoreBusy):

@@ -20,8 +20,10 @@ import (
 // gapJSONKeys are the keys of `gap --format json`, in order; the CSV has the
 // same columns.
 var gapJSONKeys = []string{"municipality_id", "municipality", "area", "year", "nka_pct", "nka_mnkr",
-	"peer_group_id", "peer_group_title", "peer_count", "peer_mean_pct", "peer_median_pct", "comparator",
-	"gap_pp", "reference_cost_mnkr", "gap_mnkr", "preliminary", "missing_peers", "note"}
+	"peer_group_id", "peer_group_title", "peer_group_year", "group_choice", "group_choice_text", "peer_members",
+	"peer_count", "peer_mean_pct", "peer_median_pct", "comparator", "comparator_pct", "gap_pp", "reference_cost_mnkr",
+	"reference_cost_method", "reference_cost_estimated", "reference_cost_ratio_mnkr", "reference_cost_net_mnkr",
+	"net_cost_mnkr", "gap_mnkr", "preliminary", "missing_peers", "load_id", "note"}
 
 func newGapCmd(e *env) *cobra.Command {
 	var c nkaCommon
@@ -34,17 +36,34 @@ peer groups, per area and year, from the Kolada values in the store.
 
 Per municipality, area and year:
   nka_pct, nka_mnkr      Kolada's NKA in % of the reference cost and in mnkr
-  peer_group_id/title    the group of the latest year <= the year (else the
-                         earliest later one, said in the note); --group overrides
-  peer_count             members with a value (the municipality is never its own peer)
+  peer_group_id/title    the group of the latest year <= the year, else the earliest
+  peer_group_year        later one; --group overrides. The titles are read however
+  group_choice           RKA spelt them; group_choice says why the group is the
+                         year's: same_year, latest_earlier, later_group, no_year,
+                         override (group_choice_text: "samma år", "senaste tidigare",
+                         "ingen tidigare grupp: senare grupp används", …)
+  peer_members           the group's members (the municipality is never its own peer)
+  peer_count             those with a value; missing_peers lists the others by name
   peer_mean_pct          unweighted mean of those members, as Kolada computes group values
-  peer_median_pct        their median; members without a value are listed by name
-  gap_pp                 nka_pct minus the comparator (mean, median, riket = 0, or a group's mean)
-  reference_cost_mnkr    nka_mnkr / (nka_pct / 100); NULL with a note when |nka_pct| is
-                         below nka.min_abs_nka_pct and the figure would be unstable
+  peer_median_pct        their median
+  comparator_pct         the value gap_pp is measured against: the mean, the median,
+                         riket (0) or a group's mean
+  gap_pp                 nka_pct minus comparator_pct
+  reference_cost_mnkr    nka_mnkr / (nka_pct / 100) (method ratio); where |nka_pct| is
+                         below nka.min_abs_nka_pct that is unstable, and the area's
+                         net cost (kr/inv × invånare) minus nka_mnkr is used instead
+                         (method net_cost, reference_cost_estimated true); both
+                         derivations side by side in reference_cost_ratio_mnkr and
+                         reference_cost_net_mnkr
   gap_mnkr               gap_pp / 100 × reference_cost_mnkr: what the municipality would
                          spend less (or more) at the comparator's cost level
   preliminary            any figure behind the row is preliminary (year marked * in tables)
+  load_id                the latest load that wrote a value behind the row
+
+A "Liknande kommuner" group whose title cannot be read, names no configured
+area, or is passed over for a group of the same year that Kolada published
+later is named in the notes of the municipality it seems to name (all of
+them: nyckeltal sql "SELECT * FROM v_nka_group_problem").
 
 Areas: aldreomsorg, ifo, lss, forskola, fritidshem, grundskola, gymnasieskola,
 overgripande (change or add them under [nka.areas] in the configuration).
@@ -152,6 +171,8 @@ func labelled(note string) string {
 func gapJSONRow(r nka.GapRow) nka.GapRow {
 	r.NKAPct, r.NKAMnkr, r.PeerMeanPct, r.PeerMedianPct = numfmt.Round6Ptr(r.NKAPct), numfmt.Round6Ptr(r.NKAMnkr), numfmt.Round6Ptr(r.PeerMeanPct), numfmt.Round6Ptr(r.PeerMedianPct)
 	r.GapPP, r.ReferenceCostMnkr, r.GapMnkr = numfmt.Round6Ptr(r.GapPP), numfmt.Round6Ptr(r.ReferenceCostMnkr), numfmt.Round6Ptr(r.GapMnkr)
+	r.ComparatorPct, r.NetCostMnkr = numfmt.Round6Ptr(r.ComparatorPct), numfmt.Round6Ptr(r.NetCostMnkr)
+	r.ReferenceCostRatioMnkr, r.ReferenceCostNetMnkr = numfmt.Round6Ptr(r.ReferenceCostRatioMnkr), numfmt.Round6Ptr(r.ReferenceCostNetMnkr)
 	r.Note = labelled(r.Note)
 	if r.MissingPeers == nil {
 		r.MissingPeers = []string{}
@@ -181,22 +202,33 @@ func writeGapJSON(w io.Writer, rows []nka.GapRow) error {
 	return bw.Flush()
 }
 
+func str(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+func intText(p *int) string {
+	if p == nil {
+		return ""
+	}
+	return strconv.Itoa(*p)
+}
+
 func writeGapCSV(w io.Writer, rows []nka.GapRow) error {
 	cw := textsafe.NewCSVWriter(w)
 	if err := cw.Write(gapJSONKeys); err != nil {
 		return err
 	}
-	str := func(p *string) string {
-		if p == nil {
-			return ""
-		}
-		return *p
-	}
 	for _, r := range rows {
 		rec := []string{r.MunicipalityID, r.Municipality, r.Area, strconv.Itoa(r.Year), csvNumber(r.NKAPct), csvNumber(r.NKAMnkr),
-			str(r.PeerGroupID), str(r.PeerGroupTitle), strconv.Itoa(r.PeerCount), csvNumber(r.PeerMeanPct), csvNumber(r.PeerMedianPct),
-			r.Comparator, csvNumber(r.GapPP), csvNumber(r.ReferenceCostMnkr), csvNumber(r.GapMnkr), strconv.FormatBool(r.Preliminary),
-			strings.Join(r.MissingPeers, "; "), labelled(r.Note)}
+			str(r.PeerGroupID), str(r.PeerGroupTitle), intText(r.PeerGroupYear), str(r.GroupChoice), str(r.GroupChoiceText),
+			strconv.Itoa(r.PeerMembers), strconv.Itoa(r.PeerCount), csvNumber(r.PeerMeanPct), csvNumber(r.PeerMedianPct),
+			r.Comparator, csvNumber(r.ComparatorPct), csvNumber(r.GapPP), csvNumber(r.ReferenceCostMnkr), str(r.ReferenceCostMethod),
+			strconv.FormatBool(r.ReferenceCostEstimated), csvNumber(r.ReferenceCostRatioMnkr), csvNumber(r.ReferenceCostNetMnkr),
+			csvNumber(r.NetCostMnkr), csvNumber(r.GapMnkr), strconv.FormatBool(r.Preliminary),
+			strings.Join(r.MissingPeers, "; "), int64Text(r.LoadID), labelled(r.Note)}
 		if err := cw.Write(rec); err != nil {
 			return err
 		}
@@ -214,6 +246,21 @@ func describeComparator(c string) string {
 		return t
 	}
 	return "the mean of group " + c
+}
+
+// referenceEstimateFooter explains the estimated reference costs.
+const referenceEstimateFooter = "ref_härledning uppskattad: NKA % ligger för nära 0 för kvoten NKA mnkr / NKA %, så referenskostnaden är " +
+	"uppskattad som områdets nettokostnad (kr/inv × invånare) minus NKA mnkr; ref_kvot_mnkr och ref_netto_mnkr visar båda härledningarna där båda finns"
+
+// referenceMethodText says in Swedish how a reference cost was derived.
+func referenceMethodText(m *string) string {
+	switch str(m) {
+	case nka.ReferenceCostRatio:
+		return "kvot"
+	case nka.ReferenceCostNet:
+		return "uppskattad"
+	}
+	return ""
 }
 
 // yearCell marks a preliminary year: 2025*.
@@ -241,13 +288,15 @@ func gapDocument(res *nka.GapResult, q nka.Query) *document {
 		title += ": " + res.Rows[0].Municipality + " (" + res.Rows[0].MunicipalityID + ")"
 	}
 	cols = append(cols, textCol("area"), textCol("year"), numCol("nka_%", 2), numCol("nka_mnkr", 2), textCol("peer_group"),
-		textCol("peers"), numCol("peer_mean_%", 2), numCol("peer_median_%", 2), numCol("gap_pp", 2),
-		numCol("ref_cost_mnkr", 2), numCol("gap_mnkr", 2), textCol("note"))
+		textCol("gruppens_år"), textCol("val_av_grupp"), textCol("peers"), numCol("peer_mean_%", 2), numCol("peer_median_%", 2),
+		numCol("jämförelse_%", 2), numCol("gap_pp", 2), numCol("ref_cost_mnkr", 2), textCol("ref_härledning"),
+		numCol("ref_kvot_mnkr", 2), numCol("ref_netto_mnkr", 2), numCol("gap_mnkr", 2), textCol("laddning"), textCol("note"))
 	t := docTable{sheet: "NKA gap", cols: cols}
-	anyPrelim := false
+	anyPrelim, anyEstimated := false, false
 	for _, r := range res.Rows {
 		anyPrelim = anyPrelim || r.Preliminary
-		peers := fmt.Sprintf("%d/%d", r.PeerCount, r.PeerCount+len(r.MissingPeers))
+		anyEstimated = anyEstimated || r.ReferenceCostEstimated
+		peers := fmt.Sprintf("%d/%d", r.PeerCount, r.PeerMembers)
 		if r.PeerGroupID == nil {
 			peers = ""
 		}
@@ -255,14 +304,20 @@ func gapDocument(res *nka.GapResult, q nka.Query) *document {
 		if many {
 			row = append(row, r.Municipality+" ("+r.MunicipalityID+")")
 		}
-		row = append(row, r.Area, yearCell(r.Year, r.Preliminary), r.NKAPct, r.NKAMnkr, r.PeerGroupID, peers,
-			r.PeerMeanPct, r.PeerMedianPct, r.GapPP, r.ReferenceCostMnkr, r.GapMnkr, r.Note)
+		row = append(row, r.Area, yearCell(r.Year, r.Preliminary), r.NKAPct, r.NKAMnkr, r.PeerGroupID, intText(r.PeerGroupYear),
+			str(r.GroupChoiceText), peers, r.PeerMeanPct, r.PeerMedianPct, r.ComparatorPct, r.GapPP, r.ReferenceCostMnkr,
+			referenceMethodText(r.ReferenceCostMethod), r.ReferenceCostRatioMnkr, r.ReferenceCostNetMnkr, r.GapMnkr,
+			int64Text(r.LoadID), r.Note)
 		t.rows = append(t.rows, row)
 	}
 	d := &document{title: title, tables: []docTable{t}}
 	if anyPrelim {
 		d.footer = append(d.footer, "* preliminary: a figure behind the row is Kolada's preliminary value, not yet final")
 	}
+	if anyEstimated {
+		d.footer = append(d.footer, referenceEstimateFooter)
+	}
+	d.footer = append(d.footer, "peers: medlemmar med värde / medlemmar; laddning: den senaste laddningen som skrev ett värde bakom raden (v_load)")
 	d.footer = append(d.footer, res.Notes...)
 	d.footer = append(d.footer, nka.Label)
 	return d

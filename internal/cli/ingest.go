@@ -72,7 +72,7 @@ own work ("egen bearbetning av data från Kolada").`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.kpis, "kpi", "", "KPI ids, comma-separated (default: kolada.kpis)")
-	fl.StringVar(&f.municipalities, "municipality", "", "municipality or group ids, comma-separated, or all (default: kolada.municipalities)")
+	fl.StringVar(&f.municipalities, "municipality", "", "municipality ids, group ids (fetched as their members) or all, comma-separated (default: kolada.municipalities)")
 	fl.StringVar(&f.years, "years", "", `years: 2018-2025, 2018- (to this year), 2024 or 2019,2021 (default: kolada.years)`)
 	fl.BoolVar(&f.ou, "ou", false, "also fetch organisational units and their data, for KPIs that have OU data")
 	fl.BoolVar(&f.full, "full", false, "refetch everything instead of changes only")
@@ -97,8 +97,14 @@ func (e *env) koladaOptions(f koladaFlags) (kolada.Options, error) {
 	kpis := strings.Join(k.KPIs, ",")
 	if f.kpis != "" {
 		kpis = f.kpis
-	} else if extra := e.catalogKPIs(); len(extra) > 0 {
-		kpis += "," + strings.Join(extra, ",") // the indicator catalogue's, for the tables and the report
+	} else {
+		// the NKA areas' (a configured area's own, and each area's net cost
+		// and invånare), and the indicator catalogue's, for the tables and the report
+		extra := e.nkaAreaKPIs()
+		extra = append(extra, e.catalogKPIs()...)
+		if len(extra) > 0 {
+			kpis += "," + strings.Join(extra, ",")
+		}
 	}
 	if o.KPIs, err = config.ParseKPIs(kpis); err != nil {
 		return o, usageErrorf("--kpi: %w", err)
@@ -184,6 +190,16 @@ func (e *env) ingestKolada(ctx context.Context, st *store.Store, client *kolada.
 	for _, r := range results {
 		printKoladaResult(e.app.Stdout, r)
 	}
+	head, lines, err := e.groupProblems(ctx, st)
+	if err != nil {
+		return err
+	}
+	if head != "" {
+		fmt.Fprintln(e.app.Stdout, "  Varning: "+head)
+		for _, l := range lines {
+			fmt.Fprintln(e.app.Stdout, "    "+l)
+		}
+	}
 	return nil
 }
 
@@ -195,6 +211,48 @@ func addKPIs(kpis, extra []string) []string {
 		}
 	}
 	return kpis
+}
+
+// maxProblemLines bounds the groups an ingest summary names one by one.
+const maxProblemLines = 20
+
+// groupProblems words the "Liknande kommuner" groups that are not used, for
+// an ingest's summary: a heading (empty when there are none) and a line per
+// group (at most maxProblemLines); each is also logged as a warning.
+func (e *env) groupProblems(ctx context.Context, st *store.Store) (string, []string, error) {
+	problems, err := st.NKAGroupProblems(ctx)
+	if err != nil {
+		return "", nil, err
+	}
+	var unread, superseded int
+	var lines []string
+	for _, p := range problems {
+		if p.Problem == "superseded" {
+			superseded++
+		} else {
+			unread++
+		}
+		who := p.Municipality
+		if who == "" {
+			who = "ingen känd kommun"
+		}
+		line := fmt.Sprintf("%s %q (%s): %s", p.GroupID, p.Title, who, p.Text)
+		e.log.Warn().Str("group", p.GroupID).Str("title", p.Title).Str("problem", p.Problem).Str("municipality", p.MunicipalityID).
+			Msg("a \"Liknande kommuner\" group is not used: " + p.Text)
+		if len(lines) < maxProblemLines {
+			lines = append(lines, line)
+		}
+	}
+	if unread+superseded == 0 {
+		return "", nil, nil
+	}
+	head := fmt.Sprintf("grupper \"Liknande kommuner\" som inte används: %d som inte kan läsas, inte nämner ett konfigurerat område "+
+		"eller saknar år där andra har år; %d med en senare publicerad grupp för samma område, kommun och år (alla: SELECT * FROM v_nka_group_problem)",
+		unread, superseded)
+	if n := len(problems) - len(lines); n > 0 {
+		lines = append(lines, fmt.Sprintf("… och %d till", n))
+	}
+	return head, lines, nil
 }
 
 // logLoad writes the one structured line per load that cron logs keep.
@@ -224,6 +282,9 @@ func printKoladaResult(w io.Writer, r kolada.Result) {
 		formatInt(r.Requests), formatInt(int64(r.Pages)))
 	if r.Settled > 0 {
 		fmt.Fprintf(w, "  %s values are no longer preliminary\n", formatInt(int64(r.Settled)))
+	}
+	for _, n := range r.Notes() {
+		fmt.Fprintf(w, "  %s\n", n)
 	}
 	if r.Archive != "" {
 		fmt.Fprintf(w, "  raw answers archived in %s\n", r.Archive)

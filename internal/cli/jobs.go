@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/nyckeltal/nyckeltal/connectors/kolada"
 	"github.com/nyckeltal/nyckeltal/internal/inbox"
@@ -125,7 +126,11 @@ func (e *env) jobsFor(names ...string) []pipeline.Job {
 }
 
 // koladaJob is `ingest kolada` as a job: the configured set, changes only
-// (or everything when full).
+// (or everything when full). It probes Kolada (`kolada probe`) first when no
+// probe of its base URL is stored, and again after a failure the probe could
+// explain; when that probe finds Kolada answering otherwise than before, the
+// load is tried once more, following the new findings. A probe that fails
+// does not fail the job; it is logged and said in the job's summary.
 func (e *env) koladaJob(name string, full bool) pipeline.Job {
 	return pipeline.Func{JobName: name, Fn: func(ctx context.Context, st *store.Store) (pipeline.Result, error) {
 		opts, err := e.koladaOptions(koladaFlags{full: full})
@@ -137,12 +142,37 @@ func (e *env) koladaJob(name string, full bool) pipeline.Job {
 			return pipeline.Result{}, err
 		}
 		opts.KPIs = addKPIs(opts.KPIs, e.catalogTitleKPIs(ctx, st, client, opts.BaseURL))
-		prog := newProgress(e)
-		opts.Progress = prog.update
-		res, err := kolada.Ingest(ctx, st, client, opts)
-		prog.done()
+		var notes []string
+		before, err := st.LatestKoladaProbe(ctx, strings.TrimSuffix(opts.BaseURL, "/"))
+		if err != nil {
+			return pipeline.Result{}, err
+		}
+		if before == nil {
+			if _, note := e.probeInJob(ctx, st, client, kolada.TriggerFirstRun, nil); note != "" {
+				notes = append(notes, note)
+			}
+		}
+		res, err := e.koladaJobLoad(ctx, st, client, opts)
+		if err != nil && ctx.Err() == nil && kolada.ProbeCouldExplain(err) {
+			prev, perr := st.LatestKoladaProbe(ctx, strings.TrimSuffix(opts.BaseURL, "/"))
+			if perr != nil {
+				return pipeline.FromLoads(res.LoadResult), errors.Join(err, perr)
+			}
+			probe, note := e.probeInJob(ctx, st, client, kolada.TriggerAfterFailure, prev)
+			if note != "" {
+				notes = append(notes, note)
+			}
+			if probe != nil && probe.Answer(kolada.BehaviourNoData) != prev.Answer(kolada.BehaviourNoData) {
+				e.log.Warn().Err(err).Msg("Kolada answers otherwise than probed before; loading once more, following the new probe")
+				notes = append(notes, fmt.Sprintf("load %d failed (%v); loaded again after the probe", res.LoadID, truncateText(err.Error(), 120)))
+				res, err = e.koladaJobLoad(ctx, st, client, opts)
+			}
+		}
 		r := pipeline.FromLoads(res.LoadResult)
 		if err != nil {
+			if len(notes) > 0 {
+				err = fmt.Errorf("%w (%s)", err, strings.Join(notes, "; "))
+			}
 			return r, fmt.Errorf("ingesting Kolada: %w", err)
 		}
 		mode := res.Mode
@@ -152,6 +182,55 @@ func (e *env) koladaJob(name string, full bool) pipeline.Job {
 		r.Summary = fmt.Sprintf("Kolada load %d (%s): %s values read, %s new, %s changed, %s ended; %s requests",
 			res.LoadID, mode, formatInt(res.RowsRead), formatInt(res.Inserted), formatInt(res.Updated),
 			formatInt(res.Deleted), formatInt(res.Requests))
+		if all := append(notes, res.Notes()...); len(all) > 0 {
+			r.Summary += "; " + strings.Join(all, "; ")
+		}
+		if head, _, err := e.groupProblems(ctx, st); err != nil {
+			return r, err
+		} else if head != "" {
+			r.Summary += "; varning: " + head
+		}
 		return r, nil
 	}}
+}
+
+// koladaJobLoad is one Kolada load of a job, with progress on a terminal.
+func (e *env) koladaJobLoad(ctx context.Context, st *store.Store, client *kolada.Client, opts kolada.Options) (kolada.Result, error) {
+	prog := newProgress(e)
+	opts.Progress = prog.update
+	defer prog.done()
+	return kolada.Ingest(ctx, st, client, opts)
+}
+
+// probeInJob probes Kolada and stores the findings. It returns the probe (nil
+// when it failed) and a note for the job's summary.
+func (e *env) probeInJob(ctx context.Context, st *store.Store, client *kolada.Client, trigger string, prev *store.KoladaProbe) (*store.KoladaProbe, string) {
+	po, err := e.koladaProbeOptions(trigger)
+	if err != nil {
+		return nil, "no probe: " + err.Error()
+	}
+	probe, err := kolada.Probe(ctx, client, po)
+	if err == nil {
+		err = st.SaveKoladaProbe(ctx, probe)
+	}
+	if err != nil {
+		e.log.Warn().Err(err).Str("trigger", trigger).Msg("probing Kolada failed; the load goes ahead with what was known")
+		return nil, "the probe failed: " + truncateText(err.Error(), 120)
+	}
+	var changed []string
+	for _, f := range probe.Findings {
+		if prev != nil && prev.Answer(f.Behaviour) != f.Answer {
+			changed = append(changed, fmt.Sprintf("%s %s (was %s)", f.Behaviour, f.Answer, orDash(prev.Answer(f.Behaviour))))
+		}
+	}
+	ev := e.log.Info().Str("trigger", trigger).Int64("probe_id", probe.ID).Int64("requests", probe.Requests)
+	for _, f := range probe.Findings {
+		ev = ev.Str(f.Behaviour, f.Answer)
+	}
+	ev.Msg("probed Kolada")
+	note := fmt.Sprintf("probed Kolada (%s, probe %d)", trigger, probe.ID)
+	if len(changed) > 0 {
+		note += ": " + strings.Join(changed, ", ")
+	}
+	return probe, note
 }

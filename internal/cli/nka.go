@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -21,7 +20,7 @@ func (e *env) nkaAreas() ([]nka.Area, error) {
 	}
 	overrides := map[string]nka.AreaOverride{}
 	for slug, a := range cfg.NKA.Areas {
-		overrides[slug] = nka.AreaOverride{Title: a.Title, PctKPI: a.PctKPI, MnkrKPI: a.MnkrKPI,
+		overrides[slug] = nka.AreaOverride{Title: a.Title, PctKPI: a.PctKPI, MnkrKPI: a.MnkrKPI, NetCostKPI: a.NetCostKPI,
 			GroupTitle: a.GroupTitle, MinAbsPct: a.MinAbsNKAPct}
 	}
 	areas, err := nka.ResolveAreas(cfg.NKA.MinAbsNKAPct, overrides)
@@ -31,11 +30,22 @@ func (e *env) nkaAreas() ([]nka.Area, error) {
 	return areas, nil
 }
 
+// nkaAreaKPIs are the Kolada KPIs the configured areas need, fetched by
+// `ingest kolada` besides kolada.kpis.
+func (e *env) nkaAreaKPIs() []string {
+	areas, err := e.nkaAreas()
+	if err != nil {
+		return nil // the configuration error is reported by the command that needs the areas
+	}
+	return nka.AreaKPIs(areas)
+}
+
 func storeAreas(areas []nka.Area) []store.NKAArea {
 	out := make([]store.NKAArea, len(areas))
 	for i, a := range areas {
-		out[i] = store.NKAArea{Area: a.Slug, Title: a.Title, PctKPI: a.PctKPI, MnkrKPI: a.MnkrKPI,
-			GroupTitle: a.GroupTitle, MinAbsPct: a.MinAbsPct, SortOrder: a.SortOrder}
+		out[i] = store.NKAArea{Area: a.Slug, Title: a.Title, PctKPI: a.PctKPI, MnkrKPI: a.MnkrKPI, NetCostKPI: a.NetCostKPI,
+			PopulationKPI: a.PopulationKPI, GroupTitle: a.GroupTitle, GroupKeys: a.GroupKeys(), MinAbsPct: a.MinAbsPct,
+			SortOrder: a.SortOrder}
 	}
 	return out
 }
@@ -75,7 +85,7 @@ func (e *env) nkaEngine(ctx context.Context) (*nka.Engine, *store.Store, error) 
 		st.Close()
 		return nil, nil, err
 	}
-	if have, err := st.NKAAreas(ctx); err == nil && !slices.Equal(have, storeAreas(areas)) {
+	if have, err := st.NKAAreas(ctx); err == nil && !store.SameNKAAreas(have, storeAreas(areas)) {
 		e.log.Warn().Msg("the store's nka_area differs from the configuration: this command follows the configuration, " +
 			"the views v_nka, v_peer_group and v_nka_gap follow the store until a writing command (`nyckeltal migrate`) updates it")
 	}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -16,9 +17,9 @@ import (
 )
 
 // loadTime hides the commit time of a load, which differs per run.
-var loadTime = regexp.MustCompile(`Kolada load (\d+) of [0-9T:+\-]+`)
+var loadTime = regexp.MustCompile(`Kolada-laddning (\d+) av [0-9T:+\-]+`)
 
-func stable(s string) string { return loadTime.ReplaceAllString(s, "Kolada load $1 of TIME") }
+func stable(s string) string { return loadTime.ReplaceAllString(s, "Kolada-laddning $1 av TIME") }
 
 var seedPlan = filepath.Join(packageDir, "..", "..", "data", "samples", "atgardsplan-2024-2026.csv")
 
@@ -122,7 +123,10 @@ func testSparbetingOutputs(t *testing.T, h *harness) {
 		areaKeys = append(areaKeys, k)
 	}
 	sort.Strings(areaKeys)
-	if want := []string{"area", "counted_tkr", "gap_mnkr", "gap_pp", "nka_pct", "peer_mean_pct", "reference_cost_mnkr"}; !slices.Equal(areaKeys, want) {
+	if want := []string{"area", "comparator_pct", "counted_tkr", "gap_mnkr", "gap_pp", "group_choice", "group_choice_text", "load_id",
+		"missing_peers", "nka_pct", "note", "peer_count", "peer_group_id", "peer_group_title", "peer_group_year", "peer_mean_pct",
+		"peer_median_pct", "peer_members", "preliminary", "reference_cost_estimated", "reference_cost_method", "reference_cost_mnkr",
+		"reference_cost_net_mnkr", "reference_cost_ratio_mnkr"}; !slices.Equal(areaKeys, want) {
 		t.Fatalf("area keys %v, want %v", areaKeys, want)
 	}
 	var sum float64
@@ -234,5 +238,76 @@ func TestConfiguredAreasReachTheViews(t *testing.T) {
 	}
 	if _, errs, _ := h.run("gap", "--area", "ifo"); strings.Contains(errs, "nka_area differs") {
 		t.Fatalf("still warns after the write: %s", errs)
+	}
+}
+
+// A "Liknande kommuner" group whose title cannot be read is said in the
+// ingest summary, the analysts' view, and the notes of gap (every format),
+// sparbeting, tables and the report of the municipality it seems to name.
+func TestUnreadableGroupIsSaidEverywhere(t *testing.T) {
+	h := newHarness(t)
+	h.mustRun("ingest", "kolada")
+	const bad = "Liknande kommuner, äldreomsorg, Exempelköping, 20x4"
+	h.fake.SetGroupTitle("G100002", bad)
+	out := h.mustRun("ingest", "kolada")
+	if !strings.Contains(out, "Varning: grupper \"Liknande kommuner\" som inte används: 1 som inte kan läsas") ||
+		!strings.Contains(out, `G100002 "`+bad+`" (Exempelköping): året "20x4" kan inte läsas`) {
+		t.Fatalf("ingest summary:\n%s", out)
+	}
+	view := h.mustRun("sql", "--format", "csv", "SELECT group_id, status, problem, municipality_id, area FROM v_nka_group_problem")
+	if !strings.Contains(view, "G100002,unreadable,year_unreadable,9001,aldreomsorg") {
+		t.Fatalf("v_nka_group_problem:\n%s", view)
+	}
+	// 2024 now uses the 2022 group, and every format says why and names the unread group
+	for _, format := range []string{"table", "csv", "json"} {
+		gap := h.mustRun("gap", "--area", "aldreomsorg", "--year", "2024", "--format", format)
+		for _, want := range []string{"G100001", "senaste tidigare", "G100002", "kan inte läsas"} {
+			if !strings.Contains(gap, want) {
+				t.Errorf("gap --format %s lacks %q:\n%s", format, want, gap)
+			}
+		}
+	}
+	spar := h.mustRun("sparbeting", "--base-year", "2024", "--areas", "aldreomsorg", "--format", "json")
+	if !strings.Contains(spar, `aldreomsorg 2024: gruppen från 2022 (G100001) används: den senaste tidigare; grupp G100002`) {
+		t.Errorf("sparbeting notes:\n%s", spar)
+	}
+	h.mustRun("tables", "--catalog", testCatalog, "--out", "t", "--format", "md")
+	md, err := os.ReadFile(filepath.Join(h.dir, "t", "malomrade-1.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := string(md)
+	for _, f := range []string{"malomrade-2.md", "malomrade-3.md"} {
+		b, _ := os.ReadFile(filepath.Join(h.dir, "t", f))
+		all += string(b)
+	}
+	if !strings.Contains(all, `Grupp G100002 "`+bad+`" används inte`) {
+		t.Errorf("the tables do not name the unread group")
+	}
+	h.mustRun("report", "--catalog", testCatalog, "--out", "rapport.html")
+	page, err := os.ReadFile(filepath.Join(h.dir, "rapport.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(page), "Grupp G100002 &#34;"+bad+"&#34; används inte") {
+		t.Errorf("the report does not name the unread group")
+	}
+}
+
+// --comparator median: the JSON carries the value gap_pp is measured against.
+func TestGapJSONCanBeChecked(t *testing.T) {
+	h := newHarness(t)
+	h.mustRun("ingest", "kolada")
+	var rows []nka.GapRow
+	if err := json.Unmarshal([]byte(h.mustRun("gap", "--comparator", "median", "--format", "json")), &rows); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		if r.GapPP == nil {
+			continue
+		}
+		if r.ComparatorPct == nil || *r.ComparatorPct != *r.PeerMedianPct || math.Abs(*r.NKAPct-*r.ComparatorPct-*r.GapPP) > 2e-6 {
+			t.Fatalf("%s %d: nka %v − comparator %v ≠ gap %v", r.Area, r.Year, r.NKAPct, r.ComparatorPct, *r.GapPP)
+		}
 	}
 }

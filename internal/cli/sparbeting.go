@@ -202,6 +202,11 @@ func roundSparbeting(s *nka.Sparbeting) *nka.Sparbeting {
 	for i, a := range s.Areas {
 		a.NKAPct, a.PeerMeanPct, a.GapPP = numfmt.Round6Ptr(a.NKAPct), numfmt.Round6Ptr(a.PeerMeanPct), numfmt.Round6Ptr(a.GapPP)
 		a.ReferenceCostMnkr, a.GapMnkr, a.CountedTkr = numfmt.Round6Ptr(a.ReferenceCostMnkr), numfmt.Round6Ptr(a.GapMnkr), numfmt.Round6Ptr(a.CountedTkr)
+		a.PeerMedianPct, a.ComparatorPct = numfmt.Round6Ptr(a.PeerMedianPct), numfmt.Round6Ptr(a.ComparatorPct)
+		a.ReferenceCostRatioMnkr, a.ReferenceCostNetMnkr = numfmt.Round6Ptr(a.ReferenceCostRatioMnkr), numfmt.Round6Ptr(a.ReferenceCostNetMnkr)
+		if a.MissingPeers == nil {
+			a.MissingPeers = []string{}
+		}
 		c.Areas[i] = a
 	}
 	if s.Plan != nil {
@@ -241,53 +246,73 @@ func int64Text(p *int64) string {
 	return strconv.FormatInt(*p, 10)
 }
 
-// writeSparbetingCSV writes one tidy table: a record per area, the total,
-// each glide-path year, each plan year, and the notes and sources, every row
-// with the municipality, base year and comparator it belongs to.
+// sparbetingCSVColumns are the columns of `sparbeting --format csv`.
+var sparbetingCSVColumns = []string{"municipality_id", "base_year", "target_year", "comparator", "record", "area", "year",
+	"nka_pct", "peer_group_id", "peer_group_title", "peer_group_year", "group_choice", "group_choice_text", "peer_members",
+	"peer_count", "missing_peers", "peer_mean_pct", "peer_median_pct", "comparator_pct", "gap_pp", "reference_cost_mnkr",
+	"reference_cost_method", "reference_cost_estimated", "reference_cost_ratio_mnkr", "reference_cost_net_mnkr", "gap_mnkr",
+	"counted_tkr", "tkr", "planned_tkr", "coverage_pct", "remaining_tkr", "preliminary", "load_id", "note"}
+
+// writeSparbetingCSV writes one tidy table: a record per area (with
+// everything its figure was made from), the total, each glide-path year,
+// each plan year, and the notes and sources, every row with the
+// municipality, base year and comparator it belongs to.
 func writeSparbetingCSV(w io.Writer, s *nka.Sparbeting) error {
 	cw := textsafe.NewCSVWriter(w)
-	_ = cw.Write([]string{"municipality_id", "base_year", "target_year", "comparator", "record", "area", "year",
-		"nka_pct", "peer_mean_pct", "gap_pp", "reference_cost_mnkr", "gap_mnkr", "counted_tkr", "tkr",
-		"planned_tkr", "coverage_pct", "remaining_tkr", "preliminary", "note"})
-	head := []string{s.MunicipalityID, strconv.Itoa(s.BaseYear), strconv.Itoa(s.TargetYear), s.Comparator}
-	row := func(record, area, year string, nums []string, prel bool, note string) {
-		rec := append(append([]string{}, head...), record, area, year)
-		for len(nums) < 10 {
-			nums = append(nums, "")
+	_ = cw.Write(sparbetingCSVColumns)
+	col := map[string]int{}
+	for i, c := range sparbetingCSVColumns {
+		col[c] = i
+	}
+	row := func(record string, fields map[string]string) {
+		rec := make([]string, len(sparbetingCSVColumns))
+		rec[0], rec[1], rec[2], rec[3], rec[4] = s.MunicipalityID, strconv.Itoa(s.BaseYear), strconv.Itoa(s.TargetYear), s.Comparator, record
+		rec[col["preliminary"]] = "false"
+		for k, v := range fields {
+			rec[col[k]] = v
 		}
-		rec = append(rec, nums...)
-		rec = append(rec, strconv.FormatBool(prel), note)
 		_ = cw.Write(rec)
 	}
+	prelim := strconv.FormatBool(s.Preliminary)
 	for _, a := range s.Areas {
-		row("area", a.Area, strconv.Itoa(s.BaseYear), []string{csvNumber(a.NKAPct), csvNumber(a.PeerMeanPct), csvNumber(a.GapPP),
-			csvNumber(a.ReferenceCostMnkr), csvNumber(a.GapMnkr), csvNumber(a.CountedTkr)}, a.Row.Preliminary, a.Row.Note)
+		row("area", map[string]string{"area": a.Area, "year": strconv.Itoa(s.BaseYear), "nka_pct": csvNumber(a.NKAPct),
+			"peer_group_id": str(a.PeerGroupID), "peer_group_title": str(a.PeerGroupTitle), "peer_group_year": intText(a.PeerGroupYear),
+			"group_choice": str(a.GroupChoice), "group_choice_text": str(a.GroupChoiceText), "peer_members": strconv.Itoa(a.PeerMembers),
+			"peer_count": strconv.Itoa(a.PeerCount), "missing_peers": strings.Join(a.MissingPeers, "; "),
+			"peer_mean_pct": csvNumber(a.PeerMeanPct), "peer_median_pct": csvNumber(a.PeerMedianPct),
+			"comparator_pct": csvNumber(a.ComparatorPct), "gap_pp": csvNumber(a.GapPP), "reference_cost_mnkr": csvNumber(a.ReferenceCostMnkr),
+			"reference_cost_method": str(a.ReferenceCostMethod), "reference_cost_estimated": strconv.FormatBool(a.ReferenceCostEstimated),
+			"reference_cost_ratio_mnkr": csvNumber(a.ReferenceCostRatioMnkr), "reference_cost_net_mnkr": csvNumber(a.ReferenceCostNetMnkr),
+			"gap_mnkr": csvNumber(a.GapMnkr), "counted_tkr": csvNumber(a.CountedTkr), "preliminary": strconv.FormatBool(a.Preliminary),
+			"load_id": int64Text(a.LoadID), "note": a.Note})
 	}
-	row("total", "", "", []string{"", "", "", "", "", "", int64Text(s.TotalTkr)}, s.Preliminary, "")
+	row("total", map[string]string{"tkr": int64Text(s.TotalTkr), "preliminary": prelim})
 	for _, y := range s.PerYear {
-		row("glide_path", "", strconv.Itoa(y.Year), []string{"", "", "", "", "", "", strconv.FormatInt(y.Tkr, 10)}, s.Preliminary, "profile "+s.Profile)
+		row("glide_path", map[string]string{"year": strconv.Itoa(y.Year), "tkr": strconv.FormatInt(y.Tkr, 10), "preliminary": prelim,
+			"note": "profile " + s.Profile})
 	}
 	if p := s.Plan; p != nil {
 		for _, y := range p.PerYear {
-			planned := y.PlannedTkr
-			row("plan_year", "", strconv.Itoa(y.Year), []string{"", "", "", "", "", "", strconv.FormatInt(y.GlideTkr, 10),
-				csvNumber(&planned), csvNumber(y.CoveragePct), csvNumber(&y.RemainingTkr)}, s.Preliminary, p.File)
+			planned, remaining := y.PlannedTkr, y.RemainingTkr
+			row("plan_year", map[string]string{"year": strconv.Itoa(y.Year), "tkr": strconv.FormatInt(y.GlideTkr, 10),
+				"planned_tkr": csvNumber(&planned), "coverage_pct": csvNumber(y.CoveragePct), "remaining_tkr": csvNumber(&remaining),
+				"preliminary": prelim, "note": p.File})
 		}
 		planned := p.PlannedTkr
-		row("plan_total", "", "", []string{"", "", "", "", "", "", int64Text(s.TotalTkr), csvNumber(&planned),
-			csvNumber(p.CoveragePct), csvNumber(p.RemainingTkr)}, s.Preliminary, p.File)
+		row("plan_total", map[string]string{"tkr": int64Text(s.TotalTkr), "planned_tkr": csvNumber(&planned),
+			"coverage_pct": csvNumber(p.CoveragePct), "remaining_tkr": csvNumber(p.RemainingTkr), "preliminary": prelim, "note": p.File})
 		for _, d := range p.Discrepancies {
-			row("plan_discrepancy", "", "", nil, false, d)
+			row("plan_discrepancy", map[string]string{"note": d})
 		}
 		for _, n := range p.Notes {
-			row("plan_note", "", "", nil, false, n)
+			row("plan_note", map[string]string{"note": n})
 		}
 	}
 	for _, n := range s.Notes {
-		row("note", "", "", nil, false, n)
+		row("note", map[string]string{"note": n})
 	}
 	for _, src := range s.Sources {
-		row("source", "", "", nil, false, src)
+		row("source", map[string]string{"note": src})
 	}
 	cw.Flush()
 	return cw.Error()
@@ -326,17 +351,31 @@ func sparbetingTitle(s *nka.Sparbeting) string {
 
 func sparbetingAreaTable(s *nka.Sparbeting) docTable {
 	t := docTable{heading: fmt.Sprintf("Areas, outcome %s", yearCell(s.BaseYear, s.Preliminary)), sheet: fmt.Sprintf("Sparbeting %d", s.BaseYear),
-		cols: []docCol{textCol("area"), numCol("nka_%", 2), numCol("peer_mean_%", 2), numCol("peer_median_%", 2), numCol("gap_pp", 2),
-			numCol("ref_cost_mnkr", 2), numCol("gap_mnkr", 2), numCol("counted_tkr", 0), textCol("peer_group")}}
+		cols: []docCol{textCol("area"), numCol("nka_%", 2), textCol("peer_group"), textCol("gruppens_år"), textCol("val_av_grupp"),
+			textCol("peers"), numCol("peer_mean_%", 2), numCol("peer_median_%", 2), numCol("jämförelse_%", 2), numCol("gap_pp", 2),
+			numCol("ref_cost_mnkr", 2), textCol("ref_härledning"), numCol("ref_kvot_mnkr", 2), numCol("ref_netto_mnkr", 2),
+			numCol("gap_mnkr", 2), numCol("counted_tkr", 0), textCol("laddning")}}
 	for _, a := range s.Areas {
-		t.rows = append(t.rows, []any{a.Area, a.NKAPct, a.PeerMeanPct, a.Row.PeerMedianPct, a.GapPP, a.ReferenceCostMnkr, a.GapMnkr,
-			a.CountedTkr, a.Row.PeerGroupID})
+		peers := ""
+		if a.PeerGroupID != nil {
+			peers = fmt.Sprintf("%d/%d", a.PeerCount, a.PeerMembers)
+		}
+		t.rows = append(t.rows, []any{a.Area, a.NKAPct, a.PeerGroupID, intText(a.PeerGroupYear), str(a.GroupChoiceText), peers,
+			a.PeerMeanPct, a.PeerMedianPct, a.ComparatorPct, a.GapPP, a.ReferenceCostMnkr, referenceMethodText(a.ReferenceCostMethod),
+			a.ReferenceCostRatioMnkr, a.ReferenceCostNetMnkr, a.GapMnkr, a.CountedTkr, int64Text(a.LoadID)})
 	}
 	counted := "max(gap, 0) per area"
 	if s.Net {
 		counted = "net over the areas (--net)"
 	}
-	t.rows = append(t.rows, []any{"total_tkr", "", "", "", "", "", "", s.TotalTkr, counted})
+	t.rows = append(t.rows, []any{"total_tkr", "", "", "", "", "", "", "", "", "", "", "", "", "", "", s.TotalTkr, ""})
+	t.notes = append(t.notes, "counted_tkr: "+counted+"; peers: medlemmar med värde / medlemmar; laddning: den senaste laddningen som skrev ett värde bakom raden (v_load)")
+	for _, a := range s.Areas {
+		if a.ReferenceCostEstimated {
+			t.notes = append(t.notes, referenceEstimateFooter)
+			break
+		}
+	}
 	return t
 }
 
@@ -458,7 +497,10 @@ func omrakningDocument(o *nka.Omrakning) *document {
 		d.tables = append(d.tables, sparbetingAreaTable(s), glideTable(s))
 		d.tables = append(d.tables, planTables(s)...)
 		for _, n := range s.Notes {
-			notes = append(notes, fmt.Sprintf("%d: %s", s.BaseYear, n))
+			if !strings.Contains(n, strconv.Itoa(s.BaseYear)) { // most notes name their base year already
+				n = fmt.Sprintf("%d: %s", s.BaseYear, n)
+			}
+			notes = append(notes, n)
 		}
 	}
 	d.footer = sparbetingFooter(o.Preliminary, notes, o.Sources)

@@ -51,6 +51,7 @@ type KoladaConfig struct {
 	KPIs []string `toml:"kpis"`
 	// Municipalities are fetched for; ["all"] asks for every municipality in
 	// one request per KPI chunk, which is also what peer comparisons need.
+	// A group id (G…) stands for its members.
 	Municipalities []string `toml:"municipalities"`
 	// Years: "2018-2025", "2018-" (to the current year), "2024" or "2019,2021".
 	Years string `toml:"years"`
@@ -96,8 +97,8 @@ func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil
 // DefaultKoladaURL is Kolada's v3 API.
 const DefaultKoladaURL = "https://api.kolada.se/v3"
 
-// DefaultKPIs is the nettokostnadsavvikelse family, invånare and väntetid
-// till särskilt boende.
+// DefaultKPIs is the nettokostnadsavvikelse family with each area's net cost
+// per invånare, invånare and väntetid till särskilt boende.
 var DefaultKPIs = []string{
 	"N00097",           // nettokostnadsavvikelse totalt (exkl. LSS)
 	"N20900", "N20029", // äldreomsorg, % and mnkr
@@ -107,6 +108,8 @@ var DefaultKPIs = []string{
 	"N13020", "N13032", // fritidshem
 	"N15001", "N15045", // grundskola
 	"N17001", "N17030", // gymnasieskola
+	// net cost per invånare of each area: the reference cost where NKA % is near 0
+	"N20014", "N30005", "N28016", "N11031", "N13027", "N15028", "N17014",
 	"N01951", // invånare totalt
 	"U23401", // väntetid till särskilt boende, dagar
 }
@@ -229,6 +232,7 @@ var (
 	kpiID          = regexp.MustCompile(`^[A-Z]\d{5}$`)
 	municipalityID = regexp.MustCompile(`^\d{4}$`)
 	groupID        = regexp.MustCompile(`^G\d+$`)
+	retiredAPI     = regexp.MustCompile(`/v[12]/?$`)
 )
 
 // Validate checks values that would otherwise fail late, mid-load.
@@ -243,6 +247,10 @@ func (c *Config) Validate() error {
 	k := c.Kolada
 	if !strings.HasPrefix(k.BaseURL, "http://") && !strings.HasPrefix(k.BaseURL, "https://") {
 		errs = append(errs, fmt.Sprintf("kolada.base_url %q must start with http:// or https://", k.BaseURL))
+	}
+	if retiredAPI.MatchString(k.BaseURL) {
+		errs = append(errs, fmt.Sprintf("kolada.base_url %q is Kolada's retired v1/v2 API, shut down in 2026; use the v3 API, %s",
+			k.BaseURL, DefaultKoladaURL))
 	}
 	if _, err := ParseKPIs(strings.Join(k.KPIs, ",")); err != nil {
 		errs = append(errs, "kolada.kpis: "+err.Error())
@@ -307,7 +315,8 @@ func ParseKPIs(s string) ([]string, error) {
 }
 
 // ParseMunicipalities splits "0581,1267" or "all" (returned as nil). Group
-// ids (G…) are allowed: Kolada answers their unweighted mean.
+// ids (G…) are allowed: the Kolada connector fetches them as their members,
+// and v_kolada_group_value computes the group's unweighted mean.
 func ParseMunicipalities(s string) ([]string, error) {
 	ids := splitList(s)
 	if len(ids) == 0 {

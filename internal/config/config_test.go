@@ -70,6 +70,7 @@ func TestLoad(t *testing.T) {
 		{name: "per_page above limit", path: write("page.toml", "[kolada]\nper_page = 10000\n"), wantErr: "per_page 10000"},
 		{name: "bad duration", path: write("dur.toml", "[kolada]\ntimeout = \"soon\"\n"), wantErr: "write it like 30s"},
 		{name: "bad home", path: write("home.toml", "home_municipality = \"581\"\n"), wantErr: "home_municipality"},
+		{name: "retired v2 API", path: write("v2.toml", "[kolada]\nbase_url = \"http://api.kolada.se/v2\"\n"), wantErr: "retired v1/v2 API"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

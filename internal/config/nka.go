@@ -22,9 +22,12 @@ type NKAConfig struct {
 
 // NKAAreaConfig overrides or defines one area. nil keeps the built-in value.
 type NKAAreaConfig struct {
-	Title        *string  `toml:"title"`
-	PctKPI       *string  `toml:"pct_kpi"`
-	MnkrKPI      *string  `toml:"mnkr_kpi"` // "" for an area without an mnkr figure
+	Title   *string `toml:"title"`
+	PctKPI  *string `toml:"pct_kpi"`
+	MnkrKPI *string `toml:"mnkr_kpi"` // "" for an area without an mnkr figure
+	// NetCostKPI is the area's net cost in kr per invånare, for the second
+	// derivation of the reference cost ("" for none).
+	NetCostKPI   *string  `toml:"net_cost_kpi"`
 	GroupTitle   *string  `toml:"group_title"`
 	MinAbsNKAPct *float64 `toml:"min_abs_nka_pct"`
 }
@@ -63,8 +66,8 @@ func (n NKAConfig) validate() []string {
 		errs = append(errs, "nka.min_abs_nka_pct must be 0 or more")
 	}
 	for slug, a := range n.Areas {
-		for name, p := range map[string]*string{"pct_kpi": a.PctKPI, "mnkr_kpi": a.MnkrKPI} {
-			if p == nil || (name == "mnkr_kpi" && *p == "") {
+		for name, p := range map[string]*string{"pct_kpi": a.PctKPI, "mnkr_kpi": a.MnkrKPI, "net_cost_kpi": a.NetCostKPI} {
+			if p == nil || (name != "pct_kpi" && *p == "") {
 				continue
 			}
 			if !kpiID.MatchString(strings.ToUpper(*p)) {

@@ -38,6 +38,7 @@ var exportItems = []exportItem{
 	{"v_nka", "municipality_id, area", []string{"year"}},
 	{"v_nka_gap", "municipality_id, area", []string{"year"}},
 	{"v_peer_group", "group_id, member_id", nil},
+	{"v_nka_group_problem", "group_id", nil},
 	{"v_indicator", "indicator_id", nil},
 	{"kpi", "kpi_id", nil},
 	{"municipality", "municipality_id", nil},
@@ -101,7 +102,7 @@ func (s *Store) ExportParquet(ctx context.Context, dir string, now time.Time) (*
 		return nil, err
 	}
 	ex := &Export{Dir: dir, ExportedAt: now.UTC(), Store: s.path,
-		SourceNote: "Källa: Kolada (RKA) och kommunens egna system. Beräkningar (v_nka, v_nka_gap, v_peer_group): egen bearbetning."}
+		SourceNote: "Källa: Kolada (RKA) och kommunens egna system. Beräkningar (v_nka, v_nka_gap, v_peer_group, v_nka_group_problem): egen bearbetning."}
 	if ex.SchemaVersion, err = s.SchemaVersion(ctx); err != nil {
 		return nil, err
 	}

@@ -65,7 +65,11 @@ type Loader struct {
 	scopes    int64
 	rowsRead  int64
 	requests  int64
+	skipped   int64
 	done      bool
+	// groupsOrNames: groups or municipalities were staged, so the group
+	// titles are read again at commit.
+	groupsOrNames bool
 
 	// Appenders hold the connection's driver handle outside conn.Raw. This is
 	// safe here because the connection is dedicated to this Loader and used
@@ -118,6 +122,10 @@ func (l *Loader) CountRead(n int64) { l.rowsRead += n }
 
 // CountRequests adds to the requests made to the source.
 func (l *Loader) CountRequests(n int64) { l.requests += n }
+
+// CountSkipped adds to the values the source sent that the load set aside
+// (load.rows_skipped): for Kolada, values of units it did not ask for.
+func (l *Loader) CountSkipped(n int64) { l.skipped += n }
 
 func (l *Loader) appender(table string) (*duckdb.Appender, error) {
 	if a, ok := l.appenders[table]; ok {
@@ -217,6 +225,24 @@ func (l *Loader) RestageAsFinal(ctx context.Context, source string, p Preliminar
 	return n, nil
 }
 
+// StageEndOfKind stages the end of every current value of source whose
+// unit is of the given kind, unless the load delivered the key itself; it
+// returns how many it staged. Like RestageAsFinal it works in the database.
+func (l *Loader) StageEndOfKind(ctx context.Context, source string, kind UnitKind) (int64, error) {
+	if a, ok := l.appenders["stage_observation"]; ok {
+		delete(l.appenders, "stage_observation")
+		if err := a.Close(); err != nil {
+			return 0, fmt.Errorf("flushing staged values: %w", err)
+		}
+	}
+	r, err := l.conn.ExecContext(ctx, query("StageEndOfKind"), source, string(kind))
+	if err != nil {
+		return 0, fmt.Errorf("staging the end of %s values: %w", kind, err)
+	}
+	n, _ := r.RowsAffected()
+	return n, nil
+}
+
 // StageScope declares a slice of data this load delivers in full.
 func (l *Loader) StageScope(sc Scope) error {
 	var unit driver.Value
@@ -259,11 +285,13 @@ func (l *Loader) StageKPI(k KPI) error {
 
 // StageMunicipality adds a municipality.
 func (l *Loader) StageMunicipality(m Municipality) error {
+	l.groupsOrNames = true
 	return l.append("stage_municipality", l.nextSeq(), m.ID, m.Title, nullString(m.Type))
 }
 
 // StageGroup adds a municipality group; its members replace the stored ones.
 func (l *Loader) StageGroup(g Group) error {
+	l.groupsOrNames = true
 	if err := l.append("stage_group", l.nextSeq(), g.ID, g.Title); err != nil {
 		return err
 	}
@@ -367,12 +395,18 @@ func (l *Loader) merge(ctx context.Context) (LoadResult, error) {
 			return LoadResult{}, fmt.Errorf("%s: %w", st.name, err)
 		}
 	}
+	if l.groupsOrNames {
+		if err := syncGroupTitles(ctx, tx); err != nil {
+			return LoadResult{}, err
+		}
+	}
 	// The versions carry one commit time; the load's finish is when the merge
 	// really ended, which for a large load is later.
 	res.FinishedAt = time.Now()
 	_, err = tx.ExecContext(ctx, `UPDATE load SET status = 'ok', finished_at = ?, rows_read = ?, rows_inserted = ?,
-		rows_updated = ?, rows_deleted = ?, requests = ?, error = NULL WHERE load_id = ?`,
-		res.FinishedAt, res.RowsRead, res.Inserted, res.Updated, res.Deleted, res.Requests, l.id)
+		rows_updated = ?, rows_deleted = ?, requests = ?, rows_skipped = coalesce(rows_skipped, 0) + ?, error = NULL
+		WHERE load_id = ?`,
+		res.FinishedAt, res.RowsRead, res.Inserted, res.Updated, res.Deleted, res.Requests, l.skipped, l.id)
 	if err != nil {
 		return LoadResult{}, fmt.Errorf("recording load: %w", err)
 	}

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/nyckeltal/nyckeltal/internal/grouptitle"
 	sqlfiles "github.com/nyckeltal/nyckeltal/sql"
 )
 
@@ -243,5 +244,8 @@ func viewsText() (string, error) {
 		b.Write(t)
 		b.WriteString("\n")
 	}
+	// The views read nka_group_title: readings of another reader version are
+	// other views, which a writer re-creates (and then reads the titles again).
+	fmt.Fprintf(&b, "-- nka_group_title: grouptitle reader version %d\n", grouptitle.Version)
 	return b.String(), nil
 }

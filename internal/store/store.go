@@ -135,6 +135,9 @@ func (s *Store) prepare(ctx context.Context) error {
 	if err := s.applyViews(ctx); err != nil {
 		return err
 	}
+	if err := s.syncGroupTitlesNow(ctx); err != nil {
+		return err
+	}
 	return s.failAbandonedLoads(ctx)
 }
 

@@ -273,3 +273,18 @@ WHERE v.valid_to_load IS NULL AND v.source = $1 AND v.indicator_id = $2 AND v.ye
         AND s.unit_kind = v.unit_kind AND s.unit_id = v.unit_id
         AND s.period_type = v.period_type AND s.period_start = v.period_start
         AND s.gender = v.gender AND s.regi = v.regi);
+
+-- name: StageEndOfKind
+-- Stage the end of every current value of a source whose unit is of one kind,
+-- unless the load delivered the key itself. $1 source, $2 unit kind.
+INSERT INTO stage_observation
+SELECT 0, v.source, v.indicator_id, v.unit_kind, v.unit_id, v.period_type, v.period_start, v.period_end, v.year,
+       v.gender, v.regi, v.value, v.count, v.status, v.preliminary, true
+FROM observation_version v
+WHERE v.valid_to_load IS NULL AND v.source = $1 AND v.unit_kind = $2
+  AND NOT EXISTS (
+      SELECT 1 FROM stage_observation s
+      WHERE s.source = v.source AND s.indicator_id = v.indicator_id
+        AND s.unit_kind = v.unit_kind AND s.unit_id = v.unit_id
+        AND s.period_type = v.period_type AND s.period_start = v.period_start
+        AND s.gender = v.gender AND s.regi = v.regi);

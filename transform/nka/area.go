@@ -19,6 +19,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/nyckeltal/nyckeltal/internal/grouptitle"
 )
 
 // Label goes on every table and file that holds a computed figure.
@@ -30,29 +32,74 @@ const Label = "Källa: Kolada (RKA). Beräkningar: egen bearbetning."
 // percentage printed with one decimal would already be off by 10 %.
 const DefaultMinAbsPct = 0.5
 
-// Area is a verksamhet with its Kolada NKA key figures and the text its
-// "Liknande kommuner" group titles contain.
+// PopulationKPI is Kolada's invånare totalt (31/12), by which the areas'
+// net cost per invånare becomes mnkr.
+const PopulationKPI = "N01951"
+
+// Area is a verksamhet with its Kolada NKA key figures, the words its
+// "Liknande kommuner" group titles name it by, and its net cost per
+// invånare (the second derivation of the reference cost).
 type Area struct {
-	Slug       string  `json:"area"`
-	Title      string  `json:"title"`
-	PctKPI     string  `json:"pct_kpi"`
-	MnkrKPI    string  `json:"mnkr_kpi"` // empty: Kolada has no mnkr figure
-	GroupTitle string  `json:"group_title"`
-	MinAbsPct  float64 `json:"min_abs_pct"`
-	SortOrder  int     `json:"sort_order"`
+	Slug    string `json:"area"`
+	Title   string `json:"title"`
+	PctKPI  string `json:"pct_kpi"`
+	MnkrKPI string `json:"mnkr_kpi"` // empty: Kolada has no mnkr figure
+	// NetCostKPI is the area's net cost in kr per invånare; empty: none.
+	NetCostKPI string `json:"net_cost_kpi"`
+	// PopulationKPI turns NetCostKPI into mnkr (PopulationKPI unless set).
+	PopulationKPI string  `json:"population_kpi"`
+	GroupTitle    string  `json:"group_title"`
+	MinAbsPct     float64 `json:"min_abs_pct"`
+	SortOrder     int     `json:"sort_order"`
 }
 
-// BuiltinAreas are the eight NKA areas Kolada publishes. The migration
-// 0004_nka_area.sql seeds the same rows (a test keeps them identical).
+// GroupKeys are the normalised words a group title may name the area by:
+// those of group_title without "Liknande kommuner" (the configuration's
+// way) and those of the area's title (Kolada's way: IFO is also "individ-
+// och familjeomsorg"). They are compared with grouptitle.AreaKey of the
+// title's area.
+func (a Area) GroupKeys() []string {
+	var out []string
+	for _, s := range append([]string{a.GroupTitle, a.Title}, builtinGroupWords[a.Slug]...) {
+		if k := grouptitle.AreaKey(s); k != "" && !containsString(out, k) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// builtinGroupWords are other ways Kolada writes a built-in area: the
+// operating area of N00097 ("Kommunen, övergripande"), the verksamhet's
+// name in the kostnadsutjämning ("vård och omsorg om äldre").
+var builtinGroupWords = map[string][]string{
+	"aldreomsorg":  {"vård och omsorg om äldre"},
+	"overgripande": {"Kommunen, övergripande", "totalt"},
+}
+
+func containsString(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+// BuiltinAreas are the eight NKA areas Kolada publishes. The migrations
+// 0004_nka_area.sql and 0006_nka_group_title.sql seed the same rows (a test
+// keeps them identical). The net-cost KPIs are Kolada's "Nettokostnad …,
+// kr/inv" of the same verksamhet as the NKA (LSS: N28016 also holds
+// assistansersättning enligt SFB; its estimate is to be read with that in
+// mind, beside the other derivation where both exist).
 var BuiltinAreas = []Area{
-	{"aldreomsorg", "äldreomsorg", "N20900", "N20029", "Liknande kommuner äldreomsorg", DefaultMinAbsPct, 1},
-	{"ifo", "individ- och familjeomsorg", "N30001", "N30026", "Liknande kommuner IFO", DefaultMinAbsPct, 2},
-	{"lss", "LSS", "N28018", "N28021", "Liknande kommuner LSS", DefaultMinAbsPct, 3},
-	{"forskola", "förskola inkl. öppen förskola", "N11024", "N11038", "Liknande kommuner förskola", DefaultMinAbsPct, 4},
-	{"fritidshem", "fritidshem inkl. öppen fritidsverksamhet", "N13020", "N13032", "Liknande kommuner fritidshem", DefaultMinAbsPct, 5},
-	{"grundskola", "grundskola F-9", "N15001", "N15045", "Liknande kommuner grundskola", DefaultMinAbsPct, 6},
-	{"gymnasieskola", "gymnasieskola", "N17001", "N17030", "Liknande kommuner gymnasieskola", DefaultMinAbsPct, 7},
-	{"overgripande", "totalt (exkl. LSS)", "N00097", "", "Liknande kommuner, övergripande", DefaultMinAbsPct, 8},
+	{"aldreomsorg", "äldreomsorg", "N20900", "N20029", "N20014", PopulationKPI, "Liknande kommuner äldreomsorg", DefaultMinAbsPct, 1},
+	{"ifo", "individ- och familjeomsorg", "N30001", "N30026", "N30005", PopulationKPI, "Liknande kommuner IFO", DefaultMinAbsPct, 2},
+	{"lss", "LSS", "N28018", "N28021", "N28016", PopulationKPI, "Liknande kommuner LSS", DefaultMinAbsPct, 3},
+	{"forskola", "förskola inkl. öppen förskola", "N11024", "N11038", "N11031", PopulationKPI, "Liknande kommuner förskola", DefaultMinAbsPct, 4},
+	{"fritidshem", "fritidshem inkl. öppen fritidsverksamhet", "N13020", "N13032", "N13027", PopulationKPI, "Liknande kommuner fritidshem", DefaultMinAbsPct, 5},
+	{"grundskola", "grundskola F-9", "N15001", "N15045", "N15028", PopulationKPI, "Liknande kommuner grundskola", DefaultMinAbsPct, 6},
+	{"gymnasieskola", "gymnasieskola", "N17001", "N17030", "N17014", PopulationKPI, "Liknande kommuner gymnasieskola", DefaultMinAbsPct, 7},
+	{"overgripande", "totalt (exkl. LSS)", "N00097", "", "", "", "Liknande kommuner, övergripande", DefaultMinAbsPct, 8},
 }
 
 // AreaOverride changes or adds an area; nil fields keep the built-in value.
@@ -60,6 +107,7 @@ type AreaOverride struct {
 	Title      *string
 	PctKPI     *string
 	MnkrKPI    *string // "" removes the mnkr figure
+	NetCostKPI *string // "" removes the net-cost figure
 	GroupTitle *string
 	MinAbsPct  *float64
 }
@@ -112,6 +160,13 @@ func ResolveAreas(minAbsPct float64, overrides map[string]AreaOverride) ([]Area,
 		if o.MnkrKPI != nil {
 			a.MnkrKPI = strings.ToUpper(strings.TrimSpace(*o.MnkrKPI))
 		}
+		if o.NetCostKPI != nil {
+			a.NetCostKPI = strings.ToUpper(strings.TrimSpace(*o.NetCostKPI))
+		}
+		a.PopulationKPI = ""
+		if a.NetCostKPI != "" {
+			a.PopulationKPI = PopulationKPI
+		}
 		if o.GroupTitle != nil {
 			a.GroupTitle = strings.TrimSpace(*o.GroupTitle)
 		}
@@ -124,11 +179,25 @@ func ResolveAreas(minAbsPct float64, overrides map[string]AreaOverride) ([]Area,
 		if a.MnkrKPI != "" && !kpiPattern.MatchString(a.MnkrKPI) {
 			errs = append(errs, fmt.Sprintf("area %s: mnkr_kpi %q is not a Kolada KPI id (like N20029; \"\" for none)", slug, a.MnkrKPI))
 		}
-		if a.GroupTitle == "" {
-			errs = append(errs, fmt.Sprintf("area %s: group_title is empty (the text its \"Liknande kommuner\" group titles contain)", slug))
+		if a.NetCostKPI != "" && !kpiPattern.MatchString(a.NetCostKPI) {
+			errs = append(errs, fmt.Sprintf("area %s: net_cost_kpi %q is not a Kolada KPI id (like N20014; \"\" for none)", slug, a.NetCostKPI))
+		}
+		if grouptitle.AreaKey(a.GroupTitle) == "" {
+			errs = append(errs, fmt.Sprintf("area %s: group_title %q names no area (the words its \"Liknande kommuner\" group titles name it by, like \"Liknande kommuner äldreomsorg\")", slug, a.GroupTitle))
 		}
 		if a.MinAbsPct < 0 {
 			errs = append(errs, fmt.Sprintf("area %s: min_abs_nka_pct must be 0 or more", slug))
+		}
+	}
+	// a group title must name one area only
+	owner := map[string]string{}
+	for _, a := range areas {
+		for _, k := range a.GroupKeys() {
+			if prev, ok := owner[k]; ok && prev != a.Slug {
+				errs = append(errs, fmt.Sprintf("areas %s and %s are both named %q in group titles: give them different group_title and title", prev, a.Slug, k))
+				continue
+			}
+			owner[k] = a.Slug
 		}
 	}
 	if len(errs) > 0 {
@@ -148,7 +217,15 @@ func indexOfArea(areas []Area, slug string) int {
 
 // areasJSON is the areas_json argument of the table macros.
 func areasJSON(areas []Area) string {
-	b, err := json.Marshal(areas)
+	type withKeys struct {
+		Area
+		GroupKeys []string `json:"group_keys"`
+	}
+	rows := make([]withKeys, len(areas))
+	for i, a := range areas {
+		rows[i] = withKeys{a, a.GroupKeys()}
+	}
+	b, err := json.Marshal(rows)
 	if err != nil {
 		panic(err) // plain strings and numbers always encode
 	}

@@ -25,13 +25,7 @@ func ingestSynthetic(tb testing.TB, p koladafake.SynthParams) *store.Store {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { st.Close() })
-	var kpis []string
-	for _, a := range BuiltinAreas {
-		kpis = append(kpis, a.PctKPI)
-		if a.MnkrKPI != "" {
-			kpis = append(kpis, a.MnkrKPI)
-		}
-	}
+	kpis := AreaKPIs(BuiltinAreas)
 	client := kolada.NewClient(kolada.ClientConfig{UserAgent: "nyckeltal-test", RateLimit: 10000, Timeout: 10 * time.Second,
 		MaxAttempts: 2, RetryWaitMin: time.Millisecond, RetryWaitMax: time.Millisecond, Logger: zerolog.Nop()})
 	_, err = kolada.Ingest(tb.Context(), st, client, kolada.Options{BaseURL: ts.URL + "/v3", KPIs: kpis, Years: p.Years,

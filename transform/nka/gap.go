@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -74,31 +73,51 @@ type Query struct {
 }
 
 // GapRow is one municipality, area and year. The JSON keys are the ones of
-// `nyckeltal gap --format json`.
+// `nyckeltal gap --format json`; every figure comes with what it was made
+// from: the group and why it was chosen, the comparator's value, the members
+// counted and missing, how the reference cost was derived, the load.
 type GapRow struct {
-	MunicipalityID    string   `json:"municipality_id"`
-	Municipality      string   `json:"municipality"`
-	Area              string   `json:"area"`
-	Year              int      `json:"year"`
-	NKAPct            *float64 `json:"nka_pct"`
-	NKAMnkr           *float64 `json:"nka_mnkr"`
-	PeerGroupID       *string  `json:"peer_group_id"`
-	PeerGroupTitle    *string  `json:"peer_group_title"`
-	PeerCount         int      `json:"peer_count"`
-	PeerMeanPct       *float64 `json:"peer_mean_pct"`
-	PeerMedianPct     *float64 `json:"peer_median_pct"`
-	Comparator        string   `json:"comparator"`
+	MunicipalityID string   `json:"municipality_id"`
+	Municipality   string   `json:"municipality"`
+	Area           string   `json:"area"`
+	Year           int      `json:"year"`
+	NKAPct         *float64 `json:"nka_pct"`
+	NKAMnkr        *float64 `json:"nka_mnkr"`
+	PeerGroupID    *string  `json:"peer_group_id"`
+	PeerGroupTitle *string  `json:"peer_group_title"`
+	// PeerGroupYear is the year in the group's title.
+	PeerGroupYear *int `json:"peer_group_year"`
+	// GroupChoice says why the group was chosen for the year: same_year,
+	// latest_earlier, later_group (no earlier group), no_year or override;
+	// GroupChoiceText says it in Swedish.
+	GroupChoice     *string `json:"group_choice"`
+	GroupChoiceText *string `json:"group_choice_text"`
+	// PeerMembers are the group's members (the municipality left out);
+	// PeerCount those with a value; MissingPeers the others, by name.
+	PeerMembers   int      `json:"peer_members"`
+	PeerCount     int      `json:"peer_count"`
+	PeerMeanPct   *float64 `json:"peer_mean_pct"`
+	PeerMedianPct *float64 `json:"peer_median_pct"`
+	Comparator    string   `json:"comparator"`
+	// ComparatorPct is the value gap_pp is measured against.
+	ComparatorPct     *float64 `json:"comparator_pct"`
 	GapPP             *float64 `json:"gap_pp"`
 	ReferenceCostMnkr *float64 `json:"reference_cost_mnkr"`
-	GapMnkr           *float64 `json:"gap_mnkr"`
-	Preliminary       bool     `json:"preliminary"`
-	MissingPeers      []string `json:"missing_peers"`
-	Note              string   `json:"note"`
-
-	// PeerGroupYear is the year in the group's title.
-	PeerGroupYear *int `json:"-"`
-	// ComparatorPct is the value gap_pp is measured against.
-	ComparatorPct *float64 `json:"-"`
+	// ReferenceCostMethod is ratio (nka_mnkr / nka_pct) or net_cost (net
+	// cost − nka_mnkr, an estimate used where the ratio is unstable).
+	ReferenceCostMethod *string `json:"reference_cost_method"`
+	// ReferenceCostEstimated: the reference cost is the net-cost estimate.
+	ReferenceCostEstimated bool `json:"reference_cost_estimated"`
+	// The two derivations side by side, and the net cost behind the second.
+	ReferenceCostRatioMnkr *float64 `json:"reference_cost_ratio_mnkr"`
+	ReferenceCostNetMnkr   *float64 `json:"reference_cost_net_mnkr"`
+	NetCostMnkr            *float64 `json:"net_cost_mnkr"`
+	GapMnkr                *float64 `json:"gap_mnkr"`
+	Preliminary            bool     `json:"preliminary"`
+	MissingPeers           []string `json:"missing_peers"`
+	// LoadID is the latest load that wrote a value behind the row.
+	LoadID *int64 `json:"load_id"`
+	Note   string `json:"note"`
 }
 
 // GapResult is the rows and what could not be given as a row.
@@ -132,8 +151,10 @@ func overrideArg(m map[string]string) any {
 }
 
 const gapColumns = `municipality_id, coalesce(municipality, municipality_id), area, year, nka_pct, nka_mnkr,
-	peer_group_id, peer_group_title, peer_count, peer_mean_pct, peer_median_pct, comparator, gap_pp,
-	reference_cost_mnkr, gap_mnkr, preliminary, missing_peers, coalesce(note, ''), peer_group_year, comparator_pct`
+	peer_group_id, peer_group_title, peer_group_year, group_choice, group_choice_text, peer_members, peer_count,
+	peer_mean_pct, peer_median_pct, comparator, comparator_pct, gap_pp, reference_cost_mnkr, reference_cost_method,
+	reference_cost_ratio_mnkr, reference_cost_net_mnkr, net_cost_mnkr, gap_mnkr, preliminary, missing_peers, load_id,
+	coalesce(note, '')`
 
 // Gap computes the gap rows of q, ordered by municipality, area and year.
 func (e *Engine) Gap(ctx context.Context, q Query) (*GapResult, error) {
@@ -202,26 +223,29 @@ type scanner interface{ Scan(...any) error }
 
 func scanGap(sc scanner) (GapRow, error) {
 	var r GapRow
-	var pct, mnkr, mean, median, gap, ref, gapMnkr, cmpPct sql.NullFloat64
-	var gid, gtitle sql.NullString
+	var pct, mnkr, mean, median, cmpPct, gap, ref, refRatio, refNet, net, gapMnkr sql.NullFloat64
+	var gid, gtitle, choice, choiceText, method sql.NullString
 	var gyear sql.NullInt32
+	var load sql.NullInt64
 	var missing any
-	err := sc.Scan(&r.MunicipalityID, &r.Municipality, &r.Area, &r.Year, &pct, &mnkr, &gid, &gtitle, &r.PeerCount,
-		&mean, &median, &r.Comparator, &gap, &ref, &gapMnkr, &r.Preliminary, &missing, &r.Note, &gyear, &cmpPct)
+	err := sc.Scan(&r.MunicipalityID, &r.Municipality, &r.Area, &r.Year, &pct, &mnkr, &gid, &gtitle, &gyear, &choice, &choiceText,
+		&r.PeerMembers, &r.PeerCount, &mean, &median, &r.Comparator, &cmpPct, &gap, &ref, &method, &refRatio, &refNet, &net,
+		&gapMnkr, &r.Preliminary, &missing, &load, &r.Note)
 	if err != nil {
 		return r, err
 	}
 	r.NKAPct, r.NKAMnkr, r.PeerMeanPct, r.PeerMedianPct = fptr(pct), fptr(mnkr), fptr(mean), fptr(median)
 	r.GapPP, r.ReferenceCostMnkr, r.GapMnkr, r.ComparatorPct = fptr(gap), fptr(ref), fptr(gapMnkr), fptr(cmpPct)
-	if gid.Valid {
-		r.PeerGroupID = &gid.String
-	}
-	if gtitle.Valid {
-		r.PeerGroupTitle = &gtitle.String
-	}
+	r.ReferenceCostRatioMnkr, r.ReferenceCostNetMnkr, r.NetCostMnkr = fptr(refRatio), fptr(refNet), fptr(net)
+	r.PeerGroupID, r.PeerGroupTitle, r.GroupChoice, r.GroupChoiceText = sptr(gid), sptr(gtitle), sptr(choice), sptr(choiceText)
+	r.ReferenceCostMethod = sptr(method)
+	r.ReferenceCostEstimated = method.Valid && method.String == ReferenceCostNet
 	if gyear.Valid {
 		y := int(gyear.Int32)
 		r.PeerGroupYear = &y
+	}
+	if load.Valid {
+		r.LoadID = &load.Int64
 	}
 	r.MissingPeers = []string{}
 	if list, ok := missing.([]any); ok {
@@ -234,6 +258,22 @@ func scanGap(sc scanner) (GapRow, error) {
 	return r, nil
 }
 
+// How a reference cost was derived (reference_cost_method).
+const (
+	// ReferenceCostRatio: nka_mnkr / (nka_pct / 100), Kolada's own two figures.
+	ReferenceCostRatio = "ratio"
+	// ReferenceCostNet: net cost − nka_mnkr, an estimate where the ratio is unstable.
+	ReferenceCostNet = "net_cost"
+)
+
+func sptr(n sql.NullString) *string {
+	if !n.Valid {
+		return nil
+	}
+	v := n.String
+	return &v
+}
+
 func fptr(n sql.NullFloat64) *float64 {
 	if !n.Valid {
 		return nil
@@ -243,8 +283,9 @@ func fptr(n sql.NullFloat64) *float64 {
 }
 
 // fillUncovered adds, for an explicitly asked municipality, rows for the
-// areas it has no peer group of: its own figures with the reason, so that a
-// missing comparison is visible rather than silently absent.
+// areas it has no peer group of: its own figures with the reason (and the
+// groups that seem to be its but cannot be used), so that a missing
+// comparison is visible rather than silently absent.
 func (e *Engine) fillUncovered(ctx context.Context, q Query, areas []Area, cmp string, res *GapResult) error {
 	covered := map[string]bool{}
 	for _, r := range res.Rows {
@@ -252,9 +293,16 @@ func (e *Engine) fillUncovered(ctx context.Context, q Query, areas []Area, cmp s
 	}
 	for _, m := range q.Municipalities {
 		var empty []string
+		var problems []GroupProblem
 		for _, a := range areas {
 			if covered[m+"/"+a.Slug] {
 				continue
+			}
+			if problems == nil {
+				var err error
+				if problems, err = e.GroupProblems(ctx, []string{m, ""}, q.AsOf); err != nil {
+					return err
+				}
 			}
 			own, err := e.values(ctx, q.AsOf, m, a.Slug, q.Years)
 			if err != nil {
@@ -264,11 +312,26 @@ func (e *Engine) fillUncovered(ctx context.Context, q Query, areas []Area, cmp s
 				empty = append(empty, a.Slug)
 				continue
 			}
-			why := fmt.Sprintf("no %q group for %s in the store, so no comparison", a.GroupTitle, m)
+			why := []string{fmt.Sprintf("ingen grupp \"Liknande kommuner\" för %s och %s i databasen: ingen jämförelse", a.Title, own[0].Municipality)}
+			nameless := 0
+			for _, p := range problems {
+				switch {
+				case p.MunicipalityID == "":
+					nameless++
+				case p.Area == "" || p.Area == a.Slug:
+					why = append(why, p.Note())
+				}
+			}
+			if nameless > 0 {
+				why = append(why, NamelessNote(nameless))
+			}
 			for _, v := range own {
 				r := GapRow{MunicipalityID: m, Municipality: v.Municipality, Area: a.Slug, Year: v.Year,
 					NKAPct: v.NKAPct, NKAMnkr: v.NKAMnkr, ReferenceCostMnkr: v.ReferenceCostMnkr,
-					Comparator: cmp, Preliminary: v.Preliminary, MissingPeers: []string{}, Note: why}
+					ReferenceCostMethod: v.ReferenceCostMethod, ReferenceCostRatioMnkr: v.ReferenceCostRatioMnkr,
+					ReferenceCostNetMnkr: v.ReferenceCostNetMnkr, NetCostMnkr: v.NetCostMnkr, LoadID: v.LoadID,
+					Comparator: cmp, Preliminary: v.Preliminary, MissingPeers: []string{}}
+				r.ReferenceCostEstimated = v.ReferenceCostMethod != nil && *v.ReferenceCostMethod == ReferenceCostNet
 				if cmp == ComparatorRiket && v.NKAPct != nil {
 					// riket needs no peers: NKA is measured against it by construction
 					g, zero := *v.NKAPct, 0.0
@@ -278,18 +341,23 @@ func (e *Engine) fillUncovered(ctx context.Context, q Query, areas []Area, cmp s
 						r.GapMnkr = &gm
 					}
 				}
+				notes := append([]string(nil), why...)
 				if v.Note != "" {
-					r.Note += "; " + v.Note
+					notes = append(notes, v.Note)
 				}
+				if v.Preliminary {
+					notes = append(notes, "innehåller preliminära värden")
+				}
+				r.Note = strings.Join(notes, "; ")
 				res.Rows = append(res.Rows, r)
 			}
 		}
 		if len(empty) > 0 {
 			when := ""
 			if len(q.Years) > 0 {
-				when = " for " + joinInts(q.Years)
+				when = " för " + joinInts(q.Years)
 			}
-			res.Notes = append(res.Notes, fmt.Sprintf("%s has no NKA values%s in the store for %s (and so no comparison)", m, when, strings.Join(empty, ", ")))
+			res.Notes = append(res.Notes, fmt.Sprintf("%s har inga NKA-värden%s i databasen för %s (och därför ingen jämförelse)", m, when, strings.Join(empty, ", ")))
 		}
 	}
 	order := map[string]int{}
@@ -311,20 +379,26 @@ func (e *Engine) fillUncovered(ctx context.Context, q Query, areas []Area, cmp s
 
 // Value is one row of v_nka.
 type Value struct {
-	MunicipalityID    string
-	Municipality      string
-	Area              string
-	Year              int
-	NKAPct            *float64
-	NKAMnkr           *float64
-	ReferenceCostMnkr *float64
-	Preliminary       bool
-	Note              string
+	MunicipalityID         string
+	Municipality           string
+	Area                   string
+	Year                   int
+	NKAPct                 *float64
+	NKAMnkr                *float64
+	ReferenceCostMnkr      *float64
+	ReferenceCostMethod    *string
+	ReferenceCostRatioMnkr *float64
+	ReferenceCostNetMnkr   *float64
+	NetCostMnkr            *float64
+	Preliminary            bool
+	LoadID                 *int64
+	Note                   string
 }
 
 func (e *Engine) values(ctx context.Context, asOf *time.Time, municipality, area string, years []int) ([]Value, error) {
 	q := `SELECT municipality_id, coalesce(municipality, municipality_id), area, year, nka_pct, nka_mnkr,
-		reference_cost_mnkr, preliminary, coalesce(reference_cost_note, '')
+		reference_cost_mnkr, reference_cost_method, reference_cost_ratio_mnkr, reference_cost_net_mnkr, net_cost_mnkr,
+		preliminary, load_id, coalesce(reference_cost_note, '')
 		FROM nka_values(as_of := ?, areas_json := ?) WHERE municipality_id = ? AND area = ?`
 	args := []any{asOfArg(asOf), areasJSON(e.Areas), municipality, area}
 	if len(years) > 0 {
@@ -339,12 +413,82 @@ func (e *Engine) values(ctx context.Context, asOf *time.Time, municipality, area
 	var out []Value
 	for rows.Next() {
 		var v Value
-		var pct, mnkr, ref sql.NullFloat64
-		if err := rows.Scan(&v.MunicipalityID, &v.Municipality, &v.Area, &v.Year, &pct, &mnkr, &ref, &v.Preliminary, &v.Note); err != nil {
+		var pct, mnkr, ref, refRatio, refNet, net sql.NullFloat64
+		var method sql.NullString
+		var load sql.NullInt64
+		if err := rows.Scan(&v.MunicipalityID, &v.Municipality, &v.Area, &v.Year, &pct, &mnkr, &ref, &method, &refRatio, &refNet, &net,
+			&v.Preliminary, &load, &v.Note); err != nil {
 			return nil, fmt.Errorf("reading NKA values: %w", err)
 		}
 		v.NKAPct, v.NKAMnkr, v.ReferenceCostMnkr = fptr(pct), fptr(mnkr), fptr(ref)
+		v.ReferenceCostRatioMnkr, v.ReferenceCostNetMnkr, v.NetCostMnkr = fptr(refRatio), fptr(refNet), fptr(net)
+		v.ReferenceCostMethod = sptr(method)
+		if load.Valid {
+			v.LoadID = &load.Int64
+		}
 		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// GroupProblem is a "Liknande kommuner" group that is not used, and why (a
+// row of nka_group_problems): its title cannot be read or names no
+// configured area, another group of the same municipality, area and year
+// was published later, or it has no year while groups with years exist.
+type GroupProblem struct {
+	GroupID string
+	Title   string
+	// Status: unreadable, area_unknown, superseded or yearless_unused.
+	Status string
+	// Problem is the stable key of the reason; Text says it in Swedish.
+	Problem string
+	Text    string
+	// MunicipalityID is the municipality the title seems to name ("": none).
+	MunicipalityID string
+	Municipality   string
+	// Area is the area its words name ("": unknown).
+	Area string
+}
+
+// Note says the problem in a sentence for an output's notes.
+func (p GroupProblem) Note() string {
+	return fmt.Sprintf("grupp %s \"%s\" används inte: %s", p.GroupID, p.Title, p.Text)
+}
+
+// NamelessNote says that n groups name no municipality the store knows (so
+// that they may be anyone's, the municipality's own included).
+func NamelessNote(n int) string {
+	if n == 1 {
+		return "1 grupp \"Liknande kommuner\" kan inte knytas till någon kommun (se v_nka_group_problem)"
+	}
+	return fmt.Sprintf("%d grupper \"Liknande kommuner\" kan inte knytas till någon kommun (se v_nka_group_problem)", n)
+}
+
+// GroupProblems lists the groups that seem to name one of municipalities
+// (every municipality when empty) but are not used, and why; a municipality
+// "" lists those that name no municipality the store knows.
+func (e *Engine) GroupProblems(ctx context.Context, municipalities []string, asOf *time.Time) ([]GroupProblem, error) {
+	var munis any
+	if len(municipalities) > 0 {
+		munis = municipalities
+	}
+	rows, err := e.DB.QueryContext(ctx, `SELECT group_id, group_title, status, problem, coalesce(problem_text, ''),
+		coalesce(municipality_id, ''), coalesce(municipality, ''), coalesce(area, '')
+		FROM nka_group_problems(as_of := ?, areas_json := ?)
+		WHERE ?::VARCHAR[] IS NULL OR list_contains(?::VARCHAR[], coalesce(municipality_id, ''))
+		ORDER BY municipality_id NULLS FIRST, status = 'superseded', group_id`,
+		asOfArg(asOf), areasJSON(e.Areas), munis, munis)
+	if err != nil {
+		return nil, fmt.Errorf("reading the groups not used: %w", err)
+	}
+	defer rows.Close()
+	out := []GroupProblem{}
+	for rows.Next() {
+		var p GroupProblem
+		if err := rows.Scan(&p.GroupID, &p.Title, &p.Status, &p.Problem, &p.Text, &p.MunicipalityID, &p.Municipality, &p.Area); err != nil {
+			return nil, fmt.Errorf("reading the groups not used: %w", err)
+		}
+		out = append(out, p)
 	}
 	return out, rows.Err()
 }
@@ -392,9 +536,8 @@ func (e *Engine) ResolveGroupOverride(ctx context.Context, ids []string, areas [
 			return nil, err
 		}
 		var area sql.NullString
-		err = e.DB.QueryRowContext(ctx, `SELECT a.area FROM nka_areas(areas_json := ?) a
-			WHERE strpos(lower(nka_group_title_parts(?).prefix), lower(a.group_title)) > 0
-			ORDER BY length(a.group_title) DESC, a.area LIMIT 1`, areasJSON(e.Areas), title).Scan(&area)
+		err = e.DB.QueryRowContext(ctx, `SELECT area FROM nka_groups(areas_json := ?) WHERE group_id = ?`,
+			areasJSON(e.Areas), id).Scan(&area)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return nil, fmt.Errorf("reading the area of group %s: %w", id, err)
 		}
@@ -455,7 +598,8 @@ var stockholm = func() *time.Location {
 	return loc
 }()
 
-// AreaKPIs lists the Kolada KPIs behind areas, for source lines.
+// AreaKPIs lists the Kolada KPIs behind areas: NKA in % and mnkr, and the
+// net cost and invånare of the second derivation of the reference cost.
 func AreaKPIs(areas []Area) []string {
 	var out []string
 	for _, a := range areas {
@@ -463,8 +607,14 @@ func AreaKPIs(areas []Area) []string {
 		if a.MnkrKPI != "" {
 			out = append(out, a.MnkrKPI)
 		}
+		if a.NetCostKPI != "" {
+			out = append(out, a.NetCostKPI)
+			if a.PopulationKPI != "" {
+				out = append(out, a.PopulationKPI)
+			}
+		}
 	}
-	return slices.Compact(out)
+	return uniqueStrings(out)
 }
 
 // formatYears writes 2024 or 2022–2024.

@@ -18,6 +18,9 @@ type PeerGroup struct {
 	// GroupYear is the year in the group's title; for a year before the
 	// first group it is later than Year.
 	GroupYear *int
+	// Choice says why the group is the year's (GapRow.GroupChoice), and
+	// ChoiceText says it in Swedish ("samma år", "senaste tidigare", …).
+	Choice, ChoiceText string
 	// Members, sorted by id; the municipality itself is never among them.
 	Members []Member
 }
@@ -52,6 +55,9 @@ func (e *Engine) PeerGroups(ctx context.Context, municipality, area string, asOf
 		g := PeerGroup{Area: r.Area, Year: r.Year, ID: id, GroupYear: r.PeerGroupYear, Members: members[id]}
 		if r.PeerGroupTitle != nil {
 			g.Title = *r.PeerGroupTitle
+		}
+		if r.GroupChoice != nil && r.GroupChoiceText != nil {
+			g.Choice, g.ChoiceText = *r.GroupChoice, *r.GroupChoiceText
 		}
 		out[r.Year] = g
 	}

@@ -106,7 +106,7 @@ func TestSharedSnapshotHoor(t *testing.T) {
 	near("IFO gap_pp", ifo.GapPP, -24.342157142857143)
 	near("IFO gap_mnkr", ifo.GapMnkr, -16.994304741928172)
 
-	if deref(over.PeerGroupID) != "G37411" || !strings.Contains(over.Note, "used the 2025 group") || over.ReferenceCostMnkr != nil {
+	if deref(over.PeerGroupID) != "G37411" || !strings.Contains(over.Note, "gruppen från 2025 (G37411) används") || over.ReferenceCostMnkr != nil {
 		t.Errorf("övergripande row %+v", over)
 	}
 	near("övergripande peer mean", over.PeerMeanPct, 3.619314285714286)
@@ -116,13 +116,24 @@ func TestSharedSnapshotHoor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.TotalTkr == nil || *s.TotalTkr != 14205 || !slices.Equal(s.PerYear, []YearAmount{{2026, 14205}}) || s.Preliminary {
-		t.Fatalf("sparbeting %v %v preliminary %v", s.TotalTkr, s.PerYear, s.Preliminary)
+	if s.TotalTkr == nil || *s.TotalTkr != 14205 || !slices.Equal(s.PerYear, []YearAmount{{2026, 14205}}) || s.Preliminary ||
+		!strings.Contains(strings.Join(s.Notes, "\n"), "glidbanan 2026: från basår + 2") {
+		t.Fatalf("sparbeting %v %v preliminary %v notes %q", s.TotalTkr, s.PerYear, s.Preliminary, s.Notes)
+	}
+	// the README's worked example: 2023 has no earlier group, so the 2024 group is used and said
+	r23, err := e.Gap(t.Context(), Query{Municipalities: []string{"1267"}, Areas: []string{"aldreomsorg"}, Years: []int{2023}})
+	if err != nil || len(r23.Rows) != 1 || deref(r23.Rows[0].PeerGroupID) != "G176571" || deref(r23.Rows[0].GroupChoice) != "later_group" ||
+		deref(r23.Rows[0].GroupChoiceText) != "ingen tidigare grupp: senare grupp används" {
+		t.Fatalf("2023: %+v %v", r23, err)
+	}
+	near("äldreomsorg 2023 peer mean", r23.Rows[0].PeerMeanPct, 7.120257142857143)
+	if r := find(res.Rows, "aldreomsorg", 2024); deref(r.GroupChoiceText) != "samma år" || r.PeerMembers != 7 || deref(r.ReferenceCostMethod) != ReferenceCostRatio {
+		t.Errorf("2024 explanation: %+v", r)
 	}
 
 	// 2025 is preliminary relative to the snapshot day.
 	rows, err := e.Gap(t.Context(), Query{Municipalities: []string{"1267"}, Areas: []string{"aldreomsorg"}, Years: []int{2025}})
-	if err != nil || len(rows.Rows) != 1 || !rows.Rows[0].Preliminary || !strings.Contains(rows.Rows[0].Note, "preliminary") {
+	if err != nil || len(rows.Rows) != 1 || !rows.Rows[0].Preliminary || !strings.Contains(rows.Rows[0].Note, "preliminära") {
 		t.Fatalf("2025: %+v %v", rows, err)
 	}
 }

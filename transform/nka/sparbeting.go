@@ -5,10 +5,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"github.com/nyckeltal/nyckeltal/internal/numfmt"
 	"math"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/nyckeltal/nyckeltal/internal/numfmt"
 )
 
 // ErrBadYears marks base, start and target years that do not fit together.
@@ -37,20 +39,48 @@ type SparbetingRequest struct {
 	GroupOverride map[string]string
 }
 
-// SparbetingArea is one area's part. The JSON keys are those of
+// SparbetingArea is one area's part, with everything its figure was made
+// from (the gap row of the base year). The JSON keys are those of
 // `nyckeltal sparbeting --format json`.
 type SparbetingArea struct {
-	Area              string   `json:"area"`
-	NKAPct            *float64 `json:"nka_pct"`
-	PeerMeanPct       *float64 `json:"peer_mean_pct"`
-	GapPP             *float64 `json:"gap_pp"`
-	ReferenceCostMnkr *float64 `json:"reference_cost_mnkr"`
-	GapMnkr           *float64 `json:"gap_mnkr"`
+	Area                   string   `json:"area"`
+	NKAPct                 *float64 `json:"nka_pct"`
+	PeerGroupID            *string  `json:"peer_group_id"`
+	PeerGroupTitle         *string  `json:"peer_group_title"`
+	PeerGroupYear          *int     `json:"peer_group_year"`
+	GroupChoice            *string  `json:"group_choice"`
+	GroupChoiceText        *string  `json:"group_choice_text"`
+	PeerMembers            int      `json:"peer_members"`
+	PeerCount              int      `json:"peer_count"`
+	MissingPeers           []string `json:"missing_peers"`
+	PeerMeanPct            *float64 `json:"peer_mean_pct"`
+	PeerMedianPct          *float64 `json:"peer_median_pct"`
+	ComparatorPct          *float64 `json:"comparator_pct"`
+	GapPP                  *float64 `json:"gap_pp"`
+	ReferenceCostMnkr      *float64 `json:"reference_cost_mnkr"`
+	ReferenceCostMethod    *string  `json:"reference_cost_method"`
+	ReferenceCostEstimated bool     `json:"reference_cost_estimated"`
+	ReferenceCostRatioMnkr *float64 `json:"reference_cost_ratio_mnkr"`
+	ReferenceCostNetMnkr   *float64 `json:"reference_cost_net_mnkr"`
+	GapMnkr                *float64 `json:"gap_mnkr"`
 	// CountedTkr is what the area adds to the total: max(gap, 0) in tkr, or
 	// the gap itself with Net. NULL when it cannot be known.
-	CountedTkr *float64 `json:"counted_tkr"`
+	CountedTkr  *float64 `json:"counted_tkr"`
+	Preliminary bool     `json:"preliminary"`
+	LoadID      *int64   `json:"load_id"`
+	Note        string   `json:"note"`
 
 	Row GapRow `json:"-"`
+}
+
+func sparbetingArea(r GapRow) SparbetingArea {
+	return SparbetingArea{Area: r.Area, NKAPct: r.NKAPct, PeerGroupID: r.PeerGroupID, PeerGroupTitle: r.PeerGroupTitle,
+		PeerGroupYear: r.PeerGroupYear, GroupChoice: r.GroupChoice, GroupChoiceText: r.GroupChoiceText,
+		PeerMembers: r.PeerMembers, PeerCount: r.PeerCount, MissingPeers: r.MissingPeers, PeerMeanPct: r.PeerMeanPct,
+		PeerMedianPct: r.PeerMedianPct, ComparatorPct: r.ComparatorPct, GapPP: r.GapPP, ReferenceCostMnkr: r.ReferenceCostMnkr,
+		ReferenceCostMethod: r.ReferenceCostMethod, ReferenceCostEstimated: r.ReferenceCostEstimated,
+		ReferenceCostRatioMnkr: r.ReferenceCostRatioMnkr, ReferenceCostNetMnkr: r.ReferenceCostNetMnkr, GapMnkr: r.GapMnkr,
+		Preliminary: r.Preliminary, LoadID: r.LoadID, Note: r.Note, Row: r}
 }
 
 // Sparbeting is a sized savings requirement with its glide path.
@@ -109,9 +139,9 @@ func (e *Engine) Sparbeting(ctx context.Context, req SparbetingRequest) (*Sparbe
 		}
 		req.BaseYear = y
 		if prelim {
-			s.Notes = append(s.Notes, fmt.Sprintf("base year %d: no year has final values for every area, so the latest one is used (give --base-year to choose)", y))
+			s.Notes = append(s.Notes, fmt.Sprintf("basår %d: inget år har slutliga värden för alla områden, så det senaste används (välj med --base-year)", y))
 		} else {
-			s.Notes = append(s.Notes, fmt.Sprintf("base year %d: the latest year with final values for every area (give --base-year to choose)", y))
+			s.Notes = append(s.Notes, fmt.Sprintf("basår %d: det senaste året med slutliga värden för alla områden (välj med --base-year)", y))
 		}
 	}
 	s.BaseYear = req.BaseYear
@@ -120,6 +150,7 @@ func (e *Engine) Sparbeting(ctx context.Context, req SparbetingRequest) (*Sparbe
 	}
 	if req.StartYear == 0 {
 		req.StartYear = min(req.BaseYear+2, req.TargetYear-1)
+		s.Notes = append(s.Notes, glideRuleNote(req.BaseYear, req.TargetYear))
 	}
 	if req.StartYear >= req.TargetYear {
 		return nil, fmt.Errorf("%w: start year %d must come before the target year %d (the glide path runs from the start year to the year before the target)",
@@ -145,15 +176,18 @@ func (e *Engine) Sparbeting(ctx context.Context, req SparbetingRequest) (*Sparbe
 	known := true
 	for _, a := range areas {
 		r, ok := rows[a.Slug]
-		sa := SparbetingArea{Area: a.Slug}
 		if !ok {
-			s.Notes = append(s.Notes, fmt.Sprintf("%s: no NKA values for %d in the store: its part is unknown", a.Slug, req.BaseYear))
-			s.Areas = append(s.Areas, sa)
+			why := fmt.Sprintf("inga NKA-värden för %s %d i databasen: områdets del är okänd", a.Title, req.BaseYear)
+			s.Notes = append(s.Notes, fmt.Sprintf("%s %d: %s", a.Slug, req.BaseYear, why))
+			s.Areas = append(s.Areas, SparbetingArea{Area: a.Slug, MissingPeers: []string{}, Note: why})
 			known = false
 			continue
 		}
-		sa.Row = r
-		sa.NKAPct, sa.PeerMeanPct, sa.GapPP, sa.ReferenceCostMnkr, sa.GapMnkr = r.NKAPct, r.PeerMeanPct, r.GapPP, r.ReferenceCostMnkr, r.GapMnkr
+		sa := sparbetingArea(r)
+		if r.Note != "" {
+			// every note of the gap rows the sparbeting sums
+			s.Notes = append(s.Notes, fmt.Sprintf("%s %d: %s", a.Slug, req.BaseYear, r.Note))
+		}
 		s.Preliminary = s.Preliminary || r.Preliminary
 		switch {
 		case r.GapMnkr != nil:
@@ -169,11 +203,7 @@ func (e *Engine) Sparbeting(ctx context.Context, req SparbetingRequest) (*Sparbe
 			sa.CountedTkr = &zero
 		default:
 			known = false
-			why := r.Note
-			if why == "" {
-				why = "no gap in mnkr"
-			}
-			s.Notes = append(s.Notes, fmt.Sprintf("%s %d: the gap in mnkr is unknown (%s), so the total is left NULL", a.Slug, req.BaseYear, why))
+			s.Notes = append(s.Notes, fmt.Sprintf("%s %d: avvikelsen i mnkr är okänd, så sparbetinget lämnas tomt (NULL)", a.Slug, req.BaseYear))
 		}
 		if sa.CountedTkr != nil {
 			sum += *sa.CountedTkr
@@ -183,7 +213,7 @@ func (e *Engine) Sparbeting(ctx context.Context, req SparbetingRequest) (*Sparbe
 	if known {
 		total := int64(math.Round(sum))
 		if req.Net && total < 0 {
-			s.Notes = append(s.Notes, fmt.Sprintf("with --net the areas together lie %s tkr below the comparator: no sparbeting", numfmt.Group(-total, " ")))
+			s.Notes = append(s.Notes, fmt.Sprintf("med --net ligger områdena tillsammans %s tkr under jämförelsen: inget sparbeting", numfmt.Group(-total, " ")))
 			total = 0
 		}
 		s.TotalTkr = &total
@@ -199,6 +229,22 @@ func (e *Engine) Sparbeting(ctx context.Context, req SparbetingRequest) (*Sparbe
 		return nil, err
 	}
 	return s, nil
+}
+
+// glideRuleNote states the rule from base year to budget years: an outcome
+// (RS) is published the next autumn and can first affect the budget of the
+// year after, so the glide path starts at base year + 2 and ends the year
+// before the target. When that leaves no year, the whole sparbeting falls on
+// the year before the target, and the note says so.
+func glideRuleNote(base, target int) string {
+	natural := base + 2
+	if natural > target-1 {
+		return fmt.Sprintf("glidbanan: utfallet %d publiceras %d och påverkar tidigast budget %d, som inte ligger före målåret %d; "+
+			"regeln basår + 2 lämnar alltså inget budgetår, och hela sparbetinget läggs på %d (välj med --start-year eller --target-year)",
+			base, base+1, natural, target, target-1)
+	}
+	return fmt.Sprintf("glidbanan %s: från basår + 2 (utfallet %d publiceras %d och påverkar tidigast budget %d) till året före målåret %d",
+		formatYears(natural, target-1), base, base+1, natural, target)
 }
 
 // defaultBaseYear is the latest year in which every area has the
@@ -237,15 +283,28 @@ func (e *Engine) preliminaryNote(ctx context.Context, areas []Area, year int) st
 	var pub sql.NullTime
 	_ = e.DB.QueryRowContext(ctx, `SELECT max(publication_date) FROM kpi WHERE list_contains(?, kpi_id)`, AreaKPIs(areas)).Scan(&pub)
 	if pub.Valid {
-		return fmt.Sprintf("%d includes preliminary values: Kolada publishes the final ones on %s; recompute then", year, pub.Time.Format(time.DateOnly))
+		return fmt.Sprintf("%d innehåller preliminära värden: Kolada publicerar de slutliga %s; räkna om då", year, pub.Time.Format(time.DateOnly))
 	}
-	return fmt.Sprintf("%d includes preliminary values: recompute when Kolada publishes the final ones", year)
+	return fmt.Sprintf("%d innehåller preliminära värden: räkna om när Kolada publicerar de slutliga", year)
 }
 
-// sources says where every figure came from, for the file and the table.
+// sources says where every figure came from, for the file and the table:
+// the label, the key figures (the net cost and invånare where the second
+// derivation of the reference cost is shown), every area's group and why it
+// was chosen, and the load.
 func (e *Engine) sources(ctx context.Context, areas []Area, rows map[string]GapRow, asOf *time.Time) ([]string, error) {
 	out := []string{Label}
-	kpis := AreaKPIs(areas)
+	var kpis []string
+	for _, a := range areas {
+		kpis = append(kpis, a.PctKPI)
+		if a.MnkrKPI != "" {
+			kpis = append(kpis, a.MnkrKPI)
+		}
+		if r, ok := rows[a.Slug]; ok && r.ReferenceCostNetMnkr != nil && a.NetCostKPI != "" {
+			kpis = append(kpis, a.NetCostKPI, a.PopulationKPI)
+		}
+	}
+	kpis = uniqueStrings(kpis)
 	titles := map[string]string{}
 	r, err := e.DB.QueryContext(ctx, `SELECT kpi_id, coalesce(title, '') FROM kpi WHERE list_contains(?, kpi_id)`, kpis)
 	if err != nil {
@@ -274,14 +333,10 @@ func (e *Engine) sources(ctx context.Context, areas []Area, rows map[string]GapR
 		if !ok || row.PeerGroupID == nil {
 			continue
 		}
-		title := ""
-		if row.PeerGroupTitle != nil {
-			title = " " + *row.PeerGroupTitle
-		}
-		out = append(out, fmt.Sprintf("%s: peer group %s%s (%d members with a value)", a.Slug, *row.PeerGroupID, title, row.PeerCount))
+		out = append(out, fmt.Sprintf("%s: liknande kommuner %s (%d av %d med värde)", a.Slug, groupDescription(row), row.PeerCount, row.PeerMembers))
 	}
 	if asOf != nil {
-		out = append(out, "values as the store knew them at "+asOf.In(stockholm).Format(time.RFC3339)+" (--as-of)")
+		out = append(out, "värdena som databasen kände dem "+asOf.In(stockholm).Format(time.RFC3339)+" (--as-of)")
 	} else {
 		var id sql.NullInt64
 		var at sql.NullTime
@@ -290,8 +345,43 @@ func (e *Engine) sources(ctx context.Context, areas []Area, rows map[string]GapR
 			return nil, fmt.Errorf("reading the last load: %w", err)
 		}
 		if id.Valid {
-			out = append(out, fmt.Sprintf("values as stored by Kolada load %d of %s", id.Int64, at.Time.In(stockholm).Format(time.RFC3339)))
+			out = append(out, fmt.Sprintf("värdena enligt Kolada-laddning %d av %s", id.Int64, at.Time.In(stockholm).Format(time.RFC3339)))
 		}
 	}
 	return out, nil
+}
+
+// groupDescription names a row's group with its title and why it was
+// chosen: G176571 "Liknande kommuner äldreomsorg, Höör, 2024" (2024: samma år).
+func groupDescription(r GapRow) string {
+	if r.PeerGroupID == nil {
+		return ""
+	}
+	s := *r.PeerGroupID
+	if r.PeerGroupTitle != nil {
+		s += fmt.Sprintf(" %q", *r.PeerGroupTitle)
+	}
+	var why []string
+	if r.PeerGroupYear != nil {
+		why = append(why, strconv.Itoa(*r.PeerGroupYear))
+	}
+	if r.GroupChoiceText != nil {
+		why = append(why, *r.GroupChoiceText)
+	}
+	if len(why) > 0 {
+		s += " (" + strings.Join(why, ": ") + ")"
+	}
+	return s
+}
+
+func uniqueStrings(xs []string) []string {
+	seen := map[string]bool{}
+	out := xs[:0]
+	for _, x := range xs {
+		if !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	return out
 }

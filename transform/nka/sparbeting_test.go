@@ -96,10 +96,10 @@ func TestSparbetingHandComputed(t *testing.T) {
 			[]YearAmount{{2026, 2000}}, ""},
 		// --net: −2 100 + 2 000 = −100: no sparbeting.
 		{"net", SparbetingRequest{BaseYear: 2024, Profile: even, Net: true}, []string{"-2100", "2000"}, 0,
-			[]YearAmount{{2026, 0}}, "below the comparator: no sparbeting"},
+			[]YearAmount{{2026, 0}}, "under jämförelsen: inget sparbeting"},
 		// default base year: 2025 has preliminary äldreomsorg values and no IFO, so 2024.
 		{"default base year", SparbetingRequest{Profile: even, StartYear: 2025}, []string{"0", "2000"}, 2000,
-			[]YearAmount{{2025, 1000}, {2026, 1000}}, "base year 2024: the latest year with final values"},
+			[]YearAmount{{2025, 1000}, {2026, 1000}}, "basår 2024: det senaste året med slutliga värden"},
 		{"target 2030", SparbetingRequest{BaseYear: 2022, TargetYear: 2030, StartYear: 2025, Profile: even}, []string{"4100", "3500"}, 7600,
 			[]YearAmount{{2025, 1520}, {2026, 1520}, {2027, 1520}, {2028, 1520}, {2029, 1520}}, ""},
 	}
@@ -112,7 +112,7 @@ func TestSparbetingHandComputed(t *testing.T) {
 			if tt.noteHas != "" && !strings.Contains(strings.Join(s.Notes, "\n"), tt.noteHas) {
 				t.Fatalf("notes %v lack %q", s.Notes, tt.noteHas)
 			}
-			if s.Sources[0] != Label || !strings.Contains(strings.Join(s.Sources, "\n"), "G1 Liknande kommuner äldreomsorg, Alfa, 2022") {
+			if s.Sources[0] != Label || !strings.Contains(strings.Join(s.Sources, "\n"), `G1 "Liknande kommuner äldreomsorg, Alfa, 2022"`) {
 				t.Fatalf("sources %v", s.Sources)
 			}
 		})
@@ -130,7 +130,7 @@ func TestSparbetingUnknownIsNull(t *testing.T) {
 	if got := counted(s); got[0] != "8800" || got[1] != "NULL" {
 		t.Fatalf("counted %v", got)
 	}
-	if !strings.Contains(strings.Join(s.Notes, "\n"), "ifo") || !strings.Contains(strings.Join(s.Notes, "\n"), "preliminary") {
+	if !strings.Contains(strings.Join(s.Notes, "\n"), "ifo") || !strings.Contains(strings.Join(s.Notes, "\n"), "preliminära") {
 		t.Fatalf("notes %v", s.Notes)
 	}
 	for _, bad := range []SparbetingRequest{
@@ -294,4 +294,26 @@ func FuzzProfileGlidePath(f *testing.F) {
 			t.Fatalf("%q: %d over %d years gives %v", profile, total, years, path)
 		}
 	})
+}
+
+// The rule from base year to budget years is stated, and what it does when
+// the outcome comes too late for any budget year before the target.
+func TestGlidePathRuleIsStated(t *testing.T) {
+	e, _ := engineFor(t, sparWorld())
+	s := sparbeting(t, e, SparbetingRequest{BaseYear: 2024, TargetYear: 2028, Profile: Profile{Name: "even"}})
+	if !slices.Equal(s.PerYear, []YearAmount{{2026, 1000}, {2027, 1000}}) ||
+		!strings.Contains(strings.Join(s.Notes, "\n"), "glidbanan 2026–2027: från basår + 2 (utfallet 2024 publiceras 2025 och påverkar tidigast budget 2026)") {
+		t.Fatalf("2024 → 2028: %v %q", s.PerYear, s.Notes)
+	}
+	// base 2025, target 2027: 2025 + 2 is the target itself
+	s = sparbeting(t, e, SparbetingRequest{BaseYear: 2025, TargetYear: 2027, Areas: []string{"aldreomsorg"}, Profile: Profile{Name: "even"}})
+	if len(s.PerYear) != 1 || s.PerYear[0].Year != 2026 ||
+		!strings.Contains(strings.Join(s.Notes, "\n"), "utfallet 2025 publiceras 2026 och påverkar tidigast budget 2027, som inte ligger före målåret 2027") {
+		t.Fatalf("2025 → 2027: %v %q", s.PerYear, s.Notes)
+	}
+	// an explicit start year needs no rule
+	s = sparbeting(t, e, SparbetingRequest{BaseYear: 2024, StartYear: 2025, Profile: Profile{Name: "even"}})
+	if strings.Contains(strings.Join(s.Notes, "\n"), "glidbanan") {
+		t.Fatalf("notes %q", s.Notes)
+	}
 }

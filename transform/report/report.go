@@ -97,6 +97,16 @@ func (b *Builder) Build(ctx context.Context, req Request) (*Report, error) {
 	if err != nil && !errors.Is(err, nka.ErrNoData) {
 		return nil, err
 	}
+	problems, err := b.NKA.GroupProblems(ctx, []string{m, ""}, nil)
+	if err != nil {
+		return nil, err
+	}
+	nameless := 0
+	for _, p := range problems {
+		if p.MunicipalityID == "" {
+			nameless++
+		}
+	}
 	for _, a := range b.NKA.Areas {
 		tr := Trend{Area: a}
 		if gap != nil {
@@ -108,6 +118,14 @@ func (b *Builder) Build(ctx context.Context, req Request) (*Report, error) {
 		}
 		if len(tr.Rows) == 0 {
 			tr.Notes = append(tr.Notes, fmt.Sprintf("Inga värden för nettokostnadsavvikelse %s (%s) i databasen.", a.Title, a.PctKPI))
+		}
+		for _, p := range problems {
+			if p.MunicipalityID != "" && (p.Area == "" || p.Area == a.Slug) {
+				tr.Notes = append(tr.Notes, capitalize(p.Note())+".")
+			}
+		}
+		if nameless > 0 {
+			tr.Notes = append(tr.Notes, nka.NamelessNote(nameless)+".")
 		}
 		r.Trends = append(r.Trends, tr)
 	}
@@ -337,15 +355,38 @@ func (r *Report) writeSparbeting(w *bufio.Writer) error {
 	w.WriteString("<div>I nivå med jämförelsen till budget<strong>" + strconv.Itoa(s.TargetYear) + "</strong></div>")
 	w.WriteString("<div>Jämförs med<strong>" + esc(comparatorText(s.Comparator)) + "</strong></div>")
 	w.WriteString("</div>\n")
-	w.WriteString("<table>\n<thead><tr><th>Område</th><th class=\"num\">NKA %</th><th class=\"num\">Liknande kommuner, medel %<small>egen bearbetning</small></th>" +
+	w.WriteString("<table>\n<thead><tr><th>Område</th><th>Liknande kommuner<small>grupp, år och varför</small></th><th class=\"num\">Med värde</th>" +
+		"<th class=\"num\">NKA %</th><th class=\"num\">Liknande kommuner, medel %<small>egen bearbetning</small></th>" +
+		"<th class=\"num\">Jämförelsevärde %<small>egen bearbetning</small></th>" +
 		"<th class=\"num\">Avvikelse mot jämförelsen, procentenheter<small>egen bearbetning</small></th><th class=\"num\">Referenskostnad mnkr<small>egen bearbetning</small></th>" +
 		"<th class=\"num\">Avvikelse mnkr<small>egen bearbetning</small></th><th class=\"num\">Räknas, tkr<small>egen bearbetning</small></th></tr></thead>\n<tbody>\n")
+	estimated := false
 	for _, a := range s.Areas {
-		w.WriteString("<tr><td>" + esc(a.Area) + `</td><td class="num">` + fnum(a.NKAPct, 2) + `</td><td class="num">` + fnum(a.PeerMeanPct, 2) +
-			`</td><td class="num">` + fnum(a.GapPP, 2) + `</td><td class="num">` + fnum(a.ReferenceCostMnkr, 1) + `</td><td class="num">` +
+		group, members := "–", "–"
+		if a.PeerGroupID != nil {
+			group = *a.PeerGroupID
+			if a.PeerGroupYear != nil {
+				group += ", " + strconv.Itoa(*a.PeerGroupYear)
+			}
+			if a.GroupChoiceText != nil {
+				group += ": " + *a.GroupChoiceText
+			}
+			members = strconv.Itoa(a.PeerCount) + " av " + strconv.Itoa(a.PeerMembers)
+		}
+		ref := fnum(a.ReferenceCostMnkr, 1)
+		if a.ReferenceCostEstimated {
+			ref += "‡"
+			estimated = true
+		}
+		w.WriteString("<tr><td>" + esc(a.Area) + "</td><td>" + esc(group) + `</td><td class="num">` + esc(members) + `</td><td class="num">` +
+			fnum(a.NKAPct, 2) + `</td><td class="num">` + fnum(a.PeerMeanPct, 2) + `</td><td class="num">` + fnum(a.ComparatorPct, 2) +
+			`</td><td class="num">` + fnum(a.GapPP, 2) + `</td><td class="num">` + ref + `</td><td class="num">` +
 			fnum(a.GapMnkr, 1) + `</td><td class="num">` + fnum(a.CountedTkr, 0) + "</td></tr>\n")
 	}
 	w.WriteString("</tbody>\n</table>\n")
+	if estimated {
+		w.WriteString(`<p class="note">‡ Uppskattad referenskostnad: NKA % ligger för nära 0 för kvoten NKA mnkr / NKA %, så referenskostnaden är områdets nettokostnad (kr/inv × invånare) minus NKA mnkr.</p>` + "\n")
+	}
 	if len(s.PerYear) > 0 {
 		w.WriteString(`<table class="glide"><thead><tr><th>Budgetår</th>`)
 		for _, y := range s.PerYear {
@@ -411,8 +452,9 @@ func (r *Report) writeTrends(w *bufio.Writer) error {
 		}
 		spec := lineSpec{id: id, label: "Nettokostnadsavvikelse " + tr.Area.Title, yLabel: "NKA, procent", prelim: map[int]bool{},
 			includeY0: true, decimals: 2, valueUnit: "%"}
-		own, mean, median := series{name: "Kommunen", class: "own"}, series{name: "Liknande kommuner, medel", class: "mean", dashed: true},
-			series{name: "Liknande kommuner, median", class: "median", dashed: true}
+		own, mean, median := series{name: "Kommunen", class: "own"}, series{name: "Liknande kommuner, medel", class: "mean", dashed: true, peers: true},
+			series{name: "Liknande kommuner, median", class: "median", dashed: true, peers: true}
+		spec.otherGroup = map[int]string{}
 		var missing, noPeers []string
 		groups := map[string]bool{}
 		var groupNames []string
@@ -428,6 +470,9 @@ func (r *Report) writeTrends(w *bufio.Writer) error {
 			if row.PeerMeanPct == nil {
 				noPeers = append(noPeers, strconv.Itoa(row.Year))
 			}
+			if row.PeerGroupID != nil && (row.PeerGroupYear == nil || *row.PeerGroupYear != row.Year) {
+				spec.otherGroup[row.Year] = otherGroupText(row)
+			}
 			if row.PeerGroupID != nil && !groups[*row.PeerGroupID] {
 				groups[*row.PeerGroupID] = true
 				name := *row.PeerGroupID
@@ -438,12 +483,19 @@ func (r *Report) writeTrends(w *bufio.Writer) error {
 			}
 		}
 		spec.series = []series{own, mean, median}
+		if len(spec.otherGroup) > 0 {
+			spec.legendNote = "† ringad: grupp från ett annat år"
+		}
 		if err := writeLineChart(w, spec); err != nil {
 			return err
 		}
 		w.WriteString(`<table class="trend"><thead><tr><th></th>`)
 		for _, row := range tr.Rows {
-			w.WriteString(`<th class="num">` + strconv.Itoa(row.Year) + map[bool]string{true: "*", false: ""}[row.Preliminary] + "</th>")
+			mark := map[bool]string{true: "*", false: ""}[row.Preliminary]
+			if spec.otherGroup[row.Year] != "" {
+				mark += "†"
+			}
+			w.WriteString(`<th class="num">` + strconv.Itoa(row.Year) + mark + "</th>")
 		}
 		w.WriteString("</tr></thead><tbody>")
 		for _, line := range []struct {
@@ -471,9 +523,44 @@ func (r *Report) writeTrends(w *bufio.Writer) error {
 		if len(noPeers) > 0 && len(groupNames) > 0 {
 			w.WriteString("<li>Inget värde för liknande kommuner " + esc(strings.Join(noPeers, ", ")) + ".</li>")
 		}
+		// one note per run of consecutive years with the same group and reason
+		for i := 0; i < len(tr.Rows); i++ {
+			why := spec.otherGroup[tr.Rows[i].Year]
+			if why == "" {
+				continue
+			}
+			j := i
+			for j+1 < len(tr.Rows) && spec.otherGroup[tr.Rows[j+1].Year] == why && tr.Rows[j+1].Year == tr.Rows[j].Year+1 {
+				j++
+			}
+			years := strconv.Itoa(tr.Rows[i].Year)
+			if j > i {
+				years += "–" + strconv.Itoa(tr.Rows[j].Year)
+			}
+			w.WriteString("<li>† " + years + ": " + esc(why) + ".</li>")
+			i = j
+		}
+		for _, n := range tr.Notes {
+			w.WriteString("<li>" + esc(n) + "</li>")
+		}
 		w.WriteString("<li>Källa: Kolada (RKA). Beräkningar: egen bearbetning.</li></ul>\n</figure>\n")
 	}
 	return nil
+}
+
+// otherGroupText says whose peers a year is compared with when the group is
+// of another year: "liknande kommuner enligt gruppen från 2024 (G100003):
+// ingen tidigare grupp: senare grupp används".
+func otherGroupText(row nka.GapRow) string {
+	from := "utan år"
+	if row.PeerGroupYear != nil {
+		from = "från " + strconv.Itoa(*row.PeerGroupYear)
+	}
+	s := "liknande kommuner enligt gruppen " + from + " (" + *row.PeerGroupID + ")"
+	if row.GroupChoiceText != nil {
+		s += ": " + *row.GroupChoiceText
+	}
+	return s
 }
 
 func capitalize(s string) string {

@@ -30,6 +30,7 @@ type series struct {
 	name, class string
 	values      []*float64
 	dashed      bool
+	peers       bool // computed from a peer group (marked in years of another year's group)
 }
 
 type lineSpec struct {
@@ -42,6 +43,9 @@ type lineSpec struct {
 	decimals   int
 	valueUnit  string
 	legendNote string
+	// otherGroup marks the years whose peers come from another year's group
+	// (year → what to say): "†" on the axis, the peer series' points ringed.
+	otherGroup map[int]string
 }
 
 type point struct {
@@ -187,6 +191,9 @@ func writeLineChart(w io.Writer, spec lineSpec) error {
 		if spec.prelim[x] {
 			label += "*"
 		}
+		if spec.otherGroup[x] != "" {
+			label += "†"
+		}
 		s.printf(`<text x="%s" y="%s" text-anchor="middle">%s</text>`, coord(xAt(i)), coord(top+plotH+18), label)
 	}
 	s.printf(`<text x="14" y="%s" text-anchor="middle" transform="rotate(-90 14 %s)">%s</text>`,
@@ -220,9 +227,16 @@ func writeLineChart(w io.Writer, spec lineSpec) error {
 			if spec.prelim[spec.xs[i]] {
 				fill = ` fill="#ffffff"` // hollow: a preliminary value
 			}
-			s.printf(`<circle class="pt %s" data-series="%s" data-x="%d" data-y="%s" cx="%s" cy="%s" r="4"%s stroke-width="2"><title>%s %d: %s %s</title></circle>`+"\n",
-				sr.class, esc(sr.name), spec.xs[i], value6(*v), coord(xAt(i)), coord(yAt(*v)), fill,
-				esc(sr.name), spec.xs[i], num(*v, spec.decimals), esc(spec.valueUnit))
+			other, note := "", ""
+			if why := spec.otherGroup[spec.xs[i]]; why != "" && sr.peers {
+				// ringed: the peers of another year's group
+				other, note = ` data-other-group="`+esc(why)+`"`, " ("+esc(why)+")"
+				s.printf(`<circle class="ring" cx="%s" cy="%s" r="7.5" fill="none" stroke="#5b6778" stroke-width="1.2" stroke-dasharray="2 2"/>`,
+					coord(xAt(i)), coord(yAt(*v)))
+			}
+			s.printf(`<circle class="pt %s" data-series="%s" data-x="%d" data-y="%s"%s cx="%s" cy="%s" r="4"%s stroke-width="2"><title>%s %d: %s %s%s</title></circle>`+"\n",
+				sr.class, esc(sr.name), spec.xs[i], value6(*v), other, coord(xAt(i)), coord(yAt(*v)), fill,
+				esc(sr.name), spec.xs[i], num(*v, spec.decimals), esc(spec.valueUnit), note)
 		}
 	}
 	// legend

@@ -122,6 +122,11 @@ func (b *Builder) Build(ctx context.Context, req Request) (*Result, error) {
 			return nil, fmt.Errorf("reading the peer groups of %s: %w", ind.Area, err)
 		}
 	}
+	// groups that seem to be the municipality's (or anyone's) but are not used
+	problems, err := b.NKA.GroupProblems(ctx, []string{req.Municipality, ""}, nil)
+	if err != nil {
+		return nil, err
+	}
 
 	res.Years = req.Years
 	if len(res.Years) == 0 {
@@ -148,6 +153,9 @@ func (b *Builder) Build(ctx context.Context, req Request) (*Result, error) {
 				k.title, k.haveCatalogue = titles.of(i), titles.haveCatalogue
 			}
 			k.rows()
+			if ind.Area != "" {
+				t.Notes = append(t.Notes, groupNotes(groups[ind.Area], problems, ind.Area, shown)...)
+			}
 		} else {
 			info := infos[ind.Source]
 			t.SourceName, t.SourceSystem = info.title, info.system
@@ -336,6 +344,39 @@ func yearsWithValues(kolada map[obsKey]obs, local map[localKey]obs, municipality
 		out = append(out, y)
 	}
 	sort.Ints(out)
+	return out
+}
+
+// groupNotes say, for an indicator compared with an area's peers, which
+// years use a group of another year because no earlier one exists, and which
+// groups that seem to be the municipality's are not used, and why.
+func groupNotes(groups map[int]nka.PeerGroup, problems []nka.GroupProblem, area string, shown map[int]bool) []string {
+	var out []string
+	years := make([]int, 0, len(groups))
+	for y := range groups {
+		if shown[y] {
+			years = append(years, y)
+		}
+	}
+	sort.Ints(years)
+	for _, y := range years {
+		g := groups[y]
+		if g.Choice == "later_group" || g.Choice == "no_year" {
+			out = append(out, fmt.Sprintf("%d: liknande kommuner enligt %s (%s): %s.", y, g.ID, g.Title, g.ChoiceText))
+		}
+	}
+	nameless := 0
+	for _, p := range problems {
+		switch {
+		case p.MunicipalityID == "":
+			nameless++
+		case p.Area == "" || p.Area == area:
+			out = append(out, strings.ToUpper(p.Note()[:1])+p.Note()[1:]+".")
+		}
+	}
+	if nameless > 0 {
+		out = append(out, nka.NamelessNote(nameless)+".")
+	}
 	return out
 }
 

@@ -41,6 +41,7 @@ type Server struct {
 	ds       *Dataset
 	index    map[bool]map[string][]Key // ou? → kpi → keys sorted by unit, year, gender
 	faults   Faults
+	quirks   Quirks
 	rng      *rand.Rand
 	failed   int
 	requests atomic.Int64
@@ -62,6 +63,15 @@ func (s *Server) SetFaults(f Faults) {
 	s.faults = f
 	s.failed = 0
 	s.rng = rand.New(rand.NewSource(f.Seed))
+}
+
+// SetQuirks replaces the quirks: how the fake answers where Kolada's own
+// behaviour is not known (see Quirks).
+func (s *Server) SetQuirks(q Quirks) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.quirks = q
+	s.invalidate()
 }
 
 // Requests is the number of requests served, faults included.
@@ -189,7 +199,11 @@ func errorBody(msg string) []byte {
 func (s *Server) route(r *http.Request) (int, []byte) {
 	path := strings.Trim(r.URL.Path, "/")
 	if strings.HasPrefix(path, "v2") || strings.HasPrefix(path, "v1") {
-		return http.StatusGone, errorBody("This version of the API is shut down. Use https://api.kolada.se/v3")
+		if s.quirks.V2Gone {
+			return http.StatusGone, errorBody("This version of the API is shut down. Use https://api.kolada.se/v3")
+		}
+		// What v2 answered in August 2026 (Sillen2024/hoor-kommunval, KOLADA_PLAN.md).
+		return http.StatusOK, errorBody("This endpoint is deprecated. Please use /v3 instead.")
 	}
 	rest, ok := strings.CutPrefix(path, "v3")
 	if !ok {
@@ -298,24 +312,33 @@ func (s *Server) page(r *http.Request, items []any, page, perPage int) (int, []b
 	start := min((page-1)*perPage, len(items))
 	end := min(start+perPage, len(items))
 	vals := items[start:end]
+	if len(vals) == 0 && page > 1 && s.quirks.NotFoundForNoData {
+		return http.StatusNotFound, errorBody("Not found")
+	}
 	if vals == nil {
 		vals = []any{}
 	}
 	env := map[string]any{"values": vals, "count": len(vals), "next_url": nil, "previous_url": nil}
-	if end < len(items) {
-		env["next_url"] = pageURL(r, page+1)
+	if end < len(items) || s.quirks.EmptyLastPage {
+		env["next_url"] = s.pageURL(r, page+1)
 	}
 	if page > 1 {
-		env["previous_url"] = pageURL(r, page-1)
+		env["previous_url"] = s.pageURL(r, page-1)
 	}
 	b, _ := json.Marshal(env)
 	return http.StatusOK, b
 }
 
-func pageURL(r *http.Request, page int) string {
+func (s *Server) pageURL(r *http.Request, page int) string {
 	u := *r.URL
 	q := u.Query()
 	q.Set("page", strconv.Itoa(page))
+	if s.quirks.DropFromDate {
+		q.Del("from_date")
+	}
+	if s.quirks.DropPerPage {
+		q.Del("per_page")
+	}
 	u.RawQuery = q.Encode()
 	return "http://" + r.Host + u.RequestURI()
 }
@@ -354,6 +377,13 @@ func (s *Server) data(r *http.Request, ou bool, segs []string, page, perPage int
 	if len(want) < 2 {
 		return http.StatusUnprocessableEntity, errorBody("give at least two of kpi, " + unitSeg + " and year")
 	}
+	if s.quirks.RejectGroups && !ou {
+		for _, u := range want[unitSeg] {
+			if strings.HasPrefix(u, "G") {
+				return http.StatusUnprocessableEntity, errorBody("unknown municipality " + u)
+			}
+		}
+	}
 	var from time.Time
 	if v := r.URL.Query().Get("from_date"); v != "" {
 		t, err := time.Parse(time.DateOnly, v)
@@ -365,6 +395,9 @@ func (s *Server) data(r *http.Request, ou bool, segs []string, page, perPage int
 	list := s.rowList(r, ou, want["kpi"], want[unitSeg], want["year"], from)
 	start := min((page-1)*perPage, list.Len())
 	end := min(start+perPage, list.Len())
+	if end == start && s.quirks.NotFoundForNoData {
+		return http.StatusNotFound, errorBody("Not found")
+	}
 	var b []byte
 	b = append(b, `{"values":[`...)
 	for i := start; i < end; i++ {
@@ -376,14 +409,14 @@ func (s *Server) data(r *http.Request, ou bool, segs []string, page, perPage int
 	b = append(b, `],"count":`...)
 	b = strconv.AppendInt(b, int64(end-start), 10)
 	b = append(b, `,"next_url":`...)
-	if end < list.Len() {
-		b = appendString(b, pageURL(r, page+1))
+	if end < list.Len() || s.quirks.EmptyLastPage {
+		b = appendString(b, s.pageURL(r, page+1))
 	} else {
 		b = append(b, "null"...)
 	}
 	b = append(b, `,"previous_url":`...)
 	if page > 1 {
-		b = appendString(b, pageURL(r, page-1))
+		b = appendString(b, s.pageURL(r, page-1))
 	} else {
 		b = append(b, "null"...)
 	}
@@ -445,10 +478,16 @@ func (s *Server) query(ou bool, kpis, units, years []string, from time.Time) []r
 	var groups []Group
 	for _, u := range units {
 		if g, ok := s.group(u); ok && !ou {
-			groups = append(groups, g)
+			if !s.quirks.NoGroupMeans {
+				groups = append(groups, g)
+			}
 			continue
 		}
 		unitSet[u] = true
+	}
+	var extra []Group
+	if s.quirks.ExtraUnits && !ou {
+		extra = s.extraUnits(units)
 	}
 	var out []resultRow
 	for _, k := range kpis {
@@ -467,8 +506,55 @@ func (s *Server) query(ou bool, kpis, units, years []string, from time.Time) []r
 		for _, g := range groups {
 			out = append(out, s.groupMeans(k, g, yearSet, from)...)
 		}
+		for _, g := range extra {
+			out = append(out, s.groupMeans(k, g, yearSet, from)...)
+		}
 	}
 	return out
+}
+
+// extraUnits are the units an answer carries that the query did not ask for
+// (Quirks.ExtraUnits), as groups whose mean is answered: the groups of the
+// listed municipalities (every group when none is listed) and a region that
+// /municipality does not list, whose members are every municipality.
+func (s *Server) extraUnits(units []string) []Group {
+	asked := map[string]bool{}
+	for _, u := range units {
+		asked[u] = true
+	}
+	var out []Group
+	for _, g := range s.ds.Groups {
+		if asked[g.ID] {
+			continue
+		}
+		for _, m := range g.Members {
+			if len(units) == 0 || asked[m.ID] {
+				out = append(out, g)
+				break
+			}
+		}
+	}
+	region := Group{ID: s.unlistedRegion()}
+	for _, m := range s.ds.Municipalities {
+		if m.Type != "L" && !asked[m.ID] {
+			region.Members = append(region.Members, Member{ID: m.ID})
+		}
+	}
+	return append(out, region)
+}
+
+// unlistedRegion is a region id (00LL) that /municipality does not list.
+func (s *Server) unlistedRegion() string {
+	listed := map[string]bool{}
+	for _, m := range s.ds.Municipalities {
+		listed[m.ID] = true
+	}
+	for l := 99; l > 0; l-- {
+		if id := fmt.Sprintf("00%02d", l); !listed[id] {
+			return id
+		}
+	}
+	return "0099"
 }
 
 func (s *Server) group(id string) (Group, bool) {

@@ -49,7 +49,7 @@ func TestServerBehavesLikeKolada(t *testing.T) {
 		{"kpi and municipality, every year", "/data/kpi/N20900/municipality/9001", 200, 2},
 		{"paging", "/data/kpi/N20900/year/2023,2024?per_page=5", 200, 5},
 		{"metadata by id", "/kpi/N20900,N20029", 200, 2},
-		{"title search", "/kpi?title=äldreomsorg", 200, 2},
+		{"title search", "/kpi?title=äldreomsorg", 200, 3}, // NKA % and mnkr, net cost
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -74,10 +74,15 @@ func TestServerBehavesLikeKolada(t *testing.T) {
 		t.Fatalf("paging returned %d rows, want 16", seen)
 	}
 
-	// v2 is shut down.
-	if status, body := get(t, ts.URL+"/v2/kpi"); status != http.StatusGone || !strings.Contains(body["error"].(string), "v3") {
+	// v2 answers an error, with 200 as in August 2026 or 410 Gone.
+	if status, body := get(t, ts.URL+"/v2/kpi"); status != http.StatusOK || !strings.Contains(body["error"].(string), "v3") {
 		t.Fatalf("v2: %d %v", status, body)
 	}
+	srv.SetQuirks(Quirks{V2Gone: true})
+	if status, body := get(t, ts.URL+"/v2/kpi"); status != http.StatusGone || !strings.Contains(body["error"].(string), "v3") {
+		t.Fatalf("v2 gone: %d %v", status, body)
+	}
+	srv.SetQuirks(Quirks{})
 
 	// A group id answers the unweighted mean of its members.
 	g := ds.Groups[0]
@@ -163,5 +168,77 @@ func TestGeneratedAnswersMatchTheGenerator(t *testing.T) {
 	}
 	if _, body := get(t, ts.URL+"/v3/data/kpi/X00001/year/2025?from_date=2999-01-01"); body["count"].(float64) != 0 {
 		t.Fatal("from_date after the last change answered values")
+	}
+}
+
+func TestQuirks(t *testing.T) {
+	now := time.Date(2026, 8, 16, 0, 0, 0, 0, time.UTC)
+	ds := Synthetic(SynthParams{Municipalities: 8, Years: []int{2023, 2024}, FocalMunicipalities: 1, Seed: 1, Now: now})
+	srv := New(ds)
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	base := ts.URL + "/v3"
+	g := ds.Groups[0]
+	tests := []struct {
+		quirks     string
+		path       string
+		wantStatus int
+		check      func(t *testing.T, body map[string]any)
+	}{
+		{"404-no-data", "/data/kpi/N20900/year/2024?from_date=2999-01-01", 404, nil},
+		{"404-no-data", "/kpi/NOPE1", 200, nil}, // metadata keeps 200
+		{"no-group-means", "/data/kpi/N20900/municipality/" + g.ID + "/year/2024", 200, wantCount(0)},
+		{"reject-groups", "/data/kpi/N20900/municipality/" + g.ID + "/year/2024", 422, nil},
+		{"empty-last-page", "/data/kpi/N20900/year/2024?page=5", 200, func(t *testing.T, b map[string]any) {
+			if b["count"].(float64) != 0 || b["next_url"] == nil {
+				t.Fatalf("an empty page without a next_url: %v", b)
+			}
+		}},
+		{"next-url-drops-from-date,next-url-drops-per-page", "/data/kpi/N20900/year/2023,2024?per_page=3&from_date=2000-01-01", 200,
+			func(t *testing.T, b map[string]any) {
+				if next := b["next_url"].(string); strings.Contains(next, "from_date") || strings.Contains(next, "per_page") {
+					t.Fatalf("next_url kept a parameter: %s", next)
+				}
+			}},
+		{"extra-units", "/data/kpi/N20900/municipality/9002/year/2024", 200, func(t *testing.T, b map[string]any) {
+			units := map[string]bool{}
+			for _, r := range b["values"].([]any) {
+				units[r.(map[string]any)["municipality"].(string)] = true
+			}
+			if !units["9002"] || !units["0099"] || len(units) < 3 {
+				t.Fatalf("extra units: %v", units)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.quirks+" "+tt.path, func(t *testing.T) {
+			q, err := ParseQuirks(tt.quirks)
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv.SetQuirks(q)
+			status, body := get(t, base+tt.path)
+			if status != tt.wantStatus {
+				t.Fatalf("status %d, want %d: %v", status, tt.wantStatus, body)
+			}
+			if tt.check != nil {
+				tt.check(t, body)
+			}
+		})
+	}
+	if _, err := ParseQuirks("404-no-data,nonsense"); err == nil {
+		t.Fatal("an unknown quirk was accepted")
+	}
+	if q, _ := ParseQuirks("all"); q.RejectGroups || !q.NotFoundForNoData || !q.V2Gone || q.String() == "none" {
+		t.Fatalf("all: %+v", q)
+	}
+}
+
+func wantCount(n int) func(*testing.T, map[string]any) {
+	return func(t *testing.T, b map[string]any) {
+		t.Helper()
+		if int(b["count"].(float64)) != n {
+			t.Fatalf("count %v, want %d", b["count"], n)
+		}
 	}
 }

@@ -33,6 +33,11 @@ var Areas = []Area{
 	{"overgripande", "N00097", "", "övergripande", "totalt (exkl. LSS)", 0, 4, "Kommunen, övergripande"},
 }
 
+// NetCostKPIs are the areas' net cost per invånare (kr/inv), from which with
+// invånare (N01951) the reference cost follows where NKA % is near 0.
+var NetCostKPIs = map[string]string{"aldreomsorg": "N20014", "ifo": "N30005", "lss": "N28016", "forskola": "N11031",
+	"fritidshem": "N13027", "grundskola": "N15028", "gymnasieskola": "N17014"}
+
 // SynthParams shape a synthetic, clearly fictional dataset.
 type SynthParams struct {
 	Municipalities int   // fictional municipalities (ids 9001…)
@@ -104,7 +109,7 @@ func FictionalName(i int) string {
 func FictionalID(i int) string { return fmt.Sprintf("%04d", 9001+i) }
 
 // Synthetic builds a fictional dataset: NKA in % and mnkr for every area,
-// invånare, väntetid till särskilt boende, optionally brukarbedömning
+// each area's net cost per invånare (consistent with them), invånare, väntetid till särskilt boende, optionally brukarbedömning
 // helhetssyn for särskilt boende and hemtjänst (with Riket), "Liknande kommuner" groups for
 // the focal municipalities (an older and a newer group for äldreomsorg), and
 // optional generic KPIs divided by gender.
@@ -132,6 +137,9 @@ func Synthetic(p SynthParams) *Dataset {
 		if a.MnkrKPI != "" {
 			addKPI(a.MnkrKPI, "Nettokostnadsavvikelse "+a.Title+", miljoner kronor", a.OperArea, false)
 		}
+		if k := NetCostKPIs[a.Slug]; k != "" {
+			addKPI(k, "Nettokostnad "+a.Title+", kr/inv", a.OperArea, false)
+		}
 	}
 	addKPI("N01951", "Invånare totalt, antal", "Befolkning", true)
 	addKPI("U23401", "Väntetid i antal dagar från ansökningsdatum till första erbjudet inflyttningsdatum till särskilt boende, medelvärde", "Äldreomsorg", false)
@@ -157,6 +165,10 @@ func Synthetic(p SynthParams) *Dataset {
 				if a.MnkrKPI != "" {
 					ref := pop * a.RefPerCap * (1 + 0.02*float64(k)) / 1e6
 					set(a.MnkrKPI, id, y, "T", pct/100*ref)
+					// net cost = reference cost + NKA mnkr, per invånare, whole kronor as Kolada publishes it
+					mnkr := math.Round(pct/100*ref*10000) / 10000
+					popY := math.Round(pop * (1 + 0.005*float64(k)))
+					set(NetCostKPIs[a.Slug], id, y, "T", math.Round((ref+mnkr)*1e6/popY))
 				}
 			}
 		}

@@ -1,0 +1,169 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nyckeltal/nyckeltal/connectors/kolada"
+	"github.com/nyckeltal/nyckeltal/internal/store"
+)
+
+func newKoladaCmd(e *env) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "kolada",
+		Short: "Ask Kolada how it answers (probe)",
+	}
+	cmd.AddCommand(newKoladaProbeCmd(e))
+	return cmd
+}
+
+// probeFlags are the options of `kolada probe`.
+type probeFlags struct {
+	json bool
+}
+
+func newKoladaProbeCmd(e *env) *cobra.Command {
+	var f probeFlags
+	cmd := &cobra.Command{
+		Use:   "probe",
+		Short: "Find out how Kolada's API answers where that is not documented, and store it",
+		Long: `Ask Kolada about ten polite questions (rate limited like every request) whose
+answers public evidence does not settle, print what they tell, and store them in
+the tables kolada_probe and kolada_probe_finding (view v_kolada_probe). It loads
+no data.
+
+What it finds out (docs/KOLADA-API.md has the evidence for each):
+  no_data          is "no data" 200 with an empty page, or 404?
+  group_means      does a group id in the municipality segment answer the group's mean?
+  empty_last_page  does the last page (or an empty one) carry a next_url?
+  next_url_params  does next_url keep from_date and per_page?
+  listed_units     does a request for listed municipalities answer only them?
+  all_units        does a request for every municipality answer groups or regions too?
+  rate_limit       does Kolada advertise or enforce a rate limit?
+  v2               what does the retired v2 API answer (410 Gone, or an error with 200)?
+
+The Kolada connector handles every one of these answers; it follows the newest
+probe of its base URL where that matters: when the probe found that Kolada
+answers no data with 200, a 404 on a data route is an error instead of no data.
+` + "`nyckeltal run`" + ` probes by itself on its first run and after a Kolada failure the
+probe could explain. The probe asks about the first KPI of kolada.kpis, the home
+municipality and the year before last.`,
+		Example: `  nyckeltal kolada probe
+  nyckeltal kolada probe --json | jq '.findings[] | {behaviour, answer}'`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return e.runKoladaProbe(cmd.Context(), f)
+		},
+	}
+	cmd.Flags().BoolVar(&f.json, "json", false, "print the findings as JSON, for monitoring")
+	return cmd
+}
+
+// koladaProbeOptions are the probe's questions, from the configuration.
+func (e *env) koladaProbeOptions(trigger string) (kolada.ProbeOptions, error) {
+	cfg, err := e.config()
+	if err != nil {
+		return kolada.ProbeOptions{}, err
+	}
+	kpi := "N00097"
+	if len(cfg.Kolada.KPIs) > 0 {
+		kpi = strings.ToUpper(cfg.Kolada.KPIs[0])
+	}
+	// The year before last has final values for most KPIs all year round.
+	return kolada.ProbeOptions{BaseURL: cfg.Kolada.BaseURL, KPI: kpi, Municipality: cfg.HomeMunicipality,
+		Year: e.app.Now().Year() - 2, Trigger: trigger, Now: e.app.Now}, nil
+}
+
+func (e *env) runKoladaProbe(ctx context.Context, f probeFlags) error {
+	client, err := e.koladaClient()
+	if err != nil {
+		return err
+	}
+	po, err := e.koladaProbeOptions(kolada.TriggerCommand)
+	if err != nil {
+		return err
+	}
+	// Probe first, then take the write lock only to store the findings.
+	probe, err := kolada.Probe(ctx, client, po)
+	if err != nil {
+		return err
+	}
+	var before *store.KoladaProbe
+	err = e.withWriter(ctx, func(st *store.Store) error {
+		if before, err = st.LatestKoladaProbe(ctx, probe.BaseURL); err != nil {
+			return err
+		}
+		return st.SaveKoladaProbe(ctx, probe)
+	})
+	if err != nil {
+		return err
+	}
+	if f.json {
+		return writeProbeJSON(e.app.Stdout, probe, before)
+	}
+	printProbe(e.app.Stdout, probe, before)
+	return nil
+}
+
+// probeJSON is the --json form: the stored probe, and for each finding what
+// the connector does about it and what it was in the probe before.
+type probeJSON struct {
+	*store.KoladaProbe
+	Findings []probeFindingJSON `json:"findings"`
+	// Changed lists the behaviours whose answer differs from the previous
+	// probe of the same base URL.
+	Changed []string `json:"changed"`
+}
+
+type probeFindingJSON struct {
+	store.KoladaFinding
+	Before    string `json:"before,omitempty"`
+	Connector string `json:"connector"`
+}
+
+func writeProbeJSON(w io.Writer, p, before *store.KoladaProbe) error {
+	out := probeJSON{KoladaProbe: p, Changed: []string{}}
+	for _, f := range p.Findings {
+		pf := probeFindingJSON{KoladaFinding: f, Connector: kolada.ConnectorAction(f.Behaviour, f.Answer)}
+		if before != nil {
+			pf.Before = before.Answer(f.Behaviour)
+			if pf.Before != f.Answer {
+				out.Changed = append(out.Changed, f.Behaviour)
+			}
+		}
+		out.Findings = append(out.Findings, pf)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+func printProbe(w io.Writer, p, before *store.KoladaProbe) {
+	fmt.Fprintf(w, "Kolada probe %d of %s, %s (%d requests):\n", p.ID, p.BaseURL,
+		p.ProbedAt.UTC().Format(time.DateTime+" UTC"), p.Requests)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, f := range p.Findings {
+		changed := ""
+		if before != nil && before.Answer(f.Behaviour) != f.Answer {
+			changed = fmt.Sprintf(" (was %s on %s)", orDash(before.Answer(f.Behaviour)), before.ProbedAt.UTC().Format(time.DateOnly))
+		}
+		fmt.Fprintf(tw, "  %s\t%s%s\t%s\n", f.Behaviour, f.Answer, changed, f.Detail)
+		fmt.Fprintf(tw, "  \t\tconnector: %s\n", kolada.ConnectorAction(f.Behaviour, f.Answer))
+	}
+	tw.Flush()
+	fmt.Fprintln(w, "Stored in kolada_probe (SELECT * FROM v_kolada_probe); the Kolada connector follows the newest probe of its base URL.")
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
