@@ -283,10 +283,17 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 			out.Refuse(localfile.RefusedRow{Line: r.Line, Cells: r.Cells, Reasons: reasons})
 			continue
 		}
+		// What is kept is copied: a row's texts share memory with the rows around it.
 		if prev, ok := metas[code]; ok {
 			m = meta{name: first(prev.name, m.name), unit: first(prev.unit, m.unit), system: first(prev.system, m.system), line: prev.line}
+			if m != prev {
+				m.name, m.unit, m.system = strings.Clone(m.name), strings.Clone(m.unit), strings.Clone(m.system)
+				metas[code] = m
+			}
+		} else {
+			m.name, m.unit, m.system = strings.Clone(m.name), strings.Clone(m.unit), strings.Clone(m.system)
+			metas[strings.Clone(code)] = m
 		}
-		metas[code] = m
 		values.AddCounted(k, value, count, false)
 	}
 	if err := scan.Err(); err != nil {
@@ -296,7 +303,6 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 		out.Notes = append(out.Notes, note)
 	}
 	out.Notes = append(out.Notes, shape.Notes()...)
-	out.Scopes = values.Scopes()
 	codes := make([]string, 0, len(metas))
 	for c := range metas {
 		codes = append(codes, c)

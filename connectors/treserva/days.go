@@ -100,4 +100,34 @@ func ageOn(birth, at int32) int {
 }
 
 // threeMonthsAfterDay is ThreeMonthsAfter on day numbers.
-func threeMonthsAfterDay(d int32) int32 { return dayOf(ThreeMonthsAfter(timeOf(d))) }
+func threeMonthsAfterDay(d int32) int32 {
+	y, m, day := civilDate(d)
+	m += 3
+	if m > 12 {
+		y, m = y+1, m-12
+	}
+	return civilDay(y, m, min(day, daysIn(y, m)))
+}
+
+// civilDate is the date of a day number (Howard Hinnant's civil_from_days).
+func civilDate(z32 int32) (y, m, d int) {
+	z := int(z32) + 719468
+	era := z / 146097
+	if z < 0 && z%146097 != 0 {
+		era = (z - 146096) / 146097
+	}
+	doe := z - era*146097
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
+	y = yoe + era*400
+	doy := doe - (365*yoe + yoe/4 - yoe/100)
+	mp := (5*doy + 2) / 153
+	d = doy - (153*mp+2)/5 + 1
+	m = mp + 3
+	if m > 12 {
+		m -= 12
+	}
+	if m <= 2 {
+		y++
+	}
+	return y, m, d
+}

@@ -201,7 +201,6 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 	}
 	out.Params["periods"] = labels
 	out.Values = p.compute(ds, periods, st.hasRegi)
-	out.Scopes = out.Values.Scopes()
 	if p.opts.Config.KeepDecisions {
 		out.Decisions = &decisionList{ds: ds, texts: st.texts, keyID: p.opts.Key.ID(), extractDate: asOf}
 	}
@@ -272,10 +271,17 @@ func (st *state) row(r tabular.Row) {
 		}
 		return strings.TrimSpace(r.Cell(j))
 	}
-	// The latest event date, over every row (the other insatser's too).
-	for _, f := range []field{fAnsokan, fBeslutsdatum, fVerkstalld, fAvslut} {
+	// The dates of events, read once: the latest of every row (the other
+	// insatser's too) is the extract date when none is given.
+	var dates [4]struct {
+		day int32
+		err error
+	}
+	for i, f := range eventFields {
+		dates[i].day = noDate
 		if v := cell(f); v != "" {
-			if d, err := isoDay(v); err == nil && d > st.latest && yearOf(d) <= 2100 {
+			dates[i].day, dates[i].err = isoDay(v)
+			if d := dates[i].day; dates[i].err == nil && d > st.latest && d <= lastDay2100 {
 				st.latest = d
 			}
 		}
@@ -355,6 +361,11 @@ func (st *state) row(r tabular.Row) {
 			return noDate
 		}
 		t, err := isoDay(v)
+		for i, e := range eventFields {
+			if e == f {
+				t, err = dates[i].day, dates[i].err
+			}
+		}
 		if err != nil {
 			fieldProblem(f, "%v", err)
 			return noDate
@@ -392,6 +403,13 @@ func (st *state) row(r tabular.Row) {
 		st.ds = append(st.ds, d)
 	}
 }
+
+// eventFields are the dates of events, whose latest is the extract date
+// (not erbjudet inflyttningsdatum, which may lie in the future).
+var eventFields = [4]field{fAnsokan, fBeslutsdatum, fVerkstalld, fAvslut}
+
+// lastDay2100 bounds the extract date: a later date is a typing error.
+var lastDay2100 = civilDay(2100, 12, 31)
 
 func tenDigits(s string) bool {
 	n := 0
@@ -657,13 +675,8 @@ func lastFilled(cells []string) int {
 // texts keeps each text of the decisions (insats, lagrum, utförare, enhet)
 // once, with the line it first appears on.
 type texts struct {
-	index map[textKey]uint32
+	index map[field]map[string]uint32
 	list  []textEntry
-}
-
-type textKey struct {
-	f    field
-	text string
 }
 
 type textEntry struct {
@@ -674,21 +687,25 @@ type textEntry struct {
 
 func newTexts() *texts {
 	// Index 0 is the empty text.
-	return &texts{index: map[textKey]uint32{}, list: []textEntry{{}}}
+	return &texts{index: map[field]map[string]uint32{}, list: []textEntry{{}}}
 }
 
 func (t *texts) id(f field, s string, line int) uint32 {
 	if s == "" {
 		return 0
 	}
-	k := textKey{f, s}
-	if i, ok := t.index[k]; ok {
+	m := t.index[f]
+	if m == nil {
+		m = map[string]uint32{}
+		t.index[f] = m
+	}
+	if i, ok := m[s]; ok {
 		return i
 	}
-	k.text = strings.Clone(s) // not the whole row's text
+	s = strings.Clone(s) // not the whole row's memory
 	i := uint32(len(t.list))
-	t.list = append(t.list, textEntry{f: f, text: k.text, line: line})
-	t.index[k] = i
+	t.list = append(t.list, textEntry{f: f, text: s, line: line})
+	m[s] = i
 	return i
 }
 

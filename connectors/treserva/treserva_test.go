@@ -367,3 +367,16 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestDayArithmetic(t *testing.T) {
+	for d := civilDay(1899, 1, 1); d < civilDay(2101, 1, 1); d++ {
+		tm := timeOf(d)
+		if y, m, dd := civilDate(d); y != tm.Year() || m != int(tm.Month()) || dd != tm.Day() || dayOf(tm) != d ||
+			civilDay(y, m, dd) != d {
+			t.Fatalf("day %d: %d-%d-%d, time %s", d, y, m, dd, tm)
+		}
+		if got, want := threeMonthsAfterDay(d), dayOf(ThreeMonthsAfter(tm)); got != want {
+			t.Fatalf("three months after %s: %s, want %s", tm, timeOf(got), timeOf(want))
+		}
+	}
+}

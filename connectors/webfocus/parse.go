@@ -86,8 +86,13 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 	st := &parseState{p: p, name: name, word: word, cols: cols, header: header, out: out,
 		values: localfile.NewValues(Source, codes...), shape: localfile.NewShape(f, len(header)),
 		seen: map[localfile.Key]int{}, scan: localfile.NewTextScan(name, p.opts.PersonnummerInText, -1),
-		dimOrder: cols.dimOrder(), prev: make([]string, len(header)), dims: make([]string, len(header))}
+		dimOrder: cols.dimOrder(), prev: make([]string, len(header)), dims: make([]string, len(header)),
+		rowValues: make([]float64, len(cols.indCols)), units: map[string]unitResult{}, periods: map[periodKey]periodResult{}, genders: map[string]labelResult{}, regis: map[string]labelResult{}}
 	st.fileNeeded, st.sparse = !cols.hasPeriod(), f.SparseRows()
+	if n := localfile.EstimateRows(f, in.Size(), head); n > 0 {
+		st.values.Grow(n)
+		st.seen = make(map[localfile.Key]int, n)
+	}
 	if st.fileNeeded {
 		// The file's period is known at its end (it may be in a footing):
 		// its rows point at a period filled in then.
@@ -136,7 +141,6 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 		out.Notes = append(out.Notes, "--period ignored: the period comes from "+periodSource)
 	}
 	out.Values = st.values
-	out.Scopes = st.values.Scopes()
 	for _, j := range cols.indCols {
 		code := cols.roles[j].code
 		ind := p.indicators[code]
@@ -173,6 +177,11 @@ type parseState struct {
 	hasPrev    bool
 	carried    int
 	carriedCol map[int]bool
+
+	rowValues      []float64
+	units          map[string]unitResult
+	periods        map[periodKey]periodResult
+	genders, regis map[string]labelResult
 }
 
 // other keeps the text of a heading, footing or sub-heading row, where the
@@ -242,40 +251,41 @@ func (st *parseState) row(r tabular.Row) {
 	}
 	dims := st.dimValues(r)
 	key := localfile.Key{Gender: st.values.Label(store.GenderTotal), Regi: st.values.Label(store.RegiAll)}
-	kind, unit := store.UnitMunicipality, p.opts.Home
 	if j, ok := cols.dims[roleUnit]; ok {
-		switch u := localfile.UnitID(dims[j]); {
-		case u == "":
+		u, known := st.units[dims[j]]
+		if !known {
+			u = st.unit(dims[j])
+		}
+		if u.missing {
 			problem(j, "enhet saknas: cellen är tom och ingen rad ovanför anger enheten; en rad för hela kommunen ska ha "+
 				"kommunens namn eller något av local.municipality_units som enhet")
-		case p.munis[fold.Key(u)] || u == p.opts.Home:
-		default:
-			kind, unit = store.UnitLocal, u
 		}
+		key.Unit = u.index
+	} else {
+		key.Unit = st.values.Unit(store.UnitMunicipality, p.opts.Home)
 	}
-	key.Unit = st.values.Unit(kind, unit)
 	if st.fileNeeded {
 		key.Period = st.filePeriod
-	} else if per, err := p.rowPeriod(dims, cols); err != nil {
+	} else if per, err := st.period(dims); err != nil {
 		problem(cols.periodColumn(), "%v", err)
 	} else {
-		key.Period = st.values.Period(per)
+		key.Period = per
 	}
 	if j, ok := cols.dims[roleGender]; ok {
-		g, err := localfile.ParseGender(dims[j])
-		if err != nil {
-			problem(j, "%v", err)
+		g := st.label(st.genders, dims[j], localfile.ParseGender)
+		if g.err != nil {
+			problem(j, "%v", g.err)
 		}
-		key.Gender = st.values.Label(g)
+		key.Gender = g.index
 	}
 	if j, ok := cols.dims[roleRegi]; ok {
-		rg, err := p.opts.Regi.ParseRegi(dims[j])
-		if err != nil {
-			problem(j, "%v", err)
+		rg := st.label(st.regis, dims[j], p.opts.Regi.ParseRegi)
+		if rg.err != nil {
+			problem(j, "%v", rg.err)
 		}
-		key.Regi = st.values.Label(rg)
+		key.Regi = rg.index
 	}
-	values := make([]float64, len(cols.indCols))
+	values := st.rowValues[:len(cols.indCols)]
 	for k, j := range cols.indCols {
 		values[k] = localfile.Missing
 		if _, bad := r.Problem(j); bad {
@@ -334,6 +344,86 @@ func (st *parseState) dimValues(r tabular.Row) []string {
 	copy(st.prev, out)
 	st.hasPrev = true
 	return out
+}
+
+type unitResult struct {
+	index   uint32
+	missing bool
+}
+
+// unit reads an enhet cell: the municipality when it names it (or one of
+// local.municipality_units), else a local unit; nothing when empty.
+func (st *parseState) unit(text string) unitResult {
+	p := st.p
+	var r unitResult
+	switch u := localfile.UnitID(text); {
+	case u == "":
+		r.missing = true
+	case p.munis[fold.Key(u)] || u == p.opts.Home:
+		r.index = st.values.Unit(store.UnitMunicipality, p.opts.Home)
+	default:
+		r.index = st.values.Unit(store.UnitLocal, u)
+	}
+	if len(st.units) < maxCache {
+		st.units[strings.Clone(text)] = r
+	}
+	return r
+}
+
+// maxCache bounds each cache of a file's texts.
+const maxCache = 10_000
+
+type periodKey struct{ a, b string }
+
+type periodResult struct {
+	index uint32
+	err   error
+}
+
+type labelResult struct {
+	index uint8
+	err   error
+}
+
+// period is rowPeriod of a row's period cells, once for each distinct text.
+func (st *parseState) period(dims []string) (uint32, error) {
+	cols := st.cols
+	var k periodKey
+	if j, ok := cols.dims[rolePeriod]; ok {
+		k.a = dims[j]
+	} else {
+		k = periodKey{dims[cols.dims[rolePeriodStart]], dims[cols.dims[rolePeriodEnd]]}
+	}
+	if r, ok := st.periods[k]; ok {
+		return r.index, r.err
+	}
+	per, err := st.p.rowPeriod(dims, cols)
+	r := periodResult{err: err}
+	if err == nil {
+		r.index = st.values.Period(per)
+	}
+	if len(st.periods) < maxCache {
+		st.periods[periodKey{strings.Clone(k.a), strings.Clone(k.b)}] = r
+	}
+	return r.index, r.err
+}
+
+// label is a kön or regi cell read by parse, once for each distinct text.
+func (st *parseState) label(cache map[string]labelResult, text string, parse func(string) (string, error)) labelResult {
+	if r, ok := cache[text]; ok {
+		return r
+	}
+	v, err := parse(text)
+	r := labelResult{err: err}
+	if err == nil {
+		r.index = st.values.Label(v)
+	} else {
+		r.index = st.values.Label("")
+	}
+	if len(cache) < maxCache {
+		cache[strings.Clone(text)] = r
+	}
+	return r
 }
 
 func (st *parseState) carry(j int) {

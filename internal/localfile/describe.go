@@ -50,7 +50,7 @@ func Describe(p *Parsed) string {
 	for _, l := range lines {
 		b.WriteString(l + "\n")
 	}
-	fmt.Fprintf(&b, "scopes: %d\n", len(p.Scopes))
+	fmt.Fprintf(&b, "scopes: %d\n", len(p.Values.Scopes()))
 	if p.Decisions != nil && p.Decisions.Len() > 0 {
 		fmt.Fprintf(&b, "decisions: %d\n", p.Decisions.Len())
 	}

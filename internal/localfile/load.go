@@ -377,7 +377,9 @@ func stage(ctx context.Context, st *store.Store, res Result, parsed *Parsed, siz
 			return fail(err)
 		}
 	}
-	for _, sc := range parsed.Scopes {
+	// What the file delivers whole, derived from its values here, where it
+	// is staged (see ScopesFor).
+	for _, sc := range parsed.Values.Scopes() {
 		if err := l.StageScope(sc); err != nil {
 			return fail(err)
 		}

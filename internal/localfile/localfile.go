@@ -121,9 +121,9 @@ type Parsed struct {
 	Params map[string]any // what the connector found (encoding, header line, columns …), stored with the load
 	Header []string       // the column headings, for the quarantine file
 
-	// Values are the observations, compactly; nil when none.
+	// Values are the observations, compactly; nil when none. What the file
+	// delivers whole (its scopes) is derived from them when staged.
 	Values     *Values
-	Scopes     []store.Scope
 	Indicators []store.LocalIndicator
 	// Decisions are Treserva's pseudonymised decision rows; nil when none.
 	Decisions Decisions
@@ -166,6 +166,12 @@ func (p *Parsed) Problem(file string, line int, column, format string, args ...a
 func (p *Parsed) Refuse(r RefusedRow) {
 	p.RefusedCount++
 	if len(p.Refused) < MaxRefusedRows {
+		// A copy: a reader's cells share memory with the rows around them.
+		cells := make([]string, len(r.Cells))
+		for i, c := range r.Cells {
+			cells[i] = strings.Clone(c)
+		}
+		r.Cells = cells
 		p.Refused = append(p.Refused, r)
 	}
 }

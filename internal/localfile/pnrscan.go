@@ -173,9 +173,6 @@ func CheckParsed(file string, p *Parsed) error {
 	for _, id := range p.Values.Indicators() {
 		check(0, "indikator", id)
 	}
-	for _, sc := range p.Scopes {
-		check(0, "enhet", sc.UnitID)
-	}
 	for _, li := range p.Indicators {
 		for _, f := range [][2]string{{"indikator", li.ID}, {"namn", li.Title}, {"måttenhet", li.Unit},
 			{"källsystem", li.SourceSystem}, {"beskrivning", li.Description}} {

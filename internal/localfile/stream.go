@@ -53,6 +53,23 @@ func Rows(file string, head []tabular.Row, from int, r tabular.Reader) func() (t
 	}
 }
 
+// EstimateRows guesses how many rows a delimited file of size bytes has
+// from its first rows, so that what is kept of every row is allocated once
+// (0 for other formats, whose bytes say little of their rows).
+func EstimateRows(f tabular.Format, size int64, head []tabular.Row) int {
+	if f.Kind != tabular.KindDelimited || len(head) == 0 {
+		return 0
+	}
+	n := 0
+	for _, r := range head {
+		n += len(r.Cells) + 1
+		for _, c := range r.Cells {
+			n += len(c)
+		}
+	}
+	return int(min(size/int64(max(1, n/len(head))), 50_000_000))
+}
+
 // Shape checks that data rows are whole: every row below the heading row
 // has the heading's number of cells. A row of delimited text with fewer
 // fields is a problem (it may be cut short); a sheet or HTML row may leave

@@ -3,7 +3,9 @@ package localfile
 import (
 	"iter"
 	"math"
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/nyckeltal/nyckeltal/internal/store"
 )
@@ -70,6 +72,7 @@ func (v *Values) Indicator(code string) uint32 {
 	if i, ok := v.indIndex[code]; ok {
 		return i
 	}
+	code = strings.Clone(code) // not the whole row's memory
 	i := uint32(len(v.indicators))
 	v.indicators = append(v.indicators, code)
 	v.indIndex[code] = i
@@ -82,6 +85,7 @@ func (v *Values) Unit(kind store.UnitKind, id string) uint32 {
 	if i, ok := v.unitIndex[u]; ok {
 		return i
 	}
+	u.id = strings.Clone(id) // not the whole row's memory
 	i := uint32(len(v.units))
 	v.units = append(v.units, u)
 	v.unitIndex[u] = i
@@ -115,10 +119,17 @@ func (v *Values) Label(s string) uint8 {
 	if len(v.labels) == 255 {
 		panic("localfile: more than 255 kön and regi texts")
 	}
+	s = strings.Clone(s)
 	i := uint8(len(v.labels))
 	v.labels = append(v.labels, s)
 	v.labelIndex[s] = i
 	return i
+}
+
+// Grow makes room for n more keys.
+func (v *Values) Grow(n int) {
+	v.keys = slices.Grow(v.keys, n)
+	v.values = slices.Grow(v.values, n*v.width)
 }
 
 // Add adds a key and its values: width values for a wide file (in column
@@ -231,34 +242,109 @@ func (v *Values) List() []store.Observation {
 }
 
 // Scopes declares what the file delivers whole (see ScopesFor): every
-// indicator, unit and period among its observations.
+// indicator, unit and period among its observations, in ScopesFor's order.
+// The texts are ranked once and the keys sorted as numbers.
 func (v *Values) Scopes() []store.Scope {
-	if v == nil {
+	if v == nil || len(v.keys) == 0 {
 		return nil
 	}
-	type triple struct{ ind, unit, period uint32 }
-	seen := map[triple]bool{}
-	var out []store.Scope
-	add := func(t triple) {
-		if seen[t] {
-			return
+	indRank := rank(len(v.indicators), func(a, b int) int { return strings.Compare(v.indicators[a], v.indicators[b]) })
+	unitRank := rank(len(v.units), func(a, b int) int {
+		ua, ub := v.units[a], v.units[b]
+		if c := strings.Compare(string(ua.kind), string(ub.kind)); c != 0 {
+			return c
 		}
-		seen[t] = true
-		u, p := v.units[t.unit], v.periods[t.period]
-		out = append(out, store.Scope{Source: v.source, IndicatorID: v.indicators[t.ind], UnitKind: u.kind, UnitID: u.id,
-			PeriodType: p.Type, Year: p.Year, PeriodStart: p.Start})
+		return strings.Compare(ua.id, ub.id)
+	})
+	perRank := rank(len(v.periods), func(a, b int) int {
+		pa, pb := v.periods[a], v.periods[b]
+		if c := strings.Compare(string(pa.Type), string(pb.Type)); c != 0 {
+			return c
+		}
+		return pa.Start.Compare(pb.Start)
+	})
+	// A scope as ranks: indicator, unit, period.
+	type scope struct{ ind, unit, per uint32 }
+	var all []scope
+	if v.columns != nil {
+		pairs := make([]scope, len(v.keys))
+		for i, k := range v.keys {
+			pairs[i] = scope{0, unitRank[k.Unit], perRank[k.Period]}
+		}
+		pairs = sortUnique(pairs, func(a, b scope) int { return cmp3(a.ind, a.unit, a.per, b.ind, b.unit, b.per) })
+		inds := make([]uint32, len(v.columns))
+		for i, c := range v.columns {
+			inds[i] = indRank[c]
+		}
+		slices.Sort(inds)
+		all = make([]scope, 0, len(pairs)*len(inds))
+		for _, ind := range slices.Compact(inds) {
+			for _, p := range pairs {
+				all = append(all, scope{ind, p.unit, p.per})
+			}
+		}
+	} else {
+		all = make([]scope, len(v.keys))
+		for i, k := range v.keys {
+			all[i] = scope{indRank[k.Indicator], unitRank[k.Unit], perRank[k.Period]}
+		}
+		all = sortUnique(all, func(a, b scope) int { return cmp3(a.ind, a.unit, a.per, b.ind, b.unit, b.per) })
 	}
-	for _, k := range v.keys {
-		if v.columns == nil {
-			add(triple{k.Indicator, k.Unit, k.Period})
-			continue
-		}
-		for _, ind := range v.columns {
-			add(triple{ind, k.Unit, k.Period})
-		}
+	indOf, unitOf, perOf := inverse(indRank), inverse(unitRank), inverse(perRank)
+	out := make([]store.Scope, len(all))
+	for i, sc := range all {
+		u, p := v.units[unitOf[sc.unit]], v.periods[perOf[sc.per]]
+		out[i] = store.Scope{Source: v.source, IndicatorID: v.indicators[indOf[sc.ind]], UnitKind: u.kind, UnitID: u.id,
+			PeriodType: p.Type, Year: p.Year, PeriodStart: p.Start}
 	}
-	sortScopes(out)
 	return out
+}
+
+// rank orders the indexes 0…n-1 by cmp and returns each index's place.
+func rank(n int, cmp func(a, b int) int) []uint32 {
+	order := make([]int, n)
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, cmp)
+	out := make([]uint32, n)
+	for place, i := range order {
+		out[i] = uint32(place)
+	}
+	return out
+}
+
+func inverse(r []uint32) []int {
+	out := make([]int, len(r))
+	for i, place := range r {
+		out[place] = i
+	}
+	return out
+}
+
+func sortUnique[T comparable](s []T, cmp func(a, b T) int) []T {
+	slices.SortFunc(s, cmp)
+	return slices.Compact(s)
+}
+
+func cmp3(a1, a2, a3, b1, b2, b3 uint32) int {
+	switch {
+	case a1 != b1:
+		return cmpU(a1, b1)
+	case a2 != b2:
+		return cmpU(a2, b2)
+	}
+	return cmpU(a3, b3)
+}
+
+func cmpU(a, b uint32) int {
+	if a < b {
+		return -1
+	}
+	if a > b {
+		return 1
+	}
+	return 0
 }
 
 func sortScopes(out []store.Scope) {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unsafe"
 )
 
 // candidateDelimiters in order of preference when two fit equally well:
@@ -197,6 +198,8 @@ type csvReader struct {
 	buf     []byte
 	ends    []int
 	quoted  bool // the last field read was quoted
+	block   []byte
+	cells   []string
 }
 
 type record struct {
@@ -327,14 +330,46 @@ func (r *csvReader) parse(line []byte, ended bool) (record, error) {
 		}
 		return record{}, r.cut(r.src.line, trimEOL(line))
 	}
-	s := string(r.buf)
-	cells := make([]string, len(r.ends))
+	s := r.text(r.buf)
+	cells := r.cellSlice(len(r.ends))
 	prev := 0
 	for i, e := range r.ends {
 		cells[i] = s[prev:e]
 		prev = e
 	}
 	return record{line: start, cells: cells}, nil
+}
+
+// Records are cut from blocks of memory shared by many rows instead of
+// being allocated one by one: a file of millions of short rows then costs
+// the garbage collector thousands of objects, not millions. A block is
+// written once and never changed, so the strings made from it are
+// immutable, as Go requires; a row kept long (a refused row, a heading)
+// keeps its block alive, which is at most the file's size.
+const blockSize = 64 << 10
+
+// text returns b as a string in the current block.
+func (r *csvReader) text(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if len(b) > cap(r.block)-len(r.block) {
+		r.block = make([]byte, 0, max(blockSize, len(b)))
+	}
+	start := len(r.block)
+	r.block = append(r.block, b...)
+	return unsafe.String(&r.block[start], len(b))
+}
+
+// cellSlice returns n cells from the current block of cells, with no room
+// to grow into the next row's.
+func (r *csvReader) cellSlice(n int) []string {
+	if n > cap(r.cells)-len(r.cells) {
+		r.cells = make([]string, 0, max(blockSize/16, n))
+	}
+	start := len(r.cells)
+	r.cells = r.cells[:start+n]
+	return r.cells[start : start+n : start+n]
 }
 
 func (r *csvReader) openQuote(line, col int) error {

@@ -218,6 +218,14 @@ func Open(ctx context.Context, in Input, opts Options) (Reader, error) {
 	if len(bytes.TrimSpace(head)) == 0 && onlySpace(ctx, in) {
 		return nil, unreadable(0, 0, "the file is empty")
 	}
+	r, err := open(ctx, in, head, opts, lim)
+	if err != nil {
+		return nil, err
+	}
+	return newPrefetch(r), nil
+}
+
+func open(ctx context.Context, in Input, head []byte, opts Options, lim Limits) (Reader, error) {
 	switch {
 	case bytes.HasPrefix(head, []byte("PK\x03\x04")), bytes.HasPrefix(head, []byte("PK\x05\x06")):
 		return openXLSX(ctx, in, lim)

@@ -188,3 +188,20 @@ func FuzzParseNumber(f *testing.F) {
 		}
 	})
 }
+
+// The fast path reads exactly what the general one does.
+func FuzzPlainDecimal(f *testing.F) {
+	for _, s := range []string{"7,2", "12", "-3.14", ".5", "5.", "0", "123456789012345", "1234567890123456", "-", ",", "0,000001"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		fast, ok := plainDecimal(s)
+		if !ok {
+			return
+		}
+		slow, sok, err := parseNumber(s)
+		if err != nil || !sok || slow != fast {
+			t.Fatalf("%q: fast %v, general %v %v %v", s, fast, slow, sok, err)
+		}
+	})
+}
