@@ -178,6 +178,27 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 	shape := localfile.NewShape(f, len(header))
 	metas := map[string]meta{}
 	seen := map[localfile.Key]int{}
+	if n := localfile.EstimateRows(f, in.Size(), head); n > 0 {
+		values.Grow(n)
+		seen = make(map[localfile.Key]int, n)
+	}
+	periods := localfile.NewMemo(func(s string) (store.Period, error) { return localfile.ParsePeriod(s, p.opts.InterimEnd) })
+	genders := localfile.NewMemo(localfile.ParseGender)
+	regis := localfile.NewMemo(p.opts.Regi.ParseRegi)
+	type unitRef struct {
+		kind store.UnitKind
+		id   string
+	}
+	units := localfile.NewMemo(func(s string) (unitRef, error) {
+		if u := localfile.UnitID(s); u != "" && !p.isHome(u) {
+			return unitRef{store.UnitLocal, u}, nil
+		}
+		return unitRef{store.UnitMunicipality, p.opts.Home}, nil
+	})
+	codes := localfile.NewMemo(func(s string) (string, error) {
+		code := strings.ToUpper(s)
+		return code, config.ValidLocalCode(code)
+	})
 	next := localfile.Rows(name, head, headerAt+1, rd)
 	for {
 		r, err := next()
@@ -223,8 +244,8 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 				shape.Unusable(r, cp, word)
 			}
 		}
-		code := strings.ToUpper(cell(cCode))
-		if err := config.ValidLocalCode(code); err != nil {
+		code, err := codes.Get(cell(cCode))
+		if err != nil {
 			problem(cCode, "%v", err)
 		}
 		m := meta{name: cell(cName), unit: cell(cUnit), system: cell(cSystem), line: r.Line}
@@ -238,22 +259,20 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 				}
 			}
 		}
-		per, err := localfile.ParsePeriod(cell(cPeriod), p.opts.InterimEnd)
+		per, err := periods.Get(cell(cPeriod))
 		if err != nil {
 			problem(cPeriod, "%v", err)
 		}
-		gender, err := localfile.ParseGender(cell(cGender))
+		gender, err := genders.Get(cell(cGender))
 		if err != nil {
 			problem(cGender, "%v", err)
 		}
-		regi, err := p.opts.Regi.ParseRegi(cell(cRegi))
+		regi, err := regis.Get(cell(cRegi))
 		if err != nil {
 			problem(cRegi, "%v", err)
 		}
-		kind, unit := store.UnitMunicipality, p.opts.Home
-		if u := localfile.UnitID(cell(cEnhet)); u != "" && !p.munis[fold.Key(u)] && u != p.opts.Home {
-			kind, unit = store.UnitLocal, u
-		}
+		u, _ := units.Get(cell(cEnhet))
+		kind, unit := u.kind, u.id
 		value := localfile.Missing
 		if v, ok, err := tabular.ParseNumber(cell(cValue)); err != nil {
 			problem(cValue, "%v", err)
@@ -303,16 +322,22 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 		out.Notes = append(out.Notes, note)
 	}
 	out.Notes = append(out.Notes, shape.Notes()...)
-	codes := make([]string, 0, len(metas))
+	ids := make([]string, 0, len(metas))
 	for c := range metas {
-		codes = append(codes, c)
+		ids = append(ids, c)
 	}
-	sort.Strings(codes)
-	for _, c := range codes {
+	sort.Strings(ids)
+	for _, c := range ids {
 		m := metas[c]
 		out.Indicators = append(out.Indicators, store.LocalIndicator{ID: c, Source: Source, Title: m.name, Unit: m.unit, SourceSystem: m.system})
 	}
 	return out, nil
+}
+
+// isHome: an enhet that means the whole municipality (its id, or one of
+// local.municipality_units).
+func (p *Parser) isHome(u string) bool {
+	return u == p.opts.Home || p.munis[fold.Key(u)]
 }
 
 func first(a, b string) string {

@@ -146,10 +146,10 @@ type tally struct {
 
 // compute makes every indicator for every period and split. Counts are 0
 // when nobody counts; a mean without any decision is missing (NULL), and is
-// preliminary while decisions of the period still wait for an offer. ds
-// must be sorted by person (mergeDuplicates): a person is counted once per
-// tally by comparing with the last person counted.
-func (p *Parser) compute(ds []decision, periods []store.Period, hasRegi bool) *localfile.Values {
+// preliminary while decisions of the period still wait for an offer. order
+// lists the decisions by person (mergeDuplicates): a person is counted once
+// per tally by comparing with the last person counted.
+func (p *Parser) compute(ds *decisions, order []int32, periods []store.Period, hasRegi bool) *localfile.Values {
 	sp := splits(hasRegi)
 	groups := []struct {
 		group                     byte
@@ -168,8 +168,8 @@ func (p *Parser) compute(ds []decision, periods []store.Period, hasRegi bool) *l
 		}
 	}
 	var in []int // the splits a decision is in
-	for i := range ds {
-		d := &ds[i]
+	for _, i := range order {
+		d := ds.at(i)
 		g := 0
 		if d.group == gBSS {
 			g = 1

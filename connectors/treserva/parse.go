@@ -35,7 +35,29 @@ type decision struct {
 	regi    byte // 0 (not given), rEgen or rPrivat
 	granted bool
 	plus    bool // the number was written with "+"
+	dropped bool // refused, too young, or merged into another row
 }
+
+// chunkLen is how many decisions a chunk holds: decisions are kept in
+// chunks, so that staging can let each chunk go once it is staged.
+const chunkLen = 1 << 16
+
+// decisions are an extract's decisions in file order, in chunks.
+type decisions struct {
+	chunks [][]decision
+	n      int
+}
+
+func (ds *decisions) add(d decision) {
+	if ds.n%chunkLen == 0 {
+		ds.chunks = append(ds.chunks, make([]decision, 0, chunkLen))
+	}
+	c := &ds.chunks[len(ds.chunks)-1]
+	*c = append(*c, d)
+	ds.n++
+}
+
+func (ds *decisions) at(i int32) *decision { return &ds.chunks[i/chunkLen][i%chunkLen] }
 
 const (
 	gSabo byte = 1 + iota
@@ -155,10 +177,10 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 		out.Notes = append(out.Notes, fmt.Sprintf("%d rows of other insatser than särskilt boende and bostad med särskild service not used", st.otherInsats))
 	}
 	merged := st.mergeDuplicates()
-	ds := st.ds
+	order := st.order
 	noOffer := 0
-	for i := range ds {
-		if ds[i].granted && ds[i].offered == noDate && ds[i].executed != noDate {
+	for _, i := range order {
+		if d := st.ds.at(i); d.granted && d.offered == noDate && d.executed != noDate {
 			noOffer++
 		}
 	}
@@ -168,7 +190,7 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 	if merged > 0 {
 		out.Notes = append(out.Notes, fmt.Sprintf("%d rows repeated a decision (same person, insats and beslutsdatum) and were merged, keeping the first offer", merged))
 	}
-	if len(ds) == 0 {
+	if len(order) == 0 {
 		if out.NumProblems() == 0 {
 			return nil, localfile.Refuse(name, 0, "", "no decisions about särskilt boende (%d years or older) or bostad med "+
 				"särskild service in %d rows: is this the right extract? (local.treserva.sabo_insats and bss_insats say which insatser count)",
@@ -180,10 +202,10 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 	if !p.opts.AsOf.IsZero() {
 		asOfDay := dayOf(asOf)
 		j := cols[fBeslutsdatum]
-		for i := range ds {
-			if ds[i].decided > asOfDay {
-				out.Problem(name, int(ds[i].line), localfile.ColumnLabel(j, header[j]),
-					"beslutsdatum %s is after the extract date %s", timeOf(ds[i].decided).Format(time.DateOnly), asOf.Format(time.DateOnly))
+		for _, i := range order {
+			if d := st.ds.at(i); d.decided > asOfDay {
+				out.Problem(name, int(d.line), localfile.ColumnLabel(j, header[j]),
+					"beslutsdatum %s is after the extract date %s", timeOf(d.decided).Format(time.DateOnly), asOf.Format(time.DateOnly))
 			}
 		}
 	}
@@ -200,9 +222,9 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 		labels[i] = localfile.Label(per)
 	}
 	out.Params["periods"] = labels
-	out.Values = p.compute(ds, periods, st.hasRegi)
+	out.Values = p.compute(st.ds, order, periods, st.hasRegi)
 	if p.opts.Config.KeepDecisions {
-		out.Decisions = &decisionList{ds: ds, texts: st.texts, keyID: p.opts.Key.ID(), extractDate: asOf}
+		out.Decisions = &decisionList{ds: st.ds, live: len(order), texts: st.texts, keyID: p.opts.Key.ID(), extractDate: asOf}
 	}
 	for _, li := range Indicators {
 		li.Source, li.SourceSystem = Source, SourceSystem
@@ -227,7 +249,8 @@ type state struct {
 	laws    map[string]string
 	regis   map[string]regiResult
 	units   map[string]string
-	ds      []decision
+	ds      *decisions
+	order   []int32  // the decisions kept, by person (mergeDuplicates)
 	pending []string // 10-digit personnummer waiting for their century (cloned)
 	latest  int32
 	hasRegi bool
@@ -247,7 +270,8 @@ const maxCache = 10_000
 func newState(p *Parser, name string, header []string, cols map[field]int, out *localfile.Parsed, f tabular.Format) *state {
 	return &state{p: p, name: name, header: header, cols: cols, out: out, shape: localfile.NewShape(f, len(header)),
 		ps: p.opts.Key.Pseudonyms(), texts: newTexts(), groups: map[string]byte{}, beslut: map[string]int8{},
-		laws: map[string]string{}, regis: map[string]regiResult{}, units: map[string]string{}, latest: noDate}
+		laws: map[string]string{}, regis: map[string]regiResult{}, units: map[string]string{}, latest: noDate,
+		ds: &decisions{}}
 }
 
 func cacheGet[V any](m map[string]V, key string, make func(string) V) V {
@@ -400,7 +424,7 @@ func (st *state) row(r tabular.Row) {
 		}
 	}
 	if len(reasons) == 0 {
-		st.ds = append(st.ds, d)
+		st.ds.add(d)
 	}
 }
 
@@ -453,12 +477,11 @@ func (st *state) settle(ctx context.Context, in tabular.Input, ref time.Time) er
 	j := cols[fPersonnummer]
 	label := localfile.ColumnLabel(j, st.header[j])
 	refused := map[int][]string{}
-	keep := st.ds[:0]
-	for i := range st.ds {
+	for i := 0; i < st.ds.n; i++ {
 		if i&4095 == 0 && ctx.Err() != nil {
 			return ctx.Err()
 		}
-		d := st.ds[i]
+		d := st.ds.at(int32(i))
 		var err error
 		if d.pending > 0 {
 			var n personnummer.Number
@@ -471,6 +494,7 @@ func (st *state) settle(ctx context.Context, in tabular.Input, ref time.Time) er
 		if err != nil {
 			st.out.Problem(st.name, int(d.line), label, "%v", err)
 			refused[int(d.line)] = []string{label + ": " + err.Error()}
+			d.dropped = true
 			continue
 		}
 		at := d.decided
@@ -480,11 +504,10 @@ func (st *state) settle(ctx context.Context, in tabular.Input, ref time.Time) er
 		if d.group == gSabo && ageOn(d.birth, at) < p.opts.Config.SaboMinAge {
 			st.young++ // särskilt boende för äldre only
 			st.out.Skipped++
-			continue
+			d.dropped = true
 		}
-		keep = append(keep, d)
 	}
-	st.ds, st.pending = keep, nil
+	st.pending = nil
 	if len(refused) == 0 {
 		return nil
 	}
@@ -522,10 +545,18 @@ func (st *state) refuseAgain(ctx context.Context, in tabular.Input, reasons map[
 
 // mergeDuplicates joins rows of the same decision (a person offered twice
 // appears twice), keeping the earliest of each date: the first offer. The
-// decisions end sorted by person, which compute counts people by.
+// decisions kept end in st.order, sorted by person, which compute counts
+// people by.
 func (st *state) mergeDuplicates() int {
 	ds := st.ds
-	slices.SortFunc(ds, func(a, b decision) int {
+	order := make([]int32, 0, ds.n)
+	for i := 0; i < ds.n; i++ {
+		if !ds.at(int32(i)).dropped {
+			order = append(order, int32(i))
+		}
+	}
+	slices.SortFunc(order, func(i, j int32) int {
+		a, b := ds.at(i), ds.at(j)
 		if c := bytes.Compare(a.person[:], b.person[:]); c != 0 {
 			return c
 		}
@@ -543,26 +574,28 @@ func (st *state) mergeDuplicates() int {
 		}
 		return a
 	}
-	out := ds[:0]
+	out := order[:0]
 	merged := 0
-	for i := range ds {
-		d := ds[i]
-		if n := len(out); n > 0 && out[n-1].person == d.person && out[n-1].group == d.group && out[n-1].decided == d.decided {
-			merged++
-			m := &out[n-1]
-			m.application = earliest(m.application, d.application)
-			m.offered = earliest(m.offered, d.offered)
-			m.executed = earliest(m.executed, d.executed)
-			m.ended = earliest(m.ended, d.ended)
-			m.granted = m.granted || d.granted
-			if m.regi == 0 {
-				m.regi = d.regi
+	for _, i := range order {
+		d := ds.at(i)
+		if n := len(out); n > 0 {
+			if m := ds.at(out[n-1]); m.person == d.person && m.group == d.group && m.decided == d.decided {
+				merged++
+				m.application = earliest(m.application, d.application)
+				m.offered = earliest(m.offered, d.offered)
+				m.executed = earliest(m.executed, d.executed)
+				m.ended = earliest(m.ended, d.ended)
+				m.granted = m.granted || d.granted
+				if m.regi == 0 {
+					m.regi = d.regi
+				}
+				d.dropped = true
+				continue
 			}
-			continue
 		}
-		out = append(out, d)
+		out = append(out, i)
 	}
-	st.ds = out
+	st.order = out
 	return merged
 }
 
@@ -712,28 +745,45 @@ func (t *texts) id(f field, s string, line int) uint32 {
 func (t *texts) get(i uint32) string { return t.list[i].text }
 
 // decisionList is what the extract stores of its decisions
-// (local.treserva.keep_decisions).
+// (local.treserva.keep_decisions), in file order.
 type decisionList struct {
-	ds          []decision
+	ds          *decisions
+	live        int
 	texts       *texts
 	keyID       string
 	extractDate time.Time
 }
 
-func (l *decisionList) Len() int { return len(l.ds) }
+func (l *decisionList) Len() int { return l.live }
 
-func (l *decisionList) All() iter.Seq[store.Decision] {
+func (l *decisionList) All() iter.Seq[store.Decision] { return l.each(false) }
+
+// Drain is All, letting each chunk of decisions go once it is yielded: a
+// big extract's decisions leave memory as the store takes them. It yields
+// once; All and Drain yield nothing after it.
+func (l *decisionList) Drain() iter.Seq[store.Decision] { return l.each(true) }
+
+func (l *decisionList) each(drain bool) iter.Seq[store.Decision] {
 	return func(yield func(store.Decision) bool) {
-		for i := range l.ds {
-			d := &l.ds[i]
-			sd := store.Decision{Line: int(d.line), Person: personnummer.PseudonymHex(d.person), KeyID: l.keyID,
-				BirthYear: yearOf(d.birth), Gender: string(d.gender), InsatsGroup: groupName(d.group),
-				Insats: l.texts.get(d.insats), Lagrum: l.texts.get(d.lagrum), Application: timePtr(d.application),
-				Decision: timeOf(d.decided), Granted: d.granted, Offered: timePtr(d.offered), Executed: timePtr(d.executed),
-				Ended: timePtr(d.ended), Utforare: l.texts.get(d.utforare), Regi: regiName(d.regi), Enhet: l.texts.get(d.enhet),
-				ExtractDate: l.extractDate}
-			if !yield(sd) {
-				return
+		for c := range l.ds.chunks {
+			chunk := l.ds.chunks[c]
+			if drain {
+				l.ds.chunks[c] = nil
+			}
+			for i := range chunk {
+				d := &chunk[i]
+				if d.dropped {
+					continue
+				}
+				sd := store.Decision{Line: int(d.line), Person: personnummer.PseudonymHex(d.person), KeyID: l.keyID,
+					BirthYear: yearOf(d.birth), Gender: string(d.gender), InsatsGroup: groupName(d.group),
+					Insats: l.texts.get(d.insats), Lagrum: l.texts.get(d.lagrum), Application: timePtr(d.application),
+					Decision: timeOf(d.decided), Granted: d.granted, Offered: timePtr(d.offered), Executed: timePtr(d.executed),
+					Ended: timePtr(d.ended), Utforare: l.texts.get(d.utforare), Regi: regiName(d.regi), Enhet: l.texts.get(d.enhet),
+					ExtractDate: l.extractDate}
+				if !yield(sd) {
+					return
+				}
 			}
 		}
 	}

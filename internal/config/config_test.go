@@ -158,3 +158,21 @@ func TestExampleNamesTheLocalLimits(t *testing.T) {
 		}
 	}
 }
+
+// The local connectors' sample.toml files parse, and name the limits as the
+// defaults have them.
+func TestLocalSamplesParse(t *testing.T) {
+	for _, p := range []string{"../../connectors/webfocus/sample.toml", "../../connectors/treserva/sample.toml", "../../connectors/indicators/sample.toml"} {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := Parse(b)
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		if want := Defaults().Local; !reflect.DeepEqual(got.Local.Limits, want.Limits) || got.Local.InboxSettle != want.InboxSettle {
+			t.Errorf("%s: limits %+v, settle %v; want the defaults", p, got.Local.Limits, got.Local.InboxSettle)
+		}
+	}
+}

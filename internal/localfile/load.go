@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -385,7 +386,13 @@ func stage(ctx context.Context, st *store.Store, res Result, parsed *Parsed, siz
 		}
 	}
 	if parsed.Decisions != nil {
-		for d := range parsed.Decisions.All() {
+		all := parsed.Decisions.All()
+		if d, ok := parsed.Decisions.(interface {
+			Drain() iter.Seq[store.Decision]
+		}); ok {
+			all = d.Drain() // a big extract's decisions leave memory as they are staged
+		}
+		for d := range all {
 			if i++; i%4096 == 0 && ctx.Err() != nil {
 				return fail(ctx.Err())
 			}
@@ -486,3 +493,12 @@ type maskedError struct{ err error }
 
 func (e maskedError) Error() string { return personnummer.Mask(e.err.Error()) }
 func (e maskedError) Unwrap() error { return e.err }
+
+// FileInput is an open file as a tabular.Input of its present size.
+func FileInput(f *os.File) (tabular.Input, error) {
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	return fileInput{f: f, size: fi.Size()}, nil
+}

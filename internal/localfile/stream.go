@@ -139,3 +139,35 @@ func lastFilled(cells []string) int {
 	}
 	return -1
 }
+
+// Memo remembers what a function made of each distinct text of a file (a
+// period, a kön, a regi), for at most maxMemo texts: files repeat a few
+// texts in millions of rows.
+type Memo[T any] struct {
+	m  map[string]memoEntry[T]
+	fn func(string) (T, error)
+}
+
+type memoEntry[T any] struct {
+	v   T
+	err error
+}
+
+const maxMemo = 10_000
+
+// NewMemo remembers fn.
+func NewMemo[T any](fn func(string) (T, error)) *Memo[T] {
+	return &Memo[T]{m: map[string]memoEntry[T]{}, fn: fn}
+}
+
+// Get is fn(s), made once.
+func (m *Memo[T]) Get(s string) (T, error) {
+	if e, ok := m.m[s]; ok {
+		return e.v, e.err
+	}
+	v, err := m.fn(s)
+	if len(m.m) < maxMemo {
+		m.m[strings.Clone(s)] = memoEntry[T]{v, err}
+	}
+	return v, err
+}

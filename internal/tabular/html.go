@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/net/html"
 )
@@ -244,7 +246,7 @@ func (r *htmlReader) endCell() error {
 	}
 	r.inCell = false
 	r.skipPending()
-	text := strings.Join(strings.Fields(strings.ReplaceAll(r.text.String(), "\u00a0", " ")), " ")
+	text := cellText(r.text.Bytes())
 	value, problem := htmlCellValue(text, r.cell)
 	if problem != "" {
 		r.row.Problems = append(r.row.Problems, CellProblem{Col: r.col, Reason: problem})
@@ -321,6 +323,40 @@ func (r *htmlReader) end(err error) error {
 	return nil
 }
 
+// cellText is a cell's text with its white space (and no-break spaces)
+// collapsed to single spaces.
+func cellText(b []byte) string {
+	if plainText(b) {
+		return string(b)
+	}
+	return strings.Join(strings.Fields(strings.ReplaceAll(string(b), "\u00a0", " ")), " ")
+}
+
+// plainText: b has no white space but single spaces between words, so
+// that collapsing it changes nothing.
+func plainText(b []byte) bool {
+	for i := 0; i < len(b); {
+		c := b[i]
+		if c < utf8.RuneSelf {
+			if c == ' ' {
+				if i == 0 || i == len(b)-1 || b[i+1] == ' ' {
+					return false
+				}
+			} else if c <= ' ' || c == 0x85 {
+				return false
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(b[i:])
+		if r == '\u00a0' || unicode.IsSpace(r) {
+			return false
+		}
+		i += size
+	}
+	return true
+}
+
 // excelErrors are Excel's error values.
 var excelErrors = map[string]bool{"#DIV/0!": true, "#N/A": true, "#NAME?": true, "#NULL!": true, "#NUM!": true,
 	"#REF!": true, "#VALUE!": true, "#SPILL!": true, "#CALC!": true, "#GETTING_DATA": true, "#FIELD!": true, "#BLOCKED!": true,
@@ -328,7 +364,10 @@ var excelErrors = map[string]bool{"#DIV/0!": true, "#N/A": true, "#NAME?": true,
 
 // IsExcelError reports whether s is one of Excel's error values (#DIV/0!,
 // #N/A, #VALUE! …).
-func IsExcelError(s string) bool { return excelErrors[strings.ToUpper(strings.TrimSpace(s))] }
+func IsExcelError(s string) bool {
+	t := strings.TrimSpace(s)
+	return strings.HasPrefix(t, "#") && excelErrors[strings.ToUpper(t)]
+}
 
 func errorProblem(v string) string {
 	return fmt.Sprintf("felvärdet %s i stället för ett värde (rätta formeln i källan och exportera igen)", v)
@@ -356,17 +395,19 @@ func htmlCellValue(text string, c cellStart) (value, problem string) {
 	if text == "" {
 		return "", fmt.Sprintf("cellen visar ingenting men har talet x:num %q: vilket som gäller går inte att veta", c.xnum)
 	}
-	disagree := fmt.Sprintf("x:num %q stämmer inte med texten %q som visas: vilket som gäller går inte att veta; "+
-		"rätta cellens format eller värde och exportera igen", c.xnum, text)
-	if d, err := ParseDate(text); err == nil {
-		if serial := excelSerial(d); math.Abs(raw-serial) < 1 {
-			return text, ""
-		}
-		return "", disagree
+	disagree := func() string {
+		return fmt.Sprintf("x:num %q stämmer inte med texten %q som visas: vilket som gäller går inte att veta; "+
+			"rätta cellens format eller värde och exportera igen", c.xnum, text)
 	}
 	shown, ok, err := ParseNumber(text)
 	if err != nil || !ok {
-		return "", disagree
+		// A date is shown as a date, its x:num the serial day.
+		if d, derr := ParseDate(text); derr == nil {
+			if math.Abs(raw-excelSerial(d)) < 1 {
+				return text, ""
+			}
+		}
+		return "", disagree()
 	}
 	percent := strings.HasSuffix(strings.TrimSpace(text), "%")
 	scaled := raw
@@ -375,7 +416,7 @@ func htmlCellValue(text string, c cellStart) (value, problem string) {
 	}
 	tol := 0.5*math.Pow(10, -float64(shownDecimals(text))) + 1e-9*math.Max(1, math.Abs(scaled))
 	if math.Abs(shown-scaled) > tol {
-		return "", disagree
+		return "", disagree()
 	}
 	if percent {
 		return strconv.FormatFloat(scaled, 'g', 15, 64), ""

@@ -46,9 +46,16 @@ func ParseNumber(s string) (float64, bool, error) {
 }
 
 // plainDecimal reads an optional minus, digits and at most one decimal
-// sign with digits after it, nothing else and at most 15 digits (so that
-// the result is exact as strconv makes it).
+// sign with digits after it, maybe a per cent sign, nothing else and at
+// most 15 digits (so that the result is exact as strconv makes it).
 func plainDecimal(s string) (float64, bool) {
+	// A trailing per cent sign, perhaps after a space, changes nothing.
+	if n := len(s); n > 1 && s[n-1] == '%' {
+		s = s[:n-1]
+		if n := len(s); n > 1 && s[n-1] == ' ' {
+			s = s[:n-1]
+		}
+	}
 	i, neg := 0, false
 	if len(s) > 0 && s[0] == '-' {
 		neg, i = true, 1
