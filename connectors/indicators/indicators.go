@@ -177,10 +177,8 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 	out.Values = values
 	shape := localfile.NewShape(f, len(header))
 	metas := map[string]meta{}
-	seen := map[localfile.Key]int{}
 	if n := localfile.EstimateRows(f, in.Size(), head); n > 0 {
 		values.Grow(n)
-		seen = make(map[localfile.Key]int, n)
 	}
 	periods := localfile.NewMemo(func(s string) (store.Period, error) { return localfile.ParsePeriod(s, p.opts.InterimEnd) })
 	genders := localfile.NewMemo(localfile.ParseGender)
@@ -288,16 +286,6 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 				count = int64(v)
 			}
 		}
-		var k localfile.Key
-		if len(reasons) == 0 {
-			k = localfile.Key{Indicator: values.Indicator(code), Unit: values.Unit(kind, unit), Period: values.Period(per),
-				Gender: values.Label(gender), Regi: values.Label(regi)}
-			if first, dup := seen[k]; dup {
-				problem(-1, "the same indicator, enhet, period, kön and regi as %s %d", word, first)
-			} else {
-				seen[k] = r.Line
-			}
-		}
 		if len(reasons) > 0 {
 			out.Refuse(localfile.RefusedRow{Line: r.Line, Cells: r.Cells, Reasons: reasons})
 			continue
@@ -313,10 +301,28 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 			m.name, m.unit, m.system = strings.Clone(m.name), strings.Clone(m.unit), strings.Clone(m.system)
 			metas[strings.Clone(code)] = m
 		}
-		values.AddCounted(k, value, count, false)
+		// Two rows of one key are found when the whole file is read (Duplicates).
+		k := localfile.Key{Indicator: values.Indicator(code), Unit: values.Unit(kind, unit), Period: values.Period(per),
+			Gender: values.Label(gender), Regi: values.Label(regi)}
+		values.AddCountedLine(r.Line, k, value, count, false)
 	}
 	if err := scan.Err(); err != nil {
 		return nil, err
+	}
+	if dups := values.Duplicates(); len(dups) > 0 {
+		lines := map[int]bool{}
+		for _, d := range dups {
+			lines[d.Line] = true
+		}
+		cells, err := localfile.Reread(ctx, name, in, tabular.Options{Limits: p.opts.Limits}, lines)
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range dups {
+			msg := fmt.Sprintf("the same indicator, enhet, period, kön and regi as %s %d", word, d.First)
+			out.Problem(name, d.Line, "", "%s", msg)
+			out.Refuse(localfile.RefusedRow{Line: d.Line, Cells: cells[d.Line], Reasons: []string{msg}})
+		}
 	}
 	if note := scan.Note(); note != "" {
 		out.Notes = append(out.Notes, note)

@@ -30,7 +30,7 @@ func (p *Parser) Parse(ctx context.Context, name string, data []byte) (*localfil
 // ParseFrom reads one export, a row at a time. See the package README for
 // what is read and what is skipped.
 func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (*localfile.Parsed, error) {
-	rd, err := tabular.Open(ctx, in, tabular.Options{Encoding: p.opts.Encoding, Delimiter: p.opts.Delimiter, Limits: p.opts.Limits})
+	rd, err := tabular.Open(ctx, in, p.readOptions())
 	if err != nil {
 		return nil, localfile.ReadError(name, err)
 	}
@@ -85,13 +85,12 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 	}
 	st := &parseState{p: p, name: name, word: word, cols: cols, header: header, out: out,
 		values: localfile.NewValues(Source, codes...), shape: localfile.NewShape(f, len(header)),
-		seen: map[localfile.Key]int{}, scan: localfile.NewTextScan(name, p.opts.PersonnummerInText, -1),
+		scan:     localfile.NewTextScan(name, p.opts.PersonnummerInText, -1),
 		dimOrder: cols.dimOrder(), prev: make([]string, len(header)), dims: make([]string, len(header)),
 		rowValues: make([]float64, len(cols.indCols)), units: map[string]unitResult{}, periods: map[periodKey]periodResult{}, genders: map[string]labelResult{}, regis: map[string]labelResult{}}
 	st.fileNeeded, st.sparse = !cols.hasPeriod(), f.SparseRows()
 	if n := localfile.EstimateRows(f, in.Size(), head); n > 0 {
 		st.values.Grow(n)
-		st.seen = make(map[localfile.Key]int, n)
 	}
 	if st.fileNeeded {
 		// The file's period is known at its end (it may be in a footing):
@@ -119,6 +118,9 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 		}
 	}
 	if err := st.scan.Err(); err != nil {
+		return nil, err
+	}
+	if err := st.duplicates(ctx, in); err != nil {
 		return nil, err
 	}
 	if note := st.scan.Note(); note != "" {
@@ -150,6 +152,10 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 	return out, nil
 }
 
+func (p *Parser) readOptions() tabular.Options {
+	return tabular.Options{Encoding: p.opts.Encoding, Delimiter: p.opts.Delimiter, Limits: p.opts.Limits}
+}
+
 // parseState is one file being read.
 type parseState struct {
 	p      *Parser
@@ -161,7 +167,6 @@ type parseState struct {
 	values *localfile.Values
 	shape  *localfile.Shape
 	scan   *localfile.TextScan
-	seen   map[localfile.Key]int
 
 	otherText  []string
 	otherBytes int
@@ -182,6 +187,29 @@ type parseState struct {
 	units          map[string]unitResult
 	periods        map[periodKey]periodResult
 	genders, regis map[string]labelResult
+}
+
+// duplicates refuses every row that repeats an earlier row's enhet, period,
+// kön and regi, naming the earlier line.
+func (st *parseState) duplicates(ctx context.Context, in tabular.Input) error {
+	dups := st.values.Duplicates()
+	if len(dups) == 0 {
+		return nil
+	}
+	lines := map[int]bool{}
+	for _, d := range dups {
+		lines[d.Line] = true
+	}
+	cells, err := localfile.Reread(ctx, st.name, in, st.p.readOptions(), lines)
+	if err != nil {
+		return err
+	}
+	for _, d := range dups {
+		msg := fmt.Sprintf("the same enhet, period, kön and regi as %s %d", st.word, d.First)
+		st.out.Problem(st.name, d.Line, "", "%s", msg)
+		st.out.Refuse(localfile.RefusedRow{Line: d.Line, Cells: cells[d.Line], Reasons: []string{msg}})
+	}
+	return nil
 }
 
 // other keeps the text of a heading, footing or sub-heading row, where the
@@ -303,18 +331,12 @@ func (st *parseState) row(r tabular.Row) {
 			values[k] = v
 		}
 	}
-	if len(reasons) == 0 {
-		if first, dup := st.seen[key]; dup {
-			problem(-1, "the same enhet, period, kön and regi as %s %d", st.word, first)
-		} else {
-			st.seen[key] = r.Line
-		}
-	}
 	if len(reasons) > 0 {
 		out.Refuse(localfile.RefusedRow{Line: r.Line, Cells: r.Cells, Reasons: reasons})
 		return
 	}
-	st.values.Add(key, values...)
+	// Two rows of one key are found when the whole file is read (Duplicates).
+	st.values.AddLine(r.Line, key, values...)
 }
 
 // dimValues are the values of a data row's dimension columns (enhet,

@@ -1,6 +1,7 @@
 package localfile
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -170,4 +171,30 @@ func (m *Memo[T]) Get(s string) (T, error) {
 		m.m[strings.Clone(s)] = memoEntry[T]{v, err}
 	}
 	return v, err
+}
+
+// Reread reads the rows on the given lines again and returns their cells:
+// for the quarantine file, when rows are refused once the whole file is
+// read (a duplicate found at the end) and were not kept. It is only called
+// when there are such rows.
+func Reread(ctx context.Context, file string, in tabular.Input, opts tabular.Options, lines map[int]bool) (map[int][]string, error) {
+	rd, err := tabular.Open(ctx, in, opts)
+	if err != nil {
+		return nil, ReadError(file, err)
+	}
+	defer rd.Close()
+	out := make(map[int][]string, len(lines))
+	for len(out) < len(lines) {
+		r, err := rd.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, ReadError(file, err)
+		}
+		if lines[r.Line] {
+			out[r.Line] = r.Cells
+		}
+	}
+	return out, nil
 }

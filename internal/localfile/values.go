@@ -33,10 +33,13 @@ type Values struct {
 	labels     []string // kön and regi texts
 	labelIndex map[string]uint8
 
-	keys   []Key
-	values []float64 // width a key; NaN is a missing value
-	counts []int64   // for long files with a count column: one a key, -1 none
-	prelim []bool    // one a key, when any is preliminary
+	keys    []Key
+	values  []float64 // width a key; NaN is a missing value
+	counts  []int64   // for long files with a count column: one a key, -1 none
+	prelim  []bool    // one a key, when any is preliminary
+	lines   []int32   // the line of each key's row (0: not given)
+	dropped []bool    // keys dropped as duplicates (Duplicates); nil when none
+	ndrop   int
 }
 
 type unitRef struct {
@@ -129,16 +132,21 @@ func (v *Values) Label(s string) uint8 {
 // Grow makes room for n more keys.
 func (v *Values) Grow(n int) {
 	v.keys = slices.Grow(v.keys, n)
+	v.lines = slices.Grow(v.lines, n)
 	v.values = slices.Grow(v.values, n*v.width)
 }
 
 // Add adds a key and its values: width values for a wide file (in column
 // order), one for a long file; Missing for none.
-func (v *Values) Add(k Key, values ...float64) {
+func (v *Values) Add(k Key, values ...float64) { v.AddLine(0, k, values...) }
+
+// AddLine is Add of the row on line, for Duplicates.
+func (v *Values) AddLine(line int, k Key, values ...float64) {
 	if len(values) != v.width {
 		panic("localfile: Values.Add with the wrong number of values")
 	}
 	v.keys = append(v.keys, k)
+	v.lines = append(v.lines, int32(line))
 	v.values = append(v.values, values...)
 	if v.counts != nil {
 		v.counts = append(v.counts, -1)
@@ -151,6 +159,11 @@ func (v *Values) Add(k Key, values ...float64) {
 // AddCounted adds a key of a long file with its value, the number of
 // observations behind it (negative: none) and whether it is preliminary.
 func (v *Values) AddCounted(k Key, value float64, count int64, preliminary bool) {
+	v.AddCountedLine(0, k, value, count, preliminary)
+}
+
+// AddCountedLine is AddCounted of the row on line, for Duplicates.
+func (v *Values) AddCountedLine(line int, k Key, value float64, count int64, preliminary bool) {
 	if count >= 0 && v.counts == nil {
 		v.counts = make([]int64, len(v.keys), cap(v.keys))
 		for i := range v.counts {
@@ -160,7 +173,7 @@ func (v *Values) AddCounted(k Key, value float64, count int64, preliminary bool)
 	if preliminary && v.prelim == nil {
 		v.prelim = make([]bool, len(v.keys), cap(v.keys))
 	}
-	v.Add(k, value)
+	v.AddLine(line, k, value)
 	if count >= 0 {
 		v.counts[len(v.counts)-1] = count
 	}
@@ -174,8 +187,65 @@ func (v *Values) Len() int {
 	if v == nil {
 		return 0
 	}
-	return len(v.keys) * v.width
+	return (len(v.keys) - v.ndrop) * v.width
 }
+
+// Duplicate is a row that says again what an earlier row said: the same
+// key (indicator, unit, period, kön, regi).
+type Duplicate struct {
+	Line, First int
+}
+
+// Duplicates finds the keys added more than once, keeps each one's first
+// row and drops the others, and returns the rows dropped (by line) with the
+// line they repeat. Sorting the keys at the end costs a few bytes a row,
+// where a map of every key seen cost tens.
+func (v *Values) Duplicates() []Duplicate {
+	if v == nil || len(v.keys) < 2 {
+		return nil
+	}
+	idx := make([]int32, len(v.keys))
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	keyCmp := func(a, b Key) int {
+		switch {
+		case a.Indicator != b.Indicator:
+			return cmpU(a.Indicator, b.Indicator)
+		case a.Unit != b.Unit:
+			return cmpU(a.Unit, b.Unit)
+		case a.Period != b.Period:
+			return cmpU(a.Period, b.Period)
+		case a.Gender != b.Gender:
+			return cmpU(uint32(a.Gender), uint32(b.Gender))
+		}
+		return cmpU(uint32(a.Regi), uint32(b.Regi))
+	}
+	slices.SortFunc(idx, func(a, b int32) int {
+		if c := keyCmp(v.keys[a], v.keys[b]); c != 0 {
+			return c
+		}
+		return cmpU(uint32(v.lines[a]), uint32(v.lines[b]))
+	})
+	var out []Duplicate
+	first := idx[0]
+	for _, i := range idx[1:] {
+		if v.keys[i] != v.keys[first] {
+			first = i
+			continue
+		}
+		if v.dropped == nil {
+			v.dropped = make([]bool, len(v.keys))
+		}
+		v.dropped[i] = true
+		v.ndrop++
+		out = append(out, Duplicate{Line: int(v.lines[i]), First: int(v.lines[first])})
+	}
+	slices.SortFunc(out, func(a, b Duplicate) int { return a.Line - b.Line })
+	return out
+}
+
+func (v *Values) isDropped(i int) bool { return v.dropped != nil && v.dropped[i] }
 
 // Units are the units of the observations, each once.
 func (v *Values) Units() iter.Seq2[store.UnitKind, string] {
@@ -206,6 +276,9 @@ func (v *Values) All() iter.Seq[store.Observation] {
 			return
 		}
 		for i, k := range v.keys {
+			if v.isDropped(i) {
+				continue
+			}
 			for j := 0; j < v.width; j++ {
 				ind := k.Indicator
 				if v.columns != nil {
@@ -267,9 +340,11 @@ func (v *Values) Scopes() []store.Scope {
 	type scope struct{ ind, unit, per uint32 }
 	var all []scope
 	if v.columns != nil {
-		pairs := make([]scope, len(v.keys))
+		pairs := make([]scope, 0, len(v.keys))
 		for i, k := range v.keys {
-			pairs[i] = scope{0, unitRank[k.Unit], perRank[k.Period]}
+			if !v.isDropped(i) {
+				pairs = append(pairs, scope{0, unitRank[k.Unit], perRank[k.Period]})
+			}
 		}
 		pairs = sortUnique(pairs, func(a, b scope) int { return cmp3(a.ind, a.unit, a.per, b.ind, b.unit, b.per) })
 		inds := make([]uint32, len(v.columns))
@@ -284,9 +359,11 @@ func (v *Values) Scopes() []store.Scope {
 			}
 		}
 	} else {
-		all = make([]scope, len(v.keys))
+		all = make([]scope, 0, len(v.keys))
 		for i, k := range v.keys {
-			all[i] = scope{indRank[k.Indicator], unitRank[k.Unit], perRank[k.Period]}
+			if !v.isDropped(i) {
+				all = append(all, scope{indRank[k.Indicator], unitRank[k.Unit], perRank[k.Period]})
+			}
 		}
 		all = sortUnique(all, func(a, b scope) int { return cmp3(a.ind, a.unit, a.per, b.ind, b.unit, b.per) })
 	}

@@ -51,9 +51,12 @@ func Complete(in Input) (bool, string) {
 		}
 		return true, ""
 	}
-	switch tail[len(tail)-1] {
-	case '\n', '\r', '"':
-		return true, ""
+	// White space after the last line ending is nothing (the reader skips it).
+	if t := bytes.TrimRight(tail, " \t"); len(t) > 0 {
+		switch t[len(t)-1] {
+		case '\n', '\r', '"':
+			return true, ""
+		}
 	}
 	return false, "sista raden saknar radslut"
 }

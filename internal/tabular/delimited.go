@@ -213,11 +213,8 @@ func (r *csvReader) read() (record, error) {
 		if err != nil {
 			return record{}, err
 		}
-		if isEmptyLine(line) {
-			if !ended && len(bytes.TrimSpace(line)) > 0 {
-				return record{}, r.cut(r.src.line, line)
-			}
-			continue
+		if isEmptyLine(line) || (!ended && len(bytes.TrimSpace(line)) == 0) {
+			continue // an empty line, or white space after the last line ending
 		}
 		return r.parse(line, ended)
 	}

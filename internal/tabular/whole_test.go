@@ -42,8 +42,9 @@ func TestCutFilesAreRefused(t *testing.T) {
 			}
 		})
 	}
-	// Whole files read; a last line that ends in a closing quote is whole.
-	for _, in := range []string{comt, html, "a;b\n\"x\";\"y\""} {
+	// Whole files read; a last line that ends in a closing quote is whole,
+	// and white space after the last line ending is nothing.
+	for _, in := range []string{comt, html, "a;b\n\"x\";\"y\"", comt + "  \t"} {
 		if _, err := Read([]byte(in), Options{}); err != nil {
 			t.Errorf("%q: %v", in[max(0, len(in)-20):], err)
 		}
@@ -312,8 +313,10 @@ func TestCancelStopsReading(t *testing.T) {
 			ctx, cancel := context.WithCancel(t.Context())
 			defer cancel()
 			in := &countingInput{Input: bytes.NewReader(tt.in), n: int64(len(tt.in)) / 20, cancel: cancel}
-			var err error
 			r, err := Open(ctx, in, Options{})
+			if err == nil {
+				defer r.Close()
+			}
 			for err == nil {
 				_, err = r.Next()
 			}
