@@ -379,7 +379,7 @@ func stage(ctx context.Context, st *store.Store, res Result, parsed *Parsed, siz
 		}
 	}
 	// What the file delivers whole, derived from its values here, where it
-	// is staged (see ScopesFor).
+	// is staged (see Values.Scopes).
 	for _, sc := range parsed.Values.Scopes() {
 		if err := l.StageScope(sc); err != nil {
 			return fail(err)

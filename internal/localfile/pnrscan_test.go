@@ -60,3 +60,26 @@ func TestCheckParsed(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A streaming parser scans a row at a time; the value a merged range
+// carries to the cells it covers is masked too (it is reported once, where
+// the range starts).
+func TestTextScanMergedCells(t *testing.T) {
+	t.Parallel()
+	header := []string{"Enhet", "Värde"}
+	rows := []tabular.Row{
+		{Line: 2, Cells: []string{"Boende 19121212-1212", "1"}},
+		{Line: 3, Cells: []string{"", "2"}, Merged: []string{"Boende 19121212-1212", ""}},
+	}
+	s := NewTextScan("f.xlsx", TextRefuse, -1)
+	for _, r := range rows {
+		s.Row(r, header, 1)
+	}
+	var fe *FileError
+	if !errors.As(s.Err(), &fe) || fe.Total != 1 || fe.Problems[0].Line != 2 {
+		t.Fatalf("%v", s.Err())
+	}
+	if strings.Contains(rows[1].Merged[0], "1212-1212") {
+		t.Fatalf("merged value not masked: %q", rows[1].Merged[0])
+	}
+}

@@ -54,22 +54,36 @@ func Rows(file string, head []tabular.Row, from int, r tabular.Reader) func() (t
 	}
 }
 
-// EstimateRows guesses how many rows a delimited file of size bytes has
-// from its first rows, so that what is kept of every row is allocated once
-// (0 for other formats, whose bytes say little of their rows).
+// EstimateRows guesses how many rows a file of size bytes has from its
+// first rows, so that what is kept of every row is allocated once: for
+// delimited text from their length, for a workbook from what its sheet
+// unpacks to (each cell of sheet XML is some 30 bytes besides its text);
+// 0 for HTML. It is a hint: a wrong guess costs memory or time, not values.
 func EstimateRows(f tabular.Format, size int64, head []tabular.Row) int {
-	if f.Kind != tabular.KindDelimited || len(head) == 0 {
+	if len(head) == 0 {
+		return 0
+	}
+	perCell := 0
+	switch f.Kind {
+	case tabular.KindDelimited:
+		perCell = 1
+	case tabular.KindXLSX:
+		perCell, size = 30, f.SheetBytes
+	default:
 		return 0
 	}
 	n := 0
 	for _, r := range head {
-		n += len(r.Cells) + 1
+		n += perCell*len(r.Cells) + 1
 		for _, c := range r.Cells {
 			n += len(c)
 		}
 	}
-	return int(min(size/int64(max(1, n/len(head))), 50_000_000))
+	// Bounded: a guess must not be a way for a file to take memory.
+	return int(min(size/int64(max(1, n/len(head))), maxEstimate))
 }
+
+const maxEstimate = 2_000_000
 
 // Shape checks that data rows are whole: every row below the heading row
 // has the heading's number of cells. A row of delimited text with fewer

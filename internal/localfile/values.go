@@ -4,7 +4,6 @@ import (
 	"iter"
 	"math"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/nyckeltal/nyckeltal/internal/store"
@@ -314,9 +313,14 @@ func (v *Values) List() []store.Observation {
 	return out
 }
 
-// Scopes declares what the file delivers whole (see ScopesFor): every
-// indicator, unit and period among its observations, in ScopesFor's order.
-// The texts are ranked once and the keys sorted as numbers.
+// Scopes declares what a file delivers whole: for every indicator, unit (an
+// enhet or the municipality) and period among its observations, all the
+// values of that slice, every kön and regi split. Loading a corrected file
+// therefore replaces its values and ends splits it no longer has, while
+// units and periods it does not mention are left alone — so two reports that
+// each cover some of the enheter can be loaded side by side. They come
+// sorted by indicator, unit kind, unit, period type and start: the texts are
+// ranked once and the keys sorted as numbers.
 func (v *Values) Scopes() []store.Scope {
 	if v == nil || len(v.keys) == 0 {
 		return nil
@@ -422,23 +426,6 @@ func cmpU(a, b uint32) int {
 		return 1
 	}
 	return 0
-}
-
-func sortScopes(out []store.Scope) {
-	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		switch {
-		case a.IndicatorID != b.IndicatorID:
-			return a.IndicatorID < b.IndicatorID
-		case a.UnitKind != b.UnitKind:
-			return a.UnitKind < b.UnitKind
-		case a.UnitID != b.UnitID:
-			return a.UnitID < b.UnitID
-		case a.PeriodType != b.PeriodType:
-			return a.PeriodType < b.PeriodType
-		}
-		return a.PeriodStart.Before(b.PeriodStart)
-	})
 }
 
 // DecisionList is Decisions as a plain slice: for tests and small extracts.

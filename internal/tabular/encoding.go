@@ -26,23 +26,6 @@ const (
 // Windows-1252 and written as UTF-8 again.
 var doubleEncoded = []string{"Ã¥", "Ã¤", "Ã¶", "Ã…", "Ã„", "Ã–", "Ã©"}
 
-// Decode turns data into text. "auto" (or "") takes UTF-16 and UTF-8 by
-// their byte-order mark, valid UTF-8 as UTF-8, and anything else as
-// Windows-1252, the encoding of Swedish Windows exports. A guess that cannot
-// be right is refused: bytes Windows-1252 does not define, NUL bytes of a
-// binary file, or text that was converted to UTF-8 twice ("Ã¶" for "ö").
-func Decode(data []byte, encoding string) (string, string, error) {
-	t, err := openText(context.Background(), bytes.NewReader(data), encoding, DefaultLimits())
-	if err != nil {
-		return "", "", err
-	}
-	b, err := io.ReadAll(t.reader())
-	if err != nil {
-		return "", "", unreadable(0, 0, "decoding %s: %v", t.enc, err)
-	}
-	return string(b), t.enc, nil
-}
-
 // textInput is a text file whose encoding is known and whose whole text has
 // been checked.
 type textInput struct {

@@ -67,6 +67,8 @@ type Format struct {
 	Encoding  string // UTF-8, UTF-8 with BOM, Windows-1252, UTF-16LE …; empty for XLSX
 	Delimiter rune   // for delimited text
 	Sheet     string // for XLSX
+	// SheetBytes is what the sheet unpacks to, for XLSX (a hint of its rows).
+	SheetBytes int64
 }
 
 // SparseRows reports whether the format leaves out the empty cells at the
@@ -177,9 +179,6 @@ func (o Options) limits() Limits {
 	}
 	return l
 }
-
-// MaxFileBytes is the default largest file read (DefaultLimits().MaxBytes).
-const MaxFileBytes = 2 << 30
 
 // Input is a file opened for reading: random access, which a workbook's zip
 // directory needs, and its size. *bytes.Reader and *strings.Reader are

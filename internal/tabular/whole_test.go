@@ -42,6 +42,11 @@ func TestCutFilesAreRefused(t *testing.T) {
 			}
 		})
 	}
+	// A workbook cut short has no zip directory at its end.
+	wb := workbook(t, sheetXML(`<row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c></row>`), nil)
+	if _, err := Read(wb[:len(wb)-40], Options{}); err == nil || !strings.Contains(err.Error(), "zip-katalog saknas") {
+		t.Errorf("a workbook cut short: %v", err)
+	}
 	// Whole files read; a last line that ends in a closing quote is whole,
 	// and white space after the last line ending is nothing.
 	for _, in := range []string{comt, html, "a;b\n\"x\";\"y\"", comt + "  \t"} {

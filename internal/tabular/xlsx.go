@@ -441,6 +441,9 @@ func (r *xlsxReader) Next() (Row, error) {
 		}
 		r.found = true
 		r.format.Sheet = r.sheet.name
+		if f := r.files[r.sheet.part]; f != nil {
+			r.format.SheetBytes = int64(min(f.UncompressedSize64, 1<<62))
+		}
 		r.buffered = append(r.buffered, row)
 	}
 }
