@@ -21,7 +21,7 @@ run: build ## the nightly run: every configured job (Kolada, inbox, derived tabl
 	bin/nyckeltal run
 
 # The packages that run goroutines of their own also run under the race detector.
-RACE_PKGS := ./connectors/kolada/... ./internal/pipeline/ ./internal/schedule/
+RACE_PKGS := ./connectors/kolada/... ./internal/pipeline/ ./internal/schedule/ ./internal/tabular/
 
 test: vet fmt-check ## vet, formatting, every test, and the race detector on the concurrent packages
 	$(GO) test -count=1 ./...
@@ -38,10 +38,11 @@ demo: build ## the whole flow offline, against the fake Kolada server with ficti
 	scripts/demo.sh
 
 BENCH_VALUES ?= 20000000
-bench: build ## measure against the limits, as ratios in one run; writes docs/PERFORMANCE.md (minutes; GBs in $$TMPDIR)
+BENCH_ONLY ?=
+bench: build ## measure against the limits, as ratios in one run; writes docs/PERFORMANCE.md (minutes; GBs in $$TMPDIR); BENCH_ONLY=parsers for the parsers alone
 	$(GO) build -o bin/nyckeltal-bench ./cmd/nyckeltal-bench
-	bin/nyckeltal-bench --values $(BENCH_VALUES) --update docs/PERFORMANCE.md
-	$(GO) test -run '^$$' -bench . -benchtime 20x ./connectors/kolada/ ./transform/nka/
+	bin/nyckeltal-bench --values $(BENCH_VALUES) $(if $(BENCH_ONLY),--only $(BENCH_ONLY)) --update docs/PERFORMANCE.md
+	$(GO) test -run '^$$' -bench . -benchtime 20x ./connectors/kolada/ ./transform/nka/ ./connectors/webfocus/ ./connectors/treserva/
 
 fuzz: ## run every fuzz target for FUZZTIME (default 30s) each
 	scripts/fuzz.sh $(FUZZTIME)

@@ -4,7 +4,11 @@
 // reader, the minimum number of requests, a full load, and encoding/csv, and
 // prints the figures as ratios (see internal/bench and docs/PERFORMANCE.md).
 //
-//	nyckeltal-bench [--values 20000000] [--update docs/PERFORMANCE.md]
+//	nyckeltal-bench [--values 20000000] [--only kolada|parsers] [--update docs/PERFORMANCE.md]
+//
+// --only parsers measures only the local-file parsers (and the big Treserva
+// load and the hostile workbook), leaving the Kolada figures of the document
+// as they are.
 //
 // `native` and `parse` are the measured halves it runs as subprocesses.
 package main
@@ -37,6 +41,9 @@ func run(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("nyckeltal-bench", flag.ContinueOnError)
 	values := fs.Int64("values", 20_000_000, "values of the Kolada-scale load")
 	parserMB := fs.Int64("parser-mb", 50, "size of each synthetic parser input, MB")
+	loadMB := fs.Int64("load-mb", 500, "size of the Treserva extract loaded whole, MB")
+	bomb := fs.Int("bomb-strings", 26_000_000, "shared strings of the hostile workbook")
+	only := fs.String("only", "", `run one part: "kolada" (ingest and gap) or "parsers" (parsers, big load, hostile workbook)`)
 	bin := fs.String("bin", "bin", "directory with nyckeltal and kolada-fake")
 	work := fs.String("work", filepath.Join(os.TempDir(), "nyckeltal-bench"), "scratch directory (several GB at full scale)")
 	update := fs.String("update", "", "also write the figures into this document, between its bench markers")
@@ -47,15 +54,25 @@ func run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	cfg := bench.Config{BinDir: *bin, Self: self, WorkDir: *work, Values: *values, ParserBytes: *parserMB * 1_000_000}
+	if *only != "" && *only != "kolada" && *only != "parsers" {
+		return fmt.Errorf("--only %q: use kolada or parsers", *only)
+	}
+	cfg := bench.Config{BinDir: *bin, Self: self, WorkDir: *work, Values: *values, ParserBytes: *parserMB * 1_000_000,
+		LoadBytes: *loadMB * 1_000_000, BombStrings: *bomb, Only: *only}
 	rep, err := bench.Run(ctx, cfg, os.Stderr)
 	if err != nil {
 		return err
 	}
-	text := rep.Markdown()
-	fmt.Print(text)
-	if *update != "" {
-		return bench.UpdateDoc(*update, text)
+	for _, part := range []struct{ name, text string }{{"kolada", rep.KoladaMarkdown()}, {"parsers", rep.ParsersMarkdown()}} {
+		if part.text == "" {
+			continue
+		}
+		fmt.Print(part.text)
+		if *update != "" {
+			if err := bench.UpdateDoc(*update, part.name, part.text); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
@@ -72,10 +89,13 @@ func runPart(ctx context.Context, part string, args []string) error {
 		_, err := bench.Native(ctx, *pages, *db)
 		return err
 	}
-	d, err := bench.Parse(ctx, *kind, fs.Arg(0))
+	d, refused, err := bench.Parse(ctx, *kind, fs.Arg(0))
 	if err != nil {
 		return err
 	}
 	fmt.Println(d)
+	if refused != "" {
+		fmt.Println(refused)
+	}
 	return nil
 }

@@ -5,8 +5,10 @@
 package indicators
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 	"time"
@@ -66,6 +68,8 @@ type Options struct {
 	// PersonnummerInText says what a personnummer outside its column does
 	// (local.personnummer_in_text): refuse the file (default) or be masked.
 	PersonnummerInText localfile.TextPolicy
+	// Limits bound the work of one file (local.limits).
+	Limits tabular.Limits
 }
 
 // Parser reads long indicator files.
@@ -113,34 +117,48 @@ type meta struct {
 	line               int
 }
 
-// Parse reads a whole file.
+// Parse reads a whole file held in memory.
 func (p *Parser) Parse(ctx context.Context, name string, data []byte) (*localfile.Parsed, error) {
-	t, err := tabular.Read(data, tabular.Options{})
+	return p.ParseFrom(ctx, name, bytes.NewReader(data))
+}
+
+// headerSearchRows is how far down the heading row is looked for.
+const headerSearchRows = 10
+
+// ParseFrom reads a whole file, a row at a time.
+func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (*localfile.Parsed, error) {
+	rd, err := tabular.Open(ctx, in, tabular.Options{Limits: p.opts.Limits})
 	if err != nil {
-		return nil, localfile.RefuseUnreadable(name, err)
+		return nil, localfile.ReadError(name, err)
 	}
-	word := t.LineWord()
-	headerAt, cols, err := p.findHeader(name, t)
+	defer rd.Close()
+	head, err := localfile.Head(name, rd, headerSearchRows)
 	if err != nil {
 		return nil, err
 	}
-	header := t.Rows[headerAt].Cells
-	inText, err := localfile.ScanRows(name, t.Rows, header, t.Rows[headerAt].Line, -1, p.opts.PersonnummerInText)
+	f := rd.Format()
+	word := tabular.LineWord(f)
+	headerAt, cols, err := p.findHeader(name, head)
 	if err != nil {
 		return nil, err
+	}
+	header, headerLine := head[headerAt].Cells, head[headerAt].Line
+	scan := localfile.NewTextScan(name, p.opts.PersonnummerInText, -1)
+	for _, r := range head[:headerAt+1] {
+		scan.Row(r, header, headerLine)
 	}
 	format := "long CSV"
-	switch t.Format.Kind {
+	switch f.Kind {
 	case tabular.KindXLSX:
 		format = "long XLSX"
 	case tabular.KindHTML:
 		format = "long HTML table"
 	}
 	out := &localfile.Parsed{Format: format, Header: header,
-		Params: map[string]any{"encoding": t.Format.Encoding, "header_" + word: t.Rows[headerAt].Line}}
-	if t.Format.Delimiter != 0 {
-		out.Params["delimiter"] = string(t.Format.Delimiter)
-		out.Format += fmt.Sprintf(" %c", t.Format.Delimiter)
+		Params: map[string]any{"encoding": f.Encoding, "header_" + word: headerLine}}
+	if f.Delimiter != 0 {
+		out.Params["delimiter"] = string(f.Delimiter)
+		out.Format += fmt.Sprintf(" %c", f.Delimiter)
 	}
 	var unused []string
 	for j, h := range header {
@@ -151,16 +169,44 @@ func (p *Parser) Parse(ctx context.Context, name string, data []byte) (*localfil
 	if len(unused) > 0 {
 		out.Notes = append(out.Notes, "columns not used: "+strings.Join(unused, ", "))
 	}
-	if inText != "" {
-		out.Notes = append(out.Notes, inText)
+	used := map[int]column{}
+	for c, j := range cols {
+		used[j] = c
 	}
+	values := localfile.NewValues(Source)
+	out.Values = values
+	shape := localfile.NewShape(f, len(header))
 	metas := map[string]meta{}
-	seen := map[rowKey]int{}
-	for i := headerAt + 1; i < len(t.Rows); i++ {
-		if i%1024 == 0 && ctx.Err() != nil {
-			return nil, ctx.Err()
+	if n := localfile.EstimateRows(f, in.Size(), head); n > 0 {
+		values.Grow(n)
+	}
+	periods := localfile.NewMemo(func(s string) (store.Period, error) { return localfile.ParsePeriod(s, p.opts.InterimEnd) })
+	genders := localfile.NewMemo(localfile.ParseGender)
+	regis := localfile.NewMemo(p.opts.Regi.ParseRegi)
+	type unitRef struct {
+		kind store.UnitKind
+		id   string
+	}
+	units := localfile.NewMemo(func(s string) (unitRef, error) {
+		if u := localfile.UnitID(s); u != "" && !p.isHome(u) {
+			return unitRef{store.UnitLocal, u}, nil
 		}
-		r := t.Rows[i]
+		return unitRef{store.UnitMunicipality, p.opts.Home}, nil
+	})
+	codes := localfile.NewMemo(func(s string) (string, error) {
+		code := strings.ToUpper(s)
+		return code, config.ValidLocalCode(code)
+	})
+	next := localfile.Rows(name, head, headerAt+1, rd)
+	for {
+		r, err := next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		scan.Row(r, header, headerLine)
 		if r.Blank() {
 			continue
 		}
@@ -175,17 +221,29 @@ func (p *Parser) Parse(ctx context.Context, name string, data []byte) (*localfil
 			out.Problem(name, r.Line, label, "%s", msg)
 			reasons = append(reasons, strings.TrimSpace(label+" "+msg))
 		}
+		// A merged cell (a sheet's merged range, an HTML rowspan) carries
+		// the value of its range; an empty cell is empty.
 		cell := func(c column) string {
 			if j, ok := cols[c]; ok {
-				return strings.TrimSpace(r.Cell(j))
+				return strings.TrimSpace(r.Filled(j))
 			}
 			return ""
+		}
+		if why := shape.Check(r); why != "" {
+			problem(-1, "%s", why)
 		}
 		if extra := lastFilled(r.Cells); extra >= len(header) {
 			problem(-1, "the row has more cells than there are column headings (%s %s)", "column", tabular.ColumnName(extra))
 		}
-		code := strings.ToUpper(cell(cCode))
-		if err := config.ValidLocalCode(code); err != nil {
+		for _, cp := range r.Problems {
+			if c, ok := used[cp.Col]; ok {
+				problem(c, "%s", cp.Reason)
+			} else {
+				shape.Unusable(r, cp, word)
+			}
+		}
+		code, err := codes.Get(cell(cCode))
+		if err != nil {
 			problem(cCode, "%v", err)
 		}
 		m := meta{name: cell(cName), unit: cell(cUnit), system: cell(cSystem), line: r.Line}
@@ -199,68 +257,93 @@ func (p *Parser) Parse(ctx context.Context, name string, data []byte) (*localfil
 				}
 			}
 		}
-		per, err := localfile.ParsePeriod(cell(cPeriod), p.opts.InterimEnd)
+		per, err := periods.Get(cell(cPeriod))
 		if err != nil {
 			problem(cPeriod, "%v", err)
 		}
-		gender, err := localfile.ParseGender(cell(cGender))
+		gender, err := genders.Get(cell(cGender))
 		if err != nil {
 			problem(cGender, "%v", err)
 		}
-		regi, err := p.opts.Regi.ParseRegi(cell(cRegi))
+		regi, err := regis.Get(cell(cRegi))
 		if err != nil {
 			problem(cRegi, "%v", err)
 		}
-		kind, unit := store.UnitMunicipality, p.opts.Home
-		if u := localfile.UnitID(cell(cEnhet)); u != "" && !p.munis[fold.Key(u)] && u != p.opts.Home {
-			kind, unit = store.UnitLocal, u
-		}
-		var value *float64
+		u, _ := units.Get(cell(cEnhet))
+		kind, unit := u.kind, u.id
+		value := localfile.Missing
 		if v, ok, err := tabular.ParseNumber(cell(cValue)); err != nil {
 			problem(cValue, "%v", err)
 		} else if ok {
-			value = &v
+			value = v
 		}
-		var count *int64
+		count := int64(-1)
 		if c := cell(cCount); c != "" && !tabular.IsMissing(c) {
 			v, ok, err := tabular.ParseNumber(c)
 			if err != nil || !ok || v < 0 || v != float64(int64(v)) {
 				problem(cCount, "%q is not a whole number", c)
 			} else {
-				n := int64(v)
-				count = &n
-			}
-		}
-		if len(reasons) == 0 {
-			k := rowKey{code, kind, unit, per.Type, per.Start, gender, regi}
-			if first, dup := seen[k]; dup {
-				problem(-1, "the same indicator, enhet, period, kön and regi as %s %d", word, first)
-			} else {
-				seen[k] = r.Line
+				count = int64(v)
 			}
 		}
 		if len(reasons) > 0 {
-			out.Refused = append(out.Refused, localfile.RefusedRow{Line: r.Line, Cells: r.Cells, Reasons: reasons})
+			out.Refuse(localfile.RefusedRow{Line: r.Line, Cells: r.Cells, Reasons: reasons})
 			continue
 		}
+		// What is kept is copied: a row's texts share memory with the rows around it.
 		if prev, ok := metas[code]; ok {
 			m = meta{name: first(prev.name, m.name), unit: first(prev.unit, m.unit), system: first(prev.system, m.system), line: prev.line}
+			if m != prev {
+				m.name, m.unit, m.system = strings.Clone(m.name), strings.Clone(m.unit), strings.Clone(m.system)
+				metas[code] = m
+			}
+		} else {
+			m.name, m.unit, m.system = strings.Clone(m.name), strings.Clone(m.unit), strings.Clone(m.system)
+			metas[strings.Clone(code)] = m
 		}
-		metas[code] = m
-		out.Observations = append(out.Observations, store.Observation{Source: Source, IndicatorID: code, UnitKind: kind,
-			UnitID: unit, Period: per, Gender: gender, Regi: regi, Value: value, Count: count})
+		// Two rows of one key are found when the whole file is read (Duplicates).
+		k := localfile.Key{Indicator: values.Indicator(code), Unit: values.Unit(kind, unit), Period: values.Period(per),
+			Gender: values.Label(gender), Regi: values.Label(regi)}
+		values.AddCountedLine(r.Line, k, value, count, false)
 	}
-	out.Scopes = localfile.ScopesFor(out.Observations)
-	codes := make([]string, 0, len(metas))
+	if err := scan.Err(); err != nil {
+		return nil, err
+	}
+	if dups := values.Duplicates(); len(dups) > 0 {
+		lines := map[int]bool{}
+		for _, d := range dups {
+			lines[d.Line] = true
+		}
+		cells, err := localfile.Reread(ctx, name, in, tabular.Options{Limits: p.opts.Limits}, lines)
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range dups {
+			msg := fmt.Sprintf("the same indicator, enhet, period, kön and regi as %s %d", word, d.First)
+			out.Problem(name, d.Line, "", "%s", msg)
+			out.Refuse(localfile.RefusedRow{Line: d.Line, Cells: cells[d.Line], Reasons: []string{msg}})
+		}
+	}
+	if note := scan.Note(); note != "" {
+		out.Notes = append(out.Notes, note)
+	}
+	out.Notes = append(out.Notes, shape.Notes()...)
+	ids := make([]string, 0, len(metas))
 	for c := range metas {
-		codes = append(codes, c)
+		ids = append(ids, c)
 	}
-	sort.Strings(codes)
-	for _, c := range codes {
+	sort.Strings(ids)
+	for _, c := range ids {
 		m := metas[c]
 		out.Indicators = append(out.Indicators, store.LocalIndicator{ID: c, Source: Source, Title: m.name, Unit: m.unit, SourceSystem: m.system})
 	}
 	return out, nil
+}
+
+// isHome: an enhet that means the whole municipality (its id, or one of
+// local.municipality_units).
+func (p *Parser) isHome(u string) bool {
+	return u == p.opts.Home || p.munis[fold.Key(u)]
 }
 
 func first(a, b string) string {
@@ -279,9 +362,9 @@ func lastFilled(cells []string) int {
 	return -1
 }
 
-func (p *Parser) findHeader(file string, t *tabular.Table) (int, map[column]int, error) {
-	for i := 0; i < len(t.Rows) && i < 10; i++ {
-		cols, err := localfile.MapHeadings(file, t.Rows[i], p.aliases, columnNames)
+func (p *Parser) findHeader(file string, rows []tabular.Row) (int, map[column]int, error) {
+	for i := 0; i < len(rows) && i < headerSearchRows; i++ {
+		cols, err := localfile.MapHeadings(file, rows[i], p.aliases, columnNames)
 		if err != nil {
 			return 0, nil, err
 		}
@@ -295,7 +378,7 @@ func (p *Parser) findHeader(file string, t *tabular.Table) (int, map[column]int,
 			}
 		}
 		if len(missing) > 0 {
-			return 0, nil, localfile.Refuse(file, t.Rows[i].Line, "", "missing required column(s) %s; the columns are "+
+			return 0, nil, localfile.Refuse(file, rows[i].Line, "", "missing required column(s) %s; the columns are "+
 				"indikator, namn, måttenhet, källa, period, kön, regi, enhet, värde (see connectors/indicators/README.md)",
 				strings.Join(missing, ", "))
 		}

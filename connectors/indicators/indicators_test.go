@@ -80,10 +80,10 @@ func TestShapes(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got.Format != tt.format || len(got.Observations) != tt.values || len(got.Problems) > 0 {
+			if got.Format != tt.format || got.Observations() != tt.values || len(got.Problems) > 0 {
 				t.Fatalf("%s\n%v", localfile.Describe(got), got.Problems)
 			}
-			for _, o := range got.Observations {
+			for o := range got.Values.All() {
 				if err := o.Validate(); err != nil {
 					t.Fatal(err)
 				}
@@ -134,7 +134,7 @@ func TestUnitsAndDefaults(t *testing.T) {
 		t.Fatalf("problems: %v", got.Problems)
 	}
 	kinds := map[string]store.UnitKind{}
-	for _, o := range got.Observations {
+	for o := range got.Values.All() {
 		kinds[o.IndicatorID+"/"+o.UnitID] = o.UnitKind
 		if o.Gender != store.GenderTotal || o.Regi != store.RegiAll {
 			t.Fatalf("defaults: %+v", o)
@@ -161,7 +161,7 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
-		for _, o := range got.Observations {
+		for o := range got.Values.All() {
 			if err := o.Validate(); err != nil {
 				t.Fatal(err)
 			}

@@ -18,7 +18,7 @@ func BenchmarkParse(b *testing.B) {
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
 		parsed, err := p.Parse(b.Context(), "bench.csv", data)
-		if err != nil || len(parsed.Problems) > 0 || len(parsed.Observations) == 0 {
+		if err != nil || len(parsed.Problems) > 0 || parsed.Observations() == 0 {
 			b.Fatalf("%v %v", err, parsed.Problems[:min(len(parsed.Problems), 2)])
 		}
 	}

@@ -22,11 +22,12 @@ func ThreeMonthsAfter(d time.Time) time.Time {
 }
 
 // waitEnd is when the wait for a place ended: the first of erbjudet
-// inflyttningsdatum, verkställighetsdatum and avslutsdatum; nil while waiting.
-func (d *decision) waitEnd() *time.Time {
-	var end *time.Time
-	for _, t := range []*time.Time{d.offered, d.executed, d.ended} {
-		if t != nil && (end == nil || t.Before(*end)) {
+// inflyttningsdatum, verkställighetsdatum and avslutsdatum; noDate while
+// waiting.
+func (d *decision) waitEnd() int32 {
+	end := noDate
+	for _, t := range [3]int32{d.offered, d.executed, d.ended} {
+		if t != noDate && (end == noDate || t < end) {
 			end = t
 		}
 	}
@@ -36,32 +37,41 @@ func (d *decision) waitEnd() *time.Time {
 // waitedOverThreeMonthsIn: the wait passed three months and some day after
 // that mark, up to and including the day it ended, lies in the period — the
 // person got a place during the period after more than three months, or was
-// still waiting at its end after more than three months.
-func (d *decision) waitedOverThreeMonthsIn(p store.Period) bool {
+// still waiting at its end after more than three months. mark is
+// threeMonthsAfterDay(d.decided).
+func (d *decision) waitedOverThreeMonths(mark, start, end int32) bool {
 	if !d.granted {
 		return false
 	}
-	first := ThreeMonthsAfter(d.decided).AddDate(0, 0, 1) // the first day beyond three months
-	last := p.End
-	if end := d.waitEnd(); end != nil && end.Before(last) {
-		last = *end
+	first := mark + 1 // the first day beyond three months
+	last := end
+	if e := d.waitEnd(); e != noDate && e < last {
+		last = e
 	}
-	if first.Before(p.Start) {
-		first = p.Start
-	}
-	return !first.After(last)
+	first = max(first, start)
+	return first <= last
 }
 
-// notExecutedOverThreeMonthsAt: granted, decided by day, neither executed
+// notExecutedOverThreeMonths: granted, decided by day, neither executed
 // nor ended by day, and decided more than three months before it.
+func (d *decision) notExecutedOverThreeMonths(mark, day int32) bool {
+	if !d.granted || d.decided > day {
+		return false
+	}
+	if (d.executed != noDate && d.executed <= day) || (d.ended != noDate && d.ended <= day) {
+		return false
+	}
+	return mark < day
+}
+
+// waitedOverThreeMonthsIn and notExecutedOverThreeMonthsAt are the rules
+// on times, for tests.
+func (d *decision) waitedOverThreeMonthsIn(p store.Period) bool {
+	return d.waitedOverThreeMonths(threeMonthsAfterDay(d.decided), dayOf(p.Start), dayOf(p.End))
+}
+
 func (d *decision) notExecutedOverThreeMonthsAt(day time.Time) bool {
-	if !d.granted || d.decided.After(day) {
-		return false
-	}
-	if (d.executed != nil && !d.executed.After(day)) || (d.ended != nil && !d.ended.After(day)) {
-		return false
-	}
-	return ThreeMonthsAfter(d.decided).Before(day)
+	return d.notExecutedOverThreeMonths(threeMonthsAfterDay(d.decided), dayOf(day))
 }
 
 // periodsFor lists the periods to compute: the configured kinds in the
@@ -105,13 +115,10 @@ func (p *Parser) periodsFor(asOf time.Time) ([]store.Period, error) {
 // split is one kön × regi cell of the output.
 type split struct{ gender, regi string }
 
-func (p *Parser) splits(ds []decision) []split {
+func splits(hasRegi bool) []split {
 	regis := []string{store.RegiAll}
-	for _, d := range ds {
-		if d.regi != "" {
-			regis = append(regis, store.RegiEgen, store.RegiPrivat)
-			break
-		}
+	if hasRegi {
+		regis = append(regis, store.RegiEgen, store.RegiPrivat)
 	}
 	var out []split
 	for _, g := range []string{store.GenderTotal, store.GenderWomen, store.GenderMen} {
@@ -123,72 +130,102 @@ func (p *Parser) splits(ds []decision) []split {
 }
 
 func (s split) has(d *decision) bool {
-	return (s.gender == store.GenderTotal || s.gender == d.gender) && (s.regi == store.RegiAll || s.regi == d.regi)
+	return (s.gender == store.GenderTotal || s.gender[0] == d.gender) && (s.regi == store.RegiAll || s.regi == regiName(d.regi))
 }
 
-// compute adds every indicator for every period and split. Counts are 0
+// tally sums one period, group and split.
+type tally struct {
+	people      int64
+	last        [16]byte // the last person counted (decisions come sorted by person)
+	counted     bool
+	notExecuted int64
+	sum         float64
+	n           int64
+	pending     bool
+}
+
+// compute makes every indicator for every period and split. Counts are 0
 // when nobody counts; a mean without any decision is missing (NULL), and is
-// preliminary while decisions of the period still wait for an offer.
-func (p *Parser) compute(out *localfile.Parsed, ds []decision, periods []store.Period) {
-	splits := p.splits(ds)
+// preliminary while decisions of the period still wait for an offer. order
+// lists the decisions by person (mergeDuplicates): a person is counted once
+// per tally by comparing with the last person counted.
+func (p *Parser) compute(ds *decisions, order []int32, periods []store.Period, hasRegi bool) *localfile.Values {
+	sp := splits(hasRegi)
 	groups := []struct {
-		group, waited, days, notExecuted string
-	}{{groupSabo, SaboWaited3M, SaboWaitDays, SaboNotExecuted}, {groupBSS, BSSWaited3M, BSSWaitDays, BSSNotExecuted}}
-	for _, per := range periods {
-		for _, g := range groups {
-			var in []*decision
-			for i := range ds {
-				if ds[i].group == g.group {
-					in = append(in, &ds[i])
-				}
+		group                     byte
+		waited, days, notExecuted string
+	}{{gSabo, SaboWaited3M, SaboWaitDays, SaboNotExecuted}, {gBSS, BSSWaited3M, BSSWaitDays, BSSNotExecuted}}
+	type span struct{ start, end int32 }
+	spans := make([]span, len(periods))
+	for i, per := range periods {
+		spans[i] = span{dayOf(per.Start), dayOf(per.End)}
+	}
+	// tallies[period][group][split]
+	tallies := make([][2][]tally, len(periods))
+	for i := range tallies {
+		for g := range 2 {
+			tallies[i][g] = make([]tally, len(sp))
+		}
+	}
+	var in []int // the splits a decision is in
+	for _, i := range order {
+		d := ds.at(i)
+		g := 0
+		if d.group == gBSS {
+			g = 1
+		}
+		in = in[:0]
+		for k, s := range sp {
+			if s.has(d) {
+				in = append(in, k)
 			}
-			for _, s := range splits {
-				people := map[string]bool{}
-				notExecuted := int64(0)
-				var sum float64
-				var n int64
-				pending := false
-				for _, d := range in {
-					if !s.has(d) {
-						continue
-					}
-					if d.waitedOverThreeMonthsIn(per) {
-						people[d.person] = true
-					}
-					if d.notExecutedOverThreeMonthsAt(per.End) {
-						notExecuted++
-					}
-					if d.granted && !d.decided.Before(per.Start) && !d.decided.After(per.End) {
-						switch {
-						case d.offered != nil && d.application != nil:
-							sum += float64(d.offered.Sub(*d.application).Hours() / 24)
-							n++
-						case d.offered == nil && d.ended == nil && d.executed == nil:
-							pending = true // not offered yet: the mean will change
-						}
+		}
+		mark := threeMonthsAfterDay(d.decided)
+		for pi, per := range spans {
+			waited := d.waitedOverThreeMonths(mark, per.start, per.end)
+			notExecuted := d.notExecutedOverThreeMonths(mark, per.end)
+			decidedIn := d.granted && d.decided >= per.start && d.decided <= per.end
+			for _, k := range in {
+				t := &tallies[pi][g][k]
+				if waited && (!t.counted || t.last != d.person) {
+					t.people++
+					t.last, t.counted = d.person, true
+				}
+				if notExecuted {
+					t.notExecuted++
+				}
+				if decidedIn {
+					switch {
+					case d.offered != noDate && d.application != noDate:
+						t.sum += float64(d.offered - d.application)
+						t.n++
+					case d.offered == noDate && d.ended == noDate && d.executed == noDate:
+						t.pending = true // not offered yet: the mean will change
 					}
 				}
-				waited, ne := float64(len(people)), float64(notExecuted)
-				var mean *float64
-				if n > 0 {
-					m := sum / float64(n)
-					mean = &m
-				}
-				out.Observations = append(out.Observations,
-					p.obs(g.waited, per, s, &waited, nil, false),
-					p.obs(g.notExecuted, per, s, &ne, nil, false),
-					p.obs(g.days, per, s, mean, &n, pending))
 			}
 		}
 	}
-}
-
-func (p *Parser) obs(code string, per store.Period, s split, v *float64, count *int64, preliminary bool) store.Observation {
-	var c *int64
-	if count != nil {
-		n := *count
-		c = &n
+	v := localfile.NewValues(Source)
+	home := v.Unit(store.UnitMunicipality, p.opts.Home)
+	for pi, per := range periods {
+		perIdx := v.Period(per)
+		for g, grp := range groups {
+			for k, s := range sp {
+				t := tallies[pi][g][k]
+				key := localfile.Key{Unit: home, Period: perIdx, Gender: v.Label(s.gender), Regi: v.Label(s.regi)}
+				key.Indicator = v.Indicator(grp.waited)
+				v.Add(key, float64(t.people))
+				key.Indicator = v.Indicator(grp.notExecuted)
+				v.Add(key, float64(t.notExecuted))
+				mean := localfile.Missing
+				if t.n > 0 {
+					mean = t.sum / float64(t.n)
+				}
+				key.Indicator = v.Indicator(grp.days)
+				v.AddCounted(key, mean, t.n, t.pending)
+			}
+		}
 	}
-	return store.Observation{Source: Source, IndicatorID: code, UnitKind: store.UnitMunicipality, UnitID: p.opts.Home,
-		Period: per, Gender: s.gender, Regi: s.regi, Value: v, Count: c, Preliminary: preliminary}
+	return v
 }

@@ -1,8 +1,12 @@
 package treserva
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"iter"
+	"slices"
 	"strings"
 	"time"
 
@@ -13,50 +17,109 @@ import (
 	"github.com/nyckeltal/nyckeltal/internal/tabular"
 )
 
-// decision is one row of the extract, pseudonymised.
+// decision is one row of the extract, pseudonymised and compact: dates as
+// day numbers (noDate when empty), texts as indexes into the extract's
+// table of texts.
 type decision struct {
-	line        int
-	person      string
-	gender      string
-	birthYear   int
-	age         int // at the application (the decision when there is no application date)
-	group       string
-	insats      string
-	lagrum      string
-	application *time.Time
-	decided     time.Time
-	granted     bool
-	offered     *time.Time
-	executed    *time.Time
-	ended       *time.Time
-	utforare    string
-	regi        string // egen, privat or ""
-	enhet       string
+	person [16]byte // the pseudonym (personnummer.Pseudonyms)
+	line   int32
+	birth  int32
+	// application may be noDate; decided never is.
+	application, decided, offered, executed, ended int32
+	insats, lagrum, utforare, enhet                uint32
+	// pending is 1 + the index of a 10-digit personnummer whose century
+	// waits for the extract date; 0 when the person is known.
+	pending int32
+	gender  byte // 'K' or 'M'
+	group   byte // gSabo or gBSS
+	regi    byte // 0 (not given), rEgen or rPrivat
+	granted bool
+	plus    bool // the number was written with "+"
+	dropped bool // refused, too young, or merged into another row
 }
 
-// Parse reads an extract and computes its indicators.
+// chunkLen is how many decisions a chunk holds: decisions are kept in
+// chunks, so that staging can let each chunk go once it is staged.
+const chunkLen = 1 << 16
+
+// decisions are an extract's decisions in file order, in chunks.
+type decisions struct {
+	chunks [][]decision
+	n      int
+}
+
+func (ds *decisions) add(d decision) {
+	if ds.n%chunkLen == 0 {
+		ds.chunks = append(ds.chunks, make([]decision, 0, chunkLen))
+	}
+	c := &ds.chunks[len(ds.chunks)-1]
+	*c = append(*c, d)
+	ds.n++
+}
+
+func (ds *decisions) at(i int32) *decision { return &ds.chunks[i/chunkLen][i%chunkLen] }
+
+const (
+	gSabo byte = 1 + iota
+	gBSS
+)
+
+const (
+	rEgen byte = 1 + iota
+	rPrivat
+)
+
+func groupName(g byte) string {
+	if g == gBSS {
+		return groupBSS
+	}
+	return groupSabo
+}
+
+func regiName(r byte) string {
+	switch r {
+	case rEgen:
+		return store.RegiEgen
+	case rPrivat:
+		return store.RegiPrivat
+	}
+	return ""
+}
+
+// Parse reads an extract held in memory and computes its indicators.
 func (p *Parser) Parse(ctx context.Context, name string, data []byte) (*localfile.Parsed, error) {
+	return p.ParseFrom(ctx, name, bytes.NewReader(data))
+}
+
+// ParseFrom reads an extract a row at a time and computes its indicators.
+//
+// The extract date (--as-of, else the latest date of an event in the
+// extract) is known only at the end, and a 10-digit personnummer's century,
+// whether a date of birth lies after it and whether a "+" is right all
+// depend on it: those are settled at the end, on what the rows left.
+func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (*localfile.Parsed, error) {
 	if p.opts.Key == nil {
 		return nil, fmt.Errorf("reading %s: it holds personnummer: %w", name, personnummer.ErrNoKey)
 	}
-	t, err := tabular.Read(data, tabular.Options{Delimiters: []rune{';'}})
+	rd, err := tabular.Open(ctx, in, tabular.Options{Delimiters: []rune{';'}, Limits: p.opts.Limits})
 	if err != nil {
-		return nil, localfile.RefuseUnreadable(name, err)
+		return nil, localfile.ReadError(name, err)
 	}
-	headerAt, cols, err := p.findHeader(name, t)
-	if err != nil {
-		return nil, err
-	}
-	header := t.Rows[headerAt].Cells
-	inText, err := localfile.ScanRows(name, t.Rows, header, t.Rows[headerAt].Line, cols[fPersonnummer], p.opts.PersonnummerInText)
+	defer rd.Close()
+	head, err := localfile.Head(name, rd, headerSearchRows)
 	if err != nil {
 		return nil, err
 	}
+	headerAt, cols, err := p.findHeader(name, head)
+	if err != nil {
+		return nil, err
+	}
+	header, headerLine := head[headerAt].Cells, head[headerAt].Line
+	f := rd.Format()
 	out := &localfile.Parsed{
 		Format: "Treserva CSV",
 		Header: header,
-		Params: map[string]any{"encoding": t.Format.Encoding, "header_line": t.Rows[headerAt].Line,
-			"pseudonym_key_id": p.opts.Key.ID()},
+		Params: map[string]any{"encoding": f.Encoding, "header_line": headerLine, "pseudonym_key_id": p.opts.Key.ID()},
 	}
 	var unused []string
 	for j, h := range header {
@@ -67,63 +130,57 @@ func (p *Parser) Parse(ctx context.Context, name string, data []byte) (*localfil
 	if len(unused) > 0 {
 		out.Notes = append(out.Notes, "columns not used: "+strings.Join(unused, ", "))
 	}
-	if inText != "" {
-		out.Notes = append(out.Notes, inText)
+	st := newState(p, name, header, cols, out, f)
+	scan := localfile.NewTextScan(name, p.opts.PersonnummerInText, cols[fPersonnummer])
+	next := localfile.Rows(name, head, 0, rd)
+	for i := 0; ; i++ {
+		r, err := next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		scan.Row(r, header, headerLine)
+		if i <= headerAt || r.Blank() {
+			continue
+		}
+		out.Rows++
+		st.row(r)
 	}
+	if err := scan.Err(); err != nil {
+		return nil, err
+	}
+	if note := scan.Note(); note != "" {
+		out.Notes = append(out.Notes, note)
+	}
+	out.Notes = append(out.Notes, st.shape.Notes()...)
 	// The extract date: given, or the latest event date of any row. It is
 	// also the date against which "-" and "+" of 10-digit personnummer are
 	// read, so that a file reads the same whenever it is loaded.
 	asOf := p.opts.AsOf
-	if asOf.IsZero() {
-		asOf = latestDate(t.Rows[headerAt+1:], cols)
+	if asOf.IsZero() && st.latest != noDate {
+		asOf = timeOf(st.latest)
 	}
 	ref := asOf
 	if ref.IsZero() {
 		ref = time.Now()
 	}
-	var decisions []decision
-	otherInsats, young := 0, 0
-	for i := headerAt + 1; i < len(t.Rows); i++ {
-		if i%1024 == 0 && ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		r := t.Rows[i]
-		if r.Blank() {
-			continue
-		}
-		out.Rows++
-		d, use, reasons := p.readRow(name, r, cols, header, ref, out)
-		if len(reasons) > 0 {
-			cells := append([]string(nil), r.Cells...)
-			if j := cols[fPersonnummer]; j < len(cells) {
-				cells[j] = personnummer.MaskField(cells[j])
-			}
-			out.Refused = append(out.Refused, localfile.RefusedRow{Line: r.Line, Cells: cells, Reasons: reasons})
-			continue
-		}
-		switch use {
-		case rowOtherInsats:
-			otherInsats++
-			out.Skipped++
-			continue
-		case rowUnderAge:
-			young++
-			out.Skipped++
-			continue
-		}
-		decisions = append(decisions, d)
+	if err := st.settle(ctx, in, ref); err != nil {
+		return nil, err
 	}
-	if young > 0 {
+	if st.young > 0 {
 		out.Notes = append(out.Notes, fmt.Sprintf("%d rows of särskilt boende for people under %d at the application not used (särskilt boende för äldre)",
-			young, p.opts.Config.SaboMinAge))
+			st.young, p.opts.Config.SaboMinAge))
 	}
-	if otherInsats > 0 {
-		out.Notes = append(out.Notes, fmt.Sprintf("%d rows of other insatser than särskilt boende and bostad med särskild service not used", otherInsats))
+	if st.otherInsats > 0 {
+		out.Notes = append(out.Notes, fmt.Sprintf("%d rows of other insatser than särskilt boende and bostad med särskild service not used", st.otherInsats))
 	}
-	decisions, merged := mergeDuplicates(decisions)
+	merged := st.mergeDuplicates()
+	order := st.order
 	noOffer := 0
-	for _, d := range decisions {
-		if d.granted && d.offered == nil && d.executed != nil {
+	for _, i := range order {
+		if d := st.ds.at(i); d.granted && d.offered == noDate && d.executed != noDate {
 			noOffer++
 		}
 	}
@@ -133,8 +190,8 @@ func (p *Parser) Parse(ctx context.Context, name string, data []byte) (*localfil
 	if merged > 0 {
 		out.Notes = append(out.Notes, fmt.Sprintf("%d rows repeated a decision (same person, insats and beslutsdatum) and were merged, keeping the first offer", merged))
 	}
-	if len(decisions) == 0 {
-		if len(out.Problems) == 0 {
+	if len(order) == 0 {
+		if out.NumProblems() == 0 {
 			return nil, localfile.Refuse(name, 0, "", "no decisions about särskilt boende (%d years or older) or bostad med "+
 				"särskild service in %d rows: is this the right extract? (local.treserva.sabo_insats and bss_insats say which insatser count)",
 				p.opts.Config.SaboMinAge, out.Rows)
@@ -143,10 +200,12 @@ func (p *Parser) Parse(ctx context.Context, name string, data []byte) (*localfil
 	}
 	out.Params["extract_date"] = asOf.Format(time.DateOnly)
 	if !p.opts.AsOf.IsZero() {
-		for _, d := range decisions {
-			if d.decided.After(asOf) {
-				out.Problem(name, d.line, localfile.ColumnLabel(cols[fBeslutsdatum], header[cols[fBeslutsdatum]]),
-					"beslutsdatum %s is after the extract date %s", d.decided.Format(time.DateOnly), asOf.Format(time.DateOnly))
+		asOfDay := dayOf(asOf)
+		j := cols[fBeslutsdatum]
+		for _, i := range order {
+			if d := st.ds.at(i); d.decided > asOfDay {
+				out.Problem(name, int(d.line), localfile.ColumnLabel(j, header[j]),
+					"beslutsdatum %s is after the extract date %s", timeOf(d.decided).Format(time.DateOnly), asOf.Format(time.DateOnly))
 			}
 		}
 	}
@@ -163,15 +222,9 @@ func (p *Parser) Parse(ctx context.Context, name string, data []byte) (*localfil
 		labels[i] = localfile.Label(per)
 	}
 	out.Params["periods"] = labels
-	p.compute(out, decisions, periods)
-	out.Scopes = localfile.ScopesFor(out.Observations)
+	out.Values = p.compute(st.ds, order, periods, st.hasRegi)
 	if p.opts.Config.KeepDecisions {
-		for _, d := range decisions {
-			out.Decisions = append(out.Decisions, store.Decision{Line: d.line, Person: d.person, KeyID: p.opts.Key.ID(),
-				BirthYear: d.birthYear, Gender: d.gender, InsatsGroup: d.group, Insats: d.insats, Lagrum: d.lagrum,
-				Application: d.application, Decision: d.decided, Granted: d.granted, Offered: d.offered,
-				Executed: d.executed, Ended: d.ended, Utforare: d.utforare, Regi: d.regi, Enhet: d.enhet, ExtractDate: asOf})
-		}
+		out.Decisions = &decisionList{ds: st.ds, live: len(order), texts: st.texts, keyID: p.opts.Key.ID(), extractDate: asOf}
 	}
 	for _, li := range Indicators {
 		li.Source, li.SourceSystem = Source, SourceSystem
@@ -180,10 +233,386 @@ func (p *Parser) Parse(ctx context.Context, name string, data []byte) (*localfil
 	return out, nil
 }
 
+// state is one extract being read.
+type state struct {
+	p      *Parser
+	name   string
+	header []string
+	cols   map[field]int
+	out    *localfile.Parsed
+	shape  *localfile.Shape
+	ps     *personnummer.Pseudonyms
+	texts  *texts
+	// caches of what the configured lists make of a cell's text
+	groups  map[string]byte
+	beslut  map[string]int8 // 1 granted, 0 rejected, -1 neither
+	laws    map[string]string
+	regis   map[string]regiResult
+	units   map[string]string
+	ds      *decisions
+	order   []int32  // the decisions kept, by person (mergeDuplicates)
+	pending []string // 10-digit personnummer waiting for their century (cloned)
+	latest  int32
+	hasRegi bool
+
+	otherInsats, young int
+}
+
+type regiResult struct {
+	regi byte
+	err  error
+}
+
+// maxCache bounds each cache: a hostile file of only distinct texts costs
+// no more than its rows.
+const maxCache = 10_000
+
+func newState(p *Parser, name string, header []string, cols map[field]int, out *localfile.Parsed, f tabular.Format) *state {
+	return &state{p: p, name: name, header: header, cols: cols, out: out, shape: localfile.NewShape(f, len(header)),
+		ps: p.opts.Key.Pseudonyms(), texts: newTexts(), groups: map[string]byte{}, beslut: map[string]int8{},
+		laws: map[string]string{}, regis: map[string]regiResult{}, units: map[string]string{}, latest: noDate,
+		ds: &decisions{}}
+}
+
+func cacheGet[V any](m map[string]V, key string, make func(string) V) V {
+	if v, ok := m[key]; ok {
+		return v
+	}
+	v := make(key)
+	if len(m) < maxCache {
+		m[strings.Clone(key)] = v
+	}
+	return v
+}
+
+// row reads one row into a decision, or says why it is not used.
+func (st *state) row(r tabular.Row) {
+	p, cols, out := st.p, st.cols, st.out
+	cell := func(f field) string {
+		j, ok := cols[f]
+		if !ok {
+			return ""
+		}
+		return strings.TrimSpace(r.Cell(j))
+	}
+	// The dates of events, read once: the latest of every row (the other
+	// insatser's too) is the extract date when none is given.
+	var dates [4]struct {
+		day int32
+		err error
+	}
+	for i, f := range eventFields {
+		dates[i].day = noDate
+		if v := cell(f); v != "" {
+			dates[i].day, dates[i].err = isoDay(v)
+			if d := dates[i].day; dates[i].err == nil && d > st.latest && d <= lastDay2100 {
+				st.latest = d
+			}
+		}
+	}
+	var reasons []string
+	problem := func(j int, format string, args ...any) {
+		label := ""
+		if j >= 0 {
+			h := ""
+			if j < len(st.header) {
+				h = st.header[j]
+			}
+			label = localfile.ColumnLabel(j, h)
+		}
+		msg := fmt.Sprintf(format, args...)
+		out.Problem(st.name, r.Line, label, "%s", msg)
+		if label != "" {
+			msg = label + ": " + msg
+		}
+		reasons = append(reasons, msg)
+	}
+	fieldProblem := func(f field, format string, args ...any) { problem(cols[f], format, args...) }
+	defer func() {
+		if len(reasons) > 0 {
+			cells := append([]string(nil), r.Cells...)
+			if j := cols[fPersonnummer]; j < len(cells) {
+				cells[j] = personnummer.MaskField(cells[j])
+			}
+			out.Refuse(localfile.RefusedRow{Line: r.Line, Cells: cells, Reasons: reasons})
+		}
+	}()
+	if why := st.shape.Check(r); why != "" {
+		problem(len(r.Cells), "%s", why)
+		return
+	}
+	if extra := lastFilled(r.Cells); extra >= len(st.header) {
+		problem(extra, "the row has more cells than there are column headings (a delimiter inside an unquoted text?)")
+		return
+	}
+	insats := cell(fInsats)
+	group := cacheGet(st.groups, insats, p.classify)
+	if group == 0 {
+		st.otherInsats++
+		out.Skipped++
+		return
+	}
+	d := decision{line: int32(r.Line), group: group, insats: st.texts.id(fInsats, insats, r.Line),
+		lagrum: st.texts.id(fLagrum, cell(fLagrum), r.Line), utforare: st.texts.id(fUtforare, cell(fUtforare), r.Line),
+		application: noDate, offered: noDate, executed: noDate, ended: noDate}
+	d.enhet = st.texts.id(fEnhet, cacheGet(st.units, cell(fEnhet), localfile.UnitID), r.Line)
+	pnr := cell(fPersonnummer)
+	n, err := personnummer.Parse(pnr, time.Time{})
+	switch {
+	case err != nil:
+		// The error never quotes the number.
+		fieldProblem(fPersonnummer, "%v", err)
+	case tenDigits(pnr):
+		// Its century is read against the extract date, at the end.
+		st.pending = append(st.pending, strings.Clone(pnr))
+		d.pending = int32(len(st.pending))
+	default:
+		d.person, d.gender, d.birth = st.ps.Of(n), n.Gender()[0], dayOf(n.Birth())
+		d.plus = strings.Contains(pnr, "+")
+	}
+	if law := cacheGet(st.laws, cell(fLagrum), lawOf); law != "" {
+		if (group == gSabo && law != "sol") || (group == gBSS && law != "lss") {
+			fieldProblem(fLagrum, "insats %q does not go with lagrum %q (särskilt boende is SoL, bostad med särskild service LSS)",
+				insats, cell(fLagrum))
+		}
+	}
+	date := func(f field, required bool) int32 {
+		v := cell(f)
+		if v == "" {
+			if required {
+				fieldProblem(f, "%s is empty", fieldNames[f])
+			}
+			return noDate
+		}
+		t, err := isoDay(v)
+		for i, e := range eventFields {
+			if e == f {
+				t, err = dates[i].day, dates[i].err
+			}
+		}
+		if err != nil {
+			fieldProblem(f, "%v", err)
+			return noDate
+		}
+		return t
+	}
+	d.application = date(fAnsokan, false)
+	d.decided = date(fBeslutsdatum, true)
+	d.offered, d.executed, d.ended = date(fErbjudet, false), date(fVerkstalld, false), date(fAvslut, false)
+	switch cacheGet(st.beslut, cell(fBeslut), p.beslutOf) {
+	case 1:
+		d.granted = true
+	case 0:
+	default:
+		fieldProblem(fBeslut, "%q is neither bifall nor avslag (local.treserva.granted and rejected list the values)", cell(fBeslut))
+	}
+	if d.application != noDate && d.decided != noDate && d.decided < d.application {
+		fieldProblem(fBeslutsdatum, "beslutsdatum %s is before ansökningsdatum %s", timeOf(d.decided).Format(time.DateOnly),
+			timeOf(d.application).Format(time.DateOnly))
+	}
+	if d.application != noDate && d.offered != noDate && d.offered < d.application {
+		fieldProblem(fErbjudet, "erbjudet inflyttningsdatum %s is before ansökningsdatum %s", timeOf(d.offered).Format(time.DateOnly),
+			timeOf(d.application).Format(time.DateOnly))
+	}
+	if rg := cell(fRegi); rg != "" {
+		res := cacheGet(st.regis, rg, p.regiOf)
+		if res.err != nil {
+			fieldProblem(fRegi, "%v", res.err)
+		} else if res.regi != 0 {
+			d.regi = res.regi
+			st.hasRegi = true
+		}
+	}
+	if len(reasons) == 0 {
+		st.ds.add(d)
+	}
+}
+
+// eventFields are the dates of events, whose latest is the extract date
+// (not erbjudet inflyttningsdatum, which may lie in the future).
+var eventFields = [4]field{fAnsokan, fBeslutsdatum, fVerkstalld, fAvslut}
+
+// lastDay2100 bounds the extract date: a later date is a typing error.
+var lastDay2100 = civilDay(2100, 12, 31)
+
+func tenDigits(s string) bool {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			n++
+		}
+	}
+	return n == 10
+}
+
+func (p *Parser) beslutOf(s string) int8 {
+	switch b := fold.Words(s); {
+	case p.granted[b]:
+		return 1
+	case p.refused[b]:
+		return 0
+	}
+	return -1
+}
+
+func (p *Parser) regiOf(s string) regiResult {
+	regi, err := p.opts.Regi.ParseRegi(s)
+	switch {
+	case err != nil:
+		return regiResult{err: err}
+	case regi == store.RegiEgen:
+		return regiResult{regi: rEgen}
+	case regi == store.RegiPrivat:
+		return regiResult{regi: rPrivat}
+	}
+	return regiResult{}
+}
+
+// settle does what needed the extract date: the century of 10-digit
+// personnummer, the checks of dates of birth against the extract date, and
+// the age at the application (särskilt boende för äldre). A row refused
+// here is taken again from the file for the quarantine file.
+func (st *state) settle(ctx context.Context, in tabular.Input, ref time.Time) error {
+	p, cols := st.p, st.cols
+	j := cols[fPersonnummer]
+	label := localfile.ColumnLabel(j, st.header[j])
+	refused := map[int][]string{}
+	for i := 0; i < st.ds.n; i++ {
+		if i&4095 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		d := st.ds.at(int32(i))
+		var err error
+		if d.pending > 0 {
+			var n personnummer.Number
+			if n, err = personnummer.Parse(st.pending[d.pending-1], ref); err == nil {
+				d.person, d.gender, d.birth, d.pending = st.ps.Of(n), n.Gender()[0], dayOf(n.Birth()), 0
+			}
+		} else {
+			err = personnummer.CheckOn(timeOf(d.birth), d.plus, ref)
+		}
+		if err != nil {
+			st.out.Problem(st.name, int(d.line), label, "%v", err)
+			refused[int(d.line)] = []string{label + ": " + err.Error()}
+			d.dropped = true
+			continue
+		}
+		at := d.decided
+		if d.application != noDate {
+			at = d.application
+		}
+		if d.group == gSabo && ageOn(d.birth, at) < p.opts.Config.SaboMinAge {
+			st.young++ // särskilt boende för äldre only
+			st.out.Skipped++
+			d.dropped = true
+		}
+	}
+	st.pending = nil
+	if len(refused) == 0 {
+		return nil
+	}
+	return st.refuseAgain(ctx, in, refused)
+}
+
+// refuseAgain reads the rows refused at the end once more, for the
+// quarantine file, with their personnummer masked.
+func (st *state) refuseAgain(ctx context.Context, in tabular.Input, reasons map[int][]string) error {
+	rd, err := tabular.Open(ctx, in, tabular.Options{Delimiters: []rune{';'}, Limits: st.p.opts.Limits})
+	if err != nil {
+		return localfile.ReadError(st.name, err)
+	}
+	defer rd.Close()
+	j := st.cols[fPersonnummer]
+	for {
+		r, err := rd.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return localfile.ReadError(st.name, err)
+		}
+		why, ok := reasons[r.Line]
+		if !ok {
+			continue
+		}
+		cells := append([]string(nil), r.Cells...)
+		if j < len(cells) {
+			cells[j] = personnummer.MaskField(cells[j])
+		}
+		st.out.Refuse(localfile.RefusedRow{Line: r.Line, Cells: cells, Reasons: why})
+	}
+}
+
+// mergeDuplicates joins rows of the same decision (a person offered twice
+// appears twice), keeping the earliest of each date: the first offer. The
+// decisions kept end in st.order, sorted by person, which compute counts
+// people by.
+func (st *state) mergeDuplicates() int {
+	ds := st.ds
+	order := make([]int32, 0, ds.n)
+	for i := 0; i < ds.n; i++ {
+		if !ds.at(int32(i)).dropped {
+			order = append(order, int32(i))
+		}
+	}
+	slices.SortFunc(order, func(i, j int32) int {
+		a, b := ds.at(i), ds.at(j)
+		if c := bytes.Compare(a.person[:], b.person[:]); c != 0 {
+			return c
+		}
+		switch {
+		case a.group != b.group:
+			return int(a.group) - int(b.group)
+		case a.decided != b.decided:
+			return cmpInt32(a.decided, b.decided)
+		}
+		return cmpInt32(a.line, b.line)
+	})
+	earliest := func(a, b int32) int32 {
+		if a == noDate || (b != noDate && b < a) {
+			return b
+		}
+		return a
+	}
+	out := order[:0]
+	merged := 0
+	for _, i := range order {
+		d := ds.at(i)
+		if n := len(out); n > 0 {
+			if m := ds.at(out[n-1]); m.person == d.person && m.group == d.group && m.decided == d.decided {
+				merged++
+				m.application = earliest(m.application, d.application)
+				m.offered = earliest(m.offered, d.offered)
+				m.executed = earliest(m.executed, d.executed)
+				m.ended = earliest(m.ended, d.ended)
+				m.granted = m.granted || d.granted
+				if m.regi == 0 {
+					m.regi = d.regi
+				}
+				d.dropped = true
+				continue
+			}
+		}
+		out = append(out, i)
+	}
+	st.order = out
+	return merged
+}
+
+func cmpInt32(a, b int32) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
 // findHeader finds the heading row among the first rows and maps its columns.
-func (p *Parser) findHeader(file string, t *tabular.Table) (int, map[field]int, error) {
-	for i := 0; i < len(t.Rows) && i < headerSearchRows; i++ {
-		cols, err := localfile.MapHeadings(file, t.Rows[i], p.aliases, fieldNames)
+func (p *Parser) findHeader(file string, rows []tabular.Row) (int, map[field]int, error) {
+	for i := 0; i < len(rows) && i < headerSearchRows; i++ {
+		cols, err := localfile.MapHeadings(file, rows[i], p.aliases, fieldNames)
 		if err != nil {
 			return 0, nil, err
 		}
@@ -209,7 +638,7 @@ func (p *Parser) findHeader(file string, t *tabular.Table) (int, map[field]int, 
 				}
 				why += "needs erbjudet inflyttningsdatum or verkställighetsdatum to know when a wait ended"
 			}
-			return 0, nil, localfile.Refuse(file, t.Rows[i].Line, "", "%s (found: %s); see connectors/treserva/README.md, "+
+			return 0, nil, localfile.Refuse(file, rows[i].Line, "", "%s (found: %s); see connectors/treserva/README.md, "+
 				"or map other headings in local.treserva.columns", why, listFields(sortedFields(cols)))
 		}
 		return i, cols, nil
@@ -218,124 +647,29 @@ func (p *Parser) findHeader(file string, t *tabular.Table) (int, map[field]int, 
 		"this is not a Treserva extract of the documented layout (see connectors/treserva/README.md)", headerSearchRows)
 }
 
-// What a row is used for.
-const (
-	rowUsed = iota
-	rowOtherInsats
-	rowUnderAge
-)
-
-// readRow reads one row into a decision, or says why it is not used.
-func (p *Parser) readRow(file string, r tabular.Row, cols map[field]int, header []string, ref time.Time,
-	out *localfile.Parsed) (decision, int, []string) {
-	var reasons []string
-	problem := func(f field, format string, args ...any) {
-		label := localfile.ColumnLabel(cols[f], header[cols[f]])
-		msg := fmt.Sprintf(format, args...)
-		out.Problem(file, r.Line, label, "%s", msg)
-		reasons = append(reasons, label+": "+msg)
-	}
-	cell := func(f field) string {
-		j, ok := cols[f]
-		if !ok {
-			return ""
-		}
-		return strings.TrimSpace(r.Cell(j))
-	}
-	d := decision{line: r.Line, insats: cell(fInsats), lagrum: cell(fLagrum), utforare: cell(fUtforare), enhet: localfile.UnitID(cell(fEnhet))}
-	d.group = p.classify(d.insats)
-	if d.group == "" {
-		return d, rowOtherInsats, nil
-	}
-	n, err := personnummer.Parse(cell(fPersonnummer), ref)
-	if err != nil {
-		// The error never quotes the number.
-		problem(fPersonnummer, "%v", err)
-	} else {
-		d.person, d.gender, d.birthYear = p.opts.Key.Pseudonym(n), n.Gender(), n.BirthYear()
-	}
-	if law := lawOf(d.lagrum); law != "" {
-		if (d.group == groupSabo && law != "sol") || (d.group == groupBSS && law != "lss") {
-			problem(fLagrum, "insats %q does not go with lagrum %q (särskilt boende is SoL, bostad med särskild service LSS)", d.insats, d.lagrum)
-		}
-	}
-	date := func(f field, required bool) *time.Time {
-		v := cell(f)
-		if v == "" {
-			if required {
-				problem(f, "%s is empty", fieldNames[f])
-			}
-			return nil
-		}
-		t, err := tabular.ParseISODate(v)
-		if err != nil {
-			problem(f, "%v", err)
-			return nil
-		}
-		return &t
-	}
-	d.application = date(fAnsokan, false)
-	if dec := date(fBeslutsdatum, true); dec != nil {
-		d.decided = *dec
-	}
-	d.offered, d.executed, d.ended = date(fErbjudet, false), date(fVerkstalld, false), date(fAvslut, false)
-	switch b := fold.Words(cell(fBeslut)); {
-	case p.granted[b]:
-		d.granted = true
-	case p.refused[b]:
-	default:
-		problem(fBeslut, "%q is neither bifall nor avslag (local.treserva.granted and rejected list the values)", cell(fBeslut))
-	}
-	if d.application != nil && !d.decided.IsZero() && d.decided.Before(*d.application) {
-		problem(fBeslutsdatum, "beslutsdatum %s is before ansökningsdatum %s", d.decided.Format(time.DateOnly), d.application.Format(time.DateOnly))
-	}
-	if d.application != nil && d.offered != nil && d.offered.Before(*d.application) {
-		problem(fErbjudet, "erbjudet inflyttningsdatum %s is before ansökningsdatum %s", d.offered.Format(time.DateOnly), d.application.Format(time.DateOnly))
-	}
-	if rg := cell(fRegi); rg != "" {
-		regi, err := p.opts.Regi.ParseRegi(rg)
-		if err != nil {
-			problem(fRegi, "%v", err)
-		} else if regi != store.RegiAll {
-			d.regi = regi
-		}
-	}
-	if len(reasons) == 0 {
-		at := d.decided
-		if d.application != nil {
-			at = *d.application
-		}
-		d.age = n.AgeOn(at)
-		if d.group == groupSabo && d.age < p.opts.Config.SaboMinAge {
-			return d, rowUnderAge, nil // särskilt boende för äldre only
-		}
-	}
-	return d, rowUsed, reasons
-}
-
-// classify sorts an insats into särskilt boende (sabo), bostad med särskild
-// service (bss) or neither ("").
-func (p *Parser) classify(insats string) string {
+// classify sorts an insats into särskilt boende (gSabo), bostad med
+// särskild service (gBSS) or neither (0).
+func (p *Parser) classify(insats string) byte {
 	f := fold.Key(insats)
 	if f == "" {
-		return ""
+		return 0
 	}
 	for _, k := range p.excludeInsats {
 		if strings.Contains(f, k) {
-			return ""
+			return 0
 		}
 	}
 	for _, k := range p.bssInsats {
 		if strings.Contains(f, k) {
-			return groupBSS
+			return gBSS
 		}
 	}
 	for _, k := range p.saboInsats {
 		if strings.Contains(f, k) {
-			return groupSabo
+			return gSabo
 		}
 	}
-	return ""
+	return 0
 }
 
 // foldAll folds the configured insats texts once, not on every row.
@@ -362,61 +696,101 @@ func lawOf(lagrum string) string {
 	return ""
 }
 
-type decisionKey struct {
-	person  string
-	group   string
-	decided time.Time
+func lastFilled(cells []string) int {
+	for i := len(cells) - 1; i >= 0; i-- {
+		if strings.TrimSpace(cells[i]) != "" {
+			return i
+		}
+	}
+	return -1
 }
 
-// mergeDuplicates joins rows of the same decision (a person offered twice
-// appears twice), keeping the earliest of each date: the first offer.
-func mergeDuplicates(ds []decision) ([]decision, int) {
-	at := map[decisionKey]int{}
-	var out []decision
-	merged := 0
-	earliest := func(a, b *time.Time) *time.Time {
-		if a == nil || (b != nil && b.Before(*a)) {
-			return b
-		}
-		return a
-	}
-	for _, d := range ds {
-		k := decisionKey{d.person, d.group, d.decided}
-		i, ok := at[k]
-		if !ok {
-			at[k] = len(out)
-			out = append(out, d)
-			continue
-		}
-		merged++
-		m := &out[i]
-		m.application = earliest(m.application, d.application)
-		m.offered = earliest(m.offered, d.offered)
-		m.executed = earliest(m.executed, d.executed)
-		m.ended = earliest(m.ended, d.ended)
-		m.granted = m.granted || d.granted
-		if m.regi == "" {
-			m.regi = d.regi
-		}
-	}
-	return out, merged
+// texts keeps each text of the decisions (insats, lagrum, utförare, enhet)
+// once, with the line it first appears on.
+type texts struct {
+	index map[field]map[string]uint32
+	list  []textEntry
 }
 
-// latestDate is the latest date of an event the extract records
-// (ansökan, beslut, verkställighet, avslut; not erbjudet inflyttningsdatum,
-// which may lie in the future). Unreadable dates are left to the row checks.
-func latestDate(rows []tabular.Row, cols map[field]int) time.Time {
-	var latest time.Time
-	for _, r := range rows {
-		for _, f := range []field{fAnsokan, fBeslutsdatum, fVerkstalld, fAvslut} {
-			j, ok := cols[f]
-			if !ok {
-				continue
+type textEntry struct {
+	f    field
+	text string
+	line int
+}
+
+func newTexts() *texts {
+	// Index 0 is the empty text.
+	return &texts{index: map[field]map[string]uint32{}, list: []textEntry{{}}}
+}
+
+func (t *texts) id(f field, s string, line int) uint32 {
+	if s == "" {
+		return 0
+	}
+	m := t.index[f]
+	if m == nil {
+		m = map[string]uint32{}
+		t.index[f] = m
+	}
+	if i, ok := m[s]; ok {
+		return i
+	}
+	s = strings.Clone(s) // not the whole row's memory
+	i := uint32(len(t.list))
+	t.list = append(t.list, textEntry{f: f, text: s, line: line})
+	m[s] = i
+	return i
+}
+
+func (t *texts) get(i uint32) string { return t.list[i].text }
+
+// decisionList is what the extract stores of its decisions
+// (local.treserva.keep_decisions), in file order.
+type decisionList struct {
+	ds          *decisions
+	live        int
+	texts       *texts
+	keyID       string
+	extractDate time.Time
+}
+
+func (l *decisionList) Len() int { return l.live }
+
+func (l *decisionList) All() iter.Seq[store.Decision] { return l.each(false) }
+
+// Drain is All, letting each chunk of decisions go once it is yielded: a
+// big extract's decisions leave memory as the store takes them. It yields
+// once; All and Drain yield nothing after it.
+func (l *decisionList) Drain() iter.Seq[store.Decision] { return l.each(true) }
+
+func (l *decisionList) each(drain bool) iter.Seq[store.Decision] {
+	return func(yield func(store.Decision) bool) {
+		for c := range l.ds.chunks {
+			chunk := l.ds.chunks[c]
+			if drain {
+				l.ds.chunks[c] = nil
 			}
-			if t, err := tabular.ParseISODate(r.Cell(j)); err == nil && t.After(latest) && t.Year() <= 2100 {
-				latest = t
+			for i := range chunk {
+				d := &chunk[i]
+				if d.dropped {
+					continue
+				}
+				sd := store.Decision{Line: int(d.line), Person: personnummer.PseudonymHex(d.person), KeyID: l.keyID,
+					BirthYear: yearOf(d.birth), Gender: string(d.gender), InsatsGroup: groupName(d.group),
+					Insats: l.texts.get(d.insats), Lagrum: l.texts.get(d.lagrum), Application: timePtr(d.application),
+					Decision: timeOf(d.decided), Granted: d.granted, Offered: timePtr(d.offered), Executed: timePtr(d.executed),
+					Ended: timePtr(d.ended), Utforare: l.texts.get(d.utforare), Regi: regiName(d.regi), Enhet: l.texts.get(d.enhet),
+					ExtractDate: l.extractDate}
+				if !yield(sd) {
+					return
+				}
 			}
 		}
 	}
-	return latest
+}
+
+func (l *decisionList) Texts(fn func(line int, field, text string)) {
+	for _, e := range l.texts.list[1:] {
+		fn(e.line, fieldNames[e.f], e.text)
+	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/nyckeltal/nyckeltal/internal/localfile"
 	"github.com/nyckeltal/nyckeltal/internal/personnummer"
 	"github.com/nyckeltal/nyckeltal/internal/store"
+	"github.com/nyckeltal/nyckeltal/internal/tabular"
 )
 
 // Source is the source name of everything this connector writes.
@@ -68,6 +69,8 @@ type Options struct {
 	// PersonnummerInText says what a personnummer outside its column does
 	// (local.personnummer_in_text): refuse the file (default) or be masked.
 	PersonnummerInText localfile.TextPolicy
+	// Limits bound the work of one file (local.limits).
+	Limits tabular.Limits
 }
 
 // Parser reads Treserva extracts.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -51,12 +52,11 @@ func date(s string) time.Time {
 	return t
 }
 
-func datep(s string) *time.Time {
+func day(s string) int32 {
 	if s == "" {
-		return nil
+		return noDate
 	}
-	t := date(s)
-	return &t
+	return dayOf(date(s))
 }
 
 func TestThreeMonthsAfter(t *testing.T) {
@@ -101,8 +101,8 @@ func TestWaitRules(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d := decision{decided: date(tt.decided), offered: datep(tt.offered), executed: datep(tt.executed),
-				ended: datep(tt.ended), granted: tt.granted}
+			d := decision{decided: day(tt.decided), offered: day(tt.offered), executed: day(tt.executed),
+				ended: day(tt.ended), granted: tt.granted}
 			if got := d.waitedOverThreeMonthsIn(tt.period); got != tt.waited {
 				t.Errorf("waited over three months in %s: %v, want %v", localfile.Label(tt.period), got, tt.waited)
 			}
@@ -130,7 +130,7 @@ func TestSample(t *testing.T) {
 	if len(got.Problems) > 0 || got.Format != "Treserva CSV" || got.Params["encoding"] != "Windows-1252" {
 		t.Fatalf("problems %v, format %s, params %v", got.Problems, got.Format, got.Params)
 	}
-	for _, o := range got.Observations {
+	for o := range got.Values.All() {
 		if err := o.Validate(); err != nil {
 			t.Fatal(err)
 		}
@@ -163,13 +163,13 @@ func TestSampleAgainstDayByDay(t *testing.T) {
 		t.Fatal(err)
 	}
 	byKey := map[string]float64{}
-	for _, o := range got.Observations {
+	for o := range got.Values.All() {
 		if o.Value != nil {
 			byKey[o.IndicatorID+"|"+localfile.Label(o.Period)+"|"+o.Gender+"|"+o.Regi] = *o.Value
 		}
 	}
 	people := map[string][]store.Decision{}
-	for _, d := range got.Decisions {
+	for d := range got.Decisions.All() {
 		people[d.Person] = append(people[d.Person], d)
 	}
 	checked := 0
@@ -287,11 +287,11 @@ func TestOtherLayout(t *testing.T) {
 		o.Config.Columns.Beslutsdatum = []string{"Beslut fattat"}
 		o.AsOf = date("2024-06-30")
 	})
-	if err != nil || len(got.Problems) > 0 || len(got.Decisions) != 2 {
-		t.Fatalf("%v %v %d decisions", err, got.Problems, len(got.Decisions))
+	if err != nil || len(got.Problems) > 0 || got.Decisions.Len() != 2 {
+		t.Fatalf("%v %v %d decisions", err, got.Problems, got.Decisions.Len())
 	}
 	groups := map[string]string{}
-	for _, d := range got.Decisions {
+	for d := range got.Decisions.All() {
 		groups[d.Gender] = d.InsatsGroup + "/" + d.Regi
 	}
 	if groups["M"] != "sabo/egen" || groups["K"] != "bss/" {
@@ -299,7 +299,7 @@ func TestOtherLayout(t *testing.T) {
 	}
 	// The LSS decision of November 2023 still waits at the end of kvartal 1 2024.
 	found := false
-	for _, o := range got.Observations {
+	for o := range got.Values.All() {
 		if o.IndicatorID == BSSWaited3M && localfile.Label(o.Period) == "2024 kvartal 1" && o.Gender == "T" && o.Regi == "alla" {
 			found = true
 			if *o.Value != 1 {
@@ -328,7 +328,8 @@ func TestPseudonymsDependOnTheKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.Decisions[0].Person == b.Decisions[0].Person || a.Decisions[0].KeyID == b.Decisions[0].KeyID {
+	da, db := slices.Collect(a.Decisions.All()), slices.Collect(b.Decisions.All())
+	if da[0].Person == db[0].Person || da[0].KeyID == db[0].KeyID {
 		t.Fatal("pseudonyms do not depend on the key")
 	}
 	if localfile.Describe(a) != localfile.Describe(b) {
@@ -359,10 +360,23 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
-		for _, o := range got.Observations {
+		for o := range got.Values.All() {
 			if err := o.Validate(); err != nil {
 				t.Fatal(err)
 			}
 		}
 	})
+}
+
+func TestDayArithmetic(t *testing.T) {
+	for d := civilDay(1899, 1, 1); d < civilDay(2101, 1, 1); d++ {
+		tm := timeOf(d)
+		if y, m, dd := civilDate(d); y != tm.Year() || m != int(tm.Month()) || dd != tm.Day() || dayOf(tm) != d ||
+			civilDay(y, m, dd) != d {
+			t.Fatalf("day %d: %d-%d-%d, time %s", d, y, m, dd, tm)
+		}
+		if got, want := threeMonthsAfterDay(d), dayOf(ThreeMonthsAfter(tm)); got != want {
+			t.Fatalf("three months after %s: %s, want %s", tm, timeOf(got), timeOf(want))
+		}
+	}
 }

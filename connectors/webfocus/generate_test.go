@@ -14,6 +14,43 @@ func TestGenerateXLSX(t *testing.T) {
 	}
 	writeVerksamhet(t, samples+"/verksamhet.xlsx")
 	writeDatum(t, "testdata/datum.xlsx")
+	writeMerged(t, "testdata/usk_merged.xlsx")
+}
+
+// writeMerged is a styled report where each enhet is one merged cell over
+// its kön rows, as a report is often tidied in Excel before it is sent.
+func writeMerged(t *testing.T, path string) {
+	f := excelize.NewFile()
+	defer f.Close()
+	sheet := "Undersköterskor"
+	f.SetSheetName("Sheet1", sheet)
+	rows := [][]any{
+		{"Antal undersköterskor per enhet och kön (SYNTETISKT EXEMPEL)"},
+		{"December 2024"},
+		{},
+		{"Enhet", "Kön", "Antal undersköterskor"},
+		{"Hemtjänst Norr", "Kvinnor", 40},
+		{nil, "Män", 8},
+		{nil, "Totalt", 48},
+		{"Hemtjänst Söder", "Kvinnor", 35},
+		{nil, "Män", 6},
+		{nil, "Totalt", 41},
+		{"TOTAL", nil, 89},
+	}
+	for i, r := range rows {
+		cell, _ := excelize.CoordinatesToCellName(1, i+1)
+		if err := f.SetSheetRow(sheet, cell, &r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, m := range [][2]string{{"A1", "C1"}, {"A5", "A7"}, {"A8", "A10"}, {"A11", "B11"}} {
+		if err := f.MergeCell(sheet, m[0], m[1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.SaveAs(path); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func writeVerksamhet(t *testing.T, path string) {

@@ -1,11 +1,13 @@
 package webfocus
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"sort"
 	"strings"
-	"time"
 
 	"github.com/nyckeltal/nyckeltal/internal/fold"
 	"github.com/nyckeltal/nyckeltal/internal/localfile"
@@ -13,48 +15,48 @@ import (
 	"github.com/nyckeltal/nyckeltal/internal/tabular"
 )
 
-// rowKey identifies what a data row describes; two rows with one key would
-// make one value overwrite the other.
-type rowKey struct {
-	kind   store.UnitKind
-	unit   string
-	ptype  store.PeriodType
-	pstart time.Time
-	gender string
-	regi   string
+// Bounds on the heading and footing text kept to find a file's period in:
+// a report's headings and footings are a few lines.
+const (
+	maxOtherRows  = 1000
+	maxOtherBytes = 256 << 10
+)
+
+// Parse reads one export held in memory.
+func (p *Parser) Parse(ctx context.Context, name string, data []byte) (*localfile.Parsed, error) {
+	return p.ParseFrom(ctx, name, bytes.NewReader(data))
 }
 
-// Parse reads one export. See the package README for what is read and what
-// is skipped.
-func (p *Parser) Parse(ctx context.Context, name string, data []byte) (*localfile.Parsed, error) {
-	t, err := tabular.Read(data, tabular.Options{Encoding: p.opts.Encoding, Delimiter: p.opts.Delimiter})
+// ParseFrom reads one export, a row at a time. See the package README for
+// what is read and what is skipped.
+func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (*localfile.Parsed, error) {
+	rd, err := tabular.Open(ctx, in, p.readOptions())
 	if err != nil {
-		return nil, localfile.RefuseUnreadable(name, err)
+		return nil, localfile.ReadError(name, err)
 	}
-	word := t.LineWord()
-	headerAt := p.findHeader(t)
+	defer rd.Close()
+	head, err := localfile.Head(name, rd, headerSearchRows)
+	if err != nil {
+		return nil, err
+	}
+	if len(head) == 0 {
+		return nil, localfile.Refuse(name, 0, "", "the file holds no rows")
+	}
+	f := rd.Format()
+	word := tabular.LineWord(f)
+	headerAt := p.findHeader(head)
 	var header []string
-	dataFrom := 0
+	dataFrom, headerLine := 0, 0
 	if headerAt >= 0 {
-		header, dataFrom = t.Rows[headerAt].Cells, headerAt+1
-	} else {
-		if header, err = p.layoutFor(name, t); err != nil {
-			return nil, err
-		}
-	}
-	headerLine := 0
-	if headerAt >= 0 {
-		headerLine = t.Rows[headerAt].Line
-	}
-	inText, err := localfile.ScanRows(name, t.Rows, header, headerLine, -1, p.opts.PersonnummerInText)
-	if err != nil {
+		header, dataFrom, headerLine = head[headerAt].Cells, headerAt+1, head[headerAt].Line
+	} else if header, err = p.layoutFor(name, head); err != nil {
 		return nil, err
 	}
 	cols, err := p.mapColumns(name, header)
 	if err != nil {
 		var fe *localfile.FileError
 		if errors.As(err, &fe) && headerAt >= 0 {
-			fe.Problems[0].Line = t.Rows[headerAt].Line
+			fe.Problems[0].Line = headerLine
 		}
 		return nil, err
 	}
@@ -62,141 +64,85 @@ func (p *Parser) Parse(ctx context.Context, name string, data []byte) (*localfil
 		return nil, localfile.Refuse(name, 0, "", "no column holds a configured indicator")
 	}
 	out := &localfile.Parsed{
-		Format: formatName(t.Format, headerAt >= 0),
+		Format: formatName(f, headerAt >= 0),
 		Header: header,
-		Params: map[string]any{"encoding": t.Format.Encoding, "columns": cols.describe()},
+		Params: map[string]any{"encoding": f.Encoding, "columns": cols.describe()},
 	}
-	if t.Format.Delimiter != 0 {
-		out.Params["delimiter"] = string(t.Format.Delimiter)
-	}
-	if t.Format.Sheet != "" {
-		out.Params["sheet"] = t.Format.Sheet
+	if f.Delimiter != 0 {
+		out.Params["delimiter"] = string(f.Delimiter)
 	}
 	if headerAt >= 0 {
-		out.Params["header_"+word] = t.Rows[headerAt].Line
+		out.Params["header_"+word] = headerLine
 	} else {
 		out.Params["layout"] = strings.Join(header, " | ")
 	}
 	if len(cols.ignored) > 0 {
 		out.Notes = append(out.Notes, "columns not used: "+strings.Join(cols.ignored, ", "))
 	}
-	if inText != "" {
-		out.Notes = append(out.Notes, inText)
+	codes := make([]string, len(cols.indCols))
+	for k, j := range cols.indCols {
+		codes[k] = cols.roles[j].code
 	}
-
-	// Classify rows first: which are data, which are headings, totals and
-	// footings. The period may have to come from the headings.
-	var dataRows []tabular.Row
-	var otherText []string
-	for i, r := range t.Rows {
-		if i%1024 == 0 && ctx.Err() != nil {
-			return nil, ctx.Err()
+	st := &parseState{p: p, name: name, word: word, cols: cols, header: header, out: out,
+		values: localfile.NewValues(Source, codes...), shape: localfile.NewShape(f, len(header)),
+		scan:     localfile.NewTextScan(name, p.opts.PersonnummerInText, -1),
+		dimOrder: cols.dimOrder(), prev: make([]string, len(header)), dims: make([]string, len(header)),
+		rowValues: make([]float64, len(cols.indCols)), units: map[string]unitResult{}, periods: map[periodKey]periodResult{}, genders: map[string]labelResult{}, regis: map[string]labelResult{}}
+	st.fileNeeded, st.sparse = !cols.hasPeriod(), f.SparseRows()
+	if n := localfile.EstimateRows(f, in.Size(), head); n > 0 {
+		st.values.Grow(n)
+	}
+	if st.fileNeeded {
+		// The file's period is known at its end (it may be in a footing):
+		// its rows point at a period filled in then.
+		st.filePeriod = st.values.Period(store.Period{})
+	}
+	next := localfile.Rows(name, head, 0, rd)
+	for i := 0; ; i++ {
+		r, err := next()
+		if err == io.EOF {
+			break
 		}
-		if r.Blank() || i == dataFrom-1 {
-			continue // blank rows and the heading row itself are not counted
+		if err != nil {
+			return nil, err
 		}
-		if i < dataFrom {
+		st.scan.Row(r, header, headerLine)
+		switch {
+		case r.Blank() || i == dataFrom-1:
+			// Blank rows and the heading row itself are not counted.
+		case i < dataFrom:
 			out.Skipped++
-			otherText = append(otherText, strings.Join(r.Cells, " "))
-			continue
-		}
-		if p.isData(r, cols) {
-			dataRows = append(dataRows, r)
-			continue
-		}
-		out.Skipped++
-		if !p.isTotal(r, cols) {
-			otherText = append(otherText, strings.Join(r.Cells, " "))
+			st.other(r)
+		default:
+			st.row(r)
 		}
 	}
-	period, periodSource, err := p.filePeriod(name, cols, otherText)
+	if err := st.scan.Err(); err != nil {
+		return nil, err
+	}
+	if err := st.duplicates(ctx, in); err != nil {
+		return nil, err
+	}
+	if note := st.scan.Note(); note != "" {
+		out.Notes = append(out.Notes, note)
+	}
+	out.Notes = append(out.Notes, st.shape.Notes()...)
+	if st.carried > 0 {
+		out.Notes = append(out.Notes, fmt.Sprintf("%d tomma eller sammanfogade cellers värden (%s) togs från raden ovanför "+
+			"eller från det sammanfogade området, som WebFOCUS skriver upprepade sorteringsvärden", st.carried, st.carriedCols()))
+	}
+	period, periodSource, err := p.filePeriod(name, cols, st.otherText)
 	if err != nil {
 		return nil, err
 	}
 	if periodSource != "" {
 		out.Params["period"] = localfile.Label(period) + " (" + periodSource + ")"
+		st.values.SetPeriod(st.filePeriod, period)
 	}
 	if periodSource != "" && p.period != nil && periodSource != "--period" {
 		out.Notes = append(out.Notes, "--period ignored: the period comes from "+periodSource)
 	}
-
-	seen := make(map[rowKey]int, len(dataRows))
-	// One observation per data row and indicator column: sized once, since
-	// appending observations one by one copied them over and over.
-	out.Observations = make([]store.Observation, 0, len(dataRows)*len(cols.indCols))
-	for _, r := range dataRows {
-		out.Rows++
-		var reasons []string
-		problem := func(col int, format string, args ...any) {
-			label := ""
-			if col >= 0 {
-				label = localfile.ColumnLabel(col, cols.heading(col))
-			}
-			msg := fmt.Sprintf(format, args...)
-			out.Problem(name, r.Line, label, "%s", msg)
-			reasons = append(reasons, strings.TrimSpace(label+" "+msg))
-		}
-		if extra := lastFilled(r.Cells); extra >= len(header) {
-			problem(extra, "the row has more cells than there are column headings (a delimiter inside an unquoted text?)")
-		}
-		key := rowKey{kind: store.UnitMunicipality, unit: p.opts.Home, gender: store.GenderTotal, regi: store.RegiAll}
-		if j, ok := cols.dims[roleUnit]; ok {
-			if u := localfile.UnitID(r.Cell(j)); u != "" && !p.munis[fold.Key(u)] {
-				key.kind, key.unit = store.UnitLocal, u
-			}
-		}
-		per := period
-		if periodSource == "" {
-			var err error
-			if per, err = p.rowPeriod(r, cols); err != nil {
-				problem(cols.periodColumn(), "%v", err)
-			}
-		}
-		key.ptype, key.pstart = per.Type, per.Start
-		if j, ok := cols.dims[roleGender]; ok {
-			g, err := localfile.ParseGender(r.Cell(j))
-			if err != nil {
-				problem(j, "%v", err)
-			}
-			key.gender = g
-		}
-		if j, ok := cols.dims[roleRegi]; ok {
-			rg, err := p.opts.Regi.ParseRegi(r.Cell(j))
-			if err != nil {
-				problem(j, "%v", err)
-			}
-			key.regi = rg
-		}
-		values := make([]*float64, len(cols.indCols))
-		for k, j := range cols.indCols {
-			v, ok, err := tabular.ParseNumber(r.Cell(j))
-			switch {
-			case err != nil:
-				problem(j, "%v", err)
-			case ok:
-				values[k] = &v
-			}
-		}
-		if len(reasons) == 0 {
-			if first, dup := seen[key]; dup {
-				problem(-1, "the same enhet, period, kön and regi as %s %d", word, first)
-			} else {
-				seen[key] = r.Line
-			}
-		}
-		if len(reasons) > 0 {
-			out.Refused = append(out.Refused, localfile.RefusedRow{Line: r.Line, Cells: r.Cells, Reasons: reasons})
-			continue
-		}
-		for k, j := range cols.indCols {
-			code := cols.roles[j].code
-			out.Observations = append(out.Observations, store.Observation{
-				Source: Source, IndicatorID: code, UnitKind: key.kind, UnitID: key.unit, Period: per,
-				Gender: key.gender, Regi: key.regi, Value: values[k],
-			})
-		}
-	}
-	out.Scopes = localfile.ScopesFor(out.Observations)
+	out.Values = st.values
 	for _, j := range cols.indCols {
 		code := cols.roles[j].code
 		ind := p.indicators[code]
@@ -204,6 +150,310 @@ func (p *Parser) Parse(ctx context.Context, name string, data []byte) (*localfil
 			Unit: ind.Unit, SourceSystem: SourceSystem})
 	}
 	return out, nil
+}
+
+func (p *Parser) readOptions() tabular.Options {
+	return tabular.Options{Encoding: p.opts.Encoding, Delimiter: p.opts.Delimiter, Limits: p.opts.Limits}
+}
+
+// parseState is one file being read.
+type parseState struct {
+	p      *Parser
+	name   string
+	word   string
+	cols   *columns
+	header []string
+	out    *localfile.Parsed
+	values *localfile.Values
+	shape  *localfile.Shape
+	scan   *localfile.TextScan
+
+	otherText  []string
+	otherBytes int
+
+	sparse     bool
+	fileNeeded bool
+	filePeriod uint32
+
+	// dimOrder are the dimension columns left to right; prev their values
+	// in the last data row, which blank cells below carry on.
+	dimOrder   []int
+	prev, dims []string // by column
+	hasPrev    bool
+	carried    int
+	carriedCol map[int]bool
+
+	rowValues      []float64
+	units          map[string]unitResult
+	periods        map[periodKey]periodResult
+	genders, regis map[string]labelResult
+}
+
+// duplicates refuses every row that repeats an earlier row's enhet, period,
+// kön and regi, naming the earlier line.
+func (st *parseState) duplicates(ctx context.Context, in tabular.Input) error {
+	dups := st.values.Duplicates()
+	if len(dups) == 0 {
+		return nil
+	}
+	lines := map[int]bool{}
+	for _, d := range dups {
+		lines[d.Line] = true
+	}
+	cells, err := localfile.Reread(ctx, st.name, in, st.p.readOptions(), lines)
+	if err != nil {
+		return err
+	}
+	for _, d := range dups {
+		msg := fmt.Sprintf("the same enhet, period, kön and regi as %s %d", st.word, d.First)
+		st.out.Problem(st.name, d.Line, "", "%s", msg)
+		st.out.Refuse(localfile.RefusedRow{Line: d.Line, Cells: cells[d.Line], Reasons: []string{msg}})
+	}
+	return nil
+}
+
+// other keeps the text of a heading, footing or sub-heading row, where the
+// file's period may be written.
+func (st *parseState) other(r tabular.Row) {
+	if len(st.otherText) >= maxOtherRows || st.otherBytes >= maxOtherBytes {
+		return
+	}
+	t := strings.Join(r.Cells, " ")
+	st.otherText = append(st.otherText, t)
+	st.otherBytes += len(t)
+}
+
+func (st *parseState) carriedCols() string {
+	var out []string
+	for _, j := range st.dimOrder {
+		if st.carriedCol[j] {
+			out = append(out, localfile.ColumnLabel(j, st.cols.heading(j)))
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+// row reads a row below the column titles.
+func (st *parseState) row(r tabular.Row) {
+	p, cols, out := st.p, st.cols, st.out
+	var reasons []string
+	problem := func(col int, format string, args ...any) {
+		label := ""
+		if col >= 0 {
+			label = localfile.ColumnLabel(col, cols.heading(col))
+		}
+		msg := fmt.Sprintf(format, args...)
+		out.Problem(st.name, r.Line, label, "%s", msg)
+		reasons = append(reasons, strings.TrimSpace(label+" "+msg))
+	}
+	data := p.isData(r, cols)
+	short := ""
+	if data || !st.sparse {
+		// Delimited text writes every field of every row: a short row
+		// that does not look like data may be data cut short.
+		short = st.shape.Check(r)
+	}
+	if !data && short == "" {
+		out.Skipped++
+		for _, cp := range r.Problems {
+			st.shape.Unusable(r, cp, st.word)
+		}
+		if !p.isTotal(r, cols) {
+			st.other(r)
+		}
+		return
+	}
+	out.Rows++
+	if short != "" {
+		problem(len(r.Cells), "%s", short)
+	}
+	if extra := lastFilled(r.Cells); extra >= len(st.header) {
+		problem(extra, "the row has more cells than there are column headings (a delimiter inside an unquoted text?)")
+	}
+	for _, cp := range r.Problems {
+		if cp.Col < len(cols.roles) && cols.roles[cp.Col].kind != roleNone {
+			problem(cp.Col, "%s", cp.Reason)
+		} else {
+			st.shape.Unusable(r, cp, st.word)
+		}
+	}
+	dims := st.dimValues(r)
+	key := localfile.Key{Gender: st.values.Label(store.GenderTotal), Regi: st.values.Label(store.RegiAll)}
+	if j, ok := cols.dims[roleUnit]; ok {
+		u, known := st.units[dims[j]]
+		if !known {
+			u = st.unit(dims[j])
+		}
+		if u.missing {
+			problem(j, "enhet saknas: cellen är tom och ingen rad ovanför anger enheten; en rad för hela kommunen ska ha "+
+				"kommunens namn eller något av local.municipality_units som enhet")
+		}
+		key.Unit = u.index
+	} else {
+		key.Unit = st.values.Unit(store.UnitMunicipality, p.opts.Home)
+	}
+	if st.fileNeeded {
+		key.Period = st.filePeriod
+	} else if per, err := st.period(dims); err != nil {
+		problem(cols.periodColumn(), "%v", err)
+	} else {
+		key.Period = per
+	}
+	if j, ok := cols.dims[roleGender]; ok {
+		g := st.label(st.genders, dims[j], localfile.ParseGender)
+		if g.err != nil {
+			problem(j, "%v", g.err)
+		}
+		key.Gender = g.index
+	}
+	if j, ok := cols.dims[roleRegi]; ok {
+		rg := st.label(st.regis, dims[j], p.opts.Regi.ParseRegi)
+		if rg.err != nil {
+			problem(j, "%v", rg.err)
+		}
+		key.Regi = rg.index
+	}
+	values := st.rowValues[:len(cols.indCols)]
+	for k, j := range cols.indCols {
+		values[k] = localfile.Missing
+		if _, bad := r.Problem(j); bad {
+			continue
+		}
+		if r.Cell(j) == "" && r.Filled(j) != "" {
+			problem(j, "cellen ingår i ett sammanfogat område med värdet %q: vilken rad värdet gäller går inte att veta", r.Filled(j))
+			continue
+		}
+		v, ok, err := tabular.ParseNumber(r.Cell(j))
+		switch {
+		case err != nil:
+			problem(j, "%v", err)
+		case ok:
+			values[k] = v
+		}
+	}
+	if len(reasons) > 0 {
+		out.Refuse(localfile.RefusedRow{Line: r.Line, Cells: r.Cells, Reasons: reasons})
+		return
+	}
+	// Two rows of one key are found when the whole file is read (Duplicates).
+	st.values.AddLine(r.Line, key, values...)
+}
+
+// dimValues are the values of a data row's dimension columns (enhet,
+// period, kön, regi). A cell a merged range covers has the range's value; a
+// blank cell has the value of the row above — WebFOCUS writes a sort (BY)
+// value only where it changes — as long as every dimension to its left is
+// unchanged too (a blank beside a new enhet is not that enhet's repeat).
+func (st *parseState) dimValues(r tabular.Row) []string {
+	out := st.dims
+	unchanged := st.hasPrev
+	for _, j := range st.dimOrder {
+		v := strings.TrimSpace(r.Cell(j))
+		if v == "" {
+			if m := strings.TrimSpace(r.Filled(j)); m != "" {
+				v = m
+				st.carry(j)
+			} else if prev := st.prev[j]; unchanged && prev != "" {
+				v = prev
+				st.carry(j)
+			}
+		}
+		if v != st.prev[j] {
+			unchanged = false
+		}
+		out[j] = v
+	}
+	copy(st.prev, out)
+	st.hasPrev = true
+	return out
+}
+
+type unitResult struct {
+	index   uint32
+	missing bool
+}
+
+// unit reads an enhet cell: the municipality when it names it (or one of
+// local.municipality_units), else a local unit; nothing when empty.
+func (st *parseState) unit(text string) unitResult {
+	p := st.p
+	var r unitResult
+	switch u := localfile.UnitID(text); {
+	case u == "":
+		r.missing = true
+	case p.munis[fold.Key(u)] || u == p.opts.Home:
+		r.index = st.values.Unit(store.UnitMunicipality, p.opts.Home)
+	default:
+		r.index = st.values.Unit(store.UnitLocal, u)
+	}
+	if len(st.units) < maxCache {
+		st.units[strings.Clone(text)] = r
+	}
+	return r
+}
+
+// maxCache bounds each cache of a file's texts.
+const maxCache = 10_000
+
+type periodKey struct{ a, b string }
+
+type periodResult struct {
+	index uint32
+	err   error
+}
+
+type labelResult struct {
+	index uint8
+	err   error
+}
+
+// period is rowPeriod of a row's period cells, once for each distinct text.
+func (st *parseState) period(dims []string) (uint32, error) {
+	cols := st.cols
+	var k periodKey
+	if j, ok := cols.dims[rolePeriod]; ok {
+		k.a = dims[j]
+	} else {
+		k = periodKey{dims[cols.dims[rolePeriodStart]], dims[cols.dims[rolePeriodEnd]]}
+	}
+	if r, ok := st.periods[k]; ok {
+		return r.index, r.err
+	}
+	per, err := st.p.rowPeriod(dims, cols)
+	r := periodResult{err: err}
+	if err == nil {
+		r.index = st.values.Period(per)
+	}
+	if len(st.periods) < maxCache {
+		st.periods[periodKey{strings.Clone(k.a), strings.Clone(k.b)}] = r
+	}
+	return r.index, r.err
+}
+
+// label is a kön or regi cell read by parse, once for each distinct text.
+func (st *parseState) label(cache map[string]labelResult, text string, parse func(string) (string, error)) labelResult {
+	if r, ok := cache[text]; ok {
+		return r
+	}
+	v, err := parse(text)
+	r := labelResult{err: err}
+	if err == nil {
+		r.index = st.values.Label(v)
+	} else {
+		r.index = st.values.Label("")
+	}
+	if len(cache) < maxCache {
+		cache[strings.Clone(text)] = r
+	}
+	return r
+}
+
+func (st *parseState) carry(j int) {
+	st.carried++
+	if st.carriedCol == nil {
+		st.carriedCol = map[int]bool{}
+	}
+	st.carriedCol[j] = true
 }
 
 func lastFilled(cells []string) int {
@@ -216,8 +466,9 @@ func lastFilled(cells []string) int {
 }
 
 // isData: a row is data when it holds at least one indicator cell that is
-// not blank ("." counts: it is a missing value) and is not a repeated
-// heading or a total.
+// not blank ("." counts: it is a missing value; so does a cell without a
+// usable value, which is then refused) and is not a repeated heading or a
+// total.
 func (p *Parser) isData(r tabular.Row, cols *columns) bool {
 	if r.Blank() || p.isTotal(r, cols) {
 		return false
@@ -236,6 +487,9 @@ func (p *Parser) isData(r tabular.Row, cols *columns) bool {
 		if strings.TrimSpace(strings.ReplaceAll(r.Cell(j), "\u00a0", " ")) != "" {
 			return true
 		}
+		if _, bad := r.Problem(j); bad {
+			return true
+		}
 	}
 	return false
 }
@@ -244,22 +498,21 @@ func (p *Parser) isData(r tabular.Row, cols *columns) bool {
 // Summa, Delsumma … (styled reports' subtotal and total rows). Kön and regi
 // are not looked at: "Totalt" there is a value (T, alla), not a total row.
 func (p *Parser) isTotal(r tabular.Row, cols *columns) bool {
-	cells := []string{r.Cell(0)}
+	if localfile.IsTotalRow(r.Cell(0)) {
+		return true
+	}
 	for _, k := range []roleKind{roleUnit, rolePeriod} {
-		if j, ok := cols.dims[k]; ok {
-			cells = append(cells, r.Cell(j))
+		if j, ok := cols.dims[k]; ok && localfile.IsTotalRow(r.Filled(j)) {
+			return true
 		}
 	}
-	return localfile.IsTotalRow(cells...)
+	return false
 }
 
 // filePeriod is the period of the whole file when it has no period column:
 // --period, else the one period its headings and footings name.
 func (p *Parser) filePeriod(file string, cols *columns, text []string) (store.Period, string, error) {
-	if _, ok := cols.dims[rolePeriod]; ok {
-		return store.Period{}, "", nil
-	}
-	if _, ok := cols.dims[rolePeriodStart]; ok {
+	if cols.hasPeriod() {
 		return store.Period{}, "", nil
 	}
 	if p.period != nil {
@@ -276,19 +529,35 @@ func (p *Parser) filePeriod(file string, cols *columns, text []string) (store.Pe
 	return per, "heading", nil
 }
 
-func (p *Parser) rowPeriod(r tabular.Row, cols *columns) (store.Period, error) {
+func (p *Parser) rowPeriod(dims []string, cols *columns) (store.Period, error) {
 	if j, ok := cols.dims[rolePeriod]; ok {
-		return localfile.ParsePeriod(r.Cell(j), p.opts.InterimEnd)
+		return localfile.ParsePeriod(dims[j], p.opts.InterimEnd)
 	}
-	from, err := tabular.ParseDate(r.Cell(cols.dims[rolePeriodStart]))
+	from, err := tabular.ParseDate(dims[cols.dims[rolePeriodStart]])
 	if err != nil {
 		return store.Period{}, err
 	}
-	to, err := tabular.ParseDate(r.Cell(cols.dims[rolePeriodEnd]))
+	to, err := tabular.ParseDate(dims[cols.dims[rolePeriodEnd]])
 	if err != nil {
 		return store.Period{}, err
 	}
 	return localfile.ClassifyRange(from, to)
+}
+
+func (c *columns) hasPeriod() bool {
+	_, a := c.dims[rolePeriod]
+	_, b := c.dims[rolePeriodStart]
+	return a || b
+}
+
+// dimOrder are the dimension columns, left to right.
+func (c *columns) dimOrder() []int {
+	var out []int
+	for _, j := range c.dims {
+		out = append(out, j)
+	}
+	sort.Ints(out)
+	return out
 }
 
 func (c *columns) heading(j int) string {

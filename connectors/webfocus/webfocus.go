@@ -47,6 +47,8 @@ type Options struct {
 	// PersonnummerInText says what a personnummer outside its column does
 	// (local.personnummer_in_text): refuse the file (default) or be masked.
 	PersonnummerInText localfile.TextPolicy
+	// Limits bound the work of one file (local.limits).
+	Limits tabular.Limits
 }
 
 type roleKind int
@@ -199,11 +201,11 @@ func (p *Parser) mapColumns(file string, header []string) (*columns, error) {
 // names a configured indicator column and has at least two cells (a report
 // title such as "Personalomsättning" alone is a heading, not titles), else
 // the first row that names one at all.
-func (p *Parser) findHeader(t *tabular.Table) int {
+func (p *Parser) findHeader(rows []tabular.Row) int {
 	single := -1
-	for i := 0; i < len(t.Rows) && i < headerSearchRows; i++ {
+	for i := 0; i < len(rows) && i < headerSearchRows; i++ {
 		filled, named := 0, false
-		for _, cell := range t.Rows[i].Cells {
+		for _, cell := range rows[i].Cells {
 			if strings.TrimSpace(cell) != "" {
 				filled++
 			}
@@ -222,13 +224,13 @@ func (p *Parser) findHeader(t *tabular.Table) int {
 }
 
 // layoutFor picks the layout of a file without a heading row.
-func (p *Parser) layoutFor(file string, t *tabular.Table) ([]string, error) {
+func (p *Parser) layoutFor(file string, rows []tabular.Row) ([]string, error) {
 	layouts := p.opts.Config.Layouts
 	if p.opts.Layout != "" {
 		return layouts[p.opts.Layout], nil
 	}
 	width := 0
-	for _, r := range t.Rows {
+	for _, r := range rows {
 		width = max(width, len(r.Cells))
 	}
 	var fits []string
@@ -242,7 +244,7 @@ func (p *Parser) layoutFor(file string, t *tabular.Table) ([]string, error) {
 		return layouts[fits[0]], nil
 	}
 	seen := ""
-	for _, r := range t.Rows {
+	for _, r := range rows {
 		if !r.Blank() {
 			seen = fmt.Sprintf(" (the first row says: %s)", quoteCells(r.Cells, 6))
 			break

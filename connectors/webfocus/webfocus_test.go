@@ -68,6 +68,11 @@ func TestShapes(t *testing.T) {
 		{"COMMA with a layout", "testdata/comma_sjukfranvaro.csv", "COMMA", nil, 2 * 4, 1},
 		{"COMT with a title row", "testdata/comt_title_row.csv", "COMT", nil, 2 * 2, 2},
 		{"XLSX with date cells", "testdata/datum.xlsx", "XLSX", nil, 2, 0},
+		// Blank and merged BY cells carry the value above them.
+		{"COMT, repeated BY values left blank", "testdata/sjukfranvaro_by_comt.csv", "COMT", nil, 7 * 2, 0},
+		{"TABT, two BY columns left blank", "testdata/avvikelser_by_tabt.txt", "TABT", nil, 6, 0},
+		{"EXL2K, enhet with rowspan", "testdata/sjukfranvaro_kon_exl2k.xls", "EXL2K", nil, 6 * 2, 4},
+		{"XLSX, enhet merged over its kön rows", "testdata/usk_merged.xlsx", "XLSX", nil, 6, 3},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -75,11 +80,11 @@ func TestShapes(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got.Format != tt.format || len(got.Observations) != tt.values || got.Skipped != int64(tt.skipped) || len(got.Problems) > 0 {
-				t.Fatalf("format %s, %d values, %d skipped, problems %v\n%s", got.Format, len(got.Observations), got.Skipped,
+			if got.Format != tt.format || got.Observations() != tt.values || got.Skipped != int64(tt.skipped) || len(got.Problems) > 0 {
+				t.Fatalf("format %s, %d values, %d skipped, problems %v\n%s", got.Format, got.Observations(), got.Skipped,
 					got.Problems, localfile.Describe(got))
 			}
-			for _, o := range got.Observations {
+			for o := range got.Values.All() {
 				if err := o.Validate(); err != nil {
 					t.Fatal(err)
 				}
@@ -151,7 +156,7 @@ func TestTitleNamedLikeAnIndicator(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, err := p.Parse(t.Context(), "f.csv", []byte("\"Personalomsättning\"\n\"Enhet\",\"Period\",\"Personalomsättning\"\n\"X\",2024,5\n"))
-	if err != nil || len(got.Observations) != 1 || got.Params["header_line"] != 2 || got.Skipped != 1 {
+	if err != nil || got.Observations() != 1 || got.Params["header_line"] != 2 || got.Skipped != 1 {
 		t.Fatalf("%v %+v", err, got)
 	}
 }
@@ -166,7 +171,7 @@ func TestPeriodFlag(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := got.Observations[0]
+	o := got.Values.List()[0]
 	if o.Period != store.InterimPeriod(2025, time.August) || o.UnitKind != store.UnitLocal || o.UnitID != "X" {
 		t.Fatalf("%+v", o)
 	}
@@ -201,7 +206,7 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
-		for _, o := range got.Observations {
+		for o := range got.Values.All() {
 			if err := o.Validate(); err != nil {
 				t.Fatal(err)
 			}

@@ -3,12 +3,15 @@
 package bench
 
 import (
-	"bytes"
+	"bufio"
 	"context"
 	"encoding/csv"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -19,119 +22,282 @@ import (
 	"github.com/nyckeltal/nyckeltal/internal/samplegen"
 )
 
-// ParserFigures are the parsers' throughput against encoding/csv reading
-// the same bytes: the floor any CSV-shaped parser stands on.
+// ParserFigures are one parser's throughput against encoding/csv reading
+// the same bytes — the floor any CSV-shaped parser stands on — and its peak
+// memory.
 type ParserFigures struct {
-	Kind   string
-	Bytes  int64
-	Parser measured
-	CSV    measured
+	Kind  string // what was parsed, e.g. "WebFOCUS COMT"
+	Bytes int64  // the file's size
+	// CSVBytes are the bytes encoding/csv read: the same file, except for
+	// XLSX, whose zip bytes are no text: then the same table as COMT.
+	CSVBytes    int64
+	Parser, CSV measured
 	// ParseTime and CSVTime are the times of the parse alone, measured in the
-	// subprocess (its start and the file read are left out).
+	// subprocess (its start is left out; both read the file as they go),
+	// the median of parserRuns runs taken in turns.
 	ParseTime, CSVTime time.Duration
 }
 
-func runParsers(ctx context.Context, cfg Config, dir string) ([]ParserFigures, error) {
+// ParserMBs is the parser's MB/s (for XLSX: of the same table as COMT).
+func (p ParserFigures) ParserMBs() float64 { return mbPerSecond(p.CSVBytes, p.ParseTime) }
+
+// CSVMBs is encoding/csv's MB/s.
+func (p ParserFigures) CSVMBs() float64 { return mbPerSecond(p.CSVBytes, p.CSVTime) }
+
+// Ratio is the parser's MB/s ÷ encoding/csv's; the target is at least 0.5.
+func (p ParserFigures) Ratio() float64 { return p.ParserMBs() / p.CSVMBs() }
+
+// MemoryTargetKB is 3 × the file's size + 100 MiB.
+func (p ParserFigures) MemoryTargetKB() int64 { return 3*p.Bytes/1024 + 100*1024 }
+
+// LoadFigures are a whole load of a big Treserva extract by bin/nyckeltal:
+// reading, checking, computing, staging and publishing.
+type LoadFigures struct {
+	Bytes int64
+	Load  measured
+}
+
+// BombFigures are the refusal of a small workbook of millions of shared
+// strings.
+type BombFigures struct {
+	Bytes   int64
+	Strings int
+	Parse   measured
+	Took    time.Duration
+	Reason  string
+}
+
+type parserCase struct {
+	kind, parser string // parser: the bench's parse --kind
+	file, csv    string // the file, and what encoding/csv reads
+}
+
+func runParsers(ctx context.Context, cfg Config, dir string, progress io.Writer) ([]ParserFigures, error) {
+	comt := filepath.Join(dir, "webfocus_comt.csv")
+	rows := 0
+	if _, err := writeFile(comt, func(w io.Writer) (n int64, err error) {
+		n, rows, err = samplegen.WriteWebFOCUSReport(w, cfg.ParserBytes)
+		return n, err
+	}); err != nil {
+		return nil, err
+	}
+	cases := []parserCase{{"WebFOCUS COMT", "webfocus", comt, comt}}
+	for _, c := range []struct {
+		kind, parser, name string
+		write              func(io.Writer) (int64, error)
+		sameTable          bool // encoding/csv reads the COMT of the same table
+	}{
+		{"WebFOCUS EXL2K", "webfocus", "webfocus_exl2k.xls", func(w io.Writer) (int64, error) { return samplegen.WriteWebFOCUSEXL2K(w, cfg.ParserBytes) }, false},
+		{"WebFOCUS XLSX", "webfocus", "webfocus.xlsx", func(w io.Writer) (int64, error) { return samplegen.WriteWebFOCUSXLSX(w, rows) }, true},
+		{"Treserva", "treserva", "treserva.csv", func(w io.Writer) (int64, error) { return samplegen.WriteTreservaExtract(w, cfg.ParserBytes) }, false},
+		{"indicators (long CSV)", "indicators", "indikatorer.csv", func(w io.Writer) (int64, error) { return samplegen.WriteIndicatorFile(w, cfg.ParserBytes) }, false},
+	} {
+		path := filepath.Join(dir, c.name)
+		fmt.Fprintf(progress, "bench: writing %s …\n", c.name)
+		if _, err := writeFile(path, c.write); err != nil {
+			return nil, err
+		}
+		csvFile := path
+		if c.sameTable {
+			csvFile = comt
+		}
+		cases = append(cases, parserCase{c.kind, c.parser, path, csvFile})
+	}
 	var out []ParserFigures
-	for _, kind := range []string{"webfocus", "treserva"} {
-		file := filepath.Join(dir, kind+".csv")
-		size, err := writeSample(kind, file, cfg.ParserBytes)
+	for _, c := range cases {
+		fmt.Fprintf(progress, "bench: parsing %s …\n", c.kind)
+		fi, err := os.Stat(c.file)
 		if err != nil {
 			return nil, err
 		}
-		f := ParserFigures{Kind: kind, Bytes: size}
-		if f.Parser, err = runMeasured(ctx, nil, cfg.Self, "parse", "--kind", kind, file); err != nil {
+		ci, err := os.Stat(c.csv)
+		if err != nil {
 			return nil, err
 		}
-		if f.CSV, err = runMeasured(ctx, nil, cfg.Self, "parse", "--kind", "csv", file); err != nil {
-			return nil, err
+		f := ParserFigures{Kind: c.kind, Bytes: fi.Size(), CSVBytes: ci.Size()}
+		// The machine is shared: the parser and encoding/csv take turns, and
+		// the median of their times counts (the peak memory is the highest).
+		var parses, csvs []time.Duration
+		for range parserRuns {
+			pm, err := runMeasured(ctx, nil, cfg.Self, "parse", "--kind", c.parser, c.file)
+			if err != nil {
+				return nil, err
+			}
+			cm, err := runMeasured(ctx, nil, cfg.Self, "parse", "--kind", "csv", c.csv)
+			if err != nil {
+				return nil, err
+			}
+			pd, err := parseDuration(pm.Stdout)
+			if err != nil {
+				return nil, err
+			}
+			cd, err := parseDuration(cm.Stdout)
+			if err != nil {
+				return nil, err
+			}
+			parses, csvs = append(parses, pd), append(csvs, cd)
+			f.Parser.PeakKB, f.CSV.PeakKB = max(f.Parser.PeakKB, pm.PeakKB), max(f.CSV.PeakKB, cm.PeakKB)
 		}
-		if f.ParseTime, err = time.ParseDuration(strings.TrimSpace(f.Parser.Stdout)); err != nil {
-			return nil, fmt.Errorf("parse output %q: %w", f.Parser.Stdout, err)
-		}
-		if f.CSVTime, err = time.ParseDuration(strings.TrimSpace(f.CSV.Stdout)); err != nil {
-			return nil, fmt.Errorf("csv output %q: %w", f.CSV.Stdout, err)
-		}
+		f.ParseTime, f.CSVTime = medianDuration(parses), medianDuration(csvs)
 		out = append(out, f)
 	}
 	return out, nil
 }
 
-// writeSample writes a synthetic export of about size bytes (samplegen).
-func writeSample(kind, path string, size int64) (int64, error) {
-	var data []byte
-	switch kind {
-	case "webfocus":
-		data = samplegen.WebFOCUSReport(int(size))
-	case "treserva":
-		var err error
-		if data, err = samplegen.TreservaExtract(int(size)); err != nil {
-			return 0, err
-		}
-	default:
-		return 0, fmt.Errorf("no sample of kind %q", kind)
-	}
-	return int64(len(data)), os.WriteFile(path, data, 0o644)
+// parserRuns is how many times each parser and encoding/csv run.
+const parserRuns = 3
+
+func medianDuration(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2]
 }
 
-// Parse runs one parser over a file and returns the time of the parse alone.
-func Parse(ctx context.Context, kind, path string) (time.Duration, error) {
-	data, err := os.ReadFile(path)
+func parseDuration(out string) (time.Duration, error) {
+	first, _, _ := strings.Cut(strings.TrimSpace(out), "\n")
+	d, err := time.ParseDuration(strings.TrimSpace(first))
+	if err != nil {
+		return 0, fmt.Errorf("parse output %q: %w", out, err)
+	}
+	return d, nil
+}
+
+// writeFile writes a sample to path.
+func writeFile(path string, write func(io.Writer) (int64, error)) (int64, error) {
+	f, err := os.Create(path)
 	if err != nil {
 		return 0, err
 	}
-	var parse func() (*localfile.Parsed, error)
-	switch kind {
-	case "webfocus", "treserva":
-		// The parsers as `nyckeltal ingest` builds them, from the defaults.
-		cfg := config.Defaults()
-		key := filepath.Join(filepath.Dir(path), "pseudonym.key")
-		if err := os.WriteFile(key, []byte("bench key, never used for real data"), 0o600); err != nil {
-			return 0, err
-		}
-		cfg.Local.PseudonymKeyFile = key
-		src, err := inbox.NewSources(&cfg, inbox.SourceOptions{})
-		if err != nil {
-			return 0, err
-		}
-		dir := inbox.DirWebFOCUS
-		if kind == "treserva" {
-			dir = inbox.DirTreserva
-		}
-		p := src.ForDir(dir)
-		parse = func() (*localfile.Parsed, error) { return p.Parse(ctx, filepath.Base(path), data) }
-	case "csv":
-		start := time.Now()
-		r := csv.NewReader(bytes.NewReader(data))
-		r.Comma = ';'
-		if bytes.HasPrefix(data, []byte(`"`)) {
-			r.Comma = ','
-		}
-		r.FieldsPerRecord = -1
-		n := 0
-		for {
-			rec, err := r.Read()
-			if err != nil {
-				break
-			}
-			n += len(rec)
-		}
-		if n == 0 {
-			return 0, fmt.Errorf("csv: nothing read")
-		}
-		return time.Since(start), nil
-	default:
-		return 0, fmt.Errorf("no parser %q", kind)
+	n, err := write(f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return n, err
+}
+
+// runLoad loads a Treserva extract of cfg.LoadBytes with bin/nyckeltal.
+func runLoad(ctx context.Context, cfg Config, dir string) (*LoadFigures, error) {
+	path := filepath.Join(dir, "beslut.csv")
+	n, err := writeFile(path, func(w io.Writer) (int64, error) { return samplegen.WriteTreservaExtract(w, cfg.LoadBytes) })
+	if err != nil {
+		return nil, err
+	}
+	key := filepath.Join(dir, "pseudonym.key")
+	if err := os.WriteFile(key, []byte("bench key, never used for real data: 8f2c1a9e7d"), 0o600); err != nil {
+		return nil, err
+	}
+	conf := filepath.Join(dir, "load.toml")
+	text := fmt.Sprintf("home_municipality = \"0581\"\n[store]\npath = %q\n[local]\npseudonym_key_file = %q\n"+
+		"[local.treserva]\nyears = \"2023-2024\"\n", filepath.Join(dir, "load.duckdb"), key)
+	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
+		return nil, err
+	}
+	m, err := runMeasured(ctx, nil, cfg.Bin("nyckeltal"), "--config", conf, "--log-format", "json", "ingest", "treserva", path)
+	if err != nil {
+		return nil, err
+	}
+	return &LoadFigures{Bytes: n, Load: m}, nil
+}
+
+// runBomb has the WebFOCUS parser refuse a workbook of cfg.BombStrings tiny
+// shared strings.
+func runBomb(ctx context.Context, cfg Config, dir string) (*BombFigures, error) {
+	path := filepath.Join(dir, "shared_strings.xlsx")
+	n, err := writeFile(path, func(w io.Writer) (int64, error) { return samplegen.WriteSharedStringsBomb(w, cfg.BombStrings) })
+	if err != nil {
+		return nil, err
+	}
+	m, err := runMeasured(ctx, nil, cfg.Self, "parse", "--kind", "webfocus", path)
+	if err != nil {
+		return nil, err
+	}
+	b := &BombFigures{Bytes: n, Strings: cfg.BombStrings, Parse: m}
+	first, reason, _ := strings.Cut(strings.TrimSpace(m.Stdout), "\n")
+	if b.Took, err = time.ParseDuration(strings.TrimSpace(first)); err != nil {
+		return nil, fmt.Errorf("parse output %q: %w", m.Stdout, err)
+	}
+	b.Reason = strings.TrimSpace(reason)
+	if b.Reason == "" {
+		return nil, fmt.Errorf("the workbook of %d shared strings was not refused", cfg.BombStrings)
+	}
+	return b, nil
+}
+
+// Parse runs one parser over a file, reading it as it goes, and returns the
+// time of the parse alone; refused says why a refused file was refused.
+func Parse(ctx context.Context, kind, path string) (d time.Duration, refused string, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, "", err
+	}
+	defer f.Close()
+	if kind == "csv" {
+		return parseCSV(f)
+	}
+	// The parsers as `nyckeltal ingest` builds them, from the defaults.
+	cfg := config.Defaults()
+	key := filepath.Join(filepath.Dir(path), "pseudonym.key")
+	if err := os.WriteFile(key, []byte("bench key, never used for real data"), 0o600); err != nil {
+		return 0, "", err
+	}
+	cfg.Local.PseudonymKeyFile = key
+	src, err := inbox.NewSources(&cfg, inbox.SourceOptions{})
+	if err != nil {
+		return 0, "", err
+	}
+	dir := map[string]string{"webfocus": inbox.DirWebFOCUS, "treserva": inbox.DirTreserva, "indicators": inbox.DirIndicators}[kind]
+	if dir == "" {
+		return 0, "", fmt.Errorf("no parser %q", kind)
+	}
+	in, err := localfile.FileInput(f)
+	if err != nil {
+		return 0, "", err
 	}
 	start := time.Now()
-	parsed, err := parse()
-	if err != nil {
-		return 0, err
+	parsed, err := src.ForDir(dir).ParseFrom(ctx, filepath.Base(path), in)
+	d = time.Since(start)
+	var fe *localfile.FileError
+	switch {
+	case errors.As(err, &fe):
+		return d, fe.Error(), nil
+	case err != nil:
+		return 0, "", err
+	case parsed.Observations() == 0 || len(parsed.Problems) > 0:
+		return 0, "", fmt.Errorf("%s: %d observations, problems: %v", kind, parsed.Observations(), parsed.Problems[:min(3, len(parsed.Problems))])
 	}
-	if len(parsed.Observations) == 0 || len(parsed.Problems) > 0 {
-		return 0, fmt.Errorf("%s: %d observations, problems: %v", kind, len(parsed.Observations), parsed.Problems[:min(3, len(parsed.Problems))])
+	return d, "", nil
+}
+
+// parseCSV reads a file with encoding/csv, as it comes: the yardstick.
+// Quotes are read leniently in HTML (its attributes hold quotes mid-field).
+func parseCSV(f *os.File) (time.Duration, string, error) {
+	start := time.Now()
+	br := bufio.NewReaderSize(f, 64<<10)
+	head, _ := br.Peek(4096)
+	r := csv.NewReader(br)
+	r.FieldsPerRecord = -1
+	switch {
+	case strings.Contains(string(head), "<html"), strings.Contains(string(head), "<table"):
+		r.LazyQuotes = true
+	case strings.Count(string(head), ";") > strings.Count(string(head), ","):
+		r.Comma = ';'
 	}
-	return time.Since(start), nil
+	n := 0
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		var pe *csv.ParseError
+		if err != nil && !errors.As(err, &pe) {
+			return 0, "", err
+		}
+		n += len(rec)
+	}
+	if n == 0 {
+		return 0, "", fmt.Errorf("csv: nothing read")
+	}
+	return time.Since(start), "", nil
 }
 
 func mbPerSecond(bytes int64, d time.Duration) float64 {

@@ -49,7 +49,9 @@ func serveHarness(t *testing.T, ds *koladafake.Dataset, home, years string) *har
 	t.Cleanup(ts.Close)
 	dir := t.TempDir()
 	t.Chdir(dir)
+	// The tests' inbox files are whole when put: no settle time.
 	cfg := `home_municipality = "` + home + `"
+local.inbox_settle = "0s"
 [kolada]
 years = "` + years + `"
 rate_limit = 1000.0

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -193,29 +192,42 @@ func (e *env) runIngestFiles(ctx context.Context, dir string, files []string, f 
 		return err
 	}
 	parser := src.ForDir(dir)
-	if f.dryRun {
-		return e.dryRun(ctx, parser, files)
-	}
 	cfg, err := e.config()
 	if err != nil {
 		return err
+	}
+	if f.dryRun {
+		return e.dryRun(ctx, parser, files, cfg.Local.Limits.MaxFileMB<<20)
 	}
 	quarantine := f.quarantine
 	if quarantine == "" {
 		quarantine = filepath.Join(cfg.Local.RejectedDir, dir)
 	}
+	opts := localfile.Options{SkipBadRows: f.skipBadRows, QuarantineDir: quarantine, Force: f.force, Now: e.app.Now,
+		MaxBytes: cfg.Local.Limits.MaxFileMB << 20}
+	// Every file is read and checked whole before the store is locked: a
+	// big or hostile file never holds the store while it is read.
+	prepared := make([]*localfile.Prepared, 0, len(files))
+	for _, path := range files {
+		pf, err := localfile.Prepare(ctx, parser, path, opts)
+		if err != nil {
+			e.logFile(pf.Result(), err)
+			return fmt.Errorf("loading %s: %w", personnummer.Mask(path), err)
+		}
+		prepared = append(prepared, pf)
+	}
 	err = e.withWriter(ctx, func(st *store.Store) error {
 		refused := 0
-		for _, path := range files {
-			r, err := localfile.LoadFile(ctx, st, parser, path, localfile.Options{SkipBadRows: f.skipBadRows,
-				QuarantineDir: quarantine, Force: f.force, Now: e.app.Now})
+		for i, pf := range prepared {
+			r, err := pf.Load(ctx, st)
+			prepared[i] = nil // staged: let its rows go
 			e.logFile(r, err)
 			switch {
 			case errors.Is(err, localfile.ErrRefused):
 				refused++
 				e.reportRefused(r)
 			case err != nil:
-				return fmt.Errorf("loading %s: %w", personnummer.Mask(path), err)
+				return fmt.Errorf("loading %s: %w", personnummer.Mask(files[i]), err)
 			default:
 				printFileResult(e.app.Stdout, r)
 			}
@@ -233,31 +245,23 @@ func (e *env) runIngestFiles(ctx context.Context, dir string, files []string, f 
 }
 
 // dryRun reads the files and prints what would be loaded.
-func (e *env) dryRun(ctx context.Context, p localfile.Parser, files []string) error {
+func (e *env) dryRun(ctx context.Context, p localfile.Parser, files []string, maxBytes int64) error {
 	refused := 0
 	for _, path := range files {
-		data, err := os.ReadFile(path)
+		pf, err := localfile.Prepare(ctx, p, path, localfile.Options{SkipBadRows: true, MaxBytes: maxBytes})
 		if err != nil {
 			return fmt.Errorf("reading %s: %w", personnummer.Mask(path), err)
 		}
-		name := personnummer.Mask(filepath.Base(path))
-		parsed, err := p.Parse(ctx, name, data)
-		if err == nil {
-			err = localfile.CheckParsed(name, parsed)
-		}
-		var fe *localfile.FileError
-		switch {
-		case errors.As(err, &fe):
+		if fe := pf.Refusal(); fe != nil && (pf.Parsed() == nil || pf.Parsed().NumProblems() == 0) {
 			refused++
 			e.reportRefused(localfile.Result{File: fe.File, Source: p.Source(), Outcome: localfile.Refused,
 				Problems: fe.Problems, TotalProblems: fe.Total})
 			continue
-		case err != nil:
-			return err
 		}
+		parsed := pf.Parsed()
 		fmt.Fprintf(e.app.Stdout, "== %s (%s, dry run: nothing is loaded)\n%s", personnummer.Mask(path), p.Source(),
 			localfile.Describe(parsed))
-		if len(parsed.Problems) > 0 {
+		if parsed.NumProblems() > 0 {
 			refused++
 		}
 	}
@@ -277,12 +281,20 @@ func (e *env) runIngestInbox(ctx context.Context, f localFlags) error {
 		return &UsageError{Err: err}
 	}
 	opts.SkipBadRows, opts.Now = f.skipBadRows, e.app.Now
-	var res *inbox.Result
-	var procErr error
-	err = e.withWriter(ctx, func(st *store.Store) error {
-		res, procErr = inbox.Process(ctx, st, opts)
-		return nil
-	})
+	// The inbox is read and checked before the store is locked.
+	batch, procErr := inbox.Prepare(ctx, opts)
+	if batch == nil {
+		return fmt.Errorf("processing the inbox: %w", procErr)
+	}
+	res := batch.Result()
+	if batch.Ready() > 0 {
+		var err2 error
+		err = e.withWriter(ctx, func(st *store.Store) error {
+			res, err2 = batch.Load(ctx, st)
+			procErr = errors.Join(procErr, err2)
+			return nil
+		})
+	}
 	// Files are moved once the store is published, so the report comes after.
 	if res != nil {
 		e.reportInbox(res, opts)
@@ -302,6 +314,11 @@ func (e *env) runIngestInbox(ctx context.Context, f localFlags) error {
 // reportInbox prints what happened to each inbox file and logs a line per file.
 func (e *env) reportInbox(res *inbox.Result, opts inbox.Options) {
 	for _, fr := range res.Files {
+		if fr.Waiting != "" {
+			e.log.Warn().Str("job", fr.Source).Str("file", fr.File).Str("outcome", "waiting").Str("reason", fr.Waiting).
+				Msg("file not yet complete, left for the next run")
+			continue
+		}
 		e.logFile(fr.Result, fr.Err)
 		switch {
 		case fr.Outcome == localfile.Refused:
@@ -311,6 +328,8 @@ func (e *env) reportInbox(res *inbox.Result, opts inbox.Options) {
 			} else if fr.Err != nil {
 				fmt.Fprintf(e.app.Stdout, "  could not be moved, left in the inbox: %v\n", fr.Err)
 			}
+		case fr.Waiting != "":
+			fmt.Fprintf(e.app.Stdout, "%s %s: not yet complete, left in the inbox for the next run: %s\n", fr.Dir, fr.File, fr.Waiting)
 		case fr.Err != nil:
 			fmt.Fprintf(e.app.Stdout, "%s %s: not processed, left in the inbox: %v\n", fr.Dir, fr.File, fr.Err)
 		default:
@@ -323,8 +342,7 @@ func (e *env) reportInbox(res *inbox.Result, opts inbox.Options) {
 			}
 		}
 	}
-	fmt.Fprintf(e.app.Stdout, "Inbox %s: %d loaded, %d already loaded, %d refused, %d left for the next run\n",
-		opts.InboxDir, res.Loaded, res.Unchanged, res.Refused, res.Failed)
+	fmt.Fprintln(e.app.Stdout, res.Summary(opts.InboxDir))
 	if len(res.Misplaced) > 0 {
 		fmt.Fprintf(e.app.Stdout, "  not read, because they lie directly in %s: %s (put each in %s/)\n", opts.InboxDir,
 			strings.Join(res.Misplaced, ", "), strings.Join(inbox.Dirs, "/, "))
@@ -334,7 +352,7 @@ func (e *env) reportInbox(res *inbox.Result, opts inbox.Options) {
 // logFile writes the one structured line per file that cron logs keep. It
 // names the file and its hash, never its content.
 func (e *env) logFile(r localfile.Result, err error) {
-	if r.File == "" {
+	if r.File == "" || r.Outcome == "" && err == nil {
 		return
 	}
 	ev := e.log.Info()

@@ -28,7 +28,7 @@ func (e *env) jobCatalog() map[string]pipeline.Job {
 	jobs := map[string]pipeline.Job{
 		"kolada":      e.koladaJob("kolada", false),
 		"kolada-full": e.koladaJob("kolada-full", true),
-		"inbox":       inboxJob{e},
+		"inbox":       &inboxJob{e: e},
 	}
 	if cfg, err := e.config(); err == nil && cfg.Tables.OutDir != "" {
 		jobs["derived"] = derivedJob{e}
@@ -36,14 +36,19 @@ func (e *env) jobCatalog() map[string]pipeline.Job {
 	return jobs
 }
 
-// inboxJob loads the inbox of local extracts. It is pending only when a file
-// waits, so that its frequent schedule costs nothing while the inbox is empty;
-// inbox.Process moves the files once the run is published.
-type inboxJob struct{ e *env }
+// inboxJob loads the inbox of local extracts. It is pending only when a
+// complete file waits, so that its frequent schedule costs nothing while the
+// inbox is empty; its files are read and checked (Prepare) before the store
+// is locked, and inbox moves them once the run is published.
+type inboxJob struct {
+	e     *env
+	batch *inbox.Batch
+	err   error
+}
 
-func (inboxJob) Name() string { return "inbox" }
+func (*inboxJob) Name() string { return "inbox" }
 
-func (j inboxJob) options() (inbox.Options, error) {
+func (j *inboxJob) options() (inbox.Options, error) {
 	cfg, err := j.e.config()
 	if err != nil {
 		return inbox.Options{}, err
@@ -56,7 +61,7 @@ func (j inboxJob) options() (inbox.Options, error) {
 	return opts, nil
 }
 
-func (j inboxJob) Pending(context.Context) (bool, error) {
+func (j *inboxJob) Pending(context.Context) (bool, error) {
 	opts, err := j.options()
 	if err != nil {
 		return false, err
@@ -64,19 +69,38 @@ func (j inboxJob) Pending(context.Context) (bool, error) {
 	return inbox.Pending(opts)
 }
 
-func (j inboxJob) Run(ctx context.Context, st *store.Store) (pipeline.Result, error) {
+// Prepare reads and checks the inbox's complete files, without the store.
+func (j *inboxJob) Prepare(ctx context.Context) error {
+	opts, err := j.options()
+	if err != nil {
+		j.err = err
+		return err
+	}
+	j.batch, j.err = inbox.Prepare(ctx, opts)
+	return j.err
+}
+
+func (j *inboxJob) Run(ctx context.Context, st *store.Store) (pipeline.Result, error) {
 	opts, err := j.options()
 	if err != nil {
 		return pipeline.Result{}, err
 	}
-	res, err := inbox.Process(ctx, st, opts)
+	if j.batch == nil && j.err == nil {
+		j.Prepare(ctx)
+	}
+	batch, prepErr := j.batch, j.err
+	j.batch, j.err = nil, nil
+	if batch == nil {
+		return pipeline.Result{}, fmt.Errorf("processing the inbox: %w", prepErr)
+	}
+	res, err := batch.Load(ctx, st)
+	err = errors.Join(prepErr, err)
 	var loads []store.LoadResult
 	for _, fr := range res.Files {
 		loads = append(loads, fr.Load)
 	}
 	r := pipeline.FromLoads(loads...)
-	r.Summary = fmt.Sprintf("Inbox %s: %d loaded, %d already loaded, %d refused, %d left for the next run",
-		opts.InboxDir, res.Loaded, res.Unchanged, res.Refused, res.Failed)
+	r.Summary = res.Summary(opts.InboxDir)
 	switch {
 	case err != nil:
 		return r, fmt.Errorf("processing the inbox: %w", err)

@@ -55,6 +55,11 @@ func (e *env) runJobs(ctx context.Context, trigger string, jobs []pipeline.Job, 
 	start := time.Now()
 	runID := pipeline.NewRunID(start)
 	var rep pipeline.Report
+	// Jobs read and check their input (the inbox's files) before the store
+	// is locked.
+	if err := pipeline.Prepare(ctx, jobs); err != nil {
+		return err
+	}
 	err := e.withUpdate(ctx, runID, func(u *store.Update) error {
 		runner := pipeline.Runner{Log: e.log, Now: time.Now, OnJobStart: u.SetJob}
 		rep = runner.Run(ctx, u.Store(), runID, trigger, jobs)

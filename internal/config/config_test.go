@@ -147,3 +147,32 @@ func FuzzParse(f *testing.F) {
 		_ = c.Validate()
 	})
 }
+
+// The example must name every key of the local limits and the inbox's
+// settle time, not only agree with the defaults where it names them.
+func TestExampleNamesTheLocalLimits(t *testing.T) {
+	for _, key := range []string{"inbox_settle", "[local.limits]", "max_file_mb", "max_rows", "max_cells", "max_columns",
+		"max_row_kb", "max_shared_strings", "max_unpacked_mb", "max_nesting"} {
+		if !strings.Contains(nyckeltal.ExampleConfig, key) {
+			t.Errorf("nyckeltal.example.toml does not name %s", key)
+		}
+	}
+}
+
+// The local connectors' sample.toml files parse, and name the limits as the
+// defaults have them.
+func TestLocalSamplesParse(t *testing.T) {
+	for _, p := range []string{"../../connectors/webfocus/sample.toml", "../../connectors/treserva/sample.toml", "../../connectors/indicators/sample.toml"} {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := Parse(b)
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		if want := Defaults().Local; !reflect.DeepEqual(got.Local.Limits, want.Limits) || got.Local.InboxSettle != want.InboxSettle {
+			t.Errorf("%s: limits %+v, settle %v; want the defaults", p, got.Local.Limits, got.Local.InboxSettle)
+		}
+	}
+}

@@ -24,6 +24,10 @@ type LocalConfig struct {
 	InboxDir    string `toml:"inbox_dir"`
 	ArchiveDir  string `toml:"archive_dir"`
 	RejectedDir string `toml:"rejected_dir"`
+	// InboxSettle is how long an inbox file must have been left alone (its
+	// size, modification and change times) before it is loaded: a file
+	// still being copied is left for the next run.
+	InboxSettle Duration `toml:"inbox_settle"`
 	// InterimEndMonth is the last month of the delår (8: January–August).
 	InterimEndMonth int `toml:"interim_end_month"`
 	// MunicipalityUnits are enhet values that mean the whole municipality;
@@ -31,8 +35,22 @@ type LocalConfig struct {
 	MunicipalityUnits []string `toml:"municipality_units"`
 
 	Regi     LocalRegiConfig `toml:"regi"`
+	Limits   LocalLimits     `toml:"limits"`
 	WebFOCUS WebFOCUSConfig  `toml:"webfocus"`
 	Treserva TreservaConfig  `toml:"treserva"`
+}
+
+// LocalLimits bound the work one local file may cause; a file beyond a
+// limit is refused with its reason, quickly and before the store is locked.
+type LocalLimits struct {
+	MaxFileMB        int64 `toml:"max_file_mb"`        // the largest file read
+	MaxRows          int   `toml:"max_rows"`           // rows of a table
+	MaxCells         int64 `toml:"max_cells"`          // cells of a table, all rows together
+	MaxColumns       int   `toml:"max_columns"`        // cells of one row
+	MaxRowKB         int   `toml:"max_row_kb"`         // one row of text, one cell, one HTML or XML token
+	MaxSharedStrings int   `toml:"max_shared_strings"` // shared strings of an XLSX workbook
+	MaxUnpackedMB    int64 `toml:"max_unpacked_mb"`    // what an XLSX workbook unpacks to
+	MaxNesting       int   `toml:"max_nesting"`        // nested HTML tables, nested XML elements
 }
 
 // LocalRegiConfig lists how files write egen regi and privat utförare.
@@ -160,8 +178,11 @@ func DefaultLocal() LocalConfig {
 		InboxDir:           "data/inbox",
 		ArchiveDir:         "data/archive",
 		RejectedDir:        "data/rejected",
+		InboxSettle:        Duration{60 * time.Second},
 		InterimEndMonth:    8,
 		MunicipalityUnits:  []string{"Vård- och omsorgskontoret", "Hela kommunen"},
+		Limits: LocalLimits{MaxFileMB: 2048, MaxRows: 20_000_000, MaxCells: 400_000_000, MaxColumns: 16_384,
+			MaxRowKB: 1024, MaxSharedStrings: 2_000_000, MaxUnpackedMB: 2048, MaxNesting: 64},
 		Regi: LocalRegiConfig{
 			Egen:   []string{"egen", "egen regi", "kommunal", "kommunal regi"},
 			Privat: []string{"privat", "privat regi", "privat utförare", "extern", "extern utförare", "enskild", "LOV", "entreprenad"},
@@ -215,6 +236,17 @@ func (c *LocalConfig) validate() []string {
 	}
 	if p := c.PersonnummerInText; p != "refuse" && p != "mask" {
 		errs = append(errs, fmt.Sprintf("local.personnummer_in_text %q: use \"refuse\" or \"mask\"", p))
+	}
+	if c.InboxSettle.Duration < 0 {
+		errs = append(errs, "local.inbox_settle must not be negative")
+	}
+	lim := c.Limits
+	for name, v := range map[string]int64{"max_file_mb": lim.MaxFileMB, "max_rows": int64(lim.MaxRows), "max_cells": lim.MaxCells,
+		"max_columns": int64(lim.MaxColumns), "max_row_kb": int64(lim.MaxRowKB), "max_shared_strings": int64(lim.MaxSharedStrings),
+		"max_unpacked_mb": lim.MaxUnpackedMB, "max_nesting": int64(lim.MaxNesting)} {
+		if v <= 0 {
+			errs = append(errs, fmt.Sprintf("local.limits.%s must be positive", name))
+		}
 	}
 	for name, dir := range map[string]string{"inbox_dir": c.InboxDir, "archive_dir": c.ArchiveDir, "rejected_dir": c.RejectedDir} {
 		if dir == "" {

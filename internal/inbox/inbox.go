@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -18,8 +19,10 @@ import (
 
 	"github.com/nyckeltal/nyckeltal/internal/config"
 	"github.com/nyckeltal/nyckeltal/internal/localfile"
+	"github.com/nyckeltal/nyckeltal/internal/personnummer"
 	"github.com/nyckeltal/nyckeltal/internal/privfs"
 	"github.com/nyckeltal/nyckeltal/internal/store"
+	"github.com/nyckeltal/nyckeltal/internal/tabular"
 )
 
 // Options say where the inbox is and how to load.
@@ -34,7 +37,20 @@ type Options struct {
 	// DeleteTreserva deletes loaded Treserva extracts instead of archiving
 	// them (they hold personnummer).
 	DeleteTreserva bool
-	Now            func() time.Time
+	// Now names moved files.
+	Now func() time.Time
+	// Settle is how long a file must have been left alone (its size,
+	// modification and change times) before it is loaded; 0 loads a file
+	// as soon as it is whole (local.inbox_settle).
+	Settle time.Duration
+	// WallClock is the clock the file times are compared with (time.Now;
+	// tests set it).
+	WallClock func() time.Time
+	// HeldForWriting tells which files other programs hold open for
+	// writing; nil asks the system (Linux: /proc, best effort).
+	HeldForWriting func([]os.FileInfo) []bool
+	// MaxBytes refuses larger files before they are read (local.limits).
+	MaxBytes int64
 }
 
 // FromConfig makes Options from the configuration ([local]).
@@ -44,7 +60,8 @@ func FromConfig(cfg *config.Config, so SourceOptions) (Options, error) {
 		return Options{}, err
 	}
 	return Options{InboxDir: cfg.Local.InboxDir, ArchiveDir: cfg.Local.ArchiveDir, RejectedDir: cfg.Local.RejectedDir,
-		Sources: src, DeleteTreserva: !cfg.Local.Treserva.ArchiveExtracts, Now: time.Now}, nil
+		Sources: src, DeleteTreserva: !cfg.Local.Treserva.ArchiveExtracts, Now: time.Now,
+		Settle: cfg.Local.InboxSettle.Duration, MaxBytes: cfg.Local.Limits.MaxFileMB << 20}, nil
 }
 
 // FileResult is what happened to one inbox file.
@@ -61,6 +78,11 @@ type FileResult struct {
 	// than its content (no pseudonym key, a store error); it stays in the
 	// inbox for the next run.
 	Err error
+	// Waiting says why a file that is not yet complete was left in the
+	// inbox for the next run (Swedish): it changed within the settle time,
+	// a program holds it open for writing, it does not end as its format
+	// does, or it changed while it was read.
+	Waiting string
 }
 
 // Result sums up one run over the inbox.
@@ -73,28 +95,78 @@ type Result struct {
 	Unchanged int
 	Refused   int
 	Failed    int
+	// Waiting counts the files not yet complete, left for the next run.
+	Waiting int
 }
 
-// Process loads every new file of the inbox, oldest first, each as its own
-// load. It returns an error when a file could not be processed for a reason
-// other than its content (the file stays in the inbox) or when ctx ends;
-// refused files are not errors of Process, they are in the Result.
-//
-// Files are moved (to the archive, or to rejected with their .error.txt) only
-// once the store's new state is published (store.AfterPublish): a run that is
-// killed or cannot publish leaves them in the inbox, and the next run loads
-// them again. MovedTo, ErrorFile, Deleted and a failed move's Err are set then.
+// Summary is the one line a run prints about the inbox.
+func (r *Result) Summary(inboxDir string) string {
+	s := fmt.Sprintf("Inbox %s: %d loaded, %d already loaded, %d refused, %d left for the next run", inboxDir,
+		r.Loaded, r.Unchanged, r.Refused, r.Failed+r.Waiting)
+	if r.Waiting > 0 {
+		s += fmt.Sprintf(" (%d not yet complete: ", r.Waiting)
+		var names []string
+		for _, f := range r.Files {
+			if f.Waiting != "" {
+				names = append(names, fmt.Sprintf("%s/%s: %s", f.Dir, f.File, f.Waiting))
+			}
+		}
+		if len(names) > 3 {
+			names = append(names[:3], "…")
+		}
+		s += strings.Join(names, "; ") + ")"
+	}
+	return s
+}
+
+// Process loads every new, complete file of the inbox, oldest first, each
+// as its own load: Prepare, then Batch.Load. It returns an error when a file
+// could not be processed for a reason other than its content (the file
+// stays in the inbox) or when ctx ends; refused files are not errors of
+// Process, they are in the Result.
 func Process(ctx context.Context, st *store.Store, o Options) (*Result, error) {
-	res := &Result{}
+	b, err := Prepare(ctx, o)
+	switch {
+	case b == nil:
+		return &Result{}, err
+	case b.stopped != nil:
+		return b.res, err
+	}
+	res, lerr := b.Load(ctx, st)
+	return res, errors.Join(err, lerr)
+}
+
+// Batch is the inbox read and checked, waiting for the store.
+type Batch struct {
+	o     Options
+	res   *Result
+	ready []readyFile
+	// stopped is the error that ended Prepare early (a cancelled context).
+	stopped error
+}
+
+type readyFile struct {
+	index    int // in res.Files
+	file     inboxFile
+	prepared *localfile.Prepared
+}
+
+// Prepare reads and checks every new file of the inbox without the store:
+// a file is taken only when it is complete — left alone for o.Settle, held
+// open for writing by no other program, ending as its format ends — and is
+// then read and checked whole (localfile.Prepare). A file that is not yet
+// complete, or that changes while it is read, is left for the next run and
+// counted in Result.Waiting. Nothing is moved.
+func Prepare(ctx context.Context, o Options) (*Batch, error) {
 	if o.Sources == nil {
-		return res, errors.New("inbox: no sources")
+		return nil, errors.New("inbox: no sources")
 	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
+	o = o.withDefaults()
+	b := &Batch{o: o, res: &Result{}}
+	res := b.res
 	files, err := listInbox(o.InboxDir)
 	if err != nil {
-		return res, err
+		return nil, err
 	}
 	if entries, err := os.ReadDir(o.InboxDir); err == nil {
 		for _, e := range entries {
@@ -103,6 +175,96 @@ func Process(ctx context.Context, st *store.Store, o Options) (*Result, error) {
 			}
 		}
 	}
+	infos := make([]os.FileInfo, len(files))
+	for i, f := range files {
+		infos[i] = f.info
+	}
+	held := o.HeldForWriting(infos)
+	var errs []error
+	for i, f := range files {
+		if err := ctx.Err(); err != nil {
+			b.stopped = err
+			return b, err
+		}
+		fr := FileResult{Dir: f.dir}
+		fr.File, fr.Path, fr.Source = personnummer.Mask(filepath.Base(f.path)), personnummer.Mask(f.path), o.Sources.ForDir(f.dir).Source()
+		if why := o.waiting(f, held[i]); why != "" {
+			fr.Waiting = why
+			res.Waiting++
+			res.Files = append(res.Files, fr)
+			continue
+		}
+		lo := localfile.Options{SkipBadRows: o.SkipBadRows, QuarantineDir: filepath.Join(o.RejectedDir, f.dir), Now: o.Now,
+			MaxBytes: o.MaxBytes}
+		pf, err := localfile.Prepare(ctx, o.Sources.ForDir(f.dir), f.path, lo)
+		fr.Result = pf.Result()
+		switch {
+		case errors.Is(err, localfile.ErrChanged):
+			fr.Waiting = "filen ändrades medan den lästes"
+			res.Waiting++
+		case err != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)):
+			res.Files = append(res.Files, fr)
+			b.stopped = err
+			return b, err
+		case err != nil:
+			res.Failed++
+			fr.Err = err
+			errs = append(errs, fmt.Errorf("%s/%s: %w", f.dir, filepath.Base(f.path), err))
+		default:
+			b.ready = append(b.ready, readyFile{index: len(res.Files), file: f, prepared: pf})
+		}
+		res.Files = append(res.Files, fr)
+	}
+	return b, errors.Join(errs...)
+}
+
+func (o Options) withDefaults() Options {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.WallClock == nil {
+		o.WallClock = time.Now
+	}
+	if o.HeldForWriting == nil {
+		o.HeldForWriting = heldForWriting
+	}
+	return o
+}
+
+// waiting says why a file is not yet complete, or "".
+func (o Options) waiting(f inboxFile, held bool) string {
+	if held {
+		return "ett annat program har filen öppen för skrivning"
+	}
+	if o.Settle > 0 {
+		if age := o.WallClock().Sub(changed(f.info)); age < o.Settle {
+			return fmt.Sprintf("filen ändrades för mindre än %s sedan (local.inbox_settle)", o.Settle)
+		}
+	}
+	fh, err := os.Open(f.path)
+	if err != nil {
+		return "filen kunde inte öppnas: " + err.Error()
+	}
+	defer fh.Close()
+	if ok, why := tabular.Complete(io.NewSectionReader(fh, 0, f.info.Size())); !ok {
+		return why + ": den kan fortfarande skrivas"
+	}
+	return ""
+}
+
+// Ready counts the files read and checked, waiting to be loaded.
+func (b *Batch) Ready() int { return len(b.ready) }
+
+// Result is what Prepare found, before anything is loaded.
+func (b *Batch) Result() *Result { return b.res }
+
+// Load loads the prepared files into st, each as its own load. Files are
+// moved (to the archive, or to rejected with their .error.txt) only once the
+// store's new state is published (store.AfterPublish): a run that is killed
+// or cannot publish leaves them in the inbox, and the next run loads them
+// again. MovedTo, ErrorFile, Deleted and a failed move's Err are set then.
+func (b *Batch) Load(ctx context.Context, st *store.Store) (*Result, error) {
+	o, res := b.o, b.res
 	var errs []error
 	type pendingMove struct {
 		index  int
@@ -129,34 +291,39 @@ func Process(ctx context.Context, st *store.Store, o Options) (*Result, error) {
 			}
 		})
 	}()
-	for _, f := range files {
+	if b.stopped != nil {
+		return res, b.stopped
+	}
+	for _, rf := range b.ready {
 		if err := ctx.Err(); err != nil {
 			return res, err
 		}
-		fr := FileResult{Dir: f.dir}
-		lo := localfile.Options{SkipBadRows: o.SkipBadRows, QuarantineDir: filepath.Join(o.RejectedDir, f.dir), Now: o.Now}
-		fr.Result, err = localfile.LoadFile(ctx, st, o.Sources.ForDir(f.dir), f.path, lo)
+		fr := &res.Files[rf.index]
+		var err error
+		fr.Result, err = rf.prepared.Load(ctx, st)
+		rf.prepared = nil // its rows are staged: let them go
 		switch {
 		case errors.Is(err, localfile.ErrRefused):
 			res.Refused++
-			moves = append(moves, pendingMove{index: len(res.Files), file: f, reject: true})
+			moves = append(moves, pendingMove{index: rf.index, file: rf.file, reject: true})
+		case errors.Is(err, localfile.ErrChanged):
+			fr.Waiting = "filen ändrades efter att den lästes"
+			res.Waiting++
 		case err != nil:
 			if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-				res.Files = append(res.Files, fr)
 				return res, err
 			}
 			res.Failed++
 			fr.Err = err
-			errs = append(errs, fmt.Errorf("%s/%s: %w", f.dir, filepath.Base(f.path), err))
+			errs = append(errs, fmt.Errorf("%s/%s: %w", rf.file.dir, filepath.Base(rf.file.path), err))
 		default:
 			if fr.Outcome == localfile.Unchanged {
 				res.Unchanged++
 			} else {
 				res.Loaded++
 			}
-			moves = append(moves, pendingMove{index: len(res.Files), file: f})
+			moves = append(moves, pendingMove{index: rf.index, file: rf.file})
 		}
-		res.Files = append(res.Files, fr)
 	}
 	return res, errors.Join(errs...)
 }
@@ -164,6 +331,7 @@ func Process(ctx context.Context, st *store.Store, o Options) (*Result, error) {
 type inboxFile struct {
 	dir, path string
 	mod       time.Time
+	info      os.FileInfo
 }
 
 // ignored are names of files being written or of editors' lock files.
@@ -201,7 +369,7 @@ func listInbox(root string) ([]inboxFile, error) {
 			if err != nil {
 				continue // removed meanwhile
 			}
-			files = append(files, inboxFile{dir: dir, path: filepath.Join(p, e.Name()), mod: info.ModTime()})
+			files = append(files, inboxFile{dir: dir, path: filepath.Join(p, e.Name()), mod: info.ModTime(), info: info})
 		}
 		sort.Slice(files, func(i, j int) bool {
 			if !files[i].mod.Equal(files[j].mod) {
@@ -214,14 +382,26 @@ func listInbox(root string) ([]inboxFile, error) {
 	return out, nil
 }
 
-// Pending reports whether any inbox directory holds a file to process, so
-// that a frequent schedule costs nothing while the inbox is empty.
+// Pending reports whether any inbox directory holds a complete file to
+// process, so that a frequent schedule costs nothing while the inbox is
+// empty or its files are still being copied.
 func Pending(o Options) (bool, error) {
 	files, err := listInbox(o.InboxDir)
-	if err != nil {
+	if err != nil || len(files) == 0 {
 		return false, err
 	}
-	return len(files) > 0, nil
+	o = o.withDefaults()
+	infos := make([]os.FileInfo, len(files))
+	for i, f := range files {
+		infos[i] = f.info
+	}
+	held := o.HeldForWriting(infos)
+	for i, f := range files {
+		if o.waiting(f, held[i]) == "" {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 func (o Options) archive(fr *FileResult, f inboxFile) error {

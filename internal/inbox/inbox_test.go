@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/nyckeltal/nyckeltal/internal/config"
 	"github.com/nyckeltal/nyckeltal/internal/personnummer"
@@ -28,6 +29,8 @@ func setup(t *testing.T) (*store.Store, Options) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The files a test puts are old enough for the settle time.
+	o.WallClock = func() time.Time { return time.Now().Add(2 * o.Settle) }
 	return st, o
 }
 

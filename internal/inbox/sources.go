@@ -12,6 +12,7 @@ import (
 	"github.com/nyckeltal/nyckeltal/internal/config"
 	"github.com/nyckeltal/nyckeltal/internal/localfile"
 	"github.com/nyckeltal/nyckeltal/internal/personnummer"
+	"github.com/nyckeltal/nyckeltal/internal/tabular"
 )
 
 // Inbox directory names, one per source.
@@ -71,19 +72,20 @@ func NewSources(cfg *config.Config, o SourceOptions) (*Sources, error) {
 	if err != nil {
 		return nil, fmt.Errorf("local.personnummer_in_text %w", err)
 	}
+	lim := Limits(l.Limits)
 	wf, err := webfocus.New(webfocus.Options{Home: cfg.HomeMunicipality, MunicipalityUnits: l.MunicipalityUnits,
 		Config: l.WebFOCUS, Regi: regi, InterimEnd: interim, Period: o.Period, Layout: o.Layout, Encoding: o.Encoding,
-		PersonnummerInText: inText})
+		PersonnummerInText: inText, Limits: lim})
 	if err != nil {
 		return nil, err
 	}
 	ind, err := indicators.New(indicators.Options{Home: cfg.HomeMunicipality, MunicipalityUnits: l.MunicipalityUnits,
-		Regi: regi, InterimEnd: interim, PersonnummerInText: inText})
+		Regi: regi, InterimEnd: interim, PersonnummerInText: inText, Limits: lim})
 	if err != nil {
 		return nil, err
 	}
 	topts := treserva.Options{Home: cfg.HomeMunicipality, Config: l.Treserva, Regi: regi, InterimEnd: interim,
-		AsOf: o.AsOf, Years: o.Years, PersonnummerInText: inText}
+		AsOf: o.AsOf, Years: o.Years, PersonnummerInText: inText, Limits: lim}
 	if _, err := treserva.New(topts); err != nil {
 		return nil, err
 	}
@@ -106,7 +108,7 @@ type keyedTreserva struct {
 
 func (k *keyedTreserva) Source() string { return treserva.Source }
 
-func (k *keyedTreserva) Parse(ctx context.Context, name string, data []byte) (*localfile.Parsed, error) {
+func (k *keyedTreserva) ParseFrom(ctx context.Context, name string, in tabular.Input) (*localfile.Parsed, error) {
 	k.once.Do(func() {
 		key, err := personnummer.LoadKey(k.keyFile, k.keyOpts)
 		if err != nil {
@@ -123,5 +125,12 @@ func (k *keyedTreserva) Parse(ctx context.Context, name string, data []byte) (*l
 	if k.err != nil {
 		return nil, fmt.Errorf("reading %s: it holds personnummer: %w", name, k.err)
 	}
-	return k.parser.Parse(ctx, name, data)
+	return k.parser.ParseFrom(ctx, name, in)
+}
+
+// Limits are the tabular limits of the configuration (local.limits).
+func Limits(l config.LocalLimits) tabular.Limits {
+	return tabular.Limits{MaxBytes: l.MaxFileMB << 20, MaxRows: l.MaxRows, MaxCells: l.MaxCells, MaxColumns: l.MaxColumns,
+		MaxRowBytes: l.MaxRowKB << 10, MaxSharedStrings: l.MaxSharedStrings, MaxUnpackedBytes: l.MaxUnpackedMB << 20,
+		MaxNesting: l.MaxNesting}
 }

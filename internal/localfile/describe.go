@@ -12,12 +12,15 @@ import (
 func Describe(p *Parsed) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "format: %s\n", p.Format)
-	fmt.Fprintf(&b, "rows: %d data, %d skipped, %d refused\n", p.Rows, p.Skipped, len(p.Refused))
+	fmt.Fprintf(&b, "rows: %d data, %d skipped, %d refused\n", p.Rows, p.Skipped, p.NumRefused())
 	for _, n := range p.Notes {
 		fmt.Fprintf(&b, "note: %s\n", n)
 	}
 	for _, pr := range p.Problems {
 		fmt.Fprintf(&b, "problem: %s\n", pr)
+	}
+	if more := p.NumProblems() - len(p.Problems); more > 0 {
+		fmt.Fprintf(&b, "problem: … and %d more\n", more)
 	}
 	ids := make([]string, 0, len(p.Indicators))
 	for _, li := range p.Indicators {
@@ -27,8 +30,8 @@ func Describe(p *Parsed) string {
 	for _, s := range ids {
 		b.WriteString(s + "\n")
 	}
-	lines := make([]string, 0, len(p.Observations))
-	for _, o := range p.Observations {
+	lines := make([]string, 0, p.Observations())
+	for o := range p.Values.All() {
 		v := "NULL"
 		if o.Value != nil {
 			v = strconv.FormatFloat(*o.Value, 'f', -1, 64)
@@ -47,9 +50,9 @@ func Describe(p *Parsed) string {
 	for _, l := range lines {
 		b.WriteString(l + "\n")
 	}
-	fmt.Fprintf(&b, "scopes: %d\n", len(p.Scopes))
-	if len(p.Decisions) > 0 {
-		fmt.Fprintf(&b, "decisions: %d\n", len(p.Decisions))
+	fmt.Fprintf(&b, "scopes: %d\n", len(p.Values.Scopes()))
+	if p.Decisions != nil && p.Decisions.Len() > 0 {
+		fmt.Fprintf(&b, "decisions: %d\n", p.Decisions.Len())
 	}
 	return b.String()
 }

@@ -64,7 +64,25 @@ var unitSpaces = regexp.MustCompile(`\s+`)
 // UnitID normalises an enhet name into a local_unit id: trimmed, inner
 // whitespace collapsed, case kept (ids are what analysts see).
 func UnitID(s string) string {
+	if plainUnit(s) {
+		return strings.TrimSpace(s)
+	}
 	return strings.TrimSpace(unitSpaces.ReplaceAllString(strings.ReplaceAll(s, "\u00a0", " "), " "))
+}
+
+// plainUnit: s has nothing the general path would change but its ends —
+// no control character, no run of spaces, no no-break space (U+00A0, whose
+// UTF-8 starts with 0xC2) — so that trimming it is all UnitID does.
+func plainUnit(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < ' ', c == 0xC2:
+			return false
+		case c == ' ' && i+1 < len(s) && s[i+1] == ' ':
+			return false
+		}
+	}
+	return true
 }
 
 // totalMarkers start the first cell of total and subtotal rows of styled
@@ -76,18 +94,39 @@ var totalMarkers = []string{"total", "totalt", "totalsumma", "summa", "delsumma"
 // Delsumma … (WebFOCUS writes "*TOTAL Enhet X").
 func IsTotalRow(cells ...string) bool {
 	for _, c := range cells {
-		words := strings.Fields(strings.TrimLeft(strings.TrimSpace(c), "*# "))
-		if len(words) == 0 {
-			continue
-		}
-		first := tabular.Fold(words[0])
-		for _, m := range totalMarkers {
-			if first == m {
-				return true
-			}
-		}
-		if len(words) > 1 && tabular.Fold(words[0]+words[1]) == "grandtotal" {
+		if mayBeTotal(c) && isTotalCell(c) {
 			return true
+		}
+	}
+	return false
+}
+
+func isTotalCell(c string) bool {
+	words := strings.Fields(strings.TrimLeft(strings.TrimSpace(c), "*# "))
+	if len(words) == 0 {
+		return false
+	}
+	first := tabular.Fold(words[0])
+	for _, m := range totalMarkers {
+		if first == m {
+			return true
+		}
+	}
+	return len(words) > 1 && tabular.Fold(words[0]+words[1]) == "grandtotal"
+}
+
+// mayBeTotal: the first letter or digit of c could start a total marker
+// (t, s, d or g in any case; folding drops what comes before), so that most
+// cells are passed over without folding.
+func mayBeTotal(c string) bool {
+	for i := 0; i < len(c); i++ {
+		switch b := c[i] | 0x20; {
+		case b == 't' || b == 's' || b == 'd' || b == 'g':
+			return true
+		case b >= 'a' && b <= 'z', c[i] >= '0' && c[i] <= '9':
+			return false
+		case c[i] >= 0x80:
+			return true // a letter folding to one of them, or not a letter
 		}
 	}
 	return false

@@ -12,6 +12,7 @@ import (
 	"github.com/nyckeltal/nyckeltal/connectors/indicators"
 	"github.com/nyckeltal/nyckeltal/internal/localfile"
 	"github.com/nyckeltal/nyckeltal/internal/store"
+	"github.com/nyckeltal/nyckeltal/internal/tabular"
 )
 
 func openStore(t *testing.T) *store.Store {
@@ -159,6 +160,6 @@ func TestLoadRules(t *testing.T) {
 type failing struct{}
 
 func (failing) Source() string { return "indicators" }
-func (failing) Parse(context.Context, string, []byte) (*localfile.Parsed, error) {
+func (failing) ParseFrom(context.Context, string, tabular.Input) (*localfile.Parsed, error) {
 	return nil, errors.New("no key")
 }

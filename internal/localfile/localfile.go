@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"strings"
 
 	"github.com/nyckeltal/nyckeltal/internal/personnummer"
@@ -86,7 +87,7 @@ func Refuse(file string, line int, column, format string, args ...any) error {
 func RefuseUnreadable(file string, err error) error {
 	var te *tabular.Error
 	if errors.As(err, &te) {
-		col := ""
+		col := te.Cell
 		if te.Column > 0 {
 			col = fmt.Sprint(te.Column)
 		}
@@ -102,6 +103,17 @@ type RefusedRow struct {
 	Reasons []string
 }
 
+// Bounds on what a Parsed keeps of a file's bad rows: beyond them a file is
+// not a file with some bad rows but a wrong file.
+const (
+	// MaxKeptProblems is how many row problems a Parsed keeps; the rest
+	// are counted.
+	MaxKeptProblems = 10_000
+	// MaxRefusedRows is how many refused rows a file may have and still be
+	// loaded with --skip-bad-rows.
+	MaxRefusedRows = 100_000
+)
+
 // Parsed is what a connector read from one file: everything to stage, the
 // rows it refused, and the problems that refused them.
 type Parsed struct {
@@ -109,34 +121,79 @@ type Parsed struct {
 	Params map[string]any // what the connector found (encoding, header line, columns …), stored with the load
 	Header []string       // the column headings, for the quarantine file
 
-	Observations []store.Observation
-	Scopes       []store.Scope
-	Indicators   []store.LocalIndicator
-	Decisions    []store.Decision
+	// Values are the observations, compactly; nil when none. What the file
+	// delivers whole (its scopes) is derived from them when staged.
+	Values     *Values
+	Indicators []store.LocalIndicator
+	// Decisions are Treserva's pseudonymised decision rows; nil when none.
+	Decisions Decisions
 
 	Rows    int64 // data rows, refused ones included
 	Skipped int64 // heading, total, footing and blank rows
 
-	Problems []Problem
-	Refused  []RefusedRow
+	// Problems are the first MaxKeptProblems problems of rows;
+	// ProblemCount counts them all.
+	Problems     []Problem
+	ProblemCount int
+	// Refused are the refused rows (at most MaxRefusedRows are kept;
+	// RefusedCount counts them all).
+	Refused      []RefusedRow
+	RefusedCount int
 	// Notes are things the operator should know that did not refuse
 	// anything, such as columns that were not used.
 	Notes []string
 }
 
+// Decisions are the decision rows a Treserva extract makes, kept compactly
+// by the connector and made one at a time when staged.
+type Decisions interface {
+	Len() int
+	All() iter.Seq[store.Decision]
+	// Texts visits every text of the decisions (insats, lagrum, utförare,
+	// enhet, regi) once, with the first line it is on, for CheckParsed.
+	Texts(func(line int, field, text string))
+}
+
 // Problem records a problem of a data row.
 func (p *Parsed) Problem(file string, line int, column, format string, args ...any) {
-	p.Problems = append(p.Problems, Problem{File: file, Line: line, Column: column, Reason: fmt.Sprintf(format, args...)})
+	p.ProblemCount++
+	if len(p.Problems) < MaxKeptProblems {
+		p.Problems = append(p.Problems, Problem{File: file, Line: line, Column: column, Reason: fmt.Sprintf(format, args...)})
+	}
 }
+
+// Refuse records a refused row for the quarantine file.
+func (p *Parsed) Refuse(r RefusedRow) {
+	p.RefusedCount++
+	if len(p.Refused) < MaxRefusedRows {
+		// A copy: a reader's cells share memory with the rows around them.
+		cells := make([]string, len(r.Cells))
+		for i, c := range r.Cells {
+			cells[i] = strings.Clone(c)
+		}
+		r.Cells = cells
+		p.Refused = append(p.Refused, r)
+	}
+}
+
+// NumProblems counts the problems of rows.
+func (p *Parsed) NumProblems() int { return max(p.ProblemCount, len(p.Problems)) }
+
+// NumRefused counts the refused rows.
+func (p *Parsed) NumRefused() int { return max(p.RefusedCount, len(p.Refused)) }
+
+// Observations is the number of observations.
+func (p *Parsed) Observations() int { return p.Values.Len() }
 
 // Parser reads one kind of file.
 type Parser interface {
 	// Source is the source name of the loads: webfocus, treserva, indicators.
 	Source() string
-	// Parse reads a whole file. A file that cannot be loaded at all returns a
-	// *FileError; problems of single rows go into Parsed.Problems. Any other
-	// error (no pseudonym key, a cancelled context) is not the file's fault.
-	Parse(ctx context.Context, name string, data []byte) (*Parsed, error)
+	// ParseFrom reads a whole file, a row at a time. A file that cannot be
+	// loaded at all returns a *FileError; problems of single rows go into
+	// Parsed.Problems. Any other error (no pseudonym key, a cancelled
+	// context) is not the file's fault.
+	ParseFrom(ctx context.Context, name string, in tabular.Input) (*Parsed, error)
 }
 
 // maskProblems applies personnummer masking to everything a person may read,

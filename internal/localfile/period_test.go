@@ -2,6 +2,7 @@ package localfile
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -112,5 +113,28 @@ func FuzzParsePeriod(f *testing.F) {
 			t.Fatalf("%q gave %+v", s, p)
 		}
 		_, _, _ = FindPeriod(s, time.August)
+	})
+}
+
+func FuzzUnitID(f *testing.F) {
+	for _, s := range []string{"Hemtjänst Norr", " a  b ", "a\u00a0b", "a\tb", "x\u2009y "} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		slow := strings.TrimSpace(unitSpaces.ReplaceAllString(strings.ReplaceAll(s, "\u00a0", " "), " "))
+		if got := UnitID(s); got != slow {
+			t.Fatalf("UnitID(%q) = %q, want %q", s, got, slow)
+		}
+	})
+}
+
+func FuzzIsTotalRow(f *testing.F) {
+	for _, s := range []string{"*TOTAL Enhet X", "(Totalt)", "Summa", "Grand total", "Hemtjänst", "Ätotal", "  delsumma"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if isTotalCell(s) && !mayBeTotal(s) {
+			t.Fatalf("%q is a total row the fast path passes over", s)
+		}
 	})
 }

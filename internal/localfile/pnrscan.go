@@ -49,42 +49,85 @@ const inTextReason = "personnummer eller samordningsnummer (%s) i ett fält där
 // With TextRefuse a hit is a *FileError naming every line and column, the
 // number masked; with TextMask the cells are masked in place and note says
 // how many. The parsers call it on the rows they read, the heading and
-// title rows included; a streaming parser calls it a row at a time.
+// title rows included; a streaming parser uses a TextScan, a row at a time.
 func ScanRows(file string, rows []tabular.Row, header []string, headerLine, pnrCol int, policy TextPolicy) (note string, err error) {
-	var problems []Problem
-	masked := 0
+	s := NewTextScan(file, policy, pnrCol)
 	for _, r := range rows {
-		for j, c := range r.Cells {
-			if j == pnrCol && r.Line > headerLine {
-				continue
-			}
-			found := personnummer.Find(c)
-			if len(found) == 0 || bareNumber(c, found) {
-				continue
-			}
-			if policy == TextMask {
-				r.Cells[j] = personnummer.MaskFound(c)
-				masked++
-				continue
-			}
-			h := ""
-			if j < len(header) && r.Line > headerLine {
-				h = header[j]
-			}
-			for _, m := range found {
-				problems = append(problems, Problem{File: file, Line: r.Line, Column: ColumnLabel(j, personnummer.Mask(h)),
+		s.Row(r, header, headerLine)
+	}
+	return s.Note(), s.Err()
+}
+
+// TextScan is ScanRows a row at a time, for parsers that stream: Row on
+// every row before anything is read from it, Err and Note at the end.
+type TextScan struct {
+	file     string
+	policy   TextPolicy
+	pnrCol   int
+	problems []Problem
+	total    int
+	masked   int
+}
+
+// NewTextScan starts a scan of a file's rows (see ScanRows).
+func NewTextScan(file string, policy TextPolicy, pnrCol int) *TextScan {
+	return &TextScan{file: file, policy: policy, pnrCol: pnrCol}
+}
+
+// Row scans the cells of one row, and the values merged cells carry.
+func (s *TextScan) Row(r tabular.Row, header []string, headerLine int) {
+	for j, c := range r.Cells {
+		if j == s.pnrCol && r.Line > headerLine {
+			continue
+		}
+		found := personnummer.Find(c)
+		if len(found) == 0 || bareNumber(c, found) {
+			continue
+		}
+		if s.policy == TextMask {
+			r.Cells[j] = personnummer.MaskFound(c)
+			s.masked++
+			continue
+		}
+		h := ""
+		if j < len(header) && r.Line > headerLine {
+			h = header[j]
+		}
+		for _, m := range found {
+			s.total++
+			if len(s.problems) < MaxKeptProblems {
+				s.problems = append(s.problems, Problem{File: s.file, Line: r.Line, Column: ColumnLabel(j, personnummer.Mask(h)),
 					Reason: fmt.Sprintf(inTextReason, personnummer.MaskField(c[m.Start:m.End]))})
 			}
 		}
 	}
-	if len(problems) > 0 {
-		return "", &FileError{File: file, Problems: problems, Total: len(problems)}
+	// A merged range's value is its first cell's, reported there; here it
+	// is only masked.
+	for j, c := range r.Merged {
+		if j == s.pnrCol && r.Line > headerLine {
+			continue
+		}
+		if found := personnummer.Find(c); len(found) > 0 && !bareNumber(c, found) {
+			r.Merged[j] = personnummer.MaskFound(c)
+		}
 	}
-	if masked > 0 {
-		note = fmt.Sprintf("%d fält med personnummer eller samordningsnummer utanför personnummerkolumnen maskerades "+
-			"(local.personnummer_in_text = \"mask\")", masked)
+}
+
+// Err is the refusal of every personnummer found (TextRefuse), or nil.
+func (s *TextScan) Err() error {
+	if len(s.problems) > 0 {
+		return &FileError{File: s.file, Problems: s.problems, Total: s.total}
 	}
-	return note, nil
+	return nil
+}
+
+// Note says how many fields were masked (TextMask), or "".
+func (s *TextScan) Note() string {
+	if s.masked == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d fält med personnummer eller samordningsnummer utanför personnummerkolumnen maskerades "+
+		"(local.personnummer_in_text = \"mask\")", s.masked)
 }
 
 // bareNumber: the cell is one run of exactly ten digits, which may be a number.
@@ -124,12 +167,11 @@ func CheckParsed(file string, p *Parsed) error {
 				Reason: fmt.Sprintf(inTextReason, personnummer.MaskField(text[m.Start:m.End]))})
 		}
 	}
-	for _, o := range p.Observations {
-		check(0, "enhet", o.UnitID)
-		check(0, "indikator", o.IndicatorID)
+	for _, id := range p.Values.Units() {
+		check(0, "enhet", id)
 	}
-	for _, sc := range p.Scopes {
-		check(0, "enhet", sc.UnitID)
+	for _, id := range p.Values.Indicators() {
+		check(0, "indikator", id)
 	}
 	for _, li := range p.Indicators {
 		for _, f := range [][2]string{{"indikator", li.ID}, {"namn", li.Title}, {"måttenhet", li.Unit},
@@ -137,11 +179,8 @@ func CheckParsed(file string, p *Parsed) error {
 			check(0, f[0], f[1])
 		}
 	}
-	for _, d := range p.Decisions {
-		for _, f := range [][2]string{{"insats", d.Insats}, {"lagrum", d.Lagrum}, {"utförare", d.Utforare},
-			{"enhet", d.Enhet}, {"regi", d.Regi}} {
-			check(d.Line, f[0], f[1])
-		}
+	if p.Decisions != nil {
+		p.Decisions.Texts(check)
 	}
 	for _, n := range p.Notes {
 		check(0, "anmärkning", n)

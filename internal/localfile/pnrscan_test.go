@@ -44,14 +44,42 @@ func TestScanRows(t *testing.T) {
 
 func TestCheckParsed(t *testing.T) {
 	t.Parallel()
-	p := &Parsed{Observations: []store.Observation{{UnitID: "1212121212"}},
-		Decisions: []store.Decision{{Line: 7, Utforare: "Handläggare 191212121212"}}}
+	values := func(unit string) *Values {
+		v := NewValues("webfocus", "X_A")
+		v.Add(Key{Unit: v.Unit(store.UnitLocal, unit), Period: v.Period(store.YearPeriod(2024)), Gender: v.Label("T"), Regi: v.Label("alla")}, 1)
+		return v
+	}
+	p := &Parsed{Values: values("1212121212"),
+		Decisions: DecisionList{{Line: 7, Utforare: "Handläggare 191212121212"}}}
 	err := CheckParsed("f.csv", p)
 	var fe *FileError
 	if !errors.As(err, &fe) || len(fe.Problems) != 2 || fe.Problems[1].Line != 7 || fe.Problems[1].Column != "utförare" {
 		t.Fatalf("err %v", err)
 	}
-	if err := CheckParsed("f.csv", &Parsed{Observations: []store.Observation{{UnitID: "Eken"}}}); err != nil {
+	if err := CheckParsed("f.csv", &Parsed{Values: values("Eken")}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A streaming parser scans a row at a time; the value a merged range
+// carries to the cells it covers is masked too (it is reported once, where
+// the range starts).
+func TestTextScanMergedCells(t *testing.T) {
+	t.Parallel()
+	header := []string{"Enhet", "Värde"}
+	rows := []tabular.Row{
+		{Line: 2, Cells: []string{"Boende 19121212-1212", "1"}},
+		{Line: 3, Cells: []string{"", "2"}, Merged: []string{"Boende 19121212-1212", ""}},
+	}
+	s := NewTextScan("f.xlsx", TextRefuse, -1)
+	for _, r := range rows {
+		s.Row(r, header, 1)
+	}
+	var fe *FileError
+	if !errors.As(s.Err(), &fe) || fe.Total != 1 || fe.Problems[0].Line != 2 {
+		t.Fatalf("%v", s.Err())
+	}
+	if strings.Contains(rows[1].Merged[0], "1212-1212") {
+		t.Fatalf("merged value not masked: %q", rows[1].Merged[0])
 	}
 }

@@ -19,6 +19,17 @@ type Match struct {
 // digit is right, so dates, amounts and organisationsnummer are not taken
 // for one; digits that continue a longer number or a decimal do not count.
 func Find(text string) []Match {
+	// Every form has at least ten digits; most cells of a file have fewer,
+	// and are passed over without any allocation.
+	digits := 0
+	for i := 0; i < len(text) && digits < 10; i++ {
+		if isDigit(text[i]) {
+			digits++
+		}
+	}
+	if digits < 10 {
+		return nil
+	}
 	runs := digitRuns(text)
 	var out []Match
 	for i := 0; i < len(runs); i++ {

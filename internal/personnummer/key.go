@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -186,7 +187,35 @@ func (k *Key) ID() string { return k.id }
 // under the same key.
 func (k *Key) Pseudonym(n Number) string {
 	m := hmac.New(sha256.New, k.secret)
-	m.Write([]byte("nyckeltal/personnummer/v1:"))
+	m.Write([]byte(pseudonymPrefix))
 	m.Write([]byte(n.digits))
 	return hex.EncodeToString(m.Sum(nil))[:32]
 }
+
+const pseudonymPrefix = "nyckeltal/personnummer/v1:"
+
+// Pseudonyms makes the pseudonyms of one key as 16 raw bytes, reusing its
+// HMAC state: for a reader of millions of rows. Not safe for concurrent use.
+type Pseudonyms struct {
+	m   hash.Hash
+	in  []byte
+	sum []byte
+}
+
+// Pseudonyms prepares the pseudonyms of k.
+func (k *Key) Pseudonyms() *Pseudonyms {
+	return &Pseudonyms{m: hmac.New(sha256.New, k.secret)}
+}
+
+// Of is Key.Pseudonym of n as bytes: PseudonymHex(p.Of(n)) == k.Pseudonym(n).
+func (p *Pseudonyms) Of(n Number) (out [16]byte) {
+	p.m.Reset()
+	p.in = append(append(p.in[:0], pseudonymPrefix...), n.digits...)
+	p.m.Write(p.in)
+	p.sum = p.m.Sum(p.sum[:0])
+	copy(out[:], p.sum)
+	return out
+}
+
+// PseudonymHex is a pseudonym of Pseudonyms.Of as Key.Pseudonym writes it.
+func PseudonymHex(b [16]byte) string { return hex.EncodeToString(b[:]) }

@@ -103,15 +103,29 @@ func Parse(s string, ref time.Time) (Number, error) {
 	}
 	n := Number{digits: d, birth: birth, coordination: coordination}
 	if !ref.IsZero() {
-		if birth.After(ref) {
-			return Number{}, invalid("date of birth after the extract date")
-		}
-		if sep == '+' && n.AgeOn(ref) < 100 {
-			return Number{}, invalid(`"+" marks a person of 100 or more, but the date of birth says otherwise`)
+		if err := CheckOn(birth, sep == '+', ref); err != nil {
+			return Number{}, err
 		}
 	}
 	return n, nil
 }
+
+// CheckOn is the part of Parse that depends on the reference date, for a
+// reader that parses with a zero ref before it knows the date and checks
+// later: the date of birth may not be after ref, and "+" (plus) marks a
+// person of 100 or more on ref.
+func CheckOn(birth time.Time, plus bool, ref time.Time) error {
+	if birth.After(ref) {
+		return invalid("date of birth after the extract date")
+	}
+	if plus && (Number{birth: birth}).AgeOn(ref) < 100 {
+		return invalid(`"+" marks a person of 100 or more, but the date of birth says otherwise`)
+	}
+	return nil
+}
+
+// Birth is the date of birth (the real day for a samordningsnummer).
+func (n Number) Birth() time.Time { return n.birth }
 
 func atoi(s string) int {
 	n := 0

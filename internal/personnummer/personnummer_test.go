@@ -248,3 +248,17 @@ func TestGenerateKey(t *testing.T) {
 		t.Fatal("two keys alike")
 	}
 }
+
+func TestPseudonymsAsBytes(t *testing.T) {
+	k := NewKey([]byte("a test key of more than thirty-two bytes, not secret"))
+	ps := k.Pseudonyms()
+	for _, s := range []string{"19121212-1212", "20000229-0005", "121212+1212"} {
+		n, err := Parse(s, time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC))
+		if err != nil {
+			continue
+		}
+		if got, want := PseudonymHex(ps.Of(n)), k.Pseudonym(n); got != want {
+			t.Fatalf("%s: %s, want %s", Mask(s), got, want)
+		}
+	}
+}

@@ -37,6 +37,29 @@ type Pender interface {
 	Pending(ctx context.Context) (bool, error)
 }
 
+// Preparer is implemented by jobs that read and check their input before
+// the store is locked (the inbox: every file is read whole first), so that
+// the write lock is held only while the store is written. The runner's
+// caller calls Prepare on every job before it takes the lock; a job whose
+// Prepare was not called prepares in Run.
+type Preparer interface {
+	Prepare(ctx context.Context) error
+}
+
+// Prepare calls Prepare on every job that is a Preparer. A job's error is
+// kept for its Run to report, so that one job's trouble does not stop the
+// others; only a cancelled context stops Prepare.
+func Prepare(ctx context.Context, jobs []Job) error {
+	for _, j := range jobs {
+		if p, ok := j.(Preparer); ok {
+			if err := p.Prepare(ctx); err != nil && ctx.Err() != nil {
+				return ctx.Err()
+			}
+		}
+	}
+	return nil
+}
+
 // Result is what a job did.
 type Result struct {
 	LoadIDs     []int64

@@ -1,10 +1,13 @@
 package tabular
 
 import (
-	"encoding/csv"
-	"errors"
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
 	"io"
 	"strings"
+	"unsafe"
 )
 
 // candidateDelimiters in order of preference when two fit equally well:
@@ -21,31 +24,42 @@ func delimiterName(d rune) string {
 	return string(d)
 }
 
-func newCSVReader(text string, d rune) *csv.Reader {
-	r := csv.NewReader(strings.NewReader(text))
-	r.Comma = d
-	r.FieldsPerRecord = -1
-	r.ReuseRecord = false
-	return r
-}
+// detectLines is how many lines delimiter detection looks at.
+const detectLines = 200
 
 // detectDelimiter picks the candidate that splits the first lines into the
 // most rows of one common width (at least two columns).
-func detectDelimiter(text string, candidates []rune) (rune, error) {
+func detectDelimiter(t *textInput, candidates []rune, lim Limits) (rune, error) {
+	// The first lines, whole: detection must not see a line cut short.
+	br := bufio.NewReaderSize(t.reader(), 64<<10)
+	var head []byte
+	for n := 0; n < detectLines && len(head) < 4<<20; n++ {
+		line, err := br.ReadSlice('\n')
+		if err == bufio.ErrBufferFull {
+			break
+		}
+		head = append(head, line...)
+		if err != nil {
+			if err != io.EOF {
+				return 0, t.readError(err)
+			}
+			break
+		}
+	}
 	best, bestScore := rune(0), 0
 	for _, d := range candidates {
-		r := newCSVReader(text, d)
+		if d >= 0x80 || d == '"' || d == '\n' || d == '\r' {
+			continue
+		}
+		r := &csvReader{src: newLineSource(bytes.NewReader(head), lim.MaxRowBytes), comma: byte(d), lenient: true}
 		widths := map[int]int{}
-		for n := 0; n < 200; n++ {
-			rec, err := r.Read()
-			if err == io.EOF {
-				break
-			}
+		for {
+			rec, err := r.read()
 			if err != nil {
 				break
 			}
-			if len(rec) >= 2 {
-				widths[len(rec)]++
+			if len(rec.cells) >= 2 {
+				widths[len(rec.cells)]++
 			}
 		}
 		score := 0
@@ -66,7 +80,14 @@ func detectDelimiter(text string, candidates []rune) (rune, error) {
 	return best, nil
 }
 
-func readDelimited(text, enc string, opts Options) (*Table, error) {
+// delimitedReader reads delimited text a record at a time.
+type delimitedReader struct {
+	format Format
+	csv    *csvReader
+	count  counter
+}
+
+func openDelimited(ctx context.Context, t *textInput, opts Options, lim Limits) (Reader, error) {
 	d := opts.Delimiter
 	if d == 0 {
 		cands := opts.Delimiters
@@ -74,29 +95,284 @@ func readDelimited(text, enc string, opts Options) (*Table, error) {
 			cands = candidateDelimiters
 		}
 		var err error
-		if d, err = detectDelimiter(text, cands); err != nil {
+		if d, err = detectDelimiter(t, cands, lim); err != nil {
 			return nil, err
 		}
 	}
-	t := &Table{Format: Format{Kind: KindDelimited, Encoding: enc, Delimiter: d}}
-	r := newCSVReader(text, d)
-	for {
-		rec, err := r.Read()
-		if err == io.EOF {
-			break
+	if d >= 0x80 || d == '"' || d == '\n' || d == '\r' {
+		return nil, unreadable(0, 0, "%q cannot be a delimiter", d)
+	}
+	return &delimitedReader{
+		format: Format{Kind: KindDelimited, Encoding: t.enc, Delimiter: d},
+		csv:    &csvReader{src: newLineSource(t.reader(), lim.MaxRowBytes), comma: byte(d), maxCells: lim.MaxColumns},
+		count:  counter{ctx: ctx, lim: lim},
+	}, nil
+}
+
+func (r *delimitedReader) Format() Format { return r.format }
+func (r *delimitedReader) Close() error   { return nil }
+
+func (r *delimitedReader) Next() (Row, error) {
+	rec, err := r.csv.read()
+	if err != nil {
+		if err != io.EOF && r.count.ctx.Err() != nil {
+			return Row{}, r.count.ctx.Err()
 		}
-		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				return nil, unreadable(pe.Line, pe.Column, "%v (a quote \" inside a field must be doubled, \"\")", pe.Err)
+		return Row{}, err
+	}
+	if err := r.count.row(rec.line, len(rec.cells)); err != nil {
+		return Row{}, err
+	}
+	return Row{Line: rec.line, Cells: rec.cells}, nil
+}
+
+// lineSource yields lines of text with their line ending, counting them.
+type lineSource struct {
+	br      *bufio.Reader
+	max     int
+	long    []byte
+	line    int // the number of the line last returned
+	err     error
+	atEOF   bool
+	decoded bool
+}
+
+func newLineSource(r io.Reader, max int) *lineSource {
+	return &lineSource{br: bufio.NewReaderSize(r, 64<<10), max: max}
+}
+
+// next returns the next line, its ending included, valid until the next
+// call. ended reports whether it had a line ending; a line without one is
+// the last.
+func (s *lineSource) next() (line []byte, ended bool, err error) {
+	if s.atEOF {
+		return nil, false, io.EOF
+	}
+	b, err := s.br.ReadSlice('\n')
+	if err == bufio.ErrBufferFull {
+		s.long = append(s.long[:0], b...)
+		for err == bufio.ErrBufferFull {
+			if len(s.long) > s.max {
+				s.line++
+				return nil, false, limitError(s.line, 0, fmt.Sprintf("raden är längre än %s", mib(int64(s.max))), mib(int64(s.max)), "max_row_kb")
 			}
-			return nil, unreadable(0, 0, "reading: %v", err)
+			b, err = s.br.ReadSlice('\n')
+			s.long = append(s.long, b...)
 		}
-		line, _ := r.FieldPos(0)
-		t.Rows = append(t.Rows, Row{Line: line, Cells: rec})
-		if len(t.Rows) > opts.MaxRows {
-			return nil, unreadable(line, 0, "more than %d rows", opts.MaxRows)
+		b = s.long
+	}
+	if len(b) > s.max {
+		s.line++
+		return nil, false, limitError(s.line, 0, fmt.Sprintf("raden är längre än %s", mib(int64(s.max))), mib(int64(s.max)), "max_row_kb")
+	}
+	switch {
+	case err == io.EOF:
+		s.atEOF = true
+		if len(b) == 0 {
+			return nil, false, io.EOF
+		}
+		s.line++
+		return b, false, nil
+	case err != nil:
+		return nil, false, err
+	}
+	s.line++
+	return b, true, nil
+}
+
+// csvReader splits RFC 4180 text: fields separated by comma, a field in
+// double quotes may hold the delimiter, line breaks and doubled quotes.
+//
+// It is written here rather than taken from encoding/csv because a file
+// must be refused when it is not whole, and encoding/csv cannot tell: it
+// accepts a file that ends inside a quoted field, and does not say whether
+// the last line had its line ending. Like encoding/csv, it makes one string
+// of each record and cuts the fields from it, and skips empty lines.
+type csvReader struct {
+	src      *lineSource
+	comma    byte
+	maxCells int
+	// lenient stops at the first line that is not whole instead of
+	// refusing it (delimiter detection on the first lines).
+	lenient bool
+	buf     []byte
+	ends    []int
+	quoted  bool // the last field read was quoted
+	block   []byte
+	cells   []string
+}
+
+type record struct {
+	line  int
+	cells []string
+}
+
+func (r *csvReader) read() (record, error) {
+	for {
+		line, ended, err := r.src.next()
+		if err != nil {
+			return record{}, err
+		}
+		if isEmptyLine(line) || (!ended && len(bytes.TrimSpace(line)) == 0) {
+			continue // an empty line, or white space after the last line ending
+		}
+		return r.parse(line, ended)
+	}
+}
+
+func isEmptyLine(b []byte) bool {
+	return len(b) == 0 || (len(b) == 1 && b[0] == '\n') || (len(b) == 2 && b[0] == '\r' && b[1] == '\n')
+}
+
+func trimEOL(b []byte) []byte {
+	if n := len(b); n > 0 && b[n-1] == '\n' {
+		b = b[:n-1]
+		if n := len(b); n > 0 && b[n-1] == '\r' {
+			b = b[:n-1]
 		}
 	}
-	return t, nil
+	return b
+}
+
+func (r *csvReader) cut(line int, text []byte) error {
+	return unreadable(line, len(text)+1, "sista raden saknar radslut: filen kan vara avkapad mitt i en rad; "+
+		"är filen hel, avsluta den med en radbrytning")
+}
+
+// parse reads one record starting with line.
+func (r *csvReader) parse(line []byte, ended bool) (record, error) {
+	start := r.src.line
+	r.buf, r.ends = r.buf[:0], r.ends[:0]
+	pos := 0 // byte position in the line, for error columns
+	text := trimEOL(line)
+	tooWide := func() error {
+		return limitError(start, 0, fmt.Sprintf("raden har fler än %s fält", formatLimit(r.maxCells)), r.maxCells, "max_columns")
+	}
+	for done := false; !done; {
+		if r.maxCells > 0 && len(r.ends) >= r.maxCells {
+			return record{}, tooWide()
+		}
+		r.quoted = false
+		if len(text) == 0 || text[0] != '"' {
+			// An unquoted field runs to the next delimiter.
+			i := bytes.IndexByte(text, r.comma)
+			field := text
+			if i >= 0 {
+				field = text[:i]
+			}
+			if q := bytes.IndexByte(field, '"'); q >= 0 {
+				return record{}, unreadable(r.src.line, pos+q+1, "bare \" in non-quoted-field (a quote \" inside a field must be doubled, \"\")")
+			}
+			r.buf = append(r.buf, field...)
+			r.ends = append(r.ends, len(r.buf))
+			if i < 0 {
+				break
+			}
+			text, pos = text[i+1:], pos+i+1
+			continue
+		}
+		// A quoted field, maybe over several lines.
+		r.quoted = true
+		qline, qcol := r.src.line, pos+1
+		text, pos = text[1:], pos+1
+		for {
+			i := bytes.IndexByte(text, '"')
+			if i < 0 {
+				// The field goes on in the next line.
+				r.buf = append(r.buf, text...)
+				if !ended {
+					return record{}, r.openQuote(qline, qcol)
+				}
+				r.buf = append(r.buf, '\n')
+				var err error
+				line, ended, err = r.src.next()
+				if err == io.EOF {
+					return record{}, r.openQuote(qline, qcol)
+				}
+				if err != nil {
+					return record{}, err
+				}
+				if len(r.buf) > r.src.max {
+					return record{}, limitError(qline, qcol, fmt.Sprintf("ett citerat fält är längre än %s", mib(int64(r.src.max))),
+						mib(int64(r.src.max)), "max_row_kb")
+				}
+				text, pos = trimEOL(line), 0
+				continue
+			}
+			r.buf = append(r.buf, text[:i]...)
+			text, pos = text[i+1:], pos+i+1
+			if len(text) > 0 && text[0] == '"' {
+				r.buf = append(r.buf, '"') // a doubled quote
+				text, pos = text[1:], pos+1
+				continue
+			}
+			break
+		}
+		r.ends = append(r.ends, len(r.buf))
+		switch {
+		case len(text) == 0:
+			done = true
+		case text[0] == r.comma:
+			text, pos = text[1:], pos+1
+		default:
+			if r.lenient {
+				return record{}, io.EOF
+			}
+			return record{}, unreadable(r.src.line, pos+1, "extraneous or missing \" in quoted-field (a quote \" inside a field must be doubled, \"\")")
+		}
+	}
+	if !ended && !r.quoted {
+		if r.lenient {
+			return record{}, io.EOF
+		}
+		return record{}, r.cut(r.src.line, trimEOL(line))
+	}
+	s := r.text(r.buf)
+	cells := r.cellSlice(len(r.ends))
+	prev := 0
+	for i, e := range r.ends {
+		cells[i] = s[prev:e]
+		prev = e
+	}
+	return record{line: start, cells: cells}, nil
+}
+
+// Records are cut from blocks of memory shared by many rows instead of
+// being allocated one by one: a file of millions of short rows then costs
+// the garbage collector thousands of objects, not millions. A block is
+// written once and never changed, so the strings made from it are
+// immutable, as Go requires; a row kept long (a refused row, a heading)
+// keeps its block alive, which is at most the file's size.
+const blockSize = 64 << 10
+
+// text returns b as a string in the current block.
+func (r *csvReader) text(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if len(b) > cap(r.block)-len(r.block) {
+		r.block = make([]byte, 0, max(blockSize, len(b)))
+	}
+	start := len(r.block)
+	r.block = append(r.block, b...)
+	return unsafe.String(&r.block[start], len(b))
+}
+
+// cellSlice returns n cells from the current block of cells, with no room
+// to grow into the next row's.
+func (r *csvReader) cellSlice(n int) []string {
+	if n > cap(r.cells)-len(r.cells) {
+		r.cells = make([]string, 0, max(blockSize/16, n))
+	}
+	start := len(r.cells)
+	r.cells = r.cells[:start+n]
+	return r.cells[start : start+n : start+n]
+}
+
+func (r *csvReader) openQuote(line, col int) error {
+	if r.lenient {
+		return io.EOF
+	}
+	return unreadable(line, col, "filen slutar inne i ett citerat fält som börjar här: det avslutande citattecknet saknas, "+
+		"så filen kan vara avkapad")
 }

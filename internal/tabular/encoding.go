@@ -2,11 +2,15 @@ package tabular
 
 import (
 	"bytes"
+	"context"
+	"fmt"
+	"io"
 	"strings"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
 )
 
 // Encodings of text files.
@@ -22,110 +26,309 @@ const (
 // Windows-1252 and written as UTF-8 again.
 var doubleEncoded = []string{"Ã¥", "Ã¤", "Ã¶", "Ã…", "Ã„", "Ã–", "Ã©"}
 
-// Decode turns data into text. "auto" (or "") takes UTF-16 and UTF-8 by
-// their byte-order mark, valid UTF-8 as UTF-8, and anything else as
-// Windows-1252, the encoding of Swedish Windows exports. A guess that cannot
-// be right is refused: bytes Windows-1252 does not define, NUL bytes of a
-// binary file, or text that was converted to UTF-8 twice ("Ã¶" for "ö").
-func Decode(data []byte, encoding string) (string, string, error) {
-	var text, enc string
+// textInput is a text file whose encoding is known and whose whole text has
+// been checked.
+type textInput struct {
+	ctx   context.Context
+	in    Input
+	start int64  // the first byte after a UTF-8 byte-order mark
+	enc   string // one of the Enc constants
+	head  []byte // the first decoded bytes, for sniffing
+}
+
+// reader is the decoded text from its start, as UTF-8.
+func (t *textInput) reader() io.Reader {
+	raw := &ctxReader{ctx: t.ctx, r: io.NewSectionReader(t.in, t.start, t.in.Size()-t.start)}
+	switch t.enc {
+	case EncWindows1252:
+		return transform.NewReader(raw, charmap.Windows1252.NewDecoder())
+	case EncUTF16LE:
+		return transform.NewReader(raw, unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder())
+	case EncUTF16BE:
+		return transform.NewReader(raw, unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM).NewDecoder())
+	}
+	return raw
+}
+
+// ctxReader ends a read once its context ends.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c *ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
+
+// openText decides the encoding of in and checks its whole text in one
+// pass, before any row is read: a file is refused for its encoding before
+// anything of it is used.
+func openText(ctx context.Context, in Input, encoding string, lim Limits) (*textInput, error) {
+	t := &textInput{ctx: ctx, in: in}
+	var bom [3]byte
+	n, _ := in.ReadAt(bom[:], 0)
+	b := bom[:n]
 	switch strings.ToLower(strings.ReplaceAll(encoding, "_", "-")) {
 	case "", "auto":
 		switch {
-		case bytes.HasPrefix(data, []byte{0xEF, 0xBB, 0xBF}):
-			if err := checkUTF8(data[3:]); err != nil {
-				return "", "", err
-			}
-			text, enc = string(data[3:]), EncUTF8BOM
-		case bytes.HasPrefix(data, []byte{0xFF, 0xFE}), bytes.HasPrefix(data, []byte{0xFE, 0xFF}):
-			return decodeUTF16(data)
-		case utf8.Valid(data):
-			text, enc = string(data), EncUTF8
+		case bytes.HasPrefix(b, []byte{0xEF, 0xBB, 0xBF}):
+			t.start, t.enc = 3, EncUTF8BOM
+		case bytes.HasPrefix(b, []byte{0xFF, 0xFE}):
+			t.enc = EncUTF16LE
+		case bytes.HasPrefix(b, []byte{0xFE, 0xFF}):
+			t.enc = EncUTF16BE
 		default:
-			return decode1252(data)
+			t.enc = EncUTF8
+			bad, err := t.firstInvalidUTF8()
+			if err != nil {
+				return nil, err
+			}
+			if bad >= 0 {
+				t.enc = EncWindows1252
+			}
 		}
 	case "utf-8", "utf8":
-		b := bytes.TrimPrefix(data, []byte{0xEF, 0xBB, 0xBF})
-		if err := checkUTF8(b); err != nil {
-			return "", "", err
+		t.enc = EncUTF8
+		if bytes.HasPrefix(b, []byte{0xEF, 0xBB, 0xBF}) {
+			t.start = 3
 		}
-		text, enc = string(b), EncUTF8
+		bad, err := t.firstInvalidUTF8()
+		if err != nil {
+			return nil, err
+		}
+		if bad >= 0 {
+			line, col := t.rawPosition(bad)
+			var c [1]byte
+			in.ReadAt(c[:], bad)
+			return nil, unreadable(line, col, "invalid UTF-8 (byte 0x%02X): the file is not UTF-8 although it says so; "+
+				"it may be Windows-1252", c[0])
+		}
 	case "windows-1252", "cp1252", "latin1", "iso-8859-1":
-		return decode1252(data)
+		t.enc = EncWindows1252
 	default:
-		return "", "", unreadable(0, 0, "unknown encoding %q: use auto, utf-8 or windows-1252", encoding)
+		return nil, unreadable(0, 0, "unknown encoding %q: use auto, utf-8 or windows-1252", encoding)
 	}
-	return text, enc, checkText(text)
+	if err := t.check(lim); err != nil {
+		return nil, err
+	}
+	head := make([]byte, 4096)
+	n, err := io.ReadFull(t.reader(), head)
+	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+		return nil, t.readError(err)
+	}
+	t.head = head[:n]
+	return t, nil
 }
 
-func decode1252(data []byte) (string, string, error) {
-	for i, b := range data {
-		switch b {
-		case 0x81, 0x8D, 0x8F, 0x90, 0x9D:
-			line, col := position(data, i)
-			return "", "", unreadable(line, col, "byte 0x%02X is neither UTF-8 nor Windows-1252: the file has another encoding "+
-				"(export it as UTF-8 or Windows-1252)", b)
+func (t *textInput) readError(err error) error {
+	if t.ctx.Err() != nil {
+		return t.ctx.Err()
+	}
+	return unreadable(0, 0, "decoding %s: %v", t.enc, err)
+}
+
+const chunkSize = 256 << 10
+
+// firstInvalidUTF8 is the offset of the first byte that is not UTF-8, or -1.
+func (t *textInput) firstInvalidUTF8() (int64, error) {
+	buf := make([]byte, chunkSize+utf8.UTFMax)
+	carry := 0
+	off := t.start
+	size := t.in.Size()
+	for off < size {
+		if err := t.ctx.Err(); err != nil {
+			return 0, err
+		}
+		n, err := t.in.ReadAt(buf[carry:carry+chunkSize], off)
+		if n == 0 && err != nil {
+			if err == io.EOF {
+				break
+			}
+			return 0, fmt.Errorf("reading: %w", err)
+		}
+		off += int64(n)
+		chunk := buf[:carry+n]
+		// An incomplete sequence at the end waits for the next chunk.
+		keep := 0
+		if off < size {
+			keep = incompleteTail(chunk)
+		}
+		body := chunk[:len(chunk)-keep]
+		if !utf8.Valid(body) {
+			for i := 0; i < len(body); {
+				r, sz := utf8.DecodeRune(body[i:])
+				if r == utf8.RuneError && sz <= 1 {
+					return off - int64(len(chunk)) + int64(i), nil
+				}
+				i += sz
+			}
+		}
+		carry = copy(buf, chunk[len(chunk)-keep:])
+	}
+	if carry > 0 {
+		return size - int64(carry), nil
+	}
+	return -1, nil
+}
+
+// incompleteTail is how many bytes at the end of b begin a UTF-8 sequence
+// that b does not finish.
+func incompleteTail(b []byte) int {
+	for i := 1; i <= utf8.UTFMax-1 && i <= len(b); i++ {
+		c := b[len(b)-i]
+		if c < 0x80 {
+			return 0
+		}
+		if c >= 0xC0 { // a lead byte
+			need := 2
+			switch {
+			case c >= 0xF0:
+				need = 4
+			case c >= 0xE0:
+				need = 3
+			}
+			if need > i {
+				return i
+			}
+			return 0
 		}
 	}
-	out, err := charmap.Windows1252.NewDecoder().Bytes(data)
-	if err != nil {
-		return "", "", unreadable(0, 0, "decoding Windows-1252: %v", err)
-	}
-	text := string(out)
-	return text, EncWindows1252, checkText(text)
+	return 0
 }
 
-func decodeUTF16(data []byte) (string, string, error) {
-	enc, name := unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM), EncUTF16LE
-	if data[0] == 0xFE {
-		enc, name = unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM), EncUTF16BE
+// check refuses text that cannot be a table export: bytes Windows-1252 does
+// not define, NUL bytes, or text that was converted to UTF-8 twice. It reads
+// the raw bytes for UTF-8 and Windows-1252 (the patterns are plain bytes
+// there) and the decoded text for UTF-16.
+func (t *textInput) check(lim Limits) error {
+	var r io.Reader = &ctxReader{ctx: t.ctx, r: io.NewSectionReader(t.in, t.start, t.in.Size()-t.start)}
+	twice := doubleEncodedUTF8
+	decoded := false
+	switch t.enc {
+	case EncWindows1252:
+		twice = doubleEncoded1252
+	case EncUTF16LE, EncUTF16BE:
+		r, decoded = t.reader(), true
 	}
-	out, err := enc.NewDecoder().Bytes(data)
-	if err != nil {
-		return "", "", unreadable(0, 0, "decoding %s: %v", name, err)
-	}
-	text := string(out)
-	return text, name, checkText(text)
-}
-
-func checkUTF8(b []byte) error {
-	if utf8.Valid(b) {
-		return nil
-	}
-	for i := 0; i < len(b); {
-		r, size := utf8.DecodeRune(b[i:])
-		if r == utf8.RuneError && size <= 1 {
-			line, col := position(b, i)
-			return unreadable(line, col, "invalid UTF-8 (byte 0x%02X): the file is not UTF-8 although it says so; "+
-				"it may be Windows-1252", b[i])
+	const overlap = 3
+	buf := make([]byte, chunkSize+overlap)
+	carry := 0
+	var base int64 // offset of buf[0] in the stream
+	var lines int  // newlines before buf[0], for decoded text
+	lastNL := int64(-1)
+	for {
+		n, err := io.ReadFull(r, buf[carry:carry+chunkSize])
+		chunk := buf[:carry+n]
+		pos := func(i int) (int, int) {
+			if !decoded {
+				return t.rawPosition(t.start + base + int64(i))
+			}
+			l, last := lines+1, lastNL
+			for j := 0; j < i; j++ {
+				if chunk[j] == '\n' {
+					l, last = l+1, base+int64(j)
+				}
+			}
+			return l, int(base + int64(i) - last)
 		}
-		i += size
-	}
-	return nil
-}
-
-// checkText refuses decoded text that cannot be a table export.
-func checkText(text string) error {
-	if i := strings.IndexByte(text, 0); i >= 0 {
-		line, col := position([]byte(text), i)
-		return unreadable(line, col, "the file holds NUL bytes: it is binary, not text")
-	}
-	for _, m := range doubleEncoded {
-		if i := strings.Index(text, m); i >= 0 {
-			line, col := position([]byte(text), i)
+		if t.enc == EncWindows1252 {
+			for i, c := range chunk {
+				switch c {
+				case 0x81, 0x8D, 0x8F, 0x90, 0x9D:
+					line, col := pos(i)
+					return unreadable(line, col, "byte 0x%02X is neither UTF-8 nor Windows-1252: the file has another encoding "+
+						"(export it as UTF-8 or Windows-1252)", c)
+				}
+			}
+		}
+		if i := bytes.IndexByte(chunk, 0); i >= 0 {
+			line, col := pos(i)
+			return unreadable(line, col, "the file holds NUL bytes: it is binary, not text")
+		}
+		if i, m := twice(chunk); i >= 0 {
+			line, col := pos(i)
 			return unreadable(line, col, "the text looks converted to UTF-8 twice (%q where å, ä or ö belongs): "+
 				"export the file again, or give its true encoding with --encoding", m)
 		}
+		if err != nil {
+			if err == io.EOF || err == io.ErrUnexpectedEOF {
+				return nil
+			}
+			return t.readError(err)
+		}
+		keep := min(overlap, len(chunk))
+		if decoded {
+			for j, c := range chunk[:len(chunk)-keep] {
+				if c == '\n' {
+					lines, lastNL = lines+1, base+int64(j)
+				}
+			}
+		}
+		base += int64(len(chunk) - keep)
+		carry = copy(buf, chunk[len(chunk)-keep:])
 	}
-	return nil
 }
 
-// position is the 1-based line and column (in bytes) of offset i.
-func position(b []byte, i int) (int, int) {
-	line := 1 + bytes.Count(b[:i], []byte{'\n'})
-	col := i + 1
-	if nl := bytes.LastIndexByte(b[:i], '\n'); nl >= 0 {
-		col = i - nl
+// doubleEncodedUTF8 finds "Ã" followed by one of the second halves of
+// doubleEncoded, in UTF-8.
+func doubleEncodedUTF8(b []byte) (int, string) {
+	for off := 0; ; {
+		i := bytes.Index(b[off:], []byte("Ã"))
+		if i < 0 {
+			return -1, ""
+		}
+		i += off
+		rest := b[i:]
+		for _, m := range doubleEncoded {
+			if bytes.HasPrefix(rest, []byte(m)) {
+				return i, m
+			}
+		}
+		off = i + 1
 	}
-	return line, col
+}
+
+// doubleEncoded1252 finds the Windows-1252 bytes of doubleEncoded: 0xC3 and
+// the byte of ¥ ¤ ¶ … „ – ©.
+func doubleEncoded1252(b []byte) (int, string) {
+	for off := 0; ; {
+		i := bytes.IndexByte(b[off:], 0xC3)
+		if i < 0 || i+off+1 >= len(b) {
+			return -1, ""
+		}
+		i += off
+		for k, c := range []byte{0xA5, 0xA4, 0xB6, 0x85, 0x84, 0x96, 0xA9} {
+			if b[i+1] == c {
+				return i, doubleEncoded[k]
+			}
+		}
+		off = i + 1
+	}
+}
+
+// rawPosition is the 1-based line and column (in bytes) of offset off of
+// the raw input; it reads the input up to off again, which only happens
+// when a file is refused.
+func (t *textInput) rawPosition(off int64) (int, int) {
+	line, last := 1, int64(-1)
+	buf := make([]byte, chunkSize)
+	for base := int64(0); base < off; {
+		n, err := t.in.ReadAt(buf[:min(int64(len(buf)), off-base)], base)
+		for i, c := range buf[:n] {
+			if c == '\n' {
+				line, last = line+1, base+int64(i)
+			}
+		}
+		base += int64(n)
+		if err != nil || n == 0 {
+			break
+		}
+	}
+	if t.start > 0 && last < 0 {
+		last = t.start - 1 // a byte-order mark is not a column
+	}
+	return line, int(off - last)
 }

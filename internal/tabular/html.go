@@ -1,155 +1,444 @@
 package tabular
 
 import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
 	"strconv"
 	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/net/html"
-	"golang.org/x/net/html/atom"
 )
 
-// readHTML reads every <tr> of every table, in document order, as a row: an
-// Excel 2000 HTML workbook (WebFOCUS EXL2K, saved with an .xls name) keeps its
-// heading rows, column titles, data and footings in table rows. colspan and
-// rowspan keep the columns aligned; Excel's x:num attribute carries the raw
-// number behind a formatted cell.
-func readHTML(text, enc string, opts Options) (*Table, error) {
-	doc, err := html.Parse(strings.NewReader(text))
-	if err != nil {
-		return nil, unreadable(0, 0, "parsing HTML: %v", err)
-	}
-	t := &Table{Format: Format{Kind: KindHTML, Encoding: enc}}
-	pending := map[int]int{} // column -> rows a rowspan still covers
-	tables := 0
-	var walk func(n *html.Node) error
-	walk = func(n *html.Node) error {
-		if n.Type == html.ElementNode {
-			switch n.DataAtom {
-			case atom.Table:
-				tables++
-			case atom.Tr:
-				row := readTR(n, pending)
-				t.Rows = append(t.Rows, Row{Line: len(t.Rows) + 1, Cells: row})
-				if len(t.Rows) > opts.MaxRows {
-					return unreadable(len(t.Rows), 0, "more than %d rows", opts.MaxRows)
-				}
-				return nil // a table nested in a cell is read as that cell's text
-			case atom.Script, atom.Style, atom.Head:
-				return nil
-			}
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			if err := walk(c); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	if err := walk(doc); err != nil {
-		return nil, err
-	}
-	if tables == 0 || len(t.Rows) == 0 {
-		return nil, unreadable(0, 0, "the HTML file holds no table rows (an EXL2K export is an HTML table)")
-	}
-	return t, nil
+// htmlReader reads every <tr> of every table, in document order, as a row:
+// an Excel 2000 HTML workbook (WebFOCUS EXL2K, saved with an .xls name)
+// keeps its heading rows, column titles, data and footings in table rows.
+// colspan and rowspan keep the columns aligned, and the cells they cover
+// carry the spanning cell's value in Row.Merged; Excel's x:num attribute
+// carries the raw number behind a formatted cell.
+//
+// It reads tokens (golang.org/x/net/html's tokenizer), not a parsed
+// document, so that a file costs memory for one row at a time, and so that
+// a file cut short is seen: a table without </table>, a document without
+// </html>. A table nested in a cell is read as that cell's text.
+type htmlReader struct {
+	z      *html.Tokenizer
+	count  counter
+	lim    Limits
+	format Format
+	t      *textInput
+
+	depth      int // open tables
+	skip       int // inside script or style
+	htmlOpen   bool
+	htmlClosed bool
+	rows       int // rows made
+
+	inRow    bool
+	row      Row
+	col      int
+	pending  map[int]span // column → what a rowspan above still covers
+	inCell   bool
+	cell     cellStart
+	text     bytes.Buffer
+	ready    []Row
+	finished bool
+}
+
+type span struct {
+	rows  int
+	value string
+}
+
+type cellStart struct {
+	colspan, rowspan int
+	xnum             string
+	hasXnum          bool
+	xerr             string
 }
 
 // maxSpan bounds colspan and rowspan, so that a hostile file cannot make a
 // row of a billion cells.
 const maxSpan = 1000
 
-func spanAttr(n *html.Node, name string) int {
-	for _, a := range n.Attr {
-		if a.Key == name {
-			v, err := strconv.Atoi(strings.TrimSpace(a.Val))
-			if err != nil || v < 1 {
-				return 1
-			}
-			return min(v, maxSpan)
-		}
-	}
-	return 1
+func openHTML(ctx context.Context, t *textInput, lim Limits) (Reader, error) {
+	z := html.NewTokenizer(t.reader())
+	z.SetMaxBuf(lim.MaxRowBytes)
+	return &htmlReader{z: z, count: counter{ctx: ctx, lim: lim}, lim: lim, t: t,
+		format: Format{Kind: KindHTML, Encoding: t.enc}, pending: map[int]span{}}, nil
 }
 
-func readTR(tr *html.Node, pending map[int]int) []string {
-	var cells []string
-	col := 0
-	skipPending := func() {
-		for pending[col] > 0 {
-			pending[col]--
-			if pending[col] == 0 {
-				delete(pending, col)
-			}
-			cells = append(cells, "")
-			col++
+func (r *htmlReader) Format() Format { return r.format }
+func (r *htmlReader) Close() error   { return nil }
+
+func (r *htmlReader) Next() (Row, error) {
+	for len(r.ready) == 0 {
+		if r.finished {
+			return Row{}, io.EOF
+		}
+		if err := r.step(); err != nil {
+			return Row{}, err
 		}
 	}
-	for c := tr.FirstChild; c != nil; c = c.NextSibling {
-		if c.Type != html.ElementNode || (c.DataAtom != atom.Td && c.DataAtom != atom.Th) {
-			continue
-		}
-		skipPending()
-		cells = append(cells, cellValue(c))
-		colspan, rowspan := spanAttr(c, "colspan"), spanAttr(c, "rowspan")
-		for i := 0; i < colspan; i++ {
-			if i > 0 {
-				cells = append(cells, "")
-			}
-			if rowspan > 1 {
-				pending[col] = rowspan - 1
-			}
-			col++
-		}
-	}
-	skipPending()
-	// Spans that reach beyond this row's last cell still count down.
-	for k, v := range pending {
-		if k >= col {
-			if v--; v == 0 {
-				delete(pending, k)
-			} else {
-				pending[k] = v
-			}
-		}
-	}
-	return cells
+	row := r.ready[0]
+	r.ready = r.ready[1:]
+	return row, nil
 }
 
-// cellValue is the cell's text, or Excel's raw number (x:num) when present.
-// A number shown as a percentage ("7,2%", raw 0.072) is returned as shown,
-// 7.2, because that is the figure the report means.
-func cellValue(td *html.Node) string {
-	text := strings.Join(strings.Fields(strings.ReplaceAll(nodeText(td), "\u00a0", " ")), " ")
-	for _, a := range td.Attr {
-		if a.Key == "x:num" && strings.TrimSpace(a.Val) != "" {
-			raw := strings.TrimSpace(a.Val)
-			if strings.HasSuffix(text, "%") {
-				if v, err := strconv.ParseFloat(raw, 64); err == nil {
-					return strconv.FormatFloat(v*100, 'g', 15, 64)
-				}
+// step reads one token.
+func (r *htmlReader) step() error {
+	tt := r.z.Next()
+	switch tt {
+	case html.ErrorToken:
+		return r.end(r.z.Err())
+	case html.TextToken:
+		if r.inCell && r.skip == 0 {
+			r.text.Write(r.z.Text())
+			if r.text.Len() > r.lim.MaxRowBytes {
+				return limitError(r.rows+1, 0, fmt.Sprintf("en cell är längre än %s", mib(int64(r.lim.MaxRowBytes))),
+					mib(int64(r.lim.MaxRowBytes)), "max_row_kb")
 			}
-			return raw
 		}
+	case html.StartTagToken, html.SelfClosingTagToken:
+		name, hasAttr := r.z.TagName()
+		return r.start(string(name), hasAttr, tt == html.SelfClosingTagToken)
+	case html.EndTagToken:
+		name, _ := r.z.TagName()
+		return r.close(string(name))
 	}
-	return text
+	return nil
 }
 
-func nodeText(n *html.Node) string {
-	var b strings.Builder
-	var walk func(*html.Node)
-	walk = func(n *html.Node) {
-		switch {
-		case n.Type == html.TextNode:
-			b.WriteString(n.Data)
-		case n.Type == html.ElementNode && n.DataAtom == atom.Br:
-			b.WriteByte(' ')
-		case n.Type == html.ElementNode && (n.DataAtom == atom.Script || n.DataAtom == atom.Style):
+func (r *htmlReader) start(name string, hasAttr, selfClosing bool) error {
+	switch name {
+	case "html":
+		r.htmlOpen = true
+	case "script", "style":
+		if !selfClosing {
+			r.skip++
+		}
+	case "br":
+		if r.inCell {
+			r.text.WriteByte(' ')
+		}
+	case "table":
+		if selfClosing {
+			return nil
+		}
+		r.depth++
+		if r.depth > r.lim.MaxNesting {
+			return limitError(r.rows+1, 0, fmt.Sprintf("tabeller i %d nivåer", r.depth), r.lim.MaxNesting, "max_nesting")
+		}
+	case "tr":
+		if r.depth == 1 {
+			if err := r.endRow(); err != nil {
+				return err
+			}
+			r.inRow = true
+		}
+	case "td", "th":
+		if r.depth != 1 {
+			return nil
+		}
+		if err := r.endCell(); err != nil {
+			return err
+		}
+		if !r.inRow {
+			r.inRow = true // a cell without <tr>: the row is implied
+		}
+		r.inCell = true
+		r.text.Reset()
+		r.cell = cellStart{colspan: 1, rowspan: 1}
+		for hasAttr {
+			var k, v []byte
+			k, v, hasAttr = r.z.TagAttr()
+			switch string(k) {
+			case "colspan":
+				r.cell.colspan = spanValue(v)
+			case "rowspan":
+				r.cell.rowspan = spanValue(v)
+			case "x:num":
+				r.cell.xnum, r.cell.hasXnum = strings.TrimSpace(string(v)), true
+			case "x:err":
+				r.cell.xerr = strings.TrimSpace(string(v))
+			}
+		}
+		if selfClosing {
+			return r.endCell()
+		}
+	}
+	return nil
+}
+
+func (r *htmlReader) close(name string) error {
+	switch name {
+	case "html":
+		r.htmlClosed = true
+	case "script", "style":
+		if r.skip > 0 {
+			r.skip--
+		}
+	case "td", "th":
+		if r.depth == 1 {
+			return r.endCell()
+		}
+	case "tr":
+		if r.depth == 1 {
+			return r.endRow()
+		}
+	case "table":
+		if r.depth == 1 {
+			if err := r.endRow(); err != nil {
+				return err
+			}
+		}
+		if r.depth > 0 {
+			r.depth--
+		}
+	}
+	return nil
+}
+
+func spanValue(v []byte) int {
+	n, err := strconv.Atoi(strings.TrimSpace(string(v)))
+	if err != nil || n < 1 {
+		return 1
+	}
+	return min(n, maxSpan)
+}
+
+// skipPending adds the cells a rowspan from above covers at the current
+// column.
+func (r *htmlReader) skipPending() {
+	for {
+		p, ok := r.pending[r.col]
+		if !ok {
 			return
 		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
+		if p.rows--; p.rows == 0 {
+			delete(r.pending, r.col)
+		} else {
+			r.pending[r.col] = p
+		}
+		r.covered(p.value)
+	}
+}
+
+// covered adds a cell that a span covers.
+func (r *htmlReader) covered(value string) {
+	if r.row.Merged == nil {
+		r.row.Merged = make([]string, len(r.row.Cells), len(r.row.Cells)+1)
+	}
+	r.row.Cells = append(r.row.Cells, "")
+	r.row.Merged = append(r.row.Merged, value)
+	r.col++
+}
+
+func (r *htmlReader) endCell() error {
+	if !r.inCell {
+		return nil
+	}
+	r.inCell = false
+	r.skipPending()
+	text := cellText(r.text.Bytes())
+	value, problem := htmlCellValue(text, r.cell)
+	if problem != "" {
+		r.row.Problems = append(r.row.Problems, CellProblem{Col: r.col, Reason: problem})
+	}
+	r.row.Cells = append(r.row.Cells, value)
+	if r.row.Merged != nil {
+		r.row.Merged = append(r.row.Merged, "")
+	}
+	start := r.col
+	r.col++
+	for i := 1; i < r.cell.colspan; i++ {
+		r.covered(value)
+	}
+	if r.cell.rowspan > 1 {
+		for c := start; c < r.col; c++ {
+			r.pending[c] = span{rows: r.cell.rowspan - 1, value: value}
 		}
 	}
-	walk(n)
-	return b.String()
+	if r.col > r.lim.MaxColumns {
+		return limitError(r.rows+1, 0, fmt.Sprintf("raden har fler än %s celler", formatLimit(r.lim.MaxColumns)), r.lim.MaxColumns, "max_columns")
+	}
+	return nil
+}
+
+func (r *htmlReader) endRow() error {
+	if err := r.endCell(); err != nil {
+		return err
+	}
+	if !r.inRow {
+		return nil
+	}
+	r.inRow = false
+	r.skipPending()
+	// Spans that reach beyond this row's last cell still count down.
+	for k, p := range r.pending {
+		if k >= r.col {
+			if p.rows--; p.rows == 0 {
+				delete(r.pending, k)
+			} else {
+				r.pending[k] = p
+			}
+		}
+	}
+	r.rows++
+	row := r.row
+	row.Line = r.rows
+	r.row, r.col = Row{}, 0
+	if err := r.count.row(row.Line, len(row.Cells)); err != nil {
+		return err
+	}
+	r.ready = append(r.ready, row)
+	return nil
+}
+
+// end is the end of the token stream: the end of the file, or an error.
+func (r *htmlReader) end(err error) error {
+	switch {
+	case errors.Is(err, html.ErrBufferExceeded):
+		return limitError(r.rows+1, 0, fmt.Sprintf("ett element är längre än %s", mib(int64(r.lim.MaxRowBytes))),
+			mib(int64(r.lim.MaxRowBytes)), "max_row_kb")
+	case err != io.EOF:
+		return r.t.readError(err)
+	}
+	r.finished = true
+	switch {
+	case r.depth > 0 || r.inRow:
+		return unreadable(r.rows+1, 0, "filen slutar inne i en tabell utan </table>: den kan vara avkapad; "+
+			"exportera eller kopiera filen igen")
+	case r.htmlOpen && !r.htmlClosed:
+		return unreadable(0, 0, "filen slutar utan </html>: den kan vara avkapad; exportera eller kopiera filen igen")
+	case r.rows == 0:
+		return unreadable(0, 0, "the HTML file holds no table rows (an EXL2K export is an HTML table)")
+	}
+	return nil
+}
+
+// cellText is a cell's text with its white space (and no-break spaces)
+// collapsed to single spaces.
+func cellText(b []byte) string {
+	if plainText(b) {
+		return string(b)
+	}
+	return strings.Join(strings.Fields(strings.ReplaceAll(string(b), "\u00a0", " ")), " ")
+}
+
+// plainText: b has no white space but single spaces between words, so
+// that collapsing it changes nothing.
+func plainText(b []byte) bool {
+	for i := 0; i < len(b); {
+		c := b[i]
+		if c < utf8.RuneSelf {
+			if c == ' ' {
+				if i == 0 || i == len(b)-1 || b[i+1] == ' ' {
+					return false
+				}
+			} else if c <= ' ' || c == 0x85 {
+				return false
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(b[i:])
+		if r == '\u00a0' || unicode.IsSpace(r) {
+			return false
+		}
+		i += size
+	}
+	return true
+}
+
+// excelErrors are Excel's error values.
+var excelErrors = map[string]bool{"#DIV/0!": true, "#N/A": true, "#NAME?": true, "#NULL!": true, "#NUM!": true,
+	"#REF!": true, "#VALUE!": true, "#SPILL!": true, "#CALC!": true, "#GETTING_DATA": true, "#FIELD!": true, "#BLOCKED!": true,
+	"#CONNECT!": true, "#BUSY!": true, "#UNKNOWN!": true}
+
+// IsExcelError reports whether s is one of Excel's error values (#DIV/0!,
+// #N/A, #VALUE! …).
+func IsExcelError(s string) bool {
+	t := strings.TrimSpace(s)
+	return strings.HasPrefix(t, "#") && excelErrors[strings.ToUpper(t)]
+}
+
+func errorProblem(v string) string {
+	return fmt.Sprintf("felvärdet %s i stället för ett värde (rätta formeln i källan och exportera igen)", v)
+}
+
+// htmlCellValue is the cell's text, or Excel's raw number (x:num) when the
+// text shows that number. A number shown as a percentage ("7,2%", raw
+// 0.072) is returned as shown, 7.2, because that is the figure the report
+// means; a date shown as a date stays the date. An x:num that disagrees
+// with the text, or an error value, is a problem: which of the two the
+// report means cannot be known.
+func htmlCellValue(text string, c cellStart) (value, problem string) {
+	switch {
+	case c.xerr != "":
+		return "", errorProblem(c.xerr)
+	case IsExcelError(text):
+		return "", errorProblem(strings.TrimSpace(text))
+	case !c.hasXnum || c.xnum == "":
+		return text, ""
+	}
+	raw, err := strconv.ParseFloat(c.xnum, 64)
+	if err != nil || math.IsInf(raw, 0) || math.IsNaN(raw) {
+		return "", fmt.Sprintf("x:num %q är inget tal (texten som visas är %q)", c.xnum, text)
+	}
+	if text == "" {
+		return "", fmt.Sprintf("cellen visar ingenting men har talet x:num %q: vilket som gäller går inte att veta", c.xnum)
+	}
+	disagree := func() string {
+		return fmt.Sprintf("x:num %q stämmer inte med texten %q som visas: vilket som gäller går inte att veta; "+
+			"rätta cellens format eller värde och exportera igen", c.xnum, text)
+	}
+	shown, ok, err := ParseNumber(text)
+	if err != nil || !ok {
+		// A date is shown as a date, its x:num the serial day.
+		if d, derr := ParseDate(text); derr == nil {
+			if math.Abs(raw-excelSerial(d)) < 1 {
+				return text, ""
+			}
+		}
+		return "", disagree()
+	}
+	percent := strings.HasSuffix(strings.TrimSpace(text), "%")
+	scaled := raw
+	if percent {
+		scaled = raw * 100
+	}
+	tol := 0.5*math.Pow(10, -float64(shownDecimals(text))) + 1e-9*math.Max(1, math.Abs(scaled))
+	if math.Abs(shown-scaled) > tol {
+		return "", disagree()
+	}
+	if percent {
+		return strconv.FormatFloat(scaled, 'g', 15, 64), ""
+	}
+	return c.xnum, ""
+}
+
+// shownDecimals counts the digits after the decimal sign of a number as
+// shown ("7,25 %" → 2). A number in E notation is compared more loosely.
+func shownDecimals(text string) int {
+	t := strings.TrimRight(strings.TrimSpace(text), "% \u00a0")
+	if strings.ContainsAny(t, "eE") {
+		return 6
+	}
+	i := strings.LastIndexAny(t, ",.")
+	if i < 0 {
+		return 0
+	}
+	return len(t) - i - 1
+}
+
+// excelSerial is the Excel serial number of a date (1900 date system).
+func excelSerial(d time.Time) float64 {
+	return d.Sub(time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC)).Hours() / 24
 }

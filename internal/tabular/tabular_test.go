@@ -188,3 +188,32 @@ func FuzzParseNumber(f *testing.F) {
 		}
 	})
 }
+
+// The fast path reads exactly what the general one does.
+func FuzzPlainDecimal(f *testing.F) {
+	for _, s := range []string{"7,2", "12", "-3.14", ".5", "5.", "0", "123456789012345", "1234567890123456", "-", ",", "0,000001", "9,1%", "7 %", "%", " %", "5  %"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		fast, ok := plainDecimal(s)
+		if !ok {
+			return
+		}
+		slow, sok, err := parseNumber(s)
+		if err != nil || !sok || slow != fast {
+			t.Fatalf("%q: fast %v, general %v %v %v", s, fast, slow, sok, err)
+		}
+	})
+}
+
+func FuzzCellText(f *testing.F) {
+	for _, s := range []string{"Hemtjänst Norr", " a  b ", "a\u00a0b", "a\tb", "x\u2009y", "7,2 %"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want := strings.Join(strings.Fields(strings.ReplaceAll(s, "\u00a0", " ")), " ")
+		if got := cellText([]byte(s)); got != want {
+			t.Fatalf("cellText(%q) = %q, want %q", s, got, want)
+		}
+	})
+}

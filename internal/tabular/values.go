@@ -38,6 +38,61 @@ func IsMissing(s string) bool {
 // minus sign or U+2212, and an optional trailing % (the value is the
 // percentage as written). A missing value (see IsMissing) is (0, false, nil).
 func ParseNumber(s string) (float64, bool, error) {
+	// Most cells are a plain number such as 12, 7.2 or 7,2: read at once.
+	if v, ok := plainDecimal(s); ok {
+		return v, true, nil
+	}
+	return parseNumber(s)
+}
+
+// plainDecimal reads an optional minus, digits and at most one decimal
+// sign with digits after it, maybe a per cent sign, nothing else and at
+// most 15 digits (so that the result is exact as strconv makes it).
+func plainDecimal(s string) (float64, bool) {
+	// A trailing per cent sign, perhaps after a space, changes nothing.
+	if n := len(s); n > 1 && s[n-1] == '%' {
+		s = s[:n-1]
+		if n := len(s); n > 1 && s[n-1] == ' ' {
+			s = s[:n-1]
+		}
+	}
+	i, neg := 0, false
+	if len(s) > 0 && s[0] == '-' {
+		neg, i = true, 1
+	}
+	var mant int64
+	digits, frac, sep := 0, 0, false
+	for ; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			mant = mant*10 + int64(c-'0')
+			digits++
+			if sep {
+				frac++
+			}
+		case (c == '.' || c == ',') && !sep:
+			sep = true
+		default:
+			return 0, false
+		}
+	}
+	if digits == 0 || digits > 15 || (sep && frac == 0) || (sep && digits == frac && i == len(s) && s[len(s)-1] == '.') {
+		return 0, false
+	}
+	v := float64(mant)
+	if frac > 0 {
+		v /= pow10[frac]
+	}
+	if neg {
+		v = -v
+	}
+	return v, true
+}
+
+var pow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15}
+
+func parseNumber(s string) (float64, bool, error) {
 	if IsMissing(s) {
 		return 0, false, nil
 	}
