@@ -3,32 +3,26 @@ package nka
 import (
 	"bytes"
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"sort"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
-	"golang.org/x/text/encoding/charmap"
+	"github.com/nyckeltal/nyckeltal/internal/tabular"
 )
 
 // MaxGroupsFileSize is the largest groups file ParseGroupsCSV reads.
 const MaxGroupsFileSize = 1 << 20
 
-// ParseGroupsCSV reads comparison groups of one's own from a CSV with the
+// ParseGroupsCSV reads comparison groups of one's own from a table with the
 // columns grupp;år;kommun (and optionally titel): one line per member, år
-// empty for every year. Delimiter ; , or tab; UTF-8 (with or without BOM) or
-// Windows-1252 as Swedish Excel saves it; lines starting with # are
-// comments. Members are municipality ids or names as written (resolve them
-// with Engine.ResolveOwnGroups).
-//
-// Written here with encoding/csv rather than on internal/tabular, which is
-// being reshaped in parallel (issue 12); three columns need little, and the
-// errors name the groups file's own lines. Once both have landed, this can
-// read through tabular.Read.
+// empty for every year. It is read by internal/tabular, as the local files
+// are: delimited text (; , tab or |; UTF-8 with or without BOM, or
+// Windows-1252 as Swedish Excel saves it) or an XLSX workbook; a line whose
+// first cell starts with # is a comment. Members are municipality ids or
+// names as written (resolve them with Engine.ResolveOwnGroups).
 func ParseGroupsCSV(r io.Reader) ([]OwnGroup, error) {
 	b, err := io.ReadAll(io.LimitReader(r, MaxGroupsFileSize+1))
 	if err != nil {
@@ -37,37 +31,25 @@ func ParseGroupsCSV(r io.Reader) ([]OwnGroup, error) {
 	if len(b) > MaxGroupsFileSize {
 		return nil, fmt.Errorf("%w: the groups file is larger than 1 MiB; is it the right file?", ErrInvalidGroup)
 	}
-	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
-	text := string(b)
-	if !utf8.Valid(b) {
-		if text, err = charmap.Windows1252.NewDecoder().String(string(b)); err != nil {
-			return nil, fmt.Errorf("%w: the groups file is neither UTF-8 nor Windows-1252", ErrInvalidGroup)
-		}
+	if len(bytes.TrimSpace(b)) == 0 {
+		return nil, fmt.Errorf("%w: the groups file is empty", ErrInvalidGroup)
 	}
-	cr := csv.NewReader(strings.NewReader(text))
-	cr.Comma = sniffComma(text)
-	cr.Comment = '#'
-	cr.FieldsPerRecord = -1
-	cr.LazyQuotes = true
+	t, err := tabular.Read(b, tabular.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidGroup, err)
+	}
 	col := map[string]int{}
 	byName := map[string]*OwnGroup{}
 	var order []string
 	seen := map[string]bool{}
-	for {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		line, _ := cr.FieldPos(0)
-		if err != nil {
-			return nil, fmt.Errorf("%w: line %d: %v", ErrInvalidGroup, line, err)
-		}
-		if blankRecord(rec) {
+	for _, row := range t.Rows {
+		line := row.Line
+		if row.Blank() || strings.HasPrefix(strings.TrimSpace(row.Cell(0)), "#") {
 			continue
 		}
 		if len(col) == 0 {
-			for i, h := range rec {
-				switch foldHeader(h) {
+			for i, h := range row.Cells {
+				switch tabular.Fold(h) {
 				case "grupp", "group", "namn":
 					col["grupp"] = i
 				case "ar", "year":
@@ -81,17 +63,17 @@ func ParseGroupsCSV(r io.Reader) ([]OwnGroup, error) {
 			for _, need := range []string{"grupp", "ar", "kommun"} {
 				if _, ok := col[need]; !ok {
 					return nil, fmt.Errorf("%w: line %d: the header must name the columns grupp;år;kommun (optionally titel), not %q",
-						ErrInvalidGroup, line, strings.Join(rec, string(cr.Comma)))
+						ErrInvalidGroup, line, strings.Join(row.Cells, ";"))
 				}
 			}
 			continue
 		}
 		get := func(k string) string {
 			i, ok := col[k]
-			if !ok || i >= len(rec) {
+			if !ok {
 				return ""
 			}
-			return strings.TrimSpace(rec[i])
+			return strings.TrimSpace(row.Cell(i))
 		}
 		name := strings.ToLower(get("grupp"))
 		member := strings.Join(strings.Fields(get("kommun")), " ")
@@ -110,8 +92,8 @@ func ParseGroupsCSV(r io.Reader) ([]OwnGroup, error) {
 			byName[name] = g
 			order = append(order, name)
 		}
-		if t := get("titel"); t != "" {
-			g.Title = t
+		if title := get("titel"); title != "" {
+			g.Title = title
 		}
 		key := fmt.Sprintf("%s/%d/%s", name, year, strings.ToLower(member))
 		if seen[key] {
@@ -131,37 +113,6 @@ func ParseGroupsCSV(r io.Reader) ([]OwnGroup, error) {
 		out = append(out, *byName[n])
 	}
 	return out, nil
-}
-
-func sniffComma(text string) rune {
-	for _, line := range strings.Split(text, "\n") {
-		t := strings.TrimSpace(line)
-		if t == "" || strings.HasPrefix(t, "#") {
-			continue
-		}
-		switch {
-		case strings.Contains(t, ";"):
-			return ';'
-		case strings.Contains(t, "\t"):
-			return '\t'
-		}
-		return ','
-	}
-	return ';'
-}
-
-func blankRecord(rec []string) bool {
-	for _, c := range rec {
-		if strings.TrimSpace(c) != "" {
-			return false
-		}
-	}
-	return true
-}
-
-func foldHeader(s string) string {
-	s = strings.ToLower(strings.TrimSpace(s))
-	return strings.NewReplacer("å", "a", "ä", "a", "ö", "o").Replace(s)
 }
 
 // MergeOwnGroups joins the groups of the configuration and of the groups
