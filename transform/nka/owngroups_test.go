@@ -1,10 +1,14 @@
 package nka
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/xuri/excelize/v2"
 )
 
 func TestParseGroupsCSV(t *testing.T) {
@@ -31,6 +35,21 @@ func TestParseGroupsCSV(t *testing.T) {
 	got, err = ParseGroupsCSV(strings.NewReader("grupp,\xe5r,kommun\nh\xf6\xf6r,,1267\n"))
 	if err != nil || len(got) != 1 || got[0].Name != "höör" {
 		t.Fatalf("cp1252: %+v %v", got, err)
+	}
+	// an XLSX workbook, as Excel saves it
+	x := excelize.NewFile()
+	for i, row := range [][]any{{"Grupp", "År", "Kommun"}, {"skane_sma", nil, "1214"}, {"skane_sma", nil, "Bjuv"}} {
+		if err := x.SetSheetRow("Sheet1", fmt.Sprintf("A%d", i+1), &row); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var buf bytes.Buffer
+	if err := x.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	got, err = ParseGroupsCSV(&buf)
+	if err != nil || len(got) != 1 || !reflect.DeepEqual(got[0].Members, map[int][]string{0: {"1214", "Bjuv"}}) {
+		t.Fatalf("xlsx: %+v %v", got, err)
 	}
 	for _, tt := range []struct{ text, want string }{
 		{"grupp;kommun\nx;1214\n", "the header must name the columns grupp;år;kommun"},
