@@ -55,7 +55,8 @@ func ExitCode(err error) int {
 		errors.Is(err, personnummer.ErrBadKey), errors.Is(err, personnummer.ErrKeyExists):
 		return ExitUsage
 	case errors.Is(err, nka.ErrUnknownArea), errors.Is(err, nka.ErrUnknownMunicipality), errors.Is(err, nka.ErrUnknownGroup),
-		errors.Is(err, nka.ErrBadComparator), errors.Is(err, nka.ErrBadProfile), errors.Is(err, nka.ErrBadYears):
+		errors.Is(err, nka.ErrBadComparator), errors.Is(err, nka.ErrBadProfile), errors.Is(err, nka.ErrBadYears),
+		errors.Is(err, nka.ErrBadTarget), errors.Is(err, nka.ErrInvalidGroup):
 		return ExitUsage
 	case errors.Is(err, catalog.ErrInvalid), errors.Is(err, tables.ErrBadFormat), errors.Is(err, store.ErrExportTarget),
 		errors.Is(err, kolada.ErrUnknownGroup):
@@ -162,6 +163,16 @@ func hint(err error, e *env) string {
 			"(for tables.out_dir of the nightly run: move the file away)"
 	case errors.Is(err, store.ErrExportTarget):
 		return "export into a new or empty directory, or into an earlier export (which is replaced)"
+	case errors.Is(err, nka.ErrUnknownArea):
+		return "an area is a slug like aldreomsorg, ifo, lss, forskola, fritidshem, grundskola, gymnasieskola or overgripande " +
+			"([nka.areas] adds more); --explain names one of the sparbeting's --areas"
+	case errors.Is(err, nka.ErrInvalidGroup):
+		return "a comparison group of your own is [nka.groups.NAME] with members (ids or names) or years, or lines grupp;år;kommun " +
+			"of nka.groups_file; every member must be a municipality of the store (see README, Comparison groups of your own)"
+	case errors.Is(err, nka.ErrBadTarget):
+		return "--target is mean, median, p25 (a percentile) or share:0.5; --peer-trend is hold or linear:3 (see `nyckeltal sparbeting --help`)"
+	case errors.Is(err, nka.ErrBadComparator):
+		return "--comparator is mean, median, liknande, liknande:2022, lan, riket, a Kolada group id or a group of your own ([nka.groups])"
 	case errors.Is(err, nka.ErrUnknownGroup):
 		return "list the peer groups with: nyckeltal sql \"SELECT DISTINCT group_id, group_title, area, municipality FROM v_peer_group ORDER BY 2\""
 	}

@@ -23,13 +23,17 @@ var gapJSONKeys = []string{"municipality_id", "municipality", "area", "year", "n
 	"peer_group_id", "peer_group_title", "peer_group_year", "group_choice", "group_choice_text", "peer_members",
 	"peer_count", "peer_mean_pct", "peer_median_pct", "comparator", "comparator_pct", "gap_pp", "reference_cost_mnkr",
 	"reference_cost_method", "reference_cost_estimated", "reference_cost_ratio_mnkr", "reference_cost_net_mnkr",
-	"net_cost_mnkr", "gap_mnkr", "preliminary", "missing_peers", "load_id", "note"}
+	"net_cost_mnkr", "gap_mnkr", "preliminary", "missing_peers", "load_id", "note",
+	"target", "peer_trend", "target_year", "comparator_group", "comparator_group_title", "comparator_members",
+	"comparator_count", "comparator_missing", "comparator_stat_pct", "trend_slope_pp", "trend_from_year", "trend_to_year",
+	"comparator_projected_pct", "comparator_text", "population", "gap_kr_per_inv"}
 
 func newGapCmd(e *env) *cobra.Command {
 	var c nkaCommon
 	var years, areas string
+	var targetYear int
 	cmd := &cobra.Command{
-		Use:   "gap [--municipality ID|all] [--year Y] [--area SLUGS] [--comparator mean|median|riket|GROUP]",
+		Use:   "gap [--municipality ID|all] [--year Y] [--area SLUGS] [--comparator mean|median|lan|riket|GROUP] [--target mean|median|pNN|share:0.5] [--peer-trend hold|linear:N]",
 		Short: "Nettokostnadsavvikelse against liknande kommuner, per area and year",
 		Long: `Compare a municipality's nettokostnadsavvikelse (NKA) with its "Liknande kommuner"
 peer groups, per area and year, from the Kolada values in the store.
@@ -57,6 +61,22 @@ Per municipality, area and year:
                          reference_cost_net_mnkr
   gap_mnkr               gap_pp / 100 × reference_cost_mnkr: what the municipality would
                          spend less (or more) at the comparator's cost level
+  gap_kr_per_inv         gap_mnkr × 10⁶ / invånare (N01951, population): the same per
+                         invånare, the figure politicians compare
+  comparator_group…      the comparison set (--comparator), its members with and
+                         without a value; comparator_stat_pct its --target statistic
+                         that year, comparator_projected_pct the same projected to
+                         --target-year by --peer-trend linear:N; comparator_text says
+                         all of it, the assumption included, in words
+
+--comparator: mean or median (the year's Liknande kommuner group), liknande (the
+same, with --target), liknande:2022 (the group of 2022 for every year: follow a
+plan decided against it), lan (the other municipalities of the county: the first
+two digits of the id), riket (0), a Kolada group id, or a group of your own
+([nka.groups.NAME] or nka.groups_file). --target: mean, median, p25 (a
+percentile, as Excel's PERCENTIL) or share:0.5 (close half the gap). --peer-trend:
+hold, or linear:N (the comparison set's NKA projected to --target-year along its
+least-squares line over the N years up to the row's year).
   preliminary            any figure behind the row is preliminary (year marked * in tables)
   load_id                the latest load that wrote a value behind the row
 
@@ -79,6 +99,8 @@ Källa: Kolada (RKA). Beräkningar: egen bearbetning.`,
   nyckeltal gap --municipality Höör --comparator median --format json
   nyckeltal gap --municipality all --year 2024 --out gap-2024.csv
   nyckeltal gap --municipality 1267 --area aldreomsorg --group G176571 --as-of 2025-06-01
+  nyckeltal gap --municipality Höör --comparator lan --target median
+  nyckeltal gap --municipality Höör --comparator liknande:2024 --peer-trend linear:3 --target-year 2027
   nyckeltal gap --out gap.xlsx`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -98,6 +120,17 @@ Källa: Kolada (RKA). Beräkningar: egen bearbetning.`,
 			}
 			if q.Comparator, err = e.comparatorOrDefault(c.comparator); err != nil {
 				return err
+			}
+			if q.Target, q.PeerTrend, err = e.targetOrDefault(c.target, c.peerTrend); err != nil {
+				return err
+			}
+			q.TargetYear = targetYear
+			if targetYear == 0 && nka.TrendYears(q.PeerTrend) > 0 {
+				cfg, err := e.config()
+				if err != nil {
+					return err
+				}
+				q.TargetYear = cfg.NKA.Sparbeting.TargetYear
 			}
 			ctx := cmd.Context()
 			eng, st, err := e.nkaEngine(ctx)
@@ -150,7 +183,10 @@ Källa: Kolada (RKA). Beräkningar: egen bearbetning.`,
 	fl.StringVar(&c.municipality, "municipality", "", "municipality id or name, or all (default: home_municipality of the configuration)")
 	fl.StringVar(&years, "year", "", "years: 2024, 2019-2024 or 2022,2024 (default: every year in the store)")
 	fl.StringVar(&areas, "area", "", "areas, comma-separated: aldreomsorg,ifo,… (default: every area)")
-	fl.StringVar(&c.comparator, "comparator", "", "mean, median, riket or a group id like G36535 (default: nka.comparator, mean)")
+	fl.StringVar(&c.comparator, "comparator", "", comparatorFlagHelp)
+	fl.StringVar(&c.target, "target", "", targetFlagHelp)
+	fl.StringVar(&c.peerTrend, "peer-trend", "", peerTrendFlagHelp)
+	fl.IntVar(&targetYear, "target-year", 0, "the year --peer-trend linear:N projects to (default: nka.sparbeting.target_year)")
 	fl.StringVar(&c.groups, "group", "", "peer group ids to use instead of the automatic choice, one per area (the area comes from the group's title)")
 	fl.StringVar(&c.format, "format", "table", "table, csv, json or xlsx (without --format, the extension of --out decides)")
 	fl.StringVar(&c.out, "out", "", "write to this file instead of standard output")
@@ -173,9 +209,14 @@ func gapJSONRow(r nka.GapRow) nka.GapRow {
 	r.GapPP, r.ReferenceCostMnkr, r.GapMnkr = numfmt.Round6Ptr(r.GapPP), numfmt.Round6Ptr(r.ReferenceCostMnkr), numfmt.Round6Ptr(r.GapMnkr)
 	r.ComparatorPct, r.NetCostMnkr = numfmt.Round6Ptr(r.ComparatorPct), numfmt.Round6Ptr(r.NetCostMnkr)
 	r.ReferenceCostRatioMnkr, r.ReferenceCostNetMnkr = numfmt.Round6Ptr(r.ReferenceCostRatioMnkr), numfmt.Round6Ptr(r.ReferenceCostNetMnkr)
+	r.ComparatorStatPct, r.TrendSlopePP = numfmt.Round6Ptr(r.ComparatorStatPct), numfmt.Round6Ptr(r.TrendSlopePP)
+	r.ComparatorProjectedPct, r.GapKrPerInv = numfmt.Round6Ptr(r.ComparatorProjectedPct), numfmt.Round6Ptr(r.GapKrPerInv)
 	r.Note = labelled(r.Note)
 	if r.MissingPeers == nil {
 		r.MissingPeers = []string{}
+	}
+	if r.ComparatorMissing == nil {
+		r.ComparatorMissing = []string{}
 	}
 	return r
 }
@@ -228,7 +269,11 @@ func writeGapCSV(w io.Writer, rows []nka.GapRow) error {
 			r.Comparator, csvNumber(r.ComparatorPct), csvNumber(r.GapPP), csvNumber(r.ReferenceCostMnkr), str(r.ReferenceCostMethod),
 			strconv.FormatBool(r.ReferenceCostEstimated), csvNumber(r.ReferenceCostRatioMnkr), csvNumber(r.ReferenceCostNetMnkr),
 			csvNumber(r.NetCostMnkr), csvNumber(r.GapMnkr), strconv.FormatBool(r.Preliminary),
-			strings.Join(r.MissingPeers, "; "), int64Text(r.LoadID), labelled(r.Note)}
+			strings.Join(r.MissingPeers, "; "), int64Text(r.LoadID), labelled(r.Note),
+			r.Target, r.PeerTrend, intText(r.TargetYear), str(r.ComparatorGroup), str(r.ComparatorGroupTitle),
+			strconv.Itoa(r.ComparatorMembers), strconv.Itoa(r.ComparatorCount), strings.Join(r.ComparatorMissing, "; "),
+			csvNumber(r.ComparatorStatPct), csvNumber(r.TrendSlopePP), intText(r.TrendFromYear), intText(r.TrendToYear),
+			csvNumber(r.ComparatorProjectedPct), str(r.ComparatorText), csvNumber(r.Population), csvNumber(r.GapKrPerInv)}
 		if err := cw.Write(rec); err != nil {
 			return err
 		}
@@ -239,13 +284,20 @@ func writeGapCSV(w io.Writer, rows []nka.GapRow) error {
 
 var comparatorText = map[string]string{
 	nka.ComparatorMean: "the peers' mean", nka.ComparatorMedian: "the peers' median", nka.ComparatorRiket: "riket (NKA 0)",
+	nka.ComparatorLiknande: "the peers", nka.ComparatorLan: "the county's other municipalities",
 }
 
 func describeComparator(c string) string {
 	if t, ok := comparatorText[c]; ok {
 		return t
 	}
-	return "the mean of group " + c
+	if y, ok := strings.CutPrefix(c, "liknande:"); ok {
+		return "the peers of the " + y + " group"
+	}
+	if strings.HasPrefix(c, "G") {
+		return "the mean of group " + c
+	}
+	return "the group " + c
 }
 
 // referenceEstimateFooter explains the estimated reference costs.
@@ -290,7 +342,8 @@ func gapDocument(res *nka.GapResult, q nka.Query) *document {
 	cols = append(cols, textCol("area"), textCol("year"), numCol("nka_%", 2), numCol("nka_mnkr", 2), textCol("peer_group"),
 		textCol("gruppens_år"), textCol("val_av_grupp"), textCol("peers"), numCol("peer_mean_%", 2), numCol("peer_median_%", 2),
 		numCol("jämförelse_%", 2), numCol("gap_pp", 2), numCol("ref_cost_mnkr", 2), textCol("ref_härledning"),
-		numCol("ref_kvot_mnkr", 2), numCol("ref_netto_mnkr", 2), numCol("gap_mnkr", 2), textCol("laddning"), textCol("note"))
+		numCol("ref_kvot_mnkr", 2), numCol("ref_netto_mnkr", 2), numCol("gap_mnkr", 2), numCol("gap_kr_inv", 0), textCol("laddning"),
+		textCol("note"))
 	t := docTable{sheet: "NKA gap", cols: cols}
 	anyPrelim, anyEstimated := false, false
 	for _, r := range res.Rows {
@@ -306,7 +359,7 @@ func gapDocument(res *nka.GapResult, q nka.Query) *document {
 		}
 		row = append(row, r.Area, yearCell(r.Year, r.Preliminary), r.NKAPct, r.NKAMnkr, r.PeerGroupID, intText(r.PeerGroupYear),
 			str(r.GroupChoiceText), peers, r.PeerMeanPct, r.PeerMedianPct, r.ComparatorPct, r.GapPP, r.ReferenceCostMnkr,
-			referenceMethodText(r.ReferenceCostMethod), r.ReferenceCostRatioMnkr, r.ReferenceCostNetMnkr, r.GapMnkr,
+			referenceMethodText(r.ReferenceCostMethod), r.ReferenceCostRatioMnkr, r.ReferenceCostNetMnkr, r.GapMnkr, r.GapKrPerInv,
 			int64Text(r.LoadID), r.Note)
 		t.rows = append(t.rows, row)
 	}
@@ -318,6 +371,11 @@ func gapDocument(res *nka.GapResult, q nka.Query) *document {
 		d.footer = append(d.footer, referenceEstimateFooter)
 	}
 	d.footer = append(d.footer, "peers: medlemmar med värde / medlemmar; laddning: den senaste laddningen som skrev ett värde bakom raden (v_load)")
+	if len(res.Rows) > 0 {
+		r := res.Rows[0]
+		d.footer = append(d.footer, "jämförelse_%: "+nka.GapAssumptionText(r.Comparator, r.Target, r.PeerTrend, q.TargetYear)+
+			"; gap_kr_inv: gap_mnkr × 10⁶ / invånare (N01951) samma år")
+	}
 	d.footer = append(d.footer, res.Notes...)
 	d.footer = append(d.footer, nka.Label)
 	return d

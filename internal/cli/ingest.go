@@ -15,6 +15,7 @@ import (
 	"github.com/nyckeltal/nyckeltal/internal/numfmt"
 	"github.com/nyckeltal/nyckeltal/internal/store"
 	"github.com/nyckeltal/nyckeltal/internal/version"
+	"github.com/nyckeltal/nyckeltal/transform/nka"
 )
 
 func newIngestCmd(e *env) *cobra.Command {
@@ -99,8 +100,10 @@ func (e *env) koladaOptions(f koladaFlags) (kolada.Options, error) {
 		kpis = f.kpis
 	} else {
 		// the NKA areas' (a configured area's own, and each area's net cost
-		// and invånare), and the indicator catalogue's, for the tables and the report
+		// and invånare), kostnad och kvalitet per verksamhet's, and the
+		// indicator catalogue's, for the tables and the report
 		extra := e.nkaAreaKPIs()
+		extra = append(extra, nka.CostQualityKPIs()...)
 		extra = append(extra, e.catalogKPIs()...)
 		if len(extra) > 0 {
 			kpis += "," + strings.Join(extra, ",")

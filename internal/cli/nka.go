@@ -3,6 +3,8 @@ package cli
 import (
 	"context"
 	"fmt"
+	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -89,18 +91,99 @@ func (e *env) nkaEngine(ctx context.Context) (*nka.Engine, *store.Store, error) 
 		e.log.Warn().Msg("the store's nka_area differs from the configuration: this command follows the configuration, " +
 			"the views v_nka, v_peer_group and v_nka_gap follow the store until a writing command (`nyckeltal migrate`) updates it")
 	}
-	return &nka.Engine{DB: st.DB(), Areas: areas}, st, nil
+	eng := &nka.Engine{DB: st.DB(), Areas: areas}
+	if eng.OwnGroups, err = e.nkaOwnGroups(ctx, eng); err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return eng, st, nil
+}
+
+// nkaOwnGroups reads the comparison groups of one's own ([nka.groups] and
+// nka.groups_file) and resolves their members against the store.
+func (e *env) nkaOwnGroups(ctx context.Context, eng *nka.Engine) ([]nka.OwnGroup, error) {
+	cfg, err := e.config()
+	if err != nil {
+		return nil, err
+	}
+	var fromConfig []nka.OwnGroup
+	for name, g := range cfg.NKA.Groups {
+		og := nka.OwnGroup{Name: strings.ToLower(name), Title: g.Title, Members: map[int][]string{}}
+		if og.Title == "" {
+			og.Title = name
+		}
+		if len(g.Members) > 0 {
+			og.Members[0] = g.Members
+		}
+		for y, ms := range g.Years {
+			yy, err := strconv.Atoi(y)
+			if err != nil {
+				return nil, fmt.Errorf("%w: nka.groups.%s.years: %q is not a year", config.ErrInvalid, name, y)
+			}
+			og.Members[yy] = ms
+		}
+		if err := og.Validate(); err != nil {
+			return nil, fmt.Errorf("nka.groups.%s: %w", name, err)
+		}
+		fromConfig = append(fromConfig, og)
+	}
+	var fromFile []nka.OwnGroup
+	if cfg.NKA.GroupsFile != "" {
+		fh, err := os.Open(cfg.NKA.GroupsFile)
+		if err != nil {
+			return nil, fmt.Errorf("%w: nka.groups_file: %w", config.ErrInvalid, err)
+		}
+		fromFile, err = nka.ParseGroupsCSV(fh)
+		fh.Close()
+		if err != nil {
+			return nil, fmt.Errorf("nka.groups_file %s: %w", cfg.NKA.GroupsFile, err)
+		}
+	}
+	all, err := nka.MergeOwnGroups(fromConfig, fromFile)
+	if err != nil {
+		return nil, err
+	}
+	if len(all) == 0 {
+		return nil, nil
+	}
+	return eng.ResolveOwnGroups(ctx, all)
 }
 
 // nkaCommon are the flags gap and sparbeting share.
 type nkaCommon struct {
 	municipality string
 	comparator   string
+	target       string
+	peerTrend    string
 	groups       string
 	format       string
 	out          string
 	asOf         string
 }
+
+// targetOrDefault is --target and --peer-trend, else the configuration's.
+func (e *env) targetOrDefault(target, trend string) (string, string, error) {
+	cfg, err := e.config()
+	if err != nil {
+		return "", "", err
+	}
+	if strings.TrimSpace(target) == "" {
+		target = cfg.NKA.Target
+	}
+	if strings.TrimSpace(trend) == "" {
+		trend = cfg.NKA.PeerTrend
+	}
+	return target, trend, nil
+}
+
+const (
+	comparatorFlagHelp = "mean, median, liknande, liknande:2022 (that year's Liknande kommuner group), lan (the county), riket, " +
+		"a Kolada group id like G36535 or a group of your own (default: nka.comparator, mean)"
+	targetFlagHelp = "of the comparison set: mean, median, p25 (a percentile) or share:0.5 (close half the gap) (default: nka.target, " +
+		"the comparator's own)"
+	peerTrendFlagHelp = "hold (the peers' NKA stays at the year's level) or linear:N (it follows its trend over the last N years) " +
+		"(default: nka.peer_trend, hold)"
+)
 
 func (c *nkaCommon) asOfTime() (*time.Time, error) {
 	if strings.TrimSpace(c.asOf) == "" {

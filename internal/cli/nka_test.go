@@ -123,10 +123,12 @@ func testSparbetingOutputs(t *testing.T, h *harness) {
 		areaKeys = append(areaKeys, k)
 	}
 	sort.Strings(areaKeys)
-	if want := []string{"area", "comparator_pct", "counted_tkr", "gap_mnkr", "gap_pp", "group_choice", "group_choice_text", "load_id",
+	if want := []string{"area", "comparator_count", "comparator_group", "comparator_group_title", "comparator_members", "comparator_missing",
+		"comparator_pct", "comparator_projected_pct", "comparator_stat_pct", "comparator_text", "counted_kr_per_inv", "counted_tkr",
+		"gap_kr_per_inv", "gap_mnkr", "gap_pp", "group_choice", "group_choice_text", "load_id",
 		"missing_peers", "nka_pct", "note", "peer_count", "peer_group_id", "peer_group_title", "peer_group_year", "peer_mean_pct",
-		"peer_median_pct", "peer_members", "preliminary", "reference_cost_estimated", "reference_cost_method", "reference_cost_mnkr",
-		"reference_cost_net_mnkr", "reference_cost_ratio_mnkr"}; !slices.Equal(areaKeys, want) {
+		"peer_median_pct", "peer_members", "population", "preliminary", "reference_cost_estimated", "reference_cost_method", "reference_cost_mnkr",
+		"reference_cost_net_mnkr", "reference_cost_ratio_mnkr", "trend_from_year", "trend_slope_pp", "trend_to_year"}; !slices.Equal(areaKeys, want) {
 		t.Fatalf("area keys %v, want %v", areaKeys, want)
 	}
 	var sum float64

@@ -21,7 +21,7 @@ import (
 
 func newSparbetingCmd(e *env) *cobra.Command {
 	var c nkaCommon
-	var areas, profile, plan, compare string
+	var areas, profile, plan, compare, explain string
 	var baseYear, targetYear, startYear int
 	var net bool
 	cmd := &cobra.Command{
@@ -50,6 +50,23 @@ with a column per year; Swedish number formats) against the glide path: planned
 savings per year, coverage in % and what remains. The plan's printed totals are
 checked against its own sums (see data/samples/atgardsplan-2024-2026.csv).
 
+--target (mean, median, p25, share:0.5) says what of the comparison set to
+reach by the target year, and --peer-trend what is assumed of it meanwhile:
+hold (its NKA stays at the base year's level) or linear:N (it follows its
+least-squares line over the N years up to the base year, projected to the
+target year). Every output states the target and the assumption in words.
+--comparator lan, liknande:2022 or a group of your own ([nka.groups]) change the
+comparison set. The sparbeting is also given in kr per invånare (N01951).
+
+--explain AREA writes the whole calculation of one area, step by step, every
+figure with its source, in Swedish, as it would go into a tjänsteskrivelse.
+
+The plan may say per amount what kind of saving it is (columns typ: varaktig
+or engångs; minskar: budgetram or underskott). Only lasting savings that
+lower the budget frame, after the base year and before the target year,
+count against the sparbeting; the rest is shown apart with the reason. An
+amount in the base year's own budget year is already in its outcome.
+
 --as-of reproduces a sparbeting with the values as the store knew them then.
 A total that depends on a missing figure is NULL with a note, never 0.
 
@@ -58,6 +75,8 @@ Källa: Kolada (RKA). Beräkningar: egen bearbetning.`,
   nyckeltal sparbeting --base-year 2024 --areas aldreomsorg,ifo --target-year 2027 --profile front
   nyckeltal sparbeting --base-year 2024 --plan data/samples/atgardsplan-2024-2026.csv
   nyckeltal sparbeting --compare-base-years 2022,2023 --format json
+  nyckeltal sparbeting --municipality Höör --base-year 2024 --target median --peer-trend linear:3 --explain aldreomsorg
+  nyckeltal sparbeting --base-year 2023 --comparator liknande:2022 --target share:0.5
   nyckeltal sparbeting --base-year 2023 --as-of 2024-06-30 --out sparbeting-2023.xlsx`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -89,6 +108,12 @@ Källa: Kolada (RKA). Beräkningar: egen bearbetning.`,
 			}
 			if req.Comparator, err = e.comparatorOrDefault(c.comparator); err != nil {
 				return err
+			}
+			if req.Target, req.PeerTrend, err = e.targetOrDefault(c.target, c.peerTrend); err != nil {
+				return err
+			}
+			if explain != "" && (cmd.Flags().Changed("format") && format != "table" || compare != "") {
+				return usageErrorf("--explain writes the calculation as text: without --format and --compare-base-years")
 			}
 			var compareYears []int
 			if strings.TrimSpace(compare) != "" {
@@ -147,6 +172,16 @@ Källa: Kolada (RKA). Beräkningar: egen bearbetning.`,
 			if pl != nil {
 				nka.ComparePlan(s, pl, plan)
 			}
+			if explain != "" {
+				text, err := eng.Explain(ctx, s, explain)
+				if err != nil {
+					return err
+				}
+				return e.writeOutput(c.out, func(w io.Writer) error {
+					_, err := io.WriteString(w, text)
+					return err
+				})
+			}
 			return e.writeOutput(c.out, func(w io.Writer) error {
 				switch format {
 				case "json":
@@ -164,7 +199,9 @@ Källa: Kolada (RKA). Beräkningar: egen bearbetning.`,
 	fl.StringVar(&c.municipality, "municipality", "", "municipality id or name (default: home_municipality of the configuration)")
 	fl.IntVar(&baseYear, "base-year", 0, "the outcome year (RS) the gap is measured in (default: the latest year with final values)")
 	fl.StringVar(&areas, "areas", "", "areas, comma-separated (default: nka.sparbeting.areas, aldreomsorg,ifo)")
-	fl.StringVar(&c.comparator, "comparator", "", "mean, median, riket or a group id like G36535 (default: nka.comparator, mean)")
+	fl.StringVar(&c.comparator, "comparator", "", comparatorFlagHelp)
+	fl.StringVar(&c.target, "target", "", targetFlagHelp)
+	fl.StringVar(&c.peerTrend, "peer-trend", "", peerTrendFlagHelp)
 	fl.StringVar(&c.groups, "group", "", "peer group ids to use instead of the automatic choice, one per area")
 	fl.IntVar(&targetYear, "target-year", nka.DefaultTargetYear, "the budget year by which to be at the comparator's level (default: nka.sparbeting.target_year)")
 	fl.IntVar(&startYear, "start-year", 0, "the first budget year of the glide path (default: base year + 2, at most the year before the target)")
@@ -172,6 +209,7 @@ Källa: Kolada (RKA). Beräkningar: egen bearbetning.`,
 	fl.BoolVar(&net, "net", false, "let areas below the comparator offset those above")
 	fl.StringVar(&plan, "plan", "", "an åtgärdsplan CSV to set against the glide path")
 	fl.StringVar(&compare, "compare-base-years", "", "the omräkning: base years side by side, like 2022,2023")
+	fl.StringVar(&explain, "explain", "", "write the whole calculation of one area (like aldreomsorg) step by step, in Swedish, every figure with its source")
 	fl.StringVar(&c.format, "format", "table", "table, csv, json or xlsx (without --format, the extension of --out decides)")
 	fl.StringVar(&c.out, "out", "", "write to this file instead of standard output")
 	fl.BoolVar(&e.forceOut, "force", false, forceOutHelp)
@@ -204,19 +242,35 @@ func roundSparbeting(s *nka.Sparbeting) *nka.Sparbeting {
 		a.ReferenceCostMnkr, a.GapMnkr, a.CountedTkr = numfmt.Round6Ptr(a.ReferenceCostMnkr), numfmt.Round6Ptr(a.GapMnkr), numfmt.Round6Ptr(a.CountedTkr)
 		a.PeerMedianPct, a.ComparatorPct = numfmt.Round6Ptr(a.PeerMedianPct), numfmt.Round6Ptr(a.ComparatorPct)
 		a.ReferenceCostRatioMnkr, a.ReferenceCostNetMnkr = numfmt.Round6Ptr(a.ReferenceCostRatioMnkr), numfmt.Round6Ptr(a.ReferenceCostNetMnkr)
+		a.ComparatorStatPct, a.TrendSlopePP = numfmt.Round6Ptr(a.ComparatorStatPct), numfmt.Round6Ptr(a.TrendSlopePP)
+		a.ComparatorProjectedPct, a.GapKrPerInv = numfmt.Round6Ptr(a.ComparatorProjectedPct), numfmt.Round6Ptr(a.GapKrPerInv)
+		a.CountedKrPerInv = numfmt.Round6Ptr(a.CountedKrPerInv)
 		if a.MissingPeers == nil {
 			a.MissingPeers = []string{}
 		}
+		if a.ComparatorMissing == nil {
+			a.ComparatorMissing = []string{}
+		}
 		c.Areas[i] = a
+	}
+	c.TotalKrPerInv = numfmt.Round6Ptr(s.TotalKrPerInv)
+	c.PerYear = make([]nka.YearAmount, len(s.PerYear))
+	for i, y := range s.PerYear {
+		y.KrPerInv = numfmt.Round6Ptr(y.KrPerInv)
+		c.PerYear[i] = y
 	}
 	if s.Plan != nil {
 		p := *s.Plan
 		p.PerYear = make([]nka.PlanYear, len(s.Plan.PerYear))
 		for i, y := range s.Plan.PerYear {
 			y.PlannedTkr, y.RemainingTkr, y.CoveragePct = numfmt.Round6(y.PlannedTkr), numfmt.Round6(y.RemainingTkr), numfmt.Round6Ptr(y.CoveragePct)
+			y.CountedTkr, y.OneOffTkr, y.DeficitTkr = numfmt.Round6(y.CountedTkr), numfmt.Round6(y.OneOffTkr), numfmt.Round6(y.DeficitTkr)
+			y.CumulativeCountedTkr = numfmt.Round6(y.CumulativeCountedTkr)
 			p.PerYear[i] = y
 		}
 		p.PlannedTkr, p.PlanTotalTkr = numfmt.Round6(p.PlannedTkr), numfmt.Round6(p.PlanTotalTkr)
+		p.CountedTkr, p.OneOffTkr, p.DeficitTkr = numfmt.Round6(p.CountedTkr), numfmt.Round6(p.OneOffTkr), numfmt.Round6(p.DeficitTkr)
+		p.InOutcomeTkr, p.AfterTargetTkr = numfmt.Round6(p.InOutcomeTkr), numfmt.Round6(p.AfterTargetTkr)
 		p.CoveragePct, p.RemainingTkr, p.StatedTotalTkr = numfmt.Round6Ptr(p.CoveragePct), numfmt.Round6Ptr(p.RemainingTkr), numfmt.Round6Ptr(p.StatedTotalTkr)
 		c.Plan = &p
 	}
@@ -251,7 +305,11 @@ var sparbetingCSVColumns = []string{"municipality_id", "base_year", "target_year
 	"nka_pct", "peer_group_id", "peer_group_title", "peer_group_year", "group_choice", "group_choice_text", "peer_members",
 	"peer_count", "missing_peers", "peer_mean_pct", "peer_median_pct", "comparator_pct", "gap_pp", "reference_cost_mnkr",
 	"reference_cost_method", "reference_cost_estimated", "reference_cost_ratio_mnkr", "reference_cost_net_mnkr", "gap_mnkr",
-	"counted_tkr", "tkr", "planned_tkr", "coverage_pct", "remaining_tkr", "preliminary", "load_id", "note"}
+	"counted_tkr", "tkr", "planned_tkr", "coverage_pct", "remaining_tkr", "preliminary", "load_id", "note",
+	"target", "peer_trend", "comparator_group", "comparator_stat_pct", "comparator_projected_pct", "comparator_text",
+	"population", "gap_kr_per_inv", "counted_kr_per_inv", "kr_per_inv",
+	"lopnr", "atgard", "kind", "reduces", "status", "one_off_tkr", "deficit_tkr", "in_outcome_tkr", "after_target_tkr",
+	"cumulative_glide_tkr", "cumulative_counted_tkr"}
 
 // writeSparbetingCSV writes one tidy table: a record per area (with
 // everything its figure was made from), the total, each glide-path year,
@@ -268,6 +326,7 @@ func writeSparbetingCSV(w io.Writer, s *nka.Sparbeting) error {
 		rec := make([]string, len(sparbetingCSVColumns))
 		rec[0], rec[1], rec[2], rec[3], rec[4] = s.MunicipalityID, strconv.Itoa(s.BaseYear), strconv.Itoa(s.TargetYear), s.Comparator, record
 		rec[col["preliminary"]] = "false"
+		rec[col["target"]], rec[col["peer_trend"]] = s.Target, s.PeerTrend
 		for k, v := range fields {
 			rec[col[k]] = v
 		}
@@ -284,23 +343,37 @@ func writeSparbetingCSV(w io.Writer, s *nka.Sparbeting) error {
 			"reference_cost_method": str(a.ReferenceCostMethod), "reference_cost_estimated": strconv.FormatBool(a.ReferenceCostEstimated),
 			"reference_cost_ratio_mnkr": csvNumber(a.ReferenceCostRatioMnkr), "reference_cost_net_mnkr": csvNumber(a.ReferenceCostNetMnkr),
 			"gap_mnkr": csvNumber(a.GapMnkr), "counted_tkr": csvNumber(a.CountedTkr), "preliminary": strconv.FormatBool(a.Preliminary),
-			"load_id": int64Text(a.LoadID), "note": a.Note})
+			"load_id": int64Text(a.LoadID), "note": a.Note, "comparator_group": str(a.ComparatorGroup),
+			"comparator_stat_pct": csvNumber(a.ComparatorStatPct), "comparator_projected_pct": csvNumber(a.ComparatorProjectedPct),
+			"comparator_text": str(a.ComparatorText), "population": csvNumber(a.Population), "gap_kr_per_inv": csvNumber(a.GapKrPerInv),
+			"counted_kr_per_inv": csvNumber(a.CountedKrPerInv)})
 	}
-	row("total", map[string]string{"tkr": int64Text(s.TotalTkr), "preliminary": prelim})
+	row("total", map[string]string{"tkr": int64Text(s.TotalTkr), "preliminary": prelim, "population": csvNumber(s.Population),
+		"kr_per_inv": csvNumber(s.TotalKrPerInv)})
 	for _, y := range s.PerYear {
 		row("glide_path", map[string]string{"year": strconv.Itoa(y.Year), "tkr": strconv.FormatInt(y.Tkr, 10), "preliminary": prelim,
-			"note": "profile " + s.Profile})
+			"note": "profile " + s.Profile, "kr_per_inv": csvNumber(y.KrPerInv)})
 	}
+	row("assumption", map[string]string{"note": s.Assumption})
 	if p := s.Plan; p != nil {
+		f := func(x float64) string { return csvNumber(&x) }
+		for _, m := range p.Measures {
+			for _, a := range m.PerYear {
+				row("plan_amount", map[string]string{"year": strconv.Itoa(a.Year), "planned_tkr": f(a.Tkr), "lopnr": m.No, "atgard": m.Name,
+					"kind": a.Kind, "reduces": a.Reduces, "status": a.Status, "note": a.StatusText})
+			}
+		}
 		for _, y := range p.PerYear {
-			planned, remaining := y.PlannedTkr, y.RemainingTkr
 			row("plan_year", map[string]string{"year": strconv.Itoa(y.Year), "tkr": strconv.FormatInt(y.GlideTkr, 10),
-				"planned_tkr": csvNumber(&planned), "coverage_pct": csvNumber(y.CoveragePct), "remaining_tkr": csvNumber(&remaining),
+				"planned_tkr": f(y.PlannedTkr), "coverage_pct": csvNumber(y.CoveragePct), "remaining_tkr": f(y.RemainingTkr),
+				"counted_tkr": f(y.CountedTkr), "one_off_tkr": f(y.OneOffTkr), "deficit_tkr": f(y.DeficitTkr),
+				"cumulative_glide_tkr": strconv.FormatInt(y.CumulativeGlideTkr, 10), "cumulative_counted_tkr": f(y.CumulativeCountedTkr),
 				"preliminary": prelim, "note": p.File})
 		}
-		planned := p.PlannedTkr
-		row("plan_total", map[string]string{"tkr": int64Text(s.TotalTkr), "planned_tkr": csvNumber(&planned),
-			"coverage_pct": csvNumber(p.CoveragePct), "remaining_tkr": csvNumber(p.RemainingTkr), "preliminary": prelim, "note": p.File})
+		row("plan_total", map[string]string{"tkr": int64Text(s.TotalTkr), "planned_tkr": f(p.PlannedTkr),
+			"coverage_pct": csvNumber(p.CoveragePct), "remaining_tkr": csvNumber(p.RemainingTkr), "counted_tkr": f(p.CountedTkr),
+			"one_off_tkr": f(p.OneOffTkr), "deficit_tkr": f(p.DeficitTkr), "in_outcome_tkr": f(p.InOutcomeTkr),
+			"after_target_tkr": f(p.AfterTargetTkr), "preliminary": prelim, "note": p.File})
 		for _, d := range p.Discrepancies {
 			row("plan_discrepancy", map[string]string{"note": d})
 		}
@@ -333,6 +406,10 @@ func writeOmrakningCSV(w io.Writer, o *nka.Omrakning) error {
 		_ = cw.Write(append(append([]string{}, head...), "total", strconv.Itoa(t.FromBaseYear), strconv.Itoa(t.ToBaseYear), "",
 			"", "", int64Text(t.ChangeTkr), "", "", "", int64Text(t.FromTotalTkr), int64Text(t.ToTotalTkr), strconv.FormatBool(o.Preliminary), ""))
 	}
+	for _, b := range o.BaseYears {
+		_ = cw.Write(append(append([]string{}, head...), "assumption", "", strconv.Itoa(b.BaseYear), "", "", "", "", "", "", "", "", "",
+			"false", b.Assumption))
+	}
 	for _, s := range o.Sources {
 		_ = cw.Write(append(append([]string{}, head...), "source", "", "", "", "", "", "", "", "", "", "", "", "false", s))
 	}
@@ -354,7 +431,7 @@ func sparbetingAreaTable(s *nka.Sparbeting) docTable {
 		cols: []docCol{textCol("area"), numCol("nka_%", 2), textCol("peer_group"), textCol("gruppens_år"), textCol("val_av_grupp"),
 			textCol("peers"), numCol("peer_mean_%", 2), numCol("peer_median_%", 2), numCol("jämförelse_%", 2), numCol("gap_pp", 2),
 			numCol("ref_cost_mnkr", 2), textCol("ref_härledning"), numCol("ref_kvot_mnkr", 2), numCol("ref_netto_mnkr", 2),
-			numCol("gap_mnkr", 2), numCol("counted_tkr", 0), textCol("laddning")}}
+			numCol("gap_mnkr", 2), numCol("gap_kr_inv", 0), numCol("counted_tkr", 0), numCol("counted_kr_inv", 0), textCol("laddning")}}
 	for _, a := range s.Areas {
 		peers := ""
 		if a.PeerGroupID != nil {
@@ -362,14 +439,18 @@ func sparbetingAreaTable(s *nka.Sparbeting) docTable {
 		}
 		t.rows = append(t.rows, []any{a.Area, a.NKAPct, a.PeerGroupID, intText(a.PeerGroupYear), str(a.GroupChoiceText), peers,
 			a.PeerMeanPct, a.PeerMedianPct, a.ComparatorPct, a.GapPP, a.ReferenceCostMnkr, referenceMethodText(a.ReferenceCostMethod),
-			a.ReferenceCostRatioMnkr, a.ReferenceCostNetMnkr, a.GapMnkr, a.CountedTkr, int64Text(a.LoadID)})
+			a.ReferenceCostRatioMnkr, a.ReferenceCostNetMnkr, a.GapMnkr, a.GapKrPerInv, a.CountedTkr, a.CountedKrPerInv, int64Text(a.LoadID)})
 	}
 	counted := "max(gap, 0) per area"
 	if s.Net {
 		counted = "net over the areas (--net)"
 	}
-	t.rows = append(t.rows, []any{"total_tkr", "", "", "", "", "", "", "", "", "", "", "", "", "", "", s.TotalTkr, ""})
+	t.rows = append(t.rows, []any{"total_tkr", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", s.TotalTkr, s.TotalKrPerInv, ""})
 	t.notes = append(t.notes, "counted_tkr: "+counted+"; peers: medlemmar med värde / medlemmar; laddning: den senaste laddningen som skrev ett värde bakom raden (v_load)")
+	t.notes = append(t.notes, "jämförelse_%: "+s.Assumption)
+	if s.Population != nil {
+		t.notes = append(t.notes, fmt.Sprintf("kr_inv: tkr × 1 000 / %s invånare (N01951) %d", numfmt.Group(int64(*s.Population), " "), s.BaseYear))
+	}
 	for _, a := range s.Areas {
 		if a.ReferenceCostEstimated {
 			t.notes = append(t.notes, referenceEstimateFooter)
@@ -381,9 +462,9 @@ func sparbetingAreaTable(s *nka.Sparbeting) docTable {
 
 func glideTable(s *nka.Sparbeting) docTable {
 	t := docTable{heading: fmt.Sprintf("Glide path %d–%d, profile %s", s.StartYear, s.TargetYear-1, s.Profile),
-		sheet: fmt.Sprintf("Glide path %d", s.BaseYear), cols: []docCol{textCol("budget_year"), numCol("tkr", 0)}}
+		sheet: fmt.Sprintf("Glide path %d", s.BaseYear), cols: []docCol{textCol("budget_year"), numCol("tkr", 0), numCol("kr_inv", 0)}}
 	for _, y := range s.PerYear {
-		t.rows = append(t.rows, []any{strconv.Itoa(y.Year), y.Tkr})
+		t.rows = append(t.rows, []any{strconv.Itoa(y.Year), y.Tkr, y.KrPerInv})
 	}
 	if len(s.PerYear) == 0 {
 		t.notes = append(t.notes, "no glide path: the total is unknown")
@@ -411,14 +492,18 @@ func planTables(s *nka.Sparbeting) []docTable {
 	for _, y := range ys {
 		cols = append(cols, numCol(strconv.Itoa(y)+"_tkr", 1))
 	}
-	cols = append(cols, numCol("total_tkr", 1))
+	cols = append(cols, numCol("total_tkr", 1), numCol("räknas_tkr", 1), textCol("räknas_inte"))
 	measures := docTable{heading: "Åtgärdsplan " + p.File + " (sums computed here)", sheet: "Åtgärdsplan", cols: cols}
 	colTotals := make([]float64, len(ys))
 	for _, m := range p.Measures {
 		row := []any{m.No, m.Name}
 		byYear := map[int]float64{}
+		var apart []string
 		for _, a := range m.PerYear {
 			byYear[a.Year] = a.Tkr
+			if a.Status != nka.PlanCounted && a.Tkr != 0 {
+				apart = append(apart, fmt.Sprintf("%d %s", a.Year, planStatusWord(a.Status)))
+			}
 		}
 		for i, y := range ys {
 			if v, ok := byYear[y]; ok {
@@ -428,13 +513,13 @@ func planTables(s *nka.Sparbeting) []docTable {
 				row = append(row, "-") // no amount that year in the plan
 			}
 		}
-		measures.rows = append(measures.rows, append(row, m.TotalTkr))
+		measures.rows = append(measures.rows, append(row, m.TotalTkr, m.CountedTkr, strings.Join(apart, ", ")))
 	}
 	sum := []any{"", "sum"}
 	for _, v := range colTotals {
 		sum = append(sum, v)
 	}
-	measures.rows = append(measures.rows, append(sum, p.PlanTotalTkr))
+	measures.rows = append(measures.rows, append(sum, p.PlanTotalTkr, p.CountedTkr, ""))
 	if len(p.Discrepancies) > 0 {
 		measures.notes = append(measures.notes, "Printed totals that the plan's own rows do not add up to:")
 		for _, d := range p.Discrepancies {
@@ -445,13 +530,39 @@ func planTables(s *nka.Sparbeting) []docTable {
 		measures.notes = append(measures.notes, "Note: "+n)
 	}
 	cover := docTable{heading: "Åtgärdsplan against the glide path", sheet: "Plan mot glidbana",
-		cols: []docCol{textCol("budget_year"), numCol("glide_tkr", 0), numCol("planned_tkr", 1), numCol("coverage_%", 1), numCol("remaining_tkr", 1)}}
+		cols: []docCol{textCol("budget_year"), numCol("glide_tkr", 0), numCol("planned_tkr", 1), numCol("räknas_tkr", 1),
+			numCol("engångs_tkr", 1), numCol("underskott_tkr", 1), numCol("coverage_%", 1), numCol("remaining_tkr", 1),
+			numCol("ack_glide_tkr", 0), numCol("ack_räknas_tkr", 1)}}
 	for _, y := range p.PerYear {
-		cover.rows = append(cover.rows, []any{strconv.Itoa(y.Year), y.GlideTkr, y.PlannedTkr, y.CoveragePct, y.RemainingTkr})
+		cover.rows = append(cover.rows, []any{strconv.Itoa(y.Year), y.GlideTkr, y.PlannedTkr, y.CountedTkr, y.OneOffTkr, y.DeficitTkr,
+			y.CoveragePct, y.RemainingTkr, y.CumulativeGlideTkr, y.CumulativeCountedTkr})
 	}
-	cover.rows = append(cover.rows, []any{"total", s.TotalTkr, p.PlannedTkr, p.CoveragePct, p.RemainingTkr})
-	cover.notes = append(cover.notes, "remaining_tkr below 0: the plan saves more than the glide path asks that year")
+	cover.rows = append(cover.rows, []any{"total", s.TotalTkr, p.PlannedTkr, p.CountedTkr, p.OneOffTkr, p.DeficitTkr, p.CoveragePct,
+		p.RemainingTkr, "", ""})
+	cover.notes = append(cover.notes, fmt.Sprintf("räknas_tkr: varaktiga besparingar som minskar budgetramen, från året efter basåret %d till "+
+		"året före målåret %d; coverage_%% och remaining_tkr räknas på dem. Engångsbelopp och minskade underskott visas för sig och räknas inte.",
+		s.BaseYear, s.TargetYear))
+	if p.InOutcomeTkr != 0 || p.AfterTargetTkr != 0 {
+		cover.notes = append(cover.notes, fmt.Sprintf("utanför: %s tkr ingår redan i utfallet %d (basåret eller tidigare), %s tkr ligger från målåret %d",
+			atgardsplan.FormatTkr(p.InOutcomeTkr), s.BaseYear, atgardsplan.FormatTkr(p.AfterTargetTkr), s.TargetYear))
+	}
+	cover.notes = append(cover.notes, "remaining_tkr below 0: the plan saves more than the glide path asks that year; ack_: cumulative up to the year")
 	return []docTable{measures, cover}
+}
+
+// planStatusWord says in a word why a plan amount does not count.
+func planStatusWord(status string) string {
+	switch status {
+	case nka.PlanOneOff:
+		return "engångs"
+	case nka.PlanDeficit:
+		return "underskott"
+	case nka.PlanInOutcome:
+		return "i utfallet"
+	case nka.PlanAfterTarget:
+		return "efter målåret"
+	}
+	return status
 }
 
 func sparbetingDocument(s *nka.Sparbeting) *document {

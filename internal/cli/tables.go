@@ -18,6 +18,7 @@ import (
 	"github.com/nyckeltal/nyckeltal/internal/outpath"
 	"github.com/nyckeltal/nyckeltal/internal/pipeline"
 	"github.com/nyckeltal/nyckeltal/internal/store"
+	"github.com/nyckeltal/nyckeltal/transform/atgardsplan"
 	"github.com/nyckeltal/nyckeltal/transform/nka"
 	"github.com/nyckeltal/nyckeltal/transform/report"
 	"github.com/nyckeltal/nyckeltal/transform/tables"
@@ -208,7 +209,7 @@ func (e *env) printTablesSummary(res *tables.Result, files []string) error {
 
 func newReportCmd(e *env) *cobra.Command {
 	var f tablesFlags
-	var out, comparator string
+	var out, comparator, target, peerTrend, plan string
 	var baseYear int
 	cmd := &cobra.Command{
 		Use:   "report --out FILE.html [--municipality ID] [--years 2019-2024] [--catalog FILE] [--base-year Y]",
@@ -219,10 +220,18 @@ func newReportCmd(e *env) *cobra.Command {
     areas, target year, profile and comparator of [nka.sparbeting] and [nka])
   per area, the nettokostnadsavvikelse over the years against the peers' mean
     and median (line charts)
+  the calculation of each area step by step, every figure with its source
+    (as sparbeting --explain), and the åtgärdsplan against the glide path
+    (--plan or nka.sparbeting.plan: lasting budget-frame savings counted,
+    one-offs and deficit reductions apart)
   "kostnad och kvalitet" for särskilt boende and hemtjänst: every
     municipality's cost (NKA äldreomsorg) against the brukare's helhetssyn
     (brukarbedömning, U23471 and U21468), the peers and the municipality
     itself highlighted (the [[scatter]] entries of the catalogue)
+  kostnad och kvalitet per verksamhet: for äldreomsorg, hemtjänst and
+    särskilt boende the cost per brukare and per invånare 80+ beside the
+    brukarbedömning helhetssyn, against the comparison set (N20048, N21006,
+    N21024, U21468, N23009, N23001, U23471), beside the NKA gap
   the indicator tables of the catalogue (as nyckeltal tables)
 
 The file loads nothing from anywhere — no script, font or style outside it —
@@ -247,12 +256,16 @@ the same bytes.`,
 			if err != nil {
 				return err
 			}
-			sreq, err := e.sparbetingDefaults(comparator)
+			sreq, err := e.sparbetingDefaults(comparator, target, peerTrend)
 			if err != nil {
 				return err
 			}
 			sreq.BaseYear = baseYear
-			r, err := (&report.Builder{DB: st.DB(), NKA: eng}).Build(ctx, report.Request{Tables: req, Sparbeting: sreq})
+			rreq := report.Request{Tables: req, Sparbeting: sreq}
+			if rreq.Plan, rreq.PlanFile, err = e.reportPlan(plan); err != nil {
+				return err
+			}
+			r, err := (&report.Builder{DB: st.DB(), NKA: eng}).Build(ctx, rreq)
 			if err != nil {
 				return err
 			}
@@ -275,12 +288,37 @@ the same bytes.`,
 	fl.StringVar(&out, "out", "", "the HTML file to write (- for standard output)")
 	fl.BoolVar(&e.forceOut, "force", false, forceOutHelp)
 	fl.IntVar(&baseYear, "base-year", 0, "the sparbeting's base year (default: the latest year with final values)")
-	fl.StringVar(&comparator, "comparator", "", "the sparbeting's comparator: mean, median, riket or a group id (default: nka.comparator)")
+	fl.StringVar(&comparator, "comparator", "", "the sparbeting's comparator: "+comparatorFlagHelp)
+	fl.StringVar(&target, "target", "", "the sparbeting's target: "+targetFlagHelp)
+	fl.StringVar(&peerTrend, "peer-trend", "", peerTrendFlagHelp)
+	fl.StringVar(&plan, "plan", "", "an åtgärdsplan CSV to set against the glide path (default: nka.sparbeting.plan)")
 	return cmd
 }
 
-// sparbetingDefaults is the sparbeting of the configuration.
-func (e *env) sparbetingDefaults(comparator string) (nka.SparbetingRequest, error) {
+// reportPlan reads the report's åtgärdsplan: --plan, else nka.sparbeting.plan
+// (nil when neither names one).
+func (e *env) reportPlan(flag string) (*atgardsplan.Plan, string, error) {
+	path := flag
+	if path == "" {
+		cfg, err := e.config()
+		if err != nil {
+			return nil, "", err
+		}
+		path = cfg.NKA.Sparbeting.Plan
+	}
+	if path == "" {
+		return nil, "", nil
+	}
+	p, err := readPlan(path)
+	if err != nil {
+		return nil, "", err
+	}
+	return p, filepath.Base(path), nil
+}
+
+// sparbetingDefaults is the sparbeting of the configuration, with the
+// comparator, target and peer trend of the flags where given.
+func (e *env) sparbetingDefaults(comparator, target, peerTrend string) (nka.SparbetingRequest, error) {
 	cfg, err := e.config()
 	if err != nil {
 		return nka.SparbetingRequest{}, err
@@ -293,8 +331,12 @@ func (e *env) sparbetingDefaults(comparator string) (nka.SparbetingRequest, erro
 	if err != nil {
 		return nka.SparbetingRequest{}, err
 	}
+	tgt, trend, err := e.targetOrDefault(target, peerTrend)
+	if err != nil {
+		return nka.SparbetingRequest{}, err
+	}
 	return nka.SparbetingRequest{Areas: cfg.NKA.Sparbeting.Areas, TargetYear: cfg.NKA.Sparbeting.TargetYear,
-		Profile: profile, Comparator: cmp}, nil
+		Profile: profile, Comparator: cmp, Target: tgt, PeerTrend: trend}, nil
 }
 
 func newCatalogCmd(e *env) *cobra.Command {
@@ -584,15 +626,22 @@ func (j derivedJob) Run(ctx context.Context, st *store.Store) (pipeline.Result, 
 		return pipeline.Result{}, err
 	}
 	eng := &nka.Engine{DB: st.DB(), Areas: areas}
+	if eng.OwnGroups, err = e.nkaOwnGroups(ctx, eng); err != nil {
+		return pipeline.Result{}, err
+	}
 	req, err := e.tablesRequest(ctx, eng, tablesFlags{municipality: cfg.HomeMunicipality})
 	if err != nil {
 		return pipeline.Result{}, err
 	}
-	sreq, err := e.sparbetingDefaults("")
+	sreq, err := e.sparbetingDefaults("", "", "")
 	if err != nil {
 		return pipeline.Result{}, err
 	}
-	r, err := (&report.Builder{DB: st.DB(), NKA: eng}).Build(ctx, report.Request{Tables: req, Sparbeting: sreq})
+	rreq := report.Request{Tables: req, Sparbeting: sreq}
+	if rreq.Plan, rreq.PlanFile, err = e.reportPlan(""); err != nil {
+		return pipeline.Result{}, err
+	}
+	r, err := (&report.Builder{DB: st.DB(), NKA: eng}).Build(ctx, rreq)
 	if err != nil {
 		return pipeline.Result{}, fmt.Errorf("building the tables and the report: %w", err)
 	}

@@ -112,6 +112,14 @@ var DefaultKPIs = []string{
 	"N20014", "N30005", "N28016", "N11031", "N13027", "N15028", "N17014",
 	"N01951", // invånare totalt
 	"U23401", // väntetid till särskilt boende, dagar
+	// kostnad och kvalitet per verksamhet (the report), exact Kolada titles:
+	"N20048", // Kostnad äldreomsorg, kr/inv 80+
+	"N21006", // Kostnad hemtjänst äldreomsorg, kr/hemtjänsttagare
+	"N21024", // Kostnad hemtjänst äldreomsorg, kr/inv 80+
+	"U21468", // Brukarbedömning hemtjänst äldreomsorg -  helhetssyn, andel (%)
+	"N23009", // Kostnad särskilt boende äldreomsorg, kr/brukare
+	"N23001", // Kostnad särskilt boende äldreomsorg, kr/inv 80+
+	"U23471", // Brukarbedömning särskilt boende äldreomsorg -  helhetssyn, andel (%)
 }
 
 // Defaults returns the built-in configuration.
@@ -225,6 +233,8 @@ func (c *Config) resolvePaths(dir string) {
 	c.Local.ArchiveDir = rel(c.Local.ArchiveDir)
 	c.Local.RejectedDir = rel(c.Local.RejectedDir)
 	c.Tables.Catalog = rel(c.Tables.Catalog)
+	c.NKA.GroupsFile = rel(c.NKA.GroupsFile)
+	c.NKA.Sparbeting.Plan = rel(c.NKA.Sparbeting.Plan)
 	c.Tables.OutDir = rel(c.Tables.OutDir)
 }
 

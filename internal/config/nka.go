@@ -3,14 +3,30 @@ package config
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 )
 
 // NKAConfig is the [nka] section: the nettokostnadsavvikelse comparison
 // against liknande kommuner (`nyckeltal gap`) and the sparbeting it sizes.
 type NKAConfig struct {
-	// Comparator: mean, median, riket or a group id (like G36535).
+	// Comparator: mean, median, riket, liknande, liknande:YYYY (the
+	// Liknande kommuner group of that year, for every later year), lan
+	// (the county), a Kolada group id (like G36535) or the name of a group
+	// of one's own (Groups, GroupsFile).
 	Comparator string `toml:"comparator"`
+	// Target: "" (the comparator's own: the median for median, else the
+	// mean), mean, median, pNN (a percentile) or share:X (close the share X
+	// of the gap to the mean; share:X:median to the median).
+	Target string `toml:"target"`
+	// PeerTrend: hold (the comparison set's NKA stays at the base year's
+	// level) or linear:N (it follows its trend over the last N years).
+	PeerTrend string `toml:"peer_trend"`
+	// Groups are comparison groups of one's own, keyed by name
+	// ([nka.groups.skane_sma]); GroupsFile is a CSV of grupp;år;kommun with
+	// more of them.
+	Groups     map[string]NKAGroupConfig `toml:"groups"`
+	GroupsFile string                    `toml:"groups_file"`
 	// MinAbsNKAPct: below this |NKA %| the reference cost implied by
 	// NKA mnkr / (NKA % / 100) is too unstable to use and is left NULL.
 	MinAbsNKAPct float64 `toml:"min_abs_nka_pct"`
@@ -32,18 +48,32 @@ type NKAAreaConfig struct {
 	MinAbsNKAPct *float64 `toml:"min_abs_nka_pct"`
 }
 
+// NKAGroupConfig is a comparison group of one's own: its members (ids or
+// names) for every year, or per year (Years, keyed "2022").
+type NKAGroupConfig struct {
+	Title   string              `toml:"title"`
+	Members []string            `toml:"members"`
+	Years   map[string][]string `toml:"years"`
+}
+
 // SparbetingConfig holds the defaults of `nyckeltal sparbeting`.
 type SparbetingConfig struct {
 	Areas      []string `toml:"areas"`
 	TargetYear int      `toml:"target_year"`
 	// Profile: even, front, or weights per budget year like "50,30,20".
 	Profile string `toml:"profile"`
+	// Plan is an åtgärdsplan (CSV) that `nyckeltal report` sets against
+	// the glide path; "" for none.
+	Plan string `toml:"plan"`
 }
 
 // DefaultNKA is the built-in [nka] section.
 func DefaultNKA() NKAConfig {
 	return NKAConfig{
 		Comparator:   "mean",
+		Target:       "",
+		PeerTrend:    "hold",
+		Groups:       map[string]NKAGroupConfig{},
 		MinAbsNKAPct: 0.5,
 		Sparbeting: SparbetingConfig{
 			Areas:      []string{"aldreomsorg", "ifo"},
@@ -53,14 +83,48 @@ func DefaultNKA() NKAConfig {
 	}
 }
 
-var comparatorPattern = regexp.MustCompile(`^(?i:mean|median|riket|G\d+)$`)
+var (
+	comparatorPattern = regexp.MustCompile(`^(?i:mean|median|riket|liknande|liknande:(?:19|20)\d{2}|lan|län|G\d+)$`)
+	groupNamePattern  = regexp.MustCompile(`^[a-zåäö][a-zåäö0-9_-]*$`)
+	targetPattern     = regexp.MustCompile(`^(?i:|mean|median|p[1-9]\d?|share:(?:0?[.,]\d+|1|1[.,]0*)(?::(?:mean|median|p[1-9]\d?))?)$`)
+	peerTrendPattern  = regexp.MustCompile(`^(?i:hold|linear:(?:[2-9]|[12]\d|30))$`)
+)
 
 // validate checks what can be checked without the built-in areas (those
 // live in transform/nka, which resolves the overrides and reports the rest).
 func (n NKAConfig) validate() []string {
 	var errs []string
-	if !comparatorPattern.MatchString(n.Comparator) {
-		errs = append(errs, fmt.Sprintf("nka.comparator %q must be mean, median, riket or a group id like G36535", n.Comparator))
+	_, own := n.Groups[strings.ToLower(n.Comparator)]
+	switch {
+	case comparatorPattern.MatchString(n.Comparator) || own:
+	case n.GroupsFile != "" && groupNamePattern.MatchString(strings.ToLower(n.Comparator)):
+		// a group of the groups file, checked when it is read
+	default:
+		errs = append(errs, fmt.Sprintf("nka.comparator %q must be mean, median, riket, liknande, liknande:2022, lan, "+
+			"a group id like G36535 or the name of a group in [nka.groups]", n.Comparator))
+	}
+	if !targetPattern.MatchString(strings.ReplaceAll(n.Target, " ", "")) {
+		errs = append(errs, fmt.Sprintf("nka.target %q must be \"\" (the comparator's own), mean, median, p25 (a percentile) or share:0.5", n.Target))
+	}
+	if !peerTrendPattern.MatchString(strings.ReplaceAll(n.PeerTrend, " ", "")) {
+		errs = append(errs, fmt.Sprintf("nka.peer_trend %q must be hold or linear:N (N from 2 to 30 years)", n.PeerTrend))
+	}
+	for name, g := range n.Groups {
+		switch {
+		case !groupNamePattern.MatchString(name) || comparatorPattern.MatchString(name) || strings.HasPrefix(name, "liknande"):
+			errs = append(errs, fmt.Sprintf("nka.groups.%s: name a group with lower-case letters, digits, - or _, and not like a built-in comparator", name))
+		case len(g.Members) > 0 && len(g.Years) > 0:
+			errs = append(errs, fmt.Sprintf("nka.groups.%s: give members or years, not both", name))
+		case len(g.Members) == 0 && len(g.Years) == 0:
+			errs = append(errs, fmt.Sprintf("nka.groups.%s has no members", name))
+		}
+		for y, ms := range g.Years {
+			if yy, err := strconv.Atoi(y); err != nil || yy < 1900 || yy > 2100 {
+				errs = append(errs, fmt.Sprintf("nka.groups.%s.years: %q is not a year", name, y))
+			} else if len(ms) == 0 {
+				errs = append(errs, fmt.Sprintf("nka.groups.%s.years.%s has no members", name, y))
+			}
+		}
 	}
 	if n.MinAbsNKAPct < 0 {
 		errs = append(errs, "nka.min_abs_nka_pct must be 0 or more")

@@ -5,6 +5,7 @@ package numfmt
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 )
 
@@ -46,6 +47,34 @@ func Group(n int64, sep string) string {
 			b.WriteString(sep)
 		}
 		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// Swedish writes x with dec decimals the Swedish way: a decimal comma, the
+// whole part's digits in groups of three with a non-breaking space, and a
+// real minus sign (U+2212): Swedish(-14204.53, 1) is "−14 204,5". A value
+// that rounds to zero has no sign.
+func Swedish(x float64, dec int) string {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return "–"
+	}
+	s := strconv.FormatFloat(x, 'f', dec, 64)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	whole, frac, hasFrac := strings.Cut(s, ".")
+	var b strings.Builder
+	if neg && strings.Trim(whole+frac, "0") != "" {
+		b.WriteString("\u2212")
+	}
+	for i, r := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b.WriteString("\u00a0")
+		}
+		b.WriteRune(r)
+	}
+	if hasFrac {
+		b.WriteString("," + frac)
 	}
 	return b.String()
 }

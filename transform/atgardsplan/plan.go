@@ -16,6 +16,17 @@
 // A printed total (a "totalt" column, a "Summa" line) is never trusted: the
 // package sums the measures itself and reports every printed total that
 // disagrees (Discrepancies).
+//
+// Two optional columns say what kind of saving an amount is:
+//
+//	typ      varaktig (the default: it lowers the cost level for good) or
+//	         engångs (once: a grant, a sale)
+//	minskar  budgetram (the default: the budget frame can be lowered) or
+//	         underskott (it reduces a deficit, not the frame)
+//
+// A cell holds one word for every year of the line, or words per year:
+// "2024: underskott" (2024 reduces a deficit, the other years the frame),
+// "engångs" or "2024: underskott, 2025-2026: budgetram".
 package atgardsplan
 
 import (
@@ -65,7 +76,46 @@ type Measure struct {
 	StatedTotal     *Amount `json:"-"`
 	StatedTotalText string  `json:"-"`
 	hasTotalCell    bool
+	// Kind and Reduces say per year what kind of saving an amount is
+	// (KindOf and ReducesOf give the defaults); year 0 is every year not
+	// named.
+	Kind    map[int]string `json:"-"`
+	Reduces map[int]string `json:"-"`
 }
+
+// Kinds of saving (the column typ) and what a saving reduces (minskar).
+const (
+	KindLasting     = "varaktig"
+	KindOneOff      = "engångs"
+	ReducesFrame    = "budgetram"
+	ReducesDeficit  = "underskott"
+	defaultKindYear = 0
+)
+
+// KindOf is the kind of the measure's amount in year: varaktig unless the
+// plan says engångs.
+func (m Measure) KindOf(year int) string {
+	return lookupYear(m.Kind, year, KindLasting)
+}
+
+// ReducesOf is what the measure's amount in year reduces: the budget frame
+// unless the plan says underskott.
+func (m Measure) ReducesOf(year int) string {
+	return lookupYear(m.Reduces, year, ReducesFrame)
+}
+
+func lookupYear(m map[int]string, year int, def string) string {
+	if v, ok := m[year]; ok {
+		return v
+	}
+	if v, ok := m[defaultKindYear]; ok {
+		return v
+	}
+	return def
+}
+
+// HasKinds says whether the plan has a typ or minskar column.
+func (p *Plan) HasKinds() bool { return p.kindColumns }
 
 // Total is the measure's own sum over its years.
 func (m Measure) Total() float64 {
@@ -87,7 +137,8 @@ type Plan struct {
 	StatedYearTotals map[int]Amount
 	// Notes say what was read in a way worth knowing (ignored columns,
 	// duplicate lines that were added up).
-	Notes []string
+	Notes       []string
+	kindColumns bool
 }
 
 // Years are the years any measure has an amount for, in order.
@@ -215,6 +266,8 @@ const (
 	roleAmount     // long: the amount of the line
 	roleYearAmount // wide: the amount of the column's year
 	roleTotal      // wide: the printed row total
+	roleKind       // typ: varaktig or engångs
+	roleReduces    // minskar: budgetram or underskott
 )
 
 type column struct {
@@ -274,6 +327,10 @@ func classify(header []string) ([]column, error) {
 			c.role, c.unit = roleAmount, unitIn(n, UnitTkr)
 		case first == "totalt" || first == "total" || first == "summa":
 			c.role, c.unit = roleTotal, unitIn(n, UnitTkr)
+		case first == "typ" || first == "art" || first == "varaktighet" || n == "kind":
+			c.role = roleKind
+		case first == "minskar" || first == "paverkar" || n == "reduces":
+			c.role = roleReduces
 		}
 		cols[i] = c
 	}
@@ -379,6 +436,7 @@ func Parse(r io.Reader) (*Plan, error) {
 			if hasRole(cols, roleName) < 0 && hasRole(cols, roleNo) < 0 {
 				return nil, &ParseError{Line: line, Msg: "the header has neither an åtgärd nor a löpnr column"}
 			}
+			p.kindColumns = hasRole(cols, roleKind) >= 0 || hasRole(cols, roleReduces) >= 0
 			var ignored []string
 			for _, c := range cols {
 				if c.role == roleIgnore && c.title != "" {
@@ -484,8 +542,91 @@ func (p *Plan) addRecord(rec []string, cols []column, line int, byNo map[string]
 	if name == "" && no == "" {
 		return &ParseError{Line: line, Msg: "a measure without löpnr or åtgärd"}
 	}
+	if err := readKinds(&m, rec, cols, line, 0); err != nil {
+		return err
+	}
 	p.Measures = append(p.Measures, m)
 	return nil
+}
+
+// kindWords are the words of the typ and minskar columns, normalised
+// (normalizeHeader) to the canonical word.
+var kindWords = map[role]map[string]string{
+	roleKind: {"varaktig": KindLasting, "varaktiga": KindLasting, "permanent": KindLasting, "bestaende": KindLasting,
+		"engangs": KindOneOff, "engang": KindOneOff, "engangsatgard": KindOneOff, "engangseffekt": KindOneOff, "tillfallig": KindOneOff},
+	roleReduces: {"budgetram": ReducesFrame, "budgetramen": ReducesFrame, "ram": ReducesFrame, "ramen": ReducesFrame,
+		"underskott": ReducesDeficit, "underskottet": ReducesDeficit},
+}
+
+// readKinds reads the typ and minskar cells of a line into m. lineYear is
+// the year of a long layout's line (0 in the wide layout); a word without a
+// year then applies to that year.
+func readKinds(m *Measure, rec []string, cols []column, line, lineYear int) error {
+	for i, c := range cols {
+		if c.role != roleKind && c.role != roleReduces {
+			continue
+		}
+		text := cell(rec, i)
+		if text == "" {
+			continue
+		}
+		target := &m.Kind
+		if c.role == roleReduces {
+			target = &m.Reduces
+		}
+		if *target == nil {
+			*target = map[int]string{}
+		}
+		for _, item := range strings.FieldsFunc(text, func(r rune) bool { return r == ',' || r == ';' || r == '/' }) {
+			years, word, hasYears := strings.Cut(item, ":")
+			if !hasYears {
+				years, word = "", years
+			}
+			w, ok := kindWords[c.role][normalizeHeader(word)]
+			if !ok {
+				want := "varaktig or engångs"
+				if c.role == roleReduces {
+					want = "budgetram or underskott"
+				}
+				return &ParseError{Line: line, Column: c.title, Msg: fmt.Sprintf("%q: write %s, for every year or per year like \"2024: %s\"",
+					strings.TrimSpace(item), want, strings.Fields(want)[len(strings.Fields(want))-1])}
+			}
+			from, to := lineYear, lineYear
+			if hasYears {
+				var err error
+				if from, to, err = yearRange(years); err != nil {
+					return &ParseError{Line: line, Column: c.title, Msg: err.Error()}
+				}
+				if lineYear != 0 && (from > lineYear || to < lineYear) {
+					continue // a long layout's line: another year's word
+				}
+				if lineYear != 0 {
+					from, to = lineYear, lineYear
+				}
+			}
+			for y := from; y <= to; y++ {
+				(*target)[y] = w
+			}
+		}
+	}
+	return nil
+}
+
+// yearRange reads "2024" or "2024-2026" (also with an en dash).
+func yearRange(s string) (int, int, error) {
+	s = strings.TrimSpace(strings.ReplaceAll(s, "–", "-"))
+	a, b, isRange := strings.Cut(s, "-")
+	from, err := strconv.Atoi(strings.TrimSpace(a))
+	if err != nil || from < 1900 || from > 2100 {
+		return 0, 0, fmt.Errorf("%q is not a year (write \"2024: underskott\" or \"2024-2025: engångs\")", s)
+	}
+	to := from
+	if isRange {
+		if to, err = strconv.Atoi(strings.TrimSpace(b)); err != nil || to < from || to > 2100 {
+			return 0, 0, fmt.Errorf("%q is not a range of years", s)
+		}
+	}
+	return from, to, nil
 }
 
 func (p *Plan) addLong(rec []string, cols []column, line int, no, name string, sumLine bool, byNo map[string]int) error {
@@ -533,6 +674,9 @@ func (p *Plan) addLong(rec []string, cols []column, line int, no, name string, s
 	y, err := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(yearText, "*")))
 	if err != nil || y < 1900 || y > 2100 {
 		return &ParseError{Line: line, Column: cols[yi].title, Msg: fmt.Sprintf("%q is not a year (or totalt)", yearText)}
+	}
+	if err := readKinds(m, rec, cols, line, y); err != nil {
+		return err
 	}
 	if !ok {
 		return nil

@@ -96,6 +96,24 @@ func TestSeedSample(t *testing.T) {
 			t.Errorf("discrepancies lack %q:\n%s", s, d)
 		}
 	}
+	// The columns Typ and Minskar: 7 is a one-off; 2 and 3 reduce the 2023
+	// deficit with their 2024 amounts and the budget frame after it.
+	kinds := map[string][3]string{} // löpnr → kind 2024, reduces 2024, reduces 2025
+	for _, m := range p.Measures {
+		kinds[m.No] = [3]string{m.KindOf(2024), m.ReducesOf(2024), m.ReducesOf(2025)}
+	}
+	for no, want := range map[string][3]string{
+		"1": {KindLasting, ReducesFrame, ReducesFrame}, "2": {KindLasting, ReducesDeficit, ReducesFrame},
+		"3": {KindLasting, ReducesDeficit, ReducesFrame}, "7": {KindOneOff, ReducesFrame, ReducesFrame},
+		"10": {KindLasting, ReducesFrame, ReducesFrame},
+	} {
+		if kinds[no] != want {
+			t.Errorf("åtgärd %s: %v, want %v", no, kinds[no], want)
+		}
+	}
+	if !p.HasKinds() {
+		t.Error("the sample's Typ and Minskar columns are not read")
+	}
 	// The rows whose printed totals agree are not reported.
 	if strings.Contains(d, "åtgärd 1 ") || strings.Contains(d, "åtgärd 10 ") {
 		t.Errorf("agreeing totals reported:\n%s", d)
@@ -129,6 +147,9 @@ func summary(p *Plan) string {
 		fmt.Fprintf(&b, "  %s %q line %d:", m.No, m.Name, m.Line)
 		for _, y := range years {
 			fmt.Fprintf(&b, " %d=%s", y, FormatTkr(m.Amounts[y]))
+			if p.HasKinds() {
+				fmt.Fprintf(&b, " (%s, %s)", m.KindOf(y), m.ReducesOf(y))
+			}
 		}
 		fmt.Fprintf(&b, " sum=%s\n", FormatTkr(m.Total()))
 	}
@@ -147,11 +168,41 @@ func summary(p *Plan) string {
 }
 
 func TestParseGolden(t *testing.T) {
-	for _, name := range []string{"long.csv", "bom_comma.csv", "cp1252.csv", "tabs.tsv"} {
+	for _, name := range []string{"long.csv", "bom_comma.csv", "cp1252.csv", "tabs.tsv", "kinds_long.csv"} {
 		t.Run(name, func(t *testing.T) {
 			got := summary(parseFile(t, filepath.Join("testdata", name)))
 			golden.CheckString(t, filepath.Join("testdata", strings.TrimSuffix(name, filepath.Ext(name))+".golden"), got)
 		})
+	}
+}
+
+// TestKindCells reads the typ and minskar cells of the wide layout: one
+// word for every year, or words per year and range.
+func TestKindCells(t *testing.T) {
+	tests := []struct {
+		kind, reduces string
+		want          map[int][2]string // year → kind, reduces
+	}{
+		{"", "", map[int][2]string{2024: {KindLasting, ReducesFrame}, 2025: {KindLasting, ReducesFrame}}},
+		{"engångs", "", map[int][2]string{2024: {KindOneOff, ReducesFrame}, 2026: {KindOneOff, ReducesFrame}}},
+		{"Engångsåtgärd", "Underskottet", map[int][2]string{2025: {KindOneOff, ReducesDeficit}}},
+		{"", "2024: underskott", map[int][2]string{2024: {KindLasting, ReducesDeficit}, 2025: {KindLasting, ReducesFrame}}},
+		{"2025–2026: engångs", "underskott, 2026: budgetram", map[int][2]string{2024: {KindLasting, ReducesDeficit},
+			2025: {KindOneOff, ReducesDeficit}, 2026: {KindOneOff, ReducesFrame}}},
+		{"varaktig / 2024: engång", "ram", map[int][2]string{2024: {KindOneOff, ReducesFrame}, 2025: {KindLasting, ReducesFrame}}},
+	}
+	for _, tt := range tests {
+		text := fmt.Sprintf("löpnr;åtgärd;2024;2025;2026;typ;minskar\n1;A;1;2;3;\"%s\";\"%s\"\n", tt.kind, tt.reduces)
+		p, err := Parse(strings.NewReader(text))
+		if err != nil {
+			t.Fatalf("%q %q: %v", tt.kind, tt.reduces, err)
+		}
+		m := p.Measures[0]
+		for y, w := range tt.want {
+			if got := [2]string{m.KindOf(y), m.ReducesOf(y)}; got != w {
+				t.Errorf("%q %q, %d: %v, want %v", tt.kind, tt.reduces, y, got, w)
+			}
+		}
 	}
 }
 
@@ -166,6 +217,10 @@ func TestParseErrors(t *testing.T) {
 		{"bad year", "löpnr;åtgärd;år;belopp_tkr\n1;A;tjugo;5\n", "line 2, column år: \"tjugo\" is not a year"},
 		{"no measure name", "löpnr;åtgärd;2024\n;;5\n", "line 2: a measure without löpnr or åtgärd"},
 		{"no name columns", "år;belopp\n2024;5\n", "neither an åtgärd nor a löpnr column"},
+		{"unknown kind", "löpnr;åtgärd;2024;typ\n1;A;5;tillfälligt\n", "line 2, column typ: \"tillfälligt\": write varaktig or engångs"},
+		{"unknown reduces", "löpnr;åtgärd;2024;minskar\n1;A;5;2024: resultat\n", "write budgetram or underskott"},
+		{"bad kind year", "löpnr;åtgärd;2024;minskar\n1;A;5;tjugo: underskott\n", "\"tjugo\" is not a year"},
+		{"bad kind range", "löpnr;åtgärd;2024;minskar\n1;A;5;2026-2024: underskott\n", "is not a range of years"},
 	}
 	for _, tt := range tests {
 		_, err := Parse(strings.NewReader(tt.text))
@@ -212,6 +267,13 @@ func FuzzParse(f *testing.F) {
 		_ = p.Discrepancies()
 		if len(p.Measures) == 0 {
 			t.Fatal("a plan without measures parsed")
+		}
+		for _, m := range p.Measures {
+			for y := range m.Amounts {
+				if k, r := m.KindOf(y), m.ReducesOf(y); (k != KindLasting && k != KindOneOff) || (r != ReducesFrame && r != ReducesDeficit) {
+					t.Fatalf("%s %d: kind %q reduces %q", m.Name, y, k, r)
+				}
+			}
 		}
 	})
 }

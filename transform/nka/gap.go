@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -26,37 +25,13 @@ var (
 	ErrNoData = errors.New("no NKA data")
 )
 
-// Comparators besides a group id.
-const (
-	ComparatorMean   = "mean"
-	ComparatorMedian = "median"
-	ComparatorRiket  = "riket"
-)
-
-var groupIDPattern = regexp.MustCompile(`^G\d+$`)
-
-// NormalizeComparator validates a comparator and returns its canonical form:
-// mean, median, riket, or an upper-case group id.
-func NormalizeComparator(c string) (string, error) {
-	c = strings.TrimSpace(c)
-	switch strings.ToLower(c) {
-	case "", ComparatorMean:
-		return ComparatorMean, nil
-	case ComparatorMedian:
-		return ComparatorMedian, nil
-	case ComparatorRiket:
-		return ComparatorRiket, nil
-	}
-	if g := strings.ToUpper(c); groupIDPattern.MatchString(g) {
-		return g, nil
-	}
-	return "", fmt.Errorf("%w %q: use mean, median, riket or a group id like G36535", ErrBadComparator, c)
-}
-
 // Engine queries the NKA macros of a store with the configured areas.
 type Engine struct {
 	DB    *sql.DB
 	Areas []Area // every configured area (the group titles are matched against all of them)
+	// OwnGroups are the comparison groups of one's own ([nka.groups], the
+	// groups file), members resolved to ids (ResolveOwnGroups).
+	OwnGroups []OwnGroup
 }
 
 // Query selects gap rows.
@@ -64,12 +39,23 @@ type Query struct {
 	Municipalities []string // ids; empty: every municipality
 	Areas          []string // slugs; empty: every area
 	Years          []int    // empty: every year
-	Comparator     string   // mean (default), median, riket or a group id
+	// Comparator is the comparison set: mean (default) or median (the
+	// year's Liknande kommuner group with that target), liknande,
+	// liknande:YYYY, lan, riket, a Kolada group id or a group of one's own.
+	Comparator string
+	// Target is mean, median, pNN or share:X[:STAT]; "" is the comparator's own.
+	Target string
+	// PeerTrend is hold ("" too) or linear:N; TargetYear is the year a
+	// linear trend is projected to (and the year "hold" holds the level to).
+	PeerTrend  string
+	TargetYear int
 	// GroupOverride uses these groups (area slug → group id) instead of the
 	// automatic choice.
 	GroupOverride map[string]string
 	// AsOf computes with the values as the store knew them then.
 	AsOf *time.Time
+	// Detail fills GapRow.ComparatorValues and TrendPoints.
+	Detail bool
 }
 
 // GapRow is one municipality, area and year. The JSON keys are the ones of
@@ -118,6 +104,58 @@ type GapRow struct {
 	// LoadID is the latest load that wrote a value behind the row.
 	LoadID *int64 `json:"load_id"`
 	Note   string `json:"note"`
+
+	// Target (mean, median, pNN, share:X[:STAT]) and PeerTrend (hold,
+	// linear:N) say what comparator_pct is; TargetYear is the year a trend
+	// is projected to (and "hold" holds the level to).
+	Target     string `json:"target"`
+	PeerTrend  string `json:"peer_trend"`
+	TargetYear *int   `json:"target_year"`
+	// ComparatorGroup is the comparison set: the Liknande kommuner group
+	// id, lanNN for a county, a Kolada group id, a group of one's own, or
+	// riket; ComparatorGroupTitle its title (the county's name).
+	ComparatorGroup      *string `json:"comparator_group"`
+	ComparatorGroupTitle *string `json:"comparator_group_title"`
+	// ComparatorMembers, ComparatorCount and ComparatorMissing are the
+	// comparison set's members, those with a value and the others by name.
+	ComparatorMembers int      `json:"comparator_members"`
+	ComparatorCount   int      `json:"comparator_count"`
+	ComparatorMissing []string `json:"comparator_missing"`
+	// ComparatorStatPct is the target statistic of the set in the row's
+	// year; ComparatorProjectedPct the same projected to TargetYear by the
+	// trend over TrendFromYear–TrendToYear with TrendSlopePP per year.
+	ComparatorStatPct      *float64 `json:"comparator_stat_pct"`
+	TrendSlopePP           *float64 `json:"trend_slope_pp"`
+	TrendFromYear          *int     `json:"trend_from_year"`
+	TrendToYear            *int     `json:"trend_to_year"`
+	ComparatorProjectedPct *float64 `json:"comparator_projected_pct"`
+	// ComparatorText says what comparator_pct is, in Swedish words, with the
+	// assumption about the peers' NKA.
+	ComparatorText *string `json:"comparator_text"`
+	// Population is invånare (N01951) of the year; GapKrPerInv the gap in
+	// kronor per invånare.
+	Population  *float64 `json:"population"`
+	GapKrPerInv *float64 `json:"gap_kr_per_inv"`
+
+	// ComparatorValues are the comparison set's members with their NKA %
+	// of the year, and TrendPoints the statistic per year of a trend: what
+	// `sparbeting --explain` writes out.
+	ComparatorValues []MemberValue `json:"-"`
+	TrendPoints      []TrendPoint  `json:"-"`
+}
+
+// MemberValue is a member of a comparison set and its NKA % (nil: none).
+type MemberValue struct {
+	ID     string
+	Name   string
+	NKAPct *float64
+}
+
+// TrendPoint is the comparison set's target statistic in a year of a trend.
+type TrendPoint struct {
+	Year             int
+	Pct              *float64
+	MembersWithValue int
 }
 
 // GapResult is the rows and what could not be given as a row.
@@ -154,7 +192,17 @@ const gapColumns = `municipality_id, coalesce(municipality, municipality_id), ar
 	peer_group_id, peer_group_title, peer_group_year, group_choice, group_choice_text, peer_members, peer_count,
 	peer_mean_pct, peer_median_pct, comparator, comparator_pct, gap_pp, reference_cost_mnkr, reference_cost_method,
 	reference_cost_ratio_mnkr, reference_cost_net_mnkr, net_cost_mnkr, gap_mnkr, preliminary, missing_peers, load_id,
-	coalesce(note, '')`
+	coalesce(note, ''), target, peer_trend, target_year, comparator_group, comparator_group_title, comparator_members,
+	comparator_count, comparator_missing, comparator_stat_pct, trend_slope_pp, trend_from_year, trend_to_year,
+	comparator_projected_pct, comparator_text, population, gap_kr_per_inv`
+
+// detailColumns are the comparison set's members with their values and the
+// trend's points: read only when asked (Query.Detail), since turning the
+// lists into Go values costs more than the rest of a whole country's rows.
+const (
+	detailColumns   = `, comparator_values, trend_points`
+	noDetailColumns = `, NULL, NULL`
+)
 
 // Gap computes the gap rows of q, ordered by municipality, area and year.
 func (e *Engine) Gap(ctx context.Context, q Query) (*GapResult, error) {
@@ -162,7 +210,7 @@ func (e *Engine) Gap(ctx context.Context, q Query) (*GapResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	cmp, err := NormalizeComparator(q.Comparator)
+	cmp, err := NormalizeComparator(q.Comparator, e.OwnGroups)
 	if err != nil {
 		return nil, err
 	}
@@ -171,21 +219,42 @@ func (e *Engine) Gap(ctx context.Context, q Query) (*GapResult, error) {
 			return nil, fmt.Errorf("comparator: %w", err)
 		}
 	}
+	target, err := NormalizeTarget(q.Target)
+	if err != nil {
+		return nil, err
+	}
+	trend, err := NormalizePeerTrend(q.PeerTrend)
+	if err != nil {
+		return nil, err
+	}
 	if err := e.checkAsOf(ctx, q.AsOf); err != nil {
 		return nil, err
+	}
+	var targetArg, targetYear any // NULL: the comparator's own target; no target year
+	if target != "" {
+		targetArg = target
+	}
+	if q.TargetYear != 0 {
+		targetYear = q.TargetYear
 	}
 	var munis any // NULL: every municipality
 	if len(q.Municipalities) > 0 {
 		munis = strings.Join(q.Municipalities, ",")
 	}
 	where := []string{"list_contains(?, area)"}
-	args := []any{asOfArg(q.AsOf), cmp, overrideArg(q.GroupOverride), areasJSON(e.Areas), munis, Slugs(areas)}
+	args := []any{asOfArg(q.AsOf), cmp, overrideArg(q.GroupOverride), areasJSON(e.Areas), munis, targetArg, trend, targetYear,
+		ownGroupsJSON(e.OwnGroups), q.Detail, Slugs(areas)}
 	if len(q.Years) > 0 {
 		where = append(where, "list_contains(?, year)")
 		args = append(args, int32s(q.Years))
 	}
-	rows, err := e.DB.QueryContext(ctx, `SELECT `+gapColumns+`
-		FROM nka_gap(as_of := ?, comparator := ?, group_override := ?, areas_json := ?, municipalities := ?)
+	cols := gapColumns + noDetailColumns
+	if q.Detail {
+		cols = gapColumns + detailColumns
+	}
+	rows, err := e.DB.QueryContext(ctx, `SELECT `+cols+`
+		FROM nka_gap(as_of := ?, comparator := ?, group_override := ?, areas_json := ?, municipalities := ?,
+		             target := ?, peer_trend := ?, target_year := ?, own_groups_json := ?, detail := ?)
 		WHERE `+strings.Join(where, " AND ")+`
 		ORDER BY municipality_id, sort_order, year`, args...)
 	if err != nil {
@@ -204,7 +273,7 @@ func (e *Engine) Gap(ctx context.Context, q Query) (*GapResult, error) {
 		return nil, fmt.Errorf("computing NKA gaps: %w", err)
 	}
 	if len(q.Municipalities) > 0 {
-		if err := e.fillUncovered(ctx, q, areas, cmp, res); err != nil {
+		if err := e.fillUncovered(ctx, q, areas, cmp, target, trend, res); err != nil {
 			return nil, err
 		}
 	}
@@ -227,13 +296,25 @@ func scanGap(sc scanner) (GapRow, error) {
 	var gid, gtitle, choice, choiceText, method sql.NullString
 	var gyear sql.NullInt32
 	var load sql.NullInt64
-	var missing any
+	var missing, cmpMissing, cmpValues, trendPoints any
+	var tyear, tfrom, tto sql.NullInt32
+	var cgroup, ctitle, ctext sql.NullString
+	var cstat, slope, projected, population, krPerInv sql.NullFloat64
 	err := sc.Scan(&r.MunicipalityID, &r.Municipality, &r.Area, &r.Year, &pct, &mnkr, &gid, &gtitle, &gyear, &choice, &choiceText,
 		&r.PeerMembers, &r.PeerCount, &mean, &median, &r.Comparator, &cmpPct, &gap, &ref, &method, &refRatio, &refNet, &net,
-		&gapMnkr, &r.Preliminary, &missing, &load, &r.Note)
+		&gapMnkr, &r.Preliminary, &missing, &load, &r.Note, &r.Target, &r.PeerTrend, &tyear, &cgroup, &ctitle,
+		&r.ComparatorMembers, &r.ComparatorCount, &cmpMissing, &cstat, &slope, &tfrom, &tto, &projected, &ctext,
+		&population, &krPerInv, &cmpValues, &trendPoints)
 	if err != nil {
 		return r, err
 	}
+	r.TargetYear, r.TrendFromYear, r.TrendToYear = iptr(tyear), iptr(tfrom), iptr(tto)
+	r.ComparatorGroup, r.ComparatorGroupTitle, r.ComparatorText = sptr(cgroup), sptr(ctitle), sptr(ctext)
+	r.ComparatorStatPct, r.TrendSlopePP, r.ComparatorProjectedPct = fptr(cstat), fptr(slope), fptr(projected)
+	r.Population, r.GapKrPerInv = fptr(population), fptr(krPerInv)
+	r.ComparatorMissing = stringList(cmpMissing)
+	r.ComparatorValues = memberValues(cmpValues)
+	r.TrendPoints = trendPointList(trendPoints)
 	r.NKAPct, r.NKAMnkr, r.PeerMeanPct, r.PeerMedianPct = fptr(pct), fptr(mnkr), fptr(mean), fptr(median)
 	r.GapPP, r.ReferenceCostMnkr, r.GapMnkr, r.ComparatorPct = fptr(gap), fptr(ref), fptr(gapMnkr), fptr(cmpPct)
 	r.ReferenceCostRatioMnkr, r.ReferenceCostNetMnkr, r.NetCostMnkr = fptr(refRatio), fptr(refNet), fptr(net)
@@ -247,15 +328,76 @@ func scanGap(sc scanner) (GapRow, error) {
 	if load.Valid {
 		r.LoadID = &load.Int64
 	}
-	r.MissingPeers = []string{}
-	if list, ok := missing.([]any); ok {
+	r.MissingPeers = stringList(missing)
+	return r, nil
+}
+
+func stringList(v any) []string {
+	out := []string{}
+	if list, ok := v.([]any); ok {
 		for _, m := range list {
 			if s, ok := m.(string); ok {
-				r.MissingPeers = append(r.MissingPeers, s)
+				out = append(out, s)
 			}
 		}
 	}
-	return r, nil
+	return out
+}
+
+func memberValues(v any) []MemberValue {
+	var out []MemberValue
+	list, _ := v.([]any)
+	for _, x := range list {
+		m, ok := x.(map[string]any)
+		if !ok {
+			continue
+		}
+		mv := MemberValue{}
+		mv.ID, _ = m["member_id"].(string)
+		mv.Name, _ = m["member"].(string)
+		if f, ok := m["nka_pct"].(float64); ok {
+			mv.NKAPct = &f
+		}
+		out = append(out, mv)
+	}
+	return out
+}
+
+func trendPointList(v any) []TrendPoint {
+	var out []TrendPoint
+	list, _ := v.([]any)
+	for _, x := range list {
+		m, ok := x.(map[string]any)
+		if !ok {
+			continue
+		}
+		p := TrendPoint{Year: anyInt(m["year"]), MembersWithValue: anyInt(m["members_with_value"])}
+		if f, ok := m["pct"].(float64); ok {
+			p.Pct = &f
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+func anyInt(v any) int {
+	switch x := v.(type) {
+	case int32:
+		return int(x)
+	case int64:
+		return int(x)
+	case int:
+		return x
+	}
+	return 0
+}
+
+func iptr(n sql.NullInt32) *int {
+	if !n.Valid {
+		return nil
+	}
+	v := int(n.Int32)
+	return &v
 }
 
 // How a reference cost was derived (reference_cost_method).
@@ -286,7 +428,18 @@ func fptr(n sql.NullFloat64) *float64 {
 // areas it has no peer group of: its own figures with the reason (and the
 // groups that seem to be its but cannot be used), so that a missing
 // comparison is visible rather than silently absent.
-func (e *Engine) fillUncovered(ctx context.Context, q Query, areas []Area, cmp string, res *GapResult) error {
+func (e *Engine) fillUncovered(ctx context.Context, q Query, areas []Area, cmp, target, trend string, res *GapResult) error {
+	if target == "" {
+		target = TargetMean
+		if cmp == ComparatorMedian {
+			target = TargetMedian
+		}
+	}
+	var targetYear *int
+	if q.TargetYear != 0 {
+		ty := q.TargetYear
+		targetYear = &ty
+	}
 	covered := map[string]bool{}
 	for _, r := range res.Rows {
 		covered[r.MunicipalityID+"/"+r.Area] = true
@@ -330,17 +483,9 @@ func (e *Engine) fillUncovered(ctx context.Context, q Query, areas []Area, cmp s
 					NKAPct: v.NKAPct, NKAMnkr: v.NKAMnkr, ReferenceCostMnkr: v.ReferenceCostMnkr,
 					ReferenceCostMethod: v.ReferenceCostMethod, ReferenceCostRatioMnkr: v.ReferenceCostRatioMnkr,
 					ReferenceCostNetMnkr: v.ReferenceCostNetMnkr, NetCostMnkr: v.NetCostMnkr, LoadID: v.LoadID,
-					Comparator: cmp, Preliminary: v.Preliminary, MissingPeers: []string{}}
+					Comparator: cmp, Preliminary: v.Preliminary, MissingPeers: []string{}, ComparatorMissing: []string{},
+					Target: target, PeerTrend: trend, TargetYear: targetYear}
 				r.ReferenceCostEstimated = v.ReferenceCostMethod != nil && *v.ReferenceCostMethod == ReferenceCostNet
-				if cmp == ComparatorRiket && v.NKAPct != nil {
-					// riket needs no peers: NKA is measured against it by construction
-					g, zero := *v.NKAPct, 0.0
-					r.GapPP, r.ComparatorPct = &g, &zero
-					if v.ReferenceCostMnkr != nil {
-						gm := g / 100 * *v.ReferenceCostMnkr
-						r.GapMnkr = &gm
-					}
-				}
 				notes := append([]string(nil), why...)
 				if v.Note != "" {
 					notes = append(notes, v.Note)

@@ -177,9 +177,9 @@ func TestGapComparators(t *testing.T) {
 		noteHas              string
 	}{
 		// 2022: Alfa 5, peers 2, 3, 7, ref 200.
-		{"median", "median", "2", "4", ""},                                      // 5 − 3
-		{"RIKET", "riket", "5", "10", ""},                                       // 5 − 0
-		{"g99", "G99", "0", "0", "G99 (Skånes kommuner): medelvärde av 2 av 3"}, // members Gamma 3, Delta 7 (Zeta none): mean 5
+		{"median", "median", "2", "4", ""}, // 5 − 3
+		{"RIKET", "riket", "5", "10", ""},  // 5 − 0
+		{"g99", "G99", "0", "0", "jämförelse gruppen G99 (Skånes kommuner): 2 av 3 med värde (värde saknas: Zeta)"}, // members Gamma 3, Delta 7 (Zeta none): mean 5
 	}
 	for _, tt := range tests {
 		rows := gapRows(t, e, Query{Municipalities: []string{"1001"}, Areas: []string{"aldreomsorg"}, Years: []int{2022}, Comparator: tt.comparator})

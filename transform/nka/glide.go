@@ -72,6 +72,8 @@ func (p Profile) weights(n int) ([]float64, error) {
 type YearAmount struct {
 	Year int   `json:"year"`
 	Tkr  int64 `json:"tkr"`
+	// KrPerInv is Tkr in kronor per invånare of the base year (nil: unknown).
+	KrPerInv *float64 `json:"kr_per_inv"`
 }
 
 // GlidePath spreads total (whole tkr) over the years from..to by the

@@ -80,3 +80,12 @@ func newStore(t *testing.T) *store.Store {
 }
 
 var testDay = time.Date(2026, 8, 16, 12, 0, 0, 0, time.UTC)
+
+// tkrOnly keeps a glide path's years and tkr (kr/inv is checked apart).
+func tkrOnly(ys []YearAmount) []YearAmount {
+	out := make([]YearAmount, len(ys))
+	for i, y := range ys {
+		out[i] = YearAmount{Year: y.Year, Tkr: y.Tkr}
+	}
+	return out
+}

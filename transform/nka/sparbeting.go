@@ -37,6 +37,10 @@ type SparbetingRequest struct {
 	Net           bool // areas below the comparator offset those above
 	AsOf          *time.Time
 	GroupOverride map[string]string
+	// Target and PeerTrend: what of the comparison set to reach by the
+	// target year, and how its NKA is assumed to move (see Query).
+	Target    string
+	PeerTrend string
 }
 
 // SparbetingArea is one area's part, with everything its figure was made
@@ -70,6 +74,24 @@ type SparbetingArea struct {
 	LoadID      *int64   `json:"load_id"`
 	Note        string   `json:"note"`
 
+	// The comparison set and the target, as in the gap rows.
+	ComparatorGroup        *string  `json:"comparator_group"`
+	ComparatorGroupTitle   *string  `json:"comparator_group_title"`
+	ComparatorMembers      int      `json:"comparator_members"`
+	ComparatorCount        int      `json:"comparator_count"`
+	ComparatorMissing      []string `json:"comparator_missing"`
+	ComparatorStatPct      *float64 `json:"comparator_stat_pct"`
+	TrendSlopePP           *float64 `json:"trend_slope_pp"`
+	TrendFromYear          *int     `json:"trend_from_year"`
+	TrendToYear            *int     `json:"trend_to_year"`
+	ComparatorProjectedPct *float64 `json:"comparator_projected_pct"`
+	ComparatorText         *string  `json:"comparator_text"`
+	// Population is invånare (N01951) of the base year; GapKrPerInv and
+	// CountedKrPerInv the gap and the counted part in kronor per invånare.
+	Population      *float64 `json:"population"`
+	GapKrPerInv     *float64 `json:"gap_kr_per_inv"`
+	CountedKrPerInv *float64 `json:"counted_kr_per_inv"`
+
 	Row GapRow `json:"-"`
 }
 
@@ -80,7 +102,12 @@ func sparbetingArea(r GapRow) SparbetingArea {
 		PeerMedianPct: r.PeerMedianPct, ComparatorPct: r.ComparatorPct, GapPP: r.GapPP, ReferenceCostMnkr: r.ReferenceCostMnkr,
 		ReferenceCostMethod: r.ReferenceCostMethod, ReferenceCostEstimated: r.ReferenceCostEstimated,
 		ReferenceCostRatioMnkr: r.ReferenceCostRatioMnkr, ReferenceCostNetMnkr: r.ReferenceCostNetMnkr, GapMnkr: r.GapMnkr,
-		Preliminary: r.Preliminary, LoadID: r.LoadID, Note: r.Note, Row: r}
+		Preliminary: r.Preliminary, LoadID: r.LoadID, Note: r.Note, Row: r,
+		ComparatorGroup: r.ComparatorGroup, ComparatorGroupTitle: r.ComparatorGroupTitle, ComparatorMembers: r.ComparatorMembers,
+		ComparatorCount: r.ComparatorCount, ComparatorMissing: r.ComparatorMissing, ComparatorStatPct: r.ComparatorStatPct,
+		TrendSlopePP: r.TrendSlopePP, TrendFromYear: r.TrendFromYear, TrendToYear: r.TrendToYear,
+		ComparatorProjectedPct: r.ComparatorProjectedPct, ComparatorText: r.ComparatorText, Population: r.Population,
+		GapKrPerInv: r.GapKrPerInv}
 }
 
 // Sparbeting is a sized savings requirement with its glide path.
@@ -98,6 +125,16 @@ type Sparbeting struct {
 	Notes []string        `json:"notes"`
 	Plan  *PlanComparison `json:"plan,omitempty"`
 
+	// Target and PeerTrend as asked (canonical); Assumption says the target
+	// and what is assumed of the peers' NKA until the target year, in words.
+	Target     string `json:"target"`
+	PeerTrend  string `json:"peer_trend"`
+	Assumption string `json:"assumption"`
+	// Population is invånare (N01951) of the base year; TotalKrPerInv the
+	// sparbeting in kronor per invånare (per_year has each year's).
+	Population    *float64 `json:"population"`
+	TotalKrPerInv *float64 `json:"total_kr_per_inv"`
+
 	Municipality string     `json:"-"`
 	StartYear    int        `json:"-"`
 	Profile      string     `json:"-"`
@@ -114,7 +151,15 @@ func (e *Engine) Sparbeting(ctx context.Context, req SparbetingRequest) (*Sparbe
 	if err != nil {
 		return nil, err
 	}
-	cmp, err := NormalizeComparator(req.Comparator)
+	cmp, err := NormalizeComparator(req.Comparator, e.OwnGroups)
+	if err != nil {
+		return nil, err
+	}
+	target, err := NormalizeTarget(req.Target)
+	if err != nil {
+		return nil, err
+	}
+	trend, err := NormalizePeerTrend(req.PeerTrend)
 	if err != nil {
 		return nil, err
 	}
@@ -122,12 +167,13 @@ func (e *Engine) Sparbeting(ctx context.Context, req SparbetingRequest) (*Sparbe
 		req.TargetYear = DefaultTargetYear
 	}
 	s := &Sparbeting{MunicipalityID: req.Municipality, TargetYear: req.TargetYear, Comparator: cmp,
-		Profile: req.Profile.Name, Net: req.Net, AsOf: req.AsOf, Areas: []SparbetingArea{}, PerYear: []YearAmount{}, Notes: []string{}}
+		Profile: req.Profile.Name, Net: req.Net, AsOf: req.AsOf, Areas: []SparbetingArea{}, PerYear: []YearAmount{}, Notes: []string{},
+		Target: EffectiveTarget(cmp, target), PeerTrend: trend}
 	if s.Profile == "" {
 		s.Profile = "even"
 	}
 	q := Query{Municipalities: []string{req.Municipality}, Areas: Slugs(areas), Comparator: cmp,
-		GroupOverride: req.GroupOverride, AsOf: req.AsOf}
+		GroupOverride: req.GroupOverride, AsOf: req.AsOf, Target: target, PeerTrend: trend, TargetYear: req.TargetYear, Detail: true}
 	if req.BaseYear == 0 {
 		all, err := e.Gap(ctx, q)
 		if err != nil {
@@ -157,6 +203,7 @@ func (e *Engine) Sparbeting(ctx context.Context, req SparbetingRequest) (*Sparbe
 			ErrBadYears, req.StartYear, req.TargetYear)
 	}
 	s.StartYear = req.StartYear
+	s.Assumption = AssumptionText(cmp, s.Target, trend, req.BaseYear, req.TargetYear)
 
 	q.Years = []int{req.BaseYear}
 	res, err := e.Gap(ctx, q)
@@ -208,6 +255,13 @@ func (e *Engine) Sparbeting(ctx context.Context, req SparbetingRequest) (*Sparbe
 		if sa.CountedTkr != nil {
 			sum += *sa.CountedTkr
 		}
+		if r.Population != nil && *r.Population > 0 {
+			s.Population = r.Population
+			if sa.CountedTkr != nil {
+				v := *sa.CountedTkr * 1000 / *r.Population
+				sa.CountedKrPerInv = &v
+			}
+		}
 		s.Areas = append(s.Areas, sa)
 	}
 	if known {
@@ -220,11 +274,21 @@ func (e *Engine) Sparbeting(ctx context.Context, req SparbetingRequest) (*Sparbe
 		if s.PerYear, err = GlidePath(total, req.StartYear, req.TargetYear-1, req.Profile); err != nil {
 			return nil, err
 		}
+		if s.Population != nil {
+			v := float64(total) * 1000 / *s.Population
+			s.TotalKrPerInv = &v
+			for i := range s.PerYear {
+				y := float64(s.PerYear[i].Tkr) * 1000 / *s.Population
+				s.PerYear[i].KrPerInv = &y
+			}
+		} else {
+			s.Notes = append(s.Notes, fmt.Sprintf("inget värde för invånare (%s) %d: sparbetinget kan inte anges i kr/inv", PopulationKPI, req.BaseYear))
+		}
 	}
 	if s.Preliminary {
 		s.Notes = append(s.Notes, e.preliminaryNote(ctx, areas, req.BaseYear))
 	}
-	s.Sources, err = e.sources(ctx, areas, rows, req.AsOf)
+	s.Sources, err = e.sources(ctx, areas, rows, cmp, req.AsOf)
 	if err != nil {
 		return nil, err
 	}
@@ -292,7 +356,7 @@ func (e *Engine) preliminaryNote(ctx context.Context, areas []Area, year int) st
 // the label, the key figures (the net cost and invånare where the second
 // derivation of the reference cost is shown), every area's group and why it
 // was chosen, and the load.
-func (e *Engine) sources(ctx context.Context, areas []Area, rows map[string]GapRow, asOf *time.Time) ([]string, error) {
+func (e *Engine) sources(ctx context.Context, areas []Area, rows map[string]GapRow, cmp string, asOf *time.Time) ([]string, error) {
 	out := []string{Label}
 	var kpis []string
 	for _, a := range areas {
@@ -300,25 +364,19 @@ func (e *Engine) sources(ctx context.Context, areas []Area, rows map[string]GapR
 		if a.MnkrKPI != "" {
 			kpis = append(kpis, a.MnkrKPI)
 		}
-		if r, ok := rows[a.Slug]; ok && r.ReferenceCostNetMnkr != nil && a.NetCostKPI != "" {
+		r, ok := rows[a.Slug]
+		if ok && r.ReferenceCostNetMnkr != nil && a.NetCostKPI != "" {
 			kpis = append(kpis, a.NetCostKPI, a.PopulationKPI)
+		}
+		if ok && r.Population != nil && a.PopulationKPI != "" {
+			kpis = append(kpis, a.PopulationKPI)
 		}
 	}
 	kpis = uniqueStrings(kpis)
-	titles := map[string]string{}
-	r, err := e.DB.QueryContext(ctx, `SELECT kpi_id, coalesce(title, '') FROM kpi WHERE list_contains(?, kpi_id)`, kpis)
+	titles, err := e.kpiTitles(ctx, kpis)
 	if err != nil {
-		return nil, fmt.Errorf("reading KPI titles: %w", err)
+		return nil, err
 	}
-	for r.Next() {
-		var id, t string
-		if err := r.Scan(&id, &t); err != nil {
-			r.Close()
-			return nil, fmt.Errorf("reading KPI titles: %w", err)
-		}
-		titles[id] = t
-	}
-	r.Close()
 	var parts []string
 	for _, k := range kpis {
 		if t := titles[k]; t != "" {
@@ -334,6 +392,13 @@ func (e *Engine) sources(ctx context.Context, areas []Area, rows map[string]GapR
 			continue
 		}
 		out = append(out, fmt.Sprintf("%s: liknande kommuner %s (%d av %d med värde)", a.Slug, groupDescription(row), row.PeerCount, row.PeerMembers))
+	}
+	for _, a := range areas {
+		row, ok := rows[a.Slug]
+		if !ok || comparatorIsLiknande(cmp) || cmp == ComparatorRiket || row.ComparatorText == nil {
+			continue
+		}
+		out = append(out, fmt.Sprintf("%s: jämförelse %s (%d av %d med värde)", a.Slug, *row.ComparatorText, row.ComparatorCount, row.ComparatorMembers))
 	}
 	if asOf != nil {
 		out = append(out, "värdena som databasen kände dem "+asOf.In(stockholm).Format(time.RFC3339)+" (--as-of)")

@@ -85,28 +85,28 @@ func TestSparbetingHandComputed(t *testing.T) {
 		// 4.1 mnkr + 3.5 mnkr = 7 600 tkr over 2024–2026: 2 533.33 each; the tkr
 		// left over by the floors goes to the earliest year.
 		{"seed-like, even", SparbetingRequest{BaseYear: 2022, Profile: even}, []string{"4100", "3500"}, 7600,
-			[]YearAmount{{2024, 2534}, {2025, 2533}, {2026, 2533}}, ""},
+			[]YearAmount{{Year: 2024, Tkr: 2534}, {Year: 2025, Tkr: 2533}, {Year: 2026, Tkr: 2533}}, ""},
 		// front 3:2:1: 3 800, 2 533.33, 1 266.67 → the leftover tkr to 2026 (largest remainder).
 		{"front", SparbetingRequest{BaseYear: 2022, Profile: front}, []string{"4100", "3500"}, 7600,
-			[]YearAmount{{2024, 3800}, {2025, 2533}, {2026, 1267}}, ""},
+			[]YearAmount{{Year: 2024, Tkr: 3800}, {Year: 2025, Tkr: 2533}, {Year: 2026, Tkr: 1267}}, ""},
 		{"weights", SparbetingRequest{BaseYear: 2022, Profile: weights}, []string{"4100", "3500"}, 7600,
-			[]YearAmount{{2024, 3800}, {2025, 2280}, {2026, 1520}}, ""},
+			[]YearAmount{{Year: 2024, Tkr: 3800}, {Year: 2025, Tkr: 2280}, {Year: 2026, Tkr: 1520}}, ""},
 		// 2024: äldreomsorg below its peers counts 0; IFO 2 000 tkr; start year 2026.
 		{"below peers counts 0", SparbetingRequest{BaseYear: 2024, Profile: even}, []string{"0", "2000"}, 2000,
-			[]YearAmount{{2026, 2000}}, ""},
+			[]YearAmount{{Year: 2026, Tkr: 2000}}, ""},
 		// --net: −2 100 + 2 000 = −100: no sparbeting.
 		{"net", SparbetingRequest{BaseYear: 2024, Profile: even, Net: true}, []string{"-2100", "2000"}, 0,
-			[]YearAmount{{2026, 0}}, "under jämförelsen: inget sparbeting"},
+			[]YearAmount{{Year: 2026, Tkr: 0}}, "under jämförelsen: inget sparbeting"},
 		// default base year: 2025 has preliminary äldreomsorg values and no IFO, so 2024.
 		{"default base year", SparbetingRequest{Profile: even, StartYear: 2025}, []string{"0", "2000"}, 2000,
-			[]YearAmount{{2025, 1000}, {2026, 1000}}, "basår 2024: det senaste året med slutliga värden"},
+			[]YearAmount{{Year: 2025, Tkr: 1000}, {Year: 2026, Tkr: 1000}}, "basår 2024: det senaste året med slutliga värden"},
 		{"target 2030", SparbetingRequest{BaseYear: 2022, TargetYear: 2030, StartYear: 2025, Profile: even}, []string{"4100", "3500"}, 7600,
-			[]YearAmount{{2025, 1520}, {2026, 1520}, {2027, 1520}, {2028, 1520}, {2029, 1520}}, ""},
+			[]YearAmount{{Year: 2025, Tkr: 1520}, {Year: 2026, Tkr: 1520}, {Year: 2027, Tkr: 1520}, {Year: 2028, Tkr: 1520}, {Year: 2029, Tkr: 1520}}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := sparbeting(t, e, tt.req)
-			if !slices.Equal(counted(s), tt.counted) || s.TotalTkr == nil || *s.TotalTkr != tt.total || !slices.Equal(s.PerYear, tt.perYear) {
+			if !slices.Equal(counted(s), tt.counted) || s.TotalTkr == nil || *s.TotalTkr != tt.total || !slices.Equal(tkrOnly(s.PerYear), tt.perYear) {
 				t.Fatalf("counted %v total %v per year %v; want %v %d %v", counted(s), s.TotalTkr, s.PerYear, tt.counted, tt.total, tt.perYear)
 			}
 			if tt.noteHas != "" && !strings.Contains(strings.Join(s.Notes, "\n"), tt.noteHas) {
@@ -227,9 +227,14 @@ func TestGlidePathSumsToTotal(t *testing.T) {
 	}
 }
 
+// TestComparePlanWithSeedSample sets the sample plan (data/samples) against
+// sparWorld's sparbeting for three base years. The plan's rows by hand (tkr),
+// with the columns Typ and Minskar: 2024 7 169 planned, of it 1 859 engångs
+// (åtgärd 7) and 1 750 + 1 200 = 2 950 underskott (åtgärd 2 and 3), so
+// 7 169 − 1 859 − 2 950 = 2 360 counted; 2025 3 900 and 2026 2 480, all
+// counted. Counted in all: 2 360 + 3 900 + 2 480 = 8 740.
 func TestComparePlanWithSeedSample(t *testing.T) {
 	e, _ := engineFor(t, sparWorld())
-	s := sparbeting(t, e, SparbetingRequest{BaseYear: 2022, Profile: Profile{Name: "even"}})
 	fh, err := os.Open("../../data/samples/atgardsplan-2024-2026.csv")
 	if err != nil {
 		t.Fatal(err)
@@ -239,29 +244,99 @@ func TestComparePlanWithSeedSample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pc := ComparePlan(s, plan, "atgardsplan-2024-2026.csv")
-	// glide 2 534 / 2 533 / 2 533 against the plan's own sums 7 169 / 3 900 / 2 480 tkr.
-	wantYears := []PlanYear{
-		{Year: 2024, GlideTkr: 2534, PlannedTkr: 7169, RemainingTkr: 2534 - 7169},
-		{Year: 2025, GlideTkr: 2533, PlannedTkr: 3900, RemainingTkr: 2533 - 3900},
-		{Year: 2026, GlideTkr: 2533, PlannedTkr: 2480, RemainingTkr: 53},
+	type yr struct {
+		year                     int
+		glide                    int64
+		planned, counted, remain float64
+		cumGlide                 int64
+		cumCounted               float64
+		coverage                 string // "" for none
 	}
-	for i, w := range wantYears {
-		g := pc.PerYear[i]
-		if g.Year != w.Year || g.GlideTkr != w.GlideTkr || math.Abs(g.PlannedTkr-w.PlannedTkr) > 1e-9 || math.Abs(g.RemainingTkr-w.RemainingTkr) > 1e-9 ||
-			math.Abs(*g.CoveragePct-w.PlannedTkr/float64(w.GlideTkr)*100) > 1e-9 {
-			t.Errorf("year %+v, want %+v", g, w)
+	tests := []struct {
+		base      int
+		total     int64
+		years     []yr
+		counted   float64
+		coverage  float64
+		remaining float64
+		inOutcome float64
+		notesHave []string
+		notesLack []string
+	}{
+		// base 2022: 7 600 tkr over 2024–2026 (2 534, 2 533, 2 533).
+		{2022, 7600, []yr{
+			{2024, 2534, 7169, 2360, 2534 - 2360, 2534, 2360, "93.133385951"}, // 2 360 / 2 534
+			{2025, 2533, 3900, 3900, 2533 - 3900, 5067, 6260, "153.967627319"},
+			{2026, 2533, 2480, 2480, 53, 7600, 8740, "97.907619424"},
+		}, 8740, 8740.0 / 7600 * 100, 7600 - 8740, 0,
+			[]string{"1 859 tkr är engångsbelopp", "åtgärd 7 2024 (1 859 tkr)", "2 950 tkr minskar ett underskott",
+				"åtgärd 2 2024 (1 750 tkr), åtgärd 3 2024 (1 200 tkr)"},
+			[]string{"outside the glide path", "redan gjorda"}},
+		// base 2023: äldreomsorg 2.1 + IFO 1.65 mnkr = 3 750 tkr over 2025–2026 (1 875 each);
+		// the 2024 measures come after the base year and count, before the glide path.
+		{2023, 3750, []yr{
+			{2024, 0, 7169, 2360, -2360, 0, 2360, ""},
+			{2025, 1875, 3900, 3900, 1875 - 3900, 1875, 6260, "208"},
+			{2026, 1875, 2480, 2480, 1875 - 2480, 3750, 8740, "132.266666667"},
+		}, 8740, 8740.0 / 3750 * 100, 3750 - 8740, 0,
+			[]string{"efter basåret 2023 men före glidbanan 2025–2026 räknas mot sparbetinget", "2024 (2 360 tkr)"},
+			[]string{"outside the glide path", "redan gjorda"}},
+		// base 2024: IFO 2 mnkr (äldreomsorg below its peers counts 0) = 2 000 tkr in 2026;
+		// the 2024 column is the base year's own budget year: already in the outcome.
+		{2024, 2000, []yr{
+			{2025, 0, 3900, 3900, -3900, 0, 3900, ""},
+			{2026, 2000, 2480, 2480, -480, 2000, 6380, "124"},
+		}, 6380, 6380.0 / 2000 * 100, 2000 - 6380, 7169,
+			[]string{"7 169 tkr ligger i basårets budgetår 2024 eller tidigare och räknas som redan gjorda", "åtgärd 7 2024 (1 859 tkr)"},
+			[]string{"engångsbelopp", "underskott"}},
+	}
+	for _, tt := range tests {
+		s := sparbeting(t, e, SparbetingRequest{BaseYear: tt.base, Profile: Profile{Name: "even"}})
+		if s.TotalTkr == nil || *s.TotalTkr != tt.total {
+			t.Fatalf("base %d: total %v, want %d", tt.base, s.TotalTkr, tt.total)
+		}
+		pc := ComparePlan(s, plan, "atgardsplan-2024-2026.csv")
+		if len(pc.PerYear) != len(tt.years) {
+			t.Fatalf("base %d: years %+v", tt.base, pc.PerYear)
+		}
+		for i, w := range tt.years {
+			g := pc.PerYear[i]
+			cov := ""
+			if g.CoveragePct != nil {
+				cov = num(g.CoveragePct)
+			}
+			if g.Year != w.year || g.GlideTkr != w.glide || g.PlannedTkr != w.planned || g.CountedTkr != w.counted ||
+				g.RemainingTkr != w.remain || g.CumulativeGlideTkr != w.cumGlide || g.CumulativeCountedTkr != w.cumCounted || cov != w.coverage {
+				t.Errorf("base %d: year %+v (coverage %s), want %+v", tt.base, g, cov, w)
+			}
+		}
+		if pc.CountedTkr != tt.counted || math.Abs(*pc.CoveragePct-tt.coverage) > 1e-9 || *pc.RemainingTkr != tt.remaining ||
+			pc.InOutcomeTkr != tt.inOutcome || pc.BaseYear != tt.base {
+			t.Errorf("base %d: counted %v coverage %v remaining %v in outcome %v", tt.base, pc.CountedTkr, *pc.CoveragePct, *pc.RemainingTkr, pc.InOutcomeTkr)
+		}
+		notes := strings.Join(pc.Notes, "\n")
+		for _, n := range tt.notesHave {
+			if !strings.Contains(notes, n) {
+				t.Errorf("base %d: notes lack %q:\n%s", tt.base, n, notes)
+			}
+		}
+		for _, n := range tt.notesLack {
+			if strings.Contains(notes, n) {
+				t.Errorf("base %d: notes have %q:\n%s", tt.base, n, notes)
+			}
+		}
+		if pc.StatedTotalTkr == nil || *pc.StatedTotalTkr != 13149 || !strings.Contains(strings.Join(pc.Discrepancies, "\n"), "13 149 tkr") {
+			t.Fatalf("stated total %v, discrepancies %v", pc.StatedTotalTkr, pc.Discrepancies)
+		}
+		if s.Plan != pc {
+			t.Fatal("the comparison is not kept with the sparbeting")
 		}
 	}
-	// 13 549 planned of 7 600: 178.3 %, 5 949 tkr more than asked.
-	if math.Abs(pc.PlannedTkr-13549) > 1e-9 || math.Abs(*pc.RemainingTkr+5949) > 1e-9 || math.Abs(*pc.CoveragePct-13549.0/7600*100) > 1e-9 {
-		t.Fatalf("plan totals %+v", pc)
-	}
-	if pc.StatedTotalTkr == nil || *pc.StatedTotalTkr != 13149 || !strings.Contains(strings.Join(pc.Discrepancies, "\n"), "13 149 tkr") {
-		t.Fatalf("stated total %v, discrepancies %v", pc.StatedTotalTkr, pc.Discrepancies)
-	}
-	if s.Plan != pc {
-		t.Fatal("the comparison is not kept with the sparbeting")
+	// every amount is accounted for exactly once
+	s := sparbeting(t, e, SparbetingRequest{BaseYear: 2022, Profile: Profile{Name: "even"}})
+	pc := ComparePlan(s, plan, "plan.csv")
+	if sum := pc.CountedTkr + pc.OneOffTkr + pc.DeficitTkr + pc.InOutcomeTkr + pc.AfterTargetTkr; sum != pc.PlanTotalTkr || sum != 13549 {
+		t.Fatalf("the parts sum to %v, the plan to %v", sum, pc.PlanTotalTkr)
 	}
 }
 
@@ -301,7 +376,7 @@ func FuzzProfileGlidePath(f *testing.F) {
 func TestGlidePathRuleIsStated(t *testing.T) {
 	e, _ := engineFor(t, sparWorld())
 	s := sparbeting(t, e, SparbetingRequest{BaseYear: 2024, TargetYear: 2028, Profile: Profile{Name: "even"}})
-	if !slices.Equal(s.PerYear, []YearAmount{{2026, 1000}, {2027, 1000}}) ||
+	if !slices.Equal(tkrOnly(s.PerYear), []YearAmount{{Year: 2026, Tkr: 1000}, {Year: 2027, Tkr: 1000}}) ||
 		!strings.Contains(strings.Join(s.Notes, "\n"), "glidbanan 2026–2027: från basår + 2 (utfallet 2024 publiceras 2025 och påverkar tidigast budget 2026)") {
 		t.Fatalf("2024 → 2028: %v %q", s.PerYear, s.Notes)
 	}

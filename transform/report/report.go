@@ -20,6 +20,7 @@ import (
 
 	"github.com/nyckeltal/nyckeltal/catalog"
 	"github.com/nyckeltal/nyckeltal/internal/numfmt"
+	"github.com/nyckeltal/nyckeltal/transform/atgardsplan"
 	"github.com/nyckeltal/nyckeltal/transform/nka"
 	"github.com/nyckeltal/nyckeltal/transform/tables"
 )
@@ -36,6 +37,10 @@ type Request struct {
 	// Sparbeting is the sparbeting to size (its Municipality is set from
 	// Tables.Municipality).
 	Sparbeting nka.SparbetingRequest
+	// Plan is an åtgärdsplan to set against the glide path (nil: none);
+	// PlanFile names it.
+	Plan     *atgardsplan.Plan
+	PlanFile string
 }
 
 // Report is everything the page shows.
@@ -44,8 +49,20 @@ type Report struct {
 	// Sparbeting is nil when it cannot be sized; SparbetingNote says why.
 	Sparbeting     *nka.Sparbeting
 	SparbetingNote string
-	Trends         []Trend
-	Scatters       []Scatter
+	// Explanations are the calculation of each area of the sparbeting,
+	// step by step (`sparbeting --explain`), in the order of its areas.
+	Explanations []Explanation
+	Trends       []Trend
+	Scatters     []Scatter
+	// CostQuality is kostnad och kvalitet per verksamhet (nil when it
+	// cannot be given; CostQualityNote says why).
+	CostQuality     *nka.CostQuality
+	CostQualityNote string
+}
+
+// Explanation is one area's calculation in words.
+type Explanation struct {
+	Area, Title, Text string
 }
 
 // Trend is an area's NKA over the years against the peers.
@@ -92,6 +109,28 @@ func (b *Builder) Build(ctx context.Context, req Request) (*Report, error) {
 		r.SparbetingNote = "Sparbetinget kan inte beräknas: " + err.Error() + "."
 	} else {
 		r.Sparbeting = s
+		if req.Plan != nil {
+			nka.ComparePlan(s, req.Plan, req.PlanFile)
+		}
+		for _, a := range s.Areas {
+			text, err := b.NKA.Explain(ctx, s, a.Area)
+			if err != nil {
+				return nil, err
+			}
+			title := a.Area
+			if ar, ok := nka.AreaBySlug(b.NKA.Areas, a.Area); ok {
+				title = ar.Title
+			}
+			r.Explanations = append(r.Explanations, Explanation{Area: a.Area, Title: title, Text: text})
+		}
+	}
+	if cq, err := b.NKA.CostQuality(ctx, m, sreq.Comparator, req.Tables.Years, nil); err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		r.CostQualityNote = "Kostnad och kvalitet per verksamhet kan inte visas: " + err.Error() + "."
+	} else {
+		r.CostQuality = cq
 	}
 	gap, err := b.NKA.Gap(ctx, nka.Query{Municipalities: []string{m}, Comparator: nka.ComparatorMean})
 	if err != nil && !errors.Is(err, nka.ErrNoData) {
@@ -289,7 +328,9 @@ func (r *Report) WriteHTML(w io.Writer) error {
 	bw.WriteString(`<p class="about">` + esc(t.About()) + "</p>\n")
 	bw.WriteString(`<p class="label">` + esc(t.SourceLabel()) + "</p>\n")
 	bw.WriteString(`<nav class="toc"><ul><li><a href="#sparbeting">Sparbeting mot liknande kommuner</a></li>` +
+		`<li><a href="#berakning">Så beräknas sparbetinget</a></li>` +
 		`<li><a href="#nka">Nettokostnadsavvikelse per område</a></li><li><a href="#kostnad-kvalitet">Kostnad och kvalitet</a></li>` +
+		`<li><a href="#verksamhet">Kostnad och kvalitet per verksamhet</a></li>` +
 		`<li><a href="#indikatorer">Indikatorer: översikt</a></li>`)
 	for _, m := range t.Catalog.Malomraden {
 		bw.WriteString(`<li><a href="#malomrade-` + esc(m.ID) + `">Målområde ` + esc(m.ID+": "+m.Name) + "</a></li>")
@@ -298,12 +339,14 @@ func (r *Report) WriteHTML(w io.Writer) error {
 	if err := r.writeSparbeting(bw); err != nil {
 		return err
 	}
+	r.writeExplanations(bw)
 	if err := r.writeTrends(bw); err != nil {
 		return err
 	}
 	if err := r.writeScatters(bw); err != nil {
 		return err
 	}
+	r.writeCostQuality(bw)
 	bw.WriteString(`<h2 id="indikatorer">Indikatorer: översikt</h2>` + "\n")
 	bw.WriteString(`<p class="meta">Varje indikators senaste period, dess förändring mot samma period året före och bedömningen i indikatorns riktning.</p>` + "\n")
 	if err := t.WriteOverviewHTMLBody(bw, 3); err != nil {
@@ -351,15 +394,19 @@ func (r *Report) writeSparbeting(w *bufio.Writer) error {
 	}
 	w.WriteString(`<div class="summary">`)
 	w.WriteString("<div>Sparbeting<strong>" + esc(total) + "</strong></div>")
+	if s.TotalKrPerInv != nil {
+		w.WriteString("<div>Per invånare<strong>" + num(numfmt.Round6(*s.TotalKrPerInv), 0) + " kr</strong></div>")
+	}
 	w.WriteString("<div>Basår (utfall)<strong>" + strconv.Itoa(s.BaseYear) + prel + "</strong></div>")
 	w.WriteString("<div>I nivå med jämförelsen till budget<strong>" + strconv.Itoa(s.TargetYear) + "</strong></div>")
-	w.WriteString("<div>Jämförs med<strong>" + esc(comparatorText(s.Comparator)) + "</strong></div>")
+	w.WriteString("<div>Jämförs med<strong>" + esc(comparatorText(s.Comparator, s.Target)) + "</strong></div>")
 	w.WriteString("</div>\n")
 	w.WriteString("<table>\n<thead><tr><th>Område</th><th>Liknande kommuner<small>grupp, år och varför</small></th><th class=\"num\">Med värde</th>" +
 		"<th class=\"num\">NKA %</th><th class=\"num\">Liknande kommuner, medel %<small>egen bearbetning</small></th>" +
 		"<th class=\"num\">Jämförelsevärde %<small>egen bearbetning</small></th>" +
 		"<th class=\"num\">Avvikelse mot jämförelsen, procentenheter<small>egen bearbetning</small></th><th class=\"num\">Referenskostnad mnkr<small>egen bearbetning</small></th>" +
-		"<th class=\"num\">Avvikelse mnkr<small>egen bearbetning</small></th><th class=\"num\">Räknas, tkr<small>egen bearbetning</small></th></tr></thead>\n<tbody>\n")
+		"<th class=\"num\">Avvikelse mnkr<small>egen bearbetning</small></th><th class=\"num\">Avvikelse kr/inv<small>egen bearbetning</small></th>" +
+		"<th class=\"num\">Räknas, tkr<small>egen bearbetning</small></th><th class=\"num\">Räknas, kr/inv<small>egen bearbetning</small></th></tr></thead>\n<tbody>\n")
 	estimated := false
 	for _, a := range s.Areas {
 		group, members := "–", "–"
@@ -381,7 +428,8 @@ func (r *Report) writeSparbeting(w *bufio.Writer) error {
 		w.WriteString("<tr><td>" + esc(a.Area) + "</td><td>" + esc(group) + `</td><td class="num">` + esc(members) + `</td><td class="num">` +
 			fnum(a.NKAPct, 2) + `</td><td class="num">` + fnum(a.PeerMeanPct, 2) + `</td><td class="num">` + fnum(a.ComparatorPct, 2) +
 			`</td><td class="num">` + fnum(a.GapPP, 2) + `</td><td class="num">` + ref + `</td><td class="num">` +
-			fnum(a.GapMnkr, 1) + `</td><td class="num">` + fnum(a.CountedTkr, 0) + "</td></tr>\n")
+			fnum(a.GapMnkr, 1) + `</td><td class="num">` + fnum(a.GapKrPerInv, 0) + `</td><td class="num">` + fnum(a.CountedTkr, 0) +
+			`</td><td class="num">` + fnum(a.CountedKrPerInv, 0) + "</td></tr>\n")
 	}
 	w.WriteString("</tbody>\n</table>\n")
 	if estimated {
@@ -396,11 +444,24 @@ func (r *Report) writeSparbeting(w *bufio.Writer) error {
 		for _, y := range s.PerYear {
 			w.WriteString(`<td class="num">` + num(float64(y.Tkr), 0) + "</td>")
 		}
-		w.WriteString("</tr></tbody></table>\n")
+		w.WriteString("</tr>")
+		if s.Population != nil {
+			w.WriteString("<tr><td>Per invånare, kr</td>")
+			for _, y := range s.PerYear {
+				w.WriteString(`<td class="num">` + fnum(y.KrPerInv, 0) + "</td>")
+			}
+			w.WriteString("</tr>")
+		}
+		w.WriteString("</tbody></table>\n")
 	}
+	r.writePlan(w)
 	w.WriteString(`<ul class="notes">`)
-	w.WriteString("<li>Avvikelse = kommunens NKA minus " + esc(comparatorText(s.Comparator)) + "; räknas = avvikelsen i tkr där kommunen ligger över (ett område under jämförelsen räknas som 0). Glidbanan fördelar sparbetinget på budgetåren " +
+	w.WriteString("<li>" + esc(s.Assumption) + "</li>")
+	w.WriteString("<li>Avvikelse = kommunens NKA minus jämförelsevärdet (" + esc(nka.TargetText(s.Comparator, s.Target)) + "); räknas = avvikelsen i tkr där kommunen ligger över (ett område under jämförelsen räknas som 0). Glidbanan fördelar sparbetinget på budgetåren " +
 		strconv.Itoa(s.StartYear) + "–" + strconv.Itoa(s.TargetYear-1) + ". Samma beräkning som <code>nyckeltal sparbeting</code>.</li>")
+	if s.Population != nil {
+		w.WriteString("<li>Kr per invånare: tkr × 1 000 / " + num(*s.Population, 0) + " invånare (N01951) " + strconv.Itoa(s.BaseYear) + ".</li>")
+	}
 	if s.Preliminary {
 		w.WriteString("<li>* Basårets värden är preliminära.</li>")
 	}
@@ -424,16 +485,175 @@ func profileText(p string) string {
 	return "vikter " + p
 }
 
-func comparatorText(c string) string {
-	switch c {
-	case nka.ComparatorMean:
-		return "liknande kommuners medelvärde"
-	case nka.ComparatorMedian:
-		return "liknande kommuners median"
-	case nka.ComparatorRiket:
-		return "riket"
+func comparatorText(c, target string) string {
+	if target == "" || target == nka.EffectiveTarget(c, "") {
+		switch c {
+		case nka.ComparatorMean:
+			return "liknande kommuners medelvärde"
+		case nka.ComparatorMedian:
+			return "liknande kommuners median"
+		case nka.ComparatorRiket:
+			return "riket"
+		}
 	}
-	return "grupp " + c
+	return nka.TargetText(c, target)
+}
+
+// writePlan sets the åtgärdsplan against the glide path: what counts and
+// what is shown apart.
+func (r *Report) writePlan(w *bufio.Writer) {
+	s := r.Sparbeting
+	p := s.Plan
+	if p == nil {
+		return
+	}
+	w.WriteString(`<h3 id="atgardsplan">Åtgärdsplan mot glidbanan</h3>` + "\n")
+	w.WriteString(`<p class="meta">` + esc(fmt.Sprintf("%s: åtgärder för %s tkr. Mot sparbetinget räknas varaktiga besparingar som minskar budgetramen, "+
+		"från året efter basåret %d till året före målåret %d; engångsbelopp och minskade underskott visas för sig.", p.File,
+		atgardsplan.FormatTkr(p.PlanTotalTkr), s.BaseYear, s.TargetYear)) + "</p>\n")
+	w.WriteString("<table><thead><tr><th>Budgetår</th><th class=\"num\">Glidbana, tkr</th><th class=\"num\">Planerat, tkr</th>" +
+		"<th class=\"num\">Räknas, tkr<small>varaktigt, budgetram</small></th><th class=\"num\">Engångs, tkr</th>" +
+		"<th class=\"num\">Minskar underskott, tkr</th><th class=\"num\">Täckning<small>egen bearbetning</small></th>" +
+		"<th class=\"num\">Återstår, tkr<small>egen bearbetning</small></th><th class=\"num\">Ackumulerat: glidbana / räknas, tkr</th></tr></thead>\n<tbody>\n")
+	for _, y := range p.PerYear {
+		cov := "–"
+		if y.CoveragePct != nil {
+			cov = num(numfmt.Round6(*y.CoveragePct), 1) + " %"
+		}
+		w.WriteString("<tr><td>" + strconv.Itoa(y.Year) + `</td><td class="num">` + num(float64(y.GlideTkr), 0) + `</td><td class="num">` +
+			num(numfmt.Round6(y.PlannedTkr), 0) + `</td><td class="num">` + num(numfmt.Round6(y.CountedTkr), 0) + `</td><td class="num">` +
+			num(numfmt.Round6(y.OneOffTkr), 0) + `</td><td class="num">` + num(numfmt.Round6(y.DeficitTkr), 0) + `</td><td class="num">` + cov +
+			`</td><td class="num">` + num(numfmt.Round6(y.RemainingTkr), 0) + `</td><td class="num">` + num(float64(y.CumulativeGlideTkr), 0) +
+			" / " + num(numfmt.Round6(y.CumulativeCountedTkr), 0) + "</td></tr>\n")
+	}
+	cov, rem, tot := "–", "–", "okänt"
+	if p.CoveragePct != nil {
+		cov = num(numfmt.Round6(*p.CoveragePct), 1) + " %"
+	}
+	if p.RemainingTkr != nil {
+		rem = num(numfmt.Round6(*p.RemainingTkr), 0)
+	}
+	if s.TotalTkr != nil {
+		tot = num(float64(*s.TotalTkr), 0)
+	}
+	w.WriteString(`<tr><td><strong>Totalt</strong></td><td class="num">` + tot + `</td><td class="num">` + num(numfmt.Round6(p.PlannedTkr), 0) +
+		`</td><td class="num">` + num(numfmt.Round6(p.CountedTkr), 0) + `</td><td class="num">` + num(numfmt.Round6(p.OneOffTkr), 0) +
+		`</td><td class="num">` + num(numfmt.Round6(p.DeficitTkr), 0) + `</td><td class="num">` + cov + `</td><td class="num">` + rem +
+		"</td><td></td></tr>\n</tbody></table>\n")
+	w.WriteString(`<ul class="notes">`)
+	for _, n := range p.Notes {
+		w.WriteString("<li>" + esc(capitalize(n)) + ".</li>")
+	}
+	for _, d := range p.Discrepancies {
+		w.WriteString("<li>" + esc(capitalize(d)) + ".</li>")
+	}
+	w.WriteString("</ul>\n")
+}
+
+// writeExplanations writes each area's calculation, as `sparbeting --explain`.
+func (r *Report) writeExplanations(w *bufio.Writer) {
+	w.WriteString(`<h2 id="berakning">Så beräknas sparbetinget</h2>` + "\n")
+	if len(r.Explanations) == 0 {
+		w.WriteString(`<p class="note">` + esc(r.SparbetingNote) + "</p>\n")
+		return
+	}
+	w.WriteString(`<p class="meta">Hela beräkningen per område, steg för steg, varje tal med sin källa (som <code>nyckeltal sparbeting --explain OMRÅDE</code>).</p>` + "\n")
+	for _, x := range r.Explanations {
+		w.WriteString(`<section class="explain" id="berakning-` + esc(x.Area) + `"><h3>` + esc(capitalize(x.Title)) + "</h3>\n")
+		paras := strings.Split(strings.TrimSpace(x.Text), "\n\n")
+		for i, p := range paras {
+			if i == 0 {
+				continue // the title, given above
+			}
+			lines := strings.Split(p, "\n")
+			var list, text []string
+			for _, l := range lines {
+				if strings.HasPrefix(l, "    ") {
+					list = append(list, strings.TrimSpace(l))
+				} else {
+					text = append(text, l)
+				}
+			}
+			if len(text) > 0 {
+				w.WriteString("<p>" + esc(strings.Join(text, " ")) + "</p>\n")
+			}
+			if len(list) > 0 {
+				w.WriteString(`<ul class="values">`)
+				for _, l := range list {
+					w.WriteString("<li>" + esc(l) + "</li>")
+				}
+				w.WriteString("</ul>\n")
+			}
+		}
+		w.WriteString("</section>\n")
+	}
+}
+
+// writeCostQuality writes kostnad och kvalitet per verksamhet against the
+// comparison set, beside the NKA gap of äldreomsorg.
+func (r *Report) writeCostQuality(w *bufio.Writer) {
+	w.WriteString(`<h2 id="verksamhet">Kostnad och kvalitet per verksamhet</h2>` + "\n")
+	cq := r.CostQuality
+	if cq == nil {
+		w.WriteString(`<p class="note">` + esc(r.CostQualityNote) + "</p>\n")
+		return
+	}
+	w.WriteString(`<p class="meta">` + esc("Var i äldreomsorgen avvikelsen ligger: kostnad per brukare och per invånare 80+ bredvid brukarnas "+
+		"helhetssyn, för hemtjänst och särskilt boende, mot "+cq.ComparatorText+" (äldreomsorgens jämförelsegrupp samma år).") + "</p>\n")
+	if g := cq.Gap; g != nil && g.NKAPct != nil {
+		text := fmt.Sprintf("Nettokostnadsavvikelse äldreomsorg %d: %s %%", g.Year, num(numfmt.Round6(*g.NKAPct), 2))
+		if g.ComparatorPct != nil && g.GapPP != nil {
+			text += fmt.Sprintf(" mot %s %% (%s procentenheter", num(numfmt.Round6(*g.ComparatorPct), 2), num(numfmt.Round6(*g.GapPP), 2))
+			if g.GapMnkr != nil {
+				text += fmt.Sprintf(", %s mnkr", num(numfmt.Round6(*g.GapMnkr), 1))
+			}
+			if g.GapKrPerInv != nil {
+				text += fmt.Sprintf(", %s kr/inv", num(numfmt.Round6(*g.GapKrPerInv), 0))
+			}
+			text += ")"
+		}
+		w.WriteString(`<p>` + esc(text+".") + "</p>\n")
+	}
+	w.WriteString("<table><thead><tr><th>Verksamhet</th><th>Mått</th><th>År</th><th class=\"num\">Kommunen</th>" +
+		"<th class=\"num\">Jämförelse, medel<small>egen bearbetning</small></th><th class=\"num\">Jämförelse, median<small>egen bearbetning</small></th>" +
+		"<th class=\"num\">Med värde</th><th class=\"num\">Skillnad mot medel<small>egen bearbetning</small></th><th>Källa</th></tr></thead>\n<tbody>\n")
+	var notes []string
+	for _, row := range cq.Rows {
+		dec := 0
+		if row.Unit == "andel (%)" {
+			dec = 1
+		}
+		year, members, diff := "–", "–", "–"
+		if row.Year > 0 {
+			year = strconv.Itoa(row.Year)
+			if row.Preliminary {
+				year += "*"
+			}
+		}
+		if row.Members > 0 {
+			members = strconv.Itoa(row.PeerCount) + " av " + strconv.Itoa(row.Members)
+		}
+		if row.DiffPct != nil {
+			diff = num(numfmt.Round6(*row.DiffPct), 1) + " %"
+		}
+		w.WriteString("<tr><td>" + esc(capitalize(row.Verksamhet)) + "</td><td>" + esc(row.Measure+", "+row.Unit) + "</td><td>" + year +
+			`</td><td class="num">` + fnum(row.Own, dec) + `</td><td class="num">` + fnum(row.PeerMean, dec) + `</td><td class="num">` +
+			fnum(row.PeerMedian, dec) + `</td><td class="num">` + members + `</td><td class="num">` + diff + "</td><td>" +
+			esc(orID(row.KPITitle, row.KPI)) + "</td></tr>\n")
+		for _, n := range row.Notes {
+			notes = append(notes, capitalize(row.Verksamhet)+", "+row.Measure+": "+n+".")
+		}
+	}
+	w.WriteString("</tbody></table>\n")
+	w.WriteString(`<ul class="notes">`)
+	for _, n := range notes {
+		w.WriteString("<li>" + esc(n) + "</li>")
+	}
+	for _, n := range cq.Notes {
+		w.WriteString("<li>" + esc(capitalize(n)) + ".</li>")
+	}
+	w.WriteString("<li>Kostnad: lägre är bättre; brukarbedömning: högre är bättre. * preliminärt värde.</li>")
+	w.WriteString("<li>Källa: Kolada (RKA). Beräkningar: egen bearbetning.</li></ul>\n")
 }
 
 func (r *Report) writeTrends(w *bufio.Writer) error {

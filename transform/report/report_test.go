@@ -13,6 +13,7 @@ import (
 	"github.com/nyckeltal/nyckeltal/catalog"
 	"github.com/nyckeltal/nyckeltal/internal/golden"
 	"github.com/nyckeltal/nyckeltal/internal/store"
+	"github.com/nyckeltal/nyckeltal/transform/atgardsplan"
 	"github.com/nyckeltal/nyckeltal/transform/nka"
 	"github.com/nyckeltal/nyckeltal/transform/tables"
 	"github.com/nyckeltal/nyckeltal/transform/tables/tablestest"
@@ -64,10 +65,20 @@ func buildReport(t *testing.T) (*Report, []byte) {
 	defer st.Close()
 	b := &Builder{DB: st.DB(), NKA: tablestest.Engine(st)}
 	profile, _ := nka.ParseProfile("even")
+	fh, err := os.Open(filepath.Join("..", "..", "data", "samples", "atgardsplan-2024-2026.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fh.Close()
+	plan, err := atgardsplan.Parse(fh)
+	if err != nil {
+		t.Fatal(err)
+	}
 	r, err := b.Build(t.Context(), Request{
 		Tables: tables.Request{Catalog: c, Municipality: tablestest.Home, HomeMunicipality: tablestest.Home, InterimEndMonth: 8},
-		Sparbeting: nka.SparbetingRequest{Areas: []string{"aldreomsorg", "ifo"}, BaseYear: 2024, StartYear: 2025, TargetYear: 2028,
+		Sparbeting: nka.SparbetingRequest{Areas: []string{"aldreomsorg", "ifo"}, BaseYear: 2023, StartYear: 2025, TargetYear: 2028,
 			Comparator: nka.ComparatorRiket, Profile: profile},
+		Plan: plan, PlanFile: "atgardsplan-2024-2026.csv",
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -99,7 +110,8 @@ func TestReportIsSelfContained(t *testing.T) {
 		t.Fatalf("the report refers outside itself or has a script: %q", m)
 	}
 	for _, want := range []string{"Content-Security-Policy", "default-src 'none'", tables.Label, "Källa: Kolada (RKA)",
-		`id="sparbeting"`, `data-chart="nka-aldreomsorg"`, `data-chart="scatter-1"`, "@media print"} {
+		`id="sparbeting"`, `data-chart="nka-aldreomsorg"`, `data-chart="scatter-1"`, "@media print", `id="berakning-aldreomsorg"`,
+		`id="atgardsplan"`, `id="verksamhet"`, "Per invånare"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("the report lacks %q", want)
 		}

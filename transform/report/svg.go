@@ -64,26 +64,7 @@ type scatterSpec struct {
 
 // num writes a number the Swedish way: 32 208,5 (a non-breaking space
 // between thousands, a decimal comma, a real minus sign).
-func num(x float64, dec int) string {
-	s := strconv.FormatFloat(x, 'f', dec, 64)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	whole, frac, hasFrac := strings.Cut(s, ".")
-	var b strings.Builder
-	if neg && strings.Trim(whole+frac, "0") != "" {
-		b.WriteString("\u2212")
-	}
-	for i, r := range whole {
-		if i > 0 && (len(whole)-i)%3 == 0 {
-			b.WriteString("\u00a0")
-		}
-		b.WriteRune(r)
-	}
-	if hasFrac {
-		b.WriteString("," + frac)
-	}
-	return b.String()
-}
+func num(x float64, dec int) string { return numfmt.Swedish(x, dec) }
 
 func coord(x float64) string { return strconv.FormatFloat(math.Round(x*10)/10, 'f', -1, 64) }
 
