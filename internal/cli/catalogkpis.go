@@ -54,7 +54,7 @@ func (e *env) catalogTitleKPIs(ctx context.Context, st *store.Store, client *kol
 // wholeKPICatalogue is Kolada's whole KPI catalogue: the store's when a
 // load kept it, else fetched from Kolada.
 func wholeKPICatalogue(ctx context.Context, st *store.Store, client *kolada.Client, baseURL string) ([]store.KPI, string, error) {
-	has, err := store.HasKPICatalogue(ctx, st.DB(), kolada.Source)
+	has, err := st.HasKPICatalogue(ctx, kolada.Source)
 	if err != nil {
 		return nil, "", err
 	}
@@ -99,7 +99,7 @@ func (e *env) catalogStatus(ctx context.Context, st *store.Store) (*catalogStatu
 	}
 	out := &catalogStatus{Catalog: orDefault(c.File, catalog.BuiltinName), Problems: []catalogProblem{}}
 	if c.Unresolved() > 0 {
-		has, err := store.HasKPICatalogue(ctx, st.DB(), kolada.Source)
+		has, err := st.HasKPICatalogue(ctx, kolada.Source)
 		if err != nil {
 			return nil, err
 		}
@@ -143,7 +143,7 @@ func (e *env) catalogStatus(ctx context.Context, st *store.Store) (*catalogStatu
 	}
 	ids := c.KoladaKPIs()
 	out.KoladaKPIs = len(ids)
-	states, err := store.KPIStates(ctx, st.DB(), kolada.Source, cfg.HomeMunicipality, ids)
+	states, err := st.KPIStates(ctx, kolada.Source, cfg.HomeMunicipality, ids)
 	if err != nil {
 		return nil, err
 	}

@@ -42,16 +42,6 @@ func (e *env) nkaAreaKPIs() []string {
 	return nka.AreaKPIs(areas)
 }
 
-func storeAreas(areas []nka.Area) []store.NKAArea {
-	out := make([]store.NKAArea, len(areas))
-	for i, a := range areas {
-		out[i] = store.NKAArea{Area: a.Slug, Title: a.Title, PctKPI: a.PctKPI, MnkrKPI: a.MnkrKPI, NetCostKPI: a.NetCostKPI,
-			PopulationKPI: a.PopulationKPI, GroupTitle: a.GroupTitle, GroupKeys: a.GroupKeys(), MinAbsPct: a.MinAbsPct,
-			SortOrder: a.SortOrder}
-	}
-	return out
-}
-
 // syncNKAAreas writes the configured areas into nka_area, which the
 // analysts' views read. Every writing command does it (through withWriter),
 // so the views follow the configuration from the next write on.
@@ -60,7 +50,7 @@ func (e *env) syncNKAAreas(ctx context.Context, st *store.Store) error {
 	if err != nil {
 		return err
 	}
-	changed, err := st.SetNKAAreas(ctx, storeAreas(areas))
+	changed, err := st.SetNKAAreas(ctx, nka.StoreAreas(areas))
 	if err != nil {
 		return err
 	}
@@ -87,11 +77,11 @@ func (e *env) nkaEngine(ctx context.Context) (*nka.Engine, *store.Store, error) 
 		st.Close()
 		return nil, nil, err
 	}
-	if have, err := st.NKAAreas(ctx); err == nil && !store.SameNKAAreas(have, storeAreas(areas)) {
+	if have, err := st.NKAAreas(ctx); err == nil && !store.SameNKAAreas(have, nka.StoreAreas(areas)) {
 		e.log.Warn().Msg("the store's nka_area differs from the configuration: this command follows the configuration, " +
 			"the views v_nka, v_peer_group and v_nka_gap follow the store until a writing command (`nyckeltal migrate`) updates it")
 	}
-	eng := &nka.Engine{DB: st.DB(), Areas: areas}
+	eng := &nka.Engine{Store: st, Areas: areas}
 	if eng.OwnGroups, err = e.nkaOwnGroups(ctx, eng); err != nil {
 		st.Close()
 		return nil, nil, err

@@ -155,7 +155,7 @@ indicators come from Kolada's kommunal-regi and enskild-regi KPIs.`,
 				return err
 			}
 			start := time.Now()
-			res, err := (&tables.Builder{DB: st.DB(), NKA: eng}).Build(ctx, req)
+			res, err := (&tables.Builder{Store: st, NKA: eng}).Build(ctx, req)
 			if err != nil {
 				return err
 			}
@@ -265,7 +265,7 @@ the same bytes.`,
 			if rreq.Plan, rreq.PlanFile, err = e.reportPlan(plan); err != nil {
 				return err
 			}
-			r, err := (&report.Builder{DB: st.DB(), NKA: eng}).Build(ctx, rreq)
+			r, err := (&report.Builder{Store: st, NKA: eng}).Build(ctx, rreq)
 			if err != nil {
 				return err
 			}
@@ -519,7 +519,7 @@ func (e *env) kpiRefs(ctx context.Context, remote bool) ([]catalog.KPIRef, strin
 			return nil, "", err
 		}
 		defer st.Close()
-		has, err := store.HasKPICatalogue(ctx, st.DB(), kolada.Source)
+		has, err := st.HasKPICatalogue(ctx, kolada.Source)
 		if err != nil {
 			return nil, "", err
 		}
@@ -625,7 +625,7 @@ func (j derivedJob) Run(ctx context.Context, st *store.Store) (pipeline.Result, 
 	if err != nil {
 		return pipeline.Result{}, err
 	}
-	eng := &nka.Engine{DB: st.DB(), Areas: areas}
+	eng := &nka.Engine{Store: st, Areas: areas}
 	if eng.OwnGroups, err = e.nkaOwnGroups(ctx, eng); err != nil {
 		return pipeline.Result{}, err
 	}
@@ -641,7 +641,7 @@ func (j derivedJob) Run(ctx context.Context, st *store.Store) (pipeline.Result, 
 	if rreq.Plan, rreq.PlanFile, err = e.reportPlan(""); err != nil {
 		return pipeline.Result{}, err
 	}
-	r, err := (&report.Builder{DB: st.DB(), NKA: eng}).Build(ctx, rreq)
+	r, err := (&report.Builder{Store: st, NKA: eng}).Build(ctx, rreq)
 	if err != nil {
 		return pipeline.Result{}, fmt.Errorf("building the tables and the report: %w", err)
 	}

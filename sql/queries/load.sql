@@ -288,3 +288,9 @@ WHERE v.valid_to_load IS NULL AND v.source = $1 AND v.unit_kind = $2
         AND s.unit_kind = v.unit_kind AND s.unit_id = v.unit_id
         AND s.period_type = v.period_type AND s.period_start = v.period_start
         AND s.gender = v.gender AND s.regi = v.regi);
+
+-- name: FirstLoadFinished
+SELECT min(finished_at) FROM load WHERE status = 'ok';
+
+-- name: LastLoadFinished
+SELECT max(finished_at) FROM load WHERE status = 'ok';

@@ -13,7 +13,6 @@
 package nka
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
@@ -21,6 +20,7 @@ import (
 	"strings"
 
 	"github.com/nyckeltal/nyckeltal/internal/grouptitle"
+	"github.com/nyckeltal/nyckeltal/internal/store"
 )
 
 // Label goes on every table and file that holds a computed figure.
@@ -215,21 +215,16 @@ func indexOfArea(areas []Area, slug string) int {
 	return -1
 }
 
-// areasJSON is the areas_json argument of the table macros.
-func areasJSON(areas []Area) string {
-	type withKeys struct {
-		Area
-		GroupKeys []string `json:"group_keys"`
-	}
-	rows := make([]withKeys, len(areas))
+// StoreAreas are areas as the store's nka_area rows (and the macros'
+// areas_json argument) hold them.
+func StoreAreas(areas []Area) []store.NKAArea {
+	out := make([]store.NKAArea, len(areas))
 	for i, a := range areas {
-		rows[i] = withKeys{a, a.GroupKeys()}
+		out[i] = store.NKAArea{Area: a.Slug, Title: a.Title, PctKPI: a.PctKPI, MnkrKPI: a.MnkrKPI, NetCostKPI: a.NetCostKPI,
+			PopulationKPI: a.PopulationKPI, GroupTitle: a.GroupTitle, GroupKeys: a.GroupKeys(), MinAbsPct: a.MinAbsPct,
+			SortOrder: a.SortOrder}
 	}
-	b, err := json.Marshal(rows)
-	if err != nil {
-		panic(err) // plain strings and numbers always encode
-	}
-	return string(b)
+	return out
 }
 
 // NormalizeSlug maps what a person types to a slug: "Äldreomsorg" and

@@ -1,7 +1,6 @@
 package nka
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -9,6 +8,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/nyckeltal/nyckeltal/internal/store"
 )
 
 // Comparators besides a group id and the groups of one's own.
@@ -206,18 +207,10 @@ func (g OwnGroup) Validate() error {
 	return nil
 }
 
-// ownGroupsJSON is the own_groups_json argument of nka_gap.
-func ownGroupsJSON(groups []OwnGroup) any {
-	if len(groups) == 0 {
-		return nil
-	}
-	type row struct {
-		Name    string   `json:"name"`
-		Title   string   `json:"title"`
-		Year    *int     `json:"year"`
-		Members []string `json:"members"`
-	}
-	var rows []row
+// ownGroupYears are the groups as nka_gap's own_groups_json takes them: a
+// row per group and year (Year nil: every year), the years in order.
+func ownGroupYears(groups []OwnGroup) []store.NKAOwnGroupYear {
+	var rows []store.NKAOwnGroupYear
 	for _, g := range groups {
 		years := make([]int, 0, len(g.Members))
 		for y := range g.Members {
@@ -225,7 +218,7 @@ func ownGroupsJSON(groups []OwnGroup) any {
 		}
 		sort.Ints(years)
 		for _, y := range years {
-			r := row{Name: g.Name, Title: g.Title, Members: g.Members[y]}
+			r := store.NKAOwnGroupYear{Name: g.Name, Title: g.Title, Members: g.Members[y]}
 			if y != 0 {
 				yy := y
 				r.Year = &yy
@@ -233,11 +226,7 @@ func ownGroupsJSON(groups []OwnGroup) any {
 			rows = append(rows, r)
 		}
 	}
-	b, err := json.Marshal(rows)
-	if err != nil {
-		panic(err) // strings and numbers always encode
-	}
-	return string(b)
+	return rows
 }
 
 // OwnGroupByName finds a group of one's own.

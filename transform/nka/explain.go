@@ -496,18 +496,5 @@ func explainReference(r GapRow, a Area, kpi func(string) string) string {
 
 // kpiTitles reads KPI titles from the store.
 func (e *Engine) kpiTitles(ctx context.Context, ids []string) (map[string]string, error) {
-	out := map[string]string{}
-	rows, err := e.DB.QueryContext(ctx, `SELECT kpi_id, coalesce(title, '') FROM kpi WHERE list_contains(?, kpi_id)`, ids)
-	if err != nil {
-		return nil, fmt.Errorf("reading KPI titles: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id, t string
-		if err := rows.Scan(&id, &t); err != nil {
-			return nil, fmt.Errorf("reading KPI titles: %w", err)
-		}
-		out[id] = t
-	}
-	return out, rows.Err()
+	return e.Store.KPITitles(ctx, ids)
 }

@@ -58,7 +58,7 @@ func engineFor(t *testing.T, w world) (*Engine, *store.Store) {
 	t.Helper()
 	st := newStore(t)
 	w.load(t, st)
-	return &Engine{DB: st.DB(), Areas: BuiltinAreas}, st
+	return &Engine{Store: st, Areas: BuiltinAreas}, st
 }
 
 func gapRows(t *testing.T, e *Engine, q Query) []GapRow {
@@ -687,7 +687,7 @@ func TestConfiguredGroupTitleMatchedOnWords(t *testing.T) {
 	w := variantWorld()
 	w.groups = append(w.groups, groupDef{"G40", "Liknande kommuner äldre omsorg, Beta, 2024", []string{"1003"}})
 	_, st := engineFor(t, w)
-	e := &Engine{DB: st.DB(), Areas: areas}
+	e := &Engine{Store: st, Areas: areas}
 	r := gapRows(t, e, Query{Municipalities: []string{"1002"}, Areas: []string{"aldreomsorg"}, Years: []int{2024}})
 	if len(r) != 1 || deref(r[0].PeerGroupID) != "G40" {
 		t.Fatalf("rows %+v", r)

@@ -72,7 +72,7 @@ func TestSharedSnapshotHoor(t *testing.T) {
 		Now: func() time.Time { return snapshotDay }, Logger: zerolog.Nop()}); err != nil {
 		t.Fatal(err)
 	}
-	e := &Engine{DB: st.DB(), Areas: BuiltinAreas}
+	e := &Engine{Store: st, Areas: BuiltinAreas}
 	res, err := e.Gap(t.Context(), Query{Municipalities: []string{"1267"}, Areas: []string{"aldreomsorg", "ifo", "overgripande"}, Years: []int{2024}})
 	if err != nil {
 		t.Fatal(err)

@@ -139,7 +139,7 @@ func snapshotWithExtras(t *testing.T) *Engine {
 		Groups: true, PerPage: 5000, Margin: time.Hour, Now: func() time.Time { return snapshotDay }, Logger: zerolog.Nop()}); err != nil {
 		t.Fatal(err)
 	}
-	return &Engine{DB: st.DB(), Areas: BuiltinAreas}
+	return &Engine{Store: st, Areas: BuiltinAreas}
 }
 
 // TestComparatorsTargetsAndTrendsOnTheSnapshot checks the comparison sets,

@@ -516,7 +516,7 @@ func checkVariant(t *testing.T, v *variant) {
 		Now: func() time.Time { return snapshotDay }, Logger: zerolog.Nop()}); err != nil {
 		t.Fatal(err)
 	}
-	e := &Engine{DB: st.DB(), Areas: BuiltinAreas}
+	e := &Engine{Store: st, Areas: BuiltinAreas}
 	rng := rand.New(rand.NewSource(v.seed))
 	comparator := []string{ComparatorMean, ComparatorMean, ComparatorMedian, ComparatorRiket}[rng.Intn(4)]
 	t.Logf("focal %s %q, comparator %s, %d groups", v.focal, v.names[v.focal], comparator, len(v.groups))

@@ -10,7 +10,6 @@ package report
 import (
 	"bufio"
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -20,15 +19,24 @@ import (
 
 	"github.com/nyckeltal/nyckeltal/catalog"
 	"github.com/nyckeltal/nyckeltal/internal/numfmt"
+	"github.com/nyckeltal/nyckeltal/internal/store"
 	"github.com/nyckeltal/nyckeltal/transform/atgardsplan"
 	"github.com/nyckeltal/nyckeltal/transform/nka"
 	"github.com/nyckeltal/nyckeltal/transform/tables"
 )
 
+// Reader is what the report reads of the store besides the tables and the
+// NKA engine; *store.Store implements it.
+type Reader interface {
+	tables.Reader
+	KPITitles(ctx context.Context, ids []string) (map[string]string, error)
+	CostQualityPairs(ctx context.Context, cost, quality string) ([]store.CostQualityPoint, error)
+}
+
 // Builder reads the store.
 type Builder struct {
-	DB  *sql.DB
-	NKA *nka.Engine
+	Store Reader
+	NKA   *nka.Engine
 }
 
 // Request says what to report on.
@@ -93,7 +101,7 @@ type Point struct {
 
 // Build gathers the report.
 func (b *Builder) Build(ctx context.Context, req Request) (*Report, error) {
-	tb := &tables.Builder{DB: b.DB, NKA: b.NKA}
+	tb := &tables.Builder{Store: b.Store, NKA: b.NKA}
 	t, err := tb.Build(ctx, req.Tables)
 	if err != nil {
 		return nil, err
@@ -197,54 +205,26 @@ func (b *Builder) scatter(ctx context.Context, def catalog.Scatter, m string, ye
 		sc.Notes = append(sc.Notes, "Kolada-id saknas för kostnad eller kvalitet: kör `nyckeltal catalog resolve`.")
 		return sc, nil
 	}
-	titles := map[string]string{}
-	rows, err := b.DB.QueryContext(ctx, `SELECT kpi_id, coalesce(title, '') FROM kpi WHERE kpi_id IN (?, ?)`, def.Cost, def.Quality)
+	titles, err := b.Store.KPITitles(ctx, []string{def.Cost, def.Quality})
 	if err != nil {
-		return sc, fmt.Errorf("reading KPI titles: %w", err)
+		return sc, err
 	}
-	for rows.Next() {
-		var id, title string
-		if err := rows.Scan(&id, &title); err != nil {
-			rows.Close()
-			return sc, err
-		}
-		titles[id] = title
-	}
-	rows.Close()
 	sc.CostTitle, sc.QualityTitle = orID(titles[def.Cost], def.Cost), orID(titles[def.Quality], def.Quality)
-	rows, err = b.DB.QueryContext(ctx, `SELECT c.unit_id, coalesce(mu.title, c.unit_id), c.year, c.value, q.value,
-			c.preliminary OR q.preliminary
-		FROM observation c
-		JOIN observation q ON q.unit_id = c.unit_id AND q.year = c.year AND q.indicator_id = ? AND q.source = 'kolada'
-		     AND q.unit_kind = 'municipality' AND q.period_type = 'year' AND q.gender = 'T' AND q.regi = 'alla'
-		LEFT JOIN municipality mu ON mu.municipality_id = c.unit_id
-		WHERE c.indicator_id = ? AND c.source = 'kolada' AND c.unit_kind = 'municipality' AND c.period_type = 'year'
-		  AND c.gender = 'T' AND c.regi = 'alla' AND c.unit_id <> '0000'
-		  AND c.value IS NOT NULL AND q.value IS NOT NULL
-		ORDER BY c.year, c.unit_id`, def.Quality, def.Cost)
+	pairs, err := b.Store.CostQualityPairs(ctx, def.Cost, def.Quality)
 	if err != nil {
-		return sc, fmt.Errorf("reading cost and quality: %w", err)
+		return sc, err
 	}
 	byYear := map[int][]Point{}
 	ownYears := map[int]bool{}
-	for rows.Next() {
-		var p Point
-		var year int
-		if err := rows.Scan(&p.ID, &p.Name, &year, &p.Cost, &p.Quality, &p.Prelim); err != nil {
-			rows.Close()
-			return sc, fmt.Errorf("reading cost and quality: %w", err)
-		}
-		if len(years) > 0 && !contains(years, year) {
+	for _, pair := range pairs {
+		if len(years) > 0 && !contains(years, pair.Year) {
 			continue
 		}
-		byYear[year] = append(byYear[year], p)
+		p := Point{ID: pair.MunicipalityID, Name: pair.Municipality, Cost: pair.Cost, Quality: pair.Quality, Prelim: pair.Preliminary}
+		byYear[pair.Year] = append(byYear[pair.Year], p)
 		if p.ID == m {
-			ownYears[year] = true
+			ownYears[pair.Year] = true
 		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return sc, fmt.Errorf("reading cost and quality: %w", err)
 	}
 	for y := range byYear {
 		if ownYears[y] && y > sc.Year {

@@ -63,7 +63,7 @@ func buildReport(t *testing.T) (*Report, []byte) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	b := &Builder{DB: st.DB(), NKA: tablestest.Engine(st)}
+	b := &Builder{Store: st, NKA: tablestest.Engine(st)}
 	profile, _ := nka.ParseProfile("even")
 	fh, err := os.Open(filepath.Join("..", "..", "data", "samples", "atgardsplan-2024-2026.csv"))
 	if err != nil {

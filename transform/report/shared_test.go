@@ -60,9 +60,9 @@ func TestSharedSnapshotReport(t *testing.T) {
 		Now: func() time.Time { return day }, Logger: zerolog.Nop()}); err != nil {
 		t.Fatal(err)
 	}
-	eng := &nka.Engine{DB: st.DB(), Areas: nka.BuiltinAreas}
+	eng := &nka.Engine{Store: st, Areas: nka.BuiltinAreas}
 	profile, _ := nka.ParseProfile("even")
-	r, err := (&Builder{DB: st.DB(), NKA: eng}).Build(t.Context(), Request{
+	r, err := (&Builder{Store: st, NKA: eng}).Build(t.Context(), Request{
 		Tables:     tables.Request{Catalog: c, Municipality: "1267", HomeMunicipality: "1267", InterimEndMonth: 8},
 		Sparbeting: nka.SparbetingRequest{Areas: []string{"aldreomsorg", "ifo"}, BaseYear: 2024, Comparator: nka.ComparatorMean, Profile: profile},
 	})

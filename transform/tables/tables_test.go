@@ -127,7 +127,7 @@ func build(t *testing.T, c *catalog.Catalog, years []int) *Result {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	b := &Builder{DB: st.DB(), NKA: tablestest.Engine(st)}
+	b := &Builder{Store: st, NKA: tablestest.Engine(st)}
 	r, err := b.Build(t.Context(), Request{Catalog: c, Municipality: tablestest.Home, HomeMunicipality: tablestest.Home,
 		Years: years, InterimEndMonth: 8})
 	if err != nil {
@@ -470,7 +470,7 @@ func TestOtherMunicipality(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	b := &Builder{DB: st.DB(), NKA: tablestest.Engine(st)}
+	b := &Builder{Store: st, NKA: tablestest.Engine(st)}
 	r, err := b.Build(t.Context(), Request{Catalog: testCatalog(t), Municipality: "9002", HomeMunicipality: tablestest.Home, InterimEndMonth: 8})
 	if err != nil {
 		t.Fatal(err)

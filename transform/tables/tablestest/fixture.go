@@ -230,5 +230,5 @@ func Engine(st *store.Store) *nka.Engine {
 	if err != nil {
 		panic(err)
 	}
-	return &nka.Engine{DB: st.DB(), Areas: areas}
+	return &nka.Engine{Store: st, Areas: areas}
 }
