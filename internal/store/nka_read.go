@@ -169,7 +169,11 @@ func (s *Store) NKAGap(ctx context.Context, p NKAGapParams) ([]NKAGapRow, error)
 	if len(p.Municipalities) > 0 {
 		munis = strings.Join(p.Municipalities, ",")
 	}
-	out, err := scanRows(ctx, s.db, query("NKAGap"), scanNKAGapRow,
+	name := "NKAGap"
+	if p.Detail {
+		name = "NKAGapDetail"
+	}
+	out, err := scanRows(ctx, s.db, query(name), scanNKAGapRow,
 		nkaAsOf(p.AsOf), p.Comparator, nkaGroupOverride(p.GroupOverride), nkaAreasJSON(p.Areas), munis, targetArg,
 		p.PeerTrend, targetYear, nkaOwnGroupsJSON(p.OwnGroups), p.Detail, p.Select, int32sOrNull(p.Years))
 	if err != nil {
