@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -106,12 +105,12 @@ func (s *Store) ExportParquet(ctx context.Context, dir string, now time.Time) (*
 	if ex.SchemaVersion, err = s.SchemaVersion(ctx); err != nil {
 		return nil, err
 	}
-	var last sql.NullTime
-	if err := s.db.QueryRowContext(ctx, `SELECT max(finished_at) FROM load WHERE status = 'ok'`).Scan(&last); err != nil {
+	last, err := s.LastLoadFinished(ctx)
+	if err != nil {
 		return nil, fmt.Errorf("exporting: %w", err)
 	}
-	if last.Valid {
-		t := last.Time.UTC()
+	if last != nil {
+		t := last.UTC()
 		ex.LastLoad = &t
 	}
 	for _, it := range exportItems {

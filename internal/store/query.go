@@ -28,9 +28,6 @@ type LoadInfo struct {
 	FileName string `json:"file_name,omitempty"`
 }
 
-const loadColumns = `load_id, source, mode, status, started_at, finished_at, rows_read, rows_inserted,
-	rows_updated, rows_deleted, requests, coalesce(error, ''), coalesce(file_name, '')`
-
 func scanLoad(sc interface{ Scan(...any) error }) (LoadInfo, error) {
 	var l LoadInfo
 	var finished sql.NullTime
@@ -44,8 +41,7 @@ func scanLoad(sc interface{ Scan(...any) error }) (LoadInfo, error) {
 
 // LastLoad returns the newest load of source with the given status, or nil.
 func (s *Store) LastLoad(ctx context.Context, source, status string) (*LoadInfo, error) {
-	row := s.db.QueryRowContext(ctx, `SELECT `+loadColumns+` FROM load WHERE source = ? AND status = ?
-		ORDER BY load_id DESC LIMIT 1`, source, status)
+	row := s.db.QueryRowContext(ctx, query("LastLoad"), source, status)
 	l, err := scanLoad(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
@@ -58,24 +54,15 @@ func (s *Store) LastLoad(ctx context.Context, source, status string) (*LoadInfo,
 
 // Loads returns the newest loads, newest first.
 func (s *Store) Loads(ctx context.Context, limit int) ([]LoadInfo, error) {
-	return s.queryLoads(ctx, `SELECT `+loadColumns+` FROM load ORDER BY load_id DESC LIMIT ?`, limit)
+	return s.queryLoads(ctx, "Loads", limit)
 }
 
-func (s *Store) queryLoads(ctx context.Context, q string, args ...any) ([]LoadInfo, error) {
-	rows, err := s.db.QueryContext(ctx, q, args...)
+func (s *Store) queryLoads(ctx context.Context, name string, args ...any) ([]LoadInfo, error) {
+	out, err := scanRows(ctx, s.db, query(name), func(rows *sql.Rows) (LoadInfo, error) { return scanLoad(rows) }, args...)
 	if err != nil {
 		return nil, fmt.Errorf("reading loads: %w", err)
 	}
-	defer rows.Close()
-	var out []LoadInfo
-	for rows.Next() {
-		l, err := scanLoad(rows)
-		if err != nil {
-			return nil, fmt.Errorf("reading loads: %w", err)
-		}
-		out = append(out, l)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // CoverageKey names one coverage entry.
@@ -88,21 +75,22 @@ type CoverageKey struct {
 // CoverageSince returns, per indicator, scope and year, the start of the last
 // successful load that fetched it.
 func (s *Store) CoverageSince(ctx context.Context, source string) (map[CoverageKey]time.Time, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT indicator_id, scope, year, started_at FROM load_coverage WHERE source = ?`, source)
+	type coverage struct {
+		key CoverageKey
+		at  time.Time
+	}
+	rows, err := scanRows(ctx, s.db, query("CoverageSince"), func(rows *sql.Rows) (coverage, error) {
+		var c coverage
+		return c, rows.Scan(&c.key.IndicatorID, &c.key.Scope, &c.key.Year, &c.at)
+	}, source)
 	if err != nil {
 		return nil, fmt.Errorf("reading coverage: %w", err)
 	}
-	defer rows.Close()
-	out := map[CoverageKey]time.Time{}
-	for rows.Next() {
-		var k CoverageKey
-		var t time.Time
-		if err := rows.Scan(&k.IndicatorID, &k.Scope, &k.Year, &t); err != nil {
-			return nil, fmt.Errorf("reading coverage: %w", err)
-		}
-		out[k] = t
+	out := make(map[CoverageKey]time.Time, len(rows))
+	for _, c := range rows {
+		out[c.key] = c.at
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 func scanKPI(rows *sql.Rows) (KPI, error) {
@@ -252,43 +240,17 @@ func (s *Store) Status(ctx context.Context, now time.Time, recent int) (*Status,
 	if st.SchemaVersion, err = s.SchemaVersion(ctx); err != nil {
 		return nil, err
 	}
-	counts := []struct {
-		q   string
-		dst *int64
-	}{
-		{`SELECT count(*) FROM kpi`, &st.KPIs},
-		{`SELECT count(*) FROM municipality`, &st.Municipalities},
-		{`SELECT count(*) FROM municipality_group`, &st.Groups},
-		{`SELECT count(*) FROM municipality_group_member`, &st.GroupMembers},
-		{`SELECT count(*) FROM ou`, &st.OUs},
+	if err := s.db.QueryRowContext(ctx, query("StatusCounts")).
+		Scan(&st.KPIs, &st.Municipalities, &st.Groups, &st.GroupMembers, &st.OUs); err != nil {
+		return nil, fmt.Errorf("reading status: %w", err)
 	}
-	for _, c := range counts {
-		if err := s.db.QueryRowContext(ctx, c.q).Scan(c.dst); err != nil {
-			return nil, fmt.Errorf("reading status: %w", err)
-		}
-	}
-	rows, err := s.db.QueryContext(ctx, `
-		SELECT source,
-		       count(*) FILTER (WHERE valid_to_load IS NULL),
-		       count(*),
-		       count(DISTINCT indicator_id) FILTER (WHERE valid_to_load IS NULL)
-		FROM observation_version GROUP BY source
-		UNION ALL
-		SELECT DISTINCT source, 0, 0, 0 FROM load
-		WHERE source NOT IN (SELECT source FROM observation_version)
-		ORDER BY 1`)
+	st.Sources, err = scanRows(ctx, s.db, query("SourceValues"), func(rows *sql.Rows) (SourceStatus, error) {
+		var ss SourceStatus
+		return ss, rows.Scan(&ss.Source, &ss.CurrentValues, &ss.Versions, &ss.Indicators)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("reading status: %w", err)
 	}
-	for rows.Next() {
-		var ss SourceStatus
-		if err := rows.Scan(&ss.Source, &ss.CurrentValues, &ss.Versions, &ss.Indicators); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("reading status: %w", err)
-		}
-		st.Sources = append(st.Sources, ss)
-	}
-	rows.Close()
 	for i := range st.Sources {
 		ss := &st.Sources[i]
 		if ss.LastSuccess, err = s.LastLoad(ctx, ss.Source, StatusOK); err != nil {

@@ -157,7 +157,7 @@ func (s *Store) Close() error {
 	}
 	if s.mode == ReadWrite {
 		// Fold the WAL into the file so that a copy of the file alone is complete.
-		_, _ = s.db.Exec("CHECKPOINT")
+		_, _ = s.db.Exec(query("Checkpoint"))
 	}
 	err := s.db.Close()
 	s.db = nil

@@ -266,7 +266,7 @@ func foldWAL(ctx context.Context, path string) error {
 	}
 	db, err := sql.Open("duckdb", path)
 	if err == nil {
-		_, err = db.ExecContext(ctx, "CHECKPOINT")
+		_, err = db.ExecContext(ctx, query("Checkpoint"))
 		if cerr := db.Close(); err == nil {
 			err = cerr
 		}
@@ -315,7 +315,7 @@ func (u *Update) Publish(ctx context.Context) error {
 		return errors.New("publishing: the update already ended")
 	}
 	defer u.Discard()
-	if _, err := u.st.db.ExecContext(ctx, "CHECKPOINT"); err != nil {
+	if _, err := u.st.db.ExecContext(ctx, query("Checkpoint")); err != nil {
 		return fmt.Errorf("checkpointing the working copy: %w", err)
 	}
 	err := u.st.db.Close()
