@@ -14,9 +14,9 @@ import (
 	"time"
 
 	"github.com/nyckeltal/nyckeltal/internal/config"
-	"github.com/nyckeltal/nyckeltal/internal/fold"
 	"github.com/nyckeltal/nyckeltal/internal/localfile"
 	"github.com/nyckeltal/nyckeltal/internal/store"
+	"github.com/nyckeltal/nyckeltal/internal/swedish"
 	"github.com/nyckeltal/nyckeltal/internal/tabular"
 )
 
@@ -90,11 +90,11 @@ func New(opts Options) (*Parser, error) {
 	p := &Parser{opts: opts, aliases: map[string]column{}, munis: map[string]bool{}}
 	for c, hs := range headings {
 		for _, h := range hs {
-			p.aliases[fold.Key(h)] = c
+			p.aliases[swedish.Fold(h)] = c
 		}
 	}
 	for _, m := range opts.MunicipalityUnits {
-		p.munis[fold.Key(m)] = true
+		p.munis[swedish.Fold(m)] = true
 	}
 	return p, nil
 }
@@ -162,7 +162,7 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 	}
 	var unused []string
 	for j, h := range header {
-		if _, ok := p.aliases[fold.Key(h)]; !ok && strings.TrimSpace(h) != "" {
+		if _, ok := p.aliases[swedish.Fold(h)]; !ok && strings.TrimSpace(h) != "" {
 			unused = append(unused, localfile.ColumnLabel(j, h))
 		}
 	}
@@ -343,7 +343,7 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 // isHome: an enhet that means the whole municipality (its id, or one of
 // local.municipality_units).
 func (p *Parser) isHome(u string) bool {
-	return u == p.opts.Home || p.munis[fold.Key(u)]
+	return u == p.opts.Home || p.munis[swedish.Fold(u)]
 }
 
 func first(a, b string) string {

@@ -9,19 +9,21 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nyckeltal/nyckeltal/internal/testkit/repo"
+
 	"github.com/xuri/excelize/v2"
 
 	"github.com/nyckeltal/nyckeltal/internal/config"
-	"github.com/nyckeltal/nyckeltal/internal/golden"
 	"github.com/nyckeltal/nyckeltal/internal/localfile"
 	"github.com/nyckeltal/nyckeltal/internal/store"
+	"github.com/nyckeltal/nyckeltal/internal/testkit/golden"
 )
 
 var (
 	generate = flag.Bool("generate", false, "regenerate testdata/indikatorer.xlsx")
 )
 
-const sample = "../../data/samples/indikatorer/ovriga_indikatorer.csv"
+var sample = repo.Path("data", "samples", "indikatorer", "ovriga_indikatorer.csv")
 
 func newParser(t testing.TB) *Parser {
 	c := config.Defaults()

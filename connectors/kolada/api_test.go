@@ -14,9 +14,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/nyckeltal/nyckeltal/internal/config"
-	"github.com/nyckeltal/nyckeltal/internal/golden"
 	"github.com/nyckeltal/nyckeltal/internal/mojibake"
 	"github.com/nyckeltal/nyckeltal/internal/store"
+	"github.com/nyckeltal/nyckeltal/internal/testkit/golden"
 )
 
 func readPage(t testing.TB, name string) []byte {

@@ -6,9 +6,9 @@ import (
 	"time"
 
 	"github.com/nyckeltal/nyckeltal/internal/config"
-	"github.com/nyckeltal/nyckeltal/internal/fold"
 	"github.com/nyckeltal/nyckeltal/internal/localfile"
 	"github.com/nyckeltal/nyckeltal/internal/store"
+	"github.com/nyckeltal/nyckeltal/internal/swedish"
 )
 
 // ThreeMonthsAfter is the day three calendar months after a decision, the
@@ -89,11 +89,11 @@ func (p *Parser) periodsFor(asOf time.Time) ([]store.Period, error) {
 		for _, kind := range p.periods {
 			var per store.Period
 			switch kind {
-			case fold.Key("kvartal1"), fold.Key("kvartal2"), fold.Key("kvartal3"), fold.Key("kvartal4"):
+			case swedish.Fold("kvartal1"), swedish.Fold("kvartal2"), swedish.Fold("kvartal3"), swedish.Fold("kvartal4"):
 				per = store.QuarterPeriod(y, int(kind[len(kind)-1]-'0'))
-			case fold.Key("delår"):
+			case swedish.Fold("delår"):
 				per = store.InterimPeriod(y, p.opts.InterimEnd)
-			case fold.Key("helår"):
+			case swedish.Fold("helår"):
 				per = store.YearPeriod(y)
 			default:
 				return nil, fmt.Errorf("unknown period %q in local.treserva.periods", kind)

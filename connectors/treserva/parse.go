@@ -10,10 +10,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nyckeltal/nyckeltal/internal/fold"
 	"github.com/nyckeltal/nyckeltal/internal/localfile"
 	"github.com/nyckeltal/nyckeltal/internal/personnummer"
 	"github.com/nyckeltal/nyckeltal/internal/store"
+	"github.com/nyckeltal/nyckeltal/internal/swedish"
 	"github.com/nyckeltal/nyckeltal/internal/tabular"
 )
 
@@ -123,7 +123,7 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 	}
 	var unused []string
 	for j, h := range header {
-		if _, ok := p.aliases[fold.Key(h)]; !ok && strings.TrimSpace(h) != "" {
+		if _, ok := p.aliases[swedish.Fold(h)]; !ok && strings.TrimSpace(h) != "" {
 			unused = append(unused, localfile.ColumnLabel(j, h))
 		}
 	}
@@ -446,7 +446,7 @@ func tenDigits(s string) bool {
 }
 
 func (p *Parser) beslutOf(s string) int8 {
-	switch b := fold.Words(s); {
+	switch b := swedish.FoldWords(s); {
 	case p.granted[b]:
 		return 1
 	case p.refused[b]:
@@ -650,7 +650,7 @@ func (p *Parser) findHeader(file string, rows []tabular.Row) (int, map[field]int
 // classify sorts an insats into särskilt boende (gSabo), bostad med
 // särskild service (gBSS) or neither (0).
 func (p *Parser) classify(insats string) byte {
-	f := fold.Key(insats)
+	f := swedish.Fold(insats)
 	if f == "" {
 		return 0
 	}
@@ -676,7 +676,7 @@ func (p *Parser) classify(insats string) byte {
 func foldAll(texts []string) []string {
 	var out []string
 	for _, t := range texts {
-		if k := fold.Key(t); k != "" {
+		if k := swedish.Fold(t); k != "" {
 			out = append(out, k)
 		}
 	}
@@ -685,7 +685,7 @@ func foldAll(texts []string) []string {
 
 // lawOf finds SoL or LSS in a lagrum such as "4 kap. 1 § SoL" or "9 § 9 LSS".
 func lawOf(lagrum string) string {
-	for _, w := range strings.Fields(fold.Words(lagrum)) {
+	for _, w := range strings.Fields(swedish.FoldWords(lagrum)) {
 		switch {
 		case w == "sol":
 			return "sol"

@@ -12,10 +12,10 @@ import (
 	"time"
 
 	"github.com/nyckeltal/nyckeltal/internal/config"
-	"github.com/nyckeltal/nyckeltal/internal/fold"
 	"github.com/nyckeltal/nyckeltal/internal/localfile"
 	"github.com/nyckeltal/nyckeltal/internal/personnummer"
 	"github.com/nyckeltal/nyckeltal/internal/store"
+	"github.com/nyckeltal/nyckeltal/internal/swedish"
 	"github.com/nyckeltal/nyckeltal/internal/tabular"
 )
 
@@ -97,22 +97,22 @@ func New(opts Options) (*Parser, error) {
 		saboInsats: foldAll(opts.Config.SaboInsats)}
 	for f, names := range builtinAliases {
 		for _, n := range names {
-			p.aliases[fold.Key(n)] = f
+			p.aliases[swedish.Fold(n)] = f
 		}
 	}
 	for f, names := range extraAliases(opts.Config.Columns) {
 		for _, n := range names {
-			p.aliases[fold.Key(n)] = f
+			p.aliases[swedish.Fold(n)] = f
 		}
 	}
 	for _, v := range opts.Config.Granted {
-		p.granted[fold.Words(v)] = true
+		p.granted[swedish.FoldWords(v)] = true
 	}
 	for _, v := range opts.Config.Rejected {
-		p.refused[fold.Words(v)] = true
+		p.refused[swedish.FoldWords(v)] = true
 	}
 	for _, per := range opts.Config.Periods {
-		p.periods = append(p.periods, fold.Key(per))
+		p.periods = append(p.periods, swedish.Fold(per))
 	}
 	years := opts.Config.Years
 	if opts.Years != "" {

@@ -12,10 +12,10 @@ import (
 	"golang.org/x/text/encoding/charmap"
 
 	"github.com/nyckeltal/nyckeltal/internal/config"
-	"github.com/nyckeltal/nyckeltal/internal/golden"
 	"github.com/nyckeltal/nyckeltal/internal/localfile"
 	"github.com/nyckeltal/nyckeltal/internal/personnummer"
 	"github.com/nyckeltal/nyckeltal/internal/store"
+	"github.com/nyckeltal/nyckeltal/internal/testkit/golden"
 )
 
 var testKey = personnummer.NewKey([]byte("a test key of more than thirty-two bytes, not secret"))

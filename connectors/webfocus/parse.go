@@ -9,9 +9,9 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/nyckeltal/nyckeltal/internal/fold"
 	"github.com/nyckeltal/nyckeltal/internal/localfile"
 	"github.com/nyckeltal/nyckeltal/internal/store"
+	"github.com/nyckeltal/nyckeltal/internal/swedish"
 	"github.com/nyckeltal/nyckeltal/internal/tabular"
 )
 
@@ -381,7 +381,7 @@ func (st *parseState) unit(text string) unitResult {
 	switch u := localfile.UnitID(text); {
 	case u == "":
 		r.missing = true
-	case p.munis[fold.Key(u)] || u == p.opts.Home:
+	case p.munis[swedish.Fold(u)] || u == p.opts.Home:
 		r.index = st.values.Unit(store.UnitMunicipality, p.opts.Home)
 	default:
 		r.index = st.values.Unit(store.UnitLocal, u)

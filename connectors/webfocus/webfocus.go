@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"github.com/nyckeltal/nyckeltal/internal/config"
-	"github.com/nyckeltal/nyckeltal/internal/fold"
 	"github.com/nyckeltal/nyckeltal/internal/localfile"
 	"github.com/nyckeltal/nyckeltal/internal/store"
+	"github.com/nyckeltal/nyckeltal/internal/swedish"
 	"github.com/nyckeltal/nyckeltal/internal/tabular"
 )
 
@@ -107,16 +107,16 @@ func New(opts Options) (*Parser, error) {
 	}{{roleUnit, c.UnitColumns}, {rolePeriod, c.PeriodColumns}, {rolePeriodStart, c.PeriodStartColumns},
 		{rolePeriodEnd, c.PeriodEndColumns}, {roleGender, c.GenderColumns}, {roleRegi, c.RegiColumns}} {
 		for i, h := range d.cols {
-			p.roles[fold.Key(h)] = role{kind: d.kind, rank: i}
+			p.roles[swedish.Fold(h)] = role{kind: d.kind, rank: i}
 		}
 	}
 	for code, ind := range c.Indicators {
 		for _, h := range ind.Columns {
-			p.roles[fold.Key(h)] = role{kind: roleIndicator, code: code}
+			p.roles[swedish.Fold(h)] = role{kind: roleIndicator, code: code}
 		}
 	}
 	for _, m := range opts.MunicipalityUnits {
-		p.munis[fold.Key(m)] = true
+		p.munis[swedish.Fold(m)] = true
 	}
 	if opts.Period != "" {
 		per, err := localfile.ParsePeriod(opts.Period, opts.InterimEnd)
@@ -164,7 +164,7 @@ func (p *Parser) mapColumns(file string, header []string) (*columns, error) {
 		if strings.TrimSpace(h) == "" {
 			continue
 		}
-		r, ok := p.roles[fold.Key(h)]
+		r, ok := p.roles[swedish.Fold(h)]
 		if !ok {
 			c.ignored = append(c.ignored, localfile.ColumnLabel(j, h))
 			continue
@@ -209,7 +209,7 @@ func (p *Parser) findHeader(rows []tabular.Row) int {
 			if strings.TrimSpace(cell) != "" {
 				filled++
 			}
-			if r, ok := p.roles[fold.Key(cell)]; ok && r.kind == roleIndicator {
+			if r, ok := p.roles[swedish.Fold(cell)]; ok && r.kind == roleIndicator {
 				named = true
 			}
 		}

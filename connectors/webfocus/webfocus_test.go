@@ -9,17 +9,19 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nyckeltal/nyckeltal/internal/testkit/repo"
+
 	"github.com/nyckeltal/nyckeltal/internal/config"
-	"github.com/nyckeltal/nyckeltal/internal/golden"
 	"github.com/nyckeltal/nyckeltal/internal/localfile"
 	"github.com/nyckeltal/nyckeltal/internal/store"
+	"github.com/nyckeltal/nyckeltal/internal/testkit/golden"
 )
 
 var (
 	generate = flag.Bool("generate", false, "regenerate the XLSX samples (data/samples/webfocus, testdata)")
 )
 
-const samples = "../../data/samples/webfocus"
+var samples = repo.Path("data", "samples", "webfocus")
 
 func options(mod func(*Options)) Options {
 	c := config.Defaults()

@@ -19,7 +19,7 @@ import (
 	"github.com/nyckeltal/nyckeltal/internal/config"
 	"github.com/nyckeltal/nyckeltal/internal/inbox"
 	"github.com/nyckeltal/nyckeltal/internal/localfile"
-	"github.com/nyckeltal/nyckeltal/internal/samplegen"
+	"github.com/nyckeltal/nyckeltal/internal/testkit/samplegen"
 )
 
 // ParserFigures are one parser's throughput against encoding/csv reading

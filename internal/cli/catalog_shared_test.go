@@ -11,12 +11,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nyckeltal/nyckeltal/catalog"
+	"github.com/nyckeltal/nyckeltal/internal/testkit/repo"
+
 	"github.com/nyckeltal/nyckeltal/connectors/kolada/koladafake"
+	"github.com/nyckeltal/nyckeltal/transform/catalog"
 )
 
 // sharedKolada is ../shared/kolada beside the repository.
-var sharedKolada = filepath.Join(packageDir, "..", "..", "..", "shared", "kolada")
+var sharedKolada = repo.Shared("kolada")
 
 // newSharedHarness serves the real Kolada snapshot with Kolada's whole KPI
 // catalogue (kpi_catalogue.json) and generated values, 2018–2025, for every

@@ -16,8 +16,8 @@ import (
 	nyckeltal "github.com/nyckeltal/nyckeltal"
 	"github.com/nyckeltal/nyckeltal/connectors/kolada/koladafake"
 	"github.com/nyckeltal/nyckeltal/internal/config"
-	"github.com/nyckeltal/nyckeltal/internal/golden"
 	"github.com/nyckeltal/nyckeltal/internal/store"
+	"github.com/nyckeltal/nyckeltal/internal/testkit/golden"
 )
 
 var testDay = time.Date(2026, 8, 16, 12, 0, 0, 0, time.UTC)

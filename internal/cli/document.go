@@ -12,10 +12,11 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/nyckeltal/nyckeltal/internal/numfmt"
-	"github.com/nyckeltal/nyckeltal/internal/outpath"
-	"github.com/nyckeltal/nyckeltal/internal/textsafe"
 	"github.com/xuri/excelize/v2"
+
+	"github.com/nyckeltal/nyckeltal/internal/outpath"
+	"github.com/nyckeltal/nyckeltal/internal/swedish"
+	"github.com/nyckeltal/nyckeltal/internal/textsafe"
 )
 
 // document is a computed result laid out once and written as a text table
@@ -384,7 +385,7 @@ func (e *env) writeOutput(out string, fn func(io.Writer) error) error {
 
 // csvNumber writes a rounded number for CSV; NULL is an empty cell.
 func csvNumber(p *float64) string {
-	r := numfmt.Round6Ptr(p)
+	r := swedish.Round6Ptr(p)
 	if r == nil {
 		return ""
 	}

@@ -12,7 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/nyckeltal/nyckeltal/internal/config"
-	"github.com/nyckeltal/nyckeltal/internal/numfmt"
+	"github.com/nyckeltal/nyckeltal/internal/swedish"
 	"github.com/nyckeltal/nyckeltal/internal/textsafe"
 	"github.com/nyckeltal/nyckeltal/transform/nka"
 )
@@ -205,12 +205,12 @@ func labelled(note string) string {
 
 // gapJSONRow is GapRow with rounded numbers and the label in the note.
 func gapJSONRow(r nka.GapRow) nka.GapRow {
-	r.NKAPct, r.NKAMnkr, r.PeerMeanPct, r.PeerMedianPct = numfmt.Round6Ptr(r.NKAPct), numfmt.Round6Ptr(r.NKAMnkr), numfmt.Round6Ptr(r.PeerMeanPct), numfmt.Round6Ptr(r.PeerMedianPct)
-	r.GapPP, r.ReferenceCostMnkr, r.GapMnkr = numfmt.Round6Ptr(r.GapPP), numfmt.Round6Ptr(r.ReferenceCostMnkr), numfmt.Round6Ptr(r.GapMnkr)
-	r.ComparatorPct, r.NetCostMnkr = numfmt.Round6Ptr(r.ComparatorPct), numfmt.Round6Ptr(r.NetCostMnkr)
-	r.ReferenceCostRatioMnkr, r.ReferenceCostNetMnkr = numfmt.Round6Ptr(r.ReferenceCostRatioMnkr), numfmt.Round6Ptr(r.ReferenceCostNetMnkr)
-	r.ComparatorStatPct, r.TrendSlopePP = numfmt.Round6Ptr(r.ComparatorStatPct), numfmt.Round6Ptr(r.TrendSlopePP)
-	r.ComparatorProjectedPct, r.GapKrPerInv = numfmt.Round6Ptr(r.ComparatorProjectedPct), numfmt.Round6Ptr(r.GapKrPerInv)
+	r.NKAPct, r.NKAMnkr, r.PeerMeanPct, r.PeerMedianPct = swedish.Round6Ptr(r.NKAPct), swedish.Round6Ptr(r.NKAMnkr), swedish.Round6Ptr(r.PeerMeanPct), swedish.Round6Ptr(r.PeerMedianPct)
+	r.GapPP, r.ReferenceCostMnkr, r.GapMnkr = swedish.Round6Ptr(r.GapPP), swedish.Round6Ptr(r.ReferenceCostMnkr), swedish.Round6Ptr(r.GapMnkr)
+	r.ComparatorPct, r.NetCostMnkr = swedish.Round6Ptr(r.ComparatorPct), swedish.Round6Ptr(r.NetCostMnkr)
+	r.ReferenceCostRatioMnkr, r.ReferenceCostNetMnkr = swedish.Round6Ptr(r.ReferenceCostRatioMnkr), swedish.Round6Ptr(r.ReferenceCostNetMnkr)
+	r.ComparatorStatPct, r.TrendSlopePP = swedish.Round6Ptr(r.ComparatorStatPct), swedish.Round6Ptr(r.TrendSlopePP)
+	r.ComparatorProjectedPct, r.GapKrPerInv = swedish.Round6Ptr(r.ComparatorProjectedPct), swedish.Round6Ptr(r.GapKrPerInv)
 	r.Note = labelled(r.Note)
 	if r.MissingPeers == nil {
 		r.MissingPeers = []string{}

@@ -12,8 +12,8 @@ import (
 
 	"github.com/nyckeltal/nyckeltal/connectors/kolada"
 	"github.com/nyckeltal/nyckeltal/internal/config"
-	"github.com/nyckeltal/nyckeltal/internal/numfmt"
 	"github.com/nyckeltal/nyckeltal/internal/store"
+	"github.com/nyckeltal/nyckeltal/internal/swedish"
 	"github.com/nyckeltal/nyckeltal/internal/version"
 	"github.com/nyckeltal/nyckeltal/transform/nka"
 )
@@ -307,7 +307,7 @@ func printStoreLine(ctx context.Context, w io.Writer, st *store.Store) error {
 }
 
 // formatInt writes 13032 as "13 032", as Swedish readers expect.
-func formatInt(n int64) string { return numfmt.Group(n, " ") }
+func formatInt(n int64) string { return swedish.Group(n, " ") }
 
 // progress draws "pages 12/15" on a terminal; nothing in JSON/cron mode.
 type progress struct {

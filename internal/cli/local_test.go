@@ -9,12 +9,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nyckeltal/nyckeltal/internal/testkit/repo"
+
 	"golang.org/x/text/encoding/charmap"
 
 	"github.com/nyckeltal/nyckeltal/internal/store"
 )
 
-var samplesDir = filepath.Join(packageDir, "..", "..", "data", "samples")
+var samplesDir = repo.Path("data", "samples")
 
 func sample(parts ...string) string { return filepath.Join(append([]string{samplesDir}, parts...)...) }
 

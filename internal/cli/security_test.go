@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nyckeltal/nyckeltal/internal/testkit/repo"
+
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/charmap"
 
@@ -572,7 +574,7 @@ func TestSpreadsheetAndMarkupInjection(t *testing.T) {
 // Kolada's own text must never trip it, or the scan would refuse for
 // nothing. It skips without ../shared.
 func TestKoladaTextHasNoPersonnummer(t *testing.T) {
-	files, _ := filepath.Glob(filepath.Join(packageDir, "..", "..", "..", "shared", "kolada", "*.json"))
+	files, _ := filepath.Glob(repo.Shared("kolada", "*.json"))
 	if len(files) == 0 {
 		t.Skip("no ../shared/kolada snapshot beside the repository")
 	}

@@ -13,7 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/nyckeltal/nyckeltal/internal/config"
-	"github.com/nyckeltal/nyckeltal/internal/numfmt"
+	"github.com/nyckeltal/nyckeltal/internal/swedish"
 	"github.com/nyckeltal/nyckeltal/internal/textsafe"
 	"github.com/nyckeltal/nyckeltal/transform/atgardsplan"
 	"github.com/nyckeltal/nyckeltal/transform/nka"
@@ -233,18 +233,18 @@ func readPlan(path string) (*atgardsplan.Plan, error) {
 	return p, nil
 }
 
-// roundSparbeting rounds the figures of machine output (see numfmt.Round6).
+// roundSparbeting rounds the figures of machine output (see swedish.Round6).
 func roundSparbeting(s *nka.Sparbeting) *nka.Sparbeting {
 	c := *s
 	c.Areas = make([]nka.SparbetingArea, len(s.Areas))
 	for i, a := range s.Areas {
-		a.NKAPct, a.PeerMeanPct, a.GapPP = numfmt.Round6Ptr(a.NKAPct), numfmt.Round6Ptr(a.PeerMeanPct), numfmt.Round6Ptr(a.GapPP)
-		a.ReferenceCostMnkr, a.GapMnkr, a.CountedTkr = numfmt.Round6Ptr(a.ReferenceCostMnkr), numfmt.Round6Ptr(a.GapMnkr), numfmt.Round6Ptr(a.CountedTkr)
-		a.PeerMedianPct, a.ComparatorPct = numfmt.Round6Ptr(a.PeerMedianPct), numfmt.Round6Ptr(a.ComparatorPct)
-		a.ReferenceCostRatioMnkr, a.ReferenceCostNetMnkr = numfmt.Round6Ptr(a.ReferenceCostRatioMnkr), numfmt.Round6Ptr(a.ReferenceCostNetMnkr)
-		a.ComparatorStatPct, a.TrendSlopePP = numfmt.Round6Ptr(a.ComparatorStatPct), numfmt.Round6Ptr(a.TrendSlopePP)
-		a.ComparatorProjectedPct, a.GapKrPerInv = numfmt.Round6Ptr(a.ComparatorProjectedPct), numfmt.Round6Ptr(a.GapKrPerInv)
-		a.CountedKrPerInv = numfmt.Round6Ptr(a.CountedKrPerInv)
+		a.NKAPct, a.PeerMeanPct, a.GapPP = swedish.Round6Ptr(a.NKAPct), swedish.Round6Ptr(a.PeerMeanPct), swedish.Round6Ptr(a.GapPP)
+		a.ReferenceCostMnkr, a.GapMnkr, a.CountedTkr = swedish.Round6Ptr(a.ReferenceCostMnkr), swedish.Round6Ptr(a.GapMnkr), swedish.Round6Ptr(a.CountedTkr)
+		a.PeerMedianPct, a.ComparatorPct = swedish.Round6Ptr(a.PeerMedianPct), swedish.Round6Ptr(a.ComparatorPct)
+		a.ReferenceCostRatioMnkr, a.ReferenceCostNetMnkr = swedish.Round6Ptr(a.ReferenceCostRatioMnkr), swedish.Round6Ptr(a.ReferenceCostNetMnkr)
+		a.ComparatorStatPct, a.TrendSlopePP = swedish.Round6Ptr(a.ComparatorStatPct), swedish.Round6Ptr(a.TrendSlopePP)
+		a.ComparatorProjectedPct, a.GapKrPerInv = swedish.Round6Ptr(a.ComparatorProjectedPct), swedish.Round6Ptr(a.GapKrPerInv)
+		a.CountedKrPerInv = swedish.Round6Ptr(a.CountedKrPerInv)
 		if a.MissingPeers == nil {
 			a.MissingPeers = []string{}
 		}
@@ -253,25 +253,25 @@ func roundSparbeting(s *nka.Sparbeting) *nka.Sparbeting {
 		}
 		c.Areas[i] = a
 	}
-	c.TotalKrPerInv = numfmt.Round6Ptr(s.TotalKrPerInv)
+	c.TotalKrPerInv = swedish.Round6Ptr(s.TotalKrPerInv)
 	c.PerYear = make([]nka.YearAmount, len(s.PerYear))
 	for i, y := range s.PerYear {
-		y.KrPerInv = numfmt.Round6Ptr(y.KrPerInv)
+		y.KrPerInv = swedish.Round6Ptr(y.KrPerInv)
 		c.PerYear[i] = y
 	}
 	if s.Plan != nil {
 		p := *s.Plan
 		p.PerYear = make([]nka.PlanYear, len(s.Plan.PerYear))
 		for i, y := range s.Plan.PerYear {
-			y.PlannedTkr, y.RemainingTkr, y.CoveragePct = numfmt.Round6(y.PlannedTkr), numfmt.Round6(y.RemainingTkr), numfmt.Round6Ptr(y.CoveragePct)
-			y.CountedTkr, y.OneOffTkr, y.DeficitTkr = numfmt.Round6(y.CountedTkr), numfmt.Round6(y.OneOffTkr), numfmt.Round6(y.DeficitTkr)
-			y.CumulativeCountedTkr = numfmt.Round6(y.CumulativeCountedTkr)
+			y.PlannedTkr, y.RemainingTkr, y.CoveragePct = swedish.Round6(y.PlannedTkr), swedish.Round6(y.RemainingTkr), swedish.Round6Ptr(y.CoveragePct)
+			y.CountedTkr, y.OneOffTkr, y.DeficitTkr = swedish.Round6(y.CountedTkr), swedish.Round6(y.OneOffTkr), swedish.Round6(y.DeficitTkr)
+			y.CumulativeCountedTkr = swedish.Round6(y.CumulativeCountedTkr)
 			p.PerYear[i] = y
 		}
-		p.PlannedTkr, p.PlanTotalTkr = numfmt.Round6(p.PlannedTkr), numfmt.Round6(p.PlanTotalTkr)
-		p.CountedTkr, p.OneOffTkr, p.DeficitTkr = numfmt.Round6(p.CountedTkr), numfmt.Round6(p.OneOffTkr), numfmt.Round6(p.DeficitTkr)
-		p.InOutcomeTkr, p.AfterTargetTkr = numfmt.Round6(p.InOutcomeTkr), numfmt.Round6(p.AfterTargetTkr)
-		p.CoveragePct, p.RemainingTkr, p.StatedTotalTkr = numfmt.Round6Ptr(p.CoveragePct), numfmt.Round6Ptr(p.RemainingTkr), numfmt.Round6Ptr(p.StatedTotalTkr)
+		p.PlannedTkr, p.PlanTotalTkr = swedish.Round6(p.PlannedTkr), swedish.Round6(p.PlanTotalTkr)
+		p.CountedTkr, p.OneOffTkr, p.DeficitTkr = swedish.Round6(p.CountedTkr), swedish.Round6(p.OneOffTkr), swedish.Round6(p.DeficitTkr)
+		p.InOutcomeTkr, p.AfterTargetTkr = swedish.Round6(p.InOutcomeTkr), swedish.Round6(p.AfterTargetTkr)
+		p.CoveragePct, p.RemainingTkr, p.StatedTotalTkr = swedish.Round6Ptr(p.CoveragePct), swedish.Round6Ptr(p.RemainingTkr), swedish.Round6Ptr(p.StatedTotalTkr)
 		c.Plan = &p
 	}
 	return &c
@@ -285,9 +285,9 @@ func roundOmrakning(o *nka.Omrakning) *nka.Omrakning {
 	}
 	c.Changes = make([]nka.AreaChange, len(o.Changes))
 	for i, ch := range o.Changes {
-		ch.FromGapTkr, ch.ToGapTkr, ch.ChangeTkr = numfmt.Round6Ptr(ch.FromGapTkr), numfmt.Round6Ptr(ch.ToGapTkr), numfmt.Round6Ptr(ch.ChangeTkr)
-		ch.OwnNKATkr, ch.PeersNKATkr, ch.ReferenceCostTkr = numfmt.Round6Ptr(ch.OwnNKATkr), numfmt.Round6Ptr(ch.PeersNKATkr), numfmt.Round6Ptr(ch.ReferenceCostTkr)
-		ch.FromCountedTkr, ch.ToCountedTkr = numfmt.Round6Ptr(ch.FromCountedTkr), numfmt.Round6Ptr(ch.ToCountedTkr)
+		ch.FromGapTkr, ch.ToGapTkr, ch.ChangeTkr = swedish.Round6Ptr(ch.FromGapTkr), swedish.Round6Ptr(ch.ToGapTkr), swedish.Round6Ptr(ch.ChangeTkr)
+		ch.OwnNKATkr, ch.PeersNKATkr, ch.ReferenceCostTkr = swedish.Round6Ptr(ch.OwnNKATkr), swedish.Round6Ptr(ch.PeersNKATkr), swedish.Round6Ptr(ch.ReferenceCostTkr)
+		ch.FromCountedTkr, ch.ToCountedTkr = swedish.Round6Ptr(ch.FromCountedTkr), swedish.Round6Ptr(ch.ToCountedTkr)
 		c.Changes[i] = ch
 	}
 	return &c
@@ -449,7 +449,7 @@ func sparbetingAreaTable(s *nka.Sparbeting) docTable {
 	t.notes = append(t.notes, "counted_tkr: "+counted+"; peers: medlemmar med värde / medlemmar; laddning: den senaste laddningen som skrev ett värde bakom raden (v_load)")
 	t.notes = append(t.notes, "jämförelse_%: "+s.Assumption)
 	if s.Population != nil {
-		t.notes = append(t.notes, fmt.Sprintf("kr_inv: tkr × 1 000 / %s invånare (N01951) %d", numfmt.Group(int64(*s.Population), " "), s.BaseYear))
+		t.notes = append(t.notes, fmt.Sprintf("kr_inv: tkr × 1 000 / %s invånare (N01951) %d", swedish.Group(int64(*s.Population), " "), s.BaseYear))
 	}
 	for _, a := range s.Areas {
 		if a.ReferenceCostEstimated {

@@ -12,13 +12,13 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/nyckeltal/nyckeltal/catalog"
 	"github.com/nyckeltal/nyckeltal/connectors/kolada"
 	"github.com/nyckeltal/nyckeltal/internal/config"
 	"github.com/nyckeltal/nyckeltal/internal/outpath"
 	"github.com/nyckeltal/nyckeltal/internal/pipeline"
 	"github.com/nyckeltal/nyckeltal/internal/store"
 	"github.com/nyckeltal/nyckeltal/transform/atgardsplan"
+	"github.com/nyckeltal/nyckeltal/transform/catalog"
 	"github.com/nyckeltal/nyckeltal/transform/nka"
 	"github.com/nyckeltal/nyckeltal/transform/report"
 	"github.com/nyckeltal/nyckeltal/transform/tables"

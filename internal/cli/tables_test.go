@@ -5,26 +5,29 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"github.com/nyckeltal/nyckeltal/internal/outpath"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/nyckeltal/nyckeltal/catalog"
+	"github.com/nyckeltal/nyckeltal/internal/testkit/repo"
+
+	"github.com/nyckeltal/nyckeltal/internal/outpath"
+
 	"github.com/nyckeltal/nyckeltal/internal/store"
+	"github.com/nyckeltal/nyckeltal/internal/testkit/tablesfixture"
+	"github.com/nyckeltal/nyckeltal/transform/catalog"
 	"github.com/nyckeltal/nyckeltal/transform/tables"
-	"github.com/nyckeltal/nyckeltal/transform/tables/tablestest"
 )
 
-var testCatalog = filepath.Join(packageDir, "..", "..", "transform", "tables", "testdata", "catalog.toml")
+var testCatalog = repo.Path("transform", "tables", "testdata", "catalog.toml")
 
 // fixtureHarness points the CLI at the tables' fixture store (Exempelköping
 // with brukarbedömningar and local values), as a read-only analyst would.
 func fixtureHarness(t *testing.T) *harness {
 	t.Helper()
 	h := newHarness(t)
-	h.db = tablestest.Build(t, t.TempDir())
+	h.db = tablesfixture.Build(t, t.TempDir())
 	h.env["NYCKELTAL_DB"] = h.db
 	return h
 }
@@ -125,7 +128,7 @@ func TestCatalogCommands(t *testing.T) {
 	}
 
 	// resolve a copy of the catalogue of the catalog package's tests against the store's KPIs
-	src, err := os.ReadFile(filepath.Join(packageDir, "..", "..", "catalog", "testdata", "resolve.toml"))
+	src, err := os.ReadFile(repo.Path("transform", "catalog", "testdata", "resolve.toml"))
 	if err != nil {
 		t.Fatal(err)
 	}

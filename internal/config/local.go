@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nyckeltal/nyckeltal/internal/fold"
+	"github.com/nyckeltal/nyckeltal/internal/swedish"
 )
 
 // LocalConfig is [local]: the municipality's own files — WebFOCUS reports,
@@ -227,7 +227,7 @@ func ValidLocalCode(code string) error {
 	return nil
 }
 
-func foldHeading(s string) string { return fold.Key(s) }
+func foldHeading(s string) string { return swedish.Fold(s) }
 
 func (c *LocalConfig) validate() []string {
 	var errs []string

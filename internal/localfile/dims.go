@@ -5,8 +5,8 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/nyckeltal/nyckeltal/internal/fold"
 	"github.com/nyckeltal/nyckeltal/internal/store"
+	"github.com/nyckeltal/nyckeltal/internal/swedish"
 	"github.com/nyckeltal/nyckeltal/internal/tabular"
 )
 
@@ -133,12 +133,12 @@ func mayBeTotal(c string) bool {
 }
 
 // MapHeadings maps the cells of a heading row to the columns their folded
-// text names (aliases: fold.Key of a heading → column). A column named twice
+// text names (aliases: swedish.Fold of a heading → column). A column named twice
 // refuses the file, naming both cells.
 func MapHeadings[K comparable](file string, row tabular.Row, aliases map[string]K, names map[K]string) (map[K]int, error) {
 	cols := map[K]int{}
 	for j, h := range row.Cells {
-		c, ok := aliases[fold.Key(h)]
+		c, ok := aliases[swedish.Fold(h)]
 		if !ok {
 			continue
 		}

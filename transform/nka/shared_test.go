@@ -1,6 +1,7 @@
 package nka
 
 import (
+	"github.com/nyckeltal/nyckeltal/internal/testkit/repo"
 	"math"
 	"net/http/httptest"
 	"os"
@@ -50,7 +51,7 @@ var snapshotDay = time.Date(2026, 8, 16, 12, 0, 0, 0, time.UTC)
 //	  it is used with a note; members' N00097 2024: 5.2753, 4.314, 9.5719, -3.322,
 //	  1.8915, 4.6108, 2.9937 → mean 3.619314285714286; Höör -2.581.
 func TestSharedSnapshotHoor(t *testing.T) {
-	dir := filepath.Join("..", "..", "..", "shared", "kolada")
+	dir := repo.Shared("kolada")
 	if _, err := os.Stat(filepath.Join(dir, "data.json")); err != nil {
 		t.Skip("no ../shared/kolada snapshot beside the repository")
 	}

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nyckeltal/nyckeltal/internal/numfmt"
 	"github.com/nyckeltal/nyckeltal/internal/store"
+	"github.com/nyckeltal/nyckeltal/internal/swedish"
 )
 
 // ErrBadYears marks base, start and target years that do not fit together.
@@ -267,7 +267,7 @@ func (e *Engine) Sparbeting(ctx context.Context, req SparbetingRequest) (*Sparbe
 	if known {
 		total := int64(math.Round(sum))
 		if req.Net && total < 0 {
-			s.Notes = append(s.Notes, fmt.Sprintf("med --net ligger områdena tillsammans %s tkr under jämförelsen: inget sparbeting", numfmt.Group(-total, " ")))
+			s.Notes = append(s.Notes, fmt.Sprintf("med --net ligger områdena tillsammans %s tkr under jämförelsen: inget sparbeting", swedish.Group(-total, " ")))
 			total = 0
 		}
 		s.TotalTkr = &total

@@ -1,6 +1,7 @@
 package nka
 
 import (
+	"github.com/nyckeltal/nyckeltal/internal/testkit/repo"
 	"math"
 	"math/rand"
 	"os"
@@ -235,7 +236,7 @@ func TestGlidePathSumsToTotal(t *testing.T) {
 // counted. Counted in all: 2 360 + 3 900 + 2 480 = 8 740.
 func TestComparePlanWithSeedSample(t *testing.T) {
 	e, _ := engineFor(t, sparWorld())
-	fh, err := os.Open("../../data/samples/atgardsplan-2024-2026.csv")
+	fh, err := os.Open(repo.Path("data", "samples", "atgardsplan-2024-2026.csv"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nyckeltal/nyckeltal/internal/testkit/repo"
+
 	"github.com/rs/zerolog"
 
 	"github.com/nyckeltal/nyckeltal/connectors/kolada"
@@ -91,7 +93,7 @@ func catalogueKPIs(t *testing.T, path string, ids []string) []json.RawMessage {
 // 2025 group above, ingested by the real connector. It skips without ../shared.
 func snapshotWithExtras(t *testing.T) *Engine {
 	t.Helper()
-	dir := filepath.Join("..", "..", "..", "shared", "kolada")
+	dir := repo.Shared("kolada")
 	if _, err := os.Stat(filepath.Join(dir, "data.json")); err != nil {
 		t.Skip("no ../shared/kolada snapshot beside the repository")
 	}

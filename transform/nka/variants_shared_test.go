@@ -39,6 +39,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nyckeltal/nyckeltal/internal/testkit/repo"
+
 	"github.com/rs/zerolog"
 	"golang.org/x/text/encoding/charmap"
 
@@ -151,7 +153,7 @@ func (v *variant) value(kpi, unit string, year int) *float64 {
 }
 
 func TestRandomisedSnapshotVariants(t *testing.T) {
-	dir := filepath.Join("..", "..", "..", "shared", "kolada")
+	dir := repo.Shared("kolada")
 	if _, err := os.Stat(filepath.Join(dir, "data.json")); err != nil {
 		t.Skip("no ../shared/kolada snapshot beside the repository")
 	}

@@ -17,10 +17,10 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/nyckeltal/nyckeltal/catalog"
-	"github.com/nyckeltal/nyckeltal/internal/numfmt"
 	"github.com/nyckeltal/nyckeltal/internal/store"
+	"github.com/nyckeltal/nyckeltal/internal/swedish"
 	"github.com/nyckeltal/nyckeltal/transform/atgardsplan"
+	"github.com/nyckeltal/nyckeltal/transform/catalog"
 	"github.com/nyckeltal/nyckeltal/transform/nka"
 	"github.com/nyckeltal/nyckeltal/transform/tables"
 )
@@ -354,7 +354,7 @@ func fnum(p *float64, dec int) string {
 	if p == nil {
 		return "–"
 	}
-	return num(numfmt.Round6(*p), dec)
+	return num(swedish.Round6(*p), dec)
 }
 
 func (r *Report) writeSparbeting(w *bufio.Writer) error {
@@ -375,7 +375,7 @@ func (r *Report) writeSparbeting(w *bufio.Writer) error {
 	w.WriteString(`<div class="summary">`)
 	w.WriteString("<div>Sparbeting<strong>" + esc(total) + "</strong></div>")
 	if s.TotalKrPerInv != nil {
-		w.WriteString("<div>Per invånare<strong>" + num(numfmt.Round6(*s.TotalKrPerInv), 0) + " kr</strong></div>")
+		w.WriteString("<div>Per invånare<strong>" + num(swedish.Round6(*s.TotalKrPerInv), 0) + " kr</strong></div>")
 	}
 	w.WriteString("<div>Basår (utfall)<strong>" + strconv.Itoa(s.BaseYear) + prel + "</strong></div>")
 	w.WriteString("<div>I nivå med jämförelsen till budget<strong>" + strconv.Itoa(s.TargetYear) + "</strong></div>")
@@ -498,27 +498,27 @@ func (r *Report) writePlan(w *bufio.Writer) {
 	for _, y := range p.PerYear {
 		cov := "–"
 		if y.CoveragePct != nil {
-			cov = num(numfmt.Round6(*y.CoveragePct), 1) + " %"
+			cov = num(swedish.Round6(*y.CoveragePct), 1) + " %"
 		}
 		w.WriteString("<tr><td>" + strconv.Itoa(y.Year) + `</td><td class="num">` + num(float64(y.GlideTkr), 0) + `</td><td class="num">` +
-			num(numfmt.Round6(y.PlannedTkr), 0) + `</td><td class="num">` + num(numfmt.Round6(y.CountedTkr), 0) + `</td><td class="num">` +
-			num(numfmt.Round6(y.OneOffTkr), 0) + `</td><td class="num">` + num(numfmt.Round6(y.DeficitTkr), 0) + `</td><td class="num">` + cov +
-			`</td><td class="num">` + num(numfmt.Round6(y.RemainingTkr), 0) + `</td><td class="num">` + num(float64(y.CumulativeGlideTkr), 0) +
-			" / " + num(numfmt.Round6(y.CumulativeCountedTkr), 0) + "</td></tr>\n")
+			num(swedish.Round6(y.PlannedTkr), 0) + `</td><td class="num">` + num(swedish.Round6(y.CountedTkr), 0) + `</td><td class="num">` +
+			num(swedish.Round6(y.OneOffTkr), 0) + `</td><td class="num">` + num(swedish.Round6(y.DeficitTkr), 0) + `</td><td class="num">` + cov +
+			`</td><td class="num">` + num(swedish.Round6(y.RemainingTkr), 0) + `</td><td class="num">` + num(float64(y.CumulativeGlideTkr), 0) +
+			" / " + num(swedish.Round6(y.CumulativeCountedTkr), 0) + "</td></tr>\n")
 	}
 	cov, rem, tot := "–", "–", "okänt"
 	if p.CoveragePct != nil {
-		cov = num(numfmt.Round6(*p.CoveragePct), 1) + " %"
+		cov = num(swedish.Round6(*p.CoveragePct), 1) + " %"
 	}
 	if p.RemainingTkr != nil {
-		rem = num(numfmt.Round6(*p.RemainingTkr), 0)
+		rem = num(swedish.Round6(*p.RemainingTkr), 0)
 	}
 	if s.TotalTkr != nil {
 		tot = num(float64(*s.TotalTkr), 0)
 	}
-	w.WriteString(`<tr><td><strong>Totalt</strong></td><td class="num">` + tot + `</td><td class="num">` + num(numfmt.Round6(p.PlannedTkr), 0) +
-		`</td><td class="num">` + num(numfmt.Round6(p.CountedTkr), 0) + `</td><td class="num">` + num(numfmt.Round6(p.OneOffTkr), 0) +
-		`</td><td class="num">` + num(numfmt.Round6(p.DeficitTkr), 0) + `</td><td class="num">` + cov + `</td><td class="num">` + rem +
+	w.WriteString(`<tr><td><strong>Totalt</strong></td><td class="num">` + tot + `</td><td class="num">` + num(swedish.Round6(p.PlannedTkr), 0) +
+		`</td><td class="num">` + num(swedish.Round6(p.CountedTkr), 0) + `</td><td class="num">` + num(swedish.Round6(p.OneOffTkr), 0) +
+		`</td><td class="num">` + num(swedish.Round6(p.DeficitTkr), 0) + `</td><td class="num">` + cov + `</td><td class="num">` + rem +
 		"</td><td></td></tr>\n</tbody></table>\n")
 	w.WriteString(`<ul class="notes">`)
 	for _, n := range p.Notes {
@@ -581,14 +581,14 @@ func (r *Report) writeCostQuality(w *bufio.Writer) {
 	w.WriteString(`<p class="meta">` + esc("Var i äldreomsorgen avvikelsen ligger: kostnad per brukare och per invånare 80+ bredvid brukarnas "+
 		"helhetssyn, för hemtjänst och särskilt boende, mot "+cq.ComparatorText+" (äldreomsorgens jämförelsegrupp samma år).") + "</p>\n")
 	if g := cq.Gap; g != nil && g.NKAPct != nil {
-		text := fmt.Sprintf("Nettokostnadsavvikelse äldreomsorg %d: %s %%", g.Year, num(numfmt.Round6(*g.NKAPct), 2))
+		text := fmt.Sprintf("Nettokostnadsavvikelse äldreomsorg %d: %s %%", g.Year, num(swedish.Round6(*g.NKAPct), 2))
 		if g.ComparatorPct != nil && g.GapPP != nil {
-			text += fmt.Sprintf(" mot %s %% (%s procentenheter", num(numfmt.Round6(*g.ComparatorPct), 2), num(numfmt.Round6(*g.GapPP), 2))
+			text += fmt.Sprintf(" mot %s %% (%s procentenheter", num(swedish.Round6(*g.ComparatorPct), 2), num(swedish.Round6(*g.GapPP), 2))
 			if g.GapMnkr != nil {
-				text += fmt.Sprintf(", %s mnkr", num(numfmt.Round6(*g.GapMnkr), 1))
+				text += fmt.Sprintf(", %s mnkr", num(swedish.Round6(*g.GapMnkr), 1))
 			}
 			if g.GapKrPerInv != nil {
-				text += fmt.Sprintf(", %s kr/inv", num(numfmt.Round6(*g.GapKrPerInv), 0))
+				text += fmt.Sprintf(", %s kr/inv", num(swedish.Round6(*g.GapKrPerInv), 0))
 			}
 			text += ")"
 		}
@@ -614,7 +614,7 @@ func (r *Report) writeCostQuality(w *bufio.Writer) {
 			members = strconv.Itoa(row.PeerCount) + " av " + strconv.Itoa(row.Members)
 		}
 		if row.DiffPct != nil {
-			diff = num(numfmt.Round6(*row.DiffPct), 1) + " %"
+			diff = num(swedish.Round6(*row.DiffPct), 1) + " %"
 		}
 		w.WriteString("<tr><td>" + esc(capitalize(row.Verksamhet)) + "</td><td>" + esc(row.Measure+", "+row.Unit) + "</td><td>" + year +
 			`</td><td class="num">` + fnum(row.Own, dec) + `</td><td class="num">` + fnum(row.PeerMean, dec) + `</td><td class="num">` +
@@ -661,9 +661,9 @@ func (r *Report) writeTrends(w *bufio.Writer) error {
 		for _, row := range tr.Rows {
 			spec.xs = append(spec.xs, row.Year)
 			spec.prelim[row.Year] = row.Preliminary
-			own.values = append(own.values, numfmt.Round6Ptr(row.NKAPct))
-			mean.values = append(mean.values, numfmt.Round6Ptr(row.PeerMeanPct))
-			median.values = append(median.values, numfmt.Round6Ptr(row.PeerMedianPct))
+			own.values = append(own.values, swedish.Round6Ptr(row.NKAPct))
+			mean.values = append(mean.values, swedish.Round6Ptr(row.PeerMeanPct))
+			median.values = append(median.values, swedish.Round6Ptr(row.PeerMedianPct))
 			if row.NKAPct == nil {
 				missing = append(missing, strconv.Itoa(row.Year))
 			}

@@ -10,12 +10,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nyckeltal/nyckeltal/internal/testkit/repo"
+
 	"github.com/rs/zerolog"
 
-	"github.com/nyckeltal/nyckeltal/catalog"
 	"github.com/nyckeltal/nyckeltal/connectors/kolada"
 	"github.com/nyckeltal/nyckeltal/connectors/kolada/koladafake"
 	"github.com/nyckeltal/nyckeltal/internal/store"
+	"github.com/nyckeltal/nyckeltal/transform/catalog"
 	"github.com/nyckeltal/nyckeltal/transform/nka"
 	"github.com/nyckeltal/nyckeltal/transform/tables"
 )
@@ -31,7 +33,7 @@ import (
 // Älmhult, Hammarö, Kumla and Skurup are below it); the sparbeting of base
 // year 2024 is 14 205 tkr (transform/nka's acceptance test).
 func TestSharedSnapshotReport(t *testing.T) {
-	dir := filepath.Join("..", "..", "..", "shared", "kolada")
+	dir := repo.Shared("kolada")
 	if _, err := os.Stat(filepath.Join(dir, "data.json")); err != nil {
 		t.Skip("no ../shared/kolada snapshot beside the repository")
 	}

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nyckeltal/nyckeltal/catalog"
 	"github.com/nyckeltal/nyckeltal/internal/store"
+	"github.com/nyckeltal/nyckeltal/transform/catalog"
 	"github.com/nyckeltal/nyckeltal/transform/nka"
 )
 

@@ -5,9 +5,9 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/kljensen/snowball/swedish"
+	snowball "github.com/kljensen/snowball/swedish"
 
-	"github.com/nyckeltal/nyckeltal/internal/fold"
+	"github.com/nyckeltal/nyckeltal/internal/swedish"
 )
 
 // The words of titles are compared as Swedish stems (Snowball's Swedish
@@ -18,7 +18,7 @@ var stopWords = func() map[string]bool {
 	for _, w := range strings.Fields(`och i på av med för som att de den det dem en ett till om sin sitt sina
 		hen är procent andel eller från per vid har sig denne dennes hur vad så ska kan alla sig
 		antal kr inv helår år`) {
-		m[fold.Key(w)] = true
+		m[swedish.Fold(w)] = true
 	}
 	return m
 }()
@@ -33,11 +33,11 @@ func stems(s string) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, w := range strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
-		k := fold.Key(w)
+		k := swedish.Fold(w)
 		if k == "" || stopWords[k] {
 			continue
 		}
-		st := fold.Key(swedish.Stem(w, true))
+		st := swedish.Fold(snowball.Stem(w, true))
 		if st == "" {
 			st = k
 		}
@@ -102,7 +102,7 @@ var discontinuedTitle = regexp.MustCompile(`\(-\s*\d{4}\)`)
 // caveats lists what speaks against k for a title and name that do not ask
 // for it; query is the folded stems of both.
 func caveats(k KPIRef, query map[string]bool, negQuery, complement bool) []Caveat {
-	title := fold.Words(k.Title)
+	title := swedish.FoldWords(k.Title)
 	has := func(w string) bool { return strings.Contains(" "+title+" ", " "+w+" ") }
 	var out []Caveat
 	if (discontinuedTitle.MatchString(k.Title) || k.Unpublished) && !query["upphort"] {

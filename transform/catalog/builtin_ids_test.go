@@ -3,11 +3,12 @@ package catalog
 import (
 	"encoding/json"
 	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/nyckeltal/nyckeltal/internal/testkit/repo"
 )
 
 // planReading is the built-in catalogue's Kolada ids as read from the text of
@@ -109,7 +110,7 @@ func TestBuiltinIDsFollowThePlan(t *testing.T) {
 // sharedKPIs reads Kolada's KPI catalogue of ../shared, or skips.
 func sharedKPIs(t *testing.T) (map[string]sharedKPI, []KPIRef) {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "shared", "kolada", "kpi_catalogue.json"))
+	b, err := os.ReadFile(repo.Shared("kolada", "kpi_catalogue.json"))
 	if err != nil {
 		t.Skip("no ../shared/kolada/kpi_catalogue.json beside the repository")
 	}

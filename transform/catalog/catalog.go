@@ -21,7 +21,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
-	"github.com/nyckeltal/nyckeltal/internal/fold"
+	"github.com/nyckeltal/nyckeltal/internal/swedish"
 )
 
 // Builtin is the built-in catalogue: Vård- och omsorgsnämndens uppdragsplan 2024.
@@ -205,7 +205,7 @@ func (i Indicator) DecimalsShown() int {
 	if i.Decimals != nil {
 		return *i.Decimals
 	}
-	if fold.Key(i.Unit) == "antal" {
+	if swedish.Fold(i.Unit) == "antal" {
 		return 0
 	}
 	return 1
@@ -275,7 +275,7 @@ func (c *Catalog) normalize() {
 		ind.RegiEgen = strings.ToUpper(strings.TrimSpace(ind.RegiEgen))
 		ind.RegiPrivat = strings.ToUpper(strings.TrimSpace(ind.RegiPrivat))
 		ind.PreviousSource = strings.ToUpper(strings.TrimSpace(ind.PreviousSource))
-		switch fold.Key(string(ind.Direction)) {
+		switch swedish.Fold(string(ind.Direction)) {
 		case "oka":
 			ind.Direction = Increase
 		case "minska":
@@ -285,7 +285,7 @@ func (c *Catalog) normalize() {
 			ind.Periods[j] = normalizePeriod(p)
 		}
 		for j, b := range ind.Breakdowns {
-			switch fold.Key(string(b)) {
+			switch swedish.Fold(string(b)) {
 			case "kon", "gender":
 				ind.Breakdowns[j] = ByGender
 			case "regi":
@@ -310,7 +310,7 @@ func (c *Catalog) normalize() {
 }
 
 func normalizePeriod(p Period) Period {
-	switch k := fold.Key(string(p)); k {
+	switch k := swedish.Fold(string(p)); k {
 	case "helar", "ar", "year":
 		return Year
 	case "delar", "interim":
@@ -492,7 +492,7 @@ func (c *Catalog) validate() []string {
 		switch {
 		case ind.Complement && !ind.IsKolada():
 			add("%s: complement (100 − the value) goes with Kolada sources, not %s", where, ind.Source)
-		case ind.Complement && fold.Key(ind.Unit) != "procent":
+		case ind.Complement && swedish.Fold(ind.Unit) != "procent":
 			add("%s: complement (100 − the value) needs unit \"procent\", not %q", where, ind.Unit)
 		}
 		switch {

@@ -1,11 +1,11 @@
-// Package tablestest builds the fixture store of the tests of the indicator
+// Package tablesfixture builds the fixture store of the tests of the indicator
 // tables, the report and their commands: a small fictional Kolada data set
 // (koladafake.Synthetic with the brukarbedömningar) loaded through the real
 // connector, and local values of every kind the tables handle — kön, regi and
 // enhet splits, a tie, a missing year, a NULL, a preliminary value, an
 // indicator reported only per enhet. Load times are fixed, so that what the
 // tables print about the store's state is the same in every run.
-package tablestest
+package tablesfixture
 
 import (
 	"context"

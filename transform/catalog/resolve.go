@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/nyckeltal/nyckeltal/internal/fold"
+	"github.com/nyckeltal/nyckeltal/internal/swedish"
 )
 
 // KPIRef is a Kolada KPI as the KPI catalogue lists it.
@@ -138,7 +138,7 @@ type indexed struct {
 func (c *Catalog) Resolve(kpis []KPIRef) []Resolution {
 	index := make([]*indexed, 0, len(kpis))
 	for _, k := range kpis {
-		index = append(index, &indexed{ref: k, key: fold.Key(k.Title), title: wordSet(stems(k.Title))})
+		index = append(index, &indexed{ref: k, key: swedish.Fold(k.Title), title: wordSet(stems(k.Title))})
 	}
 	sort.Slice(index, func(i, j int) bool { return index[i].ref.ID < index[j].ref.ID })
 	var out []Resolution
@@ -150,7 +150,7 @@ func (c *Catalog) Resolve(kpis []KPIRef) []Resolution {
 
 func resolveOne(t target, index []*indexed) Resolution {
 	r := Resolution{Kind: t.kind, Index: t.index, Entry: t.entry, Field: t.field, Title: t.title}
-	key := fold.Key(t.title)
+	key := swedish.Fold(t.title)
 	var exact []Candidate
 	for _, e := range index {
 		if e.key == key {

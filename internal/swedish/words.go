@@ -1,6 +1,8 @@
-// Package fold makes headings and values comparable however a file wrote
-// them: case, accents, spaces and punctuation do not matter.
-package fold
+// Package swedish holds the rules of Swedish words and numbers that every
+// part of nyckeltal shares: folding headings and values so that however a
+// file wrote them they compare equal (words.go), and writing figures so that
+// they read the same in a table, a CSV file and a report (numbers.go).
+package swedish
 
 import (
 	"strings"
@@ -10,11 +12,11 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-// Key folds s to lower case without accents (å→a, ö→o, é→e), with "<" and
+// Fold folds s to lower case without accents (å→a, ö→o, é→e), with "<" and
 // ">" spelt lt and gt, and without spaces and punctuation:
 // "Sjukfrånvaro, <15 dagar (%)" and "SJUKFRANVARO_LT15_DAGAR" both fold to
 // "sjukfranvarolt15dagar".
-func Key(s string) string {
+func Fold(s string) string {
 	if !isASCII(s) {
 		s = norm.NFD.String(s) // å → a + combining ring, dropped below
 	}
@@ -47,13 +49,13 @@ func isASCII(s string) bool {
 	return true
 }
 
-// Words is Key that keeps one space between words, for values such as
+// FoldWords is Fold that keeps one space between words, for values such as
 // "egen regi" and "Privat utförare".
-func Words(s string) string {
+func FoldWords(s string) string {
 	fields := strings.FieldsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || r == '_' || r == '-' || r == '/' })
 	out := fields[:0]
 	for _, f := range fields {
-		if k := Key(f); k != "" {
+		if k := Fold(f); k != "" {
 			out = append(out, k)
 		}
 	}

@@ -1,6 +1,7 @@
-// Package numfmt holds the few number rules every output of nyckeltal
-// shares, so that a figure reads the same in a table, a CSV file and a report.
-package numfmt
+package swedish
+
+// The few number rules every output of nyckeltal shares, so that a figure
+// reads the same in a table, a CSV file and a report.
 
 import (
 	"fmt"
@@ -51,11 +52,11 @@ func Group(n int64, sep string) string {
 	return b.String()
 }
 
-// Swedish writes x with dec decimals the Swedish way: a decimal comma, the
+// Number writes x with dec decimals the Swedish way: a decimal comma, the
 // whole part's digits in groups of three with a non-breaking space, and a
-// real minus sign (U+2212): Swedish(-14204.53, 1) is "−14 204,5". A value
+// real minus sign (U+2212): Number(-14204.53, 1) is "−14 204,5". A value
 // that rounds to zero has no sign.
-func Swedish(x float64, dec int) string {
+func Number(x float64, dec int) string {
 	if math.IsNaN(x) || math.IsInf(x, 0) {
 		return "–"
 	}

@@ -1,8 +1,8 @@
-package fold
+package swedish
 
 import "testing"
 
-func TestKey(t *testing.T) {
+func TestFold(t *testing.T) {
 	for in, want := range map[string]string{
 		"Sjukfrånvaro, <15 dagar (%)": "sjukfranvarolt15dagar",
 		"SJUKFRANVARO_LT15_DAGAR":     "sjukfranvarolt15dagar",
@@ -12,17 +12,17 @@ func TestKey(t *testing.T) {
 		"Ærø ß":                       "ærøß",
 		"":                            "",
 	} {
-		if got := Key(in); got != want {
-			t.Errorf("Key(%q) = %q, want %q", in, got, want)
+		if got := Fold(in); got != want {
+			t.Errorf("Fold(%q) = %q, want %q", in, got, want)
 		}
 	}
-	if got := Words("  Privat  Utförare/LOV "); got != "privat utforare lov" {
+	if got := FoldWords("  Privat  Utförare/LOV "); got != "privat utforare lov" {
 		t.Errorf("Words: %q", got)
 	}
 }
 
-func BenchmarkKey(b *testing.B) {
+func BenchmarkFold(b *testing.B) {
 	for i := 0; i < b.N; i++ {
-		Key("Sjukfrånvaro, <15 dagar (%)")
+		Fold("Sjukfrånvaro, <15 dagar (%)")
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/nyckeltal/nyckeltal/internal/testkit/repo"
 )
 
 // kpis is a small KPI catalogue with titles that share words.
@@ -72,7 +74,7 @@ func TestBuiltinLocalCodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	known := map[string]bool{"TRE_SABO_VANTAT_3M": true, "TRE_BSS_VANTAT_3M": true}
-	example, err := os.ReadFile(filepath.Join("..", "nyckeltal.example.toml"))
+	example, err := os.ReadFile(repo.Path("nyckeltal.example.toml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +83,7 @@ func TestBuiltinLocalCodes(t *testing.T) {
 			known[strings.TrimSuffix(code, "]")] = true
 		}
 	}
-	sample, err := os.ReadFile(filepath.Join("..", "data", "samples", "indikatorer", "ovriga_indikatorer.csv"))
+	sample, err := os.ReadFile(repo.Path("data", "samples", "indikatorer", "ovriga_indikatorer.csv"))
 	if err != nil {
 		t.Fatal(err)
 	}
