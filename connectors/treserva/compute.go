@@ -5,8 +5,9 @@ import (
 	"sort"
 	"time"
 
-	"github.com/nyckeltal/nyckeltal/internal/config"
-	"github.com/nyckeltal/nyckeltal/internal/localfile"
+	"github.com/nyckeltal/nyckeltal/internal/yearrange"
+
+	"github.com/nyckeltal/nyckeltal/connectors/ownfiles"
 	"github.com/nyckeltal/nyckeltal/internal/store"
 	"github.com/nyckeltal/nyckeltal/internal/swedish"
 )
@@ -80,7 +81,7 @@ func (p *Parser) periodsFor(asOf time.Time) ([]store.Period, error) {
 	years := []int{asOf.Year() - 1, asOf.Year()}
 	if p.opts.Years != "" {
 		var err error
-		if years, err = config.ParseYears(p.opts.Years, asOf); err != nil {
+		if years, err = yearrange.Parse(p.opts.Years, asOf); err != nil {
 			return nil, err
 		}
 	}
@@ -149,7 +150,7 @@ type tally struct {
 // preliminary while decisions of the period still wait for an offer. order
 // lists the decisions by person (mergeDuplicates): a person is counted once
 // per tally by comparing with the last person counted.
-func (p *Parser) compute(ds *decisions, order []int32, periods []store.Period, hasRegi bool) *localfile.Values {
+func (p *Parser) compute(ds *decisions, order []int32, periods []store.Period, hasRegi bool) *ownfiles.Values {
 	sp := splits(hasRegi)
 	groups := []struct {
 		group                     byte
@@ -206,19 +207,19 @@ func (p *Parser) compute(ds *decisions, order []int32, periods []store.Period, h
 			}
 		}
 	}
-	v := localfile.NewValues(Source)
+	v := ownfiles.NewValues(Source)
 	home := v.Unit(store.UnitMunicipality, p.opts.Home)
 	for pi, per := range periods {
 		perIdx := v.Period(per)
 		for g, grp := range groups {
 			for k, s := range sp {
 				t := tallies[pi][g][k]
-				key := localfile.Key{Unit: home, Period: perIdx, Gender: v.Label(s.gender), Regi: v.Label(s.regi)}
+				key := ownfiles.Key{Unit: home, Period: perIdx, Gender: v.Label(s.gender), Regi: v.Label(s.regi)}
 				key.Indicator = v.Indicator(grp.waited)
 				v.Add(key, float64(t.people))
 				key.Indicator = v.Indicator(grp.notExecuted)
 				v.Add(key, float64(t.notExecuted))
-				mean := localfile.Missing
+				mean := ownfiles.Missing
 				if t.n > 0 {
 					mean = t.sum / float64(t.n)
 				}

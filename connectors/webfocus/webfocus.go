@@ -10,8 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nyckeltal/nyckeltal/internal/config"
-	"github.com/nyckeltal/nyckeltal/internal/localfile"
+	"github.com/nyckeltal/nyckeltal/connectors/ownfiles"
 	"github.com/nyckeltal/nyckeltal/internal/store"
 	"github.com/nyckeltal/nyckeltal/internal/swedish"
 	"github.com/nyckeltal/nyckeltal/internal/tabular"
@@ -33,8 +32,8 @@ type Options struct {
 	Home string
 	// MunicipalityUnits are enhet values that mean the whole municipality.
 	MunicipalityUnits []string
-	Config            config.WebFOCUSConfig
-	Regi              localfile.RegiAliases
+	Config            Settings
+	Regi              ownfiles.RegiAliases
 	// InterimEnd is the last month of the delår ("delår 2024").
 	InterimEnd time.Month
 	// Period applies to files without a period column (e.g. "delår 2024").
@@ -46,7 +45,7 @@ type Options struct {
 	Delimiter rune
 	// PersonnummerInText says what a personnummer outside its column does
 	// (local.personnummer_in_text): refuse the file (default) or be masked.
-	PersonnummerInText localfile.TextPolicy
+	PersonnummerInText ownfiles.TextPolicy
 	// Limits bound the work of one file (local.limits).
 	Limits tabular.Limits
 }
@@ -86,7 +85,7 @@ func (r role) String() string {
 type Parser struct {
 	opts       Options
 	roles      map[string]role // folded heading → role
-	indicators map[string]config.WebFOCUSIndicator
+	indicators map[string]Indicator
 	munis      map[string]bool
 	period     *store.Period
 }
@@ -119,7 +118,7 @@ func New(opts Options) (*Parser, error) {
 		p.munis[swedish.Fold(m)] = true
 	}
 	if opts.Period != "" {
-		per, err := localfile.ParsePeriod(opts.Period, opts.InterimEnd)
+		per, err := ownfiles.ParsePeriod(opts.Period, opts.InterimEnd)
 		if err != nil {
 			return nil, fmt.Errorf("--period: %w", err)
 		}
@@ -166,19 +165,19 @@ func (p *Parser) mapColumns(file string, header []string) (*columns, error) {
 		}
 		r, ok := p.roles[swedish.Fold(h)]
 		if !ok {
-			c.ignored = append(c.ignored, localfile.ColumnLabel(j, h))
+			c.ignored = append(c.ignored, ownfiles.ColumnLabel(j, h))
 			continue
 		}
 		if prev, dup := owner[r.String()]; dup {
 			if r.kind == roleIndicator {
-				return nil, localfile.Refuse(file, 0, "", "columns %s and %s both hold %s: remove one, or change local.webfocus",
-					localfile.ColumnLabel(prev, header[prev]), localfile.ColumnLabel(j, h), r)
+				return nil, ownfiles.Refuse(file, 0, "", "columns %s and %s both hold %s: remove one, or change local.webfocus",
+					ownfiles.ColumnLabel(prev, header[prev]), ownfiles.ColumnLabel(j, h), r)
 			}
 			if c.roles[prev].rank <= r.rank {
-				c.ignored = append(c.ignored, localfile.ColumnLabel(j, h))
+				c.ignored = append(c.ignored, ownfiles.ColumnLabel(j, h))
 				continue
 			}
-			c.ignored = append(c.ignored, localfile.ColumnLabel(prev, header[prev]))
+			c.ignored = append(c.ignored, ownfiles.ColumnLabel(prev, header[prev]))
 			c.roles[prev] = role{}
 		}
 		owner[r.String()] = j
@@ -192,7 +191,7 @@ func (p *Parser) mapColumns(file string, header []string) (*columns, error) {
 	_, hasStart := c.dims[rolePeriodStart]
 	_, hasEnd := c.dims[rolePeriodEnd]
 	if hasStart != hasEnd {
-		return nil, localfile.Refuse(file, 0, "", "the file has a from or a to column but not both; a period needs both dates")
+		return nil, ownfiles.Refuse(file, 0, "", "the file has a from or a to column but not both; a period needs both dates")
 	}
 	return c, nil
 }
@@ -256,7 +255,7 @@ func (p *Parser) layoutFor(file string, rows []tabular.Row) ([]string, error) {
 		why = fmt.Sprintf("the file has no heading row and %d layouts are %d columns wide (%s): choose one with --layout",
 			len(fits), width, strings.Join(fits, ", "))
 	}
-	return nil, localfile.Refuse(file, 0, "", "%s", why)
+	return nil, ownfiles.Refuse(file, 0, "", "%s", why)
 }
 
 func quoteCells(cells []string, n int) string {

@@ -16,9 +16,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nyckeltal/nyckeltal/connectors/ownfiles"
 	"github.com/nyckeltal/nyckeltal/internal/config"
 	"github.com/nyckeltal/nyckeltal/internal/inbox"
-	"github.com/nyckeltal/nyckeltal/internal/localfile"
 	"github.com/nyckeltal/nyckeltal/internal/testkit/samplegen"
 )
 
@@ -249,14 +249,14 @@ func Parse(ctx context.Context, kind, path string) (d time.Duration, refused str
 	if dir == "" {
 		return 0, "", fmt.Errorf("no parser %q", kind)
 	}
-	in, err := localfile.FileInput(f)
+	in, err := ownfiles.FileInput(f)
 	if err != nil {
 		return 0, "", err
 	}
 	start := time.Now()
 	parsed, err := src.ForDir(dir).ParseFrom(ctx, filepath.Base(path), in)
 	d = time.Since(start)
-	var fe *localfile.FileError
+	var fe *ownfiles.FileError
 	switch {
 	case errors.As(err, &fe):
 		return d, fe.Error(), nil

@@ -9,8 +9,8 @@ import (
 	"strings"
 
 	"github.com/nyckeltal/nyckeltal/connectors/kolada"
+	"github.com/nyckeltal/nyckeltal/connectors/ownfiles"
 	"github.com/nyckeltal/nyckeltal/internal/config"
-	"github.com/nyckeltal/nyckeltal/internal/localfile"
 	"github.com/nyckeltal/nyckeltal/internal/outpath"
 	"github.com/nyckeltal/nyckeltal/internal/personnummer"
 	"github.com/nyckeltal/nyckeltal/internal/store"
@@ -71,7 +71,7 @@ func ExitCode(err error) int {
 		errors.Is(err, kolada.ErrIncompleteArchive),
 		errors.Is(err, store.ErrNoStore), errors.Is(err, store.ErrSchemaTooNew),
 		errors.Is(err, store.ErrSchemaTooOld), errors.Is(err, store.ErrInvalidObservation),
-		errors.Is(err, localfile.ErrRefused), errors.Is(err, ErrFilesRefused),
+		errors.Is(err, ownfiles.ErrRefused), errors.Is(err, ErrFilesRefused),
 		errors.Is(err, nka.ErrNoData), errors.Is(err, atgardsplan.ErrInvalid), errors.Is(err, store.ErrViewsOutdated),
 		errors.Is(err, tables.ErrNoData):
 		return ExitData
@@ -140,7 +140,7 @@ func hint(err error, e *env) string {
 			"while earlier loads are in use (docs/SECURITY.md)"
 	case errors.Is(err, personnummer.ErrKeyExists):
 		return "give a file name that does not exist yet; an existing key is never replaced by nyckeltal"
-	case errors.Is(err, ErrFilesRefused), errors.Is(err, localfile.ErrRefused):
+	case errors.Is(err, ErrFilesRefused), errors.Is(err, ownfiles.ErrRefused):
 		return "correct the file(s) as the problems above say and load again, or load the good rows with --skip-bad-rows " +
 			"(the bad ones go to a quarantine CSV); `--dry-run` checks a file without loading it"
 	case errors.Is(err, nka.ErrNoData):

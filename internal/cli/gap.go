@@ -9,9 +9,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nyckeltal/nyckeltal/internal/yearrange"
+
 	"github.com/spf13/cobra"
 
-	"github.com/nyckeltal/nyckeltal/internal/config"
 	"github.com/nyckeltal/nyckeltal/internal/swedish"
 	"github.com/nyckeltal/nyckeltal/internal/textsafe"
 	"github.com/nyckeltal/nyckeltal/transform/nka"
@@ -114,7 +115,7 @@ Källa: Kolada (RKA). Beräkningar: egen bearbetning.`,
 			}
 			q := nka.Query{Areas: splitFlagList(areas), AsOf: asOf}
 			if strings.TrimSpace(years) != "" {
-				if q.Years, err = config.ParseYears(years, e.app.Now()); err != nil {
+				if q.Years, err = yearrange.Parse(years, e.app.Now()); err != nil {
 					return usageErrorf("--year: %w", err)
 				}
 			}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nyckeltal/nyckeltal/internal/yearrange"
+
 	"github.com/spf13/cobra"
 
 	"github.com/nyckeltal/nyckeltal/connectors/kolada"
@@ -123,7 +125,7 @@ func (e *env) koladaOptions(f koladaFlags) (kolada.Options, error) {
 	if f.years != "" {
 		years = f.years
 	}
-	if o.Years, err = config.ParseYears(years, e.app.Now()); err != nil {
+	if o.Years, err = yearrange.Parse(years, e.app.Now()); err != nil {
 		return o, usageErrorf("--years: %w", err)
 	}
 	if f.ou || k.OU {

@@ -11,8 +11,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/nyckeltal/nyckeltal/connectors/ownfiles"
 	"github.com/nyckeltal/nyckeltal/internal/inbox"
-	"github.com/nyckeltal/nyckeltal/internal/localfile"
 	"github.com/nyckeltal/nyckeltal/internal/personnummer"
 	"github.com/nyckeltal/nyckeltal/internal/store"
 )
@@ -203,13 +203,13 @@ func (e *env) runIngestFiles(ctx context.Context, dir string, files []string, f 
 	if quarantine == "" {
 		quarantine = filepath.Join(cfg.Local.RejectedDir, dir)
 	}
-	opts := localfile.Options{SkipBadRows: f.skipBadRows, QuarantineDir: quarantine, Force: f.force, Now: e.app.Now,
+	opts := ownfiles.Options{SkipBadRows: f.skipBadRows, QuarantineDir: quarantine, Force: f.force, Now: e.app.Now,
 		MaxBytes: cfg.Local.Limits.MaxFileMB << 20}
 	// Every file is read and checked whole before the store is locked: a
 	// big or hostile file never holds the store while it is read.
-	prepared := make([]*localfile.Prepared, 0, len(files))
+	prepared := make([]*ownfiles.Prepared, 0, len(files))
 	for _, path := range files {
-		pf, err := localfile.Prepare(ctx, parser, path, opts)
+		pf, err := ownfiles.Prepare(ctx, parser, path, opts)
 		if err != nil {
 			e.logFile(pf.Result(), err)
 			return fmt.Errorf("loading %s: %w", personnummer.Mask(path), err)
@@ -223,7 +223,7 @@ func (e *env) runIngestFiles(ctx context.Context, dir string, files []string, f 
 			prepared[i] = nil // staged: let its rows go
 			e.logFile(r, err)
 			switch {
-			case errors.Is(err, localfile.ErrRefused):
+			case errors.Is(err, ownfiles.ErrRefused):
 				refused++
 				e.reportRefused(r)
 			case err != nil:
@@ -245,22 +245,22 @@ func (e *env) runIngestFiles(ctx context.Context, dir string, files []string, f 
 }
 
 // dryRun reads the files and prints what would be loaded.
-func (e *env) dryRun(ctx context.Context, p localfile.Parser, files []string, maxBytes int64) error {
+func (e *env) dryRun(ctx context.Context, p ownfiles.Parser, files []string, maxBytes int64) error {
 	refused := 0
 	for _, path := range files {
-		pf, err := localfile.Prepare(ctx, p, path, localfile.Options{SkipBadRows: true, MaxBytes: maxBytes})
+		pf, err := ownfiles.Prepare(ctx, p, path, ownfiles.Options{SkipBadRows: true, MaxBytes: maxBytes})
 		if err != nil {
 			return fmt.Errorf("reading %s: %w", personnummer.Mask(path), err)
 		}
 		if fe := pf.Refusal(); fe != nil && (pf.Parsed() == nil || pf.Parsed().NumProblems() == 0) {
 			refused++
-			e.reportRefused(localfile.Result{File: fe.File, Source: p.Source(), Outcome: localfile.Refused,
+			e.reportRefused(ownfiles.Result{File: fe.File, Source: p.Source(), Outcome: ownfiles.Refused,
 				Problems: fe.Problems, TotalProblems: fe.Total})
 			continue
 		}
 		parsed := pf.Parsed()
 		fmt.Fprintf(e.app.Stdout, "== %s (%s, dry run: nothing is loaded)\n%s", personnummer.Mask(path), p.Source(),
-			localfile.Describe(parsed))
+			ownfiles.Describe(parsed))
 		if parsed.NumProblems() > 0 {
 			refused++
 		}
@@ -321,7 +321,7 @@ func (e *env) reportInbox(res *inbox.Result, opts inbox.Options) {
 		}
 		e.logFile(fr.Result, fr.Err)
 		switch {
-		case fr.Outcome == localfile.Refused:
+		case fr.Outcome == ownfiles.Refused:
 			e.reportRefused(fr.Result)
 			if fr.MovedTo != "" {
 				fmt.Fprintf(e.app.Stdout, "  moved to %s (see %s)\n", fr.MovedTo, filepath.Base(fr.ErrorFile))
@@ -351,12 +351,12 @@ func (e *env) reportInbox(res *inbox.Result, opts inbox.Options) {
 
 // logFile writes the one structured line per file that cron logs keep. It
 // names the file and its hash, never its content.
-func (e *env) logFile(r localfile.Result, err error) {
+func (e *env) logFile(r ownfiles.Result, err error) {
 	if r.File == "" || r.Outcome == "" && err == nil {
 		return
 	}
 	ev := e.log.Info()
-	if r.Outcome == localfile.Refused || (err != nil && !errors.Is(err, localfile.ErrRefused)) {
+	if r.Outcome == ownfiles.Refused || (err != nil && !errors.Is(err, ownfiles.ErrRefused)) {
 		ev = e.log.Warn()
 	}
 	ev = ev.Str("job", r.Source).Str("file", r.File).Str("sha256", r.SHA256).Str("outcome", r.Outcome).
@@ -371,7 +371,7 @@ func (e *env) logFile(r localfile.Result, err error) {
 	if r.TotalProblems > 0 {
 		ev = ev.Int("problems", r.TotalProblems)
 	}
-	if err != nil && !errors.Is(err, localfile.ErrRefused) {
+	if err != nil && !errors.Is(err, ownfiles.ErrRefused) {
 		ev = ev.Str("error", err.Error())
 	}
 	ev.Msg("file processed")
@@ -379,7 +379,7 @@ func (e *env) logFile(r localfile.Result, err error) {
 
 // reportRefused tells the operator every problem of a refused file (the
 // first 50), masked: as text on a terminal, as one JSON line for cron.
-func (e *env) reportRefused(r localfile.Result) {
+func (e *env) reportRefused(r ownfiles.Result) {
 	if e.logJSON {
 		lines := make([]string, len(r.Problems))
 		for i, p := range r.Problems {
@@ -403,15 +403,15 @@ func (e *env) reportRefused(r localfile.Result) {
 	}
 }
 
-func problemCount(r localfile.Result) string {
+func problemCount(r ownfiles.Result) string {
 	if r.TotalProblems == 1 {
 		return "1 problem"
 	}
 	return fmt.Sprintf("%d problems", r.TotalProblems)
 }
 
-func printFileResult(w io.Writer, r localfile.Result) {
-	if r.Outcome == localfile.Unchanged {
+func printFileResult(w io.Writer, r ownfiles.Result) {
+	if r.Outcome == ownfiles.Unchanged {
 		fmt.Fprintf(w, "%s %s: unchanged, the same file was loaded by load %d (--force loads it again)\n", r.Source, r.File, r.PreviousLoad)
 		return
 	}

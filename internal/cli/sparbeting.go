@@ -10,9 +10,10 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/nyckeltal/nyckeltal/internal/yearrange"
+
 	"github.com/spf13/cobra"
 
-	"github.com/nyckeltal/nyckeltal/internal/config"
 	"github.com/nyckeltal/nyckeltal/internal/swedish"
 	"github.com/nyckeltal/nyckeltal/internal/textsafe"
 	"github.com/nyckeltal/nyckeltal/transform/atgardsplan"
@@ -117,7 +118,7 @@ Källa: Kolada (RKA). Beräkningar: egen bearbetning.`,
 			}
 			var compareYears []int
 			if strings.TrimSpace(compare) != "" {
-				if compareYears, err = config.ParseYears(compare, e.app.Now()); err != nil {
+				if compareYears, err = yearrange.Parse(compare, e.app.Now()); err != nil {
 					return usageErrorf("--compare-base-years: %w", err)
 				}
 				if cmd.Flags().Changed("base-year") {

@@ -10,10 +10,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nyckeltal/nyckeltal/internal/yearrange"
+
 	"github.com/spf13/cobra"
 
 	"github.com/nyckeltal/nyckeltal/connectors/kolada"
-	"github.com/nyckeltal/nyckeltal/internal/config"
 	"github.com/nyckeltal/nyckeltal/internal/outpath"
 	"github.com/nyckeltal/nyckeltal/internal/pipeline"
 	"github.com/nyckeltal/nyckeltal/internal/store"
@@ -82,7 +83,7 @@ func (e *env) tablesRequest(ctx context.Context, eng *nka.Engine, f tablesFlags)
 		years = f.years
 	}
 	if strings.TrimSpace(years) != "" {
-		if req.Years, err = config.ParseYears(years, e.app.Now()); err != nil {
+		if req.Years, err = yearrange.Parse(years, e.app.Now()); err != nil {
 			return req, usageErrorf("--years: %w", err)
 		}
 	}

@@ -10,9 +10,12 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/nyckeltal/nyckeltal/internal/yearrange"
+
+	"github.com/nyckeltal/nyckeltal/internal/indicatorid"
 
 	"github.com/BurntSushi/toml"
 )
@@ -239,9 +242,7 @@ func (c *Config) resolvePaths(dir string) {
 }
 
 var (
-	kpiID          = regexp.MustCompile(`^[A-Z]\d{5}$`)
 	municipalityID = regexp.MustCompile(`^\d{4}$`)
-	groupID        = regexp.MustCompile(`^G\d+$`)
 	retiredAPI     = regexp.MustCompile(`/v[12]/?$`)
 )
 
@@ -268,7 +269,7 @@ func (c *Config) Validate() error {
 	if _, err := ParseMunicipalities(strings.Join(k.Municipalities, ",")); err != nil {
 		errs = append(errs, "kolada.municipalities: "+err.Error())
 	}
-	if _, err := ParseYears(k.Years, time.Now()); err != nil {
+	if _, err := yearrange.Parse(k.Years, time.Now()); err != nil {
 		errs = append(errs, "kolada.years: "+err.Error())
 	}
 	if k.Groups != "all" && k.Groups != "none" {
@@ -316,7 +317,7 @@ func ParseKPIs(s string) ([]string, error) {
 	}
 	for i, id := range ids {
 		id = strings.ToUpper(id)
-		if !kpiID.MatchString(id) {
+		if !indicatorid.IsKolada(id) {
 			return nil, fmt.Errorf("%q is not a Kolada KPI id (a letter and five digits, like N20900; find ids with `nyckeltal kpi search`)", id)
 		}
 		ids[i] = id
@@ -340,60 +341,12 @@ func ParseMunicipalities(s string) ([]string, error) {
 		if strings.EqualFold(id, "all") {
 			return nil, errors.New("all cannot be combined with municipality ids")
 		}
-		if !municipalityID.MatchString(id) && !groupID.MatchString(id) {
+		if !municipalityID.MatchString(id) && !indicatorid.IsKoladaGroup(id) {
 			return nil, fmt.Errorf("%q is not a municipality id (four digits, like 0581) or a group id (like G36535)", id)
 		}
 		ids[i] = id
 	}
 	return dedupe(ids), nil
-}
-
-// ParseYears reads "2018-2025", "2018-" (to now's year), "2024" or
-// "2019,2021,2023-2024" into sorted distinct years.
-func ParseYears(s string, now time.Time) ([]int, error) {
-	parts := splitList(s)
-	if len(parts) == 0 {
-		return nil, errors.New("no years")
-	}
-	seen := map[int]bool{}
-	for _, p := range parts {
-		from, to, isRange := strings.Cut(p, "-")
-		lo, err := parseYear(from)
-		if err != nil {
-			return nil, err
-		}
-		hi := lo
-		if isRange {
-			if strings.TrimSpace(to) == "" {
-				hi = now.Year()
-			} else if hi, err = parseYear(to); err != nil {
-				return nil, err
-			}
-		}
-		if hi < lo {
-			return nil, fmt.Errorf("year range %q runs backwards", p)
-		}
-		if hi-lo > 100 {
-			return nil, fmt.Errorf("year range %q is longer than a century", p)
-		}
-		for y := lo; y <= hi; y++ {
-			seen[y] = true
-		}
-	}
-	years := make([]int, 0, len(seen))
-	for y := range seen {
-		years = append(years, y)
-	}
-	sort.Ints(years)
-	return years, nil
-}
-
-func parseYear(s string) (int, error) {
-	y, err := strconv.Atoi(strings.TrimSpace(s))
-	if err != nil || y < 1900 || y > 2100 {
-		return 0, fmt.Errorf("%q is not a year between 1900 and 2100 (write 2018-2025, 2018- or 2024)", strings.TrimSpace(s))
-	}
-	return y, nil
 }
 
 func splitList(s string) []string {

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nyckeltal/nyckeltal/internal/localfile"
+	"github.com/nyckeltal/nyckeltal/connectors/ownfiles"
 	"github.com/nyckeltal/nyckeltal/internal/tabular"
 )
 
@@ -99,11 +99,11 @@ func TestFileHeldForWritingIsLeft(t *testing.T) {
 
 // growing appends to the file it reads while it reads it.
 type growing struct {
-	localfile.Parser
+	ownfiles.Parser
 	path string
 }
 
-func (g growing) ParseFrom(ctx context.Context, name string, in tabular.Input) (*localfile.Parsed, error) {
+func (g growing) ParseFrom(ctx context.Context, name string, in tabular.Input) (*ownfiles.Parsed, error) {
 	f, err := os.OpenFile(g.path, os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {
 		return nil, err

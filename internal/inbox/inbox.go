@@ -17,8 +17,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nyckeltal/nyckeltal/connectors/ownfiles"
 	"github.com/nyckeltal/nyckeltal/internal/config"
-	"github.com/nyckeltal/nyckeltal/internal/localfile"
 	"github.com/nyckeltal/nyckeltal/internal/personnummer"
 	"github.com/nyckeltal/nyckeltal/internal/privfs"
 	"github.com/nyckeltal/nyckeltal/internal/store"
@@ -66,7 +66,7 @@ func FromConfig(cfg *config.Config, so SourceOptions) (Options, error) {
 
 // FileResult is what happened to one inbox file.
 type FileResult struct {
-	localfile.Result
+	ownfiles.Result
 	Dir string // webfocus, treserva or indikatorer
 	// MovedTo is where the file went (archive or rejected); empty when it
 	// stayed in the inbox or was deleted.
@@ -148,13 +148,13 @@ type Batch struct {
 type readyFile struct {
 	index    int // in res.Files
 	file     inboxFile
-	prepared *localfile.Prepared
+	prepared *ownfiles.Prepared
 }
 
 // Prepare reads and checks every new file of the inbox without the store:
 // a file is taken only when it is complete — left alone for o.Settle, held
 // open for writing by no other program, ending as its format ends — and is
-// then read and checked whole (localfile.Prepare). A file that is not yet
+// then read and checked whole (ownfiles.Prepare). A file that is not yet
 // complete, or that changes while it is read, is left for the next run and
 // counted in Result.Waiting. Nothing is moved.
 func Prepare(ctx context.Context, o Options) (*Batch, error) {
@@ -194,12 +194,12 @@ func Prepare(ctx context.Context, o Options) (*Batch, error) {
 			res.Files = append(res.Files, fr)
 			continue
 		}
-		lo := localfile.Options{SkipBadRows: o.SkipBadRows, QuarantineDir: filepath.Join(o.RejectedDir, f.dir), Now: o.Now,
+		lo := ownfiles.Options{SkipBadRows: o.SkipBadRows, QuarantineDir: filepath.Join(o.RejectedDir, f.dir), Now: o.Now,
 			MaxBytes: o.MaxBytes}
-		pf, err := localfile.Prepare(ctx, o.Sources.ForDir(f.dir), f.path, lo)
+		pf, err := ownfiles.Prepare(ctx, o.Sources.ForDir(f.dir), f.path, lo)
 		fr.Result = pf.Result()
 		switch {
-		case errors.Is(err, localfile.ErrChanged):
+		case errors.Is(err, ownfiles.ErrChanged):
 			fr.Waiting = "filen ändrades medan den lästes"
 			res.Waiting++
 		case err != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)):
@@ -303,10 +303,10 @@ func (b *Batch) Load(ctx context.Context, st *store.Store) (*Result, error) {
 		fr.Result, err = rf.prepared.Load(ctx, st)
 		rf.prepared = nil // its rows are staged: let them go
 		switch {
-		case errors.Is(err, localfile.ErrRefused):
+		case errors.Is(err, ownfiles.ErrRefused):
 			res.Refused++
 			moves = append(moves, pendingMove{index: rf.index, file: rf.file, reject: true})
-		case errors.Is(err, localfile.ErrChanged):
+		case errors.Is(err, ownfiles.ErrChanged):
 			fr.Waiting = "filen ändrades efter att den lästes"
 			res.Waiting++
 		case err != nil:
@@ -317,7 +317,7 @@ func (b *Batch) Load(ctx context.Context, st *store.Store) (*Result, error) {
 			fr.Err = err
 			errs = append(errs, fmt.Errorf("%s/%s: %w", rf.file.dir, filepath.Base(rf.file.path), err))
 		default:
-			if fr.Outcome == localfile.Unchanged {
+			if fr.Outcome == ownfiles.Unchanged {
 				res.Unchanged++
 			} else {
 				res.Loaded++
@@ -432,7 +432,7 @@ func (o Options) reject(fr *FileResult, f inboxFile) error {
 
 // ErrorReport is the text of a .error.txt: what was refused, why, and what
 // to do. It holds no personnummer (the problems are masked).
-func ErrorReport(r localfile.Result, now time.Time) string {
+func ErrorReport(r ownfiles.Result, now time.Time) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s was refused by nyckeltal on %s; nothing of it was loaded.\n", r.File, now.Format("2006-01-02 15:04"))
 	if r.Load.LoadID != 0 {

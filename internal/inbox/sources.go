@@ -7,10 +7,10 @@ import (
 	"time"
 
 	"github.com/nyckeltal/nyckeltal/connectors/indicators"
+	"github.com/nyckeltal/nyckeltal/connectors/ownfiles"
 	"github.com/nyckeltal/nyckeltal/connectors/treserva"
 	"github.com/nyckeltal/nyckeltal/connectors/webfocus"
 	"github.com/nyckeltal/nyckeltal/internal/config"
-	"github.com/nyckeltal/nyckeltal/internal/localfile"
 	"github.com/nyckeltal/nyckeltal/internal/personnummer"
 	"github.com/nyckeltal/nyckeltal/internal/tabular"
 )
@@ -43,13 +43,13 @@ type SourceOptions struct {
 
 // Sources are the parsers of the three local sources.
 type Sources struct {
-	WebFOCUS   localfile.Parser
-	Treserva   localfile.Parser
-	Indicators localfile.Parser
+	WebFOCUS   ownfiles.Parser
+	Treserva   ownfiles.Parser
+	Indicators ownfiles.Parser
 }
 
 // ForDir is the parser of an inbox directory.
-func (s *Sources) ForDir(dir string) localfile.Parser {
+func (s *Sources) ForDir(dir string) ownfiles.Parser {
 	switch dir {
 	case DirWebFOCUS:
 		return s.WebFOCUS
@@ -66,9 +66,9 @@ func (s *Sources) ForDir(dir string) localfile.Parser {
 // still loads the other files.
 func NewSources(cfg *config.Config, o SourceOptions) (*Sources, error) {
 	l := cfg.Local
-	regi := localfile.RegiAliases{Egen: l.Regi.Egen, Privat: l.Regi.Privat, Alla: localfile.DefaultRegiAliases.Alla}
+	regi := ownfiles.RegiAliases{Egen: l.Regi.Egen, Privat: l.Regi.Privat, Alla: ownfiles.DefaultRegiAliases.Alla}
 	interim := time.Month(l.InterimEndMonth)
-	inText, err := localfile.ParseTextPolicy(l.PersonnummerInText)
+	inText, err := ownfiles.ParseTextPolicy(l.PersonnummerInText)
 	if err != nil {
 		return nil, fmt.Errorf("local.personnummer_in_text %w", err)
 	}
@@ -108,7 +108,7 @@ type keyedTreserva struct {
 
 func (k *keyedTreserva) Source() string { return treserva.Source }
 
-func (k *keyedTreserva) ParseFrom(ctx context.Context, name string, in tabular.Input) (*localfile.Parsed, error) {
+func (k *keyedTreserva) ParseFrom(ctx context.Context, name string, in tabular.Input) (*ownfiles.Parsed, error) {
 	k.once.Do(func() {
 		key, err := personnummer.LoadKey(k.keyFile, k.keyOpts)
 		if err != nil {

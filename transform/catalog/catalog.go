@@ -19,6 +19,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/nyckeltal/nyckeltal/internal/indicatorid"
+
 	"github.com/BurntSushi/toml"
 
 	"github.com/nyckeltal/nyckeltal/internal/swedish"
@@ -170,18 +172,16 @@ type Scatter struct {
 }
 
 var (
-	koladaID  = regexp.MustCompile(`^[A-Z]\d{5}$`)
-	localCode = regexp.MustCompile(`^[A-Z][A-Z0-9_]{1,39}$`)
-	codeRe    = regexp.MustCompile(`^[0-9A-Za-z][0-9A-Za-z._-]{0,39}$`)
-	areaSlug  = regexp.MustCompile(`^[a-z][a-z0-9_-]*$`)
+	codeRe   = regexp.MustCompile(`^[0-9A-Za-z][0-9A-Za-z._-]{0,39}$`)
+	areaSlug = regexp.MustCompile(`^[a-z][a-z0-9_-]*$`)
 )
 
 // IsKoladaID reports whether s is shaped like a Kolada KPI id (N20900).
-func IsKoladaID(s string) bool { return koladaID.MatchString(s) }
+func IsKoladaID(s string) bool { return indicatorid.IsKolada(s) }
 
 // IsLocalCode reports whether s is a local indicator code (WF_SJUKFRANVARO_TOTALT):
 // capitals, digits and _, never shaped like a Kolada id.
-func IsLocalCode(s string) bool { return localCode.MatchString(s) && !koladaID.MatchString(s) }
+func IsLocalCode(s string) bool { return indicatorid.IsLocal(s) }
 
 // IsKolada reports whether the indicator's values come from Kolada: its
 // source is a KPI id, or it is named by a Kolada title still to be resolved.

@@ -19,6 +19,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/nyckeltal/nyckeltal/internal/indicatorid"
+
 	"github.com/nyckeltal/nyckeltal/internal/grouptitle"
 	"github.com/nyckeltal/nyckeltal/internal/store"
 )
@@ -117,7 +119,6 @@ var ErrInvalidArea = errors.New("invalid NKA area")
 
 var (
 	slugPattern = regexp.MustCompile(`^[a-z][a-z0-9_-]*$`)
-	kpiPattern  = regexp.MustCompile(`^[A-Z]\d{5}$`)
 )
 
 // ResolveAreas applies overrides to the built-in areas: an override of a
@@ -173,13 +174,13 @@ func ResolveAreas(minAbsPct float64, overrides map[string]AreaOverride) ([]Area,
 		if o.MinAbsPct != nil {
 			a.MinAbsPct = *o.MinAbsPct
 		}
-		if !kpiPattern.MatchString(a.PctKPI) {
+		if !indicatorid.IsKolada(a.PctKPI) {
 			errs = append(errs, fmt.Sprintf("area %s: pct_kpi %q is not a Kolada KPI id (like N20900)", slug, a.PctKPI))
 		}
-		if a.MnkrKPI != "" && !kpiPattern.MatchString(a.MnkrKPI) {
+		if a.MnkrKPI != "" && !indicatorid.IsKolada(a.MnkrKPI) {
 			errs = append(errs, fmt.Sprintf("area %s: mnkr_kpi %q is not a Kolada KPI id (like N20029; \"\" for none)", slug, a.MnkrKPI))
 		}
-		if a.NetCostKPI != "" && !kpiPattern.MatchString(a.NetCostKPI) {
+		if a.NetCostKPI != "" && !indicatorid.IsKolada(a.NetCostKPI) {
 			errs = append(errs, fmt.Sprintf("area %s: net_cost_kpi %q is not a Kolada KPI id (like N20014; \"\" for none)", slug, a.NetCostKPI))
 		}
 		if grouptitle.AreaKey(a.GroupTitle) == "" {

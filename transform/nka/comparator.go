@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/nyckeltal/nyckeltal/internal/indicatorid"
+
 	"github.com/nyckeltal/nyckeltal/internal/store"
 )
 
@@ -40,7 +42,6 @@ const (
 )
 
 var (
-	groupIDPattern      = regexp.MustCompile(`^G\d+$`)
 	fixedYearPattern    = regexp.MustCompile(`^liknande:((?:19|20)\d{2})$`)
 	ownGroupNamePattern = regexp.MustCompile(`^[a-zåäö][a-zåäö0-9_-]*$`)
 	percentilePattern   = regexp.MustCompile(`^p(\d{1,2})$`)
@@ -70,7 +71,7 @@ func NormalizeComparator(c string, own []OwnGroup) (string, error) {
 	if fixedYearPattern.MatchString(l) {
 		return l, nil
 	}
-	if g := strings.ToUpper(c); groupIDPattern.MatchString(g) {
+	if g := strings.ToUpper(c); indicatorid.IsKoladaGroup(g) {
 		return g, nil
 	}
 	for _, g := range own {
@@ -187,7 +188,7 @@ func (g OwnGroup) Validate() error {
 	if !ownGroupNamePattern.MatchString(g.Name) {
 		return fmt.Errorf("%w %q: name it with lower-case letters, digits, - or _ (like skane_sma)", ErrInvalidGroup, g.Name)
 	}
-	if reservedComparators[g.Name] || strings.HasPrefix(g.Name, "liknande") || groupIDPattern.MatchString(strings.ToUpper(g.Name)) {
+	if reservedComparators[g.Name] || strings.HasPrefix(g.Name, "liknande") || indicatorid.IsKoladaGroup(strings.ToUpper(g.Name)) {
 		return fmt.Errorf("%w %q: that name is a built-in comparator (mean, median, riket, liknande, lan) or looks like a Kolada group id", ErrInvalidGroup, g.Name)
 	}
 	if len(g.Members) == 0 {
@@ -284,7 +285,7 @@ func comparatorSetWords(cmp string) string {
 		return "övriga kommuner i länet"
 	case cmp == ComparatorRiket:
 		return "riket"
-	case groupIDPattern.MatchString(cmp):
+	case indicatorid.IsKoladaGroup(cmp):
 		return "gruppen " + cmp
 	}
 	if m := fixedYearPattern.FindStringSubmatch(cmp); m != nil {

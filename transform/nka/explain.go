@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/nyckeltal/nyckeltal/internal/indicatorid"
+
 	"github.com/nyckeltal/nyckeltal/internal/swedish"
 	"github.com/nyckeltal/nyckeltal/transform/atgardsplan"
 )
@@ -362,7 +364,7 @@ func (e *Engine) explainSet(s *Sparbeting, r GapRow, a Area, muni string) string
 	case s.Comparator == ComparatorLan:
 		return fmt.Sprintf("Som jämförelse används övriga kommuner i %s (kommuner vars id börjar med samma två siffror som %s, %s).",
 			str(r.ComparatorGroupTitle), muni, s.MunicipalityID[:min(2, len(s.MunicipalityID))]) + members
-	case groupIDPattern.MatchString(s.Comparator):
+	case indicatorid.IsKoladaGroup(s.Comparator):
 		return fmt.Sprintf("Som jämförelse används kommungruppen %s i Kolada.", group(r.ComparatorGroup, r.ComparatorGroupTitle)) + members
 	}
 	title := ""

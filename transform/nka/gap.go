@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nyckeltal/nyckeltal/internal/indicatorid"
+
 	"github.com/nyckeltal/nyckeltal/internal/store"
 )
 
@@ -103,7 +105,7 @@ func (e *Engine) Gap(ctx context.Context, q Query) (*GapResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	if groupIDPattern.MatchString(cmp) {
+	if indicatorid.IsKoladaGroup(cmp) {
 		if _, err := e.groupTitle(ctx, cmp); err != nil {
 			return nil, fmt.Errorf("comparator: %w", err)
 		}
@@ -314,7 +316,7 @@ func (e *Engine) ResolveGroupOverride(ctx context.Context, ids []string, areas [
 	out := map[string]string{}
 	for _, raw := range ids {
 		id := strings.ToUpper(strings.TrimSpace(raw))
-		if !groupIDPattern.MatchString(id) {
+		if !indicatorid.IsKoladaGroup(id) {
 			return nil, fmt.Errorf("%w %q: a group id looks like G36535", ErrUnknownGroup, raw)
 		}
 		title, err := e.groupTitle(ctx, id)

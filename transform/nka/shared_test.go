@@ -1,7 +1,6 @@
 package nka
 
 import (
-	"github.com/nyckeltal/nyckeltal/internal/testkit/repo"
 	"math"
 	"net/http/httptest"
 	"os"
@@ -10,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/nyckeltal/nyckeltal/internal/testkit/repo"
 
 	"github.com/rs/zerolog"
 

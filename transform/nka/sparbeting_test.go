@@ -1,13 +1,14 @@
 package nka
 
 import (
-	"github.com/nyckeltal/nyckeltal/internal/testkit/repo"
 	"math"
 	"math/rand"
 	"os"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/nyckeltal/nyckeltal/internal/testkit/repo"
 
 	"github.com/nyckeltal/nyckeltal/transform/atgardsplan"
 )

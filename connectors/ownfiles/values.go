@@ -1,4 +1,4 @@
-package localfile
+package ownfiles
 
 import (
 	"iter"
@@ -119,7 +119,7 @@ func (v *Values) Label(s string) uint8 {
 		return i
 	}
 	if len(v.labels) == 255 {
-		panic("localfile: more than 255 kön and regi texts")
+		panic("ownfiles: more than 255 kön and regi texts")
 	}
 	s = strings.Clone(s)
 	i := uint8(len(v.labels))
@@ -142,7 +142,7 @@ func (v *Values) Add(k Key, values ...float64) { v.AddLine(0, k, values...) }
 // AddLine is Add of the row on line, for Duplicates.
 func (v *Values) AddLine(line int, k Key, values ...float64) {
 	if len(values) != v.width {
-		panic("localfile: Values.Add with the wrong number of values")
+		panic("ownfiles: Values.Add with the wrong number of values")
 	}
 	v.keys = append(v.keys, k)
 	v.lines = append(v.lines, int32(line))

@@ -1,9 +1,9 @@
-// Package localfile turns the municipality's own files (WebFOCUS reports,
+// Package ownfiles turns the municipality's own files (WebFOCUS reports,
 // Treserva extracts, long indicator files) into loads: a file is read and
 // checked whole, then loaded in one load or refused with a report of every
 // problem's line, column and reason. The connectors say what a file means;
 // this package decides how it is loaded.
-package localfile
+package ownfiles
 
 import (
 	"context"

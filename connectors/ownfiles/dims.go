@@ -1,4 +1,4 @@
-package localfile
+package ownfiles
 
 import (
 	"fmt"
@@ -38,6 +38,22 @@ var DefaultRegiAliases = RegiAliases{
 	Egen:   []string{"egen", "egen regi", "kommunal", "kommunal regi", "kommunen", "e"},
 	Privat: []string{"privat", "privat regi", "privat utförare", "privata utförare", "extern", "extern utförare", "enskild", "enskild regi", "LOV", "entreprenad", "p"},
 	Alla:   []string{"alla", "totalt", "total", "samtliga", "alla regiformer", "båda"},
+}
+
+// DefaultMunicipalityUnits are local.municipality_units' defaults: the enhet
+// values that mean the whole municipality.
+func DefaultMunicipalityUnits() []string {
+	return []string{"Vård- och omsorgskontoret", "Hela kommunen"}
+}
+
+// DefaultConfiguredRegi is local.regi's defaults: how files write egen regi
+// and privat utförare; alla is DefaultRegiAliases.Alla.
+func DefaultConfiguredRegi() RegiAliases {
+	return RegiAliases{
+		Egen:   []string{"egen", "egen regi", "kommunal", "kommunal regi"},
+		Privat: []string{"privat", "privat regi", "privat utförare", "extern", "extern utförare", "enskild", "LOV", "entreprenad"},
+		Alla:   DefaultRegiAliases.Alla,
+	}
 }
 
 // ParseRegi reads regi with the aliases; empty is alla.
