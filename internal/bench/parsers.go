@@ -17,8 +17,8 @@ import (
 	"time"
 
 	"github.com/nyckeltal/nyckeltal/connectors/ownfiles"
+	"github.com/nyckeltal/nyckeltal/internal/app/inbox"
 	"github.com/nyckeltal/nyckeltal/internal/config"
-	"github.com/nyckeltal/nyckeltal/internal/inbox"
 	"github.com/nyckeltal/nyckeltal/internal/testkit/samplegen"
 )
 

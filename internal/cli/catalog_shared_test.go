@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nyckeltal/nyckeltal/internal/app"
+
 	"github.com/nyckeltal/nyckeltal/internal/testkit/repo"
 
 	"github.com/nyckeltal/nyckeltal/connectors/kolada/koladafake"
@@ -178,7 +180,7 @@ func TestFirstRunResolvesTitlesWhenCertain(t *testing.T) {
 		t.Fatal("the KPI of the title that one KPI fits was not fetched")
 	}
 	var st struct {
-		Catalog catalogStatus `json:"catalog"`
+		Catalog app.CatalogStatus `json:"catalog"`
 	}
 	if err := json.Unmarshal([]byte(h.mustRun("status", "--json")), &st); err != nil {
 		t.Fatal(err)

@@ -346,11 +346,11 @@ func resolveFormat(format string, formatSet bool, out string) (string, error) {
 // place, so a reader never sees half a file) or to standard output. --out is
 // never the store, the key or the configuration, and replaces only a file
 // nyckeltal wrote, unless --force (internal/outpath).
-func (e *env) writeOutput(out string, fn func(io.Writer) error) error {
+func (f *factory) writeOutput(out string, fn func(io.Writer) error) error {
 	if out == "" || out == "-" {
-		return fn(e.app.Stdout)
+		return fn(f.io.Stdout)
 	}
-	g, err := e.outputGuard()
+	g, err := f.app.OutputGuard()
 	if err != nil {
 		return err
 	}

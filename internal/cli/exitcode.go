@@ -3,13 +3,13 @@ package cli
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"os"
 	"strings"
 
 	"github.com/nyckeltal/nyckeltal/connectors/kolada"
 	"github.com/nyckeltal/nyckeltal/connectors/ownfiles"
+	"github.com/nyckeltal/nyckeltal/internal/app"
 	"github.com/nyckeltal/nyckeltal/internal/config"
 	"github.com/nyckeltal/nyckeltal/internal/outpath"
 	"github.com/nyckeltal/nyckeltal/internal/personnummer"
@@ -32,15 +32,14 @@ const (
 	ExitInterrupted = 130 // stopped by Ctrl-C or SIGTERM; nothing half-written is visible
 )
 
-// UsageError is a mistake on the command line.
-type UsageError struct{ Err error }
+// UsageError is a mistake on the command line: a flag, or a value a use
+// case cannot take (app.UsageError).
+type UsageError = app.UsageError
 
-func (e *UsageError) Error() string { return e.Err.Error() }
-func (e *UsageError) Unwrap() error { return e.Err }
+func usageErrorf(format string, args ...any) error { return app.UsageErrorf(format, args...) }
 
-func usageErrorf(format string, args ...any) error {
-	return &UsageError{Err: fmt.Errorf(format, args...)}
-}
+// ErrFilesRefused means at least one file was refused; the report says why.
+var ErrFilesRefused = app.ErrFilesRefused
 
 // ExitCode maps an error to the process exit code. This is the only place
 // that does so.
@@ -93,7 +92,7 @@ func readOnly(err error) bool {
 }
 
 // hint says what to try next, for the errors where that is known.
-func hint(err error, e *env) string {
+func hint(err error) string {
 	switch {
 	case diskFull(err):
 		return "the disk of the store is full; nothing was changed. A writing command needs room for a second copy of the store " +

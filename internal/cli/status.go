@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,12 +12,18 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/nyckeltal/nyckeltal/internal/app"
 	"github.com/nyckeltal/nyckeltal/internal/store"
 )
 
-func newStatusCmd(e *env) *cobra.Command {
-	var asJSON bool
-	var recent int
+// statusOptions are the options of `nyckeltal status`.
+type statusOptions struct {
+	json   bool
+	recent int
+}
+
+func newStatusCmd(f *factory) *cobra.Command {
+	opts := &statusOptions{}
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Show what the store holds, the latest loads and how fresh each source is",
@@ -39,34 +46,27 @@ writer, size_bytes and catalog.problems (see docs/OPERATIONS.md).`,
   nyckeltal status --json | jq '.sources[] | {source, age_hours}'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := e.openReader(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			s, err := st.Status(cmd.Context(), e.app.Now(), recent)
-			if err != nil {
-				return err
-			}
-			// The indicator catalogue's Kolada entries that the tables cannot
-			// fill; a catalogue that cannot be read is said, not fatal here.
-			cs, cerr := e.catalogStatus(cmd.Context(), st)
-			if asJSON {
-				enc := json.NewEncoder(e.app.Stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(struct {
-					*store.Status
-					Catalog *catalogStatus `json:"catalog,omitempty"`
-				}{s, cs})
-			}
-			printStatus(e.app.Stdout, s)
-			printCatalogStatus(e.app.Stdout, cs, cerr)
-			return nil
+			return runStatus(cmd.Context(), opts, f)
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON for monitoring")
-	cmd.Flags().IntVar(&recent, "loads", 10, "how many recent loads to list")
+	cmd.Flags().BoolVar(&opts.json, "json", false, "print JSON for monitoring")
+	cmd.Flags().IntVar(&opts.recent, "loads", 10, "how many recent loads to list")
 	return cmd
+}
+
+func runStatus(ctx context.Context, opts *statusOptions, f *factory) error {
+	r, err := f.app.Status(ctx, opts.recent)
+	if err != nil {
+		return err
+	}
+	if opts.json {
+		enc := json.NewEncoder(f.io.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(r)
+	}
+	printStatus(f.io.Stdout, r.Status)
+	printCatalogStatus(f.io.Stdout, r.Catalog, r.CatalogErr)
+	return nil
 }
 
 func printStatus(w io.Writer, s *store.Status) {
@@ -108,7 +108,7 @@ func printStatus(w io.Writer, s *store.Status) {
 
 // printCatalogStatus lists the catalogue's Kolada entries the tables cannot
 // fill, in Swedish, as the tables' notes say it.
-func printCatalogStatus(w io.Writer, cs *catalogStatus, err error) {
+func printCatalogStatus(w io.Writer, cs *app.CatalogStatus, err error) {
 	if err != nil {
 		fmt.Fprintf(w, "\nIndikatorkatalogen kan inte läsas: %v\n", err)
 		return
@@ -175,13 +175,7 @@ func ageText(h *float64) string {
 	return fmt.Sprintf("%.0f days", d.Hours()/24)
 }
 
-func truncateText(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
-}
+func truncateText(s string, n int) string { return app.Shorten(s, n) }
 
 func formatBytes(n int64) string {
 	switch {

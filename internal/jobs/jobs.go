@@ -1,4 +1,4 @@
-// Package pipeline runs the jobs of a run — Kolada, the inbox of local
+// Package jobs runs the jobs of a run — Kolada, the inbox of local
 // extracts, the derived tables — in order, on one writable store, and records
 // and logs each job's outcome. It knows nothing of sources: a job is anything
 // with a name that writes the store given a context.
@@ -7,7 +7,7 @@
 // that a job that fails leaves the store as it was plus the record of its
 // failure: the runner goes on with the next job, and the writer publishes the
 // result.
-package pipeline
+package jobs
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package cli
+package app
 
 import (
 	"context"
@@ -18,14 +18,14 @@ import (
 // first run), Kolada's own. It returns the ids to fetch besides those the
 // catalogue names; what stays unresolved is left to `status` and the tables'
 // notes. Nothing here may stop the night's load: a failure is logged.
-func (e *env) catalogTitleKPIs(ctx context.Context, st *store.Store, client *kolada.Client, baseURL string) []string {
-	c, err := e.loadCatalog("")
+func (a *App) catalogTitleKPIs(ctx context.Context, st *store.Store, client *kolada.Client, baseURL string) []string {
+	c, err := a.LoadCatalog("")
 	if err != nil || c.Unresolved() == 0 {
 		return nil // an unreadable catalogue is logged by catalogKPIs
 	}
 	kpis, from, err := wholeKPICatalogue(ctx, st, client, baseURL)
 	if err != nil {
-		e.log.Warn().Err(err).Int("titles", c.Unresolved()).
+		a.Log.Warn().Err(err).Int("titles", c.Unresolved()).
 			Msg("the catalogue's Kolada titles without an id could not be looked up; they are fetched once they can")
 		return nil
 	}
@@ -41,9 +41,9 @@ func (e *env) catalogTitleKPIs(ctx context.Context, st *store.Store, client *kol
 		}
 	}
 	for _, r := range res {
-		ev := e.log.Info()
+		ev := a.Log.Info()
 		if r.Outcome != catalog.Resolved {
-			ev = e.log.Warn()
+			ev = a.Log.Warn()
 		}
 		ev.Str("entry", r.Entry).Str("title", r.Title).Str("outcome", string(r.Outcome)).Str("kpi", r.ID).Str("looked_up_in", from).
 			Msg("catalogue title looked up")
@@ -69,35 +69,35 @@ func wholeKPICatalogue(ctx context.Context, st *store.Store, client *kolada.Clie
 	return kpis, "Kolada", nil
 }
 
-// catalogProblem is one catalogue entry whose Kolada values the tables cannot
+// CatalogProblem is one catalogue entry whose Kolada values the tables cannot
 // show, said for a controller.
-type catalogProblem struct {
+type CatalogProblem struct {
 	Entry   string `json:"entry"`
 	KPI     string `json:"kpi,omitempty"`
 	Problem string `json:"problem"` // no_id, ambiguous, not_found, not_fetched, unknown_to_kolada, regions_only
 	Text    string `json:"text"`
 }
 
-// catalogStatus is the catalogue's part of `nyckeltal status`.
-type catalogStatus struct {
+// CatalogStatus is the catalogue's part of `nyckeltal status`.
+type CatalogStatus struct {
 	Catalog    string           `json:"catalog"`
 	KoladaKPIs int              `json:"kolada_kpis"`
-	Problems   []catalogProblem `json:"problems"`
+	Problems   []CatalogProblem `json:"problems"`
 }
 
 // catalogStatus checks the configured catalogue against the store: the
 // titles without a certain id, and the KPIs that were never fetched, that
 // Kolada does not know, or that it publishes for regions only.
-func (e *env) catalogStatus(ctx context.Context, st *store.Store) (*catalogStatus, error) {
-	cfg, err := e.config()
+func (a *App) catalogStatus(ctx context.Context, st *store.Store) (*CatalogStatus, error) {
+	cfg, err := a.Config()
 	if err != nil {
 		return nil, err
 	}
-	c, err := e.loadCatalog("")
+	c, err := a.LoadCatalog("")
 	if err != nil {
 		return nil, err
 	}
-	out := &catalogStatus{Catalog: orDefault(c.File, catalog.BuiltinName), Problems: []catalogProblem{}}
+	out := &CatalogStatus{Catalog: orDefault(c.File, catalog.BuiltinName), Problems: []CatalogProblem{}}
 	if c.Unresolved() > 0 {
 		has, err := st.HasKPICatalogue(ctx, kolada.Source)
 		if err != nil {
@@ -116,7 +116,7 @@ func (e *env) catalogStatus(ctx context.Context, st *store.Store) (*catalogStatu
 			if r.Outcome == catalog.Resolved {
 				continue
 			}
-			p := catalogProblem{Entry: r.Entry, Problem: "not_found",
+			p := CatalogProblem{Entry: r.Entry, Problem: "not_found",
 				Text: fmt.Sprintf("inget nyckeltal i Kolada passar titeln ”%s”; sök med `nyckeltal kpi search` och skriv id:t i katalogen", r.Title)}
 			if r.Outcome == catalog.Ambiguous {
 				var ids []string
@@ -135,7 +135,7 @@ func (e *env) catalogStatus(ctx context.Context, st *store.Store) (*catalogStatu
 		if !has {
 			for _, ind := range c.Indicators {
 				if ind.Source == "" && ind.KoladaTitle != "" {
-					out.Problems = append(out.Problems, catalogProblem{Entry: ind.Code, Problem: "no_id",
+					out.Problems = append(out.Problems, CatalogProblem{Entry: ind.Code, Problem: "no_id",
 						Text: fmt.Sprintf("titeln ”%s” har inget id än; den slås upp när Kolada:s nyckeltalskatalog har hämtats (`nyckeltal run`)", ind.KoladaTitle)})
 				}
 			}
@@ -164,7 +164,7 @@ func (e *env) catalogStatus(ctx context.Context, st *store.Store) (*catalogStatu
 	}
 	for _, id := range ids {
 		s := states[id]
-		p := catalogProblem{Entry: strings.Join(entries[id], ", "), KPI: id}
+		p := CatalogProblem{Entry: strings.Join(entries[id], ", "), KPI: id}
 		switch {
 		case !s.Known && len(s.Fetched) > 0:
 			p.Problem, p.Text = "unknown_to_kolada", fmt.Sprintf("Kolada känner inte till %s; kontrollera id:t i katalogen", id)
