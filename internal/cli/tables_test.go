@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -196,15 +195,17 @@ func TestExportParquet(t *testing.T) {
 		}
 	}
 	// the export reads back as the store: same rows per source and year, same values
-	db, err := sql.Open("duckdb", "")
+	// The Parquet files are read back by a scratch store of the test's own
+	// (a writer may read files; readers may not).
+	scratch, err := store.Open(t.Context(), filepath.Join(t.TempDir(), "scratch.duckdb"), store.ReadWrite)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	defer scratch.Close()
 	ctx := context.Background()
 	q := `SELECT source, year, count(*), sum(coalesce(value, 0))::DECIMAL(18,4)::VARCHAR FROM %s GROUP BY ALL ORDER BY ALL`
-	read := func(db *sql.DB, from string) string {
-		rows, err := db.QueryContext(ctx, strings.Replace(q, "%s", from, 1))
+	read := func(st *store.Store, from string) string {
+		rows, err := st.DB().QueryContext(ctx, strings.Replace(q, "%s", from, 1))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -219,14 +220,17 @@ func TestExportParquet(t *testing.T) {
 			}
 			sb.WriteString(src + " " + itoa64(year) + " " + itoa64(n) + " " + sum + "\n")
 		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
 		return sb.String()
 	}
-	got := read(db, "read_parquet('"+dir+"/observation/**/*.parquet', hive_partitioning = true)")
+	got := read(scratch, "read_parquet('"+dir+"/observation/**/*.parquet', hive_partitioning = true)")
 	st, err := store.Open(ctx, h.db, store.ReadOnly)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := read(st.DB(), "observation")
+	want := read(st, "observation")
 	st.Close()
 	if got != want || got == "" {
 		t.Fatalf("the export reads back differently:\n%s\nstore:\n%s", got, want)
