@@ -140,10 +140,17 @@ type JobsFailedError struct {
 	Total  int
 }
 
+// Error names the jobs that failed, not their errors: each job's error is
+// said once, in its own log line (and the run's report, and job_run), so
+// that the run's error does not repeat them.
 func (e *JobsFailedError) Error() string {
 	var parts []string
-	for _, o := range e.Failed {
-		parts = append(parts, fmt.Sprintf("job %s: %v", o.Job, o.Err))
+	if len(e.Failed) > 0 {
+		names := make([]string, len(e.Failed))
+		for i, o := range e.Failed {
+			names[i] = o.Job
+		}
+		parts = append(parts, "failed: "+strings.Join(names, ", "))
 	}
 	if len(e.NotRun) > 0 {
 		parts = append(parts, "not run: "+strings.Join(e.NotRun, ", "))
