@@ -9,7 +9,9 @@ import (
 
 func BenchmarkParseLong(b *testing.B) {
 	var buf bytes.Buffer
-	samplegen.WriteIndicatorFile(&buf, 2_000_000)
+	if _, err := samplegen.WriteIndicatorFile(&buf, 2_000_000); err != nil {
+		b.Fatal(err)
+	}
 	data := buf.Bytes()
 	p := newParser(b)
 	b.SetBytes(int64(len(data)))

@@ -7,6 +7,7 @@ package indicators
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -103,16 +104,6 @@ func New(opts Options) (*Parser, error) {
 // Source is "indicators".
 func (p *Parser) Source() string { return Source }
 
-type rowKey struct {
-	code   string
-	kind   store.UnitKind
-	unit   string
-	ptype  store.PeriodType
-	pstart time.Time
-	gender string
-	regi   string
-}
-
 type meta struct {
 	name, unit, system string
 	line               int
@@ -201,7 +192,7 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 	next := ownfiles.Rows(name, head, headerAt+1, rd)
 	for {
 		r, err := next()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {

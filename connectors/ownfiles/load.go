@@ -184,8 +184,8 @@ func Prepare(ctx context.Context, p Parser, path string, opts Options) (pf *Prep
 		maxBytes = tabular.DefaultLimits().MaxBytes
 	}
 	if pf.size > maxBytes {
-		pf.refusal = Refuse(name, 0, "", "filen är %d MiB; lokala uttag över %d MiB tas inte emot (local.limits.max_file_mb)",
-			pf.size>>20, maxBytes>>20).(*FileError)
+		pf.refusal = refusal(name, 0, "", "filen är %d MiB; lokala uttag över %d MiB tas inte emot (local.limits.max_file_mb)",
+			pf.size>>20, maxBytes>>20)
 		return pf, nil
 	}
 	h := sha256.New()
@@ -441,7 +441,7 @@ func writeQuarantine(dir, name string, now time.Time, parsed *Parsed) (string, e
 		return "", fmt.Errorf("writing quarantine file: %w", err)
 	}
 	defer os.Remove(tmp.Name())
-	tmp.WriteString("\uFEFF")
+	_, bomErr := tmp.WriteString("\uFEFF")
 	w := textsafe.NewCSVWriter(tmp) // the cells come from someone else's file
 	w.Comma = ';'
 	header := []string{"rad", "orsak"}
@@ -457,7 +457,7 @@ func writeQuarantine(dir, name string, now time.Time, parsed *Parsed) (string, e
 		w.Write(rec)
 	}
 	w.Flush()
-	if err := errors.Join(w.Error(), tmp.Close()); err != nil {
+	if err := errors.Join(bomErr, w.Error(), tmp.Close()); err != nil {
 		return "", fmt.Errorf("writing quarantine file: %w", err)
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {

@@ -79,6 +79,11 @@ func (e *FileError) Is(target error) bool { return target == ErrRefused }
 
 // Refuse is the error of a whole file that cannot be loaded.
 func Refuse(file string, line int, column, format string, args ...any) error {
+	return refusal(file, line, column, format, args...)
+}
+
+// refusal is Refuse as the *FileError it is.
+func refusal(file string, line int, column, format string, args ...any) *FileError {
 	p := Problem{File: file, Line: line, Column: column, Reason: fmt.Sprintf(format, args...)}
 	return &FileError{File: file, Problems: []Problem{p}, Total: 1}
 }

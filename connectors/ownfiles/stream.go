@@ -26,7 +26,7 @@ func Head(file string, r tabular.Reader, n int) ([]tabular.Row, error) {
 	var out []tabular.Row
 	for len(out) < n {
 		row, err := r.Next()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
@@ -47,7 +47,7 @@ func Rows(file string, head []tabular.Row, from int, r tabular.Reader) func() (t
 			return head[i-1], nil
 		}
 		row, err := r.Next()
-		if err != nil && err != io.EOF {
+		if err != nil && !errors.Is(err, io.EOF) {
 			return row, ReadError(file, err)
 		}
 		return row, err
@@ -200,7 +200,7 @@ func Reread(ctx context.Context, file string, in tabular.Input, opts tabular.Opt
 	out := make(map[int][]string, len(lines))
 	for len(out) < len(lines) {
 		r, err := rd.Next()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {

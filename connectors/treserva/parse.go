@@ -3,6 +3,7 @@ package treserva
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"iter"
@@ -135,7 +136,7 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 	next := ownfiles.Rows(name, head, 0, rd)
 	for i := 0; ; i++ {
 		r, err := next()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
@@ -525,7 +526,7 @@ func (st *state) refuseAgain(ctx context.Context, in tabular.Input, reasons map[
 	j := st.cols[fPersonnummer]
 	for {
 		r, err := rd.Next()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			return nil
 		}
 		if err != nil {

@@ -100,7 +100,7 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 	next := ownfiles.Rows(name, head, 0, rd)
 	for i := 0; ; i++ {
 		r, err := next()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {

@@ -74,7 +74,7 @@ func (a *App) NKAEngine(ctx context.Context) (*nka.Engine, *store.Store, error) 
 		return nil, nil, err
 	}
 	if err := st.CheckViews(ctx); err != nil {
-		st.Close()
+		_ = st.Close() // the error above is the one to report
 		return nil, nil, err
 	}
 	if have, err := st.NKAAreas(ctx); err == nil && !store.SameNKAAreas(have, nka.StoreAreas(areas)) {
@@ -83,7 +83,7 @@ func (a *App) NKAEngine(ctx context.Context) (*nka.Engine, *store.Store, error) 
 	}
 	eng, err := a.engineOn(ctx, st, areas)
 	if err != nil {
-		st.Close()
+		_ = st.Close() // the error above is the one to report
 		return nil, nil, err
 	}
 	return eng, st, nil
@@ -134,7 +134,7 @@ func (a *App) ownGroups(ctx context.Context, eng *nka.Engine) ([]nka.OwnGroup, e
 			return nil, fmt.Errorf("%w: nka.groups_file: %w", config.ErrInvalid, err)
 		}
 		fromFile, err = nka.ParseGroupsCSV(fh)
-		fh.Close()
+		_ = fh.Close() // read to the end already
 		if err != nil {
 			return nil, fmt.Errorf("nka.groups_file %s: %w", cfg.NKA.GroupsFile, err)
 		}

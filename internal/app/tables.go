@@ -277,14 +277,16 @@ func (j derivedJob) Run(ctx context.Context, st *store.Store) (jobs.Result, erro
 		files = append(files, filepath.Join(tmp, "rapport.html"))
 	}
 	if err != nil {
-		os.RemoveAll(tmp)
+		_ = os.RemoveAll(tmp) // the error of the writing is the one to report
 		return jobs.Result{}, fmt.Errorf("writing the tables: %w", err)
 	}
 	st.AfterPublish(func() {
 		if err := a.moveDerived(tmp, out); err != nil {
 			a.Log.Error().Err(err).Str("dir", out).Msg("the run was published but its tables could not be moved into place; the next run writes them again")
 		}
-		os.RemoveAll(tmp)
+		if err := os.RemoveAll(tmp); err != nil {
+			a.Log.Warn().Err(err).Str("dir", tmp).Msg("the derived job's temporary directory could not be removed")
+		}
 	})
 	rows := 0
 	for _, t := range r.Tables.Indicators {
@@ -407,7 +409,7 @@ func (a *App) ResolveCatalog(ctx context.Context, file string, remote, dryRun bo
 		}
 		edited, err := catalog.Rewrite(src, c, res, titles)
 		if err != nil {
-			return nil, fmt.Errorf("%w %s: %v; set the ids listed below by hand", catalog.ErrInvalid, path, err)
+			return nil, fmt.Errorf("%w %s: %w; set the ids listed below by hand", catalog.ErrInvalid, path, err)
 		}
 		if err := writeFileKeepMode(path, edited); err != nil {
 			return nil, err

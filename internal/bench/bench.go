@@ -62,12 +62,12 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (*Report, error) {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return err
 		}
-		fmt.Fprintf(progress, "bench: %s …\n", name)
+		_, _ = fmt.Fprintf(progress, "bench: %s …\n", name)
 		start := time.Now()
 		if err := fn(dir); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
-		fmt.Fprintf(progress, "bench: %s done in %s\n", name, time.Since(start).Round(time.Second))
+		_, _ = fmt.Fprintf(progress, "bench: %s done in %s\n", name, time.Since(start).Round(time.Second))
 		return os.RemoveAll(dir)
 	}
 	var err error

@@ -189,8 +189,11 @@ func lastLoad(ctx context.Context, db string) (*store.LoadInfo, error) {
 	}
 	defer st.Close()
 	loads, err := st.Loads(ctx, 1)
-	if err != nil || len(loads) == 0 {
-		return nil, fmt.Errorf("reading the last load of %s: %v", db, err)
+	if err != nil {
+		return nil, fmt.Errorf("reading the last load of %s: %w", db, err)
+	}
+	if len(loads) == 0 {
+		return nil, fmt.Errorf("reading the last load of %s: there is none", db)
 	}
 	if loads[0].Status != store.StatusOK {
 		return nil, fmt.Errorf("load %d of %s: %s %s", loads[0].ID, db, loads[0].Status, loads[0].Error)

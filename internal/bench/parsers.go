@@ -93,7 +93,7 @@ func runParsers(ctx context.Context, cfg Config, dir string, progress io.Writer)
 		{"indicators (long CSV)", "indicators", "indikatorer.csv", func(w io.Writer) (int64, error) { return samplegen.WriteIndicatorFile(w, cfg.ParserBytes) }, false},
 	} {
 		path := filepath.Join(dir, c.name)
-		fmt.Fprintf(progress, "bench: writing %s …\n", c.name)
+		_, _ = fmt.Fprintf(progress, "bench: writing %s …\n", c.name)
 		if _, err := writeFile(path, c.write); err != nil {
 			return nil, err
 		}
@@ -105,7 +105,7 @@ func runParsers(ctx context.Context, cfg Config, dir string, progress io.Writer)
 	}
 	var out []ParserFigures
 	for _, c := range cases {
-		fmt.Fprintf(progress, "bench: parsing %s …\n", c.kind)
+		_, _ = fmt.Fprintf(progress, "bench: parsing %s …\n", c.kind)
 		fi, err := os.Stat(c.file)
 		if err != nil {
 			return nil, err

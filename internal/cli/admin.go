@@ -32,7 +32,7 @@ func runMigrate(ctx context.Context, f *factory) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(f.io.Stdout, "Store %s is at schema version %d (this nyckeltal: %d)\n", path, v, store.LatestSchemaVersion())
+	fmt.Fprintf(f.stdout, "Store %s is at schema version %d (this nyckeltal: %d)\n", path, v, store.LatestSchemaVersion())
 	return nil
 }
 
@@ -44,7 +44,7 @@ func newConfigCmd(f *factory) *cobra.Command {
 		Example: `  nyckeltal config example > nyckeltal.toml`,
 		Args:    cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			_, err := fmt.Fprint(f.io.Stdout, nyckeltal.ExampleConfig)
+			_, err := fmt.Fprint(f.stdout, nyckeltal.ExampleConfig)
 			return err
 		},
 	}, &cobra.Command{
@@ -64,9 +64,9 @@ func runConfigShow(f *factory) error {
 		return err
 	}
 	if c.File != "" {
-		fmt.Fprintf(f.io.Stdout, "# from %s\n", c.File)
+		fmt.Fprintf(f.stdout, "# from %s\n", c.File)
 	} else {
-		fmt.Fprintln(f.io.Stdout, "# built-in defaults (no configuration file)")
+		fmt.Fprintln(f.stdout, "# built-in defaults (no configuration file)")
 	}
-	return toml.NewEncoder(f.io.Stdout).Encode(c)
+	return toml.NewEncoder(f.stdout).Encode(c)
 }

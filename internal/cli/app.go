@@ -77,6 +77,9 @@ type factory struct {
 	forceOut bool
 	// app is the application, built once the flags are parsed.
 	app *app.App
+	// stdout and stderr are the process's streams, keeping their first
+	// write error (see output).
+	stdout, stderr *output
 }
 
 const forceOutHelp = "replace an existing --out file that nyckeltal did not write (never the store, the key or the configuration)"
@@ -103,13 +106,16 @@ func (f *factory) newApp(command string) *app.App {
 
 // Run executes args and returns the exit code.
 func (a *App) Run(ctx context.Context, args []string) int {
-	f := &factory{io: a, log: zerolog.Nop()}
+	f := &factory{io: a, log: zerolog.Nop(), stdout: &output{w: a.Stdout}, stderr: &output{w: a.Stderr}}
 	root := newRootCmd(f)
 	root.SetArgs(args)
 	root.SetIn(a.Stdin)
 	root.SetOut(a.Stdout)
 	root.SetErr(a.Stderr)
 	err := root.ExecuteContext(ctx)
+	if err == nil {
+		err = f.stdout.Err()
+	}
 	if err != nil && !f.started {
 		var usage *UsageError
 		if !errors.As(err, &usage) && !errors.Is(err, config.ErrInvalid) {
@@ -135,9 +141,9 @@ func (f *factory) report(err error) {
 		ev.Msg("command failed")
 		return
 	}
-	fmt.Fprintf(f.io.Stderr, "nyckeltal: %v\n", err)
+	fmt.Fprintf(f.stderr, "nyckeltal: %v\n", err)
 	if h != "" {
-		fmt.Fprintf(f.io.Stderr, "hint: %s\n", h)
+		fmt.Fprintf(f.stderr, "hint: %s\n", h)
 	}
 }
 

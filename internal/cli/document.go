@@ -348,7 +348,7 @@ func resolveFormat(format string, formatSet bool, out string) (string, error) {
 // nyckeltal wrote, unless --force (internal/outpath).
 func (f *factory) writeOutput(out string, fn func(io.Writer) error) error {
 	if out == "" || out == "-" {
-		return fn(f.io.Stdout)
+		return fn(f.stdout)
 	}
 	g, err := f.app.OutputGuard()
 	if err != nil {
@@ -365,11 +365,11 @@ func (f *factory) writeOutput(out string, fn func(io.Writer) error) error {
 	defer os.Remove(tmp.Name())
 	bw := bufio.NewWriter(tmp)
 	if err := fn(bw); err != nil {
-		tmp.Close()
+		_ = tmp.Close() // the error of the writing is the one to report
 		return err
 	}
 	if err := bw.Flush(); err != nil {
-		tmp.Close()
+		_ = tmp.Close() // the error of the writing is the one to report
 		return fmt.Errorf("writing %s: %w", out, err)
 	}
 	if err := tmp.Close(); err != nil {

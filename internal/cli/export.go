@@ -63,10 +63,10 @@ func runExport(ctx context.Context, opts *exportOptions, f *factory) error {
 	for _, t := range ex.Tables {
 		rows = append(rows, []any{t.Name, t.Path, t.Rows, strings.Join(t.PartitionBy, ", ")})
 	}
-	fmt.Fprintf(f.io.Stdout, "Exported %s to %s:\n", ex.Store, ex.Dir)
-	if err := writeRows(f.io.Stdout, "table", []string{"table", "path", "rows", "partitioned by"}, rows); err != nil {
+	fmt.Fprintf(f.stdout, "Exported %s to %s:\n", ex.Store, ex.Dir)
+	if err := writeRows(f.stdout, "table", []string{"table", "path", "rows", "partitioned by"}, rows); err != nil {
 		return err
 	}
-	fmt.Fprintf(f.io.Stdout, "Read it with: duckdb -c \"SELECT * FROM read_parquet('%s/observation/**/*.parquet', hive_partitioning = true) LIMIT 10\"\n", ex.Dir)
+	fmt.Fprintf(f.stdout, "Read it with: duckdb -c \"SELECT * FROM read_parquet('%s/observation/**/*.parquet', hive_partitioning = true) LIMIT 10\"\n", ex.Dir)
 	return nil
 }

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"io"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -81,16 +80,16 @@ func runIngestKolada(ctx context.Context, opts *ingestKoladaOptions, f *factory)
 	err := f.app.IngestKolada(ctx, opts.KoladaRequest, app.KoladaEvents{
 		Loaded: func(results []kolada.Result) {
 			for _, r := range results {
-				printKoladaResult(f.io.Stdout, r)
+				printKoladaResult(f.stdout, r)
 			}
 		},
 		GroupProblems: func(head string, lines []string) {
 			if head == "" {
 				return
 			}
-			fmt.Fprintln(f.io.Stdout, "  Varning: "+head)
+			fmt.Fprintln(f.stdout, "  Varning: "+head)
 			for _, l := range lines {
-				fmt.Fprintln(f.io.Stdout, "    "+l)
+				fmt.Fprintln(f.stdout, "    "+l)
 			}
 		},
 	})
@@ -101,7 +100,7 @@ func runIngestKolada(ctx context.Context, opts *ingestKoladaOptions, f *factory)
 	return nil
 }
 
-func printKoladaResult(w io.Writer, r kolada.Result) {
+func printKoladaResult(w *output, r kolada.Result) {
 	mode := r.Mode
 	if r.FromDate != "" && r.Mode == "incremental" {
 		mode += ", changes since " + r.FromDate
@@ -124,7 +123,7 @@ func printKoladaResult(w io.Writer, r kolada.Result) {
 
 // printStoreLine is the one-line summary of a store. Its counts are cheap
 // even for tens of millions of values.
-func printStoreLine(ctx context.Context, w io.Writer, st *store.Store) error {
+func printStoreLine(ctx context.Context, w *output, st *store.Store) error {
 	s, err := st.Summary(ctx)
 	if err != nil {
 		return err
@@ -139,14 +138,14 @@ func formatInt(n int64) string { return app.FormatInt(n) }
 
 // progress draws "pages 12/15" on a terminal; nothing in JSON/cron mode.
 type progress struct {
-	w       io.Writer
+	w       *output
 	enabled bool
 	last    time.Time
 	drawn   bool
 }
 
 func newProgress(f *factory) *progress {
-	return &progress{w: f.io.Stderr, enabled: f.interactive()}
+	return &progress{w: f.stderr, enabled: f.interactive()}
 }
 
 // Update draws the pages done, at most ten times a second.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"path/filepath"
 	"strings"
 
@@ -168,14 +167,14 @@ func runIngestFiles(ctx context.Context, opts *ingestFilesOptions, f *factory) e
 		return f.app.DryRunFiles(ctx, opts.dir, opts.files, opts.FilesRequest, app.DryRunEvents{
 			Refused: f.reportRefused,
 			Parsed: func(path, source string, parsed *ownfiles.Parsed) {
-				fmt.Fprintf(f.io.Stdout, "== %s (%s, dry run: nothing is loaded)\n%s", personnummer.Mask(path), source,
+				fmt.Fprintf(f.stdout, "== %s (%s, dry run: nothing is loaded)\n%s", personnummer.Mask(path), source,
 					ownfiles.Describe(parsed))
 			},
 		})
 	}
 	err := f.app.IngestFiles(ctx, opts.dir, opts.files, opts.FilesRequest, app.FileEvents{
 		Refused: f.reportRefused,
-		Loaded:  func(r ownfiles.Result) { printFileResult(f.io.Stdout, r) },
+		Loaded:  func(r ownfiles.Result) { printFileResult(f.stdout, r) },
 	})
 	if err != nil {
 		return err
@@ -219,27 +218,27 @@ func (f *factory) reportInbox(res *inbox.Result, opts inbox.Options) {
 		case fr.Outcome == ownfiles.Refused:
 			f.reportRefused(fr.Result)
 			if fr.MovedTo != "" {
-				fmt.Fprintf(f.io.Stdout, "  moved to %s (see %s)\n", fr.MovedTo, filepath.Base(fr.ErrorFile))
+				fmt.Fprintf(f.stdout, "  moved to %s (see %s)\n", fr.MovedTo, filepath.Base(fr.ErrorFile))
 			} else if fr.Err != nil {
-				fmt.Fprintf(f.io.Stdout, "  could not be moved, left in the inbox: %v\n", fr.Err)
+				fmt.Fprintf(f.stdout, "  could not be moved, left in the inbox: %v\n", fr.Err)
 			}
 		case fr.Waiting != "":
-			fmt.Fprintf(f.io.Stdout, "%s %s: not yet complete, left in the inbox for the next run: %s\n", fr.Dir, fr.File, fr.Waiting)
+			fmt.Fprintf(f.stdout, "%s %s: not yet complete, left in the inbox for the next run: %s\n", fr.Dir, fr.File, fr.Waiting)
 		case fr.Err != nil:
-			fmt.Fprintf(f.io.Stdout, "%s %s: not processed, left in the inbox: %v\n", fr.Dir, fr.File, fr.Err)
+			fmt.Fprintf(f.stdout, "%s %s: not processed, left in the inbox: %v\n", fr.Dir, fr.File, fr.Err)
 		default:
-			printFileResult(f.io.Stdout, fr.Result)
+			printFileResult(f.stdout, fr.Result)
 			switch {
 			case fr.Deleted:
-				fmt.Fprintln(f.io.Stdout, "  deleted from the inbox (local.treserva.archive_extracts = false)")
+				fmt.Fprintln(f.stdout, "  deleted from the inbox (local.treserva.archive_extracts = false)")
 			case fr.MovedTo != "":
-				fmt.Fprintf(f.io.Stdout, "  moved to %s\n", fr.MovedTo)
+				fmt.Fprintf(f.stdout, "  moved to %s\n", fr.MovedTo)
 			}
 		}
 	}
-	fmt.Fprintln(f.io.Stdout, res.Summary(opts.InboxDir))
+	fmt.Fprintln(f.stdout, res.Summary(opts.InboxDir))
 	if len(res.Misplaced) > 0 {
-		fmt.Fprintf(f.io.Stdout, "  not read, because they lie directly in %s: %s (put each in %s/)\n", opts.InboxDir,
+		fmt.Fprintf(f.stdout, "  not read, because they lie directly in %s: %s (put each in %s/)\n", opts.InboxDir,
 			strings.Join(res.Misplaced, ", "), strings.Join(inbox.Dirs, "/, "))
 	}
 }
@@ -256,7 +255,7 @@ func (f *factory) reportRefused(r ownfiles.Result) {
 			Strs("first_problems", lines).Msg("file refused, nothing loaded")
 		return
 	}
-	w := f.io.Stderr
+	w := f.stderr
 	what := "nothing loaded"
 	if r.Load.LoadID != 0 {
 		what = fmt.Sprintf("nothing loaded (recorded as failed load %d)", r.Load.LoadID)
@@ -277,7 +276,7 @@ func problemCount(r ownfiles.Result) string {
 	return fmt.Sprintf("%d problems", r.TotalProblems)
 }
 
-func printFileResult(w io.Writer, r ownfiles.Result) {
+func printFileResult(w *output, r ownfiles.Result) {
 	if r.Outcome == ownfiles.Unchanged {
 		fmt.Fprintf(w, "%s %s: unchanged, the same file was loaded by load %d (--force loads it again)\n", r.Source, r.File, r.PreviousLoad)
 		return

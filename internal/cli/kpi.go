@@ -53,8 +53,8 @@ func runKPISearch(ctx context.Context, opts *kpiSearchOptions, f *factory) error
 		rows[i] = []any{k.ID, k.Title, k.OperatingArea}
 	}
 	if len(kpis) == 0 && opts.format == "table" {
-		fmt.Fprintln(f.io.Stderr, "no KPI matches; try fewer or shorter words, or --remote")
+		fmt.Fprintln(f.stderr, "no KPI matches; try fewer or shorter words, or --remote")
 		return nil
 	}
-	return writeRows(f.io.Stdout, opts.format, []string{"id", "title", "operating_area"}, rows)
+	return writeRows(f.stdout, opts.format, []string{"id", "title", "operating_area"}, rows)
 }

@@ -4,7 +4,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nyckeltal/nyckeltal/internal/app"
 	"github.com/nyckeltal/nyckeltal/transform/nka"
 )
 
@@ -39,6 +38,3 @@ func (c *nkaCommon) asOfTime() (*time.Time, error) {
 	}
 	return &t, nil
 }
-
-// splitFlagList splits "a,b c" into its parts.
-func splitFlagList(s string) []string { return app.SplitList(s) }

@@ -72,9 +72,9 @@ func runKoladaProbe(ctx context.Context, opts *probeOptions, f *factory) error {
 		return err
 	}
 	if opts.json {
-		return writeProbeJSON(f.io.Stdout, probe, before)
+		return writeProbeJSON(f.stdout, probe, before)
 	}
-	printProbe(f.io.Stdout, probe, before)
+	printProbe(f.stdout, probe, before)
 	return nil
 }
 
@@ -111,7 +111,7 @@ func writeProbeJSON(w io.Writer, p, before *store.KoladaProbe) error {
 	return enc.Encode(out)
 }
 
-func printProbe(w io.Writer, p, before *store.KoladaProbe) {
+func printProbe(w *output, p, before *store.KoladaProbe) {
 	fmt.Fprintf(w, "Kolada probe %d of %s, %s (%d requests):\n", p.ID, p.BaseURL,
 		p.ProbedAt.UTC().Format(time.DateTime+" UTC"), p.Requests)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -123,7 +123,7 @@ func printProbe(w io.Writer, p, before *store.KoladaProbe) {
 		fmt.Fprintf(tw, "  %s\t%s%s\t%s\n", f.Behaviour, f.Answer, changed, f.Detail)
 		fmt.Fprintf(tw, "  \t\tconnector: %s\n", kolada.ConnectorAction(f.Behaviour, f.Answer))
 	}
-	tw.Flush()
+	_ = tw.Flush() // a failed write stays in w, which the command returns
 	fmt.Fprintln(w, "Stored in kolada_probe (SELECT * FROM v_kolada_probe); the Kolada connector follows the newest probe of its base URL.")
 }
 

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"io"
 	"text/tabwriter"
 	"time"
 
@@ -60,12 +59,12 @@ func runRun(ctx context.Context, _ *runOptions, f *factory) error {
 // is published.
 func (f *factory) printRun(ctx context.Context) func(jobs.Report) {
 	return func(rep jobs.Report) {
-		printRunReport(f.io.Stdout, rep)
+		printRunReport(f.stdout, rep)
 		f.printPublished(ctx)
 	}
 }
 
-func printRunReport(w io.Writer, rep jobs.Report) {
+func printRunReport(w *output, rep jobs.Report) {
 	if len(rep.Outcomes) == 0 && len(rep.NotRun) == 0 {
 		return
 	}
@@ -81,7 +80,7 @@ func printRunReport(w io.Writer, rep jobs.Report) {
 	for _, n := range rep.NotRun {
 		fmt.Fprintf(tw, "  %s\tnot run\t\tinterrupted before it started\n", n)
 	}
-	tw.Flush()
+	_ = tw.Flush() // a failed write stays in w, which the command returns
 }
 
 // printPublished summarises the published store, as a reader sees it now.
@@ -93,5 +92,5 @@ func (f *factory) printPublished(ctx context.Context) {
 	defer st.Close()
 	// A store line that cannot be read is left out: the command's work is
 	// done and published.
-	_ = printStoreLine(ctx, f.io.Stdout, st)
+	_ = printStoreLine(ctx, f.stdout, st)
 }

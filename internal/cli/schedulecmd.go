@@ -77,8 +77,8 @@ func (f *factory) listSchedule(ctx context.Context) error {
 	cfg, _ := f.app.Config()
 	now := f.io.Now()
 	loc, _ := cfg.Schedule.Location()
-	fmt.Fprintf(f.io.Stdout, "Schedule (time zone %s, now %s):\n", cfg.Schedule.TimeZone, now.In(loc).Format("2006-01-02 15:04 MST"))
-	tw := tabwriter.NewWriter(f.io.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(f.stdout, "Schedule (time zone %s, now %s):\n", cfg.Schedule.TimeZone, now.In(loc).Format("2006-01-02 15:04 MST"))
+	tw := tabwriter.NewWriter(f.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "JOB\tSPEC\tNEXT RUNS\tLAST SUCCESS\tDUE NOW")
 	for _, en := range entries {
 		var next []string

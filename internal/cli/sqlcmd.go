@@ -68,7 +68,7 @@ read-only for more (docs/SECURITY.md).`,
 func runSQL(ctx context.Context, opts *sqlOptions, f *factory) error {
 	if opts.list {
 		for _, n := range analysisNames() {
-			fmt.Fprintln(f.io.Stdout, n)
+			fmt.Fprintln(f.stdout, n)
 		}
 		return nil
 	}
@@ -83,7 +83,7 @@ func runSQL(ctx context.Context, opts *sqlOptions, f *factory) error {
 	if err != nil {
 		return err
 	}
-	return writeRows(f.io.Stdout, opts.format, res.Columns, res.Rows)
+	return writeRows(f.stdout, opts.format, res.Columns, res.Rows)
 }
 
 func pickQuery(stdin io.Reader, args []string, file, analysis string) (string, error) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -60,16 +59,16 @@ func runStatus(ctx context.Context, opts *statusOptions, f *factory) error {
 		return err
 	}
 	if opts.json {
-		enc := json.NewEncoder(f.io.Stdout)
+		enc := json.NewEncoder(f.stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(r)
 	}
-	printStatus(f.io.Stdout, r.Status)
-	printCatalogStatus(f.io.Stdout, r.Catalog, r.CatalogErr)
+	printStatus(f.stdout, r.Status)
+	printCatalogStatus(f.stdout, r.Catalog, r.CatalogErr)
 	return nil
 }
 
-func printStatus(w io.Writer, s *store.Status) {
+func printStatus(w *output, s *store.Status) {
 	fmt.Fprintf(w, "Store %s: %s, schema version %d\n", s.Path, formatBytes(s.SizeBytes), s.SchemaVersion)
 	fmt.Fprintf(w, "Metadata: %s KPIs, %s municipalities, %s groups (%s members), %s organisational units\n\n",
 		formatInt(s.KPIs), formatInt(s.Municipalities), formatInt(s.Groups), formatInt(s.GroupMembers), formatInt(s.OUs))
@@ -82,7 +81,7 @@ func printStatus(w io.Writer, s *store.Status) {
 	if len(s.Sources) == 0 {
 		fmt.Fprintln(tw, "(no loads yet)")
 	}
-	tw.Flush()
+	_ = tw.Flush() // a failed write stays in w, which the command returns
 	printOperations(w, s)
 	if len(s.RecentLoads) == 0 {
 		return
@@ -103,12 +102,12 @@ func printStatus(w io.Writer, s *store.Status) {
 			l.StartedAt.Local().Format("2006-01-02 15:04"), dur, formatInt(l.RowsRead), formatInt(l.Inserted),
 			formatInt(l.Updated), formatInt(l.Deleted), formatInt(l.Requests), truncateText(l.Error, 80))
 	}
-	tw.Flush()
+	_ = tw.Flush() // a failed write stays in w, which the command returns
 }
 
 // printCatalogStatus lists the catalogue's Kolada entries the tables cannot
 // fill, in Swedish, as the tables' notes say it.
-func printCatalogStatus(w io.Writer, cs *app.CatalogStatus, err error) {
+func printCatalogStatus(w *output, cs *app.CatalogStatus, err error) {
 	if err != nil {
 		fmt.Fprintf(w, "\nIndikatorkatalogen kan inte läsas: %v\n", err)
 		return
@@ -191,7 +190,7 @@ func formatBytes(n int64) string {
 
 // printOperations shows the jobs of runs and the schedule, the newest error,
 // and a writer at work.
-func printOperations(w io.Writer, s *store.Status) {
+func printOperations(w *output, s *store.Status) {
 	if len(s.Jobs) > 0 {
 		fmt.Fprintln(w, "\nJobs (nyckeltal run, schedule):")
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -199,7 +198,7 @@ func printOperations(w io.Writer, s *store.Status) {
 		for _, j := range s.Jobs {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", j.Job, jobWhen(j.LastSuccess), ageText(j.AgeHours), jobFailureText(j.LastFailure))
 		}
-		tw.Flush()
+		_ = tw.Flush() // a failed write stays in w, which the command returns
 	}
 	if s.LastError != nil {
 		what := s.LastError.Job

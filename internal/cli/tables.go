@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -80,10 +79,10 @@ func runTables(ctx context.Context, opts *tablesOptions, f *factory) error {
 	if err != nil {
 		return err
 	}
-	return printTablesSummary(f.io.Stdout, res, files)
+	return printTablesSummary(f.stdout, res, files)
 }
 
-func printTablesSummary(w io.Writer, res *tables.Result, files []string) error {
+func printTablesSummary(w *output, res *tables.Result, files []string) error {
 	fmt.Fprintf(w, "Tables for %s (%s), %s, years %s:\n", res.MunicipalityName, res.MunicipalityID, res.Catalog.Title, res.YearsText())
 	for _, m := range res.Catalog.Malomraden {
 		c := tables.Summarize(res.Of(m.ID))
@@ -174,9 +173,9 @@ func runReport(ctx context.Context, opts *reportOptions, f *factory) error {
 		return err
 	}
 	if opts.out != "-" {
-		fmt.Fprintf(f.io.Stdout, "Report for %s (%s) written to %s\n", r.Tables.MunicipalityName, r.Tables.MunicipalityID, opts.out)
+		fmt.Fprintf(f.stdout, "Report for %s (%s) written to %s\n", r.Tables.MunicipalityName, r.Tables.MunicipalityID, opts.out)
 		if r.Sparbeting == nil {
-			fmt.Fprintln(f.io.Stdout, "  "+r.SparbetingNote)
+			fmt.Fprintln(f.stdout, "  "+r.SparbetingNote)
 		}
 	}
 	return nil
@@ -204,7 +203,7 @@ another file.`,
   nyckeltal catalog resolve --catalog katalog.toml`,
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			_, err := f.io.Stdout.Write(catalog.Builtin)
+			_, err := f.stdout.Write(catalog.Builtin)
 			return err
 		},
 	}
@@ -245,7 +244,7 @@ func runCatalogShow(opts *catalogShowOptions, f *factory) error {
 		rows = append(rows, []any{ind.Code, ind.Malomrade, ind.Mal, string(ind.Direction), strings.Join(periods, ","),
 			strings.Join(breakdowns, ","), src, ind.Area, ind.Name})
 	}
-	return writeRows(f.io.Stdout, opts.format, []string{"code", "malomrade", "mal", "direction", "periods", "breakdowns", "source", "area", "name"}, rows)
+	return writeRows(f.stdout, opts.format, []string{"code", "malomrade", "mal", "direction", "periods", "breakdowns", "source", "area", "name"}, rows)
 }
 
 // catalogResolveOptions are the options of `nyckeltal catalog resolve`.
@@ -310,13 +309,13 @@ func runCatalogResolve(ctx context.Context, opts *catalogResolveOptions, f *fact
 		return err
 	}
 	if r.NothingToResolve {
-		fmt.Fprintf(f.io.Stdout, "Every Kolada entry of %s has an id; nothing to resolve.\n", r.Path)
+		fmt.Fprintf(f.stdout, "Every Kolada entry of %s has an id; nothing to resolve.\n", r.Path)
 		return nil
 	}
-	return printResolutions(f.io.Stdout, r.Path, r.From, r.Resolutions, r.Titles, r.Written)
+	return printResolutions(f.stdout, r.Path, r.From, r.Resolutions, r.Titles, r.Written)
 }
 
-func printResolutions(w io.Writer, path, from string, res []catalog.Resolution, titles map[string]string, written bool) error {
+func printResolutions(w *output, path, from string, res []catalog.Resolution, titles map[string]string, written bool) error {
 	var resolved, ambiguous, notFound []catalog.Resolution
 	for _, r := range res {
 		switch r.Outcome {

@@ -231,7 +231,9 @@ func TestExportParquet(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := read(st, "observation")
-	st.Close()
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
 	if got != want || got == "" {
 		t.Fatalf("the export reads back differently:\n%s\nstore:\n%s", got, want)
 	}

@@ -209,7 +209,7 @@ func Parse(b []byte) (Config, error) {
 	cfg := Defaults()
 	md, err := toml.Decode(string(b), &cfg)
 	if err != nil {
-		return Config{}, fmt.Errorf("%w: %v", ErrInvalid, err)
+		return Config{}, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	if und := md.Undecoded(); len(und) > 0 {
 		keys := make([]string, len(und))

@@ -175,7 +175,7 @@ func checkExportTarget(dir string) error {
 	// directory with anything more is not replaced, whatever its manifest.
 	var m Export
 	if err := json.Unmarshal(b, &m); err != nil {
-		return fmt.Errorf("%w: %s has a %s that cannot be read (%v); give a new or empty directory", ErrExportTarget, dir, ExportManifest, err)
+		return fmt.Errorf("%w: %s has a %s that cannot be read (%w); give a new or empty directory", ErrExportTarget, dir, ExportManifest, err)
 	}
 	ours := map[string]bool{ExportManifest: true}
 	for _, t := range m.Tables {

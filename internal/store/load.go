@@ -93,12 +93,12 @@ func (s *Store) BeginLoad(ctx context.Context, spec LoadSpec) (*Loader, error) {
 	l := &Loader{store: s, conn: conn, source: spec.Source, mode: spec.Mode, appenders: map[string]*duckdb.Appender{}}
 	file, err := spec.File.columns()
 	if err != nil {
-		conn.Close()
+		_ = conn.Close() // the error above is the one to report
 		return nil, fmt.Errorf("beginning load: %w", err)
 	}
 	err = conn.QueryRowContext(ctx, query("BeginLoad"), append([]any{spec.Source, spec.Mode, string(params), version.String()}, file...)...).Scan(&l.id, &l.startedAt)
 	if err != nil {
-		conn.Close()
+		_ = conn.Close() // the error above is the one to report
 		return nil, fmt.Errorf("beginning load: recording it: %w", err)
 	}
 	if _, err := conn.ExecContext(ctx, query("CreateStaging")+";\n"+query("CreateLocalStaging")); err != nil {

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -142,7 +141,7 @@ func checkStatement(conn *sql.Conn, query string) error {
 			}
 			return queryError(err)
 		}
-		defer st.(driver.Stmt).Close()
+		defer st.Close()
 		typ, err := st.(*duckdb.Stmt).StatementType()
 		if err != nil {
 			return fmt.Errorf("running query: %w", err)

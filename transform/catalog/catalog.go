@@ -236,7 +236,7 @@ func Parse(b []byte, file string) (*Catalog, error) {
 	var c Catalog
 	md, err := toml.Decode(string(b), &c)
 	if err != nil {
-		return nil, fmt.Errorf("%w %s: %v", ErrInvalid, name, err)
+		return nil, fmt.Errorf("%w %s: %w", ErrInvalid, name, err)
 	}
 	if und := md.Undecoded(); len(und) > 0 {
 		keys := make([]string, len(und))

@@ -641,7 +641,9 @@ func TestGroupTitleVariantsConflictsAndProblems(t *testing.T) {
 		}
 		got = append(got, p)
 	}
-	rs.Close()
+	if err := rs.Close(); err != nil {
+		t.Fatal(err)
+	}
 	want := []problem{{"G30", "superseded", "superseded", "1001"}, {"G34", "unreadable", "year_unreadable", "1001"},
 		{"G35", "area_unknown", "area_unknown", "1001"}, {"G36", "unreadable", "municipality_unknown", ""},
 		{"G37", "yearless_unused", "yearless_unused", "1001"}}

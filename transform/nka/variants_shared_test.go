@@ -87,7 +87,7 @@ var titleSpellings = []string{
 	"Liknande kommuner %[1]s, %[2]s, %[3]d.",
 	"Liknande kommuner %[1]s %[3]d, %[2]s",
 	"Liknande kommuner (%[1]s) %[2]s %[3]d",
-	"Liknande kommuner %[1]s, %[2]s​, %[3]d ",
+	"Liknande kommuner %[1]s, %[2]s\u200b, %[3]d ",
 	"Liknande kommuner %[1]s, %[2]s kommun, %[3]d",
 }
 

@@ -31,7 +31,7 @@ func TestMain(m *testing.M) {
 	flag.Parse()
 	code := m.Run()
 	if fixtureDir != "" {
-		os.RemoveAll(fixtureDir)
+		_ = os.RemoveAll(fixtureDir) // a temporary directory; the tests' outcome is decided
 	}
 	os.Exit(code)
 }

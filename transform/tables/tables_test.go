@@ -87,7 +87,7 @@ func TestMain(m *testing.M) {
 	flag.Parse()
 	code := m.Run()
 	if fixtureDir != "" {
-		os.RemoveAll(fixtureDir)
+		_ = os.RemoveAll(fixtureDir) // a temporary directory; the tests' outcome is decided
 	}
 	os.Exit(code)
 }
@@ -242,7 +242,9 @@ func TestPeerStatsAgreeWithSQL(t *testing.T) {
 				}
 				xs = append(xs, x)
 			}
-			rows.Close()
+			if err := rows.Close(); err != nil {
+				t.Fatal(err)
+			}
 			var sum float64
 			for _, x := range xs {
 				sum += x

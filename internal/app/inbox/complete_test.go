@@ -2,6 +2,7 @@ package inbox
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -89,8 +90,12 @@ func TestFileHeldForWritingIsLeft(t *testing.T) {
 	if err != nil || res.Loaded != 0 || res.Waiting != 1 || !strings.Contains(res.Files[0].Waiting, "öppen för skrivning") {
 		t.Fatalf("%+v %v", res, err)
 	}
-	stdin.Close()
-	cmd.Wait()
+	if err := stdin.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// "read" meets the end of its input and the shell exits 1: it is gone,
+	// and with it the open file, which is what counts.
+	_ = cmd.Wait()
 	res, err = Process(t.Context(), st, o)
 	if err != nil || res.Loaded != 1 {
 		t.Fatalf("once closed: %+v %v", res, err)
@@ -108,8 +113,10 @@ func (g growing) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 	if err != nil {
 		return nil, err
 	}
-	f.WriteString("X_F;2024;T;16\n")
-	f.Close()
+	_, werr := f.WriteString("X_F;2024;T;16\n")
+	if err := errors.Join(werr, f.Close()); err != nil {
+		return nil, err
+	}
 	return g.Parser.ParseFrom(ctx, name, in)
 }
 

@@ -20,7 +20,11 @@ func setup(t *testing.T) (*store.Store, Options) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { st.Close() })
+	t.Cleanup(func() {
+		if err := st.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	cfg := config.Defaults()
 	cfg.HomeMunicipality = "9001"
 	cfg.Local.InboxDir, cfg.Local.ArchiveDir, cfg.Local.RejectedDir =
@@ -94,7 +98,9 @@ func TestProcessStopsWhenCancelled(t *testing.T) {
 func TestDeleteLoadedExtracts(t *testing.T) {
 	st, o := setup(t)
 	key := filepath.Join(t.TempDir(), "k")
-	os.WriteFile(key, []byte("q2JYzX0mL9u7f1cQWm1d2vRk8e3pT6yH"), 0o600)
+	if err := os.WriteFile(key, []byte("q2JYzX0mL9u7f1cQWm1d2vRk8e3pT6yH"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	cfg := config.Defaults()
 	cfg.HomeMunicipality = "9001"
 	cfg.Local = config.DefaultLocal()
