@@ -355,27 +355,21 @@ func lastFilled(cells []string) int {
 }
 
 func (p *Parser) findHeader(file string, rows []tabular.Row) (int, map[column]int, error) {
-	for i := 0; i < len(rows) && i < headerSearchRows; i++ {
-		cols, err := ownfiles.MapHeadings(file, rows[i], p.aliases, columnNames)
-		if err != nil {
-			return 0, nil, err
+	i, cols, missing, found, err := ownfiles.FindHeading(file, rows, headerSearchRows, p.aliases, columnNames, cCode, required)
+	switch {
+	case err != nil:
+		return 0, nil, err
+	case !found:
+		return 0, nil, ownfiles.Refuse(file, 0, "", "no heading row with an indikator column in the first 10 rows: the long format's "+
+			"columns are indikator, namn, måttenhet, källa, period, kön, regi, enhet, värde (see connectors/indicators/README.md)")
+	case len(missing) > 0:
+		names := make([]string, len(missing))
+		for j, c := range missing {
+			names[j] = columnNames[c]
 		}
-		if _, ok := cols[cCode]; !ok {
-			continue
-		}
-		var missing []string
-		for _, c := range required {
-			if _, ok := cols[c]; !ok {
-				missing = append(missing, columnNames[c])
-			}
-		}
-		if len(missing) > 0 {
-			return 0, nil, ownfiles.Refuse(file, rows[i].Line, "", "missing required column(s) %s; the columns are "+
-				"indikator, namn, måttenhet, källa, period, kön, regi, enhet, värde (see connectors/indicators/README.md)",
-				strings.Join(missing, ", "))
-		}
-		return i, cols, nil
+		return 0, nil, ownfiles.Refuse(file, rows[i].Line, "", "missing required column(s) %s; the columns are "+
+			"indikator, namn, måttenhet, källa, period, kön, regi, enhet, värde (see connectors/indicators/README.md)",
+			strings.Join(names, ", "))
 	}
-	return 0, nil, ownfiles.Refuse(file, 0, "", "no heading row with an indikator column in the first 10 rows: the long format's "+
-		"columns are indikator, namn, måttenhet, källa, period, kön, regi, enhet, värde (see connectors/indicators/README.md)")
+	return i, cols, nil
 }

@@ -148,6 +148,29 @@ func mayBeTotal(c string) bool {
 	return false
 }
 
+// FindHeading finds the heading row among the first maxRows rows: the first
+// that names the column key (through aliases), with its columns mapped and
+// the required ones it lacks. found is false when no row names key.
+func FindHeading[K comparable](file string, rows []tabular.Row, maxRows int, aliases map[string]K, names map[K]string,
+	key K, required []K) (at int, cols map[K]int, missing []K, found bool, err error) {
+	for i := 0; i < len(rows) && i < maxRows; i++ {
+		cols, err := MapHeadings(file, rows[i], aliases, names)
+		if err != nil {
+			return 0, nil, nil, false, err
+		}
+		if _, ok := cols[key]; !ok {
+			continue
+		}
+		for _, c := range required {
+			if _, ok := cols[c]; !ok {
+				missing = append(missing, c)
+			}
+		}
+		return i, cols, missing, true, nil
+	}
+	return 0, nil, nil, false, nil
+}
+
 // MapHeadings maps the cells of a heading row to the columns their folded
 // text names (aliases: swedish.Fold of a heading → column). A column named twice
 // refuses the file, naming both cells.

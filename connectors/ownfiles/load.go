@@ -189,7 +189,7 @@ func Prepare(ctx context.Context, p Parser, path string, opts Options) (pf *Prep
 		return pf, nil
 	}
 	h := sha256.New()
-	if _, err := io.Copy(h, &ctxReader{ctx: ctx, r: io.NewSectionReader(f, 0, pf.size)}); err != nil {
+	if _, err := io.Copy(h, tabular.ContextReader(ctx, io.NewSectionReader(f, 0, pf.size))); err != nil {
 		if ctx.Err() != nil {
 			return pf, ctx.Err()
 		}
@@ -315,19 +315,6 @@ func (pf *Prepared) Load(ctx context.Context, st *store.Store) (res Result, err 
 	res.Outcome = Loaded
 	res.Indicators = len(parsed.Indicators)
 	return res, nil
-}
-
-// ctxReader ends a read once its context ends.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c *ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }
 
 func fileInfo(res Result, parsed *Parsed, size int64, problems []Problem) *store.FileInfo {

@@ -612,20 +612,11 @@ func cmpInt32(a, b int32) int {
 
 // findHeader finds the heading row among the first rows and maps its columns.
 func (p *Parser) findHeader(file string, rows []tabular.Row) (int, map[field]int, error) {
-	for i := 0; i < len(rows) && i < headerSearchRows; i++ {
-		cols, err := ownfiles.MapHeadings(file, rows[i], p.aliases, fieldNames)
-		if err != nil {
-			return 0, nil, err
-		}
-		if _, ok := cols[fPersonnummer]; !ok {
-			continue
-		}
-		var missing []field
-		for _, f := range requiredFields {
-			if _, ok := cols[f]; !ok {
-				missing = append(missing, f)
-			}
-		}
+	i, cols, missing, found, err := ownfiles.FindHeading(file, rows, headerSearchRows, p.aliases, fieldNames, fPersonnummer, requiredFields)
+	if err != nil {
+		return 0, nil, err
+	}
+	if found {
 		_, offered := cols[fErbjudet]
 		_, executed := cols[fVerkstalld]
 		if len(missing) > 0 || (!offered && !executed) {

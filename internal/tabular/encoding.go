@@ -51,6 +51,10 @@ func (t *textInput) reader() io.Reader {
 	return raw
 }
 
+// ContextReader is r that ends a read once ctx ends: a long read of a
+// big file stops when the command is stopped.
+func ContextReader(ctx context.Context, r io.Reader) io.Reader { return &ctxReader{ctx: ctx, r: r} }
+
 // ctxReader ends a read once its context ends.
 type ctxReader struct {
 	ctx context.Context
