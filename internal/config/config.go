@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nyckeltal/nyckeltal/transform/nka"
+
 	"github.com/nyckeltal/nyckeltal/internal/yearrange"
 
 	"github.com/nyckeltal/nyckeltal/internal/indicatorid"
@@ -100,29 +102,29 @@ func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil
 // DefaultKoladaURL is Kolada's v3 API.
 const DefaultKoladaURL = "https://api.kolada.se/v3"
 
-// DefaultKPIs is the nettokostnadsavvikelse family with each area's net cost
-// per invånare, invånare and väntetid till särskilt boende.
-var DefaultKPIs = []string{
-	"N00097",           // nettokostnadsavvikelse totalt (exkl. LSS)
-	"N20900", "N20029", // äldreomsorg, % and mnkr
-	"N30001", "N30026", // individ- och familjeomsorg
-	"N28018", "N28021", // LSS
-	"N11024", "N11038", // förskola
-	"N13020", "N13032", // fritidshem
-	"N15001", "N15045", // grundskola
-	"N17001", "N17030", // gymnasieskola
-	// net cost per invånare of each area: the reference cost where NKA % is near 0
-	"N20014", "N30005", "N28016", "N11031", "N13027", "N15028", "N17014",
-	"N01951", // invånare totalt
-	"U23401", // väntetid till särskilt boende, dagar
-	// kostnad och kvalitet per verksamhet (the report), exact Kolada titles:
-	"N20048", // Kostnad äldreomsorg, kr/inv 80+
-	"N21006", // Kostnad hemtjänst äldreomsorg, kr/hemtjänsttagare
-	"N21024", // Kostnad hemtjänst äldreomsorg, kr/inv 80+
-	"U21468", // Brukarbedömning hemtjänst äldreomsorg -  helhetssyn, andel (%)
-	"N23009", // Kostnad särskilt boende äldreomsorg, kr/brukare
-	"N23001", // Kostnad särskilt boende äldreomsorg, kr/inv 80+
-	"U23471", // Brukarbedömning särskilt boende äldreomsorg -  helhetssyn, andel (%)
+// DefaultKPIs is the nettokostnadsavvikelse family of the built-in NKA areas
+// (transform/nka.BuiltinAreas: the total first, then each area's NKA in %
+// and mnkr, then each area's net cost per invånare, then invånare), with
+// väntetid till särskilt boende and kostnad och kvalitet per verksamhet
+// (nka.CostQualityMeasures). Made from those lists, so that the areas are
+// defined once.
+var DefaultKPIs = defaultKPIs()
+
+func defaultKPIs() []string {
+	var total, pairs, netCosts []string
+	for _, a := range nka.BuiltinAreas {
+		if a.MnkrKPI == "" { // the total (exkl. LSS): an NKA % only
+			total = append(total, a.PctKPI)
+			continue
+		}
+		pairs = append(pairs, a.PctKPI, a.MnkrKPI)
+		if a.NetCostKPI != "" {
+			netCosts = append(netCosts, a.NetCostKPI)
+		}
+	}
+	out := append(append(total, pairs...), netCosts...)
+	out = append(out, nka.PopulationKPI, "U23401") // invånare totalt; väntetid till särskilt boende, dagar
+	return append(out, nka.CostQualityKPIs()...)
 }
 
 // Defaults returns the built-in configuration.

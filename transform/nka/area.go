@@ -87,9 +87,13 @@ func containsString(xs []string, x string) bool {
 	return false
 }
 
-// BuiltinAreas are the eight NKA areas Kolada publishes. The migrations
-// 0004_nka_area.sql and 0006_nka_group_title.sql seed the same rows (a test
-// keeps them identical). The net-cost KPIs are Kolada's "Nettokostnad …,
+// BuiltinAreas are the eight NKA areas Kolada publishes: their one
+// definition. Every writer writes them, with the configuration's overrides,
+// into nka_area (which the views read) before anything else
+// (app.SyncNKAAreas), and the configuration's default Kolada KPIs are made
+// from them (config.DefaultKPIs). The rows the migrations 0004 and 0006
+// seeded into nka_area once are history: a writer replaces them before its
+// store is published. The net-cost KPIs are Kolada's "Nettokostnad …,
 // kr/inv" of the same verksamhet as the NKA (LSS: N28016 also holds
 // assistansersättning enligt SFB; its estimate is to be read with that in
 // mind, beside the other derivation where both exist).

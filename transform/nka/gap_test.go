@@ -442,26 +442,6 @@ func TestResolveAreas(t *testing.T) {
 	}
 }
 
-// The migration seeds nka_area with exactly the built-in areas.
-func TestBuiltinAreasMatchMigration(t *testing.T) {
-	st := newStore(t)
-	have, err := st.NKAAreas(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []Area
-	for _, a := range have {
-		got = append(got, Area{a.Area, a.Title, a.PctKPI, a.MnkrKPI, a.NetCostKPI, a.PopulationKPI, a.GroupTitle, a.MinAbsPct, a.SortOrder})
-		b, _ := AreaBySlug(BuiltinAreas, a.Area)
-		if !slices.Equal(a.GroupKeys, b.GroupKeys()) {
-			t.Errorf("%s: group_keys %q in the migrations, %q built in", a.Area, a.GroupKeys, b.GroupKeys())
-		}
-	}
-	if !reflect.DeepEqual(got, BuiltinAreas) {
-		t.Fatalf("nka_area of 0004_nka_area.sql and 0006_nka_group_title.sql:\n%+v\nBuiltinAreas:\n%+v", got, BuiltinAreas)
-	}
-}
-
 // The views answer like the commands when nka_area holds the same areas.
 func TestViewsAgreeWithEngine(t *testing.T) {
 	e, st := engineFor(t, smallWorld())

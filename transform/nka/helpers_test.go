@@ -80,6 +80,10 @@ func newStore(t *testing.T) *store.Store {
 			t.Error(err)
 		}
 	})
+	// The areas the views read, as every writer writes them (internal/app).
+	if _, err := st.SetNKAAreas(t.Context(), StoreAreas(BuiltinAreas)); err != nil {
+		t.Fatal(err)
+	}
 	return st
 }
 
