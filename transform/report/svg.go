@@ -12,12 +12,13 @@ package report
 
 import (
 	"fmt"
-	"github.com/nyckeltal/nyckeltal/internal/swedish"
-	"github.com/nyckeltal/nyckeltal/internal/textsafe"
 	"io"
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/nyckeltal/nyckeltal/internal/swedish"
+	"github.com/nyckeltal/nyckeltal/internal/textsafe"
 )
 
 const (
