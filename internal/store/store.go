@@ -189,8 +189,9 @@ func (s *Store) runAfterPublish() {
 // Path is the database file.
 func (s *Store) Path() string { return s.path }
 
-// DB exposes the handle for read-only queries of other packages (transform,
-// reports). Writes go through loads.
+// DB exposes the handle to tests and test helpers, which look at what a
+// load wrote. Everything else reads through the store's typed methods
+// (internal/archtest fails on a call of DB outside tests).
 func (s *Store) DB() *sql.DB { return s.db }
 
 // ReadOnly reports whether the store was opened read-only.
