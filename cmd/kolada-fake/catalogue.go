@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/nyckeltal/nyckeltal/catalog"
 	"github.com/nyckeltal/nyckeltal/connectors/kolada/koladafake"
+	"github.com/nyckeltal/nyckeltal/transform/catalog"
 )
 
 // addCatalogueKPIs gives the synthetic data set the Kolada KPIs the built-in

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"testing"
 
-	"github.com/nyckeltal/nyckeltal/internal/samplegen"
+	"github.com/nyckeltal/nyckeltal/internal/testkit/samplegen"
 )
 
 func BenchmarkParseLong(b *testing.B) {
 	var buf bytes.Buffer
-	samplegen.WriteIndicatorFile(&buf, 2_000_000)
+	if _, err := samplegen.WriteIndicatorFile(&buf, 2_000_000); err != nil {
+		b.Fatal(err)
+	}
 	data := buf.Bytes()
 	p := newParser(b)
 	b.SetBytes(int64(len(data)))

@@ -7,16 +7,18 @@ package indicators
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
 	"strings"
 	"time"
 
-	"github.com/nyckeltal/nyckeltal/internal/config"
-	"github.com/nyckeltal/nyckeltal/internal/fold"
-	"github.com/nyckeltal/nyckeltal/internal/localfile"
+	"github.com/nyckeltal/nyckeltal/internal/indicatorid"
+
+	"github.com/nyckeltal/nyckeltal/connectors/ownfiles"
 	"github.com/nyckeltal/nyckeltal/internal/store"
+	"github.com/nyckeltal/nyckeltal/internal/swedish"
 	"github.com/nyckeltal/nyckeltal/internal/tabular"
 )
 
@@ -63,11 +65,11 @@ var required = []column{cCode, cPeriod, cValue}
 type Options struct {
 	Home              string
 	MunicipalityUnits []string
-	Regi              localfile.RegiAliases
+	Regi              ownfiles.RegiAliases
 	InterimEnd        time.Month
 	// PersonnummerInText says what a personnummer outside its column does
 	// (local.personnummer_in_text): refuse the file (default) or be masked.
-	PersonnummerInText localfile.TextPolicy
+	PersonnummerInText ownfiles.TextPolicy
 	// Limits bound the work of one file (local.limits).
 	Limits tabular.Limits
 }
@@ -90,11 +92,11 @@ func New(opts Options) (*Parser, error) {
 	p := &Parser{opts: opts, aliases: map[string]column{}, munis: map[string]bool{}}
 	for c, hs := range headings {
 		for _, h := range hs {
-			p.aliases[fold.Key(h)] = c
+			p.aliases[swedish.Fold(h)] = c
 		}
 	}
 	for _, m := range opts.MunicipalityUnits {
-		p.munis[fold.Key(m)] = true
+		p.munis[swedish.Fold(m)] = true
 	}
 	return p, nil
 }
@@ -102,23 +104,13 @@ func New(opts Options) (*Parser, error) {
 // Source is "indicators".
 func (p *Parser) Source() string { return Source }
 
-type rowKey struct {
-	code   string
-	kind   store.UnitKind
-	unit   string
-	ptype  store.PeriodType
-	pstart time.Time
-	gender string
-	regi   string
-}
-
 type meta struct {
 	name, unit, system string
 	line               int
 }
 
 // Parse reads a whole file held in memory.
-func (p *Parser) Parse(ctx context.Context, name string, data []byte) (*localfile.Parsed, error) {
+func (p *Parser) Parse(ctx context.Context, name string, data []byte) (*ownfiles.Parsed, error) {
 	return p.ParseFrom(ctx, name, bytes.NewReader(data))
 }
 
@@ -126,13 +118,13 @@ func (p *Parser) Parse(ctx context.Context, name string, data []byte) (*localfil
 const headerSearchRows = 10
 
 // ParseFrom reads a whole file, a row at a time.
-func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (*localfile.Parsed, error) {
+func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (*ownfiles.Parsed, error) {
 	rd, err := tabular.Open(ctx, in, tabular.Options{Limits: p.opts.Limits})
 	if err != nil {
-		return nil, localfile.ReadError(name, err)
+		return nil, ownfiles.ReadError(name, err)
 	}
 	defer rd.Close()
-	head, err := localfile.Head(name, rd, headerSearchRows)
+	head, err := ownfiles.Head(name, rd, headerSearchRows)
 	if err != nil {
 		return nil, err
 	}
@@ -143,7 +135,7 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 		return nil, err
 	}
 	header, headerLine := head[headerAt].Cells, head[headerAt].Line
-	scan := localfile.NewTextScan(name, p.opts.PersonnummerInText, -1)
+	scan := ownfiles.NewTextScan(name, p.opts.PersonnummerInText, -1)
 	for _, r := range head[:headerAt+1] {
 		scan.Row(r, header, headerLine)
 	}
@@ -154,7 +146,7 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 	case tabular.KindHTML:
 		format = "long HTML table"
 	}
-	out := &localfile.Parsed{Format: format, Header: header,
+	out := &ownfiles.Parsed{Format: format, Header: header,
 		Params: map[string]any{"encoding": f.Encoding, "header_" + word: headerLine}}
 	if f.Delimiter != 0 {
 		out.Params["delimiter"] = string(f.Delimiter)
@@ -162,8 +154,8 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 	}
 	var unused []string
 	for j, h := range header {
-		if _, ok := p.aliases[fold.Key(h)]; !ok && strings.TrimSpace(h) != "" {
-			unused = append(unused, localfile.ColumnLabel(j, h))
+		if _, ok := p.aliases[swedish.Fold(h)]; !ok && strings.TrimSpace(h) != "" {
+			unused = append(unused, ownfiles.ColumnLabel(j, h))
 		}
 	}
 	if len(unused) > 0 {
@@ -173,34 +165,34 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 	for c, j := range cols {
 		used[j] = c
 	}
-	values := localfile.NewValues(Source)
+	values := ownfiles.NewValues(Source)
 	out.Values = values
-	shape := localfile.NewShape(f, len(header))
+	shape := ownfiles.NewShape(f, len(header))
 	metas := map[string]meta{}
-	if n := localfile.EstimateRows(f, in.Size(), head); n > 0 {
+	if n := ownfiles.EstimateRows(f, in.Size(), head); n > 0 {
 		values.Grow(n)
 	}
-	periods := localfile.NewMemo(func(s string) (store.Period, error) { return localfile.ParsePeriod(s, p.opts.InterimEnd) })
-	genders := localfile.NewMemo(localfile.ParseGender)
-	regis := localfile.NewMemo(p.opts.Regi.ParseRegi)
+	periods := ownfiles.NewMemo(func(s string) (store.Period, error) { return ownfiles.ParsePeriod(s, p.opts.InterimEnd) })
+	genders := ownfiles.NewMemo(ownfiles.ParseGender)
+	regis := ownfiles.NewMemo(p.opts.Regi.ParseRegi)
 	type unitRef struct {
 		kind store.UnitKind
 		id   string
 	}
-	units := localfile.NewMemo(func(s string) (unitRef, error) {
-		if u := localfile.UnitID(s); u != "" && !p.isHome(u) {
+	units := ownfiles.NewMemo(func(s string) (unitRef, error) {
+		if u := ownfiles.UnitID(s); u != "" && !p.isHome(u) {
 			return unitRef{store.UnitLocal, u}, nil
 		}
 		return unitRef{store.UnitMunicipality, p.opts.Home}, nil
 	})
-	codes := localfile.NewMemo(func(s string) (string, error) {
+	codes := ownfiles.NewMemo(func(s string) (string, error) {
 		code := strings.ToUpper(s)
-		return code, config.ValidLocalCode(code)
+		return code, indicatorid.CheckLocal(code)
 	})
-	next := localfile.Rows(name, head, headerAt+1, rd)
+	next := ownfiles.Rows(name, head, headerAt+1, rd)
 	for {
 		r, err := next()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
@@ -215,7 +207,7 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 		problem := func(c column, format string, args ...any) {
 			label := ""
 			if j, ok := cols[c]; ok {
-				label = localfile.ColumnLabel(j, header[j])
+				label = ownfiles.ColumnLabel(j, header[j])
 			}
 			msg := fmt.Sprintf(format, args...)
 			out.Problem(name, r.Line, label, "%s", msg)
@@ -271,7 +263,7 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 		}
 		u, _ := units.Get(cell(cEnhet))
 		kind, unit := u.kind, u.id
-		value := localfile.Missing
+		value := ownfiles.Missing
 		if v, ok, err := tabular.ParseNumber(cell(cValue)); err != nil {
 			problem(cValue, "%v", err)
 		} else if ok {
@@ -287,7 +279,7 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 			}
 		}
 		if len(reasons) > 0 {
-			out.Refuse(localfile.RefusedRow{Line: r.Line, Cells: r.Cells, Reasons: reasons})
+			out.Refuse(ownfiles.RefusedRow{Line: r.Line, Cells: r.Cells, Reasons: reasons})
 			continue
 		}
 		// What is kept is copied: a row's texts share memory with the rows around it.
@@ -302,7 +294,7 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 			metas[strings.Clone(code)] = m
 		}
 		// Two rows of one key are found when the whole file is read (Duplicates).
-		k := localfile.Key{Indicator: values.Indicator(code), Unit: values.Unit(kind, unit), Period: values.Period(per),
+		k := ownfiles.Key{Indicator: values.Indicator(code), Unit: values.Unit(kind, unit), Period: values.Period(per),
 			Gender: values.Label(gender), Regi: values.Label(regi)}
 		values.AddCountedLine(r.Line, k, value, count, false)
 	}
@@ -314,14 +306,14 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 		for _, d := range dups {
 			lines[d.Line] = true
 		}
-		cells, err := localfile.Reread(ctx, name, in, tabular.Options{Limits: p.opts.Limits}, lines)
+		cells, err := ownfiles.Reread(ctx, name, in, tabular.Options{Limits: p.opts.Limits}, lines)
 		if err != nil {
 			return nil, err
 		}
 		for _, d := range dups {
 			msg := fmt.Sprintf("the same indicator, enhet, period, kön and regi as %s %d", word, d.First)
 			out.Problem(name, d.Line, "", "%s", msg)
-			out.Refuse(localfile.RefusedRow{Line: d.Line, Cells: cells[d.Line], Reasons: []string{msg}})
+			out.Refuse(ownfiles.RefusedRow{Line: d.Line, Cells: cells[d.Line], Reasons: []string{msg}})
 		}
 	}
 	if note := scan.Note(); note != "" {
@@ -343,7 +335,7 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 // isHome: an enhet that means the whole municipality (its id, or one of
 // local.municipality_units).
 func (p *Parser) isHome(u string) bool {
-	return u == p.opts.Home || p.munis[fold.Key(u)]
+	return u == p.opts.Home || p.munis[swedish.Fold(u)]
 }
 
 func first(a, b string) string {
@@ -363,27 +355,21 @@ func lastFilled(cells []string) int {
 }
 
 func (p *Parser) findHeader(file string, rows []tabular.Row) (int, map[column]int, error) {
-	for i := 0; i < len(rows) && i < headerSearchRows; i++ {
-		cols, err := localfile.MapHeadings(file, rows[i], p.aliases, columnNames)
-		if err != nil {
-			return 0, nil, err
+	i, cols, missing, found, err := ownfiles.FindHeading(file, rows, headerSearchRows, p.aliases, columnNames, cCode, required)
+	switch {
+	case err != nil:
+		return 0, nil, err
+	case !found:
+		return 0, nil, ownfiles.Refuse(file, 0, "", "no heading row with an indikator column in the first 10 rows: the long format's "+
+			"columns are indikator, namn, måttenhet, källa, period, kön, regi, enhet, värde (see connectors/indicators/README.md)")
+	case len(missing) > 0:
+		names := make([]string, len(missing))
+		for j, c := range missing {
+			names[j] = columnNames[c]
 		}
-		if _, ok := cols[cCode]; !ok {
-			continue
-		}
-		var missing []string
-		for _, c := range required {
-			if _, ok := cols[c]; !ok {
-				missing = append(missing, columnNames[c])
-			}
-		}
-		if len(missing) > 0 {
-			return 0, nil, localfile.Refuse(file, rows[i].Line, "", "missing required column(s) %s; the columns are "+
-				"indikator, namn, måttenhet, källa, period, kön, regi, enhet, värde (see connectors/indicators/README.md)",
-				strings.Join(missing, ", "))
-		}
-		return i, cols, nil
+		return 0, nil, ownfiles.Refuse(file, rows[i].Line, "", "missing required column(s) %s; the columns are "+
+			"indikator, namn, måttenhet, källa, period, kön, regi, enhet, värde (see connectors/indicators/README.md)",
+			strings.Join(names, ", "))
 	}
-	return 0, nil, localfile.Refuse(file, 0, "", "no heading row with an indikator column in the first 10 rows: the long format's "+
-		"columns are indikator, namn, måttenhet, källa, period, kön, regi, enhet, värde (see connectors/indicators/README.md)")
+	return i, cols, nil
 }

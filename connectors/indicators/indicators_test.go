@@ -9,24 +9,24 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nyckeltal/nyckeltal/internal/testkit/repo"
+
 	"github.com/xuri/excelize/v2"
 
-	"github.com/nyckeltal/nyckeltal/internal/config"
-	"github.com/nyckeltal/nyckeltal/internal/golden"
-	"github.com/nyckeltal/nyckeltal/internal/localfile"
+	"github.com/nyckeltal/nyckeltal/connectors/ownfiles"
 	"github.com/nyckeltal/nyckeltal/internal/store"
+	"github.com/nyckeltal/nyckeltal/internal/testkit/golden"
 )
 
 var (
 	generate = flag.Bool("generate", false, "regenerate testdata/indikatorer.xlsx")
 )
 
-const sample = "../../data/samples/indikatorer/ovriga_indikatorer.csv"
+var sample = repo.Path("data", "samples", "indikatorer", "ovriga_indikatorer.csv")
 
 func newParser(t testing.TB) *Parser {
-	c := config.Defaults()
-	p, err := New(Options{Home: "9001", MunicipalityUnits: c.Local.MunicipalityUnits, InterimEnd: time.August,
-		Regi: localfile.RegiAliases{Egen: c.Local.Regi.Egen, Privat: c.Local.Regi.Privat, Alla: localfile.DefaultRegiAliases.Alla}})
+	p, err := New(Options{Home: "9001", MunicipalityUnits: ownfiles.DefaultMunicipalityUnits(), InterimEnd: time.August,
+		Regi: ownfiles.DefaultConfiguredRegi()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,14 +81,14 @@ func TestShapes(t *testing.T) {
 				t.Fatal(err)
 			}
 			if got.Format != tt.format || got.Observations() != tt.values || len(got.Problems) > 0 {
-				t.Fatalf("%s\n%v", localfile.Describe(got), got.Problems)
+				t.Fatalf("%s\n%v", ownfiles.Describe(got), got.Problems)
 			}
 			for o := range got.Values.All() {
 				if err := o.Validate(); err != nil {
 					t.Fatal(err)
 				}
 			}
-			checkGolden(t, strings.TrimSuffix(filepath.Base(tt.path), filepath.Ext(tt.path))+".golden", localfile.Describe(got))
+			checkGolden(t, strings.TrimSuffix(filepath.Base(tt.path), filepath.Ext(tt.path))+".golden", ownfiles.Describe(got))
 		})
 	}
 }
@@ -118,7 +118,7 @@ func TestRows(t *testing.T) {
 		})
 	}
 	_, err := newParser(t).Parse(t.Context(), "f.csv", []byte("indikator;namn;kön\nX_A;x;T\n"))
-	if !errors.Is(err, localfile.ErrRefused) || !strings.Contains(err.Error(), "missing required column(s) period, värde") {
+	if !errors.Is(err, ownfiles.ErrRefused) || !strings.Contains(err.Error(), "missing required column(s) period, värde") {
 		t.Fatalf("missing columns: %v", err)
 	}
 }

@@ -9,7 +9,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"github.com/nyckeltal/nyckeltal/internal/localfile"
+	"github.com/nyckeltal/nyckeltal/connectors/ownfiles"
 )
 
 // A file cut short is refused whole: the sample cut inside its last value
@@ -22,7 +22,7 @@ func TestCutFileIsRefused(t *testing.T) {
 	}
 	cut := b[:bytes.LastIndex(b, []byte("71,0"))+1]
 	got, err := newParser(t).Parse(t.Context(), "f.csv", cut)
-	var fe *localfile.FileError
+	var fe *ownfiles.FileError
 	if !errors.As(err, &fe) || got != nil || fe.Problems[0].Line != 16 || !strings.Contains(fe.Problems[0].Reason, "saknar radslut") {
 		t.Fatalf("err %v", err)
 	}

@@ -38,7 +38,7 @@ type Page[T any] struct {
 func decodePage[T any](b []byte) (Page[T], error) {
 	var env envelope[T]
 	if err := fastjson.Unmarshal(b, &env); err != nil {
-		return Page[T]{}, fmt.Errorf("%w: %v", ErrInvalidPage, err)
+		return Page[T]{}, fmt.Errorf("%w: %w", ErrInvalidPage, err)
 	}
 	if env.Values == nil && !bytes.Contains(b, []byte(`"values"`)) {
 		return Page[T]{}, fmt.Errorf("%w: no \"values\" array (is this the v3 API?)", ErrInvalidPage)
@@ -181,7 +181,7 @@ func DecodeDataPage(b []byte) (Page[DataRow], error) {
 	}
 	for i, r := range p.Values {
 		if err := r.check(); err != nil {
-			return Page[DataRow]{}, fmt.Errorf("%w: row %d: %v", ErrInvalidPage, i+1, err)
+			return Page[DataRow]{}, fmt.Errorf("%w: row %d: %w", ErrInvalidPage, i+1, err)
 		}
 	}
 	return p, nil

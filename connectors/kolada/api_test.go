@@ -13,10 +13,9 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/nyckeltal/nyckeltal/internal/config"
-	"github.com/nyckeltal/nyckeltal/internal/golden"
 	"github.com/nyckeltal/nyckeltal/internal/mojibake"
 	"github.com/nyckeltal/nyckeltal/internal/store"
+	"github.com/nyckeltal/nyckeltal/internal/testkit/golden"
 )
 
 func readPage(t testing.TB, name string) []byte {
@@ -306,19 +305,4 @@ func FuzzRepairText(f *testing.F) {
 			t.Fatalf("repair made valid text invalid: %q → %q", s, got)
 		}
 	})
-}
-
-// The sample configuration must be valid and hold the defaults.
-func TestSampleConfigMatchesDefaults(t *testing.T) {
-	b, err := os.ReadFile("sample.toml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := config.Parse(b)
-	if err != nil {
-		t.Fatalf("sample.toml: %v", err)
-	}
-	if want := config.Defaults(); !reflect.DeepEqual(got.Kolada, want.Kolada) {
-		t.Fatalf("sample.toml differs from the defaults:\n%+v\n%+v", got.Kolada, want.Kolada)
-	}
 }

@@ -121,7 +121,7 @@ func (a *archiveWriter) complete(l archiveLoad) error {
 
 func (a *archiveWriter) abandon() {
 	if a != nil && a.manifest != nil {
-		a.manifest.Close()
+		_ = a.manifest.Close() // an abandoned archive is incomplete anyway (no load.json)
 	}
 }
 

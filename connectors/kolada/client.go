@@ -105,7 +105,7 @@ func NewClient(cfg ClientConfig) *Client {
 	rc.Backoff = c.backoff
 	rc.ErrorHandler = func(resp *http.Response, err error, attempts int) (*http.Response, error) {
 		if resp != nil && resp.Body != nil {
-			resp.Body.Close()
+			_ = resp.Body.Close() // the attempts' error is the one to report
 		}
 		return resp, &attemptsError{attempts: attempts, err: err}
 	}
@@ -157,7 +157,7 @@ func (c *Client) GetAnswer(ctx context.Context, url string) (Answer, error) {
 		ans = Answer{Body: b, Header: resp.Header}
 		return nil
 	})
-	resp, err := c.rc.Do(req)
+	resp, err := c.rc.Do(req) //nolint:bodyclose // the response handler above reads and closes every body, ErrorHandler a failed one's
 	if err == nil {
 		return ans, nil
 	}

@@ -13,6 +13,8 @@ var ErrUnknownGroup = errors.New("no such Kolada municipality group")
 
 // ErrNotAsProbed means Kolada answered otherwise than the latest probe found
 // it does; the probe should look again (`nyckeltal run` does so by itself).
+//
+//lint:ignore ST1005 Kolada is a name
 var ErrNotAsProbed = errors.New("Kolada answered otherwise than its latest probe found")
 
 // groupIDs are the group ids (G…) among ids.

@@ -33,7 +33,11 @@ func newFixture(t *testing.T, ds *koladafake.Dataset) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { st.Close() })
+	t.Cleanup(func() {
+		if err := st.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	return &fixture{fake: fake, base: ts.URL + "/v3", store: st, client: fastClient()}
 }
 
@@ -109,7 +113,9 @@ func dump(t *testing.T, st *store.Store) string {
 			}
 			fmt.Fprintln(&b, vals...)
 		}
-		rows.Close()
+		if err := rows.Close(); err != nil {
+			t.Fatal(err)
+		}
 		b.WriteString("--\n")
 	}
 	return b.String()

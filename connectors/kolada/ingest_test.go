@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nyckeltal/nyckeltal/internal/testkit/repo"
+
 	"github.com/nyckeltal/nyckeltal/connectors/kolada/koladafake"
 	"github.com/nyckeltal/nyckeltal/internal/store"
 )
@@ -399,7 +401,7 @@ func TestNewKPIIsFetchedWholeInAnIncrementalLoad(t *testing.T) {
 // TestSharedSnapshot is the acceptance test on real Kolada data (Källa:
 // Kolada) served through the fake. It skips without ../shared.
 func TestSharedSnapshot(t *testing.T) {
-	dir := filepath.Join("..", "..", "..", "shared", "kolada")
+	dir := repo.Shared("kolada")
 	if _, err := os.Stat(filepath.Join(dir, "data.json")); err != nil {
 		t.Skip("no ../shared/kolada snapshot beside the repository")
 	}

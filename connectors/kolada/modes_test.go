@@ -132,7 +132,9 @@ func storeDump(t *testing.T, st *store.Store) string {
 		if err := rows.Err(); err != nil {
 			t.Fatal(err)
 		}
-		rows.Close()
+		if err := rows.Close(); err != nil {
+			t.Fatal(err)
+		}
 		if n == 0 {
 			t.Fatalf("the dump query has no rows, so it compares nothing: %s", q)
 		}

@@ -163,7 +163,7 @@ func TestMetadataNotFoundStaysAnError(t *testing.T) {
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/v3/municipality" {
 			w.WriteHeader(http.StatusNotFound)
-			w.Write([]byte(`{"error":"Not found"}`))
+			_, _ = w.Write([]byte(`{"error":"Not found"}`)) // a fake server's answer
 			return
 		}
 		fake.ServeHTTP(w, r)

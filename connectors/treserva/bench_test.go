@@ -3,7 +3,7 @@ package treserva
 import (
 	"testing"
 
-	"github.com/nyckeltal/nyckeltal/internal/samplegen"
+	"github.com/nyckeltal/nyckeltal/internal/testkit/samplegen"
 )
 
 func BenchmarkParse(b *testing.B) {

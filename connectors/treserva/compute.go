@@ -5,10 +5,11 @@ import (
 	"sort"
 	"time"
 
-	"github.com/nyckeltal/nyckeltal/internal/config"
-	"github.com/nyckeltal/nyckeltal/internal/fold"
-	"github.com/nyckeltal/nyckeltal/internal/localfile"
+	"github.com/nyckeltal/nyckeltal/internal/yearrange"
+
+	"github.com/nyckeltal/nyckeltal/connectors/ownfiles"
 	"github.com/nyckeltal/nyckeltal/internal/store"
+	"github.com/nyckeltal/nyckeltal/internal/swedish"
 )
 
 // ThreeMonthsAfter is the day three calendar months after a decision, the
@@ -80,7 +81,7 @@ func (p *Parser) periodsFor(asOf time.Time) ([]store.Period, error) {
 	years := []int{asOf.Year() - 1, asOf.Year()}
 	if p.opts.Years != "" {
 		var err error
-		if years, err = config.ParseYears(p.opts.Years, asOf); err != nil {
+		if years, err = yearrange.Parse(p.opts.Years, asOf); err != nil {
 			return nil, err
 		}
 	}
@@ -89,11 +90,11 @@ func (p *Parser) periodsFor(asOf time.Time) ([]store.Period, error) {
 		for _, kind := range p.periods {
 			var per store.Period
 			switch kind {
-			case fold.Key("kvartal1"), fold.Key("kvartal2"), fold.Key("kvartal3"), fold.Key("kvartal4"):
+			case swedish.Fold("kvartal1"), swedish.Fold("kvartal2"), swedish.Fold("kvartal3"), swedish.Fold("kvartal4"):
 				per = store.QuarterPeriod(y, int(kind[len(kind)-1]-'0'))
-			case fold.Key("delår"):
+			case swedish.Fold("delår"):
 				per = store.InterimPeriod(y, p.opts.InterimEnd)
-			case fold.Key("helår"):
+			case swedish.Fold("helår"):
 				per = store.YearPeriod(y)
 			default:
 				return nil, fmt.Errorf("unknown period %q in local.treserva.periods", kind)
@@ -149,7 +150,7 @@ type tally struct {
 // preliminary while decisions of the period still wait for an offer. order
 // lists the decisions by person (mergeDuplicates): a person is counted once
 // per tally by comparing with the last person counted.
-func (p *Parser) compute(ds *decisions, order []int32, periods []store.Period, hasRegi bool) *localfile.Values {
+func (p *Parser) compute(ds *decisions, order []int32, periods []store.Period, hasRegi bool) *ownfiles.Values {
 	sp := splits(hasRegi)
 	groups := []struct {
 		group                     byte
@@ -206,19 +207,19 @@ func (p *Parser) compute(ds *decisions, order []int32, periods []store.Period, h
 			}
 		}
 	}
-	v := localfile.NewValues(Source)
+	v := ownfiles.NewValues(Source)
 	home := v.Unit(store.UnitMunicipality, p.opts.Home)
 	for pi, per := range periods {
 		perIdx := v.Period(per)
 		for g, grp := range groups {
 			for k, s := range sp {
 				t := tallies[pi][g][k]
-				key := localfile.Key{Unit: home, Period: perIdx, Gender: v.Label(s.gender), Regi: v.Label(s.regi)}
+				key := ownfiles.Key{Unit: home, Period: perIdx, Gender: v.Label(s.gender), Regi: v.Label(s.regi)}
 				key.Indicator = v.Indicator(grp.waited)
 				v.Add(key, float64(t.people))
 				key.Indicator = v.Indicator(grp.notExecuted)
 				v.Add(key, float64(t.notExecuted))
-				mean := localfile.Missing
+				mean := ownfiles.Missing
 				if t.n > 0 {
 					mean = t.sum / float64(t.n)
 				}

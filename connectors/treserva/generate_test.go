@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nyckeltal/nyckeltal/internal/testkit/repo"
+
 	"golang.org/x/text/encoding/charmap"
 
 	"github.com/nyckeltal/nyckeltal/internal/personnummer"
@@ -17,7 +19,7 @@ import (
 
 var generate = flag.Bool("generate", false, "regenerate the synthetic Treserva sample in data/samples/treserva")
 
-const samplePath = "../../data/samples/treserva/beslut_sabo_lss.csv"
+var samplePath = repo.Path("data", "samples", "treserva", "beslut_sabo_lss.csv")
 
 // TestGenerateSample writes the synthetic extract with -generate. Every
 // personnummer in it is made up (random dates and serials with a correct

@@ -3,6 +3,7 @@ package treserva
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"iter"
@@ -10,10 +11,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nyckeltal/nyckeltal/internal/fold"
-	"github.com/nyckeltal/nyckeltal/internal/localfile"
+	"github.com/nyckeltal/nyckeltal/connectors/ownfiles"
 	"github.com/nyckeltal/nyckeltal/internal/personnummer"
 	"github.com/nyckeltal/nyckeltal/internal/store"
+	"github.com/nyckeltal/nyckeltal/internal/swedish"
 	"github.com/nyckeltal/nyckeltal/internal/tabular"
 )
 
@@ -87,7 +88,7 @@ func regiName(r byte) string {
 }
 
 // Parse reads an extract held in memory and computes its indicators.
-func (p *Parser) Parse(ctx context.Context, name string, data []byte) (*localfile.Parsed, error) {
+func (p *Parser) Parse(ctx context.Context, name string, data []byte) (*ownfiles.Parsed, error) {
 	return p.ParseFrom(ctx, name, bytes.NewReader(data))
 }
 
@@ -97,16 +98,16 @@ func (p *Parser) Parse(ctx context.Context, name string, data []byte) (*localfil
 // extract) is known only at the end, and a 10-digit personnummer's century,
 // whether a date of birth lies after it and whether a "+" is right all
 // depend on it: those are settled at the end, on what the rows left.
-func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (*localfile.Parsed, error) {
+func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (*ownfiles.Parsed, error) {
 	if p.opts.Key == nil {
 		return nil, fmt.Errorf("reading %s: it holds personnummer: %w", name, personnummer.ErrNoKey)
 	}
 	rd, err := tabular.Open(ctx, in, tabular.Options{Delimiters: []rune{';'}, Limits: p.opts.Limits})
 	if err != nil {
-		return nil, localfile.ReadError(name, err)
+		return nil, ownfiles.ReadError(name, err)
 	}
 	defer rd.Close()
-	head, err := localfile.Head(name, rd, headerSearchRows)
+	head, err := ownfiles.Head(name, rd, headerSearchRows)
 	if err != nil {
 		return nil, err
 	}
@@ -116,26 +117,26 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 	}
 	header, headerLine := head[headerAt].Cells, head[headerAt].Line
 	f := rd.Format()
-	out := &localfile.Parsed{
+	out := &ownfiles.Parsed{
 		Format: "Treserva CSV",
 		Header: header,
 		Params: map[string]any{"encoding": f.Encoding, "header_line": headerLine, "pseudonym_key_id": p.opts.Key.ID()},
 	}
 	var unused []string
 	for j, h := range header {
-		if _, ok := p.aliases[fold.Key(h)]; !ok && strings.TrimSpace(h) != "" {
-			unused = append(unused, localfile.ColumnLabel(j, h))
+		if _, ok := p.aliases[swedish.Fold(h)]; !ok && strings.TrimSpace(h) != "" {
+			unused = append(unused, ownfiles.ColumnLabel(j, h))
 		}
 	}
 	if len(unused) > 0 {
 		out.Notes = append(out.Notes, "columns not used: "+strings.Join(unused, ", "))
 	}
 	st := newState(p, name, header, cols, out, f)
-	scan := localfile.NewTextScan(name, p.opts.PersonnummerInText, cols[fPersonnummer])
-	next := localfile.Rows(name, head, 0, rd)
+	scan := ownfiles.NewTextScan(name, p.opts.PersonnummerInText, cols[fPersonnummer])
+	next := ownfiles.Rows(name, head, 0, rd)
 	for i := 0; ; i++ {
 		r, err := next()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
@@ -192,7 +193,7 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 	}
 	if len(order) == 0 {
 		if out.NumProblems() == 0 {
-			return nil, localfile.Refuse(name, 0, "", "no decisions about särskilt boende (%d years or older) or bostad med "+
+			return nil, ownfiles.Refuse(name, 0, "", "no decisions about särskilt boende (%d years or older) or bostad med "+
 				"särskild service in %d rows: is this the right extract? (local.treserva.sabo_insats and bss_insats say which insatser count)",
 				p.opts.Config.SaboMinAge, out.Rows)
 		}
@@ -204,22 +205,22 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 		j := cols[fBeslutsdatum]
 		for _, i := range order {
 			if d := st.ds.at(i); d.decided > asOfDay {
-				out.Problem(name, int(d.line), localfile.ColumnLabel(j, header[j]),
+				out.Problem(name, int(d.line), ownfiles.ColumnLabel(j, header[j]),
 					"beslutsdatum %s is after the extract date %s", timeOf(d.decided).Format(time.DateOnly), asOf.Format(time.DateOnly))
 			}
 		}
 	}
 	periods, err := p.periodsFor(asOf)
 	if err != nil {
-		return nil, localfile.Refuse(name, 0, "", "%v", err)
+		return nil, ownfiles.Refuse(name, 0, "", "%v", err)
 	}
 	if len(periods) == 0 {
-		return nil, localfile.Refuse(name, 0, "", "no period of %s had ended by the extract date %s: nothing to compute "+
+		return nil, ownfiles.Refuse(name, 0, "", "no period of %s had ended by the extract date %s: nothing to compute "+
 			"(give the date the extract describes with --as-of)", strings.Join(p.opts.Config.Periods, ", "), asOf.Format(time.DateOnly))
 	}
 	labels := make([]string, len(periods))
 	for i, per := range periods {
-		labels[i] = localfile.Label(per)
+		labels[i] = ownfiles.Label(per)
 	}
 	out.Params["periods"] = labels
 	out.Values = p.compute(st.ds, order, periods, st.hasRegi)
@@ -239,8 +240,8 @@ type state struct {
 	name   string
 	header []string
 	cols   map[field]int
-	out    *localfile.Parsed
-	shape  *localfile.Shape
+	out    *ownfiles.Parsed
+	shape  *ownfiles.Shape
 	ps     *personnummer.Pseudonyms
 	texts  *texts
 	// caches of what the configured lists make of a cell's text
@@ -267,8 +268,8 @@ type regiResult struct {
 // no more than its rows.
 const maxCache = 10_000
 
-func newState(p *Parser, name string, header []string, cols map[field]int, out *localfile.Parsed, f tabular.Format) *state {
-	return &state{p: p, name: name, header: header, cols: cols, out: out, shape: localfile.NewShape(f, len(header)),
+func newState(p *Parser, name string, header []string, cols map[field]int, out *ownfiles.Parsed, f tabular.Format) *state {
+	return &state{p: p, name: name, header: header, cols: cols, out: out, shape: ownfiles.NewShape(f, len(header)),
 		ps: p.opts.Key.Pseudonyms(), texts: newTexts(), groups: map[string]byte{}, beslut: map[string]int8{},
 		laws: map[string]string{}, regis: map[string]regiResult{}, units: map[string]string{}, latest: noDate,
 		ds: &decisions{}}
@@ -318,7 +319,7 @@ func (st *state) row(r tabular.Row) {
 			if j < len(st.header) {
 				h = st.header[j]
 			}
-			label = localfile.ColumnLabel(j, h)
+			label = ownfiles.ColumnLabel(j, h)
 		}
 		msg := fmt.Sprintf(format, args...)
 		out.Problem(st.name, r.Line, label, "%s", msg)
@@ -334,7 +335,7 @@ func (st *state) row(r tabular.Row) {
 			if j := cols[fPersonnummer]; j < len(cells) {
 				cells[j] = personnummer.MaskField(cells[j])
 			}
-			out.Refuse(localfile.RefusedRow{Line: r.Line, Cells: cells, Reasons: reasons})
+			out.Refuse(ownfiles.RefusedRow{Line: r.Line, Cells: cells, Reasons: reasons})
 		}
 	}()
 	if why := st.shape.Check(r); why != "" {
@@ -355,7 +356,7 @@ func (st *state) row(r tabular.Row) {
 	d := decision{line: int32(r.Line), group: group, insats: st.texts.id(fInsats, insats, r.Line),
 		lagrum: st.texts.id(fLagrum, cell(fLagrum), r.Line), utforare: st.texts.id(fUtforare, cell(fUtforare), r.Line),
 		application: noDate, offered: noDate, executed: noDate, ended: noDate}
-	d.enhet = st.texts.id(fEnhet, cacheGet(st.units, cell(fEnhet), localfile.UnitID), r.Line)
+	d.enhet = st.texts.id(fEnhet, cacheGet(st.units, cell(fEnhet), ownfiles.UnitID), r.Line)
 	pnr := cell(fPersonnummer)
 	n, err := personnummer.Parse(pnr, time.Time{})
 	switch {
@@ -446,7 +447,7 @@ func tenDigits(s string) bool {
 }
 
 func (p *Parser) beslutOf(s string) int8 {
-	switch b := fold.Words(s); {
+	switch b := swedish.FoldWords(s); {
 	case p.granted[b]:
 		return 1
 	case p.refused[b]:
@@ -475,7 +476,7 @@ func (p *Parser) regiOf(s string) regiResult {
 func (st *state) settle(ctx context.Context, in tabular.Input, ref time.Time) error {
 	p, cols := st.p, st.cols
 	j := cols[fPersonnummer]
-	label := localfile.ColumnLabel(j, st.header[j])
+	label := ownfiles.ColumnLabel(j, st.header[j])
 	refused := map[int][]string{}
 	for i := 0; i < st.ds.n; i++ {
 		if i&4095 == 0 && ctx.Err() != nil {
@@ -519,17 +520,17 @@ func (st *state) settle(ctx context.Context, in tabular.Input, ref time.Time) er
 func (st *state) refuseAgain(ctx context.Context, in tabular.Input, reasons map[int][]string) error {
 	rd, err := tabular.Open(ctx, in, tabular.Options{Delimiters: []rune{';'}, Limits: st.p.opts.Limits})
 	if err != nil {
-		return localfile.ReadError(st.name, err)
+		return ownfiles.ReadError(st.name, err)
 	}
 	defer rd.Close()
 	j := st.cols[fPersonnummer]
 	for {
 		r, err := rd.Next()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			return nil
 		}
 		if err != nil {
-			return localfile.ReadError(st.name, err)
+			return ownfiles.ReadError(st.name, err)
 		}
 		why, ok := reasons[r.Line]
 		if !ok {
@@ -539,7 +540,7 @@ func (st *state) refuseAgain(ctx context.Context, in tabular.Input, reasons map[
 		if j < len(cells) {
 			cells[j] = personnummer.MaskField(cells[j])
 		}
-		st.out.Refuse(localfile.RefusedRow{Line: r.Line, Cells: cells, Reasons: why})
+		st.out.Refuse(ownfiles.RefusedRow{Line: r.Line, Cells: cells, Reasons: why})
 	}
 }
 
@@ -611,20 +612,11 @@ func cmpInt32(a, b int32) int {
 
 // findHeader finds the heading row among the first rows and maps its columns.
 func (p *Parser) findHeader(file string, rows []tabular.Row) (int, map[field]int, error) {
-	for i := 0; i < len(rows) && i < headerSearchRows; i++ {
-		cols, err := localfile.MapHeadings(file, rows[i], p.aliases, fieldNames)
-		if err != nil {
-			return 0, nil, err
-		}
-		if _, ok := cols[fPersonnummer]; !ok {
-			continue
-		}
-		var missing []field
-		for _, f := range requiredFields {
-			if _, ok := cols[f]; !ok {
-				missing = append(missing, f)
-			}
-		}
+	i, cols, missing, found, err := ownfiles.FindHeading(file, rows, headerSearchRows, p.aliases, fieldNames, fPersonnummer, requiredFields)
+	if err != nil {
+		return 0, nil, err
+	}
+	if found {
 		_, offered := cols[fErbjudet]
 		_, executed := cols[fVerkstalld]
 		if len(missing) > 0 || (!offered && !executed) {
@@ -638,19 +630,19 @@ func (p *Parser) findHeader(file string, rows []tabular.Row) (int, map[field]int
 				}
 				why += "needs erbjudet inflyttningsdatum or verkställighetsdatum to know when a wait ended"
 			}
-			return 0, nil, localfile.Refuse(file, rows[i].Line, "", "%s (found: %s); see connectors/treserva/README.md, "+
+			return 0, nil, ownfiles.Refuse(file, rows[i].Line, "", "%s (found: %s); see connectors/treserva/README.md, "+
 				"or map other headings in local.treserva.columns", why, listFields(sortedFields(cols)))
 		}
 		return i, cols, nil
 	}
-	return 0, nil, localfile.Refuse(file, 0, "", "no heading row with a personnummer column in the first %d rows: "+
+	return 0, nil, ownfiles.Refuse(file, 0, "", "no heading row with a personnummer column in the first %d rows: "+
 		"this is not a Treserva extract of the documented layout (see connectors/treserva/README.md)", headerSearchRows)
 }
 
 // classify sorts an insats into särskilt boende (gSabo), bostad med
 // särskild service (gBSS) or neither (0).
 func (p *Parser) classify(insats string) byte {
-	f := fold.Key(insats)
+	f := swedish.Fold(insats)
 	if f == "" {
 		return 0
 	}
@@ -676,7 +668,7 @@ func (p *Parser) classify(insats string) byte {
 func foldAll(texts []string) []string {
 	var out []string
 	for _, t := range texts {
-		if k := fold.Key(t); k != "" {
+		if k := swedish.Fold(t); k != "" {
 			out = append(out, k)
 		}
 	}
@@ -685,7 +677,7 @@ func foldAll(texts []string) []string {
 
 // lawOf finds SoL or LSS in a lagrum such as "4 kap. 1 § SoL" or "9 § 9 LSS".
 func lawOf(lagrum string) string {
-	for _, w := range strings.Fields(fold.Words(lagrum)) {
+	for _, w := range strings.Fields(swedish.FoldWords(lagrum)) {
 		switch {
 		case w == "sol":
 			return "sol"

@@ -11,11 +11,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nyckeltal/nyckeltal/internal/config"
-	"github.com/nyckeltal/nyckeltal/internal/fold"
-	"github.com/nyckeltal/nyckeltal/internal/localfile"
+	"github.com/nyckeltal/nyckeltal/internal/yearrange"
+
+	"github.com/nyckeltal/nyckeltal/connectors/ownfiles"
 	"github.com/nyckeltal/nyckeltal/internal/personnummer"
 	"github.com/nyckeltal/nyckeltal/internal/store"
+	"github.com/nyckeltal/nyckeltal/internal/swedish"
 	"github.com/nyckeltal/nyckeltal/internal/tabular"
 )
 
@@ -57,8 +58,8 @@ var Indicators = []store.LocalIndicator{
 // Options configure the reader.
 type Options struct {
 	Home       string
-	Config     config.TreservaConfig
-	Regi       localfile.RegiAliases
+	Config     Settings
+	Regi       ownfiles.RegiAliases
 	InterimEnd time.Month
 	// Key makes the pseudonyms; without it every extract is refused.
 	Key *personnummer.Key
@@ -68,7 +69,7 @@ type Options struct {
 	Years string
 	// PersonnummerInText says what a personnummer outside its column does
 	// (local.personnummer_in_text): refuse the file (default) or be masked.
-	PersonnummerInText localfile.TextPolicy
+	PersonnummerInText ownfiles.TextPolicy
 	// Limits bound the work of one file (local.limits).
 	Limits tabular.Limits
 }
@@ -97,29 +98,29 @@ func New(opts Options) (*Parser, error) {
 		saboInsats: foldAll(opts.Config.SaboInsats)}
 	for f, names := range builtinAliases {
 		for _, n := range names {
-			p.aliases[fold.Key(n)] = f
+			p.aliases[swedish.Fold(n)] = f
 		}
 	}
 	for f, names := range extraAliases(opts.Config.Columns) {
 		for _, n := range names {
-			p.aliases[fold.Key(n)] = f
+			p.aliases[swedish.Fold(n)] = f
 		}
 	}
 	for _, v := range opts.Config.Granted {
-		p.granted[fold.Words(v)] = true
+		p.granted[swedish.FoldWords(v)] = true
 	}
 	for _, v := range opts.Config.Rejected {
-		p.refused[fold.Words(v)] = true
+		p.refused[swedish.FoldWords(v)] = true
 	}
 	for _, per := range opts.Config.Periods {
-		p.periods = append(p.periods, fold.Key(per))
+		p.periods = append(p.periods, swedish.Fold(per))
 	}
 	years := opts.Config.Years
 	if opts.Years != "" {
 		years = opts.Years
 	}
 	if years != "" {
-		if _, err := config.ParseYears(years, time.Now()); err != nil {
+		if _, err := yearrange.Parse(years, time.Now()); err != nil {
 			return nil, fmt.Errorf("treserva years: %w", err)
 		}
 	}
@@ -172,7 +173,7 @@ var builtinAliases = map[field][]string{
 	fEnhet:        {"Enhet", "Boende", "Enhet/boende", "Verksamhet"},
 }
 
-func extraAliases(c config.TreservaColumns) map[field][]string {
+func extraAliases(c Columns) map[field][]string {
 	return map[field][]string{fPersonnummer: c.Personnummer, fKon: c.Kon, fInsats: c.Insats, fLagrum: c.Lagrum,
 		fAnsokan: c.Ansokningsdatum, fBeslutsdatum: c.Beslutsdatum, fBeslut: c.Beslut, fErbjudet: c.ErbjudetInflyttningsdatum,
 		fVerkstalld: c.Verkstallighetsdatum, fAvslut: c.Avslutsdatum, fUtforare: c.Utforare, fRegi: c.Regi, fEnhet: c.Enhet}

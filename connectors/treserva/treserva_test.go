@@ -11,26 +11,24 @@ import (
 
 	"golang.org/x/text/encoding/charmap"
 
-	"github.com/nyckeltal/nyckeltal/internal/config"
-	"github.com/nyckeltal/nyckeltal/internal/golden"
-	"github.com/nyckeltal/nyckeltal/internal/localfile"
+	"github.com/nyckeltal/nyckeltal/connectors/ownfiles"
 	"github.com/nyckeltal/nyckeltal/internal/personnummer"
 	"github.com/nyckeltal/nyckeltal/internal/store"
+	"github.com/nyckeltal/nyckeltal/internal/testkit/golden"
 )
 
 var testKey = personnummer.NewKey([]byte("a test key of more than thirty-two bytes, not secret"))
 
 func options(mod func(*Options)) Options {
-	c := config.Defaults()
-	o := Options{Home: "9001", Config: c.Local.Treserva, InterimEnd: time.August, Key: testKey,
-		Regi: localfile.RegiAliases{Egen: c.Local.Regi.Egen, Privat: c.Local.Regi.Privat, Alla: localfile.DefaultRegiAliases.Alla}}
+	o := Options{Home: "9001", Config: DefaultSettings(), InterimEnd: time.August, Key: testKey,
+		Regi: ownfiles.DefaultConfiguredRegi()}
 	if mod != nil {
 		mod(&o)
 	}
 	return o
 }
 
-func parse(t *testing.T, data []byte, mod func(*Options)) (*localfile.Parsed, error) {
+func parse(t *testing.T, data []byte, mod func(*Options)) (*ownfiles.Parsed, error) {
 	t.Helper()
 	p, err := New(options(mod))
 	if err != nil {
@@ -104,7 +102,7 @@ func TestWaitRules(t *testing.T) {
 			d := decision{decided: day(tt.decided), offered: day(tt.offered), executed: day(tt.executed),
 				ended: day(tt.ended), granted: tt.granted}
 			if got := d.waitedOverThreeMonthsIn(tt.period); got != tt.waited {
-				t.Errorf("waited over three months in %s: %v, want %v", localfile.Label(tt.period), got, tt.waited)
+				t.Errorf("waited over three months in %s: %v, want %v", ownfiles.Label(tt.period), got, tt.waited)
 			}
 			if got := d.notExecutedOverThreeMonthsAt(tt.period.End); got != tt.notExecutedAtEnd {
 				t.Errorf("not executed over three months at %s: %v, want %v", tt.period.End.Format(time.DateOnly), got, tt.notExecutedAtEnd)
@@ -135,7 +133,7 @@ func TestSample(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	checkGolden(t, "sample.golden", localfile.Describe(got))
+	checkGolden(t, "sample.golden", ownfiles.Describe(got))
 
 	// The same extract in UTF-8 with a BOM reads the same.
 	text, err := charmap.Windows1252.NewDecoder().Bytes(readSample(t))
@@ -146,7 +144,7 @@ func TestSample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if localfile.Describe(again) != localfile.Describe(got) {
+	if ownfiles.Describe(again) != ownfiles.Describe(got) {
 		t.Fatal("UTF-8 with BOM reads differently from Windows-1252")
 	}
 }
@@ -165,7 +163,7 @@ func TestSampleAgainstDayByDay(t *testing.T) {
 	byKey := map[string]float64{}
 	for o := range got.Values.All() {
 		if o.Value != nil {
-			byKey[o.IndicatorID+"|"+localfile.Label(o.Period)+"|"+o.Gender+"|"+o.Regi] = *o.Value
+			byKey[o.IndicatorID+"|"+ownfiles.Label(o.Period)+"|"+o.Gender+"|"+o.Regi] = *o.Value
 		}
 	}
 	people := map[string][]store.Decision{}
@@ -183,7 +181,7 @@ func TestSampleAgainstDayByDay(t *testing.T) {
 		var per store.Period
 		for _, y := range []int{2023, 2024} {
 			for _, cand := range []store.Period{store.QuarterPeriod(y, 1), store.InterimPeriod(y, time.August), store.YearPeriod(y)} {
-				if localfile.Label(cand) == label {
+				if ownfiles.Label(cand) == label {
 					per = cand
 				}
 			}
@@ -265,7 +263,7 @@ func TestRefusedRows(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := parse(t, []byte(tt.text), nil)
-			if !errors.Is(err, localfile.ErrRefused) || !strings.Contains(err.Error(), tt.want) {
+			if !errors.Is(err, ownfiles.ErrRefused) || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("err %v, want a refusal with %q", err, tt.want)
 			}
 		})
@@ -280,7 +278,7 @@ func TestOtherLayout(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = parse(t, b, nil)
-	if !errors.Is(err, localfile.ErrRefused) || !strings.Contains(err.Error(), "missing required column(s) beslutsdatum") {
+	if !errors.Is(err, ownfiles.ErrRefused) || !strings.Contains(err.Error(), "missing required column(s) beslutsdatum") {
 		t.Fatalf("without the mapping: %v", err)
 	}
 	got, err := parse(t, b, func(o *Options) {
@@ -300,7 +298,7 @@ func TestOtherLayout(t *testing.T) {
 	// The LSS decision of November 2023 still waits at the end of kvartal 1 2024.
 	found := false
 	for o := range got.Values.All() {
-		if o.IndicatorID == BSSWaited3M && localfile.Label(o.Period) == "2024 kvartal 1" && o.Gender == "T" && o.Regi == "alla" {
+		if o.IndicatorID == BSSWaited3M && ownfiles.Label(o.Period) == "2024 kvartal 1" && o.Gender == "T" && o.Regi == "alla" {
 			found = true
 			if *o.Value != 1 {
 				t.Fatalf("%s = %v, want 1", BSSWaited3M, *o.Value)
@@ -314,7 +312,7 @@ func TestOtherLayout(t *testing.T) {
 
 func TestNoKeyNoLoad(t *testing.T) {
 	_, err := parse(t, readSample(t), func(o *Options) { o.Key = nil })
-	if !errors.Is(err, personnummer.ErrNoKey) || errors.Is(err, localfile.ErrRefused) {
+	if !errors.Is(err, personnummer.ErrNoKey) || errors.Is(err, ownfiles.ErrRefused) {
 		t.Fatalf("err %v, want ErrNoKey (a configuration problem, not a bad file)", err)
 	}
 }
@@ -332,7 +330,7 @@ func TestPseudonymsDependOnTheKey(t *testing.T) {
 	if da[0].Person == db[0].Person || da[0].KeyID == db[0].KeyID {
 		t.Fatal("pseudonyms do not depend on the key")
 	}
-	if localfile.Describe(a) != localfile.Describe(b) {
+	if ownfiles.Describe(a) != ownfiles.Describe(b) {
 		t.Fatal("the indicators depend on the key")
 	}
 }

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nyckeltal/nyckeltal/internal/localfile"
+	"github.com/nyckeltal/nyckeltal/connectors/ownfiles"
 )
 
 // An extract cut after "Bifall" would lose the decision's offer date and
@@ -17,7 +17,7 @@ func TestCutExtractIsRefused(t *testing.T) {
 	b := readSample(t)
 	cut := b[:bytes.LastIndex(b, []byte("Bifall"))+len("Bifall")]
 	_, err := parse(t, cut, nil)
-	var fe *localfile.FileError
+	var fe *ownfiles.FileError
 	if !errors.As(err, &fe) || !strings.Contains(fe.Problems[0].Reason, "saknar radslut") {
 		t.Fatalf("err %v", err)
 	}

@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"testing"
 
-	"github.com/nyckeltal/nyckeltal/internal/samplegen"
+	"github.com/nyckeltal/nyckeltal/internal/testkit/samplegen"
 )
 
 func BenchmarkParseCOMT(b *testing.B) {

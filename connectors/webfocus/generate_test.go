@@ -23,7 +23,9 @@ func writeMerged(t *testing.T, path string) {
 	f := excelize.NewFile()
 	defer f.Close()
 	sheet := "Undersköterskor"
-	f.SetSheetName("Sheet1", sheet)
+	if err := f.SetSheetName("Sheet1", sheet); err != nil {
+		t.Fatal(err)
+	}
 	rows := [][]any{
 		{"Antal undersköterskor per enhet och kön (SYNTETISKT EXEMPEL)"},
 		{"December 2024"},
@@ -57,7 +59,9 @@ func writeVerksamhet(t *testing.T, path string) {
 	f := excelize.NewFile()
 	defer f.Close()
 	sheet := "Verksamhet"
-	f.SetSheetName("Sheet1", sheet)
+	if err := f.SetSheetName("Sheet1", sheet); err != nil {
+		t.Fatal(err)
+	}
 	pct, _ := f.NewStyle(&excelize.Style{NumFmt: 10}) // 0.00%
 	bold, _ := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
 	rows := [][]any{
@@ -82,9 +86,15 @@ func writeVerksamhet(t *testing.T, path string) {
 			t.Fatal(err)
 		}
 	}
-	f.SetCellStyle(sheet, "A4", "H4", bold)
-	f.SetCellStyle(sheet, "D5", "E10", pct)
-	f.SetCellStyle(sheet, "H5", "H10", pct)
+	if err := f.SetCellStyle(sheet, "A4", "H4", bold); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.SetCellStyle(sheet, "D5", "E10", pct); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.SetCellStyle(sheet, "H5", "H10", pct); err != nil {
+		t.Fatal(err)
+	}
 	if err := f.SaveAs(path); err != nil {
 		t.Fatal(err)
 	}
@@ -108,8 +118,12 @@ func writeDatum(t *testing.T, path string) {
 			t.Fatal(err)
 		}
 	}
-	f.SetCellStyle(sheet, "B2", "B3", date)
-	f.SetCellStyle(sheet, "C2", "C3", date2)
+	if err := f.SetCellStyle(sheet, "B2", "B3", date); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.SetCellStyle(sheet, "C2", "C3", date2); err != nil {
+		t.Fatal(err)
+	}
 	if err := f.SaveAs(path); err != nil {
 		t.Fatal(err)
 	}

@@ -9,9 +9,9 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/nyckeltal/nyckeltal/internal/fold"
-	"github.com/nyckeltal/nyckeltal/internal/localfile"
+	"github.com/nyckeltal/nyckeltal/connectors/ownfiles"
 	"github.com/nyckeltal/nyckeltal/internal/store"
+	"github.com/nyckeltal/nyckeltal/internal/swedish"
 	"github.com/nyckeltal/nyckeltal/internal/tabular"
 )
 
@@ -23,24 +23,24 @@ const (
 )
 
 // Parse reads one export held in memory.
-func (p *Parser) Parse(ctx context.Context, name string, data []byte) (*localfile.Parsed, error) {
+func (p *Parser) Parse(ctx context.Context, name string, data []byte) (*ownfiles.Parsed, error) {
 	return p.ParseFrom(ctx, name, bytes.NewReader(data))
 }
 
 // ParseFrom reads one export, a row at a time. See the package README for
 // what is read and what is skipped.
-func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (*localfile.Parsed, error) {
+func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (*ownfiles.Parsed, error) {
 	rd, err := tabular.Open(ctx, in, p.readOptions())
 	if err != nil {
-		return nil, localfile.ReadError(name, err)
+		return nil, ownfiles.ReadError(name, err)
 	}
 	defer rd.Close()
-	head, err := localfile.Head(name, rd, headerSearchRows)
+	head, err := ownfiles.Head(name, rd, headerSearchRows)
 	if err != nil {
 		return nil, err
 	}
 	if len(head) == 0 {
-		return nil, localfile.Refuse(name, 0, "", "the file holds no rows")
+		return nil, ownfiles.Refuse(name, 0, "", "the file holds no rows")
 	}
 	f := rd.Format()
 	word := tabular.LineWord(f)
@@ -54,16 +54,16 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 	}
 	cols, err := p.mapColumns(name, header)
 	if err != nil {
-		var fe *localfile.FileError
+		var fe *ownfiles.FileError
 		if errors.As(err, &fe) && headerAt >= 0 {
 			fe.Problems[0].Line = headerLine
 		}
 		return nil, err
 	}
 	if len(cols.indCols) == 0 {
-		return nil, localfile.Refuse(name, 0, "", "no column holds a configured indicator")
+		return nil, ownfiles.Refuse(name, 0, "", "no column holds a configured indicator")
 	}
-	out := &localfile.Parsed{
+	out := &ownfiles.Parsed{
 		Format: formatName(f, headerAt >= 0),
 		Header: header,
 		Params: map[string]any{"encoding": f.Encoding, "columns": cols.describe()},
@@ -84,12 +84,12 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 		codes[k] = cols.roles[j].code
 	}
 	st := &parseState{p: p, name: name, word: word, cols: cols, header: header, out: out,
-		values: localfile.NewValues(Source, codes...), shape: localfile.NewShape(f, len(header)),
-		scan:     localfile.NewTextScan(name, p.opts.PersonnummerInText, -1),
+		values: ownfiles.NewValues(Source, codes...), shape: ownfiles.NewShape(f, len(header)),
+		scan:     ownfiles.NewTextScan(name, p.opts.PersonnummerInText, -1),
 		dimOrder: cols.dimOrder(), prev: make([]string, len(header)), dims: make([]string, len(header)),
 		rowValues: make([]float64, len(cols.indCols)), units: map[string]unitResult{}, periods: map[periodKey]periodResult{}, genders: map[string]labelResult{}, regis: map[string]labelResult{}}
 	st.fileNeeded, st.sparse = !cols.hasPeriod(), f.SparseRows()
-	if n := localfile.EstimateRows(f, in.Size(), head); n > 0 {
+	if n := ownfiles.EstimateRows(f, in.Size(), head); n > 0 {
 		st.values.Grow(n)
 	}
 	if st.fileNeeded {
@@ -97,10 +97,10 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 		// its rows point at a period filled in then.
 		st.filePeriod = st.values.Period(store.Period{})
 	}
-	next := localfile.Rows(name, head, 0, rd)
+	next := ownfiles.Rows(name, head, 0, rd)
 	for i := 0; ; i++ {
 		r, err := next()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
@@ -136,7 +136,7 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 		return nil, err
 	}
 	if periodSource != "" {
-		out.Params["period"] = localfile.Label(period) + " (" + periodSource + ")"
+		out.Params["period"] = ownfiles.Label(period) + " (" + periodSource + ")"
 		st.values.SetPeriod(st.filePeriod, period)
 	}
 	if periodSource != "" && p.period != nil && periodSource != "--period" {
@@ -163,10 +163,10 @@ type parseState struct {
 	word   string
 	cols   *columns
 	header []string
-	out    *localfile.Parsed
-	values *localfile.Values
-	shape  *localfile.Shape
-	scan   *localfile.TextScan
+	out    *ownfiles.Parsed
+	values *ownfiles.Values
+	shape  *ownfiles.Shape
+	scan   *ownfiles.TextScan
 
 	otherText  []string
 	otherBytes int
@@ -200,14 +200,14 @@ func (st *parseState) duplicates(ctx context.Context, in tabular.Input) error {
 	for _, d := range dups {
 		lines[d.Line] = true
 	}
-	cells, err := localfile.Reread(ctx, st.name, in, st.p.readOptions(), lines)
+	cells, err := ownfiles.Reread(ctx, st.name, in, st.p.readOptions(), lines)
 	if err != nil {
 		return err
 	}
 	for _, d := range dups {
 		msg := fmt.Sprintf("the same enhet, period, kön and regi as %s %d", st.word, d.First)
 		st.out.Problem(st.name, d.Line, "", "%s", msg)
-		st.out.Refuse(localfile.RefusedRow{Line: d.Line, Cells: cells[d.Line], Reasons: []string{msg}})
+		st.out.Refuse(ownfiles.RefusedRow{Line: d.Line, Cells: cells[d.Line], Reasons: []string{msg}})
 	}
 	return nil
 }
@@ -227,7 +227,7 @@ func (st *parseState) carriedCols() string {
 	var out []string
 	for _, j := range st.dimOrder {
 		if st.carriedCol[j] {
-			out = append(out, localfile.ColumnLabel(j, st.cols.heading(j)))
+			out = append(out, ownfiles.ColumnLabel(j, st.cols.heading(j)))
 		}
 	}
 	return strings.Join(out, ", ")
@@ -240,7 +240,7 @@ func (st *parseState) row(r tabular.Row) {
 	problem := func(col int, format string, args ...any) {
 		label := ""
 		if col >= 0 {
-			label = localfile.ColumnLabel(col, cols.heading(col))
+			label = ownfiles.ColumnLabel(col, cols.heading(col))
 		}
 		msg := fmt.Sprintf(format, args...)
 		out.Problem(st.name, r.Line, label, "%s", msg)
@@ -278,7 +278,7 @@ func (st *parseState) row(r tabular.Row) {
 		}
 	}
 	dims := st.dimValues(r)
-	key := localfile.Key{Gender: st.values.Label(store.GenderTotal), Regi: st.values.Label(store.RegiAll)}
+	key := ownfiles.Key{Gender: st.values.Label(store.GenderTotal), Regi: st.values.Label(store.RegiAll)}
 	if j, ok := cols.dims[roleUnit]; ok {
 		u, known := st.units[dims[j]]
 		if !known {
@@ -300,7 +300,7 @@ func (st *parseState) row(r tabular.Row) {
 		key.Period = per
 	}
 	if j, ok := cols.dims[roleGender]; ok {
-		g := st.label(st.genders, dims[j], localfile.ParseGender)
+		g := st.label(st.genders, dims[j], ownfiles.ParseGender)
 		if g.err != nil {
 			problem(j, "%v", g.err)
 		}
@@ -315,7 +315,7 @@ func (st *parseState) row(r tabular.Row) {
 	}
 	values := st.rowValues[:len(cols.indCols)]
 	for k, j := range cols.indCols {
-		values[k] = localfile.Missing
+		values[k] = ownfiles.Missing
 		if _, bad := r.Problem(j); bad {
 			continue
 		}
@@ -332,7 +332,7 @@ func (st *parseState) row(r tabular.Row) {
 		}
 	}
 	if len(reasons) > 0 {
-		out.Refuse(localfile.RefusedRow{Line: r.Line, Cells: r.Cells, Reasons: reasons})
+		out.Refuse(ownfiles.RefusedRow{Line: r.Line, Cells: r.Cells, Reasons: reasons})
 		return
 	}
 	// Two rows of one key are found when the whole file is read (Duplicates).
@@ -378,10 +378,10 @@ type unitResult struct {
 func (st *parseState) unit(text string) unitResult {
 	p := st.p
 	var r unitResult
-	switch u := localfile.UnitID(text); {
+	switch u := ownfiles.UnitID(text); {
 	case u == "":
 		r.missing = true
-	case p.munis[fold.Key(u)] || u == p.opts.Home:
+	case p.munis[swedish.Fold(u)] || u == p.opts.Home:
 		r.index = st.values.Unit(store.UnitMunicipality, p.opts.Home)
 	default:
 		r.index = st.values.Unit(store.UnitLocal, u)
@@ -498,11 +498,11 @@ func (p *Parser) isData(r tabular.Row, cols *columns) bool {
 // Summa, Delsumma … (styled reports' subtotal and total rows). Kön and regi
 // are not looked at: "Totalt" there is a value (T, alla), not a total row.
 func (p *Parser) isTotal(r tabular.Row, cols *columns) bool {
-	if localfile.IsTotalRow(r.Cell(0)) {
+	if ownfiles.IsTotalRow(r.Cell(0)) {
 		return true
 	}
 	for _, k := range []roleKind{roleUnit, rolePeriod} {
-		if j, ok := cols.dims[k]; ok && localfile.IsTotalRow(r.Filled(j)) {
+		if j, ok := cols.dims[k]; ok && ownfiles.IsTotalRow(r.Filled(j)) {
 			return true
 		}
 	}
@@ -518,12 +518,12 @@ func (p *Parser) filePeriod(file string, cols *columns, text []string) (store.Pe
 	if p.period != nil {
 		return *p.period, "--period", nil
 	}
-	per, found, err := localfile.FindPeriod(strings.Join(text, " \n "), p.opts.InterimEnd)
+	per, found, err := ownfiles.FindPeriod(strings.Join(text, " \n "), p.opts.InterimEnd)
 	if err != nil {
-		return store.Period{}, "", localfile.Refuse(file, 0, "", "%v; give the period with --period", err)
+		return store.Period{}, "", ownfiles.Refuse(file, 0, "", "%v; give the period with --period", err)
 	}
 	if !found {
-		return store.Period{}, "", localfile.Refuse(file, 0, "", "the file says no period: it has no period column "+
+		return store.Period{}, "", ownfiles.Refuse(file, 0, "", "the file says no period: it has no period column "+
 			"(local.webfocus.period_columns) and its heading names none; give one with --period, e.g. --period \"delår 2024\"")
 	}
 	return per, "heading", nil
@@ -531,7 +531,7 @@ func (p *Parser) filePeriod(file string, cols *columns, text []string) (store.Pe
 
 func (p *Parser) rowPeriod(dims []string, cols *columns) (store.Period, error) {
 	if j, ok := cols.dims[rolePeriod]; ok {
-		return localfile.ParsePeriod(dims[j], p.opts.InterimEnd)
+		return ownfiles.ParsePeriod(dims[j], p.opts.InterimEnd)
 	}
 	from, err := tabular.ParseDate(dims[cols.dims[rolePeriodStart]])
 	if err != nil {
@@ -541,7 +541,7 @@ func (p *Parser) rowPeriod(dims []string, cols *columns) (store.Period, error) {
 	if err != nil {
 		return store.Period{}, err
 	}
-	return localfile.ClassifyRange(from, to)
+	return ownfiles.ClassifyRange(from, to)
 }
 
 func (c *columns) hasPeriod() bool {
@@ -579,7 +579,7 @@ func (c *columns) describe() map[string]string {
 	out := map[string]string{}
 	for j, r := range c.roles {
 		if r.kind != roleNone {
-			out[localfile.ColumnLabel(j, c.header[j])] = r.String()
+			out[ownfiles.ColumnLabel(j, c.header[j])] = r.String()
 		}
 	}
 	return out

@@ -10,10 +10,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nyckeltal/nyckeltal/internal/config"
-	"github.com/nyckeltal/nyckeltal/internal/fold"
-	"github.com/nyckeltal/nyckeltal/internal/localfile"
+	"github.com/nyckeltal/nyckeltal/connectors/ownfiles"
 	"github.com/nyckeltal/nyckeltal/internal/store"
+	"github.com/nyckeltal/nyckeltal/internal/swedish"
 	"github.com/nyckeltal/nyckeltal/internal/tabular"
 )
 
@@ -33,8 +32,8 @@ type Options struct {
 	Home string
 	// MunicipalityUnits are enhet values that mean the whole municipality.
 	MunicipalityUnits []string
-	Config            config.WebFOCUSConfig
-	Regi              localfile.RegiAliases
+	Config            Settings
+	Regi              ownfiles.RegiAliases
 	// InterimEnd is the last month of the delår ("delår 2024").
 	InterimEnd time.Month
 	// Period applies to files without a period column (e.g. "delår 2024").
@@ -46,7 +45,7 @@ type Options struct {
 	Delimiter rune
 	// PersonnummerInText says what a personnummer outside its column does
 	// (local.personnummer_in_text): refuse the file (default) or be masked.
-	PersonnummerInText localfile.TextPolicy
+	PersonnummerInText ownfiles.TextPolicy
 	// Limits bound the work of one file (local.limits).
 	Limits tabular.Limits
 }
@@ -86,7 +85,7 @@ func (r role) String() string {
 type Parser struct {
 	opts       Options
 	roles      map[string]role // folded heading → role
-	indicators map[string]config.WebFOCUSIndicator
+	indicators map[string]Indicator
 	munis      map[string]bool
 	period     *store.Period
 }
@@ -107,19 +106,19 @@ func New(opts Options) (*Parser, error) {
 	}{{roleUnit, c.UnitColumns}, {rolePeriod, c.PeriodColumns}, {rolePeriodStart, c.PeriodStartColumns},
 		{rolePeriodEnd, c.PeriodEndColumns}, {roleGender, c.GenderColumns}, {roleRegi, c.RegiColumns}} {
 		for i, h := range d.cols {
-			p.roles[fold.Key(h)] = role{kind: d.kind, rank: i}
+			p.roles[swedish.Fold(h)] = role{kind: d.kind, rank: i}
 		}
 	}
 	for code, ind := range c.Indicators {
 		for _, h := range ind.Columns {
-			p.roles[fold.Key(h)] = role{kind: roleIndicator, code: code}
+			p.roles[swedish.Fold(h)] = role{kind: roleIndicator, code: code}
 		}
 	}
 	for _, m := range opts.MunicipalityUnits {
-		p.munis[fold.Key(m)] = true
+		p.munis[swedish.Fold(m)] = true
 	}
 	if opts.Period != "" {
-		per, err := localfile.ParsePeriod(opts.Period, opts.InterimEnd)
+		per, err := ownfiles.ParsePeriod(opts.Period, opts.InterimEnd)
 		if err != nil {
 			return nil, fmt.Errorf("--period: %w", err)
 		}
@@ -164,21 +163,21 @@ func (p *Parser) mapColumns(file string, header []string) (*columns, error) {
 		if strings.TrimSpace(h) == "" {
 			continue
 		}
-		r, ok := p.roles[fold.Key(h)]
+		r, ok := p.roles[swedish.Fold(h)]
 		if !ok {
-			c.ignored = append(c.ignored, localfile.ColumnLabel(j, h))
+			c.ignored = append(c.ignored, ownfiles.ColumnLabel(j, h))
 			continue
 		}
 		if prev, dup := owner[r.String()]; dup {
 			if r.kind == roleIndicator {
-				return nil, localfile.Refuse(file, 0, "", "columns %s and %s both hold %s: remove one, or change local.webfocus",
-					localfile.ColumnLabel(prev, header[prev]), localfile.ColumnLabel(j, h), r)
+				return nil, ownfiles.Refuse(file, 0, "", "columns %s and %s both hold %s: remove one, or change local.webfocus",
+					ownfiles.ColumnLabel(prev, header[prev]), ownfiles.ColumnLabel(j, h), r)
 			}
 			if c.roles[prev].rank <= r.rank {
-				c.ignored = append(c.ignored, localfile.ColumnLabel(j, h))
+				c.ignored = append(c.ignored, ownfiles.ColumnLabel(j, h))
 				continue
 			}
-			c.ignored = append(c.ignored, localfile.ColumnLabel(prev, header[prev]))
+			c.ignored = append(c.ignored, ownfiles.ColumnLabel(prev, header[prev]))
 			c.roles[prev] = role{}
 		}
 		owner[r.String()] = j
@@ -192,7 +191,7 @@ func (p *Parser) mapColumns(file string, header []string) (*columns, error) {
 	_, hasStart := c.dims[rolePeriodStart]
 	_, hasEnd := c.dims[rolePeriodEnd]
 	if hasStart != hasEnd {
-		return nil, localfile.Refuse(file, 0, "", "the file has a from or a to column but not both; a period needs both dates")
+		return nil, ownfiles.Refuse(file, 0, "", "the file has a from or a to column but not both; a period needs both dates")
 	}
 	return c, nil
 }
@@ -209,7 +208,7 @@ func (p *Parser) findHeader(rows []tabular.Row) int {
 			if strings.TrimSpace(cell) != "" {
 				filled++
 			}
-			if r, ok := p.roles[fold.Key(cell)]; ok && r.kind == roleIndicator {
+			if r, ok := p.roles[swedish.Fold(cell)]; ok && r.kind == roleIndicator {
 				named = true
 			}
 		}
@@ -256,7 +255,7 @@ func (p *Parser) layoutFor(file string, rows []tabular.Row) ([]string, error) {
 		why = fmt.Sprintf("the file has no heading row and %d layouts are %d columns wide (%s): choose one with --layout",
 			len(fits), width, strings.Join(fits, ", "))
 	}
-	return nil, localfile.Refuse(file, 0, "", "%s", why)
+	return nil, ownfiles.Refuse(file, 0, "", "%s", why)
 }
 
 func quoteCells(cells []string, n int) string {

@@ -9,22 +9,22 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nyckeltal/nyckeltal/internal/config"
-	"github.com/nyckeltal/nyckeltal/internal/golden"
-	"github.com/nyckeltal/nyckeltal/internal/localfile"
+	"github.com/nyckeltal/nyckeltal/internal/testkit/repo"
+
+	"github.com/nyckeltal/nyckeltal/connectors/ownfiles"
 	"github.com/nyckeltal/nyckeltal/internal/store"
+	"github.com/nyckeltal/nyckeltal/internal/testkit/golden"
 )
 
 var (
 	generate = flag.Bool("generate", false, "regenerate the XLSX samples (data/samples/webfocus, testdata)")
 )
 
-const samples = "../../data/samples/webfocus"
+var samples = repo.Path("data", "samples", "webfocus")
 
 func options(mod func(*Options)) Options {
-	c := config.Defaults()
-	o := Options{Home: "9001", Config: c.Local.WebFOCUS, InterimEnd: time.August, MunicipalityUnits: c.Local.MunicipalityUnits,
-		Regi: localfile.RegiAliases{Egen: c.Local.Regi.Egen, Privat: c.Local.Regi.Privat, Alla: localfile.DefaultRegiAliases.Alla}}
+	o := Options{Home: "9001", Config: DefaultSettings(), InterimEnd: time.August, MunicipalityUnits: ownfiles.DefaultMunicipalityUnits(),
+		Regi: ownfiles.DefaultConfiguredRegi()}
 	o.Config.Layouts = map[string][]string{
 		"sjuk": {"Enhet", "Period", "Sjukfrånvaro totalt", "varav <15 dagar", "varav 15-60 dagar", "varav >60 dagar"},
 	}
@@ -34,7 +34,7 @@ func options(mod func(*Options)) Options {
 	return o
 }
 
-func parse(t *testing.T, path string, mod func(*Options)) (*localfile.Parsed, error) {
+func parse(t *testing.T, path string, mod func(*Options)) (*ownfiles.Parsed, error) {
 	t.Helper()
 	p, err := New(options(mod))
 	if err != nil {
@@ -82,14 +82,14 @@ func TestShapes(t *testing.T) {
 			}
 			if got.Format != tt.format || got.Observations() != tt.values || got.Skipped != int64(tt.skipped) || len(got.Problems) > 0 {
 				t.Fatalf("format %s, %d values, %d skipped, problems %v\n%s", got.Format, got.Observations(), got.Skipped,
-					got.Problems, localfile.Describe(got))
+					got.Problems, ownfiles.Describe(got))
 			}
 			for o := range got.Values.All() {
 				if err := o.Validate(); err != nil {
 					t.Fatal(err)
 				}
 			}
-			checkGolden(t, strings.TrimSuffix(filepath.Base(tt.path), filepath.Ext(tt.path))+".golden", localfile.Describe(got))
+			checkGolden(t, strings.TrimSuffix(filepath.Base(tt.path), filepath.Ext(tt.path))+".golden", ownfiles.Describe(got))
 		})
 	}
 }
@@ -127,12 +127,12 @@ func TestRefusedFiles(t *testing.T) {
 				t.Fatal(err)
 			}
 			got, err := p.Parse(t.Context(), "f.csv", []byte(tt.content))
-			var problems []localfile.Problem
-			var fe *localfile.FileError
+			var problems []ownfiles.Problem
+			var fe *ownfiles.FileError
 			switch {
 			case tt.fileErr && errors.As(err, &fe):
 				problems = fe.Problems
-				if !errors.Is(err, localfile.ErrRefused) {
+				if !errors.Is(err, ownfiles.ErrRefused) {
 					t.Fatal("a FileError is not ErrRefused")
 				}
 			case !tt.fileErr && err == nil:

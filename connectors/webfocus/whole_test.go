@@ -9,7 +9,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"github.com/nyckeltal/nyckeltal/internal/localfile"
+	"github.com/nyckeltal/nyckeltal/connectors/ownfiles"
 )
 
 func readFile(t *testing.T, path string) []byte {
@@ -58,15 +58,15 @@ func TestWholeRowsOrRefused(t *testing.T) {
 				t.Fatal(err)
 			}
 			got, err := p.Parse(t.Context(), "f.csv", tt.content)
-			var problems []localfile.Problem
-			var fe *localfile.FileError
+			var problems []ownfiles.Problem
+			var fe *ownfiles.FileError
 			switch {
 			case tt.fileErr && errors.As(err, &fe):
 				problems = fe.Problems
 			case !tt.fileErr && err == nil:
 				problems = got.Problems
 				if len(got.Refused) != 1 {
-					t.Fatalf("refused rows: %d, want 1\n%s", len(got.Refused), localfile.Describe(got))
+					t.Fatalf("refused rows: %d, want 1\n%s", len(got.Refused), ownfiles.Describe(got))
 				}
 			default:
 				t.Fatalf("err %v; want a file error: %v", err, tt.fileErr)
@@ -108,7 +108,7 @@ func TestFormulaWithoutCachedValue(t *testing.T) {
 	}
 	if len(got.Problems) != 1 || got.Problems[0].Line != 3 || got.Problems[0].Column != `C "Antal undersköterskor"` ||
 		!strings.Contains(got.Problems[0].Reason, "formel utan sparat värde") {
-		t.Fatalf("problems %v\n%s", got.Problems, localfile.Describe(got))
+		t.Fatalf("problems %v\n%s", got.Problems, ownfiles.Describe(got))
 	}
 }
 
@@ -122,11 +122,11 @@ func TestWholeMunicipality(t *testing.T) {
 	}
 	got, err := p.Parse(t.Context(), "f.csv", []byte("\"Period\",\"Sjukfrånvaro totalt\"\n\"2024-Q1\",7.2\n"))
 	if err != nil || got.Observations() != 1 || got.Values.List()[0].UnitID != "9001" {
-		t.Fatalf("no enhet column: %v\n%s", err, localfile.Describe(got))
+		t.Fatalf("no enhet column: %v\n%s", err, ownfiles.Describe(got))
 	}
 	got, err = p.Parse(t.Context(), "f.csv", []byte("\"Enhet\",\"Period\",\"Sjukfrånvaro totalt\"\n\"Hela kommunen\",\"2024-Q1\",7.2\n\"9001\",\"2024-Q2\",7.0\n"))
 	if err != nil || got.Observations() != 2 {
-		t.Fatalf("%v\n%s", err, localfile.Describe(got))
+		t.Fatalf("%v\n%s", err, ownfiles.Describe(got))
 	}
 	for o := range got.Values.All() {
 		if o.UnitID != "9001" {

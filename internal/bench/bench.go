@@ -19,7 +19,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nyckeltal/nyckeltal/internal/numfmt"
+	"github.com/nyckeltal/nyckeltal/internal/swedish"
 )
 
 // Config says what to measure and where the binaries are.
@@ -62,12 +62,12 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (*Report, error) {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return err
 		}
-		fmt.Fprintf(progress, "bench: %s …\n", name)
+		_, _ = fmt.Fprintf(progress, "bench: %s …\n", name)
 		start := time.Now()
 		if err := fn(dir); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
-		fmt.Fprintf(progress, "bench: %s done in %s\n", name, time.Since(start).Round(time.Second))
+		_, _ = fmt.Fprintf(progress, "bench: %s done in %s\n", name, time.Since(start).Round(time.Second))
 		return os.RemoveAll(dir)
 	}
 	var err error
@@ -101,7 +101,7 @@ func verdict(ok bool) string {
 	return "**not met**"
 }
 
-func mib(kb int64) string { return fmt.Sprintf("%s MiB", numfmt.Group(kb/1024, " ")) }
+func mib(kb int64) string { return fmt.Sprintf("%s MiB", swedish.Group(kb/1024, " ")) }
 
 func (r *Report) header() string {
 	return fmt.Sprintf("Measured %s on %s/%s, %d CPUs, load average %s before and %s after.\n\n",
@@ -122,10 +122,10 @@ func (r *Report) KoladaMarkdown() string {
 		reqRatio := float64(k.Requests) / float64(k.MinRequests)
 		incFrac := k.Incremental.Wall.Seconds() / k.Connector.Wall.Seconds()
 		fmt.Fprintf(&b, "Kolada scale: %s values (%d KPIs × %d municipalities × %d years × T/K/M, %s answer rows).\n\n",
-			numfmt.Group(k.Values, " "), k.KPIs, benchMunicipalities, len(benchYears), numfmt.Group(k.Rows, " "))
+			swedish.Group(k.Values, " "), k.KPIs, benchMunicipalities, len(benchYears), swedish.Group(k.Rows, " "))
 		fmt.Fprintf(&b, "| figure | measured | target | |\n|---|---|---|---|\n")
 		fmt.Fprintf(&b, "| 1. ingest: DuckDB read_json values/s ÷ connector values/s | %.2f× (%s vs %s values/s) | ≤ 2× | %s |\n",
-			ratio, numfmt.Group(int64(native), " "), numfmt.Group(int64(conn), " "), verdict(ratio <= 2))
+			ratio, swedish.Group(int64(native), " "), swedish.Group(int64(conn), " "), verdict(ratio <= 2))
 		fmt.Fprintf(&b, "| 2. requests of a full load ÷ minimum | %.3f (%d ÷ %d) | ≤ 1.2 | %s |\n",
 			reqRatio, k.Requests, k.MinRequests, verdict(reqRatio <= 1.2))
 		fmt.Fprintf(&b, "| 3. incremental night with nothing new ÷ full load | %.1f %% (%s ÷ %s), %d versions written | ≤ 5 %%, 0 written | %s |\n",
@@ -177,7 +177,7 @@ func (r *Report) ParsersMarkdown() string {
 			fmt.Fprintf(&b, "| figure | measured | target | |\n|---|---|---|---|\n")
 		}
 		fmt.Fprintf(&b, "| 8. a %s kB XLSX of %s tiny shared strings | refused in %s, peak memory %s: \"%s\" | refused quickly, with its reason | %s |\n",
-			numfmt.Group(bo.Bytes/1000, " "), numfmt.Group(int64(bo.Strings), " "), bo.Took.Round(10*time.Millisecond), mib(bo.Parse.PeakKB),
+			swedish.Group(bo.Bytes/1000, " "), swedish.Group(int64(bo.Strings), " "), bo.Took.Round(10*time.Millisecond), mib(bo.Parse.PeakKB),
 			strings.ReplaceAll(bo.Reason, "|", "\\|"), verdict(bo.Took < 10*time.Second))
 	}
 	b.WriteString("\n")

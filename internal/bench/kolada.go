@@ -189,8 +189,11 @@ func lastLoad(ctx context.Context, db string) (*store.LoadInfo, error) {
 	}
 	defer st.Close()
 	loads, err := st.Loads(ctx, 1)
-	if err != nil || len(loads) == 0 {
-		return nil, fmt.Errorf("reading the last load of %s: %v", db, err)
+	if err != nil {
+		return nil, fmt.Errorf("reading the last load of %s: %w", db, err)
+	}
+	if len(loads) == 0 {
+		return nil, fmt.Errorf("reading the last load of %s: there is none", db)
 	}
 	if loads[0].Status != store.StatusOK {
 		return nil, fmt.Errorf("load %d of %s: %s %s", loads[0].ID, db, loads[0].Status, loads[0].Error)
@@ -198,34 +201,14 @@ func lastLoad(ctx context.Context, db string) (*store.LoadInfo, error) {
 	return &loads[0], nil
 }
 
-// nativeInsert is DuckDB's own JSON reader loading the saved pages into the
-// same table the connector writes, as one statement: the yardstick.
-const nativeInsert = `INSERT INTO observation_version
-SELECT 'kolada', r.kpi, 'municipality', r.municipality, 'year',
-       make_date(r.period, 1, 1), make_date(r.period, 12, 31), r.period,
-       v.gender, 'alla', v.value, v.count, nullif(v.status, ''), false,
-       1, NULL, now(), NULL
-FROM (SELECT unnest("values") AS r
-      FROM read_json($1, format = 'auto', records = true, maximum_object_size = 1073741824,
-           columns = {"values": 'STRUCT(kpi VARCHAR, municipality VARCHAR, period INTEGER,
-               "values" STRUCT(gender VARCHAR, count BIGINT, status VARCHAR, value DOUBLE, isdeleted BOOLEAN)[])[]'})) t,
-     LATERAL (SELECT unnest(r."values") AS v) u`
-
-// Native runs nativeInsert over the pages in dir into a new store at db and
-// checkpoints it, as the connector's load ends checkpointed too.
+// Native loads the pages in dir with DuckDB's own JSON reader into a new
+// store at db and checkpoints it, as the connector's load ends checkpointed
+// too: the yardstick.
 func Native(ctx context.Context, pagesDir, db string) (int64, error) {
 	st, err := store.Open(ctx, db, store.ReadWrite)
 	if err != nil {
 		return 0, err
 	}
 	defer st.Close()
-	res, err := st.DB().ExecContext(ctx, nativeInsert, filepath.Join(pagesDir, "*.json"))
-	if err != nil {
-		return 0, fmt.Errorf("read_json: %w", err)
-	}
-	n, _ := res.RowsAffected()
-	if _, err := st.DB().ExecContext(ctx, "CHECKPOINT"); err != nil {
-		return n, err
-	}
-	return n, nil
+	return st.InsertKoladaPagesNatively(ctx, filepath.Join(pagesDir, "*.json"))
 }

@@ -16,10 +16,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nyckeltal/nyckeltal/connectors/ownfiles"
+	"github.com/nyckeltal/nyckeltal/internal/app/inbox"
 	"github.com/nyckeltal/nyckeltal/internal/config"
-	"github.com/nyckeltal/nyckeltal/internal/inbox"
-	"github.com/nyckeltal/nyckeltal/internal/localfile"
-	"github.com/nyckeltal/nyckeltal/internal/samplegen"
+	"github.com/nyckeltal/nyckeltal/internal/testkit/samplegen"
 )
 
 // ParserFigures are one parser's throughput against encoding/csv reading
@@ -93,7 +93,7 @@ func runParsers(ctx context.Context, cfg Config, dir string, progress io.Writer)
 		{"indicators (long CSV)", "indicators", "indikatorer.csv", func(w io.Writer) (int64, error) { return samplegen.WriteIndicatorFile(w, cfg.ParserBytes) }, false},
 	} {
 		path := filepath.Join(dir, c.name)
-		fmt.Fprintf(progress, "bench: writing %s …\n", c.name)
+		_, _ = fmt.Fprintf(progress, "bench: writing %s …\n", c.name)
 		if _, err := writeFile(path, c.write); err != nil {
 			return nil, err
 		}
@@ -105,7 +105,7 @@ func runParsers(ctx context.Context, cfg Config, dir string, progress io.Writer)
 	}
 	var out []ParserFigures
 	for _, c := range cases {
-		fmt.Fprintf(progress, "bench: parsing %s …\n", c.kind)
+		_, _ = fmt.Fprintf(progress, "bench: parsing %s …\n", c.kind)
 		fi, err := os.Stat(c.file)
 		if err != nil {
 			return nil, err
@@ -249,14 +249,14 @@ func Parse(ctx context.Context, kind, path string) (d time.Duration, refused str
 	if dir == "" {
 		return 0, "", fmt.Errorf("no parser %q", kind)
 	}
-	in, err := localfile.FileInput(f)
+	in, err := ownfiles.FileInput(f)
 	if err != nil {
 		return 0, "", err
 	}
 	start := time.Now()
 	parsed, err := src.ForDir(dir).ParseFrom(ctx, filepath.Base(path), in)
 	d = time.Since(start)
-	var fe *localfile.FileError
+	var fe *ownfiles.FileError
 	switch {
 	case errors.As(err, &fe):
 		return d, fe.Error(), nil

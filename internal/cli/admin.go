@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/BurntSushi/toml"
@@ -10,7 +11,7 @@ import (
 	"github.com/nyckeltal/nyckeltal/internal/store"
 )
 
-func newMigrateCmd(e *env) *cobra.Command {
+func newMigrateCmd(f *factory) *cobra.Command {
 	return &cobra.Command{
 		Use:   "migrate",
 		Short: "Create the store, or upgrade it to this version's schema",
@@ -21,19 +22,21 @@ Each migration runs in its own transaction. An older nyckeltal refuses a store
 written by a newer one rather than damage it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return e.withWriter(cmd.Context(), func(st *store.Store) error {
-				v, err := st.SchemaVersion(cmd.Context())
-				if err != nil {
-					return err
-				}
-				fmt.Fprintf(e.app.Stdout, "Store %s is at schema version %d (this nyckeltal: %d)\n", st.Path(), v, store.LatestSchemaVersion())
-				return nil
-			})
+			return runMigrate(cmd.Context(), f)
 		},
 	}
 }
 
-func newConfigCmd(e *env) *cobra.Command {
+func runMigrate(ctx context.Context, f *factory) error {
+	path, v, err := f.app.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(f.stdout, "Store %s is at schema version %d (this nyckeltal: %d)\n", path, v, store.LatestSchemaVersion())
+	return nil
+}
+
+func newConfigCmd(f *factory) *cobra.Command {
 	cmd := &cobra.Command{Use: "config", Short: "Print the example configuration, or the one in effect"}
 	cmd.AddCommand(&cobra.Command{
 		Use:     "example",
@@ -41,7 +44,7 @@ func newConfigCmd(e *env) *cobra.Command {
 		Example: `  nyckeltal config example > nyckeltal.toml`,
 		Args:    cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			_, err := fmt.Fprint(e.app.Stdout, nyckeltal.ExampleConfig)
+			_, err := fmt.Fprint(f.stdout, nyckeltal.ExampleConfig)
 			return err
 		},
 	}, &cobra.Command{
@@ -49,17 +52,21 @@ func newConfigCmd(e *env) *cobra.Command {
 		Short: "Print the configuration in effect, after the file and the environment",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			c, err := e.config()
-			if err != nil {
-				return err
-			}
-			if c.File != "" {
-				fmt.Fprintf(e.app.Stdout, "# from %s\n", c.File)
-			} else {
-				fmt.Fprintln(e.app.Stdout, "# built-in defaults (no configuration file)")
-			}
-			return toml.NewEncoder(e.app.Stdout).Encode(c)
+			return runConfigShow(f)
 		},
 	})
 	return cmd
+}
+
+func runConfigShow(f *factory) error {
+	c, err := f.app.Config()
+	if err != nil {
+		return err
+	}
+	if c.File != "" {
+		fmt.Fprintf(f.stdout, "# from %s\n", c.File)
+	} else {
+		fmt.Fprintln(f.stdout, "# built-in defaults (no configuration file)")
+	}
+	return toml.NewEncoder(f.stdout).Encode(c)
 }

@@ -11,12 +11,16 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nyckeltal/nyckeltal/catalog"
+	"github.com/nyckeltal/nyckeltal/internal/app"
+
+	"github.com/nyckeltal/nyckeltal/internal/testkit/repo"
+
 	"github.com/nyckeltal/nyckeltal/connectors/kolada/koladafake"
+	"github.com/nyckeltal/nyckeltal/transform/catalog"
 )
 
 // sharedKolada is ../shared/kolada beside the repository.
-var sharedKolada = filepath.Join(packageDir, "..", "..", "..", "shared", "kolada")
+var sharedKolada = repo.Shared("kolada")
 
 // newSharedHarness serves the real Kolada snapshot with Kolada's whole KPI
 // catalogue (kpi_catalogue.json) and generated values, 2018–2025, for every
@@ -176,7 +180,7 @@ func TestFirstRunResolvesTitlesWhenCertain(t *testing.T) {
 		t.Fatal("the KPI of the title that one KPI fits was not fetched")
 	}
 	var st struct {
-		Catalog catalogStatus `json:"catalog"`
+		Catalog app.CatalogStatus `json:"catalog"`
 	}
 	if err := json.Unmarshal([]byte(h.mustRun("status", "--json")), &st); err != nil {
 		t.Fatal(err)

@@ -16,8 +16,8 @@ import (
 	nyckeltal "github.com/nyckeltal/nyckeltal"
 	"github.com/nyckeltal/nyckeltal/connectors/kolada/koladafake"
 	"github.com/nyckeltal/nyckeltal/internal/config"
-	"github.com/nyckeltal/nyckeltal/internal/golden"
 	"github.com/nyckeltal/nyckeltal/internal/store"
+	"github.com/nyckeltal/nyckeltal/internal/testkit/golden"
 )
 
 var testDay = time.Date(2026, 8, 16, 12, 0, 0, 0, time.UTC)
@@ -226,7 +226,9 @@ func TestSchemaTooNewIsRefused(t *testing.T) {
 	if _, err := st.DB().Exec(`INSERT INTO schema_migration (version, name, checksum) VALUES (999, 'future', 'x')`); err != nil {
 		t.Fatal(err)
 	}
-	st.Close()
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
 	for _, args := range [][]string{{"status"}, {"ingest", "kolada"}} {
 		_, errs, code := h.run(args...)
 		if code != ExitData || !strings.Contains(errs, "schema version 999") {

@@ -12,10 +12,11 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/nyckeltal/nyckeltal/internal/numfmt"
-	"github.com/nyckeltal/nyckeltal/internal/outpath"
-	"github.com/nyckeltal/nyckeltal/internal/textsafe"
 	"github.com/xuri/excelize/v2"
+
+	"github.com/nyckeltal/nyckeltal/internal/outpath"
+	"github.com/nyckeltal/nyckeltal/internal/swedish"
+	"github.com/nyckeltal/nyckeltal/internal/textsafe"
 )
 
 // document is a computed result laid out once and written as a text table
@@ -345,11 +346,11 @@ func resolveFormat(format string, formatSet bool, out string) (string, error) {
 // place, so a reader never sees half a file) or to standard output. --out is
 // never the store, the key or the configuration, and replaces only a file
 // nyckeltal wrote, unless --force (internal/outpath).
-func (e *env) writeOutput(out string, fn func(io.Writer) error) error {
+func (f *factory) writeOutput(out string, fn func(io.Writer) error) error {
 	if out == "" || out == "-" {
-		return fn(e.app.Stdout)
+		return fn(f.stdout)
 	}
-	g, err := e.outputGuard()
+	g, err := f.app.OutputGuard()
 	if err != nil {
 		return err
 	}
@@ -364,11 +365,11 @@ func (e *env) writeOutput(out string, fn func(io.Writer) error) error {
 	defer os.Remove(tmp.Name())
 	bw := bufio.NewWriter(tmp)
 	if err := fn(bw); err != nil {
-		tmp.Close()
+		_ = tmp.Close() // the error of the writing is the one to report
 		return err
 	}
 	if err := bw.Flush(); err != nil {
-		tmp.Close()
+		_ = tmp.Close() // the error of the writing is the one to report
 		return fmt.Errorf("writing %s: %w", out, err)
 	}
 	if err := tmp.Close(); err != nil {
@@ -384,7 +385,7 @@ func (e *env) writeOutput(out string, fn func(io.Writer) error) error {
 
 // csvNumber writes a rounded number for CSV; NULL is an empty cell.
 func csvNumber(p *float64) string {
-	r := numfmt.Round6Ptr(p)
+	r := swedish.Round6Ptr(p)
 	if r == nil {
 		return ""
 	}

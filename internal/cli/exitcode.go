@@ -3,19 +3,19 @@ package cli
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"os"
 	"strings"
 
-	"github.com/nyckeltal/nyckeltal/catalog"
 	"github.com/nyckeltal/nyckeltal/connectors/kolada"
+	"github.com/nyckeltal/nyckeltal/connectors/ownfiles"
+	"github.com/nyckeltal/nyckeltal/internal/app"
 	"github.com/nyckeltal/nyckeltal/internal/config"
-	"github.com/nyckeltal/nyckeltal/internal/localfile"
 	"github.com/nyckeltal/nyckeltal/internal/outpath"
 	"github.com/nyckeltal/nyckeltal/internal/personnummer"
 	"github.com/nyckeltal/nyckeltal/internal/store"
 	"github.com/nyckeltal/nyckeltal/transform/atgardsplan"
+	"github.com/nyckeltal/nyckeltal/transform/catalog"
 	"github.com/nyckeltal/nyckeltal/transform/nka"
 	"github.com/nyckeltal/nyckeltal/transform/tables"
 )
@@ -32,15 +32,14 @@ const (
 	ExitInterrupted = 130 // stopped by Ctrl-C or SIGTERM; nothing half-written is visible
 )
 
-// UsageError is a mistake on the command line.
-type UsageError struct{ Err error }
+// UsageError is a mistake on the command line: a flag, or a value a use
+// case cannot take (app.UsageError).
+type UsageError = app.UsageError
 
-func (e *UsageError) Error() string { return e.Err.Error() }
-func (e *UsageError) Unwrap() error { return e.Err }
+func usageErrorf(format string, args ...any) error { return app.UsageErrorf(format, args...) }
 
-func usageErrorf(format string, args ...any) error {
-	return &UsageError{Err: fmt.Errorf(format, args...)}
-}
+// ErrFilesRefused means at least one file was refused; the report says why.
+var ErrFilesRefused = app.ErrFilesRefused
 
 // ExitCode maps an error to the process exit code. This is the only place
 // that does so.
@@ -71,7 +70,7 @@ func ExitCode(err error) int {
 		errors.Is(err, kolada.ErrIncompleteArchive),
 		errors.Is(err, store.ErrNoStore), errors.Is(err, store.ErrSchemaTooNew),
 		errors.Is(err, store.ErrSchemaTooOld), errors.Is(err, store.ErrInvalidObservation),
-		errors.Is(err, localfile.ErrRefused), errors.Is(err, ErrFilesRefused),
+		errors.Is(err, ownfiles.ErrRefused), errors.Is(err, ErrFilesRefused),
 		errors.Is(err, nka.ErrNoData), errors.Is(err, atgardsplan.ErrInvalid), errors.Is(err, store.ErrViewsOutdated),
 		errors.Is(err, tables.ErrNoData):
 		return ExitData
@@ -93,7 +92,7 @@ func readOnly(err error) bool {
 }
 
 // hint says what to try next, for the errors where that is known.
-func hint(err error, e *env) string {
+func hint(err error) string {
 	switch {
 	case diskFull(err):
 		return "the disk of the store is full; nothing was changed. A writing command needs room for a second copy of the store " +
@@ -140,7 +139,7 @@ func hint(err error, e *env) string {
 			"while earlier loads are in use (docs/SECURITY.md)"
 	case errors.Is(err, personnummer.ErrKeyExists):
 		return "give a file name that does not exist yet; an existing key is never replaced by nyckeltal"
-	case errors.Is(err, ErrFilesRefused), errors.Is(err, localfile.ErrRefused):
+	case errors.Is(err, ErrFilesRefused), errors.Is(err, ownfiles.ErrRefused):
 		return "correct the file(s) as the problems above say and load again, or load the good rows with --skip-bad-rows " +
 			"(the bad ones go to a quarantine CSV); `--dry-run` checks a file without loading it"
 	case errors.Is(err, nka.ErrNoData):

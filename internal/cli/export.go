@@ -1,17 +1,21 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
-
-	"github.com/nyckeltal/nyckeltal/internal/store"
 )
 
-func newExportCmd(e *env) *cobra.Command {
+// exportOptions are the options of `nyckeltal export parquet`.
+type exportOptions struct {
+	out string
+}
+
+func newExportCmd(f *factory) *cobra.Command {
 	cmd := &cobra.Command{Use: "export", Short: "Export the store for other tools (Parquet)"}
-	var out string
+	opts := &exportOptions{}
 	parquet := &cobra.Command{
 		Use:   "parquet --out DIR",
 		Short: "Write the current observations, metadata and views as Parquet, Hive-partitioned by source and year",
@@ -39,43 +43,30 @@ from the DuckDB CLI and Python.`,
   duckdb -c "SELECT source, year, count(*) FROM read_parquet('export/observation/**/*.parquet', hive_partitioning = true) GROUP BY ALL"`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if strings.TrimSpace(out) == "" {
-				return usageErrorf("--out DIR: the directory to write the Parquet files into")
-			}
-			ctx := cmd.Context()
-			g, err := e.outputGuard()
-			if err != nil {
-				return err
-			}
-			if err := g.CheckDir(out); err != nil {
-				return err
-			}
-			p, err := e.dbPath()
-			if err != nil {
-				return err
-			}
-			st, err := store.Open(ctx, p, store.ReadOnly, store.ForExport())
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			ex, err := st.ExportParquet(ctx, out, e.app.Now())
-			if err != nil {
-				return err
-			}
-			var rows [][]any
-			for _, t := range ex.Tables {
-				rows = append(rows, []any{t.Name, t.Path, t.Rows, strings.Join(t.PartitionBy, ", ")})
-			}
-			fmt.Fprintf(e.app.Stdout, "Exported %s to %s:\n", ex.Store, ex.Dir)
-			if err := writeRows(e.app.Stdout, "table", []string{"table", "path", "rows", "partitioned by"}, rows); err != nil {
-				return err
-			}
-			fmt.Fprintf(e.app.Stdout, "Read it with: duckdb -c \"SELECT * FROM read_parquet('%s/observation/**/*.parquet', hive_partitioning = true) LIMIT 10\"\n", ex.Dir)
-			return nil
+			return runExport(cmd.Context(), opts, f)
 		},
 	}
-	parquet.Flags().StringVar(&out, "out", "", "the directory to write (replaced when it holds an earlier export)")
+	parquet.Flags().StringVar(&opts.out, "out", "", "the directory to write (replaced when it holds an earlier export)")
 	cmd.AddCommand(parquet)
 	return cmd
+}
+
+func runExport(ctx context.Context, opts *exportOptions, f *factory) error {
+	if strings.TrimSpace(opts.out) == "" {
+		return usageErrorf("--out DIR: the directory to write the Parquet files into")
+	}
+	ex, err := f.app.Export(ctx, opts.out)
+	if err != nil {
+		return err
+	}
+	var rows [][]any
+	for _, t := range ex.Tables {
+		rows = append(rows, []any{t.Name, t.Path, t.Rows, strings.Join(t.PartitionBy, ", ")})
+	}
+	fmt.Fprintf(f.stdout, "Exported %s to %s:\n", ex.Store, ex.Dir)
+	if err := writeRows(f.stdout, "table", []string{"table", "path", "rows", "partitioned by"}, rows); err != nil {
+		return err
+	}
+	fmt.Fprintf(f.stdout, "Read it with: duckdb -c \"SELECT * FROM read_parquet('%s/observation/**/*.parquet', hive_partitioning = true) LIMIT 10\"\n", ex.Dir)
+	return nil
 }

@@ -3,7 +3,6 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/nyckeltal/nyckeltal/internal/textsafe"
 	"io"
 	"math"
 	"math/big"
@@ -11,6 +10,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/nyckeltal/nyckeltal/internal/textsafe"
 )
 
 // writeRows prints a result in one of the output formats every listing

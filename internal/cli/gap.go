@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,8 +12,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/nyckeltal/nyckeltal/internal/config"
-	"github.com/nyckeltal/nyckeltal/internal/numfmt"
+	"github.com/nyckeltal/nyckeltal/internal/app"
+	"github.com/nyckeltal/nyckeltal/internal/swedish"
 	"github.com/nyckeltal/nyckeltal/internal/textsafe"
 	"github.com/nyckeltal/nyckeltal/transform/nka"
 )
@@ -28,10 +29,18 @@ var gapJSONKeys = []string{"municipality_id", "municipality", "area", "year", "n
 	"comparator_count", "comparator_missing", "comparator_stat_pct", "trend_slope_pp", "trend_from_year", "trend_to_year",
 	"comparator_projected_pct", "comparator_text", "population", "gap_kr_per_inv"}
 
-func newGapCmd(e *env) *cobra.Command {
-	var c nkaCommon
-	var years, areas string
-	var targetYear int
+// gapOptions are the options of `nyckeltal gap`.
+type gapOptions struct {
+	nkaCommon
+	formatSet  bool
+	years      string
+	areas      string
+	targetYear int
+}
+
+func newGapCmd(f *factory) *cobra.Command {
+	opts := &gapOptions{}
+	c := &opts.nkaCommon
 	cmd := &cobra.Command{
 		Use:   "gap [--municipality ID|all] [--year Y] [--area SLUGS] [--comparator mean|median|lan|riket|GROUP] [--target mean|median|pNN|share:0.5] [--peer-trend hold|linear:N]",
 		Short: "Nettokostnadsavvikelse against liknande kommuner, per area and year",
@@ -104,95 +113,61 @@ Källa: Kolada (RKA). Beräkningar: egen bearbetning.`,
   nyckeltal gap --out gap.xlsx`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			format, err := resolveFormat(c.format, cmd.Flags().Changed("format"), c.out)
-			if err != nil {
-				return err
-			}
-			asOf, err := c.asOfTime()
-			if err != nil {
-				return err
-			}
-			q := nka.Query{Areas: splitFlagList(areas), AsOf: asOf}
-			if strings.TrimSpace(years) != "" {
-				if q.Years, err = config.ParseYears(years, e.app.Now()); err != nil {
-					return usageErrorf("--year: %w", err)
-				}
-			}
-			if q.Comparator, err = e.comparatorOrDefault(c.comparator); err != nil {
-				return err
-			}
-			if q.Target, q.PeerTrend, err = e.targetOrDefault(c.target, c.peerTrend); err != nil {
-				return err
-			}
-			q.TargetYear = targetYear
-			if targetYear == 0 && nka.TrendYears(q.PeerTrend) > 0 {
-				cfg, err := e.config()
-				if err != nil {
-					return err
-				}
-				q.TargetYear = cfg.NKA.Sparbeting.TargetYear
-			}
-			ctx := cmd.Context()
-			eng, st, err := e.nkaEngine(ctx)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			if !strings.EqualFold(strings.TrimSpace(c.municipality), "all") {
-				id, _, err := e.resolveMunicipality(ctx, eng, c.municipality)
-				if err != nil {
-					return err
-				}
-				q.Municipalities = []string{id}
-			}
-			if c.groups != "" {
-				if q.GroupOverride, err = eng.ResolveGroupOverride(ctx, splitFlagList(c.groups), q.Areas); err != nil {
-					return err
-				}
-			}
-			start := time.Now()
-			res, err := eng.Gap(ctx, q)
-			if err != nil {
-				return err
-			}
-			e.log.Debug().Int("rows", len(res.Rows)).Dur("took", time.Since(start)).Msg("gap computed")
-			e.warnPeersNotFetched(res.Rows)
-			if format != "table" {
-				for _, n := range res.Notes { // the table has them below it; machine formats have no place for them
-					e.log.Warn().Msg(n)
-				}
-			}
-			if len(res.Rows) == 0 && format == "table" {
-				return fmt.Errorf("%w: nothing to compare: %s", nka.ErrNoData, strings.Join(append(res.Notes,
-					"the store has no NKA values with a peer group for this selection (run `nyckeltal ingest kolada`)"), "; "))
-			}
-			return e.writeOutput(c.out, func(w io.Writer) error {
-				switch format {
-				case "json":
-					return writeGapJSON(w, res.Rows)
-				case "csv":
-					return writeGapCSV(w, res.Rows)
-				case "xlsx":
-					return gapDocument(res, q).writeXLSX(w)
-				}
-				return gapDocument(res, q).writeText(w)
-			})
+			opts.formatSet = cmd.Flags().Changed("format")
+			return runGap(cmd.Context(), opts, f)
 		},
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&c.municipality, "municipality", "", "municipality id or name, or all (default: home_municipality of the configuration)")
-	fl.StringVar(&years, "year", "", "years: 2024, 2019-2024 or 2022,2024 (default: every year in the store)")
-	fl.StringVar(&areas, "area", "", "areas, comma-separated: aldreomsorg,ifo,… (default: every area)")
+	fl.StringVar(&opts.years, "year", "", "years: 2024, 2019-2024 or 2022,2024 (default: every year in the store)")
+	fl.StringVar(&opts.areas, "area", "", "areas, comma-separated: aldreomsorg,ifo,… (default: every area)")
 	fl.StringVar(&c.comparator, "comparator", "", comparatorFlagHelp)
 	fl.StringVar(&c.target, "target", "", targetFlagHelp)
 	fl.StringVar(&c.peerTrend, "peer-trend", "", peerTrendFlagHelp)
-	fl.IntVar(&targetYear, "target-year", 0, "the year --peer-trend linear:N projects to (default: nka.sparbeting.target_year)")
+	fl.IntVar(&opts.targetYear, "target-year", 0, "the year --peer-trend linear:N projects to (default: nka.sparbeting.target_year)")
 	fl.StringVar(&c.groups, "group", "", "peer group ids to use instead of the automatic choice, one per area (the area comes from the group's title)")
 	fl.StringVar(&c.format, "format", "table", "table, csv, json or xlsx (without --format, the extension of --out decides)")
 	fl.StringVar(&c.out, "out", "", "write to this file instead of standard output")
-	fl.BoolVar(&e.forceOut, "force", false, forceOutHelp)
+	fl.BoolVar(&f.forceOut, "force", false, forceOutHelp)
 	fl.StringVar(&c.asOf, "as-of", "", "compute with the values as the store knew them at this date (2025-06-01) or time")
 	return cmd
+}
+
+func runGap(ctx context.Context, opts *gapOptions, f *factory) error {
+	format, err := resolveFormat(opts.format, opts.formatSet, opts.out)
+	if err != nil {
+		return err
+	}
+	asOf, err := opts.asOfTime()
+	if err != nil {
+		return err
+	}
+	res, q, err := f.app.Gap(ctx, app.GapRequest{Municipality: opts.municipality, Years: opts.years, Areas: opts.areas,
+		Comparator: opts.comparator, Target: opts.target, PeerTrend: opts.peerTrend, TargetYear: opts.targetYear,
+		Groups: opts.groups, AsOf: asOf})
+	if err != nil {
+		return err
+	}
+	if format != "table" {
+		for _, n := range res.Notes { // the table has them below it; machine formats have no place for them
+			f.log.Warn().Msg(n)
+		}
+	}
+	if len(res.Rows) == 0 && format == "table" {
+		return fmt.Errorf("%w: nothing to compare: %s", nka.ErrNoData, strings.Join(append(res.Notes,
+			"the store has no NKA values with a peer group for this selection (run `nyckeltal ingest kolada`)"), "; "))
+	}
+	return f.writeOutput(opts.out, func(w io.Writer) error {
+		switch format {
+		case "json":
+			return writeGapJSON(w, res.Rows)
+		case "csv":
+			return writeGapCSV(w, res.Rows)
+		case "xlsx":
+			return gapDocument(res, q).writeXLSX(w)
+		}
+		return gapDocument(res, q).writeText(w)
+	})
 }
 
 // labelled appends the source label that every computed figure carries.
@@ -205,12 +180,12 @@ func labelled(note string) string {
 
 // gapJSONRow is GapRow with rounded numbers and the label in the note.
 func gapJSONRow(r nka.GapRow) nka.GapRow {
-	r.NKAPct, r.NKAMnkr, r.PeerMeanPct, r.PeerMedianPct = numfmt.Round6Ptr(r.NKAPct), numfmt.Round6Ptr(r.NKAMnkr), numfmt.Round6Ptr(r.PeerMeanPct), numfmt.Round6Ptr(r.PeerMedianPct)
-	r.GapPP, r.ReferenceCostMnkr, r.GapMnkr = numfmt.Round6Ptr(r.GapPP), numfmt.Round6Ptr(r.ReferenceCostMnkr), numfmt.Round6Ptr(r.GapMnkr)
-	r.ComparatorPct, r.NetCostMnkr = numfmt.Round6Ptr(r.ComparatorPct), numfmt.Round6Ptr(r.NetCostMnkr)
-	r.ReferenceCostRatioMnkr, r.ReferenceCostNetMnkr = numfmt.Round6Ptr(r.ReferenceCostRatioMnkr), numfmt.Round6Ptr(r.ReferenceCostNetMnkr)
-	r.ComparatorStatPct, r.TrendSlopePP = numfmt.Round6Ptr(r.ComparatorStatPct), numfmt.Round6Ptr(r.TrendSlopePP)
-	r.ComparatorProjectedPct, r.GapKrPerInv = numfmt.Round6Ptr(r.ComparatorProjectedPct), numfmt.Round6Ptr(r.GapKrPerInv)
+	r.NKAPct, r.NKAMnkr, r.PeerMeanPct, r.PeerMedianPct = swedish.Round6Ptr(r.NKAPct), swedish.Round6Ptr(r.NKAMnkr), swedish.Round6Ptr(r.PeerMeanPct), swedish.Round6Ptr(r.PeerMedianPct)
+	r.GapPP, r.ReferenceCostMnkr, r.GapMnkr = swedish.Round6Ptr(r.GapPP), swedish.Round6Ptr(r.ReferenceCostMnkr), swedish.Round6Ptr(r.GapMnkr)
+	r.ComparatorPct, r.NetCostMnkr = swedish.Round6Ptr(r.ComparatorPct), swedish.Round6Ptr(r.NetCostMnkr)
+	r.ReferenceCostRatioMnkr, r.ReferenceCostNetMnkr = swedish.Round6Ptr(r.ReferenceCostRatioMnkr), swedish.Round6Ptr(r.ReferenceCostNetMnkr)
+	r.ComparatorStatPct, r.TrendSlopePP = swedish.Round6Ptr(r.ComparatorStatPct), swedish.Round6Ptr(r.TrendSlopePP)
+	r.ComparatorProjectedPct, r.GapKrPerInv = swedish.Round6Ptr(r.ComparatorProjectedPct), swedish.Round6Ptr(r.GapKrPerInv)
 	r.Note = labelled(r.Note)
 	if r.MissingPeers == nil {
 		r.MissingPeers = []string{}

@@ -4,53 +4,45 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/nyckeltal/nyckeltal/internal/inbox"
-	"github.com/nyckeltal/nyckeltal/internal/localfile"
+	"github.com/nyckeltal/nyckeltal/connectors/ownfiles"
+	"github.com/nyckeltal/nyckeltal/internal/app"
+	"github.com/nyckeltal/nyckeltal/internal/app/inbox"
 	"github.com/nyckeltal/nyckeltal/internal/personnummer"
-	"github.com/nyckeltal/nyckeltal/internal/store"
 )
 
-// ErrFilesRefused means at least one file was refused; the report says why.
-var ErrFilesRefused = errors.New("files refused")
-
-// refusedFiles says how many files were refused; it is an ErrFilesRefused.
-type refusedFiles struct{ msg string }
-
-func (e *refusedFiles) Error() string        { return e.msg }
-func (e *refusedFiles) Is(target error) bool { return target == ErrFilesRefused }
-
-func filesRefused(format string, args ...any) error {
-	return &refusedFiles{msg: fmt.Sprintf(format, args...)}
+// ingestFilesOptions are the options of `nyckeltal ingest webfocus`,
+// `treserva` and `indicators`: which inbox directory's source reads the
+// files, and how they are loaded.
+type ingestFilesOptions struct {
+	app.FilesRequest
+	dir    string
+	files  []string
+	dryRun bool
 }
 
-type localFlags struct {
-	skipBadRows bool
-	quarantine  string
-	force       bool
-	dryRun      bool
-	// WebFOCUS
-	period, layout, encoding string
-	// Treserva
-	asOf, years string
-}
-
-func (f *localFlags) common(cmd *cobra.Command) {
+func (o *ingestFilesOptions) common(cmd *cobra.Command) {
 	fl := cmd.Flags()
-	fl.BoolVar(&f.skipBadRows, "skip-bad-rows", false, "load the good rows of a file with bad rows; the bad ones go to a quarantine CSV")
-	fl.StringVar(&f.quarantine, "quarantine", "", "directory of the quarantine CSVs, made private (0700) (default: local.rejected_dir/SOURCE)")
-	fl.BoolVar(&f.force, "force", false, "load a file even if the same bytes were loaded before")
-	fl.BoolVar(&f.dryRun, "dry-run", false, "read and check the files and print what would be loaded; the store is not touched")
+	fl.BoolVar(&o.SkipBadRows, "skip-bad-rows", false, "load the good rows of a file with bad rows; the bad ones go to a quarantine CSV")
+	fl.StringVar(&o.Quarantine, "quarantine", "", "directory of the quarantine CSVs, made private (0700) (default: local.rejected_dir/SOURCE)")
+	fl.BoolVar(&o.Force, "force", false, "load a file even if the same bytes were loaded before")
+	fl.BoolVar(&o.dryRun, "dry-run", false, "read and check the files and print what would be loaded; the store is not touched")
 }
 
-func newIngestLocalCmds(e *env) []*cobra.Command {
-	var wf, tr, ind, ib localFlags
+// ingestInboxOptions are the options of `nyckeltal ingest inbox`.
+type ingestInboxOptions struct {
+	skipBadRows bool
+}
+
+func newIngestLocalCmds(f *factory) []*cobra.Command {
+	wf := &ingestFilesOptions{dir: inbox.DirWebFOCUS}
+	tr := &ingestFilesOptions{dir: inbox.DirTreserva}
+	ind := &ingestFilesOptions{dir: inbox.DirIndicators}
+	ib := &ingestInboxOptions{}
 	webfocusCmd := &cobra.Command{
 		Use:   "webfocus FILE…",
 		Short: "Load WebFOCUS report exports (COMT, TABT, DFIX, EXL2K, XLSX)",
@@ -79,13 +71,14 @@ and reason, and nothing of it is loaded (exit code 3), unless --skip-bad-rows.`,
   nyckeltal ingest webfocus --dry-run rapport.csv     # check a file without loading it`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return e.runIngestFiles(cmd.Context(), inbox.DirWebFOCUS, args, wf)
+			wf.files = args
+			return runIngestFiles(cmd.Context(), wf, f)
 		},
 	}
 	wf.common(webfocusCmd)
-	webfocusCmd.Flags().StringVar(&wf.period, "period", "", `the period of files without a period column or heading: 2024, "delår 2024", 2024-Q1, 2024-08, 2024-01-01–2024-08-31`)
-	webfocusCmd.Flags().StringVar(&wf.layout, "layout", "", "a local.webfocus.layouts entry for files without column titles (COMMA, TAB)")
-	webfocusCmd.Flags().StringVar(&wf.encoding, "encoding", "auto", "text encoding: auto, utf-8 or windows-1252")
+	webfocusCmd.Flags().StringVar(&wf.Period, "period", "", `the period of files without a period column or heading: 2024, "delår 2024", 2024-Q1, 2024-08, 2024-01-01–2024-08-31`)
+	webfocusCmd.Flags().StringVar(&wf.Layout, "layout", "", "a local.webfocus.layouts entry for files without column titles (COMMA, TAB)")
+	webfocusCmd.Flags().StringVar(&wf.Encoding, "encoding", "auto", "text encoding: auto, utf-8 or windows-1252")
 
 	treservaCmd := &cobra.Command{
 		Use:   "treserva FILE…",
@@ -111,12 +104,13 @@ database; without it nothing is loaded.`,
   nyckeltal ingest treserva --as-of 2024-09-10 --years 2023-2024 beslut.csv`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return e.runIngestFiles(cmd.Context(), inbox.DirTreserva, args, tr)
+			tr.files = args
+			return runIngestFiles(cmd.Context(), tr, f)
 		},
 	}
 	tr.common(treservaCmd)
-	treservaCmd.Flags().StringVar(&tr.asOf, "as-of", "", "the date the extract describes, ÅÅÅÅ-MM-DD (default: its latest ansökan, beslut, verkställighet or avslut)")
-	treservaCmd.Flags().StringVar(&tr.years, "years", "", "years to compute, e.g. 2023-2024 (default: local.treserva.years, else the extract's year and the year before)")
+	treservaCmd.Flags().StringVar(&tr.AsOf, "as-of", "", "the date the extract describes, ÅÅÅÅ-MM-DD (default: its latest ansökan, beslut, verkställighet or avslut)")
+	treservaCmd.Flags().StringVar(&tr.Years, "years", "", "years to compute, e.g. 2023-2024 (default: local.treserva.years, else the extract's year and the year before)")
 
 	indicatorsCmd := &cobra.Command{
 		Use:   "indicators FILE…",
@@ -134,7 +128,8 @@ connectors/indicators/README.md for every column.`,
   nyckeltal ingest indicators --dry-run egen_granskning.xlsx`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return e.runIngestFiles(cmd.Context(), inbox.DirIndicators, args, ind)
+			ind.files = args
+			return runIngestFiles(cmd.Context(), ind, f)
 		},
 	}
 	ind.common(indicatorsCmd)
@@ -160,236 +155,107 @@ Exit code 3 when a file was refused, 0 when all were loaded or there was nothing
   nyckeltal ingest inbox --skip-bad-rows`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return e.runIngestInbox(cmd.Context(), ib)
+			return runIngestInbox(cmd.Context(), ib, f)
 		},
 	}
 	inboxCmd.Flags().BoolVar(&ib.skipBadRows, "skip-bad-rows", false, "load the good rows of files with bad rows; the bad ones go to a quarantine CSV in the rejected directory")
 	return []*cobra.Command{webfocusCmd, treservaCmd, indicatorsCmd, inboxCmd}
 }
 
-func (e *env) sources(f localFlags) (*inbox.Sources, error) {
-	cfg, err := e.config()
-	if err != nil {
-		return nil, err
+func runIngestFiles(ctx context.Context, opts *ingestFilesOptions, f *factory) error {
+	if opts.dryRun {
+		return f.app.DryRunFiles(ctx, opts.dir, opts.files, opts.FilesRequest, app.DryRunEvents{
+			Refused: f.reportRefused,
+			Parsed: func(path, source string, parsed *ownfiles.Parsed) {
+				fmt.Fprintf(f.stdout, "== %s (%s, dry run: nothing is loaded)\n%s", personnummer.Mask(path), source,
+					ownfiles.Describe(parsed))
+			},
+		})
 	}
-	so := e.sourceOptions()
-	so.Period, so.Layout, so.Encoding, so.Years = f.period, f.layout, f.encoding, f.years
-	if f.asOf != "" {
-		if so.AsOf, err = time.Parse(time.DateOnly, f.asOf); err != nil {
-			return nil, usageErrorf("--as-of %q: write the date as ÅÅÅÅ-MM-DD", f.asOf)
-		}
-	}
-	src, err := inbox.NewSources(cfg, so)
-	if err != nil {
-		return nil, &UsageError{Err: err}
-	}
-	return src, nil
-}
-
-func (e *env) runIngestFiles(ctx context.Context, dir string, files []string, f localFlags) error {
-	src, err := e.sources(f)
-	if err != nil {
-		return err
-	}
-	parser := src.ForDir(dir)
-	cfg, err := e.config()
-	if err != nil {
-		return err
-	}
-	if f.dryRun {
-		return e.dryRun(ctx, parser, files, cfg.Local.Limits.MaxFileMB<<20)
-	}
-	quarantine := f.quarantine
-	if quarantine == "" {
-		quarantine = filepath.Join(cfg.Local.RejectedDir, dir)
-	}
-	opts := localfile.Options{SkipBadRows: f.skipBadRows, QuarantineDir: quarantine, Force: f.force, Now: e.app.Now,
-		MaxBytes: cfg.Local.Limits.MaxFileMB << 20}
-	// Every file is read and checked whole before the store is locked: a
-	// big or hostile file never holds the store while it is read.
-	prepared := make([]*localfile.Prepared, 0, len(files))
-	for _, path := range files {
-		pf, err := localfile.Prepare(ctx, parser, path, opts)
-		if err != nil {
-			e.logFile(pf.Result(), err)
-			return fmt.Errorf("loading %s: %w", personnummer.Mask(path), err)
-		}
-		prepared = append(prepared, pf)
-	}
-	err = e.withWriter(ctx, func(st *store.Store) error {
-		refused := 0
-		for i, pf := range prepared {
-			r, err := pf.Load(ctx, st)
-			prepared[i] = nil // staged: let its rows go
-			e.logFile(r, err)
-			switch {
-			case errors.Is(err, localfile.ErrRefused):
-				refused++
-				e.reportRefused(r)
-			case err != nil:
-				return fmt.Errorf("loading %s: %w", personnummer.Mask(files[i]), err)
-			default:
-				printFileResult(e.app.Stdout, r)
-			}
-		}
-		if refused > 0 {
-			return filesRefused("%d of %d file(s) refused; nothing of them was loaded", refused, len(files))
-		}
-		return nil
+	err := f.app.IngestFiles(ctx, opts.dir, opts.files, opts.FilesRequest, app.FileEvents{
+		Refused: f.reportRefused,
+		Loaded:  func(r ownfiles.Result) { printFileResult(f.stdout, r) },
 	})
 	if err != nil {
 		return err
 	}
-	e.printPublished(ctx)
+	f.printPublished(ctx)
 	return nil
 }
 
-// dryRun reads the files and prints what would be loaded.
-func (e *env) dryRun(ctx context.Context, p localfile.Parser, files []string, maxBytes int64) error {
-	refused := 0
-	for _, path := range files {
-		pf, err := localfile.Prepare(ctx, p, path, localfile.Options{SkipBadRows: true, MaxBytes: maxBytes})
-		if err != nil {
-			return fmt.Errorf("reading %s: %w", personnummer.Mask(path), err)
-		}
-		if fe := pf.Refusal(); fe != nil && (pf.Parsed() == nil || pf.Parsed().NumProblems() == 0) {
-			refused++
-			e.reportRefused(localfile.Result{File: fe.File, Source: p.Source(), Outcome: localfile.Refused,
-				Problems: fe.Problems, TotalProblems: fe.Total})
-			continue
-		}
-		parsed := pf.Parsed()
-		fmt.Fprintf(e.app.Stdout, "== %s (%s, dry run: nothing is loaded)\n%s", personnummer.Mask(path), p.Source(),
-			localfile.Describe(parsed))
-		if parsed.NumProblems() > 0 {
-			refused++
-		}
-	}
-	if refused > 0 {
-		return filesRefused("%d of %d file(s) would be refused", refused, len(files))
-	}
-	return nil
-}
-
-func (e *env) runIngestInbox(ctx context.Context, f localFlags) error {
-	cfg, err := e.config()
+func runIngestInbox(ctx context.Context, opts *ingestInboxOptions, f *factory) error {
+	out, err := f.app.IngestInbox(ctx, opts.skipBadRows)
 	if err != nil {
 		return err
 	}
-	opts, err := inbox.FromConfig(cfg, e.sourceOptions())
-	if err != nil {
-		return &UsageError{Err: err}
-	}
-	opts.SkipBadRows, opts.Now = f.skipBadRows, e.app.Now
-	// The inbox is read and checked before the store is locked.
-	batch, procErr := inbox.Prepare(ctx, opts)
-	if batch == nil {
-		return fmt.Errorf("processing the inbox: %w", procErr)
-	}
-	res := batch.Result()
-	if batch.Ready() > 0 {
-		var err2 error
-		err = e.withWriter(ctx, func(st *store.Store) error {
-			res, err2 = batch.Load(ctx, st)
-			procErr = errors.Join(procErr, err2)
-			return nil
-		})
-	}
 	// Files are moved once the store is published, so the report comes after.
+	res := out.Result
 	if res != nil {
-		e.reportInbox(res, opts)
+		f.reportInbox(res, out.Options)
 	}
 	switch {
-	case err != nil:
-		return errors.Join(procErr, err)
-	case procErr != nil:
-		return fmt.Errorf("processing the inbox: %w", procErr)
+	case out.WriteErr != nil:
+		return errors.Join(out.ProcErr, out.WriteErr)
+	case out.ProcErr != nil:
+		return fmt.Errorf("processing the inbox: %w", out.ProcErr)
 	case res.Refused > 0:
-		return filesRefused("%d file(s) of the inbox refused and moved to %s", res.Refused, opts.RejectedDir)
+		return app.FilesRefused("%d file(s) of the inbox refused and moved to %s", res.Refused, out.Options.RejectedDir)
 	}
-	e.printPublished(ctx)
+	f.printPublished(ctx)
 	return nil
 }
 
 // reportInbox prints what happened to each inbox file and logs a line per file.
-func (e *env) reportInbox(res *inbox.Result, opts inbox.Options) {
+func (f *factory) reportInbox(res *inbox.Result, opts inbox.Options) {
 	for _, fr := range res.Files {
 		if fr.Waiting != "" {
-			e.log.Warn().Str("job", fr.Source).Str("file", fr.File).Str("outcome", "waiting").Str("reason", fr.Waiting).
+			f.log.Warn().Str("job", fr.Source).Str("file", fr.File).Str("outcome", "waiting").Str("reason", fr.Waiting).
 				Msg("file not yet complete, left for the next run")
 			continue
 		}
-		e.logFile(fr.Result, fr.Err)
+		f.app.LogFile(fr.Result, fr.Err)
 		switch {
-		case fr.Outcome == localfile.Refused:
-			e.reportRefused(fr.Result)
+		case fr.Outcome == ownfiles.Refused:
+			f.reportRefused(fr.Result)
 			if fr.MovedTo != "" {
-				fmt.Fprintf(e.app.Stdout, "  moved to %s (see %s)\n", fr.MovedTo, filepath.Base(fr.ErrorFile))
+				fmt.Fprintf(f.stdout, "  moved to %s (see %s)\n", fr.MovedTo, filepath.Base(fr.ErrorFile))
 			} else if fr.Err != nil {
-				fmt.Fprintf(e.app.Stdout, "  could not be moved, left in the inbox: %v\n", fr.Err)
+				fmt.Fprintf(f.stdout, "  could not be moved, left in the inbox: %v\n", fr.Err)
 			}
 		case fr.Waiting != "":
-			fmt.Fprintf(e.app.Stdout, "%s %s: not yet complete, left in the inbox for the next run: %s\n", fr.Dir, fr.File, fr.Waiting)
+			fmt.Fprintf(f.stdout, "%s %s: not yet complete, left in the inbox for the next run: %s\n", fr.Dir, fr.File, fr.Waiting)
 		case fr.Err != nil:
-			fmt.Fprintf(e.app.Stdout, "%s %s: not processed, left in the inbox: %v\n", fr.Dir, fr.File, fr.Err)
+			fmt.Fprintf(f.stdout, "%s %s: not processed, left in the inbox: %v\n", fr.Dir, fr.File, fr.Err)
 		default:
-			printFileResult(e.app.Stdout, fr.Result)
+			printFileResult(f.stdout, fr.Result)
 			switch {
 			case fr.Deleted:
-				fmt.Fprintln(e.app.Stdout, "  deleted from the inbox (local.treserva.archive_extracts = false)")
+				fmt.Fprintln(f.stdout, "  deleted from the inbox (local.treserva.archive_extracts = false)")
 			case fr.MovedTo != "":
-				fmt.Fprintf(e.app.Stdout, "  moved to %s\n", fr.MovedTo)
+				fmt.Fprintf(f.stdout, "  moved to %s\n", fr.MovedTo)
 			}
 		}
 	}
-	fmt.Fprintln(e.app.Stdout, res.Summary(opts.InboxDir))
+	fmt.Fprintln(f.stdout, res.Summary(opts.InboxDir))
 	if len(res.Misplaced) > 0 {
-		fmt.Fprintf(e.app.Stdout, "  not read, because they lie directly in %s: %s (put each in %s/)\n", opts.InboxDir,
+		fmt.Fprintf(f.stdout, "  not read, because they lie directly in %s: %s (put each in %s/)\n", opts.InboxDir,
 			strings.Join(res.Misplaced, ", "), strings.Join(inbox.Dirs, "/, "))
 	}
 }
 
-// logFile writes the one structured line per file that cron logs keep. It
-// names the file and its hash, never its content.
-func (e *env) logFile(r localfile.Result, err error) {
-	if r.File == "" || r.Outcome == "" && err == nil {
-		return
-	}
-	ev := e.log.Info()
-	if r.Outcome == localfile.Refused || (err != nil && !errors.Is(err, localfile.ErrRefused)) {
-		ev = e.log.Warn()
-	}
-	ev = ev.Str("job", r.Source).Str("file", r.File).Str("sha256", r.SHA256).Str("outcome", r.Outcome).
-		Int64("rows", r.Rows).Int64("rows_refused", r.RefusedRows).Float64("duration_s", r.Duration.Seconds())
-	if r.Load.LoadID != 0 {
-		ev = ev.Int64("load_id", r.Load.LoadID).Int64("rows_inserted", r.Load.Inserted).
-			Int64("rows_updated", r.Load.Updated).Int64("rows_deleted", r.Load.Deleted)
-	}
-	if r.PreviousLoad != 0 {
-		ev = ev.Int64("previous_load_id", r.PreviousLoad)
-	}
-	if r.TotalProblems > 0 {
-		ev = ev.Int("problems", r.TotalProblems)
-	}
-	if err != nil && !errors.Is(err, localfile.ErrRefused) {
-		ev = ev.Str("error", err.Error())
-	}
-	ev.Msg("file processed")
-}
-
 // reportRefused tells the operator every problem of a refused file (the
 // first 50), masked: as text on a terminal, as one JSON line for cron.
-func (e *env) reportRefused(r localfile.Result) {
-	if e.logJSON {
+func (f *factory) reportRefused(r ownfiles.Result) {
+	if f.logJSON {
 		lines := make([]string, len(r.Problems))
 		for i, p := range r.Problems {
 			lines[i] = p.String()
 		}
-		e.log.Error().Str("job", r.Source).Str("file", r.File).Int("problems", r.TotalProblems).
+		f.log.Error().Str("job", r.Source).Str("file", r.File).Int("problems", r.TotalProblems).
 			Strs("first_problems", lines).Msg("file refused, nothing loaded")
 		return
 	}
-	w := e.app.Stderr
+	w := f.stderr
 	what := "nothing loaded"
 	if r.Load.LoadID != 0 {
 		what = fmt.Sprintf("nothing loaded (recorded as failed load %d)", r.Load.LoadID)
@@ -403,15 +269,15 @@ func (e *env) reportRefused(r localfile.Result) {
 	}
 }
 
-func problemCount(r localfile.Result) string {
+func problemCount(r ownfiles.Result) string {
 	if r.TotalProblems == 1 {
 		return "1 problem"
 	}
 	return fmt.Sprintf("%d problems", r.TotalProblems)
 }
 
-func printFileResult(w io.Writer, r localfile.Result) {
-	if r.Outcome == localfile.Unchanged {
+func printFileResult(w *output, r ownfiles.Result) {
+	if r.Outcome == ownfiles.Unchanged {
 		fmt.Fprintf(w, "%s %s: unchanged, the same file was loaded by load %d (--force loads it again)\n", r.Source, r.File, r.PreviousLoad)
 		return
 	}

@@ -8,7 +8,7 @@ import (
 	"github.com/nyckeltal/nyckeltal/internal/personnummer"
 )
 
-func newKeyCmd(e *env) *cobra.Command {
+func newKeyCmd(f *factory) *cobra.Command {
 	cmd := &cobra.Command{Use: "key", Short: "The pseudonym key of the personnummer in Treserva extracts"}
 	cmd.AddCommand(&cobra.Command{
 		Use:   "generate FILE",
@@ -27,13 +27,17 @@ protects and what it does not.`,
   export NYCKELTAL_PSEUDONYM_KEY_FILE=/etc/nyckeltal/pseudonym.key`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
-			if err := personnummer.GenerateKey(args[0]); err != nil {
-				return err
-			}
-			fmt.Fprintf(e.app.Stdout, "Wrote a new pseudonym key to %s (mode 600).\nSet %s=%s (or local.pseudonym_key_file) and keep a copy in a safe place.\n",
-				args[0], personnummer.KeyEnv, args[0])
-			return nil
+			return runKeyGenerate(args[0], f)
 		},
 	})
 	return cmd
+}
+
+func runKeyGenerate(path string, f *factory) error {
+	if err := f.app.GenerateKey(path); err != nil {
+		return err
+	}
+	fmt.Fprintf(f.stdout, "Wrote a new pseudonym key to %s (mode 600).\nSet %s=%s (or local.pseudonym_key_file) and keep a copy in a safe place.\n",
+		path, personnummer.KeyEnv, path)
+	return nil
 }

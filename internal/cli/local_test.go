@@ -9,12 +9,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nyckeltal/nyckeltal/internal/testkit/repo"
+
 	"golang.org/x/text/encoding/charmap"
 
 	"github.com/nyckeltal/nyckeltal/internal/store"
 )
 
-var samplesDir = filepath.Join(packageDir, "..", "..", "data", "samples")
+var samplesDir = repo.Path("data", "samples")
 
 func sample(parts ...string) string { return filepath.Join(append([]string{samplesDir}, parts...)...) }
 
@@ -84,7 +86,9 @@ func TestIngestLocalFiles(t *testing.T) {
 func TestRefusedFileExitCode(t *testing.T) {
 	h := newHarness(t)
 	bad := filepath.Join(h.dir, "bad.csv")
-	os.WriteFile(bad, []byte("\"Enhet\",\"Period\",\"Sjukfrånvaro totalt\"\n\"Norr\",\"2024-Q1\",7.2\n\"Söder\",\"2024-Q1\",\"7,2,1\"\n"), 0o644)
+	if err := os.WriteFile(bad, []byte("\"Enhet\",\"Period\",\"Sjukfrånvaro totalt\"\n\"Norr\",\"2024-Q1\",7.2\n\"Söder\",\"2024-Q1\",\"7,2,1\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	out, errs, code := h.run("--log-format", "console", "ingest", "webfocus", bad)
 	if code != ExitData || !strings.Contains(errs, `bad.csv:3: column C "Sjukfrånvaro totalt": "7,2,1" is not a number`) ||
 		!strings.Contains(errs, "hint: correct the file") {
@@ -170,24 +174,32 @@ func TestNoPersonnummerStoredOrLogged(t *testing.T) {
 	lines[2] = strings.Replace(lines[2], pnr, pnr[:len(pnr)-1]+string("0123456789"[(int(pnr[len(pnr)-1]-'0')+1)%10]), 1)
 	lines[3] = strings.Replace(lines[3], ";2023-01-15;", ";15/01/2023;", 1)
 	bad := filepath.Join(h.dir, "beslut_fel.csv")
-	os.WriteFile(bad, []byte(strings.Join(lines, "\r\n")), 0o600)
+	if err := os.WriteFile(bad, []byte(strings.Join(lines, "\r\n")), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	run(ExitData, "ingest", "treserva", bad)
 	run(ExitOK, "ingest", "treserva", "--skip-bad-rows", bad)
 	// The same rows with one more line end: other bytes, so not a no-op.
-	os.MkdirAll(filepath.Join(h.dir, "data", "inbox", "treserva"), 0o700)
-	os.WriteFile(filepath.Join(h.dir, "data", "inbox", "treserva", "beslut_fel2.csv"), []byte(strings.Join(lines, "\r\n")+"\r\n"), 0o600)
+	if err := os.MkdirAll(filepath.Join(h.dir, "data", "inbox", "treserva"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(h.dir, "data", "inbox", "treserva", "beslut_fel2.csv"), []byte(strings.Join(lines, "\r\n")+"\r\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	run(ExitData, "ingest", "inbox")
 
 	forms := samplePersonnummer(t)
 	var texts []string
-	filepath.Walk(h.dir, func(path string, info os.FileInfo, err error) error {
+	if err := filepath.Walk(h.dir, func(path string, info os.FileInfo, err error) error {
 		if err == nil && !info.IsDir() && !strings.Contains(path, "inbox") && path != bad &&
 			!strings.HasPrefix(filepath.Base(path), "beslut_fel2") {
 			b, _ := os.ReadFile(path)
 			texts = append(texts, path+"\n"+string(b))
 		}
 		return nil
-	})
+	}); err != nil {
+		t.Fatal(err)
+	}
 	// Files derived from the bad file (quarantine, .error.txt) must be masked;
 	// the rejected extract itself is the operator's own file and is kept.
 	rejected, _ := filepath.Glob(filepath.Join(h.dir, "data", "rejected", "treserva", "*"))
@@ -240,10 +252,14 @@ func allText(t *testing.T, path string) string {
 	var tables []string
 	for rows.Next() {
 		var n string
-		rows.Scan(&n)
+		if err := rows.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
 		tables = append(tables, n)
 	}
-	rows.Close()
+	if err := rows.Close(); err != nil {
+		t.Fatal(err)
+	}
 	var b strings.Builder
 	for _, tbl := range tables {
 		r, err := st.DB().Query(fmt.Sprintf(`SELECT * FROM "%s"`, tbl))
@@ -257,12 +273,16 @@ func allText(t *testing.T, path string) string {
 			ptrs[i] = &vals[i]
 		}
 		for r.Next() {
-			r.Scan(ptrs...)
+			if err := r.Scan(ptrs...); err != nil {
+				t.Fatal(err)
+			}
 			for _, v := range vals {
 				fmt.Fprintf(&b, "%v\n", v)
 			}
 		}
-		r.Close()
+		if err := r.Close(); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if !strings.Contains(b.String(), "Särskilt boende") {
 		t.Fatal("the store holds no decisions: nothing was searched")
@@ -278,8 +298,12 @@ func TestInbox(t *testing.T) {
 	copyFile(t, sample("webfocus", "verksamhet.xlsx"), filepath.Join(inbox, "webfocus", "verksamhet.xlsx"))
 	copyFile(t, sample("treserva", "beslut_sabo_lss.csv"), filepath.Join(inbox, "treserva", "beslut.csv"))
 	copyFile(t, sample("indikatorer", "ovriga_indikatorer.csv"), filepath.Join(inbox, "indikatorer", "ovriga.csv"))
-	os.WriteFile(filepath.Join(inbox, "indikatorer", "trasig.csv"), []byte("indikator;period;värde\nX_A;2024;inget tal\n"), 0o644)
-	os.WriteFile(filepath.Join(inbox, "webfocus", "halvfärdig.csv.part"), []byte("x"), 0o644)
+	if err := os.WriteFile(filepath.Join(inbox, "indikatorer", "trasig.csv"), []byte("indikator;period;värde\nX_A;2024;inget tal\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(inbox, "webfocus", "halvfärdig.csv.part"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 
 	out, errs, code := h.run("--log-format", "console", "ingest", "inbox")
 	if code != ExitData || !strings.Contains(out, "Inbox data/inbox: 4 loaded, 0 already loaded, 1 refused, 0 left for the next run") ||

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nyckeltal/nyckeltal/internal/testkit/repo"
+
 	"github.com/xuri/excelize/v2"
 
 	"github.com/nyckeltal/nyckeltal/transform/nka"
@@ -21,7 +23,7 @@ var loadTime = regexp.MustCompile(`Kolada-laddning (\d+) av [0-9T:+\-]+`)
 
 func stable(s string) string { return loadTime.ReplaceAllString(s, "Kolada-laddning $1 av TIME") }
 
-var seedPlan = filepath.Join(packageDir, "..", "..", "data", "samples", "atgardsplan-2024-2026.csv")
+var seedPlan = repo.Path("data", "samples", "atgardsplan-2024-2026.csv")
 
 // TestNKACommands runs the read-only NKA commands against one ingested store.
 func TestNKACommands(t *testing.T) {

@@ -5,32 +5,32 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/nyckeltal/nyckeltal/connectors/kolada"
+	"github.com/nyckeltal/nyckeltal/internal/app"
 	"github.com/nyckeltal/nyckeltal/internal/store"
 )
 
-func newKoladaCmd(e *env) *cobra.Command {
+func newKoladaCmd(f *factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "kolada",
 		Short: "Ask Kolada how it answers (probe)",
 	}
-	cmd.AddCommand(newKoladaProbeCmd(e))
+	cmd.AddCommand(newKoladaProbeCmd(f))
 	return cmd
 }
 
-// probeFlags are the options of `kolada probe`.
-type probeFlags struct {
+// probeOptions are the options of `kolada probe`.
+type probeOptions struct {
 	json bool
 }
 
-func newKoladaProbeCmd(e *env) *cobra.Command {
-	var f probeFlags
+func newKoladaProbeCmd(f *factory) *cobra.Command {
+	opts := &probeOptions{}
 	cmd := &cobra.Command{
 		Use:   "probe",
 		Short: "Find out how Kolada's API answers where that is not documented, and store it",
@@ -59,56 +59,22 @@ municipality and the year before last.`,
   nyckeltal kolada probe --json | jq '.findings[] | {behaviour, answer}'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return e.runKoladaProbe(cmd.Context(), f)
+			return runKoladaProbe(cmd.Context(), opts, f)
 		},
 	}
-	cmd.Flags().BoolVar(&f.json, "json", false, "print the findings as JSON, for monitoring")
+	cmd.Flags().BoolVar(&opts.json, "json", false, "print the findings as JSON, for monitoring")
 	return cmd
 }
 
-// koladaProbeOptions are the probe's questions, from the configuration.
-func (e *env) koladaProbeOptions(trigger string) (kolada.ProbeOptions, error) {
-	cfg, err := e.config()
-	if err != nil {
-		return kolada.ProbeOptions{}, err
-	}
-	kpi := "N00097"
-	if len(cfg.Kolada.KPIs) > 0 {
-		kpi = strings.ToUpper(cfg.Kolada.KPIs[0])
-	}
-	// The year before last has final values for most KPIs all year round.
-	return kolada.ProbeOptions{BaseURL: cfg.Kolada.BaseURL, KPI: kpi, Municipality: cfg.HomeMunicipality,
-		Year: e.app.Now().Year() - 2, Trigger: trigger, Now: e.app.Now}, nil
-}
-
-func (e *env) runKoladaProbe(ctx context.Context, f probeFlags) error {
-	client, err := e.koladaClient()
+func runKoladaProbe(ctx context.Context, opts *probeOptions, f *factory) error {
+	probe, before, err := f.app.ProbeKolada(ctx)
 	if err != nil {
 		return err
 	}
-	po, err := e.koladaProbeOptions(kolada.TriggerCommand)
-	if err != nil {
-		return err
+	if opts.json {
+		return writeProbeJSON(f.stdout, probe, before)
 	}
-	// Probe first, then take the write lock only to store the findings.
-	probe, err := kolada.Probe(ctx, client, po)
-	if err != nil {
-		return err
-	}
-	var before *store.KoladaProbe
-	err = e.withWriter(ctx, func(st *store.Store) error {
-		if before, err = st.LatestKoladaProbe(ctx, probe.BaseURL); err != nil {
-			return err
-		}
-		return st.SaveKoladaProbe(ctx, probe)
-	})
-	if err != nil {
-		return err
-	}
-	if f.json {
-		return writeProbeJSON(e.app.Stdout, probe, before)
-	}
-	printProbe(e.app.Stdout, probe, before)
+	printProbe(f.stdout, probe, before)
 	return nil
 }
 
@@ -145,7 +111,7 @@ func writeProbeJSON(w io.Writer, p, before *store.KoladaProbe) error {
 	return enc.Encode(out)
 }
 
-func printProbe(w io.Writer, p, before *store.KoladaProbe) {
+func printProbe(w *output, p, before *store.KoladaProbe) {
 	fmt.Fprintf(w, "Kolada probe %d of %s, %s (%d requests):\n", p.ID, p.BaseURL,
 		p.ProbedAt.UTC().Format(time.DateTime+" UTC"), p.Requests)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -157,13 +123,8 @@ func printProbe(w io.Writer, p, before *store.KoladaProbe) {
 		fmt.Fprintf(tw, "  %s\t%s%s\t%s\n", f.Behaviour, f.Answer, changed, f.Detail)
 		fmt.Fprintf(tw, "  \t\tconnector: %s\n", kolada.ConnectorAction(f.Behaviour, f.Answer))
 	}
-	tw.Flush()
+	_ = tw.Flush() // a failed write stays in w, which the command returns
 	fmt.Fprintln(w, "Stored in kolada_probe (SELECT * FROM v_kolada_probe); the Kolada connector follows the newest probe of its base URL.")
 }
 
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
-}
+func orDash(s string) string { return app.OrDash(s) }

@@ -3,17 +3,21 @@ package cli
 import (
 	"context"
 	"fmt"
-	"io"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/nyckeltal/nyckeltal/internal/pipeline"
+	"github.com/nyckeltal/nyckeltal/internal/app"
+	"github.com/nyckeltal/nyckeltal/internal/jobs"
 	"github.com/nyckeltal/nyckeltal/internal/store"
 )
 
-func newRunCmd(e *env) *cobra.Command {
+// runOptions are the options of `nyckeltal run` (it has none of its own).
+type runOptions struct{}
+
+func newRunCmd(f *factory) *cobra.Command {
+	opts := &runOptions{}
 	cmd := &cobra.Command{
 		Use:   "run",
 		Short: "The nightly run: every configured job in order, then publish",
@@ -40,49 +44,27 @@ This is what ` + "`make run`" + `, cron and the Windows Task Scheduler call; the
   nyckeltal status --json | jq '.jobs'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return e.runJobs(cmd.Context(), store.TriggerRun, e.jobsFor(runOrder...), true)
+			return runRun(cmd.Context(), opts, f)
 		},
 	}
-	e.allowReadableKeyFlag(cmd, false)
+	f.allowReadableKeyFlag(cmd, false)
 	return cmd
 }
 
-// runJobs runs jobs in one write session and publishes the result; on
-// failure it notifies. print writes the report to stdout.
-func (e *env) runJobs(ctx context.Context, trigger string, jobs []pipeline.Job, print bool) error {
-	// Job times are wall-clock facts, like the loads' times (the database
-	// clock), whatever clock the command was given.
-	start := time.Now()
-	runID := pipeline.NewRunID(start)
-	var rep pipeline.Report
-	// Jobs read and check their input (the inbox's files) before the store
-	// is locked.
-	if err := pipeline.Prepare(ctx, jobs); err != nil {
-		return err
-	}
-	err := e.withUpdate(ctx, runID, func(u *store.Update) error {
-		runner := pipeline.Runner{Log: e.log, Now: time.Now, OnJobStart: u.SetJob}
-		rep = runner.Run(ctx, u.Store(), runID, trigger, jobs)
-		return rep.Err()
-	})
-	if rep.RunID == "" {
-		rep = pipeline.Report{RunID: runID, Trigger: trigger}
-	}
-	if print {
-		printRunReport(e.app.Stdout, rep)
-		e.printPublished(ctx)
-	}
-	outcome := "ok"
-	if err != nil {
-		outcome = "failed"
-		e.notifyFailure(ctx, rep, err)
-	}
-	e.log.Info().Str("run_id", runID).Str("trigger", trigger).Int("jobs", len(jobs)).
-		Float64("duration_s", time.Since(start).Seconds()).Str("outcome", outcome).Msg("run finished")
-	return err
+func runRun(ctx context.Context, _ *runOptions, f *factory) error {
+	return f.app.RunJobs(ctx, store.TriggerRun, f.app.JobsFor(app.RunOrder...), f.printRun(ctx))
 }
 
-func printRunReport(w io.Writer, rep pipeline.Report) {
+// printRun prints a run's report and the published store, once the run
+// is published.
+func (f *factory) printRun(ctx context.Context) func(jobs.Report) {
+	return func(rep jobs.Report) {
+		printRunReport(f.stdout, rep)
+		f.printPublished(ctx)
+	}
+}
+
+func printRunReport(w *output, rep jobs.Report) {
 	if len(rep.Outcomes) == 0 && len(rep.NotRun) == 0 {
 		return
 	}
@@ -91,22 +73,24 @@ func printRunReport(w io.Writer, rep pipeline.Report) {
 	for _, o := range rep.Outcomes {
 		status, text := "ok", o.Summary
 		if !o.OK() {
-			status, text = "FAILED", truncateText(o.Err.Error(), 160)
+			status, text = "FAILED", app.Shorten(o.Err.Error(), 160)
 		}
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", o.Job, status, o.Finished.Sub(o.Started).Round(time.Millisecond), text)
 	}
 	for _, n := range rep.NotRun {
 		fmt.Fprintf(tw, "  %s\tnot run\t\tinterrupted before it started\n", n)
 	}
-	tw.Flush()
+	_ = tw.Flush() // a failed write stays in w, which the command returns
 }
 
 // printPublished summarises the published store, as a reader sees it now.
-func (e *env) printPublished(ctx context.Context) {
-	st, err := e.openReader(context.WithoutCancel(ctx))
+func (f *factory) printPublished(ctx context.Context) {
+	st, err := f.app.OpenReader(context.WithoutCancel(ctx))
 	if err != nil {
 		return
 	}
 	defer st.Close()
-	_ = printStoreLine(ctx, e.app.Stdout, st)
+	// A store line that cannot be read is left out: the command's work is
+	// done and published.
+	_ = printStoreLine(ctx, f.stdout, st)
 }

@@ -227,7 +227,9 @@ func TestScheduleDaemonCatchesUpAndStopsCleanly(t *testing.T) {
 	for time.Now().Before(deadline) {
 		if st, err := store.Open(t.Context(), h.db, store.ReadOnly); err == nil {
 			s, err := st.Status(t.Context(), time.Now(), 0)
-			st.Close()
+			if err := st.Close(); err != nil {
+				t.Fatal(err)
+			}
 			if err == nil && len(s.Jobs) == 2 {
 				jobs = s.Jobs
 				break

@@ -9,11 +9,15 @@ import (
 	"crypto/sha256"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/nyckeltal/nyckeltal/internal/testkit/repo"
 
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/charmap"
@@ -91,7 +95,9 @@ func TestSQLAttacksAreRefused(t *testing.T) {
 	}
 	// A query file and the analyses are checked the same way.
 	f := filepath.Join(h.dir, "attack.sql")
-	os.WriteFile(f, []byte("COPY (SELECT 'x') TO "+q(h.db)+" (FORMAT csv);"), 0o644)
+	if err := os.WriteFile(f, []byte("COPY (SELECT 'x') TO "+q(h.db)+" (FORMAT csv);"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if _, errs, code := h.run("--log-format", "console", "sql", "-f", f); code != ExitUsage || !strings.Contains(errs, "query refused: COPY") {
 		t.Fatalf("-f: exit %d %s", code, errs)
 	}
@@ -183,7 +189,7 @@ func scanWrittenFiles(t *testing.T, h *harness, inputs ...string) {
 		skip[p] = true
 	}
 	files := 0
-	filepath.Walk(h.dir, func(path string, info os.FileInfo, err error) error {
+	if err := filepath.Walk(h.dir, func(path string, info os.FileInfo, err error) error {
 		if err != nil || info.IsDir() || skip[path] || strings.Contains(path, string(filepath.Separator)+"inbox"+string(filepath.Separator)) ||
 			strings.HasSuffix(path, ".duckdb") || strings.HasSuffix(path, ".wal") {
 			return nil
@@ -209,7 +215,9 @@ func scanWrittenFiles(t *testing.T, h *harness, inputs ...string) {
 		}
 		noPersonnummer(t, path, string(b))
 		return nil
-	})
+	}); err != nil {
+		t.Fatal(err)
+	}
 	if files == 0 {
 		t.Fatal("no files scanned")
 	}
@@ -244,10 +252,12 @@ func TestPersonnummerInFreeText(t *testing.T) {
 		return out + errs
 	}
 	tre := filepath.Join(h.dir, "beslut.csv")
-	os.WriteFile(tre, treservaWith(t, map[int]map[string]string{
+	if err := os.WriteFile(tre, treservaWith(t, map[int]map[string]string{
 		2: {"Enhet": "Boende 19121212-1212 Eken"},
 		3: {"Utförare": "Handläggare 191212121212"},
-	}), 0o600)
+	}), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	out := run(ExitData, "ingest", "treserva", tre)
 	for _, want := range []string{`beslut.csv:2: column M \"Enhet\": personnummer eller samordningsnummer (1912****-****)`,
 		`beslut.csv:3: column K \"Utförare\": personnummer eller samordningsnummer (1912********)`} {
@@ -269,7 +279,9 @@ func TestPersonnummerInFreeText(t *testing.T) {
 			} else {
 				enhet = "Hemtjänst " + form
 			}
-			os.WriteFile(ind, []byte("indikator;namn;måttenhet;period;enhet;värde\nTEST_NOJD;"+namn+";procent;2024;"+enhet+";80\n"), 0o600)
+			if err := os.WriteFile(ind, []byte("indikator;namn;måttenhet;period;enhet;värde\nTEST_NOJD;"+namn+";procent;2024;"+enhet+";80\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
 			if out := run(ExitData, "ingest", "indicators", ind); !strings.Contains(out, "personnummer eller samordningsnummer") {
 				t.Errorf("%s in %s: %s", form, field, out)
 			}
@@ -277,7 +289,9 @@ func TestPersonnummerInFreeText(t *testing.T) {
 	}
 	wf := filepath.Join(h.dir, "rapport.csv")
 	inputs = append(inputs, wf)
-	os.WriteFile(wf, []byte("\"Rapport för 19121212-1212\"\n\"Enhet\",\"Period\",\"Sjukfrånvaro totalt\"\n\"Norr\",\"2024-Q1\",7.2\n"), 0o600)
+	if err := os.WriteFile(wf, []byte("\"Rapport för 19121212-1212\"\n\"Enhet\",\"Period\",\"Sjukfrånvaro totalt\"\n\"Norr\",\"2024-Q1\",7.2\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	if out := run(ExitData, "ingest", "webfocus", wf); !strings.Contains(out, "rapport.csv:1: column A: personnummer") {
 		t.Errorf("WebFOCUS title: %s", out)
 	}
@@ -313,7 +327,9 @@ func TestWrongInboxFolderStaysPrivate(t *testing.T) {
 	defer setUmask(old)
 	h := newHarness(t)
 	rejected := filepath.Join(h.dir, "data", "rejected", "webfocus")
-	os.MkdirAll(rejected, 0o777) // left open by an earlier version
+	if err := os.MkdirAll(rejected, 0o777); err != nil { // left open by an earlier version
+		t.Fatal(err)
+	}
 	in := filepath.Join(h.dir, "data", "inbox", "webfocus", "beslut.csv")
 	copyFile(t, sample("treserva", "beslut_sabo_lss.csv"), in)
 	_, errs, code := h.run("ingest", "inbox", "--skip-bad-rows")
@@ -335,7 +351,7 @@ func TestWrongInboxFolderStaysPrivate(t *testing.T) {
 	}
 	// The extract's personnummer are in that one file and nowhere else.
 	forms := samplePersonnummer(t)
-	filepath.Walk(h.dir, func(path string, info os.FileInfo, err error) error {
+	if err := filepath.Walk(h.dir, func(path string, info os.FileInfo, err error) error {
 		if err != nil || info.IsDir() || path == moved {
 			return nil
 		}
@@ -347,7 +363,9 @@ func TestWrongInboxFolderStaysPrivate(t *testing.T) {
 			}
 		}
 		return nil
-	})
+	}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // TestKeyAttacks: keys that protect nothing and key files others can read
@@ -366,9 +384,15 @@ func TestKeyAttacks(t *testing.T) {
 		{strings.Repeat(" ", 32), 0o600, "only whitespace"},
 		{"q2JYzX0mL9u7f1cQWm1d2vRk8e3pT6yHsB0nA4gZxUo=", 0o644, "can be read or written by others"},
 	} {
-		os.Remove(key)
-		os.WriteFile(key, []byte(tt.content), 0o600)
-		os.Chmod(key, tt.mode)
+		if err := os.Remove(key); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(key, []byte(tt.content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(key, tt.mode); err != nil {
+			t.Fatal(err)
+		}
 		_, errs, code := h.run("--log-format", "console", "ingest", "treserva", extract)
 		if code != ExitUsage || !strings.Contains(errs, "pseudonym key refused") || !strings.Contains(errs, tt.want) ||
 			!strings.Contains(errs, "hint:") {
@@ -404,7 +428,9 @@ func TestOutAttacks(t *testing.T) {
 	key := h.env["NYCKELTAL_PSEUDONYM_KEY_FILE"]
 	cfg := filepath.Join(h.dir, "nyckeltal.toml")
 	foreign := filepath.Join(h.dir, "budget.xlsx")
-	os.WriteFile(foreign, []byte("someone's workbook"), 0o644)
+	if err := os.WriteFile(foreign, []byte("someone's workbook"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	sums := map[string][32]byte{h.db: fileSum(t, h.db), key: fileSum(t, key), cfg: fileSum(t, cfg), foreign: fileSum(t, foreign)}
 	for _, tt := range []struct {
 		args []string
@@ -431,7 +457,9 @@ func TestOutAttacks(t *testing.T) {
 	// Its own files: replaced; edited ones: refused, unless --force.
 	h.mustRun("report", "--catalog", testCatalog, "--out", "r.html")
 	h.mustRun("report", "--catalog", testCatalog, "--out", "r.html")
-	os.WriteFile(filepath.Join(h.dir, "r.html"), []byte("edited by hand"), 0o644)
+	if err := os.WriteFile(filepath.Join(h.dir, "r.html"), []byte("edited by hand"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if _, errs, code := h.run("report", "--catalog", testCatalog, "--out", "r.html"); code != ExitUsage || !strings.Contains(errs, "--force") {
 		t.Fatalf("an edited report: exit %d %s", code, errs)
 	}
@@ -439,8 +467,12 @@ func TestOutAttacks(t *testing.T) {
 	h.mustRun("report", "--catalog", testCatalog, "--out", "r.html")
 	h.mustRun("gap", "--out", foreign, "--force")
 	h.mustRun("gap", "--out", foreign)
-	os.MkdirAll(filepath.Join(h.dir, "t"), 0o755)
-	os.WriteFile(filepath.Join(h.dir, "t", "oversikt.csv"), []byte("mine"), 0o644)
+	if err := os.MkdirAll(filepath.Join(h.dir, "t"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(h.dir, "t", "oversikt.csv"), []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if _, errs, code := h.run("tables", "--catalog", testCatalog, "--out", "t"); code != ExitUsage || !strings.Contains(errs, "oversikt.csv exists") {
 		t.Fatalf("tables over a foreign file: exit %d %s", code, errs)
 	}
@@ -462,7 +494,9 @@ func TestNightlyDerivedJobRegeneratesItsOwnFiles(t *testing.T) {
 		}
 	}
 	report := filepath.Join(h.dir, "uppfoljning", "rapport.html")
-	os.WriteFile(report, []byte("someone's page"), 0o644)
+	if err := os.WriteFile(report, []byte("someone's page"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	out, errs, code := h.run("run")
 	if code == ExitOK || !strings.Contains(out+errs, "rapport.html exists") {
 		t.Fatalf("the job replaced someone's file: exit %d\n%s\n%s", code, out, errs)
@@ -490,7 +524,9 @@ func TestSpreadsheetAndMarkupInjection(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	st.Close()
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
 	// A catalogue whose names came from someone else's spreadsheet.
 	cat, err := os.ReadFile(testCatalog)
 	if err != nil {
@@ -499,7 +535,9 @@ func TestSpreadsheetAndMarkupInjection(t *testing.T) {
 	cat = bytes.Replace(cat, []byte(`name = "Nöjda med särskilt boende"`), []byte(`name = "=HYPERLINK(\"http://evil.example\",\"klicka\")"`), 1)
 	cat = bytes.Replace(cat, []byte(`name = "Munhälsobedömning"`), []byte(`name = "-2+3+cmd|' /C calc'!A0 <img src=x onerror=alert(1)>"`), 1)
 	catalogFile := filepath.Join(h.dir, "katalog.toml")
-	os.WriteFile(catalogFile, cat, 0o644)
+	if err := os.WriteFile(catalogFile, cat, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	h.mustRun("tables", "--catalog", catalogFile, "--out", "t")
 	h.mustRun("gap", "--year", "2024", "--out", "gap.csv")
 	h.mustRun("gap", "--year", "2024", "--out", "gap.xlsx")
@@ -551,7 +589,9 @@ func TestSpreadsheetAndMarkupInjection(t *testing.T) {
 				}
 			}
 		}
-		f.Close()
+		if err := f.Close(); err != nil {
+			t.Fatal(err)
+		}
 	}
 	for _, name := range []string{"t/oversikt.md", "t/malomrade-1.md", "t/malomrade-2.md", "t/oversikt.html", "t/malomrade-1.html", "t/malomrade-2.html"} {
 		b, _ := os.ReadFile(filepath.Join(h.dir, name))
@@ -572,7 +612,7 @@ func TestSpreadsheetAndMarkupInjection(t *testing.T) {
 // Kolada's own text must never trip it, or the scan would refuse for
 // nothing. It skips without ../shared.
 func TestKoladaTextHasNoPersonnummer(t *testing.T) {
-	files, _ := filepath.Glob(filepath.Join(packageDir, "..", "..", "..", "shared", "kolada", "*.json"))
+	files, _ := filepath.Glob(repo.Shared("kolada", "*.json"))
 	if len(files) == 0 {
 		t.Skip("no ../shared/kolada snapshot beside the repository")
 	}

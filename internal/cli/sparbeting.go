@@ -1,29 +1,39 @@
 package cli
 
 import (
-	"errors"
+	"context"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
 
+	"github.com/nyckeltal/nyckeltal/internal/app"
+	"github.com/nyckeltal/nyckeltal/internal/yearrange"
+
 	"github.com/spf13/cobra"
 
-	"github.com/nyckeltal/nyckeltal/internal/config"
-	"github.com/nyckeltal/nyckeltal/internal/numfmt"
+	"github.com/nyckeltal/nyckeltal/internal/swedish"
 	"github.com/nyckeltal/nyckeltal/internal/textsafe"
 	"github.com/nyckeltal/nyckeltal/transform/atgardsplan"
 	"github.com/nyckeltal/nyckeltal/transform/nka"
 )
 
-func newSparbetingCmd(e *env) *cobra.Command {
-	var c nkaCommon
-	var areas, profile, plan, compare, explain string
-	var baseYear, targetYear, startYear int
-	var net bool
+// sparbetingOptions are the options of `nyckeltal sparbeting`.
+type sparbetingOptions struct {
+	nkaCommon
+	formatSet                       bool
+	areas, profile, plan            string
+	compare, explain                string
+	baseYear, targetYear, startYear int
+	net                             bool
+	// Which of the flags with a configured default were given.
+	targetYearSet, profileSet, baseYearSet bool
+}
+
+func newSparbetingCmd(f *factory) *cobra.Command {
+	opts := &sparbetingOptions{}
+	c := &opts.nkaCommon
 	cmd := &cobra.Command{
 		Use:   "sparbeting [--municipality ID] [--base-year Y] [--areas aldreomsorg,ifo] [--target-year 2027]",
 		Short: "Size a sparbeting from the NKA gap against liknande kommuner, with its glide path",
@@ -80,171 +90,116 @@ Källa: Kolada (RKA). Beräkningar: egen bearbetning.`,
   nyckeltal sparbeting --base-year 2023 --as-of 2024-06-30 --out sparbeting-2023.xlsx`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			cfg, err := e.config()
-			if err != nil {
-				return err
-			}
-			format, err := resolveFormat(c.format, cmd.Flags().Changed("format"), c.out)
-			if err != nil {
-				return err
-			}
-			req := nka.SparbetingRequest{BaseYear: baseYear, TargetYear: cfg.NKA.Sparbeting.TargetYear, StartYear: startYear, Net: net}
-			if cmd.Flags().Changed("target-year") {
-				req.TargetYear = targetYear
-			}
-			if req.AsOf, err = c.asOfTime(); err != nil {
-				return err
-			}
-			req.Areas = cfg.NKA.Sparbeting.Areas
-			if strings.TrimSpace(areas) != "" {
-				req.Areas = splitFlagList(areas)
-			}
-			if !cmd.Flags().Changed("profile") {
-				profile = cfg.NKA.Sparbeting.Profile
-			}
-			if req.Profile, err = nka.ParseProfile(profile); err != nil {
-				return &UsageError{Err: err}
-			}
-			if req.Comparator, err = e.comparatorOrDefault(c.comparator); err != nil {
-				return err
-			}
-			if req.Target, req.PeerTrend, err = e.targetOrDefault(c.target, c.peerTrend); err != nil {
-				return err
-			}
-			if explain != "" && (cmd.Flags().Changed("format") && format != "table" || compare != "") {
-				return usageErrorf("--explain writes the calculation as text: without --format and --compare-base-years")
-			}
-			var compareYears []int
-			if strings.TrimSpace(compare) != "" {
-				if compareYears, err = config.ParseYears(compare, e.app.Now()); err != nil {
-					return usageErrorf("--compare-base-years: %w", err)
-				}
-				if cmd.Flags().Changed("base-year") {
-					return usageErrorf("give either --base-year or --compare-base-years")
-				}
-			}
-			var pl *atgardsplan.Plan
-			if plan != "" {
-				if pl, err = readPlan(plan); err != nil {
-					return err
-				}
-			}
-			eng, st, err := e.nkaEngine(ctx)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			if req.Municipality, _, err = e.resolveMunicipality(ctx, eng, c.municipality); err != nil {
-				return err
-			}
-			if c.groups != "" {
-				if req.GroupOverride, err = eng.ResolveGroupOverride(ctx, splitFlagList(c.groups), req.Areas); err != nil {
-					return err
-				}
-			}
-			if compareYears != nil {
-				o, err := eng.CompareBaseYears(ctx, req, compareYears)
-				if err != nil {
-					return err
-				}
-				if pl != nil {
-					for _, s := range o.BaseYears {
-						nka.ComparePlan(s, pl, plan)
-					}
-				}
-				return e.writeOutput(c.out, func(w io.Writer) error {
-					switch format {
-					case "json":
-						return writeJSON(w, roundOmrakning(o))
-					case "csv":
-						return writeOmrakningCSV(w, o)
-					case "xlsx":
-						return omrakningDocument(o).writeXLSX(w)
-					}
-					return omrakningDocument(o).writeText(w)
-				})
-			}
-			s, err := eng.Sparbeting(ctx, req)
-			if err != nil {
-				return err
-			}
-			if pl != nil {
-				nka.ComparePlan(s, pl, plan)
-			}
-			if explain != "" {
-				text, err := eng.Explain(ctx, s, explain)
-				if err != nil {
-					return err
-				}
-				return e.writeOutput(c.out, func(w io.Writer) error {
-					_, err := io.WriteString(w, text)
-					return err
-				})
-			}
-			return e.writeOutput(c.out, func(w io.Writer) error {
-				switch format {
-				case "json":
-					return writeJSON(w, roundSparbeting(s))
-				case "csv":
-					return writeSparbetingCSV(w, s)
-				case "xlsx":
-					return sparbetingDocument(s).writeXLSX(w)
-				}
-				return sparbetingDocument(s).writeText(w)
-			})
+			fl := cmd.Flags()
+			opts.formatSet, opts.targetYearSet = fl.Changed("format"), fl.Changed("target-year")
+			opts.profileSet, opts.baseYearSet = fl.Changed("profile"), fl.Changed("base-year")
+			return runSparbeting(cmd.Context(), opts, f)
 		},
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&c.municipality, "municipality", "", "municipality id or name (default: home_municipality of the configuration)")
-	fl.IntVar(&baseYear, "base-year", 0, "the outcome year (RS) the gap is measured in (default: the latest year with final values)")
-	fl.StringVar(&areas, "areas", "", "areas, comma-separated (default: nka.sparbeting.areas, aldreomsorg,ifo)")
+	fl.IntVar(&opts.baseYear, "base-year", 0, "the outcome year (RS) the gap is measured in (default: the latest year with final values)")
+	fl.StringVar(&opts.areas, "areas", "", "areas, comma-separated (default: nka.sparbeting.areas, aldreomsorg,ifo)")
 	fl.StringVar(&c.comparator, "comparator", "", comparatorFlagHelp)
 	fl.StringVar(&c.target, "target", "", targetFlagHelp)
 	fl.StringVar(&c.peerTrend, "peer-trend", "", peerTrendFlagHelp)
 	fl.StringVar(&c.groups, "group", "", "peer group ids to use instead of the automatic choice, one per area")
-	fl.IntVar(&targetYear, "target-year", nka.DefaultTargetYear, "the budget year by which to be at the comparator's level (default: nka.sparbeting.target_year)")
-	fl.IntVar(&startYear, "start-year", 0, "the first budget year of the glide path (default: base year + 2, at most the year before the target)")
-	fl.StringVar(&profile, "profile", "even", "even, front, or weights per budget year like 50,30,20 (default: nka.sparbeting.profile)")
-	fl.BoolVar(&net, "net", false, "let areas below the comparator offset those above")
-	fl.StringVar(&plan, "plan", "", "an åtgärdsplan CSV to set against the glide path")
-	fl.StringVar(&compare, "compare-base-years", "", "the omräkning: base years side by side, like 2022,2023")
-	fl.StringVar(&explain, "explain", "", "write the whole calculation of one area (like aldreomsorg) step by step, in Swedish, every figure with its source")
+	fl.IntVar(&opts.targetYear, "target-year", nka.DefaultTargetYear, "the budget year by which to be at the comparator's level (default: nka.sparbeting.target_year)")
+	fl.IntVar(&opts.startYear, "start-year", 0, "the first budget year of the glide path (default: base year + 2, at most the year before the target)")
+	fl.StringVar(&opts.profile, "profile", "even", "even, front, or weights per budget year like 50,30,20 (default: nka.sparbeting.profile)")
+	fl.BoolVar(&opts.net, "net", false, "let areas below the comparator offset those above")
+	fl.StringVar(&opts.plan, "plan", "", "an åtgärdsplan CSV to set against the glide path")
+	fl.StringVar(&opts.compare, "compare-base-years", "", "the omräkning: base years side by side, like 2022,2023")
+	fl.StringVar(&opts.explain, "explain", "", "write the whole calculation of one area (like aldreomsorg) step by step, in Swedish, every figure with its source")
 	fl.StringVar(&c.format, "format", "table", "table, csv, json or xlsx (without --format, the extension of --out decides)")
 	fl.StringVar(&c.out, "out", "", "write to this file instead of standard output")
-	fl.BoolVar(&e.forceOut, "force", false, forceOutHelp)
+	fl.BoolVar(&f.forceOut, "force", false, forceOutHelp)
 	fl.StringVar(&c.asOf, "as-of", "", "compute with the values as the store knew them at this date (2025-06-01) or time")
 	return cmd
 }
 
-func readPlan(path string) (*atgardsplan.Plan, error) {
-	fh, err := os.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, usageErrorf("--plan %s: no such file", path)
+func runSparbeting(ctx context.Context, opts *sparbetingOptions, f *factory) error {
+	// The configuration first: its mistakes are said before the flags'.
+	if _, err := f.app.Config(); err != nil {
+		return err
 	}
+	format, err := resolveFormat(opts.format, opts.formatSet, opts.out)
 	if err != nil {
-		return nil, fmt.Errorf("reading --plan: %w", err)
+		return err
 	}
-	defer fh.Close()
-	p, err := atgardsplan.Parse(fh)
+	asOf, err := opts.asOfTime()
 	if err != nil {
-		return nil, fmt.Errorf("--plan %s: %w", path, err)
+		return err
 	}
-	return p, nil
+	req, err := f.app.SparbetingRequest(app.SparbetingFlags{BaseYear: opts.baseYear, TargetYear: opts.targetYear,
+		TargetYearSet: opts.targetYearSet, StartYear: opts.startYear, Net: opts.net, AsOf: asOf, Areas: opts.areas,
+		Profile: opts.profile, ProfileSet: opts.profileSet, Comparator: opts.comparator, Target: opts.target,
+		PeerTrend: opts.peerTrend})
+	if err != nil {
+		return err
+	}
+	if opts.explain != "" && (opts.formatSet && format != "table" || opts.compare != "") {
+		return usageErrorf("--explain writes the calculation as text: without --format and --compare-base-years")
+	}
+	var compareYears []int
+	if strings.TrimSpace(opts.compare) != "" {
+		if compareYears, err = yearrange.Parse(opts.compare, f.io.Now()); err != nil {
+			return usageErrorf("--compare-base-years: %w", err)
+		}
+		if opts.baseYearSet {
+			return usageErrorf("give either --base-year or --compare-base-years")
+		}
+	}
+	res, err := f.app.Sparbeting(ctx, app.SparbetingJob{Request: req, Municipality: opts.municipality, Groups: opts.groups,
+		CompareYears: compareYears, PlanFile: opts.plan, Explain: opts.explain})
+	if err != nil {
+		return err
+	}
+	switch {
+	case res.Omrakning != nil:
+		o := res.Omrakning
+		return f.writeOutput(opts.out, func(w io.Writer) error {
+			switch format {
+			case "json":
+				return writeJSON(w, roundOmrakning(o))
+			case "csv":
+				return writeOmrakningCSV(w, o)
+			case "xlsx":
+				return omrakningDocument(o).writeXLSX(w)
+			}
+			return omrakningDocument(o).writeText(w)
+		})
+	case opts.explain != "":
+		return f.writeOutput(opts.out, func(w io.Writer) error {
+			_, err := io.WriteString(w, res.Explanation)
+			return err
+		})
+	}
+	s := res.Sparbeting
+	return f.writeOutput(opts.out, func(w io.Writer) error {
+		switch format {
+		case "json":
+			return writeJSON(w, roundSparbeting(s))
+		case "csv":
+			return writeSparbetingCSV(w, s)
+		case "xlsx":
+			return sparbetingDocument(s).writeXLSX(w)
+		}
+		return sparbetingDocument(s).writeText(w)
+	})
 }
 
-// roundSparbeting rounds the figures of machine output (see numfmt.Round6).
 func roundSparbeting(s *nka.Sparbeting) *nka.Sparbeting {
 	c := *s
 	c.Areas = make([]nka.SparbetingArea, len(s.Areas))
 	for i, a := range s.Areas {
-		a.NKAPct, a.PeerMeanPct, a.GapPP = numfmt.Round6Ptr(a.NKAPct), numfmt.Round6Ptr(a.PeerMeanPct), numfmt.Round6Ptr(a.GapPP)
-		a.ReferenceCostMnkr, a.GapMnkr, a.CountedTkr = numfmt.Round6Ptr(a.ReferenceCostMnkr), numfmt.Round6Ptr(a.GapMnkr), numfmt.Round6Ptr(a.CountedTkr)
-		a.PeerMedianPct, a.ComparatorPct = numfmt.Round6Ptr(a.PeerMedianPct), numfmt.Round6Ptr(a.ComparatorPct)
-		a.ReferenceCostRatioMnkr, a.ReferenceCostNetMnkr = numfmt.Round6Ptr(a.ReferenceCostRatioMnkr), numfmt.Round6Ptr(a.ReferenceCostNetMnkr)
-		a.ComparatorStatPct, a.TrendSlopePP = numfmt.Round6Ptr(a.ComparatorStatPct), numfmt.Round6Ptr(a.TrendSlopePP)
-		a.ComparatorProjectedPct, a.GapKrPerInv = numfmt.Round6Ptr(a.ComparatorProjectedPct), numfmt.Round6Ptr(a.GapKrPerInv)
-		a.CountedKrPerInv = numfmt.Round6Ptr(a.CountedKrPerInv)
+		a.NKAPct, a.PeerMeanPct, a.GapPP = swedish.Round6Ptr(a.NKAPct), swedish.Round6Ptr(a.PeerMeanPct), swedish.Round6Ptr(a.GapPP)
+		a.ReferenceCostMnkr, a.GapMnkr, a.CountedTkr = swedish.Round6Ptr(a.ReferenceCostMnkr), swedish.Round6Ptr(a.GapMnkr), swedish.Round6Ptr(a.CountedTkr)
+		a.PeerMedianPct, a.ComparatorPct = swedish.Round6Ptr(a.PeerMedianPct), swedish.Round6Ptr(a.ComparatorPct)
+		a.ReferenceCostRatioMnkr, a.ReferenceCostNetMnkr = swedish.Round6Ptr(a.ReferenceCostRatioMnkr), swedish.Round6Ptr(a.ReferenceCostNetMnkr)
+		a.ComparatorStatPct, a.TrendSlopePP = swedish.Round6Ptr(a.ComparatorStatPct), swedish.Round6Ptr(a.TrendSlopePP)
+		a.ComparatorProjectedPct, a.GapKrPerInv = swedish.Round6Ptr(a.ComparatorProjectedPct), swedish.Round6Ptr(a.GapKrPerInv)
+		a.CountedKrPerInv = swedish.Round6Ptr(a.CountedKrPerInv)
 		if a.MissingPeers == nil {
 			a.MissingPeers = []string{}
 		}
@@ -253,25 +208,25 @@ func roundSparbeting(s *nka.Sparbeting) *nka.Sparbeting {
 		}
 		c.Areas[i] = a
 	}
-	c.TotalKrPerInv = numfmt.Round6Ptr(s.TotalKrPerInv)
+	c.TotalKrPerInv = swedish.Round6Ptr(s.TotalKrPerInv)
 	c.PerYear = make([]nka.YearAmount, len(s.PerYear))
 	for i, y := range s.PerYear {
-		y.KrPerInv = numfmt.Round6Ptr(y.KrPerInv)
+		y.KrPerInv = swedish.Round6Ptr(y.KrPerInv)
 		c.PerYear[i] = y
 	}
 	if s.Plan != nil {
 		p := *s.Plan
 		p.PerYear = make([]nka.PlanYear, len(s.Plan.PerYear))
 		for i, y := range s.Plan.PerYear {
-			y.PlannedTkr, y.RemainingTkr, y.CoveragePct = numfmt.Round6(y.PlannedTkr), numfmt.Round6(y.RemainingTkr), numfmt.Round6Ptr(y.CoveragePct)
-			y.CountedTkr, y.OneOffTkr, y.DeficitTkr = numfmt.Round6(y.CountedTkr), numfmt.Round6(y.OneOffTkr), numfmt.Round6(y.DeficitTkr)
-			y.CumulativeCountedTkr = numfmt.Round6(y.CumulativeCountedTkr)
+			y.PlannedTkr, y.RemainingTkr, y.CoveragePct = swedish.Round6(y.PlannedTkr), swedish.Round6(y.RemainingTkr), swedish.Round6Ptr(y.CoveragePct)
+			y.CountedTkr, y.OneOffTkr, y.DeficitTkr = swedish.Round6(y.CountedTkr), swedish.Round6(y.OneOffTkr), swedish.Round6(y.DeficitTkr)
+			y.CumulativeCountedTkr = swedish.Round6(y.CumulativeCountedTkr)
 			p.PerYear[i] = y
 		}
-		p.PlannedTkr, p.PlanTotalTkr = numfmt.Round6(p.PlannedTkr), numfmt.Round6(p.PlanTotalTkr)
-		p.CountedTkr, p.OneOffTkr, p.DeficitTkr = numfmt.Round6(p.CountedTkr), numfmt.Round6(p.OneOffTkr), numfmt.Round6(p.DeficitTkr)
-		p.InOutcomeTkr, p.AfterTargetTkr = numfmt.Round6(p.InOutcomeTkr), numfmt.Round6(p.AfterTargetTkr)
-		p.CoveragePct, p.RemainingTkr, p.StatedTotalTkr = numfmt.Round6Ptr(p.CoveragePct), numfmt.Round6Ptr(p.RemainingTkr), numfmt.Round6Ptr(p.StatedTotalTkr)
+		p.PlannedTkr, p.PlanTotalTkr = swedish.Round6(p.PlannedTkr), swedish.Round6(p.PlanTotalTkr)
+		p.CountedTkr, p.OneOffTkr, p.DeficitTkr = swedish.Round6(p.CountedTkr), swedish.Round6(p.OneOffTkr), swedish.Round6(p.DeficitTkr)
+		p.InOutcomeTkr, p.AfterTargetTkr = swedish.Round6(p.InOutcomeTkr), swedish.Round6(p.AfterTargetTkr)
+		p.CoveragePct, p.RemainingTkr, p.StatedTotalTkr = swedish.Round6Ptr(p.CoveragePct), swedish.Round6Ptr(p.RemainingTkr), swedish.Round6Ptr(p.StatedTotalTkr)
 		c.Plan = &p
 	}
 	return &c
@@ -285,9 +240,9 @@ func roundOmrakning(o *nka.Omrakning) *nka.Omrakning {
 	}
 	c.Changes = make([]nka.AreaChange, len(o.Changes))
 	for i, ch := range o.Changes {
-		ch.FromGapTkr, ch.ToGapTkr, ch.ChangeTkr = numfmt.Round6Ptr(ch.FromGapTkr), numfmt.Round6Ptr(ch.ToGapTkr), numfmt.Round6Ptr(ch.ChangeTkr)
-		ch.OwnNKATkr, ch.PeersNKATkr, ch.ReferenceCostTkr = numfmt.Round6Ptr(ch.OwnNKATkr), numfmt.Round6Ptr(ch.PeersNKATkr), numfmt.Round6Ptr(ch.ReferenceCostTkr)
-		ch.FromCountedTkr, ch.ToCountedTkr = numfmt.Round6Ptr(ch.FromCountedTkr), numfmt.Round6Ptr(ch.ToCountedTkr)
+		ch.FromGapTkr, ch.ToGapTkr, ch.ChangeTkr = swedish.Round6Ptr(ch.FromGapTkr), swedish.Round6Ptr(ch.ToGapTkr), swedish.Round6Ptr(ch.ChangeTkr)
+		ch.OwnNKATkr, ch.PeersNKATkr, ch.ReferenceCostTkr = swedish.Round6Ptr(ch.OwnNKATkr), swedish.Round6Ptr(ch.PeersNKATkr), swedish.Round6Ptr(ch.ReferenceCostTkr)
+		ch.FromCountedTkr, ch.ToCountedTkr = swedish.Round6Ptr(ch.FromCountedTkr), swedish.Round6Ptr(ch.ToCountedTkr)
 		c.Changes[i] = ch
 	}
 	return &c
@@ -449,7 +404,7 @@ func sparbetingAreaTable(s *nka.Sparbeting) docTable {
 	t.notes = append(t.notes, "counted_tkr: "+counted+"; peers: medlemmar med värde / medlemmar; laddning: den senaste laddningen som skrev ett värde bakom raden (v_load)")
 	t.notes = append(t.notes, "jämförelse_%: "+s.Assumption)
 	if s.Population != nil {
-		t.notes = append(t.notes, fmt.Sprintf("kr_inv: tkr × 1 000 / %s invånare (N01951) %d", numfmt.Group(int64(*s.Population), " "), s.BaseYear))
+		t.notes = append(t.notes, fmt.Sprintf("kr_inv: tkr × 1 000 / %s invånare (N01951) %d", swedish.Group(int64(*s.Population), " "), s.BaseYear))
 	}
 	for _, a := range s.Areas {
 		if a.ReferenceCostEstimated {

@@ -1,7 +1,7 @@
 package cli
 
 import (
-	"errors"
+	"context"
 	"fmt"
 	"io"
 	"io/fs"
@@ -11,13 +11,19 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/nyckeltal/nyckeltal/internal/store"
 	sqlfiles "github.com/nyckeltal/nyckeltal/sql"
 )
 
-func newSQLCmd(e *env) *cobra.Command {
-	var file, analysis, format string
-	var list bool
+// sqlOptions are the options of `nyckeltal sql`.
+type sqlOptions struct {
+	stdin                  io.Reader
+	args                   []string
+	file, analysis, format string
+	list                   bool
+}
+
+func newSQLCmd(f *factory) *cobra.Command {
+	opts := &sqlOptions{}
 	cmd := &cobra.Command{
 		Use:   `sql [--format table|csv|json] "QUERY" | -f FILE | --analysis NAME`,
 		Short: "Run a read-only SQL query against the store",
@@ -48,39 +54,36 @@ read-only for more (docs/SECURITY.md).`,
   nyckeltal sql --analysis revisions`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if list {
-				for _, n := range analysisNames() {
-					fmt.Fprintln(e.app.Stdout, n)
-				}
-				return nil
-			}
-			query, err := pickQuery(cmd.InOrStdin(), args, file, analysis)
-			if err != nil {
-				return err
-			}
-			if format != "table" && format != "csv" && format != "json" {
-				return usageErrorf("--format %q: use table, csv or json", format)
-			}
-			st, err := e.openReader(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			res, err := st.AnalystQuery(cmd.Context(), query)
-			if err != nil {
-				if errors.Is(err, store.ErrQueryRefused) {
-					return err
-				}
-				return &UsageError{Err: err}
-			}
-			return writeRows(e.app.Stdout, format, res.Columns, res.Rows)
+			opts.stdin, opts.args = cmd.InOrStdin(), args
+			return runSQL(cmd.Context(), opts, f)
 		},
 	}
-	cmd.Flags().StringVarP(&file, "file", "f", "", "read the query from FILE (- for standard input)")
-	cmd.Flags().StringVarP(&analysis, "analysis", "a", "", "run a ready-made analysis (see --list)")
-	cmd.Flags().BoolVar(&list, "list", false, "list the ready-made analyses")
-	cmd.Flags().StringVar(&format, "format", "table", "table, csv or json")
+	cmd.Flags().StringVarP(&opts.file, "file", "f", "", "read the query from FILE (- for standard input)")
+	cmd.Flags().StringVarP(&opts.analysis, "analysis", "a", "", "run a ready-made analysis (see --list)")
+	cmd.Flags().BoolVar(&opts.list, "list", false, "list the ready-made analyses")
+	cmd.Flags().StringVar(&opts.format, "format", "table", "table, csv or json")
 	return cmd
+}
+
+func runSQL(ctx context.Context, opts *sqlOptions, f *factory) error {
+	if opts.list {
+		for _, n := range analysisNames() {
+			fmt.Fprintln(f.stdout, n)
+		}
+		return nil
+	}
+	query, err := pickQuery(opts.stdin, opts.args, opts.file, opts.analysis)
+	if err != nil {
+		return err
+	}
+	if opts.format != "table" && opts.format != "csv" && opts.format != "json" {
+		return usageErrorf("--format %q: use table, csv or json", opts.format)
+	}
+	res, err := f.app.Query(ctx, query)
+	if err != nil {
+		return err
+	}
+	return writeRows(f.stdout, opts.format, res.Columns, res.Rows)
 }
 
 func pickQuery(stdin io.Reader, args []string, file, analysis string) (string, error) {

@@ -1,9 +1,9 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -11,12 +11,18 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/nyckeltal/nyckeltal/internal/app"
 	"github.com/nyckeltal/nyckeltal/internal/store"
 )
 
-func newStatusCmd(e *env) *cobra.Command {
-	var asJSON bool
-	var recent int
+// statusOptions are the options of `nyckeltal status`.
+type statusOptions struct {
+	json   bool
+	recent int
+}
+
+func newStatusCmd(f *factory) *cobra.Command {
+	opts := &statusOptions{}
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Show what the store holds, the latest loads and how fresh each source is",
@@ -39,37 +45,30 @@ writer, size_bytes and catalog.problems (see docs/OPERATIONS.md).`,
   nyckeltal status --json | jq '.sources[] | {source, age_hours}'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := e.openReader(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			s, err := st.Status(cmd.Context(), e.app.Now(), recent)
-			if err != nil {
-				return err
-			}
-			// The indicator catalogue's Kolada entries that the tables cannot
-			// fill; a catalogue that cannot be read is said, not fatal here.
-			cs, cerr := e.catalogStatus(cmd.Context(), st)
-			if asJSON {
-				enc := json.NewEncoder(e.app.Stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(struct {
-					*store.Status
-					Catalog *catalogStatus `json:"catalog,omitempty"`
-				}{s, cs})
-			}
-			printStatus(e.app.Stdout, s)
-			printCatalogStatus(e.app.Stdout, cs, cerr)
-			return nil
+			return runStatus(cmd.Context(), opts, f)
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON for monitoring")
-	cmd.Flags().IntVar(&recent, "loads", 10, "how many recent loads to list")
+	cmd.Flags().BoolVar(&opts.json, "json", false, "print JSON for monitoring")
+	cmd.Flags().IntVar(&opts.recent, "loads", 10, "how many recent loads to list")
 	return cmd
 }
 
-func printStatus(w io.Writer, s *store.Status) {
+func runStatus(ctx context.Context, opts *statusOptions, f *factory) error {
+	r, err := f.app.Status(ctx, opts.recent)
+	if err != nil {
+		return err
+	}
+	if opts.json {
+		enc := json.NewEncoder(f.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(r)
+	}
+	printStatus(f.stdout, r.Status)
+	printCatalogStatus(f.stdout, r.Catalog, r.CatalogErr)
+	return nil
+}
+
+func printStatus(w *output, s *store.Status) {
 	fmt.Fprintf(w, "Store %s: %s, schema version %d\n", s.Path, formatBytes(s.SizeBytes), s.SchemaVersion)
 	fmt.Fprintf(w, "Metadata: %s KPIs, %s municipalities, %s groups (%s members), %s organisational units\n\n",
 		formatInt(s.KPIs), formatInt(s.Municipalities), formatInt(s.Groups), formatInt(s.GroupMembers), formatInt(s.OUs))
@@ -82,7 +81,7 @@ func printStatus(w io.Writer, s *store.Status) {
 	if len(s.Sources) == 0 {
 		fmt.Fprintln(tw, "(no loads yet)")
 	}
-	tw.Flush()
+	_ = tw.Flush() // a failed write stays in w, which the command returns
 	printOperations(w, s)
 	if len(s.RecentLoads) == 0 {
 		return
@@ -103,12 +102,12 @@ func printStatus(w io.Writer, s *store.Status) {
 			l.StartedAt.Local().Format("2006-01-02 15:04"), dur, formatInt(l.RowsRead), formatInt(l.Inserted),
 			formatInt(l.Updated), formatInt(l.Deleted), formatInt(l.Requests), truncateText(l.Error, 80))
 	}
-	tw.Flush()
+	_ = tw.Flush() // a failed write stays in w, which the command returns
 }
 
 // printCatalogStatus lists the catalogue's Kolada entries the tables cannot
 // fill, in Swedish, as the tables' notes say it.
-func printCatalogStatus(w io.Writer, cs *catalogStatus, err error) {
+func printCatalogStatus(w *output, cs *app.CatalogStatus, err error) {
 	if err != nil {
 		fmt.Fprintf(w, "\nIndikatorkatalogen kan inte läsas: %v\n", err)
 		return
@@ -175,13 +174,7 @@ func ageText(h *float64) string {
 	return fmt.Sprintf("%.0f days", d.Hours()/24)
 }
 
-func truncateText(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
-}
+func truncateText(s string, n int) string { return app.Shorten(s, n) }
 
 func formatBytes(n int64) string {
 	switch {
@@ -197,7 +190,7 @@ func formatBytes(n int64) string {
 
 // printOperations shows the jobs of runs and the schedule, the newest error,
 // and a writer at work.
-func printOperations(w io.Writer, s *store.Status) {
+func printOperations(w *output, s *store.Status) {
 	if len(s.Jobs) > 0 {
 		fmt.Fprintln(w, "\nJobs (nyckeltal run, schedule):")
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -205,7 +198,7 @@ func printOperations(w io.Writer, s *store.Status) {
 		for _, j := range s.Jobs {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", j.Job, jobWhen(j.LastSuccess), ageText(j.AgeHours), jobFailureText(j.LastFailure))
 		}
-		tw.Flush()
+		_ = tw.Flush() // a failed write stays in w, which the command returns
 	}
 	if s.LastError != nil {
 		what := s.LastError.Job

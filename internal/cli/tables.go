@@ -3,96 +3,22 @@ package cli
 import (
 	"context"
 	"fmt"
-	"io"
-	"os"
-	"path/filepath"
-	"sort"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/nyckeltal/nyckeltal/catalog"
-	"github.com/nyckeltal/nyckeltal/connectors/kolada"
-	"github.com/nyckeltal/nyckeltal/internal/config"
-	"github.com/nyckeltal/nyckeltal/internal/outpath"
-	"github.com/nyckeltal/nyckeltal/internal/pipeline"
-	"github.com/nyckeltal/nyckeltal/internal/store"
-	"github.com/nyckeltal/nyckeltal/transform/atgardsplan"
-	"github.com/nyckeltal/nyckeltal/transform/nka"
-	"github.com/nyckeltal/nyckeltal/transform/report"
+	"github.com/nyckeltal/nyckeltal/internal/app"
+	"github.com/nyckeltal/nyckeltal/transform/catalog"
 	"github.com/nyckeltal/nyckeltal/transform/tables"
 )
 
-// catalogPath is --catalog, else tables.catalog; "" is the built-in one.
-func (e *env) catalogPath(flag string) (string, error) {
-	if strings.TrimSpace(flag) != "" {
-		return flag, nil
-	}
-	cfg, err := e.config()
-	if err != nil {
-		return "", err
-	}
-	return cfg.Tables.Catalog, nil
+// tablesOptions are the options of `nyckeltal tables`.
+type tablesOptions struct {
+	app.TablesRequest
 }
 
-func (e *env) loadCatalog(flag string) (*catalog.Catalog, error) {
-	p, err := e.catalogPath(flag)
-	if err != nil {
-		return nil, err
-	}
-	return catalog.Load(p)
-}
-
-// catalogKPIs are the Kolada KPIs of the configured catalogue, which the
-// Kolada load fetches besides kolada.kpis so that the tables have their
-// values. A catalogue that cannot be read is said in the log and skipped:
-// it must not stop the night's load.
-func (e *env) catalogKPIs() []string {
-	c, err := e.loadCatalog("")
-	if err != nil {
-		e.log.Warn().Err(err).Msg("the indicator catalogue cannot be read, so its Kolada KPIs are not fetched; fix tables.catalog")
-		return nil
-	}
-	return c.KoladaKPIs()
-}
-
-// tablesRequest resolves the flags the tables and the report share.
-type tablesFlags struct {
-	municipality, years, catalog string
-}
-
-func (e *env) tablesRequest(ctx context.Context, eng *nka.Engine, f tablesFlags) (tables.Request, error) {
-	cfg, err := e.config()
-	if err != nil {
-		return tables.Request{}, err
-	}
-	c, err := e.loadCatalog(f.catalog)
-	if err != nil {
-		return tables.Request{}, err
-	}
-	id, _, err := e.resolveMunicipality(ctx, eng, f.municipality)
-	if err != nil {
-		return tables.Request{}, err
-	}
-	req := tables.Request{Catalog: c, Municipality: id, HomeMunicipality: cfg.HomeMunicipality,
-		InterimEndMonth: cfg.Local.InterimEndMonth}
-	years := cfg.Tables.Years
-	if strings.TrimSpace(f.years) != "" {
-		years = f.years
-	}
-	if strings.TrimSpace(years) != "" {
-		if req.Years, err = config.ParseYears(years, e.app.Now()); err != nil {
-			return req, usageErrorf("--years: %w", err)
-		}
-	}
-	return req, nil
-}
-
-func newTablesCmd(e *env) *cobra.Command {
-	var f tablesFlags
-	var out, formats string
-	var excel bool
+func newTablesCmd(f *factory) *cobra.Command {
+	opts := &tablesOptions{}
 	cmd := &cobra.Command{
 		Use:   "tables --out DIR [--municipality ID] [--years 2019-2024] [--catalog FILE] [--format csv,xlsx,md,html] [--excel]",
 		Short: "Write the comparison tables of the indicator catalogue: one file per målområde and an overview",
@@ -130,62 +56,33 @@ indicators come from Kolada's kommunal-regi and enskild-regi KPIs.`,
   nyckeltal tables --catalog katalog.toml --out out/tabeller --format csv --excel`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if strings.TrimSpace(out) == "" || out == "-" {
-				return usageErrorf("--out DIR: the tables are several files (an overview and one per målområde); give a directory")
-			}
-			cfg, err := e.config()
-			if err != nil {
-				return err
-			}
-			fs, err := tables.ParseFormats(formats, cfg.Tables.Formats)
-			if err != nil {
-				return &UsageError{Err: err}
-			}
-			if !cmd.Flags().Changed("excel") {
-				excel = cfg.Tables.Excel
-			}
-			ctx := cmd.Context()
-			eng, st, err := e.nkaEngine(ctx)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			req, err := e.tablesRequest(ctx, eng, f)
-			if err != nil {
-				return err
-			}
-			start := time.Now()
-			res, err := (&tables.Builder{DB: st.DB(), NKA: eng}).Build(ctx, req)
-			if err != nil {
-				return err
-			}
-			if err := e.checkTableFiles(res, out, fs, false); err != nil {
-				return err
-			}
-			files, err := res.WriteFiles(out, fs, tables.CSVOptions{Excel: excel})
-			if err != nil {
-				return err
-			}
-			if err := outpath.Record(files...); err != nil {
-				return err
-			}
-			e.log.Debug().Dur("took", time.Since(start)).Int("files", len(files)).Msg("tables written")
-			return e.printTablesSummary(res, files)
+			opts.ExcelSet = cmd.Flags().Changed("excel")
+			return runTables(cmd.Context(), opts, f)
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.municipality, "municipality", "", "municipality id or name (default: home_municipality of the configuration)")
-	fl.StringVar(&f.years, "years", "", "years to show: 2019-2024, 2019- or 2022,2024 (default: tables.years, else every year with values)")
-	fl.StringVar(&f.catalog, "catalog", "", "the indicator catalogue (default: tables.catalog, else the built-in uppdragsplan)")
-	fl.StringVar(&out, "out", "", "the directory to write the files into (created when missing)")
-	fl.BoolVar(&e.forceOut, "force", false, forceOutHelp)
-	fl.StringVar(&formats, "format", "", "csv, xlsx, md and/or html, comma-separated (default: tables.formats, all four)")
-	fl.BoolVar(&excel, "excel", false, "CSV for Swedish Excel: \";\", decimal comma, UTF-8 with BOM (default: tables.excel)")
+	fl.StringVar(&opts.Municipality, "municipality", "", "municipality id or name (default: home_municipality of the configuration)")
+	fl.StringVar(&opts.Years, "years", "", "years to show: 2019-2024, 2019- or 2022,2024 (default: tables.years, else every year with values)")
+	fl.StringVar(&opts.Catalog, "catalog", "", "the indicator catalogue (default: tables.catalog, else the built-in uppdragsplan)")
+	fl.StringVar(&opts.Out, "out", "", "the directory to write the files into (created when missing)")
+	fl.BoolVar(&f.forceOut, "force", false, forceOutHelp)
+	fl.StringVar(&opts.Formats, "format", "", "csv, xlsx, md and/or html, comma-separated (default: tables.formats, all four)")
+	fl.BoolVar(&opts.Excel, "excel", false, "CSV for Swedish Excel: \";\", decimal comma, UTF-8 with BOM (default: tables.excel)")
 	return cmd
 }
 
-func (e *env) printTablesSummary(res *tables.Result, files []string) error {
-	w := e.app.Stdout
+func runTables(ctx context.Context, opts *tablesOptions, f *factory) error {
+	if strings.TrimSpace(opts.Out) == "" || opts.Out == "-" {
+		return usageErrorf("--out DIR: the tables are several files (an overview and one per målområde); give a directory")
+	}
+	res, files, err := f.app.Tables(ctx, opts.TablesRequest)
+	if err != nil {
+		return err
+	}
+	return printTablesSummary(f.stdout, res, files)
+}
+
+func printTablesSummary(w *output, res *tables.Result, files []string) error {
 	fmt.Fprintf(w, "Tables for %s (%s), %s, years %s:\n", res.MunicipalityName, res.MunicipalityID, res.Catalog.Title, res.YearsText())
 	for _, m := range res.Catalog.Malomraden {
 		c := tables.Summarize(res.Of(m.ID))
@@ -207,10 +104,14 @@ func (e *env) printTablesSummary(res *tables.Result, files []string) error {
 	return nil
 }
 
-func newReportCmd(e *env) *cobra.Command {
-	var f tablesFlags
-	var out, comparator, target, peerTrend, plan string
-	var baseYear int
+// reportOptions are the options of `nyckeltal report`.
+type reportOptions struct {
+	app.ReportRequest
+	out string
+}
+
+func newReportCmd(f *factory) *cobra.Command {
+	opts := &reportOptions{}
 	cmd := &cobra.Command{
 		Use:   "report --out FILE.html [--municipality ID] [--years 2019-2024] [--catalog FILE] [--base-year Y]",
 		Short: "Write the report: sparbeting, NKA against liknande kommuner, kostnad och kvalitet, the indicator tables",
@@ -243,103 +144,49 @@ the same bytes.`,
   nyckeltal report --base-year 2023 --catalog katalog.toml --out rapport-2023.html`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if strings.TrimSpace(out) == "" {
-				return usageErrorf("--out FILE.html: where to write the report")
-			}
-			ctx := cmd.Context()
-			eng, st, err := e.nkaEngine(ctx)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			req, err := e.tablesRequest(ctx, eng, f)
-			if err != nil {
-				return err
-			}
-			sreq, err := e.sparbetingDefaults(comparator, target, peerTrend)
-			if err != nil {
-				return err
-			}
-			sreq.BaseYear = baseYear
-			rreq := report.Request{Tables: req, Sparbeting: sreq}
-			if rreq.Plan, rreq.PlanFile, err = e.reportPlan(plan); err != nil {
-				return err
-			}
-			r, err := (&report.Builder{DB: st.DB(), NKA: eng}).Build(ctx, rreq)
-			if err != nil {
-				return err
-			}
-			if err := e.writeOutput(out, r.WriteHTML); err != nil {
-				return err
-			}
-			if out != "-" {
-				fmt.Fprintf(e.app.Stdout, "Report for %s (%s) written to %s\n", r.Tables.MunicipalityName, r.Tables.MunicipalityID, out)
-				if r.Sparbeting == nil {
-					fmt.Fprintln(e.app.Stdout, "  "+r.SparbetingNote)
-				}
-			}
-			return nil
+			return runReport(cmd.Context(), opts, f)
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.municipality, "municipality", "", "municipality id or name (default: home_municipality of the configuration)")
-	fl.StringVar(&f.years, "years", "", "years of the tables and charts: 2019-2024, 2019- (default: tables.years, else every year with values)")
-	fl.StringVar(&f.catalog, "catalog", "", "the indicator catalogue (default: tables.catalog, else the built-in uppdragsplan)")
-	fl.StringVar(&out, "out", "", "the HTML file to write (- for standard output)")
-	fl.BoolVar(&e.forceOut, "force", false, forceOutHelp)
-	fl.IntVar(&baseYear, "base-year", 0, "the sparbeting's base year (default: the latest year with final values)")
-	fl.StringVar(&comparator, "comparator", "", "the sparbeting's comparator: "+comparatorFlagHelp)
-	fl.StringVar(&target, "target", "", "the sparbeting's target: "+targetFlagHelp)
-	fl.StringVar(&peerTrend, "peer-trend", "", peerTrendFlagHelp)
-	fl.StringVar(&plan, "plan", "", "an åtgärdsplan CSV to set against the glide path (default: nka.sparbeting.plan)")
+	fl.StringVar(&opts.Municipality, "municipality", "", "municipality id or name (default: home_municipality of the configuration)")
+	fl.StringVar(&opts.Years, "years", "", "years of the tables and charts: 2019-2024, 2019- (default: tables.years, else every year with values)")
+	fl.StringVar(&opts.Catalog, "catalog", "", "the indicator catalogue (default: tables.catalog, else the built-in uppdragsplan)")
+	fl.StringVar(&opts.out, "out", "", "the HTML file to write (- for standard output)")
+	fl.BoolVar(&f.forceOut, "force", false, forceOutHelp)
+	fl.IntVar(&opts.BaseYear, "base-year", 0, "the sparbeting's base year (default: the latest year with final values)")
+	fl.StringVar(&opts.Comparator, "comparator", "", "the sparbeting's comparator: "+comparatorFlagHelp)
+	fl.StringVar(&opts.Target, "target", "", "the sparbeting's target: "+targetFlagHelp)
+	fl.StringVar(&opts.PeerTrend, "peer-trend", "", peerTrendFlagHelp)
+	fl.StringVar(&opts.Plan, "plan", "", "an åtgärdsplan CSV to set against the glide path (default: nka.sparbeting.plan)")
 	return cmd
 }
 
-// reportPlan reads the report's åtgärdsplan: --plan, else nka.sparbeting.plan
-// (nil when neither names one).
-func (e *env) reportPlan(flag string) (*atgardsplan.Plan, string, error) {
-	path := flag
-	if path == "" {
-		cfg, err := e.config()
-		if err != nil {
-			return nil, "", err
+func runReport(ctx context.Context, opts *reportOptions, f *factory) error {
+	if strings.TrimSpace(opts.out) == "" {
+		return usageErrorf("--out FILE.html: where to write the report")
+	}
+	r, err := f.app.Report(ctx, opts.ReportRequest)
+	if err != nil {
+		return err
+	}
+	if err := f.writeOutput(opts.out, r.WriteHTML); err != nil {
+		return err
+	}
+	if opts.out != "-" {
+		fmt.Fprintf(f.stdout, "Report for %s (%s) written to %s\n", r.Tables.MunicipalityName, r.Tables.MunicipalityID, opts.out)
+		if r.Sparbeting == nil {
+			fmt.Fprintln(f.stdout, "  "+r.SparbetingNote)
 		}
-		path = cfg.NKA.Sparbeting.Plan
 	}
-	if path == "" {
-		return nil, "", nil
-	}
-	p, err := readPlan(path)
-	if err != nil {
-		return nil, "", err
-	}
-	return p, filepath.Base(path), nil
+	return nil
 }
 
-// sparbetingDefaults is the sparbeting of the configuration, with the
-// comparator, target and peer trend of the flags where given.
-func (e *env) sparbetingDefaults(comparator, target, peerTrend string) (nka.SparbetingRequest, error) {
-	cfg, err := e.config()
-	if err != nil {
-		return nka.SparbetingRequest{}, err
-	}
-	profile, err := nka.ParseProfile(cfg.NKA.Sparbeting.Profile)
-	if err != nil {
-		return nka.SparbetingRequest{}, &UsageError{Err: err}
-	}
-	cmp, err := e.comparatorOrDefault(comparator)
-	if err != nil {
-		return nka.SparbetingRequest{}, err
-	}
-	tgt, trend, err := e.targetOrDefault(target, peerTrend)
-	if err != nil {
-		return nka.SparbetingRequest{}, err
-	}
-	return nka.SparbetingRequest{Areas: cfg.NKA.Sparbeting.Areas, TargetYear: cfg.NKA.Sparbeting.TargetYear,
-		Profile: profile, Comparator: cmp, Target: tgt, PeerTrend: trend}, nil
+// catalogShowOptions are the options of `nyckeltal catalog show`.
+type catalogShowOptions struct {
+	catalog, format string
 }
 
-func newCatalogCmd(e *env) *cobra.Command {
+func newCatalogCmd(f *factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "catalog",
 		Short: "The indicator catalogue: print it, list it, resolve Kolada titles to ids",
@@ -356,49 +203,58 @@ another file.`,
   nyckeltal catalog resolve --catalog katalog.toml`,
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			_, err := e.app.Stdout.Write(catalog.Builtin)
+			_, err := f.stdout.Write(catalog.Builtin)
 			return err
 		},
 	}
-	var showCatalog, format string
+	showOpts := &catalogShowOptions{}
 	show := &cobra.Command{
 		Use:   "show [--catalog FILE] [--format table|csv|json]",
 		Short: "List the catalogue's indicators with their sources",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			c, err := e.loadCatalog(showCatalog)
-			if err != nil {
-				return err
-			}
-			var rows [][]any
-			for _, ind := range c.Indicators {
-				src := ind.Source
-				if src == "" {
-					src = "title: " + ind.KoladaTitle
-				}
-				periods := make([]string, len(ind.Periods))
-				for i, p := range ind.Periods {
-					periods[i] = string(p)
-				}
-				breakdowns := make([]string, len(ind.Breakdowns))
-				for i, b := range ind.Breakdowns {
-					breakdowns[i] = string(b)
-				}
-				rows = append(rows, []any{ind.Code, ind.Malomrade, ind.Mal, string(ind.Direction), strings.Join(periods, ","),
-					strings.Join(breakdowns, ","), src, ind.Area, ind.Name})
-			}
-			return writeRows(e.app.Stdout, format, []string{"code", "malomrade", "mal", "direction", "periods", "breakdowns", "source", "area", "name"}, rows)
+			return runCatalogShow(showOpts, f)
 		},
 	}
-	show.Flags().StringVar(&showCatalog, "catalog", "", "the catalogue (default: tables.catalog, else the built-in one)")
-	show.Flags().StringVar(&format, "format", "table", "table, csv or json")
-	cmd.AddCommand(example, show, newCatalogResolveCmd(e))
+	show.Flags().StringVar(&showOpts.catalog, "catalog", "", "the catalogue (default: tables.catalog, else the built-in one)")
+	show.Flags().StringVar(&showOpts.format, "format", "table", "table, csv or json")
+	cmd.AddCommand(example, show, newCatalogResolveCmd(f))
 	return cmd
 }
 
-func newCatalogResolveCmd(e *env) *cobra.Command {
-	var file string
-	var remote, dryRun bool
+func runCatalogShow(opts *catalogShowOptions, f *factory) error {
+	c, err := f.app.LoadCatalog(opts.catalog)
+	if err != nil {
+		return err
+	}
+	var rows [][]any
+	for _, ind := range c.Indicators {
+		src := ind.Source
+		if src == "" {
+			src = "title: " + ind.KoladaTitle
+		}
+		periods := make([]string, len(ind.Periods))
+		for i, p := range ind.Periods {
+			periods[i] = string(p)
+		}
+		breakdowns := make([]string, len(ind.Breakdowns))
+		for i, b := range ind.Breakdowns {
+			breakdowns[i] = string(b)
+		}
+		rows = append(rows, []any{ind.Code, ind.Malomrade, ind.Mal, string(ind.Direction), strings.Join(periods, ","),
+			strings.Join(breakdowns, ","), src, ind.Area, ind.Name})
+	}
+	return writeRows(f.stdout, opts.format, []string{"code", "malomrade", "mal", "direction", "periods", "breakdowns", "source", "area", "name"}, rows)
+}
+
+// catalogResolveOptions are the options of `nyckeltal catalog resolve`.
+type catalogResolveOptions struct {
+	file           string
+	remote, dryRun bool
+}
+
+func newCatalogResolveCmd(f *factory) *cobra.Command {
+	opts := &catalogResolveOptions{}
 	cmd := &cobra.Command{
 		Use:   "resolve [--catalog FILE] [--remote] [--dry-run]",
 		Short: "Look up the Kolada titles of a catalogue and write the ids it is sure of into the file",
@@ -437,104 +293,29 @@ is written. The file is replaced in one rename.`,
   nyckeltal catalog resolve --catalog katalog.toml --remote --dry-run`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			path, err := e.catalogPath(file)
-			if err != nil {
-				return err
-			}
-			if path == "" {
-				return usageErrorf("the built-in catalogue cannot be written to: copy it with `nyckeltal catalog example > katalog.toml`, " +
-					"then run `nyckeltal catalog resolve --catalog katalog.toml` (and set tables.catalog to it)")
-			}
-			c, err := catalog.Load(path)
-			if err != nil {
-				return err
-			}
-			if c.Unresolved() == 0 {
-				fmt.Fprintf(e.app.Stdout, "Every Kolada entry of %s has an id; nothing to resolve.\n", path)
-				return nil
-			}
-			kpis, from, err := e.kpiRefs(cmd.Context(), remote)
-			if err != nil {
-				return err
-			}
-			res := c.Resolve(kpis)
-			titles := map[string]string{}
-			for _, k := range kpis {
-				titles[k.ID] = k.Title
-			}
-			resolved := 0
-			for _, r := range res {
-				if r.Outcome == catalog.Resolved {
-					resolved++
-				}
-			}
-			written := false
-			if resolved > 0 && !dryRun {
-				src, err := os.ReadFile(path)
-				if err != nil {
-					return fmt.Errorf("reading the catalogue: %w", err)
-				}
-				edited, err := catalog.Rewrite(src, c, res, titles)
-				if err != nil {
-					return fmt.Errorf("%w %s: %v; set the ids listed below by hand", catalog.ErrInvalid, path, err)
-				}
-				if err := writeFileKeepMode(path, edited); err != nil {
-					return err
-				}
-				written = true
-			}
-			return printResolutions(e.app.Stdout, path, from, res, titles, written)
+			return runCatalogResolve(cmd.Context(), opts, f)
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&file, "catalog", "", "the catalogue file to resolve (default: tables.catalog)")
-	fl.BoolVar(&remote, "remote", false, "look the titles up in Kolada's KPI catalogue (the API) instead of the store's")
-	fl.BoolVar(&dryRun, "dry-run", false, "say what would be written, write nothing")
+	fl.StringVar(&opts.file, "catalog", "", "the catalogue file to resolve (default: tables.catalog)")
+	fl.BoolVar(&opts.remote, "remote", false, "look the titles up in Kolada's KPI catalogue (the API) instead of the store's")
+	fl.BoolVar(&opts.dryRun, "dry-run", false, "say what would be written, write nothing")
 	return cmd
 }
 
-// kpiRefs is the KPI catalogue to resolve against: the store's, or Kolada's.
-// Only a whole catalogue will do: among the few KPIs a store keeps with
-// kolada.catalogue = "configured", a KPI that merely resembles a title would
-// look like the only fit.
-func (e *env) kpiRefs(ctx context.Context, remote bool) ([]catalog.KPIRef, string, error) {
-	var kpis []store.KPI
-	from := "the store's KPI catalogue"
-	if remote {
-		cfg, err := e.config()
-		if err != nil {
-			return nil, "", err
-		}
-		client, err := e.koladaClient()
-		if err != nil {
-			return nil, "", err
-		}
-		from = "Kolada's KPI catalogue (" + cfg.Kolada.BaseURL + ")"
-		if kpis, err = kolada.KPICatalogue(ctx, client, cfg.Kolada.BaseURL); err != nil {
-			return nil, "", fmt.Errorf("fetching Kolada's KPI catalogue: %w", err)
-		}
-	} else {
-		st, err := e.openReader(ctx)
-		if err != nil {
-			return nil, "", err
-		}
-		defer st.Close()
-		has, err := store.HasKPICatalogue(ctx, st.DB(), kolada.Source)
-		if err != nil {
-			return nil, "", err
-		}
-		if !has {
-			return nil, "", usageErrorf("the store does not keep Kolada's whole KPI catalogue yet (it does after a Kolada load with " +
-				"kolada.catalogue = \"all\"); run `nyckeltal run`, or use --remote")
-		}
-		if kpis, err = st.KPIs(ctx, nil); err != nil {
-			return nil, "", err
-		}
+func runCatalogResolve(ctx context.Context, opts *catalogResolveOptions, f *factory) error {
+	r, err := f.app.ResolveCatalog(ctx, opts.file, opts.remote, opts.dryRun)
+	if err != nil {
+		return err
 	}
-	return tables.KPIRefs(kpis), from, nil
+	if r.NothingToResolve {
+		fmt.Fprintf(f.stdout, "Every Kolada entry of %s has an id; nothing to resolve.\n", r.Path)
+		return nil
+	}
+	return printResolutions(f.stdout, r.Path, r.From, r.Resolutions, r.Titles, r.Written)
 }
 
-func printResolutions(w io.Writer, path, from string, res []catalog.Resolution, titles map[string]string, written bool) error {
+func printResolutions(w *output, path, from string, res []catalog.Resolution, titles map[string]string, written bool) error {
 	var resolved, ambiguous, notFound []catalog.Resolution
 	for _, r := range res {
 		switch r.Outcome {
@@ -589,154 +370,6 @@ func printResolutions(w io.Writer, path, from string, res []catalog.Resolution, 
 		fmt.Fprintf(w, "\nNo KPI fits (try `nyckeltal kpi search WORDS`, or --remote): %d\n", len(notFound))
 		for _, r := range notFound {
 			fmt.Fprintf(w, "  %-28s %q\n", what(r), r.Title)
-		}
-	}
-	return nil
-}
-
-// writeFileKeepMode replaces path with b in one rename, keeping its mode.
-func writeFileKeepMode(path string, b []byte) error {
-	mode := os.FileMode(0o644)
-	if fi, err := os.Stat(path); err == nil {
-		mode = fi.Mode().Perm()
-	}
-	if err := tables.WriteFileAtomic(path, func(w io.Writer) error { _, err := w.Write(b); return err }); err != nil {
-		return err
-	}
-	return os.Chmod(path, mode)
-}
-
-// derivedJob is the job "derived" of `nyckeltal run`: it regenerates the
-// home municipality's tables and report in tables.out_dir from the run's
-// store. They are written beside their place during the job and moved into
-// it only once the run is published, so they never show data a killed run
-// did not publish.
-type derivedJob struct{ e *env }
-
-func (derivedJob) Name() string { return "derived" }
-
-func (j derivedJob) Run(ctx context.Context, st *store.Store) (pipeline.Result, error) {
-	e := j.e
-	cfg, err := e.config()
-	if err != nil {
-		return pipeline.Result{}, err
-	}
-	areas, err := e.nkaAreas()
-	if err != nil {
-		return pipeline.Result{}, err
-	}
-	eng := &nka.Engine{DB: st.DB(), Areas: areas}
-	if eng.OwnGroups, err = e.nkaOwnGroups(ctx, eng); err != nil {
-		return pipeline.Result{}, err
-	}
-	req, err := e.tablesRequest(ctx, eng, tablesFlags{municipality: cfg.HomeMunicipality})
-	if err != nil {
-		return pipeline.Result{}, err
-	}
-	sreq, err := e.sparbetingDefaults("", "", "")
-	if err != nil {
-		return pipeline.Result{}, err
-	}
-	rreq := report.Request{Tables: req, Sparbeting: sreq}
-	if rreq.Plan, rreq.PlanFile, err = e.reportPlan(""); err != nil {
-		return pipeline.Result{}, err
-	}
-	r, err := (&report.Builder{DB: st.DB(), NKA: eng}).Build(ctx, rreq)
-	if err != nil {
-		return pipeline.Result{}, fmt.Errorf("building the tables and the report: %w", err)
-	}
-	out := cfg.Tables.OutDir
-	// The job replaces its own files of earlier nights and nothing else.
-	if err := e.checkTableFiles(r.Tables, filepath.Join(out, "tabeller"), cfg.Tables.Formats, true); err != nil {
-		return pipeline.Result{}, err
-	}
-	if err := e.checkOut(filepath.Join(out, "rapport.html"), true); err != nil {
-		return pipeline.Result{}, err
-	}
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		return pipeline.Result{}, fmt.Errorf("creating %s: %w", out, err)
-	}
-	tmp, err := os.MkdirTemp(out, ".derived-*.tmp")
-	if err != nil {
-		return pipeline.Result{}, fmt.Errorf("writing the tables: %w", err)
-	}
-	files, err := r.Tables.WriteFiles(filepath.Join(tmp, "tabeller"), cfg.Tables.Formats, tables.CSVOptions{Excel: cfg.Tables.Excel})
-	if err == nil {
-		err = tables.WriteFileAtomic(filepath.Join(tmp, "rapport.html"), r.WriteHTML)
-		files = append(files, filepath.Join(tmp, "rapport.html"))
-	}
-	if err != nil {
-		os.RemoveAll(tmp)
-		return pipeline.Result{}, fmt.Errorf("writing the tables: %w", err)
-	}
-	st.AfterPublish(func() {
-		if err := e.moveDerived(tmp, out); err != nil {
-			e.log.Error().Err(err).Str("dir", out).Msg("the run was published but its tables could not be moved into place; the next run writes them again")
-		}
-		os.RemoveAll(tmp)
-	})
-	rows := 0
-	for _, t := range r.Tables.Indicators {
-		rows += max(len(t.Rows), 1)
-	}
-	return pipeline.Result{RowsWritten: int64(rows),
-		Summary: fmt.Sprintf("Tables and report of %s (%s): %d files for %s, once the run is published", r.Tables.MunicipalityName,
-			r.Tables.MunicipalityID, len(files), out)}, nil
-}
-
-// checkTableFiles checks every file the tables of res write into dir.
-func (e *env) checkTableFiles(res *tables.Result, dir string, formats []string, nightly bool) error {
-	for _, f := range formats {
-		for _, name := range res.FileNames(f) {
-			if err := e.checkOut(filepath.Join(dir, name), nightly); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-// checkOut checks one output file; the nightly job never forces.
-func (e *env) checkOut(path string, nightly bool) error {
-	g, err := e.outputGuard()
-	if err != nil {
-		return err
-	}
-	if nightly {
-		g.Force = false
-	}
-	return g.Check(path)
-}
-
-// moveDerived renames every file of tmp into the same place under out, one
-// atomic rename each, and records it as nyckeltal's. A file that is not
-// nyckeltal's any more (changed since the job checked) is left alone.
-func (e *env) moveDerived(tmp, out string) error {
-	var rels []string
-	err := filepath.WalkDir(tmp, func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			rel, _ := filepath.Rel(tmp, p)
-			rels = append(rels, rel)
-		}
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	sort.Strings(rels)
-	for _, rel := range rels {
-		dst := filepath.Join(out, rel)
-		if err := e.checkOut(dst, true); err != nil {
-			return err
-		}
-		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-			return err
-		}
-		if err := os.Rename(filepath.Join(tmp, rel), dst); err != nil {
-			return err
-		}
-		if err := outpath.Record(dst); err != nil {
-			return err
 		}
 	}
 	return nil

@@ -3,28 +3,30 @@ package cli
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
-	"github.com/nyckeltal/nyckeltal/internal/outpath"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/nyckeltal/nyckeltal/catalog"
+	"github.com/nyckeltal/nyckeltal/internal/testkit/repo"
+
+	"github.com/nyckeltal/nyckeltal/internal/outpath"
+
 	"github.com/nyckeltal/nyckeltal/internal/store"
+	"github.com/nyckeltal/nyckeltal/internal/testkit/tablesfixture"
+	"github.com/nyckeltal/nyckeltal/transform/catalog"
 	"github.com/nyckeltal/nyckeltal/transform/tables"
-	"github.com/nyckeltal/nyckeltal/transform/tables/tablestest"
 )
 
-var testCatalog = filepath.Join(packageDir, "..", "..", "transform", "tables", "testdata", "catalog.toml")
+var testCatalog = repo.Path("transform", "tables", "testdata", "catalog.toml")
 
 // fixtureHarness points the CLI at the tables' fixture store (Exempelköping
 // with brukarbedömningar and local values), as a read-only analyst would.
 func fixtureHarness(t *testing.T) *harness {
 	t.Helper()
 	h := newHarness(t)
-	h.db = tablestest.Build(t, t.TempDir())
+	h.db = tablesfixture.Build(t, t.TempDir())
 	h.env["NYCKELTAL_DB"] = h.db
 	return h
 }
@@ -125,7 +127,7 @@ func TestCatalogCommands(t *testing.T) {
 	}
 
 	// resolve a copy of the catalogue of the catalog package's tests against the store's KPIs
-	src, err := os.ReadFile(filepath.Join(packageDir, "..", "..", "catalog", "testdata", "resolve.toml"))
+	src, err := os.ReadFile(repo.Path("transform", "catalog", "testdata", "resolve.toml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,15 +195,17 @@ func TestExportParquet(t *testing.T) {
 		}
 	}
 	// the export reads back as the store: same rows per source and year, same values
-	db, err := sql.Open("duckdb", "")
+	// The Parquet files are read back by a scratch store of the test's own
+	// (a writer may read files; readers may not).
+	scratch, err := store.Open(t.Context(), filepath.Join(t.TempDir(), "scratch.duckdb"), store.ReadWrite)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	defer scratch.Close()
 	ctx := context.Background()
 	q := `SELECT source, year, count(*), sum(coalesce(value, 0))::DECIMAL(18,4)::VARCHAR FROM %s GROUP BY ALL ORDER BY ALL`
-	read := func(db *sql.DB, from string) string {
-		rows, err := db.QueryContext(ctx, strings.Replace(q, "%s", from, 1))
+	read := func(st *store.Store, from string) string {
+		rows, err := st.DB().QueryContext(ctx, strings.Replace(q, "%s", from, 1))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -216,15 +220,20 @@ func TestExportParquet(t *testing.T) {
 			}
 			sb.WriteString(src + " " + itoa64(year) + " " + itoa64(n) + " " + sum + "\n")
 		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
 		return sb.String()
 	}
-	got := read(db, "read_parquet('"+dir+"/observation/**/*.parquet', hive_partitioning = true)")
+	got := read(scratch, "read_parquet('"+dir+"/observation/**/*.parquet', hive_partitioning = true)")
 	st, err := store.Open(ctx, h.db, store.ReadOnly)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := read(st.DB(), "observation")
-	st.Close()
+	want := read(st, "observation")
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
 	if got != want || got == "" {
 		t.Fatalf("the export reads back differently:\n%s\nstore:\n%s", got, want)
 	}

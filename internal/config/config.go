@@ -10,9 +10,14 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/nyckeltal/nyckeltal/transform/nka"
+
+	"github.com/nyckeltal/nyckeltal/internal/yearrange"
+
+	"github.com/nyckeltal/nyckeltal/internal/indicatorid"
 
 	"github.com/BurntSushi/toml"
 )
@@ -97,29 +102,29 @@ func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil
 // DefaultKoladaURL is Kolada's v3 API.
 const DefaultKoladaURL = "https://api.kolada.se/v3"
 
-// DefaultKPIs is the nettokostnadsavvikelse family with each area's net cost
-// per invånare, invånare and väntetid till särskilt boende.
-var DefaultKPIs = []string{
-	"N00097",           // nettokostnadsavvikelse totalt (exkl. LSS)
-	"N20900", "N20029", // äldreomsorg, % and mnkr
-	"N30001", "N30026", // individ- och familjeomsorg
-	"N28018", "N28021", // LSS
-	"N11024", "N11038", // förskola
-	"N13020", "N13032", // fritidshem
-	"N15001", "N15045", // grundskola
-	"N17001", "N17030", // gymnasieskola
-	// net cost per invånare of each area: the reference cost where NKA % is near 0
-	"N20014", "N30005", "N28016", "N11031", "N13027", "N15028", "N17014",
-	"N01951", // invånare totalt
-	"U23401", // väntetid till särskilt boende, dagar
-	// kostnad och kvalitet per verksamhet (the report), exact Kolada titles:
-	"N20048", // Kostnad äldreomsorg, kr/inv 80+
-	"N21006", // Kostnad hemtjänst äldreomsorg, kr/hemtjänsttagare
-	"N21024", // Kostnad hemtjänst äldreomsorg, kr/inv 80+
-	"U21468", // Brukarbedömning hemtjänst äldreomsorg -  helhetssyn, andel (%)
-	"N23009", // Kostnad särskilt boende äldreomsorg, kr/brukare
-	"N23001", // Kostnad särskilt boende äldreomsorg, kr/inv 80+
-	"U23471", // Brukarbedömning särskilt boende äldreomsorg -  helhetssyn, andel (%)
+// DefaultKPIs is the nettokostnadsavvikelse family of the built-in NKA areas
+// (transform/nka.BuiltinAreas: the total first, then each area's NKA in %
+// and mnkr, then each area's net cost per invånare, then invånare), with
+// väntetid till särskilt boende and kostnad och kvalitet per verksamhet
+// (nka.CostQualityMeasures). Made from those lists, so that the areas are
+// defined once.
+var DefaultKPIs = defaultKPIs()
+
+func defaultKPIs() []string {
+	var total, pairs, netCosts []string
+	for _, a := range nka.BuiltinAreas {
+		if a.MnkrKPI == "" { // the total (exkl. LSS): an NKA % only
+			total = append(total, a.PctKPI)
+			continue
+		}
+		pairs = append(pairs, a.PctKPI, a.MnkrKPI)
+		if a.NetCostKPI != "" {
+			netCosts = append(netCosts, a.NetCostKPI)
+		}
+	}
+	out := append(append(total, pairs...), netCosts...)
+	out = append(out, nka.PopulationKPI, "U23401") // invånare totalt; väntetid till särskilt boende, dagar
+	return append(out, nka.CostQualityKPIs()...)
 }
 
 // Defaults returns the built-in configuration.
@@ -206,7 +211,7 @@ func Parse(b []byte) (Config, error) {
 	cfg := Defaults()
 	md, err := toml.Decode(string(b), &cfg)
 	if err != nil {
-		return Config{}, fmt.Errorf("%w: %v", ErrInvalid, err)
+		return Config{}, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	if und := md.Undecoded(); len(und) > 0 {
 		keys := make([]string, len(und))
@@ -239,9 +244,7 @@ func (c *Config) resolvePaths(dir string) {
 }
 
 var (
-	kpiID          = regexp.MustCompile(`^[A-Z]\d{5}$`)
 	municipalityID = regexp.MustCompile(`^\d{4}$`)
-	groupID        = regexp.MustCompile(`^G\d+$`)
 	retiredAPI     = regexp.MustCompile(`/v[12]/?$`)
 )
 
@@ -268,7 +271,7 @@ func (c *Config) Validate() error {
 	if _, err := ParseMunicipalities(strings.Join(k.Municipalities, ",")); err != nil {
 		errs = append(errs, "kolada.municipalities: "+err.Error())
 	}
-	if _, err := ParseYears(k.Years, time.Now()); err != nil {
+	if _, err := yearrange.Parse(k.Years, time.Now()); err != nil {
 		errs = append(errs, "kolada.years: "+err.Error())
 	}
 	if k.Groups != "all" && k.Groups != "none" {
@@ -316,7 +319,7 @@ func ParseKPIs(s string) ([]string, error) {
 	}
 	for i, id := range ids {
 		id = strings.ToUpper(id)
-		if !kpiID.MatchString(id) {
+		if !indicatorid.IsKolada(id) {
 			return nil, fmt.Errorf("%q is not a Kolada KPI id (a letter and five digits, like N20900; find ids with `nyckeltal kpi search`)", id)
 		}
 		ids[i] = id
@@ -340,60 +343,12 @@ func ParseMunicipalities(s string) ([]string, error) {
 		if strings.EqualFold(id, "all") {
 			return nil, errors.New("all cannot be combined with municipality ids")
 		}
-		if !municipalityID.MatchString(id) && !groupID.MatchString(id) {
+		if !municipalityID.MatchString(id) && !indicatorid.IsKoladaGroup(id) {
 			return nil, fmt.Errorf("%q is not a municipality id (four digits, like 0581) or a group id (like G36535)", id)
 		}
 		ids[i] = id
 	}
 	return dedupe(ids), nil
-}
-
-// ParseYears reads "2018-2025", "2018-" (to now's year), "2024" or
-// "2019,2021,2023-2024" into sorted distinct years.
-func ParseYears(s string, now time.Time) ([]int, error) {
-	parts := splitList(s)
-	if len(parts) == 0 {
-		return nil, errors.New("no years")
-	}
-	seen := map[int]bool{}
-	for _, p := range parts {
-		from, to, isRange := strings.Cut(p, "-")
-		lo, err := parseYear(from)
-		if err != nil {
-			return nil, err
-		}
-		hi := lo
-		if isRange {
-			if strings.TrimSpace(to) == "" {
-				hi = now.Year()
-			} else if hi, err = parseYear(to); err != nil {
-				return nil, err
-			}
-		}
-		if hi < lo {
-			return nil, fmt.Errorf("year range %q runs backwards", p)
-		}
-		if hi-lo > 100 {
-			return nil, fmt.Errorf("year range %q is longer than a century", p)
-		}
-		for y := lo; y <= hi; y++ {
-			seen[y] = true
-		}
-	}
-	years := make([]int, 0, len(seen))
-	for y := range seen {
-		years = append(years, y)
-	}
-	sort.Ints(years)
-	return years, nil
-}
-
-func parseYear(s string) (int, error) {
-	y, err := strconv.Atoi(strings.TrimSpace(s))
-	if err != nil || y < 1900 || y > 2100 {
-		return 0, fmt.Errorf("%q is not a year between 1900 and 2100 (write 2018-2025, 2018- or 2024)", strings.TrimSpace(s))
-	}
-	return y, nil
 }
 
 func splitList(s string) []string {

@@ -7,7 +7,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/nyckeltal/nyckeltal/internal/testkit/repo"
 
 	nyckeltal "github.com/nyckeltal/nyckeltal"
 )
@@ -90,31 +91,6 @@ func TestLoad(t *testing.T) {
 	}
 }
 
-func TestParseYears(t *testing.T) {
-	now := time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
-	tests := []struct {
-		in      string
-		want    []int
-		wantErr bool
-	}{
-		{"2018-2020", []int{2018, 2019, 2020}, false},
-		{"2024-", []int{2024, 2025, 2026}, false},
-		{"2024", []int{2024}, false},
-		{"2021,2019, 2021", []int{2019, 2021}, false},
-		{"2019,2023-2024", []int{2019, 2023, 2024}, false},
-		{"2025-2018", nil, true},
-		{"20x4", nil, true},
-		{"", nil, true},
-		{"1800", nil, true},
-	}
-	for _, tt := range tests {
-		got, err := ParseYears(tt.in, now)
-		if (err != nil) != tt.wantErr || !reflect.DeepEqual(got, tt.want) {
-			t.Errorf("ParseYears(%q) = %v, %v; want %v, err %v", tt.in, got, err, tt.want, tt.wantErr)
-		}
-	}
-}
-
 func TestParseIDs(t *testing.T) {
 	if got, err := ParseKPIs("n20900, N20029,N20900"); err != nil || !reflect.DeepEqual(got, []string{"N20900", "N20029"}) {
 		t.Errorf("ParseKPIs: %v %v", got, err)
@@ -162,7 +138,7 @@ func TestExampleNamesTheLocalLimits(t *testing.T) {
 // The local connectors' sample.toml files parse, and name the limits as the
 // defaults have them.
 func TestLocalSamplesParse(t *testing.T) {
-	for _, p := range []string{"../../connectors/webfocus/sample.toml", "../../connectors/treserva/sample.toml", "../../connectors/indicators/sample.toml"} {
+	for _, p := range []string{repo.Path("connectors", "webfocus", "sample.toml"), repo.Path("connectors", "treserva", "sample.toml"), repo.Path("connectors", "indicators", "sample.toml")} {
 		b, err := os.ReadFile(p)
 		if err != nil {
 			t.Fatal(err)
@@ -174,5 +150,20 @@ func TestLocalSamplesParse(t *testing.T) {
 		if want := Defaults().Local; !reflect.DeepEqual(got.Local.Limits, want.Limits) || got.Local.InboxSettle != want.InboxSettle {
 			t.Errorf("%s: limits %+v, settle %v; want the defaults", p, got.Local.Limits, got.Local.InboxSettle)
 		}
+	}
+}
+
+// The Kolada connector's sample.toml must be valid and hold the defaults.
+func TestKoladaSampleMatchesDefaults(t *testing.T) {
+	b, err := os.ReadFile(repo.Path("connectors", "kolada", "sample.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Parse(b)
+	if err != nil {
+		t.Fatalf("sample.toml: %v", err)
+	}
+	if want := Defaults(); !reflect.DeepEqual(got.Kolada, want.Kolada) {
+		t.Fatalf("sample.toml differs from the defaults:\n%+v\n%+v", got.Kolada, want.Kolada)
 	}
 }

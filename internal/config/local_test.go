@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/nyckeltal/nyckeltal/connectors/webfocus"
 )
 
 func TestLocalConfig(t *testing.T) {
@@ -15,14 +17,14 @@ func TestLocalConfig(t *testing.T) {
 			toml: "[local.webfocus.indicators.WF_KRINGTID_LOV]\nname = \"Kringtid\"\nunit = \"procent\"\ncolumns = [\"Kringtid i procent\"]\n",
 			check: func(t *testing.T, c Config) {
 				ind := c.Local.WebFOCUS.Indicators
-				if len(ind) != len(DefaultWebFOCUSIndicators()) || strings.Join(ind["WF_KRINGTID_LOV"].Columns, "") != "Kringtid i procent" {
+				if len(ind) != len(webfocus.DefaultIndicators()) || strings.Join(ind["WF_KRINGTID_LOV"].Columns, "") != "Kringtid i procent" {
 					t.Fatalf("%+v", ind["WF_KRINGTID_LOV"])
 				}
 			}},
 		{name: "a new code is added",
 			toml: "[local.webfocus.indicators.WF_EGEN]\nname = \"Egen\"\ncolumns = [\"Egen kolumn\"]\n",
 			check: func(t *testing.T, c Config) {
-				if len(c.Local.WebFOCUS.Indicators) != len(DefaultWebFOCUSIndicators())+1 {
+				if len(c.Local.WebFOCUS.Indicators) != len(webfocus.DefaultIndicators())+1 {
 					t.Fatal("not added")
 				}
 			}},
@@ -63,7 +65,7 @@ func TestLocalConfig(t *testing.T) {
 		})
 	}
 	// Parsing a file never changes the defaults of the next (the map is new each time).
-	if len(Defaults().Local.WebFOCUS.Indicators) != len(DefaultWebFOCUSIndicators()) {
+	if len(Defaults().Local.WebFOCUS.Indicators) != len(webfocus.DefaultIndicators()) {
 		t.Fatal("Defaults() shares its map")
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/nyckeltal/nyckeltal/internal/indicatorid"
 )
 
 // NKAConfig is the [nka] section: the nettokostnadsavvikelse comparison
@@ -134,7 +136,7 @@ func (n NKAConfig) validate() []string {
 			if p == nil || (name != "pct_kpi" && *p == "") {
 				continue
 			}
-			if !kpiID.MatchString(strings.ToUpper(*p)) {
+			if !indicatorid.IsKolada(strings.ToUpper(*p)) {
 				errs = append(errs, fmt.Sprintf("nka.areas.%s.%s %q is not a Kolada KPI id (like N20900)", slug, name, *p))
 			}
 		}

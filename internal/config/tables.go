@@ -3,6 +3,8 @@ package config
 import (
 	"fmt"
 	"time"
+
+	"github.com/nyckeltal/nyckeltal/internal/yearrange"
 )
 
 // TablesConfig is [tables]: the indicator catalogue, the comparison tables
@@ -42,7 +44,7 @@ func (t TablesConfig) validate() []string {
 		}
 	}
 	if t.Years != "" {
-		if _, err := ParseYears(t.Years, time.Now()); err != nil {
+		if _, err := yearrange.Parse(t.Years, time.Now()); err != nil {
 			errs = append(errs, "tables.years: "+err.Error())
 		}
 	}

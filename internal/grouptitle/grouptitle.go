@@ -23,8 +23,8 @@ import (
 
 	"golang.org/x/text/unicode/norm"
 
-	"github.com/nyckeltal/nyckeltal/internal/fold"
 	"github.com/nyckeltal/nyckeltal/internal/mojibake"
+	"github.com/nyckeltal/nyckeltal/internal/swedish"
 )
 
 // Version changes whenever a title is read differently. The store rewrites
@@ -86,7 +86,7 @@ type Reading struct {
 // municipality table.
 type Reader struct {
 	byName   map[string]string   // NameKey → id
-	byFolded map[string][]string // fold.Words → ids (to guess at a mangled name)
+	byFolded map[string][]string // swedish.FoldWords → ids (to guess at a mangled name)
 }
 
 // NewReader prepares a Reader. A kommun wins over a region of the same name;
@@ -109,7 +109,7 @@ func NewReader(ms []Municipality) *Reader {
 		if _, ok := r.byName[k]; !ok {
 			r.byName[k] = m.ID
 		}
-		f := fold.Words(k)
+		f := swedish.FoldWords(k)
 		if !contains(r.byFolded[f], m.ID) {
 			r.byFolded[f] = append(r.byFolded[f], m.ID)
 		}
@@ -151,13 +151,13 @@ func AreaKey(s string) string {
 			words = append(words, t.text)
 		}
 	}
-	return fold.Words(strings.Join(words, " "))
+	return swedish.FoldWords(strings.Join(words, " "))
 }
 
 // SaysLiknande reports whether a title mentions "Liknande kommuner" at all,
 // however spaced or cased: only such titles are peer groups to read.
 func SaysLiknande(title string) bool {
-	return strings.Contains(fold.Key(mojibake.Repair(title)), "liknandekommuner")
+	return strings.Contains(swedish.Fold(mojibake.Repair(title)), "liknandekommuner")
 }
 
 // Read reads a title. ok is false when the title does not mention
@@ -307,7 +307,7 @@ func (r *Reader) guess(toks []token) string {
 	}
 	for n := min(len(words), 5); n >= 1; n-- {
 		for i := 0; i+n <= len(words); i++ {
-			if ids := r.byFolded[fold.Words(strings.Join(words[i:i+n], " "))]; len(ids) == 1 {
+			if ids := r.byFolded[swedish.FoldWords(strings.Join(words[i:i+n], " "))]; len(ids) == 1 {
 				return ids[0]
 			}
 		}

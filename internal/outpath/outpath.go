@@ -225,7 +225,7 @@ func writeManifest(dir string, m *manifest) error {
 	}
 	defer os.Remove(tmp.Name())
 	if _, err := tmp.Write(append(b, '\n')); err != nil {
-		tmp.Close()
+		_ = tmp.Close() // the error of the writing is the one to report
 		return fmt.Errorf("recording outputs: %w", err)
 	}
 	if err := tmp.Close(); err != nil {

@@ -60,7 +60,7 @@ func LoadKey(path string, opts KeyOptions) (*Key, error) {
 	}
 	fi, err := os.Stat(path)
 	if err != nil {
-		return nil, fmt.Errorf("%w: reading key file: %v", ErrNoKey, err)
+		return nil, fmt.Errorf("%w: reading key file: %w", ErrNoKey, err)
 	}
 	warning := ""
 	if perm := fi.Mode().Perm(); ownerOnlyModes && perm&0o077 != 0 {
@@ -82,11 +82,11 @@ func LoadKey(path string, opts KeyOptions) (*Key, error) {
 func readKey(path string) ([]byte, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("%w: reading key file: %v", ErrNoKey, err)
+		return nil, fmt.Errorf("%w: reading key file: %w", ErrNoKey, err)
 	}
 	b = bytes.TrimRight(b, "\r\n")
 	if err := CheckSecret(b); err != nil {
-		return nil, fmt.Errorf("%w: key file %s %v; make a good one with `nyckeltal key generate FILE`", ErrBadKey, path, err)
+		return nil, fmt.Errorf("%w: key file %s %w; make a good one with `nyckeltal key generate FILE`", ErrBadKey, path, err)
 	}
 	return b, nil
 }
@@ -158,7 +158,7 @@ func GenerateKey(path string) error {
 	}
 	// The umask may have taken bits away; the key is exactly 600.
 	if err := errors.Join(f.Chmod(0o600), write(f, text), f.Sync(), f.Close()); err != nil {
-		os.Remove(path)
+		_ = os.Remove(path) // a half-written key must not stay; the error above is the one to report
 		return fmt.Errorf("writing the key: %w", err)
 	}
 	return nil

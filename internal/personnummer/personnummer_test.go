@@ -115,7 +115,9 @@ func TestKey(t *testing.T) {
 		t.Fatalf("missing key file: %v", err)
 	}
 	good := filepath.Join(dir, "good")
-	os.WriteFile(good, []byte("q2JYzX0mL9u7f1cQWm1d2vRk8e3pT6yHsB0nA4gZxUo=\n"), 0o600)
+	if err := os.WriteFile(good, []byte("q2JYzX0mL9u7f1cQWm1d2vRk8e3pT6yHsB0nA4gZxUo=\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	k, err := LoadKey(good, KeyOptions{})
 	if err != nil || k.Warning != "" {
 		t.Fatal(err, k.Warning)

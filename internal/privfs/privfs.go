@@ -77,7 +77,7 @@ func copyFile(from, to string) error {
 	}
 	_, werr := f.Write(b)
 	if err := errors.Join(werr, f.Sync(), f.Close()); err != nil {
-		os.Remove(to)
+		_ = os.Remove(to) // a half-written copy must not stay; the error above is the one to report
 		return err
 	}
 	return nil

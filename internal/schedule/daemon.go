@@ -176,7 +176,10 @@ func (d *Daemon) Serve(ctx context.Context) error {
 	go func() {
 		<-stopped.Done()
 		catchUps.Wait()
-		d.one.Lock() // every firing has returned or will return at once
+		// Taking the lock waits for the firing that holds it: every firing
+		// has returned or will return at once.
+		d.one.Lock()
+		//lint:ignore SA2001 the lock is taken only to wait for its holder
 		d.one.Unlock()
 		close(idle)
 	}()

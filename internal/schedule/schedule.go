@@ -63,7 +63,7 @@ func Parse(spec string, def *time.Location) (*Schedule, error) {
 	}
 	native, err := parser.Parse(body)
 	if err != nil {
-		return nil, fmt.Errorf("cron spec %q: %v (use five fields: minute hour day-of-month month day-of-week, e.g. \"0 2 * * *\")", spec, err)
+		return nil, fmt.Errorf("cron spec %q: %w (use five fields: minute hour day-of-month month day-of-week, e.g. \"0 2 * * *\")", spec, err)
 	}
 	s := &Schedule{Spec: spec, Location: loc, wall: wall, native: native}
 	if ss, ok := native.(*cron.SpecSchedule); ok {

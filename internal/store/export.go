@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -106,12 +105,12 @@ func (s *Store) ExportParquet(ctx context.Context, dir string, now time.Time) (*
 	if ex.SchemaVersion, err = s.SchemaVersion(ctx); err != nil {
 		return nil, err
 	}
-	var last sql.NullTime
-	if err := s.db.QueryRowContext(ctx, `SELECT max(finished_at) FROM load WHERE status = 'ok'`).Scan(&last); err != nil {
+	last, err := s.LastLoadFinished(ctx)
+	if err != nil {
 		return nil, fmt.Errorf("exporting: %w", err)
 	}
-	if last.Valid {
-		t := last.Time.UTC()
+	if last != nil {
+		t := last.UTC()
 		ex.LastLoad = &t
 	}
 	for _, it := range exportItems {
@@ -176,7 +175,7 @@ func checkExportTarget(dir string) error {
 	// directory with anything more is not replaced, whatever its manifest.
 	var m Export
 	if err := json.Unmarshal(b, &m); err != nil {
-		return fmt.Errorf("%w: %s has a %s that cannot be read (%v); give a new or empty directory", ErrExportTarget, dir, ExportManifest, err)
+		return fmt.Errorf("%w: %s has a %s that cannot be read (%w); give a new or empty directory", ErrExportTarget, dir, ExportManifest, err)
 	}
 	ours := map[string]bool{ExportManifest: true}
 	for _, t := range m.Tables {

@@ -56,10 +56,7 @@ func (s *Store) RecordJobRun(ctx context.Context, r JobRun) error {
 	if len(r.LoadIDs) > 0 {
 		loadIDs = r.LoadIDs
 	}
-	_, err := s.db.ExecContext(ctx, `INSERT INTO job_run (run_id, job, trigger, started_at, finished_at, status,
-		load_ids, rows_read, rows_written, requests, error, host, pid, tool_version)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		r.RunID, r.Job, r.Trigger, r.StartedAt, r.FinishedAt, r.Status, loadIDs, r.RowsRead, r.RowsWritten,
+	_, err := s.db.ExecContext(ctx, query("RecordJobRun"), r.RunID, r.Job, r.Trigger, r.StartedAt, r.FinishedAt, r.Status, loadIDs, r.RowsRead, r.RowsWritten,
 		r.Requests, nullString(r.Error), r.Host, r.PID, version.String())
 	if err != nil {
 		return fmt.Errorf("recording job run %s/%s: %w", r.RunID, r.Job, err)
@@ -85,17 +82,14 @@ func (s *Store) RecordInterrupted(ctx context.Context, h Holder) error {
 // false when it never succeeded.
 func (s *Store) LastJobSuccess(ctx context.Context, job string) (time.Time, bool, error) {
 	var t sql.NullTime
-	err := s.db.QueryRowContext(ctx, `SELECT max(started_at) FROM job_run WHERE job = ? AND status = 'ok'`, job).Scan(&t)
+	err := s.db.QueryRowContext(ctx, query("LastJobSuccess"), job).Scan(&t)
 	if err != nil {
 		return time.Time{}, false, fmt.Errorf("reading the last success of job %s: %w", job, err)
 	}
 	return t.Time, t.Valid, nil
 }
 
-const jobRunColumns = `job_run_id, run_id, job, trigger, status, started_at, finished_at,
-	coalesce(load_ids, []::BIGINT[]), rows_read, rows_written, requests, coalesce(error, ''), coalesce(host, ''), coalesce(pid, 0)`
-
-func scanJobRun(sc interface{ Scan(...any) error }) (JobRun, error) {
+func scanJobRun(sc *sql.Rows) (JobRun, error) {
 	var r JobRun
 	var ids duckList
 	err := sc.Scan(&r.ID, &r.RunID, &r.Job, &r.Trigger, &r.Status, &r.StartedAt, &r.FinishedAt, &ids,
@@ -137,19 +131,12 @@ type JobStatus struct {
 
 // JobStatuses returns every job that ever ran, by name.
 func (s *Store) JobStatuses(ctx context.Context, now time.Time) ([]JobStatus, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+jobRunColumns+` FROM job_run
-		QUALIFY row_number() OVER (PARTITION BY job, status ORDER BY finished_at DESC, job_run_id DESC) = 1
-		ORDER BY job, status`)
+	runs, err := scanRows(ctx, s.db, query("JobStatuses"), scanJobRun)
 	if err != nil {
 		return nil, fmt.Errorf("reading job runs: %w", err)
 	}
-	defer rows.Close()
 	var out []JobStatus
-	for rows.Next() {
-		r, err := scanJobRun(rows)
-		if err != nil {
-			return nil, fmt.Errorf("reading job runs: %w", err)
-		}
+	for _, r := range runs {
 		if len(out) == 0 || out[len(out)-1].Job != r.Job {
 			out = append(out, JobStatus{Job: r.Job})
 		}
@@ -162,31 +149,22 @@ func (s *Store) JobStatuses(ctx context.Context, now time.Time) ([]JobStatus, er
 			js.LastFailure = &r
 		}
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // RunJobs returns the job runs of one run, in order.
 func (s *Store) RunJobs(ctx context.Context, runID string) ([]JobRun, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+jobRunColumns+` FROM job_run WHERE run_id = ? ORDER BY job_run_id`, runID)
+	out, err := scanRows(ctx, s.db, query("RunJobs"), scanJobRun, runID)
 	if err != nil {
 		return nil, fmt.Errorf("reading run %s: %w", runID, err)
 	}
-	defer rows.Close()
-	var out []JobRun
-	for rows.Next() {
-		r, err := scanJobRun(rows)
-		if err != nil {
-			return nil, fmt.Errorf("reading run %s: %w", runID, err)
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // MaxLoadID is the newest load's id, 0 when there is none.
 func (s *Store) MaxLoadID(ctx context.Context) (int64, error) {
 	var id sql.NullInt64
-	if err := s.db.QueryRowContext(ctx, `SELECT max(load_id) FROM load`).Scan(&id); err != nil {
+	if err := s.db.QueryRowContext(ctx, query("MaxLoadID")).Scan(&id); err != nil {
 		return 0, fmt.Errorf("reading the newest load: %w", err)
 	}
 	return id.Int64, nil
@@ -195,5 +173,5 @@ func (s *Store) MaxLoadID(ctx context.Context) (int64, error) {
 // LoadsAfter returns the loads with an id above id, oldest first: what a job
 // that began when id was the newest load wrote.
 func (s *Store) LoadsAfter(ctx context.Context, id int64) ([]LoadInfo, error) {
-	return s.queryLoads(ctx, `SELECT `+loadColumns+` FROM load WHERE load_id > ? ORDER BY load_id`, id)
+	return s.queryLoads(ctx, "LoadsAfter", id)
 }

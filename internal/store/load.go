@@ -93,15 +93,12 @@ func (s *Store) BeginLoad(ctx context.Context, spec LoadSpec) (*Loader, error) {
 	l := &Loader{store: s, conn: conn, source: spec.Source, mode: spec.Mode, appenders: map[string]*duckdb.Appender{}}
 	file, err := spec.File.columns()
 	if err != nil {
-		conn.Close()
+		_ = conn.Close() // the error above is the one to report
 		return nil, fmt.Errorf("beginning load: %w", err)
 	}
-	err = conn.QueryRowContext(ctx, `INSERT INTO load (source, mode, started_at, status, params, tool_version,
-		file_name, file_sha256, file_bytes, file_format, file_rows, rows_skipped, rows_refused, refused, quarantine_file)
-		VALUES (?, ?, now(), 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING load_id, started_at`,
-		append([]any{spec.Source, spec.Mode, string(params), version.String()}, file...)...).Scan(&l.id, &l.startedAt)
+	err = conn.QueryRowContext(ctx, query("BeginLoad"), append([]any{spec.Source, spec.Mode, string(params), version.String()}, file...)...).Scan(&l.id, &l.startedAt)
 	if err != nil {
-		conn.Close()
+		_ = conn.Close() // the error above is the one to report
 		return nil, fmt.Errorf("beginning load: recording it: %w", err)
 	}
 	if _, err := conn.ExecContext(ctx, query("CreateStaging")+";\n"+query("CreateLocalStaging")); err != nil {
@@ -345,7 +342,7 @@ func (l *Loader) merge(ctx context.Context) (LoadResult, error) {
 	}
 	defer tx.Rollback()
 	var now time.Time
-	if err := tx.QueryRowContext(ctx, `SELECT now()`).Scan(&now); err != nil {
+	if err := tx.QueryRowContext(ctx, query("Now")).Scan(&now); err != nil {
 		return LoadResult{}, err
 	}
 	res := l.result(StatusOK, nil)
@@ -403,10 +400,7 @@ func (l *Loader) merge(ctx context.Context) (LoadResult, error) {
 	// The versions carry one commit time; the load's finish is when the merge
 	// really ended, which for a large load is later.
 	res.FinishedAt = time.Now()
-	_, err = tx.ExecContext(ctx, `UPDATE load SET status = 'ok', finished_at = ?, rows_read = ?, rows_inserted = ?,
-		rows_updated = ?, rows_deleted = ?, requests = ?, rows_skipped = coalesce(rows_skipped, 0) + ?, error = NULL
-		WHERE load_id = ?`,
-		res.FinishedAt, res.RowsRead, res.Inserted, res.Updated, res.Deleted, res.Requests, l.skipped, l.id)
+	_, err = tx.ExecContext(ctx, query("FinishLoad"), res.FinishedAt, res.RowsRead, res.Inserted, res.Updated, res.Deleted, res.Requests, l.skipped, l.id)
 	if err != nil {
 		return LoadResult{}, fmt.Errorf("recording load: %w", err)
 	}
@@ -454,8 +448,7 @@ func (l *Loader) Fail(ctx context.Context, cause error) error {
 		msg = cause.Error()
 	}
 	_ = l.closeAppenders()
-	_, err := l.conn.ExecContext(ctx, `UPDATE load SET status = 'failed', finished_at = now(), rows_read = ?,
-		requests = ?, error = ? WHERE load_id = ?`, l.rowsRead, l.requests, msg, l.id)
+	_, err := l.conn.ExecContext(ctx, query("FailLoad"), l.rowsRead, l.requests, msg, l.id)
 	l.finish(ctx)
 	if err != nil {
 		return fmt.Errorf("recording failure of load %d: %w", l.id, err)
@@ -481,8 +474,7 @@ func (l *Loader) finish(ctx context.Context) {
 // failAbandonedLoads marks loads that a killed process left running. Only one
 // process writes a store at a time, so a running load seen at open is dead.
 func (s *Store) failAbandonedLoads(ctx context.Context) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE load SET status = 'failed', finished_at = now(),
-		error = 'interrupted: the process ended before the load finished' WHERE status = 'running'`)
+	_, err := s.db.ExecContext(ctx, query("FailAbandonedLoads"))
 	if err != nil {
 		return fmt.Errorf("closing abandoned loads: %w", err)
 	}

@@ -106,8 +106,7 @@ func (l *Loader) StageDecision(d Decision) error {
 // LoadedFile returns the newest successful load of source that read a file
 // with this SHA-256, or nil.
 func (s *Store) LoadedFile(ctx context.Context, source, sha256 string) (*LoadInfo, error) {
-	row := s.db.QueryRowContext(ctx, `SELECT `+loadColumns+` FROM load
-		WHERE source = ? AND file_sha256 = ? AND status = 'ok' ORDER BY load_id DESC LIMIT 1`, source, sha256)
+	row := s.db.QueryRowContext(ctx, query("LoadedFile"), source, sha256)
 	l, err := scanLoad(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil

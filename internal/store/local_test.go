@@ -74,5 +74,7 @@ func TestFileLoadWritesLocalTables(t *testing.T) {
 	if err := l.StageDecision(Decision{Person: "p", KeyID: "k", Gender: "T", InsatsGroup: "sabo", Decision: day}); err == nil {
 		t.Fatal("a decision without kön K or M was staged")
 	}
-	l.Abort(ctx)
+	if err := l.Abort(ctx); err != nil {
+		t.Fatal(err)
+	}
 }

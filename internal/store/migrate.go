@@ -103,18 +103,10 @@ func LatestSchemaVersion() int {
 	return ms[len(ms)-1].Version
 }
 
-const createSchemaTable = `CREATE TABLE IF NOT EXISTS schema_migration (
-    version    INTEGER PRIMARY KEY,
-    name       VARCHAR NOT NULL,
-    checksum   VARCHAR NOT NULL,
-    applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
-)`
-
 // SchemaVersion returns the highest applied migration, 0 for a new file.
 func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 	var exists bool
-	err := s.db.QueryRowContext(ctx, `SELECT count(*) > 0 FROM information_schema.tables
-		WHERE table_schema = 'main' AND table_name = 'schema_migration'`).Scan(&exists)
+	err := s.db.QueryRowContext(ctx, query("SchemaMigrationExists")).Scan(&exists)
 	if err != nil {
 		return 0, fmt.Errorf("reading schema version: %w", err)
 	}
@@ -122,7 +114,7 @@ func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 		return 0, nil
 	}
 	var v sql.NullInt64
-	if err := s.db.QueryRowContext(ctx, `SELECT max(version) FROM schema_migration`).Scan(&v); err != nil {
+	if err := s.db.QueryRowContext(ctx, query("SchemaVersion")).Scan(&v); err != nil {
 		return 0, fmt.Errorf("reading schema version: %w", err)
 	}
 	return int(v.Int64), nil
@@ -151,7 +143,7 @@ func (s *Store) migrate(ctx context.Context) error {
 // migrateWith applies the migrations of ms the file lacks, each in its own
 // transaction, so a failure leaves the file at the last good version.
 func (s *Store) migrateWith(ctx context.Context, ms []Migration) error {
-	if _, err := s.db.ExecContext(ctx, createSchemaTable); err != nil {
+	if _, err := s.db.ExecContext(ctx, query("CreateSchemaMigration")); err != nil {
 		return fmt.Errorf("creating schema_migration: %w", err)
 	}
 	have, err := s.SchemaVersion(ctx)
@@ -186,8 +178,7 @@ func (s *Store) applyMigration(ctx context.Context, m Migration) error {
 		return err
 	}
 	sum := sha256.Sum256([]byte(m.SQL))
-	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migration (version, name, checksum) VALUES (?, ?, ?)`,
-		m.Version, m.Name, hex.EncodeToString(sum[:])); err != nil {
+	if _, err := tx.ExecContext(ctx, query("RecordMigration"), m.Version, m.Name, hex.EncodeToString(sum[:])); err != nil {
 		return err
 	}
 	return tx.Commit()
@@ -202,11 +193,11 @@ func (s *Store) applyViews(ctx context.Context) error {
 	}
 	sum := sha256.Sum256([]byte(text))
 	checksum := hex.EncodeToString(sum[:])
-	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_views (checksum VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`); err != nil {
+	if _, err := s.db.ExecContext(ctx, query("CreateSchemaViews")); err != nil {
 		return fmt.Errorf("creating schema_views: %w", err)
 	}
 	var current sql.NullString
-	if err := s.db.QueryRowContext(ctx, `SELECT any_value(checksum) FROM schema_views`).Scan(&current); err != nil {
+	if err := s.db.QueryRowContext(ctx, query("ViewsChecksum")).Scan(&current); err != nil {
 		return fmt.Errorf("reading views checksum: %w", err)
 	}
 	if current.String == checksum {
@@ -220,10 +211,10 @@ func (s *Store) applyViews(ctx context.Context) error {
 	if _, err := tx.ExecContext(ctx, text); err != nil {
 		return fmt.Errorf("creating views: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM schema_views`); err != nil {
+	if _, err := tx.ExecContext(ctx, query("DeleteViewsChecksum")); err != nil {
 		return fmt.Errorf("recording views checksum: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_views (checksum) VALUES (?)`, checksum); err != nil {
+	if _, err := tx.ExecContext(ctx, query("RecordViewsChecksum"), checksum); err != nil {
 		return fmt.Errorf("recording views checksum: %w", err)
 	}
 	return tx.Commit()

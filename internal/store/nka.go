@@ -260,10 +260,16 @@ func scanRows[T any](ctx context.Context, q querier, text string, scan func(*sql
 }
 
 // NKAGroupProblem is a "Liknande kommuner" group that is not used, and why:
-// a row of v_nka_group_problem.
+// a row of v_nka_group_problem (or of nka_group_problems, which also sets
+// Status): its title cannot be read or names no configured area, another
+// group of the same municipality, area and year was published later, or it
+// has no year while groups with years exist.
 type NKAGroupProblem struct {
-	GroupID        string
-	Title          string
+	GroupID string
+	Title   string
+	// Status: unreadable, area_unknown, superseded or yearless_unused (only
+	// from NKAGroupProblemsOf).
+	Status         string
 	Problem        string // stable key
 	Text           string // Swedish
 	MunicipalityID string // the municipality it seems to name; empty: none

@@ -28,9 +28,6 @@ type LoadInfo struct {
 	FileName string `json:"file_name,omitempty"`
 }
 
-const loadColumns = `load_id, source, mode, status, started_at, finished_at, rows_read, rows_inserted,
-	rows_updated, rows_deleted, requests, coalesce(error, ''), coalesce(file_name, '')`
-
 func scanLoad(sc interface{ Scan(...any) error }) (LoadInfo, error) {
 	var l LoadInfo
 	var finished sql.NullTime
@@ -44,8 +41,7 @@ func scanLoad(sc interface{ Scan(...any) error }) (LoadInfo, error) {
 
 // LastLoad returns the newest load of source with the given status, or nil.
 func (s *Store) LastLoad(ctx context.Context, source, status string) (*LoadInfo, error) {
-	row := s.db.QueryRowContext(ctx, `SELECT `+loadColumns+` FROM load WHERE source = ? AND status = ?
-		ORDER BY load_id DESC LIMIT 1`, source, status)
+	row := s.db.QueryRowContext(ctx, query("LastLoad"), source, status)
 	l, err := scanLoad(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
@@ -58,24 +54,15 @@ func (s *Store) LastLoad(ctx context.Context, source, status string) (*LoadInfo,
 
 // Loads returns the newest loads, newest first.
 func (s *Store) Loads(ctx context.Context, limit int) ([]LoadInfo, error) {
-	return s.queryLoads(ctx, `SELECT `+loadColumns+` FROM load ORDER BY load_id DESC LIMIT ?`, limit)
+	return s.queryLoads(ctx, "Loads", limit)
 }
 
-func (s *Store) queryLoads(ctx context.Context, q string, args ...any) ([]LoadInfo, error) {
-	rows, err := s.db.QueryContext(ctx, q, args...)
+func (s *Store) queryLoads(ctx context.Context, name string, args ...any) ([]LoadInfo, error) {
+	out, err := scanRows(ctx, s.db, query(name), func(rows *sql.Rows) (LoadInfo, error) { return scanLoad(rows) }, args...)
 	if err != nil {
 		return nil, fmt.Errorf("reading loads: %w", err)
 	}
-	defer rows.Close()
-	var out []LoadInfo
-	for rows.Next() {
-		l, err := scanLoad(rows)
-		if err != nil {
-			return nil, fmt.Errorf("reading loads: %w", err)
-		}
-		out = append(out, l)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // CoverageKey names one coverage entry.
@@ -88,67 +75,49 @@ type CoverageKey struct {
 // CoverageSince returns, per indicator, scope and year, the start of the last
 // successful load that fetched it.
 func (s *Store) CoverageSince(ctx context.Context, source string) (map[CoverageKey]time.Time, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT indicator_id, scope, year, started_at FROM load_coverage WHERE source = ?`, source)
+	type coverage struct {
+		key CoverageKey
+		at  time.Time
+	}
+	rows, err := scanRows(ctx, s.db, query("CoverageSince"), func(rows *sql.Rows) (coverage, error) {
+		var c coverage
+		return c, rows.Scan(&c.key.IndicatorID, &c.key.Scope, &c.key.Year, &c.at)
+	}, source)
 	if err != nil {
 		return nil, fmt.Errorf("reading coverage: %w", err)
 	}
-	defer rows.Close()
-	out := map[CoverageKey]time.Time{}
-	for rows.Next() {
-		var k CoverageKey
-		var t time.Time
-		if err := rows.Scan(&k.IndicatorID, &k.Scope, &k.Year, &t); err != nil {
-			return nil, fmt.Errorf("reading coverage: %w", err)
-		}
-		out[k] = t
+	out := make(map[CoverageKey]time.Time, len(rows))
+	for _, c := range rows {
+		out[c.key] = c.at
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
-const kpiColumns = `kpi_id, coalesce(title, ''), coalesce(description, ''), coalesce(operating_area, ''),
-	coalesce(municipality_type, ''), coalesce(is_divided_by_gender, false), coalesce(has_ou_data, false),
-	coalesce(auspice, ''), coalesce(perspective, ''), publication_date, prel_publication_date,
-	coalesce(publ_period, ''), coalesce(raw::VARCHAR, '')`
-
-func scanKPIs(rows *sql.Rows) ([]KPI, error) {
-	defer rows.Close()
-	var out []KPI
-	for rows.Next() {
-		var k KPI
-		var pub, prel sql.NullTime
-		if err := rows.Scan(&k.ID, &k.Title, &k.Description, &k.OperatingArea, &k.MunicipalityType,
-			&k.IsDividedByGender, &k.HasOUData, &k.Auspice, &k.Perspective, &pub, &prel, &k.PublPeriod, &k.Raw); err != nil {
-			return nil, err
-		}
-		if pub.Valid {
-			k.PublicationDate = &pub.Time
-		}
-		if prel.Valid {
-			k.PrelPublicationDate = &prel.Time
-		}
-		out = append(out, k)
+func scanKPI(rows *sql.Rows) (KPI, error) {
+	var k KPI
+	var pub, prel sql.NullTime
+	if err := rows.Scan(&k.ID, &k.Title, &k.Description, &k.OperatingArea, &k.MunicipalityType,
+		&k.IsDividedByGender, &k.HasOUData, &k.Auspice, &k.Perspective, &pub, &prel, &k.PublPeriod, &k.Raw); err != nil {
+		return k, err
 	}
-	return out, rows.Err()
+	if pub.Valid {
+		k.PublicationDate = &pub.Time
+	}
+	if prel.Valid {
+		k.PrelPublicationDate = &prel.Time
+	}
+	return k, nil
 }
 
 // KPIs returns the stored metadata of the given KPIs (all when ids is empty).
 func (s *Store) KPIs(ctx context.Context, ids []string) ([]KPI, error) {
-	return ReadKPIs(ctx, s.db, ids)
-}
-
-// ReadKPIs is Store.KPIs for the transforms, which hold the store's handle.
-func ReadKPIs(ctx context.Context, db *sql.DB, ids []string) ([]KPI, error) {
-	q := `SELECT ` + kpiColumns + ` FROM kpi`
-	var args []any
+	var out []KPI
+	var err error
 	if len(ids) > 0 {
-		q += ` WHERE list_contains(?, kpi_id)`
-		args = append(args, ids)
+		out, err = scanRows(ctx, s.db, query("KPIsByID"), scanKPI, ids)
+	} else {
+		out, err = scanRows(ctx, s.db, query("KPIs"), scanKPI)
 	}
-	rows, err := db.QueryContext(ctx, q+` ORDER BY kpi_id`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("reading KPIs: %w", err)
-	}
-	out, err := scanKPIs(rows)
 	if err != nil {
 		return nil, fmt.Errorf("reading KPIs: %w", err)
 	}
@@ -162,24 +131,45 @@ func (s *Store) SearchKPIs(ctx context.Context, text string, limit int) ([]KPI, 
 	if len(words) == 0 {
 		return nil, errors.New("searching KPIs: no search words")
 	}
-	var conds []string
-	var args []any
-	for _, w := range words {
-		conds = append(conds, `strip_accents(lower(kpi_id || ' ' || coalesce(title, '') || ' ' || coalesce(operating_area, '')))
-			LIKE '%' || strip_accents(lower(?)) || '%' ESCAPE '\'`)
-		args = append(args, escapeLike(w))
+	for i, w := range words {
+		words[i] = escapeLike(w)
 	}
-	args = append(args, limit)
-	rows, err := s.db.QueryContext(ctx, `SELECT `+kpiColumns+` FROM kpi WHERE `+strings.Join(conds, " AND ")+
-		` ORDER BY kpi_id LIMIT ?`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("searching KPIs: %w", err)
-	}
-	out, err := scanKPIs(rows)
+	out, err := scanRows(ctx, s.db, query("SearchKPIs"), scanKPI, words, limit)
 	if err != nil {
 		return nil, fmt.Errorf("searching KPIs: %w", err)
 	}
 	return out, nil
+}
+
+// KPITitles maps the given KPIs to their titles ("" when the store has
+// none); KPIs the store does not know are absent.
+func (s *Store) KPITitles(ctx context.Context, ids []string) (map[string]string, error) {
+	type title struct{ id, title string }
+	rows, err := scanRows(ctx, s.db, query("KPITitles"), func(rows *sql.Rows) (title, error) {
+		var t title
+		return t, rows.Scan(&t.id, &t.title)
+	}, ids)
+	if err != nil {
+		return nil, fmt.Errorf("reading KPI titles: %w", err)
+	}
+	out := make(map[string]string, len(rows))
+	for _, t := range rows {
+		out[t.id] = t.title
+	}
+	return out, nil
+}
+
+// LatestPublicationDate is the latest date Kolada publishes (or published)
+// the final values of any of the KPIs; nil when it gives none.
+func (s *Store) LatestPublicationDate(ctx context.Context, ids []string) (*time.Time, error) {
+	var pub sql.NullTime
+	if err := s.db.QueryRowContext(ctx, query("LatestPublicationDate"), ids).Scan(&pub); err != nil {
+		return nil, fmt.Errorf("reading publication dates: %w", err)
+	}
+	if !pub.Valid {
+		return nil, nil
+	}
+	return &pub.Time, nil
 }
 
 func escapeLike(s string) string {
@@ -197,9 +187,7 @@ type Summary struct {
 // Summary counts the current values and the metadata: cheap at any size.
 func (s *Store) Summary(ctx context.Context) (Summary, error) {
 	var sm Summary
-	err := s.db.QueryRowContext(ctx, `SELECT
-		(SELECT count(*) FROM observation_version WHERE valid_to_load IS NULL),
-		(SELECT count(*) FROM kpi), (SELECT count(*) FROM municipality), (SELECT count(*) FROM municipality_group)`).
+	err := s.db.QueryRowContext(ctx, query("Summary")).
 		Scan(&sm.CurrentValues, &sm.KPIs, &sm.Municipalities, &sm.Groups)
 	if err != nil {
 		return sm, fmt.Errorf("summarising the store: %w", err)
@@ -252,43 +240,17 @@ func (s *Store) Status(ctx context.Context, now time.Time, recent int) (*Status,
 	if st.SchemaVersion, err = s.SchemaVersion(ctx); err != nil {
 		return nil, err
 	}
-	counts := []struct {
-		q   string
-		dst *int64
-	}{
-		{`SELECT count(*) FROM kpi`, &st.KPIs},
-		{`SELECT count(*) FROM municipality`, &st.Municipalities},
-		{`SELECT count(*) FROM municipality_group`, &st.Groups},
-		{`SELECT count(*) FROM municipality_group_member`, &st.GroupMembers},
-		{`SELECT count(*) FROM ou`, &st.OUs},
+	if err := s.db.QueryRowContext(ctx, query("StatusCounts")).
+		Scan(&st.KPIs, &st.Municipalities, &st.Groups, &st.GroupMembers, &st.OUs); err != nil {
+		return nil, fmt.Errorf("reading status: %w", err)
 	}
-	for _, c := range counts {
-		if err := s.db.QueryRowContext(ctx, c.q).Scan(c.dst); err != nil {
-			return nil, fmt.Errorf("reading status: %w", err)
-		}
-	}
-	rows, err := s.db.QueryContext(ctx, `
-		SELECT source,
-		       count(*) FILTER (WHERE valid_to_load IS NULL),
-		       count(*),
-		       count(DISTINCT indicator_id) FILTER (WHERE valid_to_load IS NULL)
-		FROM observation_version GROUP BY source
-		UNION ALL
-		SELECT DISTINCT source, 0, 0, 0 FROM load
-		WHERE source NOT IN (SELECT source FROM observation_version)
-		ORDER BY 1`)
+	st.Sources, err = scanRows(ctx, s.db, query("SourceValues"), func(rows *sql.Rows) (SourceStatus, error) {
+		var ss SourceStatus
+		return ss, rows.Scan(&ss.Source, &ss.CurrentValues, &ss.Versions, &ss.Indicators)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("reading status: %w", err)
 	}
-	for rows.Next() {
-		var ss SourceStatus
-		if err := rows.Scan(&ss.Source, &ss.CurrentValues, &ss.Versions, &ss.Indicators); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("reading status: %w", err)
-		}
-		st.Sources = append(st.Sources, ss)
-	}
-	rows.Close()
 	for i := range st.Sources {
 		ss := &st.Sources[i]
 		if ss.LastSuccess, err = s.LastLoad(ctx, ss.Source, StatusOK); err != nil {
@@ -328,8 +290,7 @@ type KPIState struct {
 }
 
 // KPIStates reads the state of the given KPIs of source for municipality.
-// db is the store's handle, as the transforms hold it (Store.DB).
-func KPIStates(ctx context.Context, db *sql.DB, source, municipality string, ids []string) (map[string]KPIState, error) {
+func (s *Store) KPIStates(ctx context.Context, source, municipality string, ids []string) (map[string]KPIState, error) {
 	out := make(map[string]KPIState, len(ids))
 	for _, id := range ids {
 		out[id] = KPIState{ID: id, Fetched: map[int]time.Time{}}
@@ -337,45 +298,35 @@ func KPIStates(ctx context.Context, db *sql.DB, source, municipality string, ids
 	if len(ids) == 0 {
 		return out, nil
 	}
-	rows, err := db.QueryContext(ctx, `SELECT kpi_id, coalesce(title, ''), coalesce(municipality_type, ''),
-			coalesce(is_divided_by_gender, false)
-		FROM kpi WHERE list_contains(?, kpi_id)`, ids)
+	known, err := scanRows(ctx, s.db, query("KPIStateMetadata"), func(rows *sql.Rows) (KPIState, error) {
+		var k KPIState
+		return k, rows.Scan(&k.ID, &k.Title, &k.MunicipalityType, &k.DividedByGender)
+	}, ids)
 	if err != nil {
 		return nil, fmt.Errorf("reading KPI metadata: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var id string
-		var k KPIState
-		if err := rows.Scan(&id, &k.Title, &k.MunicipalityType, &k.DividedByGender); err != nil {
-			return nil, fmt.Errorf("reading KPI metadata: %w", err)
-		}
-		k.ID, k.Known, k.Fetched = id, true, out[id].Fetched
-		out[id] = k
+	for _, k := range known {
+		k.Known, k.Fetched = true, out[k.ID].Fetched
+		out[k.ID] = k
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("reading KPI metadata: %w", err)
+	type fetched struct {
+		id   string
+		year int
+		at   time.Time
 	}
-	crows, err := db.QueryContext(ctx, `SELECT indicator_id, year, max(started_at)
-		FROM load_coverage
-		WHERE source = ? AND (scope = 'municipality:*' OR scope = 'municipality:' || ?) AND list_contains(?, indicator_id)
-		GROUP BY indicator_id, year`, source, municipality, ids)
+	fs, err := scanRows(ctx, s.db, query("KPIStateFetched"), func(rows *sql.Rows) (fetched, error) {
+		var f fetched
+		return f, rows.Scan(&f.id, &f.year, &f.at)
+	}, source, municipality, ids)
 	if err != nil {
 		return nil, fmt.Errorf("reading what was fetched: %w", err)
 	}
-	defer crows.Close()
-	for crows.Next() {
-		var id string
-		var year int
-		var at time.Time
-		if err := crows.Scan(&id, &year, &at); err != nil {
-			return nil, fmt.Errorf("reading what was fetched: %w", err)
-		}
-		if k, ok := out[id]; ok {
-			k.Fetched[year] = at
+	for _, f := range fs {
+		if k, ok := out[f.id]; ok {
+			k.Fetched[f.year] = f.at
 		}
 	}
-	return out, crows.Err()
+	return out, nil
 }
 
 // HasKPICatalogue says whether a successful load of source kept the source's
@@ -383,13 +334,9 @@ func KPIStates(ctx context.Context, db *sql.DB, source, municipality string, ids
 // replay of one), so that the kpi table lists every KPI there is, not only
 // the ones fetched. Titles are looked up only in a whole catalogue: among a
 // few KPIs, one that merely resembles a title would look like the only fit.
-func HasKPICatalogue(ctx context.Context, db *sql.DB, source string) (bool, error) {
+func (s *Store) HasKPICatalogue(ctx context.Context, source string) (bool, error) {
 	var ok bool
-	err := db.QueryRowContext(ctx, `SELECT count(*) > 0 FROM load
-		WHERE source = ? AND status = 'ok'
-		  AND coalesce(json_extract_string(params, '$.catalogue'), json_extract_string(params, '$.plan.catalogue')) = 'true'`,
-		source).Scan(&ok)
-	if err != nil {
+	if err := s.db.QueryRowContext(ctx, query("HasKPICatalogue"), source).Scan(&ok); err != nil {
 		return false, fmt.Errorf("reading the loads: %w", err)
 	}
 	return ok, nil

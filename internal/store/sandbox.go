@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -136,13 +135,14 @@ func checkStatement(conn *sql.Conn, query string) error {
 		// executing the first ones.
 		st, err := c.Prepare(query)
 		if err != nil {
+			// The driver says so in an error of its own (not exported): its text.
 			if strings.Contains(err.Error(), "multi-statement") {
 				return &QueryRefusedError{What: "several statements", Why: "nyckeltal sql runs one statement at a time; " +
 					"combine them with WITH … SELECT, or run them one by one"}
 			}
 			return queryError(err)
 		}
-		defer st.(driver.Stmt).Close()
+		defer st.Close()
 		typ, err := st.(*duckdb.Stmt).StatementType()
 		if err != nil {
 			return fmt.Errorf("running query: %w", err)
@@ -168,7 +168,9 @@ func queryError(err error) error {
 				"a file name in FROM, COPY, ATTACH, INSTALL and LOAD are switched off (enable_external_access = false)",
 			Detail: firstLine(de.Msg)}
 	}
-	if errors.As(err, &de) && strings.Contains(de.Msg, "configuration has been locked") {
+	// A locked setting is an Invalid Input error with no code of its own:
+	// the type first, then the message within it.
+	if errors.As(err, &de) && de.Type == duckdb.ErrorTypeInvalidInput && strings.Contains(de.Msg, "configuration has been locked") {
 		return &QueryRefusedError{What: "changing a setting", Why: "the reader's settings are locked", Detail: firstLine(de.Msg)}
 	}
 	return fmt.Errorf("running query: %w", err)

@@ -31,14 +31,7 @@ func (s *Store) operationsStatus(ctx context.Context, st *Status, now time.Time)
 	}
 	var le LastError
 	var loadID sql.NullInt64
-	err = s.db.QueryRowContext(ctx, `
-		SELECT failed_at, job, source, load_id, run_id, error FROM (
-			SELECT finished_at AS failed_at, job, NULL AS source, NULL::BIGINT AS load_id, run_id, error
-			FROM job_run WHERE status = 'failed'
-			UNION ALL
-			SELECT coalesce(finished_at, started_at), NULL, source, load_id, NULL, error
-			FROM load WHERE status = 'failed')
-		ORDER BY failed_at DESC LIMIT 1`).Scan(&le.At, nullStr{&le.Job}, nullStr{&le.Source}, &loadID, nullStr{&le.RunID}, nullStr{&le.Error})
+	err = s.db.QueryRowContext(ctx, query("LastError")).Scan(&le.At, nullStr{&le.Job}, nullStr{&le.Source}, &loadID, nullStr{&le.RunID}, nullStr{&le.Error})
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 	case err != nil:

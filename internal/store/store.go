@@ -14,7 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	_ "github.com/duckdb/duckdb-go/v2" // registers the "duckdb" driver
+	"github.com/duckdb/duckdb-go/v2" // also registers the "duckdb" driver
 )
 
 // Mode says how a store is opened.
@@ -114,12 +114,12 @@ func Open(ctx context.Context, path string, mode Mode, opts ...Option) (*Store, 
 		return nil, fmt.Errorf("opening %s: %w", path, classifyOpenError(err))
 	}
 	if err := db.PingContext(ctx); err != nil {
-		db.Close()
+		_ = db.Close() // the error of the ping is the one to report
 		return nil, fmt.Errorf("opening %s: %w", path, classifyOpenError(err))
 	}
 	s := &Store{db: db, path: path, file: path, mode: mode, exportable: o.forExport}
 	if err := s.prepare(ctx); err != nil {
-		db.Close()
+		_ = db.Close() // the error of the preparation is the one to report
 		return nil, err
 	}
 	return s, nil
@@ -141,11 +141,14 @@ func (s *Store) prepare(ctx context.Context) error {
 	return s.failAbandonedLoads(ctx)
 }
 
-// classifyOpenError turns DuckDB's lock conflict into ErrStoreBusy.
+// classifyOpenError turns DuckDB's lock conflict into ErrStoreBusy. The
+// driver gives it as an IO error (duckdb.ErrorTypeIO) with no code of its
+// own, so the type is checked first and the message only within it.
 func classifyOpenError(err error) error {
-	msg := err.Error()
-	if strings.Contains(msg, "Could not set lock on file") || strings.Contains(msg, "Conflicting lock") {
-		return fmt.Errorf("%w: %v", ErrStoreBusy, err)
+	var de *duckdb.Error
+	if errors.As(err, &de) && de.Type == duckdb.ErrorTypeIO &&
+		(strings.Contains(de.Msg, "Could not set lock on file") || strings.Contains(de.Msg, "Conflicting lock")) {
+		return fmt.Errorf("%w: %w", ErrStoreBusy, err)
 	}
 	return err
 }
@@ -157,7 +160,7 @@ func (s *Store) Close() error {
 	}
 	if s.mode == ReadWrite {
 		// Fold the WAL into the file so that a copy of the file alone is complete.
-		_, _ = s.db.Exec("CHECKPOINT")
+		_, _ = s.db.Exec(query("Checkpoint"))
 	}
 	err := s.db.Close()
 	s.db = nil
@@ -186,8 +189,9 @@ func (s *Store) runAfterPublish() {
 // Path is the database file.
 func (s *Store) Path() string { return s.path }
 
-// DB exposes the handle for read-only queries of other packages (transform,
-// reports). Writes go through loads.
+// DB exposes the handle to tests and test helpers, which look at what a
+// load wrote. Everything else reads through the store's typed methods
+// (internal/archtest fails on a call of DB outside tests).
 func (s *Store) DB() *sql.DB { return s.db }
 
 // ReadOnly reports whether the store was opened read-only.

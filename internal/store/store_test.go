@@ -17,7 +17,11 @@ func openTemp(t *testing.T) (*Store, string) {
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
-	t.Cleanup(func() { s.Close() })
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	return s, path
 }
 
@@ -74,6 +78,9 @@ func currentValues(t *testing.T, s *Store) map[string]current {
 			t.Fatal(err)
 		}
 		out[k] = c
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
 	}
 	return out
 }
@@ -231,7 +238,9 @@ func TestAbandonedLoadIsFailedAtNextOpen(t *testing.T) {
 	if _, err := s.DB().ExecContext(t.Context(), `INSERT INTO load (source, mode, started_at, status) VALUES ('kolada', 'full', now(), 'running')`); err != nil {
 		t.Fatal(err)
 	}
-	s.Close()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
 	s, err = Open(t.Context(), path, ReadWrite)
 	if err != nil {
 		t.Fatal(err)
@@ -346,7 +355,9 @@ func TestMigrationsUpgradeAndRefuse(t *testing.T) {
 	if _, err := db.ExecContext(t.Context(), `INSERT INTO municipality VALUES ('0581', 'Norrköping', 'K', NULL)`); err != nil {
 		t.Fatal(err)
 	}
-	db.Close()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
 
 	s, err := Open(t.Context(), path, ReadWrite)
 	if err != nil {
@@ -362,7 +373,9 @@ func TestMigrationsUpgradeAndRefuse(t *testing.T) {
 	if _, err := s.DB().ExecContext(t.Context(), `INSERT INTO schema_migration (version, name, checksum) VALUES (?, 'future', 'x')`, LatestSchemaVersion()+1); err != nil {
 		t.Fatal(err)
 	}
-	s.Close()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
 	for _, mode := range []Mode{ReadWrite, ReadOnly} {
 		if _, err := Open(t.Context(), path, mode); !errors.Is(err, ErrSchemaTooNew) {
 			t.Fatalf("mode %d: got %v, want ErrSchemaTooNew", mode, err)
@@ -383,7 +396,9 @@ func TestReadOnlyNeedsExistingCurrentStore(t *testing.T) {
 	if _, err := db.Exec(`CREATE TABLE x (a INT)`); err != nil {
 		t.Fatal(err)
 	}
-	db.Close()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := Open(t.Context(), path, ReadOnly); !errors.Is(err, ErrSchemaTooOld) {
 		t.Fatalf("old store read-only: got %v, want ErrSchemaTooOld", err)
 	}

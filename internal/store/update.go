@@ -266,7 +266,7 @@ func foldWAL(ctx context.Context, path string) error {
 	}
 	db, err := sql.Open("duckdb", path)
 	if err == nil {
-		_, err = db.ExecContext(ctx, "CHECKPOINT")
+		_, err = db.ExecContext(ctx, query("Checkpoint"))
 		if cerr := db.Close(); err == nil {
 			err = cerr
 		}
@@ -315,7 +315,7 @@ func (u *Update) Publish(ctx context.Context) error {
 		return errors.New("publishing: the update already ended")
 	}
 	defer u.Discard()
-	if _, err := u.st.db.ExecContext(ctx, "CHECKPOINT"); err != nil {
+	if _, err := u.st.db.ExecContext(ctx, query("Checkpoint")); err != nil {
 		return fmt.Errorf("checkpointing the working copy: %w", err)
 	}
 	err := u.st.db.Close()
@@ -332,10 +332,17 @@ func (u *Update) Publish(ctx context.Context) error {
 	}
 	pause("checkpointed")
 	if err := replaceFile(ctx, u.work, u.path); err != nil {
-		if perr := os.Rename(u.work, pendingFile(u.path)); perr != nil {
-			return fmt.Errorf("%w: %v (and keeping it as %s failed: %v)", ErrPublishBlocked, err, pendingFile(u.path), perr)
+		// Only a file in use (Windows) is ErrPublishBlocked, with its exit
+		// code and hint; any other failure is said as what it is. Either
+		// way the result is kept for the next writer.
+		cause := fmt.Errorf("publishing the store: %w", err)
+		if isFileInUse(err) {
+			cause = fmt.Errorf("%w: %w", ErrPublishBlocked, err)
 		}
-		return fmt.Errorf("%w: %v; it is kept as %s and the next writing command publishes it", ErrPublishBlocked, err, pendingFile(u.path))
+		if perr := os.Rename(u.work, pendingFile(u.path)); perr != nil {
+			return fmt.Errorf("%w (and keeping it as %s failed: %w)", cause, pendingFile(u.path), perr)
+		}
+		return fmt.Errorf("%w; it is kept as %s and the next writing command publishes it", cause, pendingFile(u.path))
 	}
 	if u.source != u.path {
 		_ = os.Remove(u.source) // the pending file, now published
@@ -345,6 +352,9 @@ func (u *Update) Publish(ctx context.Context) error {
 	u.st.runAfterPublish()
 	return nil
 }
+
+// isFileInUse is fileInUse; a test stands in for Windows.
+var isFileInUse = fileInUse
 
 // replaceFile renames src over dst. On Windows that fails while another
 // program has dst open (DuckDB opens files without FILE_SHARE_DELETE), so it
@@ -389,7 +399,7 @@ func syncFile(path string) error {
 		return err
 	}
 	if err := f.Sync(); err != nil {
-		f.Close()
+		_ = f.Close() // the error of the sync is the one to report
 		return err
 	}
 	return f.Close()

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -75,7 +76,9 @@ func TestUpdatePublishesAtomicallyBesideReaders(t *testing.T) {
 	}
 	// Within one process DuckDB shares one database per path while any
 	// handle is open, so the new state shows once the old handle is closed.
-	before.Close()
+	if err := before.Close(); err != nil {
+		t.Fatal(err)
+	}
 	after, err := Open(t.Context(), path, ReadOnly)
 	if err != nil {
 		t.Fatal(err)
@@ -211,13 +214,14 @@ func TestKilledWriterIsCleanedUpAndRecorded(t *testing.T) {
 func TestBlockedPublishIsKeptAndPublishedNextTime(t *testing.T) {
 	path := published(t)
 	sum := fileSum(t, path)
-	saved := replaceFile
+	saved, savedInUse := replaceFile, isFileInUse
 	replaceFile = func(context.Context, string, string) error { return errors.New("sharing violation") }
+	isFileInUse = func(error) bool { return true } // as Windows says of a file another program has open
 	err := UpdateStore(t.Context(), path, UpdateOptions{Command: "test"}, func(u *Update) error {
 		stageAndCommit(t, u.Store(), obs("N20900", "0180", 2024, f64(3)))
 		return nil
 	})
-	replaceFile = saved
+	replaceFile, isFileInUse = saved, savedInUse
 	if !errors.Is(err, ErrPublishBlocked) {
 		t.Fatalf("got %v, want ErrPublishBlocked", err)
 	}
@@ -313,5 +317,26 @@ func TestAfterPublishRunsOnlyOncePublished(t *testing.T) {
 	}()
 	if strings.Join(ran, ",") != "published" {
 		t.Fatalf("AfterPublish ran for %v, want only the published update", ran)
+	}
+}
+
+// A publication that fails for another reason than a file in use is not
+// ErrPublishBlocked (whose exit code and hint speak of Windows and programs
+// holding the file), and keeps its cause; the result is kept all the same.
+func TestFailedPublishIsNotBlockedUnlessTheFileIsInUse(t *testing.T) {
+	path := published(t)
+	cause := &os.LinkError{Op: "rename", Old: "x", New: path, Err: syscall.EXDEV}
+	saved := replaceFile
+	replaceFile = func(context.Context, string, string) error { return cause }
+	err := UpdateStore(t.Context(), path, UpdateOptions{Command: "test"}, func(u *Update) error {
+		stageAndCommit(t, u.Store(), obs("N20900", "0180", 2024, f64(3)))
+		return nil
+	})
+	replaceFile = saved
+	if err == nil || errors.Is(err, ErrPublishBlocked) || !errors.Is(err, syscall.EXDEV) {
+		t.Fatalf("got %v, want the rename's own error, not ErrPublishBlocked", err)
+	}
+	if PendingSince(path).IsZero() {
+		t.Fatal("the finished result was not kept as pending")
 	}
 }

@@ -23,7 +23,7 @@ func (s *Store) CheckViews(ctx context.Context) error {
 	}
 	sum := sha256.Sum256([]byte(text))
 	var current sql.NullString
-	err = s.db.QueryRowContext(ctx, `SELECT any_value(checksum) FROM schema_views`).Scan(&current)
+	err = s.db.QueryRowContext(ctx, query("ViewsChecksum")).Scan(&current)
 	if err != nil {
 		return fmt.Errorf("reading views checksum: %w", err)
 	}

@@ -3,6 +3,7 @@ package tabular
 import (
 	"archive/zip"
 	"bytes"
+	"errors"
 	"io"
 )
 
@@ -18,7 +19,7 @@ func Complete(in Input) (bool, string) {
 		return false, "filen är tom"
 	}
 	head := make([]byte, min(size, 4096))
-	if _, err := in.ReadAt(head, 0); err != nil && err != io.EOF {
+	if _, err := in.ReadAt(head, 0); err != nil && !errors.Is(err, io.EOF) {
 		return false, "filen kunde inte läsas: " + err.Error()
 	}
 	switch {
@@ -31,7 +32,7 @@ func Complete(in Input) (bool, string) {
 		return true, "" // refused as a binary .xls when read
 	}
 	tail := make([]byte, min(size, 512))
-	if _, err := in.ReadAt(tail, size-int64(len(tail))); err != nil && err != io.EOF {
+	if _, err := in.ReadAt(tail, size-int64(len(tail))); err != nil && !errors.Is(err, io.EOF) {
 		return false, "filen kunde inte läsas: " + err.Error()
 	}
 	if bytes.HasPrefix(head, []byte{0xFF, 0xFE}) || bytes.HasPrefix(head, []byte{0xFE, 0xFF}) {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -35,12 +36,12 @@ func detectDelimiter(t *textInput, candidates []rune, lim Limits) (rune, error) 
 	var head []byte
 	for n := 0; n < detectLines && len(head) < 4<<20; n++ {
 		line, err := br.ReadSlice('\n')
-		if err == bufio.ErrBufferFull {
+		if errors.Is(err, bufio.ErrBufferFull) {
 			break
 		}
 		head = append(head, line...)
 		if err != nil {
-			if err != io.EOF {
+			if !errors.Is(err, io.EOF) {
 				return 0, t.readError(err)
 			}
 			break
@@ -115,7 +116,7 @@ func (r *delimitedReader) Close() error   { return nil }
 func (r *delimitedReader) Next() (Row, error) {
 	rec, err := r.csv.read()
 	if err != nil {
-		if err != io.EOF && r.count.ctx.Err() != nil {
+		if !errors.Is(err, io.EOF) && r.count.ctx.Err() != nil {
 			return Row{}, r.count.ctx.Err()
 		}
 		return Row{}, err
@@ -128,13 +129,11 @@ func (r *delimitedReader) Next() (Row, error) {
 
 // lineSource yields lines of text with their line ending, counting them.
 type lineSource struct {
-	br      *bufio.Reader
-	max     int
-	long    []byte
-	line    int // the number of the line last returned
-	err     error
-	atEOF   bool
-	decoded bool
+	br    *bufio.Reader
+	max   int
+	long  []byte
+	line  int // the number of the line last returned
+	atEOF bool
 }
 
 func newLineSource(r io.Reader, max int) *lineSource {
@@ -149,9 +148,9 @@ func (s *lineSource) next() (line []byte, ended bool, err error) {
 		return nil, false, io.EOF
 	}
 	b, err := s.br.ReadSlice('\n')
-	if err == bufio.ErrBufferFull {
+	if errors.Is(err, bufio.ErrBufferFull) {
 		s.long = append(s.long[:0], b...)
-		for err == bufio.ErrBufferFull {
+		for errors.Is(err, bufio.ErrBufferFull) {
 			if len(s.long) > s.max {
 				s.line++
 				return nil, false, limitError(s.line, 0, fmt.Sprintf("raden är längre än %s", mib(int64(s.max))), mib(int64(s.max)), "max_row_kb")
@@ -166,7 +165,7 @@ func (s *lineSource) next() (line []byte, ended bool, err error) {
 		return nil, false, limitError(s.line, 0, fmt.Sprintf("raden är längre än %s", mib(int64(s.max))), mib(int64(s.max)), "max_row_kb")
 	}
 	switch {
-	case err == io.EOF:
+	case errors.Is(err, io.EOF):
 		s.atEOF = true
 		if len(b) == 0 {
 			return nil, false, io.EOF
@@ -286,7 +285,7 @@ func (r *csvReader) parse(line []byte, ended bool) (record, error) {
 				r.buf = append(r.buf, '\n')
 				var err error
 				line, ended, err = r.src.next()
-				if err == io.EOF {
+				if errors.Is(err, io.EOF) {
 					return record{}, r.openQuote(qline, qcol)
 				}
 				if err != nil {

@@ -3,6 +3,7 @@ package tabular
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -49,6 +50,10 @@ func (t *textInput) reader() io.Reader {
 	}
 	return raw
 }
+
+// ContextReader is r that ends a read once ctx ends: a long read of a
+// big file stops when the command is stopped.
+func ContextReader(ctx context.Context, r io.Reader) io.Reader { return &ctxReader{ctx: ctx, r: r} }
 
 // ctxReader ends a read once its context ends.
 type ctxReader struct {
@@ -102,7 +107,9 @@ func openText(ctx context.Context, in Input, encoding string, lim Limits) (*text
 		if bad >= 0 {
 			line, col := t.rawPosition(bad)
 			var c [1]byte
-			in.ReadAt(c[:], bad)
+			if _, err := in.ReadAt(c[:], bad); err != nil {
+				return nil, err
+			}
 			return nil, unreadable(line, col, "invalid UTF-8 (byte 0x%02X): the file is not UTF-8 although it says so; "+
 				"it may be Windows-1252", c[0])
 		}
@@ -116,7 +123,7 @@ func openText(ctx context.Context, in Input, encoding string, lim Limits) (*text
 	}
 	head := make([]byte, 4096)
 	n, err := io.ReadFull(t.reader(), head)
-	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+	if err != nil && !errors.Is(err, io.EOF) && err != io.ErrUnexpectedEOF {
 		return nil, t.readError(err)
 	}
 	t.head = head[:n]
@@ -144,7 +151,7 @@ func (t *textInput) firstInvalidUTF8() (int64, error) {
 		}
 		n, err := t.in.ReadAt(buf[carry:carry+chunkSize], off)
 		if n == 0 && err != nil {
-			if err == io.EOF {
+			if errors.Is(err, io.EOF) {
 				break
 			}
 			return 0, fmt.Errorf("reading: %w", err)
@@ -254,7 +261,7 @@ func (t *textInput) check(lim Limits) error {
 				"export the file again, or give its true encoding with --encoding", m)
 		}
 		if err != nil {
-			if err == io.EOF || err == io.ErrUnexpectedEOF {
+			if errors.Is(err, io.EOF) || err == io.ErrUnexpectedEOF {
 				return nil
 			}
 			return t.readError(err)

@@ -307,7 +307,7 @@ func (r *htmlReader) end(err error) error {
 	case errors.Is(err, html.ErrBufferExceeded):
 		return limitError(r.rows+1, 0, fmt.Sprintf("ett element är längre än %s", mib(int64(r.lim.MaxRowBytes))),
 			mib(int64(r.lim.MaxRowBytes)), "max_row_kb")
-	case err != io.EOF:
+	case !errors.Is(err, io.EOF):
 		return r.t.readError(err)
 	}
 	r.finished = true

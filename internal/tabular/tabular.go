@@ -211,7 +211,7 @@ func Open(ctx context.Context, in Input, opts Options) (Reader, error) {
 		return nil, limitError(0, 0, fmt.Sprintf("filen är %s", mib(size)), mib(lim.MaxBytes), "max_file_mb")
 	}
 	head := make([]byte, min(size, 4096))
-	if _, err := in.ReadAt(head, 0); err != nil && err != io.EOF {
+	if _, err := in.ReadAt(head, 0); err != nil && !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("reading: %w", err)
 	}
 	if len(bytes.TrimSpace(head)) == 0 && onlySpace(ctx, in) {
@@ -272,7 +272,7 @@ func Read(data []byte, opts Options) (*Table, error) {
 	t := &Table{}
 	for {
 		row, err := r.Next()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nyckeltal/nyckeltal/internal/fold"
+	"github.com/nyckeltal/nyckeltal/internal/swedish"
 )
 
 // thousandsSpaces are the spaces that group thousands in Swedish numbers:
@@ -169,8 +169,8 @@ func ParseDate(s string) (time.Time, error) {
 	return ParseISODate(t)
 }
 
-// Fold is fold.Key: headings compare equal however they were written.
-func Fold(s string) string { return fold.Key(s) }
+// Fold is swedish.Fold: headings compare equal however they were written.
+func Fold(s string) string { return swedish.Fold(s) }
 
-// FoldWords is fold.Words.
-func FoldWords(s string) string { return fold.Words(s) }
+// FoldWords is swedish.FoldWords.
+func FoldWords(s string) string { return swedish.FoldWords(s) }

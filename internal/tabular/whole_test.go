@@ -104,7 +104,9 @@ func workbook(t testing.TB, sheet string, shared []string) []byte {
 		if err != nil {
 			t.Fatal(err)
 		}
-		io.WriteString(w, text)
+		if _, err := io.WriteString(w, text); err != nil {
+			t.Fatal(err)
+		}
 	}
 	add("[Content_Types].xml", `<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">`+
 		`<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>`+
@@ -231,8 +233,12 @@ func TestLimits(t *testing.T) {
 		var b bytes.Buffer
 		z := zip.NewWriter(&b)
 		w, _ := z.Create("xl/worksheets/sheet1.xml")
-		w.Write(bytes.Repeat([]byte{' '}, 20<<20))
-		z.Close()
+		if _, err := w.Write(bytes.Repeat([]byte{' '}, 20<<20)); err != nil {
+			t.Fatal(err)
+		}
+		if err := z.Close(); err != nil {
+			t.Fatal(err)
+		}
 		return b.Bytes()
 	}
 	deep := strings.Repeat("<table><tr><td>", 40) + strings.Repeat("</td></tr></table>", 40)

@@ -245,7 +245,7 @@ func (r *xlsxReader) walk(name string, rd io.Reader, fn func(*xml.Decoder, xml.S
 			return r.ctx.Err()
 		}
 		tok, err := d.RawToken()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			return nil
 		}
 		if err != nil {
@@ -302,7 +302,7 @@ func (r *xlsxReader) readSharedStrings(name string) error {
 	depth, inSI, inT, phonetic := 0, false, false, 0
 	for {
 		tok, err := d.RawToken()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
@@ -415,12 +415,13 @@ func (r *xlsxReader) Next() (Row, error) {
 			r.count = counter{ctx: r.ctx, lim: r.lim}
 		}
 		row, err := r.sheet.next()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			if r.found {
 				return Row{}, io.EOF
 			}
-			// A sheet without content: try the next.
-			r.sheet.close()
+			// A sheet without content: try the next. Nothing was read from
+			// it, so nothing is lost if it does not close cleanly.
+			_ = r.sheet.close()
 			r.sheet, r.buffered = nil, nil
 			continue
 		}
@@ -679,7 +680,7 @@ func (s *sheetReader) next() (Row, error) {
 	phonetic := 0
 	for {
 		tok, err := s.d.RawToken()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			s.done = true
 			if inRow || s.depth > 0 {
 				return Row{}, damaged("arbetsbladet %s slutar mitt bland sina rader: filen kan vara avkapad", s.part)

@@ -288,3 +288,61 @@ WHERE v.valid_to_load IS NULL AND v.source = $1 AND v.unit_kind = $2
         AND s.unit_kind = v.unit_kind AND s.unit_id = v.unit_id
         AND s.period_type = v.period_type AND s.period_start = v.period_start
         AND s.gender = v.gender AND s.regi = v.regi);
+
+-- name: FirstLoadFinished
+SELECT min(finished_at) FROM load WHERE status = 'ok';
+
+-- name: LastLoadFinished
+SELECT max(finished_at) FROM load WHERE status = 'ok';
+
+-- name: BeginLoad
+-- A load begins: running until FinishLoad or FailLoad. The file columns are
+-- NULL (and the counts 0) for a load that reads no file.
+INSERT INTO load (source, mode, started_at, status, params, tool_version,
+	file_name, file_sha256, file_bytes, file_format, file_rows, rows_skipped, rows_refused, refused, quarantine_file)
+VALUES ($1, $2, now(), 'running', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING load_id, started_at;
+
+-- name: Now
+SELECT now();
+
+-- name: FinishLoad
+UPDATE load SET status = 'ok', finished_at = $1, rows_read = $2, rows_inserted = $3,
+	rows_updated = $4, rows_deleted = $5, requests = $6, rows_skipped = coalesce(rows_skipped, 0) + $7, error = NULL
+WHERE load_id = $8;
+
+-- name: FailLoad
+UPDATE load SET status = 'failed', finished_at = now(), rows_read = $1, requests = $2, error = $3 WHERE load_id = $4;
+
+-- name: FailAbandonedLoads
+-- Only one process writes a store at a time, so a load running when a
+-- writer opens it is dead.
+UPDATE load SET status = 'failed', finished_at = now(),
+	error = 'interrupted: the process ended before the load finished' WHERE status = 'running';
+
+-- name: LastLoad
+SELECT load_id, source, mode, status, started_at, finished_at, rows_read, rows_inserted,
+	rows_updated, rows_deleted, requests, coalesce(error, ''), coalesce(file_name, '')
+FROM load WHERE source = $1 AND status = $2
+ORDER BY load_id DESC LIMIT 1;
+
+-- name: Loads
+SELECT load_id, source, mode, status, started_at, finished_at, rows_read, rows_inserted,
+	rows_updated, rows_deleted, requests, coalesce(error, ''), coalesce(file_name, '')
+FROM load ORDER BY load_id DESC LIMIT $1;
+
+-- name: LoadsAfter
+SELECT load_id, source, mode, status, started_at, finished_at, rows_read, rows_inserted,
+	rows_updated, rows_deleted, requests, coalesce(error, ''), coalesce(file_name, '')
+FROM load WHERE load_id > $1 ORDER BY load_id;
+
+-- name: LoadedFile
+-- The newest successful load of $1 that read a file with the SHA-256 $2.
+SELECT load_id, source, mode, status, started_at, finished_at, rows_read, rows_inserted,
+	rows_updated, rows_deleted, requests, coalesce(error, ''), coalesce(file_name, '')
+FROM load WHERE source = $1 AND file_sha256 = $2 AND status = 'ok' ORDER BY load_id DESC LIMIT 1;
+
+-- name: MaxLoadID
+SELECT max(load_id) FROM load;
+
+-- name: CoverageSince
+SELECT indicator_id, scope, year, started_at FROM load_coverage WHERE source = $1;

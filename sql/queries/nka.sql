@@ -44,3 +44,66 @@ SELECT group_id, group_title, problem, problem_text, coalesce(municipality_id, '
        coalesce(area, '')
 FROM v_nka_group_problem
 ORDER BY problem = 'superseded', municipality_id NULLS LAST, group_id;
+
+-- name: NKAGap
+-- The gap rows of nka_gap (sql/views/040_nka.sql) for the areas $11 and,
+-- when $12 is not NULL, the years $12; without the comparison set's members
+-- and the trend's points (NKAGapDetail): turning the lists into Go values
+-- costs more than the rest of a whole country's rows.
+SELECT municipality_id, coalesce(municipality, municipality_id), area, year, nka_pct, nka_mnkr,
+	peer_group_id, peer_group_title, peer_group_year, group_choice, group_choice_text, peer_members, peer_count,
+	peer_mean_pct, peer_median_pct, comparator, comparator_pct, gap_pp, reference_cost_mnkr, reference_cost_method,
+	reference_cost_ratio_mnkr, reference_cost_net_mnkr, net_cost_mnkr, gap_mnkr, preliminary, missing_peers, load_id,
+	coalesce(note, ''), target, peer_trend, target_year, comparator_group, comparator_group_title, comparator_members,
+	comparator_count, comparator_missing, comparator_stat_pct, trend_slope_pp, trend_from_year, trend_to_year,
+	comparator_projected_pct, comparator_text, population, gap_kr_per_inv, NULL, NULL
+FROM nka_gap(as_of := $1, comparator := $2, group_override := $3, areas_json := $4, municipalities := $5,
+             target := $6, peer_trend := $7, target_year := $8, own_groups_json := $9, detail := $10)
+WHERE list_contains($11, area) AND ($12::INTEGER[] IS NULL OR list_contains($12::INTEGER[], year))
+ORDER BY municipality_id, sort_order, year;
+
+-- name: NKAGapDetail
+-- NKAGap with the comparison set's members and their values, and the
+-- trend's points (what `sparbeting --explain` writes out).
+SELECT municipality_id, coalesce(municipality, municipality_id), area, year, nka_pct, nka_mnkr,
+	peer_group_id, peer_group_title, peer_group_year, group_choice, group_choice_text, peer_members, peer_count,
+	peer_mean_pct, peer_median_pct, comparator, comparator_pct, gap_pp, reference_cost_mnkr, reference_cost_method,
+	reference_cost_ratio_mnkr, reference_cost_net_mnkr, net_cost_mnkr, gap_mnkr, preliminary, missing_peers, load_id,
+	coalesce(note, ''), target, peer_trend, target_year, comparator_group, comparator_group_title, comparator_members,
+	comparator_count, comparator_missing, comparator_stat_pct, trend_slope_pp, trend_from_year, trend_to_year,
+	comparator_projected_pct, comparator_text, population, gap_kr_per_inv, comparator_values, trend_points
+FROM nka_gap(as_of := $1, comparator := $2, group_override := $3, areas_json := $4, municipalities := $5,
+             target := $6, peer_trend := $7, target_year := $8, own_groups_json := $9, detail := $10)
+WHERE list_contains($11, area) AND ($12::INTEGER[] IS NULL OR list_contains($12::INTEGER[], year))
+ORDER BY municipality_id, sort_order, year;
+
+-- name: NKAValues
+-- One municipality's rows of nka_values for an area, in the years $5 (NULL: every year).
+SELECT municipality_id, coalesce(municipality, municipality_id), area, year, nka_pct, nka_mnkr,
+	reference_cost_mnkr, reference_cost_method, reference_cost_ratio_mnkr, reference_cost_net_mnkr, net_cost_mnkr,
+	preliminary, load_id, coalesce(reference_cost_note, '')
+FROM nka_values(as_of := $1, areas_json := $2)
+WHERE municipality_id = $3 AND area = $4 AND ($5::INTEGER[] IS NULL OR list_contains($5::INTEGER[], year))
+ORDER BY year;
+
+-- name: NKAGroupProblemsOf
+-- The groups not used (nka_group_problems) that seem to name one of the
+-- municipalities $3 ('' those that name none); $3 NULL: every one.
+SELECT group_id, group_title, status, problem, coalesce(problem_text, ''),
+	coalesce(municipality_id, ''), coalesce(municipality, ''), coalesce(area, '')
+FROM nka_group_problems(as_of := $1, areas_json := $2)
+WHERE $3::VARCHAR[] IS NULL OR list_contains($3::VARCHAR[], coalesce(municipality_id, ''))
+ORDER BY municipality_id NULLS FIRST, status = 'superseded', group_id;
+
+-- name: NKAGroupArea
+-- The area a group's title names (NULL: none).
+SELECT area FROM nka_groups(areas_json := $1) WHERE group_id = $2;
+
+-- name: NKAGroupMembers
+SELECT DISTINCT member_id, member
+FROM nka_peer_groups(as_of := $1, areas_json := $2) WHERE group_id = $3 ORDER BY member_id;
+
+-- name: NKAObservations
+-- The municipalities' yearly values of the KPIs $2 as the NKA macros see them.
+SELECT indicator_id, unit_id, year, value, preliminary
+FROM nka_observation(as_of := $1) WHERE list_contains($2, indicator_id);

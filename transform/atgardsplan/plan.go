@@ -355,7 +355,7 @@ func decode(b []byte) (string, error) {
 	}
 	out, err := charmap.Windows1252.NewDecoder().Bytes(b)
 	if err != nil {
-		return "", fmt.Errorf("%w: neither UTF-8 nor Windows-1252: %v", ErrInvalid, err)
+		return "", fmt.Errorf("%w: neither UTF-8 nor Windows-1252: %w", ErrInvalid, err)
 	}
 	return string(out), nil
 }
@@ -406,7 +406,7 @@ func Parse(r io.Reader) (*Plan, error) {
 	)
 	for {
 		rec, err := cr.Read()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		line, _ := cr.FieldPos(0)

@@ -3,16 +3,18 @@ package atgardsplan
 import (
 	"errors"
 	"fmt"
-	"github.com/nyckeltal/nyckeltal/internal/golden"
 	"math"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/nyckeltal/nyckeltal/internal/testkit/golden"
+	"github.com/nyckeltal/nyckeltal/internal/testkit/repo"
 )
 
-const seedSample = "../../data/samples/atgardsplan-2024-2026.csv"
+var seedSample = repo.Path("data", "samples", "atgardsplan-2024-2026.csv")
 
 func TestParseAmount(t *testing.T) {
 	tests := []struct {

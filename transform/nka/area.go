@@ -13,14 +13,16 @@
 package nka
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
 	"sort"
 	"strings"
 
+	"github.com/nyckeltal/nyckeltal/internal/indicatorid"
+
 	"github.com/nyckeltal/nyckeltal/internal/grouptitle"
+	"github.com/nyckeltal/nyckeltal/internal/store"
 )
 
 // Label goes on every table and file that holds a computed figure.
@@ -85,9 +87,13 @@ func containsString(xs []string, x string) bool {
 	return false
 }
 
-// BuiltinAreas are the eight NKA areas Kolada publishes. The migrations
-// 0004_nka_area.sql and 0006_nka_group_title.sql seed the same rows (a test
-// keeps them identical). The net-cost KPIs are Kolada's "Nettokostnad …,
+// BuiltinAreas are the eight NKA areas Kolada publishes: their one
+// definition. Every writer writes them, with the configuration's overrides,
+// into nka_area (which the views read) before anything else
+// (app.SyncNKAAreas), and the configuration's default Kolada KPIs are made
+// from them (config.DefaultKPIs). The rows the migrations 0004 and 0006
+// seeded into nka_area once are history: a writer replaces them before its
+// store is published. The net-cost KPIs are Kolada's "Nettokostnad …,
 // kr/inv" of the same verksamhet as the NKA (LSS: N28016 also holds
 // assistansersättning enligt SFB; its estimate is to be read with that in
 // mind, beside the other derivation where both exist).
@@ -117,7 +123,6 @@ var ErrInvalidArea = errors.New("invalid NKA area")
 
 var (
 	slugPattern = regexp.MustCompile(`^[a-z][a-z0-9_-]*$`)
-	kpiPattern  = regexp.MustCompile(`^[A-Z]\d{5}$`)
 )
 
 // ResolveAreas applies overrides to the built-in areas: an override of a
@@ -173,13 +178,13 @@ func ResolveAreas(minAbsPct float64, overrides map[string]AreaOverride) ([]Area,
 		if o.MinAbsPct != nil {
 			a.MinAbsPct = *o.MinAbsPct
 		}
-		if !kpiPattern.MatchString(a.PctKPI) {
+		if !indicatorid.IsKolada(a.PctKPI) {
 			errs = append(errs, fmt.Sprintf("area %s: pct_kpi %q is not a Kolada KPI id (like N20900)", slug, a.PctKPI))
 		}
-		if a.MnkrKPI != "" && !kpiPattern.MatchString(a.MnkrKPI) {
+		if a.MnkrKPI != "" && !indicatorid.IsKolada(a.MnkrKPI) {
 			errs = append(errs, fmt.Sprintf("area %s: mnkr_kpi %q is not a Kolada KPI id (like N20029; \"\" for none)", slug, a.MnkrKPI))
 		}
-		if a.NetCostKPI != "" && !kpiPattern.MatchString(a.NetCostKPI) {
+		if a.NetCostKPI != "" && !indicatorid.IsKolada(a.NetCostKPI) {
 			errs = append(errs, fmt.Sprintf("area %s: net_cost_kpi %q is not a Kolada KPI id (like N20014; \"\" for none)", slug, a.NetCostKPI))
 		}
 		if grouptitle.AreaKey(a.GroupTitle) == "" {
@@ -215,21 +220,16 @@ func indexOfArea(areas []Area, slug string) int {
 	return -1
 }
 
-// areasJSON is the areas_json argument of the table macros.
-func areasJSON(areas []Area) string {
-	type withKeys struct {
-		Area
-		GroupKeys []string `json:"group_keys"`
-	}
-	rows := make([]withKeys, len(areas))
+// StoreAreas are areas as the store's nka_area rows (and the macros'
+// areas_json argument) hold them.
+func StoreAreas(areas []Area) []store.NKAArea {
+	out := make([]store.NKAArea, len(areas))
 	for i, a := range areas {
-		rows[i] = withKeys{a, a.GroupKeys()}
+		out[i] = store.NKAArea{Area: a.Slug, Title: a.Title, PctKPI: a.PctKPI, MnkrKPI: a.MnkrKPI, NetCostKPI: a.NetCostKPI,
+			PopulationKPI: a.PopulationKPI, GroupTitle: a.GroupTitle, GroupKeys: a.GroupKeys(), MinAbsPct: a.MinAbsPct,
+			SortOrder: a.SortOrder}
 	}
-	b, err := json.Marshal(rows)
-	if err != nil {
-		panic(err) // plain strings and numbers always encode
-	}
-	return string(b)
+	return out
 }
 
 // NormalizeSlug maps what a person types to a slug: "Äldreomsorg" and

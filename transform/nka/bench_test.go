@@ -24,7 +24,11 @@ func ingestSynthetic(tb testing.TB, p koladafake.SynthParams) *store.Store {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	tb.Cleanup(func() { st.Close() })
+	tb.Cleanup(func() {
+		if err := st.Close(); err != nil {
+			tb.Error(err)
+		}
+	})
 	kpis := AreaKPIs(BuiltinAreas)
 	client := kolada.NewClient(kolada.ClientConfig{UserAgent: "nyckeltal-test", RateLimit: 10000, Timeout: 10 * time.Second,
 		MaxAttempts: 2, RetryWaitMin: time.Millisecond, RetryWaitMax: time.Millisecond, Logger: zerolog.Nop()})
@@ -43,7 +47,7 @@ func ingestSynthetic(tb testing.TB, p koladafake.SynthParams) *store.Store {
 func BenchmarkGapAll(b *testing.B) {
 	st := ingestSynthetic(b, koladafake.SynthParams{Municipalities: 290, Years: []int{2016, 2017, 2018, 2019, 2020, 2021, 2022, 2023, 2024, 2025},
 		FocalMunicipalities: -1, Seed: 1, Now: testDay})
-	e := &Engine{DB: st.DB(), Areas: BuiltinAreas}
+	e := &Engine{Store: st, Areas: BuiltinAreas}
 	b.ResetTimer()
 	for b.Loop() {
 		res, err := e.Gap(b.Context(), Query{})

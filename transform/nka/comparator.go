@@ -1,7 +1,6 @@
 package nka
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -9,6 +8,10 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/nyckeltal/nyckeltal/internal/indicatorid"
+
+	"github.com/nyckeltal/nyckeltal/internal/store"
 )
 
 // Comparators besides a group id and the groups of one's own.
@@ -39,7 +42,6 @@ const (
 )
 
 var (
-	groupIDPattern      = regexp.MustCompile(`^G\d+$`)
 	fixedYearPattern    = regexp.MustCompile(`^liknande:((?:19|20)\d{2})$`)
 	ownGroupNamePattern = regexp.MustCompile(`^[a-zåäö][a-zåäö0-9_-]*$`)
 	percentilePattern   = regexp.MustCompile(`^p(\d{1,2})$`)
@@ -69,7 +71,7 @@ func NormalizeComparator(c string, own []OwnGroup) (string, error) {
 	if fixedYearPattern.MatchString(l) {
 		return l, nil
 	}
-	if g := strings.ToUpper(c); groupIDPattern.MatchString(g) {
+	if g := strings.ToUpper(c); indicatorid.IsKoladaGroup(g) {
 		return g, nil
 	}
 	for _, g := range own {
@@ -186,7 +188,7 @@ func (g OwnGroup) Validate() error {
 	if !ownGroupNamePattern.MatchString(g.Name) {
 		return fmt.Errorf("%w %q: name it with lower-case letters, digits, - or _ (like skane_sma)", ErrInvalidGroup, g.Name)
 	}
-	if reservedComparators[g.Name] || strings.HasPrefix(g.Name, "liknande") || groupIDPattern.MatchString(strings.ToUpper(g.Name)) {
+	if reservedComparators[g.Name] || strings.HasPrefix(g.Name, "liknande") || indicatorid.IsKoladaGroup(strings.ToUpper(g.Name)) {
 		return fmt.Errorf("%w %q: that name is a built-in comparator (mean, median, riket, liknande, lan) or looks like a Kolada group id", ErrInvalidGroup, g.Name)
 	}
 	if len(g.Members) == 0 {
@@ -206,18 +208,10 @@ func (g OwnGroup) Validate() error {
 	return nil
 }
 
-// ownGroupsJSON is the own_groups_json argument of nka_gap.
-func ownGroupsJSON(groups []OwnGroup) any {
-	if len(groups) == 0 {
-		return nil
-	}
-	type row struct {
-		Name    string   `json:"name"`
-		Title   string   `json:"title"`
-		Year    *int     `json:"year"`
-		Members []string `json:"members"`
-	}
-	var rows []row
+// ownGroupYears are the groups as nka_gap's own_groups_json takes them: a
+// row per group and year (Year nil: every year), the years in order.
+func ownGroupYears(groups []OwnGroup) []store.NKAOwnGroupYear {
+	var rows []store.NKAOwnGroupYear
 	for _, g := range groups {
 		years := make([]int, 0, len(g.Members))
 		for y := range g.Members {
@@ -225,7 +219,7 @@ func ownGroupsJSON(groups []OwnGroup) any {
 		}
 		sort.Ints(years)
 		for _, y := range years {
-			r := row{Name: g.Name, Title: g.Title, Members: g.Members[y]}
+			r := store.NKAOwnGroupYear{Name: g.Name, Title: g.Title, Members: g.Members[y]}
 			if y != 0 {
 				yy := y
 				r.Year = &yy
@@ -233,11 +227,7 @@ func ownGroupsJSON(groups []OwnGroup) any {
 			rows = append(rows, r)
 		}
 	}
-	b, err := json.Marshal(rows)
-	if err != nil {
-		panic(err) // strings and numbers always encode
-	}
-	return string(b)
+	return rows
 }
 
 // OwnGroupByName finds a group of one's own.
@@ -295,7 +285,7 @@ func comparatorSetWords(cmp string) string {
 		return "övriga kommuner i länet"
 	case cmp == ComparatorRiket:
 		return "riket"
-	case groupIDPattern.MatchString(cmp):
+	case indicatorid.IsKoladaGroup(cmp):
 		return "gruppen " + cmp
 	}
 	if m := fixedYearPattern.FindStringSubmatch(cmp); m != nil {

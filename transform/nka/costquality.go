@@ -138,30 +138,18 @@ func (e *Engine) CostQuality(ctx context.Context, municipality, comparator strin
 	}
 	vals := map[string]obs{} // kpi/unit/year
 	ownYears := map[string][]int{}
-	rows, err := e.DB.QueryContext(ctx, `SELECT indicator_id, unit_id, year, value, preliminary
-		FROM nka_observation(as_of := ?) WHERE list_contains(?, indicator_id)`, asOfArg(asOf), kpis)
+	observations, err := e.Store.NKAObservations(ctx, asOf, kpis)
 	if err != nil {
-		return nil, fmt.Errorf("reading kostnad och kvalitet: %w", err)
+		return nil, err
 	}
-	for rows.Next() {
-		var kpi, unit string
-		var year int
-		var o obs
-		if err := rows.Scan(&kpi, &unit, &year, &o.value, &o.prelim); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("reading kostnad och kvalitet: %w", err)
-		}
-		if len(years) > 0 && !containsInt(years, year) {
+	for _, o := range observations {
+		if len(years) > 0 && !containsInt(years, o.Year) {
 			continue
 		}
-		vals[fmt.Sprintf("%s/%s/%d", kpi, unit, year)] = o
-		if unit == municipality && o.value != nil {
-			ownYears[kpi] = append(ownYears[kpi], year)
+		vals[fmt.Sprintf("%s/%s/%d", o.KPI, o.Unit, o.Year)] = obs{value: o.Value, prelim: o.Preliminary}
+		if o.Unit == municipality && o.Value != nil {
+			ownYears[o.KPI] = append(ownYears[o.KPI], o.Year)
 		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("reading kostnad och kvalitet: %w", err)
 	}
 	for _, m := range CostQualityMeasures {
 		r := CostQualityRow{CostQualityMeasure: m, KPITitle: titles[m.KPI], MissingPeers: []string{}}

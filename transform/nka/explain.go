@@ -8,7 +8,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/nyckeltal/nyckeltal/internal/numfmt"
+	"github.com/nyckeltal/nyckeltal/internal/indicatorid"
+
+	"github.com/nyckeltal/nyckeltal/internal/swedish"
 	"github.com/nyckeltal/nyckeltal/transform/atgardsplan"
 )
 
@@ -91,7 +93,7 @@ func (e *Engine) Explain(ctx context.Context, s *Sparbeting, area string) (strin
 		}
 		if r.NKAPct != nil && r.ComparatorPct != nil {
 			x.para(fmt.Sprintf("%d. Målet är att sluta %s %% av avståndet: jämförelsevärdet = kommunens NKA − %s × (kommunens NKA − %s) = "+
-				"%s − %s × (%s − %s) = %s %%.", next(), numfmt.Swedish(share*100, 0), decimalText(share), term(level),
+				"%s − %s × (%s − %s) = %s %%.", next(), swedish.Number(share*100, 0), decimalText(share), term(level),
 				pct4(*r.NKAPct), decimalText(share), pct4(*r.NKAPct), term(level), pct4(*r.ComparatorPct)))
 		}
 	} else if s.Comparator == ComparatorRiket {
@@ -114,7 +116,7 @@ func (e *Engine) Explain(ctx context.Context, s *Sparbeting, area string) (strin
 		own += fmt.Sprintf("okänd (inget värde för %s)", a.PctKPI)
 	}
 	if r.NKAMnkr != nil && a.MnkrKPI != "" {
-		own += fmt.Sprintf(" och %s mnkr (%s, Kolada)", numfmt.Swedish(*r.NKAMnkr, 6), kpi(a.MnkrKPI))
+		own += fmt.Sprintf(" och %s mnkr (%s, Kolada)", swedish.Number(*r.NKAMnkr, 6), kpi(a.MnkrKPI))
 	}
 	x.para(own + ".")
 
@@ -132,12 +134,12 @@ func (e *Engine) Explain(ctx context.Context, s *Sparbeting, area string) (strin
 	// 6. the gap in kronor, per invånare
 	if r.GapMnkr != nil {
 		x.para(fmt.Sprintf("%d. Avvikelsen i kronor: %s %% av %s mnkr = %s / 100 × %s = %s mnkr = %s tkr.", next(),
-			pct4(*r.GapPP), numfmt.Swedish(*r.ReferenceCostMnkr, 2), pct4(*r.GapPP), numfmt.Swedish(*r.ReferenceCostMnkr, 2),
-			numfmt.Swedish(*r.GapMnkr, 4), numfmt.Swedish(*r.GapMnkr*1000, 1)))
+			pct4(*r.GapPP), swedish.Number(*r.ReferenceCostMnkr, 2), pct4(*r.GapPP), swedish.Number(*r.ReferenceCostMnkr, 2),
+			swedish.Number(*r.GapMnkr, 4), swedish.Number(*r.GapMnkr*1000, 1)))
 		if r.Population != nil && r.GapKrPerInv != nil {
 			x.para(fmt.Sprintf("%d. Per invånare: %s kr / %s invånare (%s, Kolada, %d) = %s kr per invånare.", next(),
-				numfmt.Swedish(*r.GapMnkr*1e6, 0), numfmt.Swedish(*r.Population, 0), kpi(PopulationKPI), s.BaseYear,
-				numfmt.Swedish(*r.GapKrPerInv, 0)))
+				swedish.Number(*r.GapMnkr*1e6, 0), swedish.Number(*r.Population, 0), kpi(PopulationKPI), s.BaseYear,
+				swedish.Number(*r.GapKrPerInv, 0)))
 		} else {
 			x.para(fmt.Sprintf("%d. Per invånare: inget värde för invånare (%s) %d, så avvikelsen kan inte anges i kr per invånare.",
 				next(), PopulationKPI, s.BaseYear))
@@ -149,13 +151,13 @@ func (e *Engine) Explain(ctx context.Context, s *Sparbeting, area string) (strin
 	case sa.CountedTkr == nil:
 		x.para(fmt.Sprintf("%d. Det som räknas: okänt, så hela sparbetinget lämnas tomt (NULL) i stället för att räknas fel.", next()))
 	case s.Net:
-		x.para(fmt.Sprintf("%d. Det som räknas (--net: områden under jämförelsen drar ner summan): %s tkr.", next(), numfmt.Swedish(*sa.CountedTkr, 1)))
+		x.para(fmt.Sprintf("%d. Det som räknas (--net: områden under jämförelsen drar ner summan): %s tkr.", next(), swedish.Number(*sa.CountedTkr, 1)))
 	case r.GapPP != nil && *r.GapPP <= 0:
 		x.para(fmt.Sprintf("%d. Det som räknas: %s ligger inte över jämförelsen, så området räknas som 0 tkr (ett område under "+
 			"jämförelsen betalar inte för ett annat).", next(), a.Title))
 	default:
 		x.para(fmt.Sprintf("%d. Det som räknas: %s ligger över jämförelsen, så hela avvikelsen räknas: %s tkr.", next(), a.Title,
-			numfmt.Swedish(*sa.CountedTkr, 1)))
+			swedish.Number(*sa.CountedTkr, 1)))
 	}
 
 	// 8. the total and the glide path
@@ -163,7 +165,7 @@ func (e *Engine) Explain(ctx context.Context, s *Sparbeting, area string) (strin
 	for _, o := range s.Areas {
 		v := "okänt"
 		if o.CountedTkr != nil {
-			v = numfmt.Swedish(*o.CountedTkr, 1) + " tkr"
+			v = swedish.Number(*o.CountedTkr, 1) + " tkr"
 		}
 		name := o.Area
 		if oa, ok := AreaBySlug(e.Areas, o.Area); ok {
@@ -173,14 +175,14 @@ func (e *Engine) Explain(ctx context.Context, s *Sparbeting, area string) (strin
 	}
 	if s.TotalTkr != nil {
 		tot := fmt.Sprintf("%d. Sparbetinget: %s = %s tkr (avrundat till hela tkr)", next(), strings.Join(parts, " + "),
-			numfmt.Swedish(float64(*s.TotalTkr), 0))
+			swedish.Number(float64(*s.TotalTkr), 0))
 		if s.TotalKrPerInv != nil {
-			tot += fmt.Sprintf(", eller %s kr per invånare", numfmt.Swedish(*s.TotalKrPerInv, 0))
+			tot += fmt.Sprintf(", eller %s kr per invånare", swedish.Number(*s.TotalKrPerInv, 0))
 		}
 		x.para(tot + ".")
 		var ys []string
 		for _, y := range s.PerYear {
-			ys = append(ys, fmt.Sprintf("%d: %s tkr", y.Year, numfmt.Swedish(float64(y.Tkr), 0)))
+			ys = append(ys, fmt.Sprintf("%d: %s tkr", y.Year, swedish.Number(float64(y.Tkr), 0)))
 		}
 		x.para(fmt.Sprintf("%d. Glidbanan (%s): %s.", next(), profileWords(s.Profile), strings.Join(ys, ", ")))
 	} else {
@@ -199,7 +201,7 @@ func (e *Engine) Explain(ctx context.Context, s *Sparbeting, area string) (strin
 		}
 		if p.CoveragePct != nil && p.RemainingTkr != nil {
 			text += fmt.Sprintf(" Täckning: %s / %s = %s %%; återstår %s tkr.", atgardsplan.FormatTkr(p.CountedTkr),
-				numfmt.Swedish(float64(*s.TotalTkr), 0), numfmt.Swedish(*p.CoveragePct, 1), atgardsplan.FormatTkr(*p.RemainingTkr))
+				swedish.Number(float64(*s.TotalTkr), 0), swedish.Number(*p.CoveragePct, 1), atgardsplan.FormatTkr(*p.RemainingTkr))
 		}
 		x.para(text)
 	}
@@ -268,7 +270,7 @@ func wrapText(s string, width int, indent string) string {
 	return out.String()
 }
 
-func pct4(x float64) string { return numfmt.Swedish(x, 4) }
+func pct4(x float64) string { return swedish.Number(x, 4) }
 
 // term writes a figure that follows an operator: a negative one in
 // parentheses, so that "6 − (−1)" never reads "6 − −1".
@@ -362,7 +364,7 @@ func (e *Engine) explainSet(s *Sparbeting, r GapRow, a Area, muni string) string
 	case s.Comparator == ComparatorLan:
 		return fmt.Sprintf("Som jämförelse används övriga kommuner i %s (kommuner vars id börjar med samma två siffror som %s, %s).",
 			str(r.ComparatorGroupTitle), muni, s.MunicipalityID[:min(2, len(s.MunicipalityID))]) + members
-	case groupIDPattern.MatchString(s.Comparator):
+	case indicatorid.IsKoladaGroup(s.Comparator):
 		return fmt.Sprintf("Som jämförelse används kommungruppen %s i Kolada.", group(r.ComparatorGroup, r.ComparatorGroupTitle)) + members
 	}
 	title := ""
@@ -411,10 +413,10 @@ func explainStatistic(target string, xs []float64, got *float64) string {
 	k := int(math.Floor(h))
 	text := fmt.Sprintf("I storleksordning: %s. %s percentilen, interpolerad som Excels PERCENTIL.INK: h = (antal − 1) × %s = "+
 		"(%d − 1) × %s = %s; ", joinPct(sorted), swedishOrdinal(strconv.Itoa(p)), decimalText(float64(p)/100), len(sorted),
-		decimalText(float64(p)/100), numfmt.Swedish(h, 2))
+		decimalText(float64(p)/100), swedish.Number(h, 2))
 	if k+1 < len(sorted) && h > float64(k) {
-		return text + fmt.Sprintf("värdet = x%d + %s × (x%d − x%d) = %s + %s × (%s − %s) = %s %%.", k+1, numfmt.Swedish(h-float64(k), 2),
-			k+2, k+1, pct4(sorted[k]), numfmt.Swedish(h-float64(k), 2), pct4(sorted[k+1]), term(pct4(sorted[k])), val)
+		return text + fmt.Sprintf("värdet = x%d + %s × (x%d − x%d) = %s + %s × (%s − %s) = %s %%.", k+1, swedish.Number(h-float64(k), 2),
+			k+2, k+1, pct4(sorted[k]), swedish.Number(h-float64(k), 2), pct4(sorted[k+1]), term(pct4(sorted[k])), val)
 	}
 	return text + fmt.Sprintf("värdet är x%d = %s %%.", k+1, val)
 }
@@ -482,32 +484,19 @@ func explainReference(r GapRow, a Area, kpi func(string) string) string {
 	case r.ReferenceCostMethod != nil && *r.ReferenceCostMethod == ReferenceCostNet:
 		return fmt.Sprintf("NKA %s %% ligger för nära 0 (under %s %%) för att dela med, så referenskostnaden uppskattas utan division: "+
 			"områdets nettokostnad (%s × %s / 10⁶ = %s mnkr) minus NKA mnkr (%s) = %s mnkr (uppskattad).",
-			pct4(*r.NKAPct), numfmt.Swedish(a.MinAbsPct, 1), kpi(a.NetCostKPI), PopulationKPI, numfmt.Swedish(*r.NetCostMnkr, 3),
-			numfmt.Swedish(*r.NKAMnkr, 6), numfmt.Swedish(*r.ReferenceCostMnkr, 2))
+			pct4(*r.NKAPct), swedish.Number(a.MinAbsPct, 1), kpi(a.NetCostKPI), PopulationKPI, swedish.Number(*r.NetCostMnkr, 3),
+			swedish.Number(*r.NKAMnkr, 6), swedish.Number(*r.ReferenceCostMnkr, 2))
 	}
 	text := fmt.Sprintf("Referenskostnaden är vad Koladas två tal ger: NKA mnkr / (NKA %% / 100) = %s / (%s / 100) = %s mnkr "+
-		"(|%s %%| är minst %s %%, så kvoten är stabil).", numfmt.Swedish(*r.NKAMnkr, 6), pct4(*r.NKAPct),
-		numfmt.Swedish(*r.ReferenceCostMnkr, 2), numfmt.Swedish(*r.NKAPct, 2), numfmt.Swedish(a.MinAbsPct, 1))
+		"(|%s %%| är minst %s %%, så kvoten är stabil).", swedish.Number(*r.NKAMnkr, 6), pct4(*r.NKAPct),
+		swedish.Number(*r.ReferenceCostMnkr, 2), swedish.Number(*r.NKAPct, 2), swedish.Number(a.MinAbsPct, 1))
 	if r.ReferenceCostNetMnkr != nil {
-		text += fmt.Sprintf(" Kontroll: nettokostnaden minus NKA mnkr ger %s mnkr.", numfmt.Swedish(*r.ReferenceCostNetMnkr, 2))
+		text += fmt.Sprintf(" Kontroll: nettokostnaden minus NKA mnkr ger %s mnkr.", swedish.Number(*r.ReferenceCostNetMnkr, 2))
 	}
 	return text
 }
 
 // kpiTitles reads KPI titles from the store.
 func (e *Engine) kpiTitles(ctx context.Context, ids []string) (map[string]string, error) {
-	out := map[string]string{}
-	rows, err := e.DB.QueryContext(ctx, `SELECT kpi_id, coalesce(title, '') FROM kpi WHERE list_contains(?, kpi_id)`, ids)
-	if err != nil {
-		return nil, fmt.Errorf("reading KPI titles: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id, t string
-		if err := rows.Scan(&id, &t); err != nil {
-			return nil, fmt.Errorf("reading KPI titles: %w", err)
-		}
-		out[id] = t
-	}
-	return out, rows.Err()
+	return e.Store.KPITitles(ctx, ids)
 }

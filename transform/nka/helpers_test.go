@@ -75,7 +75,15 @@ func newStore(t *testing.T) *store.Store {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { st.Close() })
+	t.Cleanup(func() {
+		if err := st.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	// The areas the views read, as every writer writes them (internal/app).
+	if _, err := st.SetNKAAreas(t.Context(), StoreAreas(BuiltinAreas)); err != nil {
+		t.Fatal(err)
+	}
 	return st
 }
 

@@ -2,8 +2,9 @@ package nka
 
 import (
 	"context"
-	"fmt"
 	"time"
+
+	"github.com/nyckeltal/nyckeltal/internal/store"
 )
 
 // PeerGroup is the "Liknande kommuner" group that the gap uses for a
@@ -26,10 +27,7 @@ type PeerGroup struct {
 }
 
 // Member is a municipality of a peer group.
-type Member struct {
-	ID   string
-	Name string
-}
+type Member = store.NKAMember
 
 // PeerGroups returns, per year the area has NKA values, the group the gap
 // chooses for the municipality (the group of the latest year ≤ the year, else
@@ -65,20 +63,5 @@ func (e *Engine) PeerGroups(ctx context.Context, municipality, area string, asOf
 }
 
 func (e *Engine) groupMembers(ctx context.Context, groupID string, asOf *time.Time) ([]Member, error) {
-	rows, err := e.DB.QueryContext(ctx, `SELECT DISTINCT member_id, member
-		FROM nka_peer_groups(as_of := ?, areas_json := ?) WHERE group_id = ? ORDER BY member_id`,
-		asOfArg(asOf), areasJSON(e.Areas), groupID)
-	if err != nil {
-		return nil, fmt.Errorf("reading the members of %s: %w", groupID, err)
-	}
-	defer rows.Close()
-	out := []Member{}
-	for rows.Next() {
-		var m Member
-		if err := rows.Scan(&m.ID, &m.Name); err != nil {
-			return nil, fmt.Errorf("reading the members of %s: %w", groupID, err)
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
+	return e.Store.NKAGroupMembers(ctx, asOf, StoreAreas(e.Areas), groupID)
 }

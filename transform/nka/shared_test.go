@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nyckeltal/nyckeltal/internal/testkit/repo"
+
 	"github.com/rs/zerolog"
 
 	"github.com/nyckeltal/nyckeltal/connectors/kolada"
@@ -50,7 +52,7 @@ var snapshotDay = time.Date(2026, 8, 16, 12, 0, 0, 0, time.UTC)
 //	  it is used with a note; members' N00097 2024: 5.2753, 4.314, 9.5719, -3.322,
 //	  1.8915, 4.6108, 2.9937 → mean 3.619314285714286; Höör -2.581.
 func TestSharedSnapshotHoor(t *testing.T) {
-	dir := filepath.Join("..", "..", "..", "shared", "kolada")
+	dir := repo.Shared("kolada")
 	if _, err := os.Stat(filepath.Join(dir, "data.json")); err != nil {
 		t.Skip("no ../shared/kolada snapshot beside the repository")
 	}
@@ -72,7 +74,7 @@ func TestSharedSnapshotHoor(t *testing.T) {
 		Now: func() time.Time { return snapshotDay }, Logger: zerolog.Nop()}); err != nil {
 		t.Fatal(err)
 	}
-	e := &Engine{DB: st.DB(), Areas: BuiltinAreas}
+	e := &Engine{Store: st, Areas: BuiltinAreas}
 	res, err := e.Gap(t.Context(), Query{Municipalities: []string{"1267"}, Areas: []string{"aldreomsorg", "ifo", "overgripande"}, Years: []int{2024}})
 	if err != nil {
 		t.Fatal(err)

@@ -2,7 +2,6 @@ package nka
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"math"
@@ -10,7 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nyckeltal/nyckeltal/internal/numfmt"
+	"github.com/nyckeltal/nyckeltal/internal/store"
+	"github.com/nyckeltal/nyckeltal/internal/swedish"
 )
 
 // ErrBadYears marks base, start and target years that do not fit together.
@@ -267,7 +267,7 @@ func (e *Engine) Sparbeting(ctx context.Context, req SparbetingRequest) (*Sparbe
 	if known {
 		total := int64(math.Round(sum))
 		if req.Net && total < 0 {
-			s.Notes = append(s.Notes, fmt.Sprintf("med --net ligger områdena tillsammans %s tkr under jämförelsen: inget sparbeting", numfmt.Group(-total, " ")))
+			s.Notes = append(s.Notes, fmt.Sprintf("med --net ligger områdena tillsammans %s tkr under jämförelsen: inget sparbeting", swedish.Group(-total, " ")))
 			total = 0
 		}
 		s.TotalTkr = &total
@@ -344,10 +344,10 @@ func defaultBaseYear(rows []GapRow, areas []Area) (year int, preliminary bool) {
 }
 
 func (e *Engine) preliminaryNote(ctx context.Context, areas []Area, year int) string {
-	var pub sql.NullTime
-	_ = e.DB.QueryRowContext(ctx, `SELECT max(publication_date) FROM kpi WHERE list_contains(?, kpi_id)`, AreaKPIs(areas)).Scan(&pub)
-	if pub.Valid {
-		return fmt.Sprintf("%d innehåller preliminära värden: Kolada publicerar de slutliga %s; räkna om då", year, pub.Time.Format(time.DateOnly))
+	// Without a date (or when it cannot be read) the note says to recompute
+	// when Kolada publishes: the sparbeting does not fail for want of it.
+	if pub, err := e.Store.LatestPublicationDate(ctx, AreaKPIs(areas)); err == nil && pub != nil {
+		return fmt.Sprintf("%d innehåller preliminära värden: Kolada publicerar de slutliga %s; räkna om då", year, pub.Format(time.DateOnly))
 	}
 	return fmt.Sprintf("%d innehåller preliminära värden: räkna om när Kolada publicerar de slutliga", year)
 }
@@ -403,14 +403,16 @@ func (e *Engine) sources(ctx context.Context, areas []Area, rows map[string]GapR
 	if asOf != nil {
 		out = append(out, "värdena som databasen kände dem "+asOf.In(stockholm).Format(time.RFC3339)+" (--as-of)")
 	} else {
-		var id sql.NullInt64
-		var at sql.NullTime
-		if err := e.DB.QueryRowContext(ctx, `SELECT load_id, finished_at FROM load WHERE source = 'kolada' AND status = 'ok'
-			ORDER BY load_id DESC LIMIT 1`).Scan(&id, &at); err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return nil, fmt.Errorf("reading the last load: %w", err)
+		last, err := e.Store.LastLoad(ctx, "kolada", store.StatusOK)
+		if err != nil {
+			return nil, err
 		}
-		if id.Valid {
-			out = append(out, fmt.Sprintf("värdena enligt Kolada-laddning %d av %s", id.Int64, at.Time.In(stockholm).Format(time.RFC3339)))
+		if last != nil {
+			var at time.Time
+			if last.FinishedAt != nil {
+				at = *last.FinishedAt
+			}
+			out = append(out, fmt.Sprintf("värdena enligt Kolada-laddning %d av %s", last.ID, at.In(stockholm).Format(time.RFC3339)))
 		}
 	}
 	return out, nil

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nyckeltal/nyckeltal/internal/testkit/repo"
+
 	"github.com/nyckeltal/nyckeltal/transform/atgardsplan"
 )
 
@@ -235,7 +237,7 @@ func TestGlidePathSumsToTotal(t *testing.T) {
 // counted. Counted in all: 2 360 + 3 900 + 2 480 = 8 740.
 func TestComparePlanWithSeedSample(t *testing.T) {
 	e, _ := engineFor(t, sparWorld())
-	fh, err := os.Open("../../data/samples/atgardsplan-2024-2026.csv")
+	fh, err := os.Open(repo.Path("data", "samples", "atgardsplan-2024-2026.csv"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nyckeltal/nyckeltal/internal/testkit/repo"
+
 	"github.com/rs/zerolog"
 
 	"github.com/nyckeltal/nyckeltal/connectors/kolada"
@@ -91,7 +93,7 @@ func catalogueKPIs(t *testing.T, path string, ids []string) []json.RawMessage {
 // 2025 group above, ingested by the real connector. It skips without ../shared.
 func snapshotWithExtras(t *testing.T) *Engine {
 	t.Helper()
-	dir := filepath.Join("..", "..", "..", "shared", "kolada")
+	dir := repo.Shared("kolada")
 	if _, err := os.Stat(filepath.Join(dir, "data.json")); err != nil {
 		t.Skip("no ../shared/kolada snapshot beside the repository")
 	}
@@ -131,7 +133,11 @@ func snapshotWithExtras(t *testing.T) *Engine {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { st.Close() })
+	t.Cleanup(func() {
+		if err := st.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	client := kolada.NewClient(kolada.ClientConfig{UserAgent: "nyckeltal-test", RateLimit: 10000, Timeout: 10 * time.Second,
 		MaxAttempts: 2, RetryWaitMin: time.Millisecond, RetryWaitMax: time.Millisecond, Logger: zerolog.Nop()})
 	if _, err := kolada.Ingest(t.Context(), st, client, kolada.Options{BaseURL: ts.URL + "/v3",
@@ -139,7 +145,7 @@ func snapshotWithExtras(t *testing.T) *Engine {
 		Groups: true, PerPage: 5000, Margin: time.Hour, Now: func() time.Time { return snapshotDay }, Logger: zerolog.Nop()}); err != nil {
 		t.Fatal(err)
 	}
-	return &Engine{DB: st.DB(), Areas: BuiltinAreas}
+	return &Engine{Store: st, Areas: BuiltinAreas}
 }
 
 // TestComparatorsTargetsAndTrendsOnTheSnapshot checks the comparison sets,

@@ -39,6 +39,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nyckeltal/nyckeltal/internal/testkit/repo"
+
 	"github.com/rs/zerolog"
 	"golang.org/x/text/encoding/charmap"
 
@@ -85,7 +87,7 @@ var titleSpellings = []string{
 	"Liknande kommuner %[1]s, %[2]s, %[3]d.",
 	"Liknande kommuner %[1]s %[3]d, %[2]s",
 	"Liknande kommuner (%[1]s) %[2]s %[3]d",
-	"Liknande kommuner %[1]s, %[2]s​, %[3]d ",
+	"Liknande kommuner %[1]s, %[2]s\u200b, %[3]d ",
 	"Liknande kommuner %[1]s, %[2]s kommun, %[3]d",
 }
 
@@ -151,7 +153,7 @@ func (v *variant) value(kpi, unit string, year int) *float64 {
 }
 
 func TestRandomisedSnapshotVariants(t *testing.T) {
-	dir := filepath.Join("..", "..", "..", "shared", "kolada")
+	dir := repo.Shared("kolada")
 	if _, err := os.Stat(filepath.Join(dir, "data.json")); err != nil {
 		t.Skip("no ../shared/kolada snapshot beside the repository")
 	}
@@ -516,7 +518,7 @@ func checkVariant(t *testing.T, v *variant) {
 		Now: func() time.Time { return snapshotDay }, Logger: zerolog.Nop()}); err != nil {
 		t.Fatal(err)
 	}
-	e := &Engine{DB: st.DB(), Areas: BuiltinAreas}
+	e := &Engine{Store: st, Areas: BuiltinAreas}
 	rng := rand.New(rand.NewSource(v.seed))
 	comparator := []string{ComparatorMean, ComparatorMean, ComparatorMedian, ComparatorRiket}[rng.Intn(4)]
 	t.Logf("focal %s %q, comparator %s, %d groups", v.focal, v.names[v.focal], comparator, len(v.groups))

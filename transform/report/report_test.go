@@ -10,13 +10,15 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/nyckeltal/nyckeltal/catalog"
-	"github.com/nyckeltal/nyckeltal/internal/golden"
+	"github.com/nyckeltal/nyckeltal/internal/testkit/repo"
+
 	"github.com/nyckeltal/nyckeltal/internal/store"
+	"github.com/nyckeltal/nyckeltal/internal/testkit/golden"
+	"github.com/nyckeltal/nyckeltal/internal/testkit/tablesfixture"
 	"github.com/nyckeltal/nyckeltal/transform/atgardsplan"
+	"github.com/nyckeltal/nyckeltal/transform/catalog"
 	"github.com/nyckeltal/nyckeltal/transform/nka"
 	"github.com/nyckeltal/nyckeltal/transform/tables"
-	"github.com/nyckeltal/nyckeltal/transform/tables/tablestest"
 )
 
 var (
@@ -29,7 +31,7 @@ func TestMain(m *testing.M) {
 	flag.Parse()
 	code := m.Run()
 	if fixtureDir != "" {
-		os.RemoveAll(fixtureDir)
+		_ = os.RemoveAll(fixtureDir) // a temporary directory; the tests' outcome is decided
 	}
 	os.Exit(code)
 }
@@ -42,7 +44,7 @@ func fixture(t *testing.T) string {
 			t.Fatal(err)
 		}
 		fixtureDir = dir
-		fixturePath = tablestest.Build(t, dir)
+		fixturePath = tablesfixture.Build(t, dir)
 	})
 	if fixturePath == "" {
 		t.Fatal("the fixture store could not be built")
@@ -54,7 +56,7 @@ func fixture(t *testing.T) string {
 // catalogue and writes it.
 func buildReport(t *testing.T) (*Report, []byte) {
 	t.Helper()
-	c, err := catalog.Load(filepath.Join("..", "tables", "testdata", "catalog.toml"))
+	c, err := catalog.Load(repo.Path("transform", "tables", "testdata", "catalog.toml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,9 +65,9 @@ func buildReport(t *testing.T) (*Report, []byte) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	b := &Builder{DB: st.DB(), NKA: tablestest.Engine(st)}
+	b := &Builder{Store: st, NKA: tablesfixture.Engine(st)}
 	profile, _ := nka.ParseProfile("even")
-	fh, err := os.Open(filepath.Join("..", "..", "data", "samples", "atgardsplan-2024-2026.csv"))
+	fh, err := os.Open(repo.Path("data", "samples", "atgardsplan-2024-2026.csv"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +77,7 @@ func buildReport(t *testing.T) (*Report, []byte) {
 		t.Fatal(err)
 	}
 	r, err := b.Build(t.Context(), Request{
-		Tables: tables.Request{Catalog: c, Municipality: tablestest.Home, HomeMunicipality: tablestest.Home, InterimEndMonth: 8},
+		Tables: tables.Request{Catalog: c, Municipality: tablesfixture.Home, HomeMunicipality: tablesfixture.Home, InterimEndMonth: 8},
 		Sparbeting: nka.SparbetingRequest{Areas: []string{"aldreomsorg", "ifo"}, BaseYear: 2023, StartYear: 2025, TargetYear: 2028,
 			Comparator: nka.ComparatorRiket, Profile: profile},
 		Plan: plan, PlanFile: "atgardsplan-2024-2026.csv",

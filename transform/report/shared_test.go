@@ -10,12 +10,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nyckeltal/nyckeltal/internal/testkit/repo"
+
 	"github.com/rs/zerolog"
 
-	"github.com/nyckeltal/nyckeltal/catalog"
 	"github.com/nyckeltal/nyckeltal/connectors/kolada"
 	"github.com/nyckeltal/nyckeltal/connectors/kolada/koladafake"
 	"github.com/nyckeltal/nyckeltal/internal/store"
+	"github.com/nyckeltal/nyckeltal/transform/catalog"
 	"github.com/nyckeltal/nyckeltal/transform/nka"
 	"github.com/nyckeltal/nyckeltal/transform/tables"
 )
@@ -31,7 +33,7 @@ import (
 // Älmhult, Hammarö, Kumla and Skurup are below it); the sparbeting of base
 // year 2024 is 14 205 tkr (transform/nka's acceptance test).
 func TestSharedSnapshotReport(t *testing.T) {
-	dir := filepath.Join("..", "..", "..", "shared", "kolada")
+	dir := repo.Shared("kolada")
 	if _, err := os.Stat(filepath.Join(dir, "data.json")); err != nil {
 		t.Skip("no ../shared/kolada snapshot beside the repository")
 	}
@@ -60,9 +62,9 @@ func TestSharedSnapshotReport(t *testing.T) {
 		Now: func() time.Time { return day }, Logger: zerolog.Nop()}); err != nil {
 		t.Fatal(err)
 	}
-	eng := &nka.Engine{DB: st.DB(), Areas: nka.BuiltinAreas}
+	eng := &nka.Engine{Store: st, Areas: nka.BuiltinAreas}
 	profile, _ := nka.ParseProfile("even")
-	r, err := (&Builder{DB: st.DB(), NKA: eng}).Build(t.Context(), Request{
+	r, err := (&Builder{Store: st, NKA: eng}).Build(t.Context(), Request{
 		Tables:     tables.Request{Catalog: c, Municipality: "1267", HomeMunicipality: "1267", InterimEndMonth: 8},
 		Sparbeting: nka.SparbetingRequest{Areas: []string{"aldreomsorg", "ifo"}, BaseYear: 2024, Comparator: nka.ComparatorMean, Profile: profile},
 	})

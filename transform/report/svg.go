@@ -12,12 +12,13 @@ package report
 
 import (
 	"fmt"
-	"github.com/nyckeltal/nyckeltal/internal/numfmt"
-	"github.com/nyckeltal/nyckeltal/internal/textsafe"
 	"io"
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/nyckeltal/nyckeltal/internal/swedish"
+	"github.com/nyckeltal/nyckeltal/internal/textsafe"
 )
 
 const (
@@ -64,14 +65,14 @@ type scatterSpec struct {
 
 // num writes a number the Swedish way: 32 208,5 (a non-breaking space
 // between thousands, a decimal comma, a real minus sign).
-func num(x float64, dec int) string { return numfmt.Swedish(x, dec) }
+func num(x float64, dec int) string { return swedish.Number(x, dec) }
 
 func coord(x float64) string { return strconv.FormatFloat(math.Round(x*10)/10, 'f', -1, 64) }
 
 // value6 writes a value for a data- attribute with six decimals: the peers'
 // mean comes from a parallel sum in DuckDB, whose last bits differ between
 // runs, and the same store must give the same bytes.
-func value6(x float64) string { return strconv.FormatFloat(numfmt.Round6(x), 'f', -1, 64) }
+func value6(x float64) string { return strconv.FormatFloat(swedish.Round6(x), 'f', -1, 64) }
 
 // niceTicks gives about n round tick values covering lo..hi.
 func niceTicks(lo, hi float64, n int) []float64 {

@@ -2,15 +2,14 @@ package tables
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"sort"
 	"strings"
 	"time"
 
-	"github.com/nyckeltal/nyckeltal/catalog"
 	"github.com/nyckeltal/nyckeltal/internal/store"
+	"github.com/nyckeltal/nyckeltal/transform/catalog"
 	"github.com/nyckeltal/nyckeltal/transform/nka"
 )
 
@@ -20,11 +19,23 @@ var ErrNoData = errors.New("no data for the tables")
 // Riket is Kolada's id of the whole country.
 const Riket = "0000"
 
+// Reader is what the tables read of the store; *store.Store implements it.
+type Reader interface {
+	LastLoadFinished(ctx context.Context) (*time.Time, error)
+	MunicipalityTitle(ctx context.Context, id string) (string, bool, error)
+	HasKPICatalogue(ctx context.Context, source string) (bool, error)
+	KPIs(ctx context.Context, ids []string) ([]store.KPI, error)
+	KPIStates(ctx context.Context, source, municipality string, ids []string) (map[string]store.KPIState, error)
+	KoladaYearValues(ctx context.Context, ids []string) ([]store.YearValue, error)
+	LocalValues(ctx context.Context, codes []string, home string) ([]store.LocalValue, error)
+	LocalIndicators(ctx context.Context, codes []string) ([]store.LocalIndicator, error)
+}
+
 // Builder reads the store. NKA supplies the "Liknande kommuner" groups, so
 // that the tables compare with the same group as `nyckeltal gap`.
 type Builder struct {
-	DB  *sql.DB
-	NKA *nka.Engine
+	Store Reader
+	NKA   *nka.Engine
 }
 
 // Request says whose tables to build.
@@ -67,32 +78,29 @@ func (b *Builder) Build(ctx context.Context, req Request) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{MunicipalityID: req.Municipality, MunicipalityName: req.Municipality, Catalog: c}
-	var asOf sql.NullTime
-	if err := b.DB.QueryRowContext(ctx, `SELECT max(finished_at) FROM load WHERE status = 'ok'`).Scan(&asOf); err != nil {
-		return nil, fmt.Errorf("reading the loads: %w", err)
+	asOf, err := b.Store.LastLoadFinished(ctx)
+	if err != nil {
+		return nil, err
 	}
-	if !asOf.Valid {
+	if asOf == nil {
 		return nil, fmt.Errorf("%w: the store has no successful load yet", ErrNoData)
 	}
-	res.DataAsOf = asOf.Time.UTC()
-	var name sql.NullString
-	err := b.DB.QueryRowContext(ctx, `SELECT title FROM municipality WHERE municipality_id = ?`, req.Municipality).Scan(&name)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("reading the municipality: %w", err)
-	}
-	if name.Valid {
-		res.MunicipalityName = name.String
+	res.DataAsOf = asOf.UTC()
+	if name, ok, err := b.Store.MunicipalityTitle(ctx, req.Municipality); err != nil {
+		return nil, err
+	} else if ok {
+		res.MunicipalityName = name
 	}
 
 	// Titles without an id: resolved against the KPI catalogue the store
 	// keeps, and used only where the choice is certain.
 	var titles titleLookups
 	if c.Unresolved() > 0 {
-		if titles.haveCatalogue, err = store.HasKPICatalogue(ctx, b.DB, "kolada"); err != nil {
+		if titles.haveCatalogue, err = b.Store.HasKPICatalogue(ctx, "kolada"); err != nil {
 			return nil, err
 		}
 		if titles.haveCatalogue {
-			kpis, err := store.ReadKPIs(ctx, b.DB, nil)
+			kpis, err := b.Store.KPIs(ctx, nil)
 			if err != nil {
 				return nil, err
 			}
@@ -105,7 +113,7 @@ func (b *Builder) Build(ctx context.Context, req Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	states, err := store.KPIStates(ctx, b.DB, "kolada", req.Municipality, c.KoladaKPIs())
+	states, err := b.Store.KPIStates(ctx, "kolada", req.Municipality, c.KoladaKPIs())
 	if err != nil {
 		return nil, err
 	}
@@ -206,29 +214,12 @@ func (b *Builder) koladaValues(ctx context.Context, c *catalog.Catalog) (map[obs
 	if len(ids) == 0 {
 		return out, nil
 	}
-	rows, err := b.DB.QueryContext(ctx, `SELECT indicator_id, unit_id, year, gender, value, preliminary
-		FROM observation
-		WHERE source = 'kolada' AND unit_kind = 'municipality' AND period_type = 'year' AND regi = 'alla'
-		  AND list_contains(?, indicator_id)`, ids)
+	values, err := b.Store.KoladaYearValues(ctx, ids)
 	if err != nil {
-		return nil, fmt.Errorf("reading Kolada values: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var k obsKey
-		var v sql.NullFloat64
-		var o obs
-		if err := rows.Scan(&k.indicator, &k.unit, &k.year, &k.gender, &v, &o.preliminary); err != nil {
-			return nil, fmt.Errorf("reading Kolada values: %w", err)
-		}
-		if v.Valid {
-			x := v.Float64
-			o.value = &x
-		}
-		out[k] = o
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("reading Kolada values: %w", err)
+	for _, v := range values {
+		out[obsKey{v.Indicator, v.Unit, v.Year, v.Gender}] = obs{value: v.Value, preliminary: v.Preliminary}
 	}
 	return out, nil
 }
@@ -248,67 +239,40 @@ func (b *Builder) localValues(ctx context.Context, c *catalog.Catalog, req Reque
 	if len(codes) == 0 {
 		return out, infos, nil
 	}
-	rows, err := b.DB.QueryContext(ctx, `SELECT indicator_id, unit_kind, unit_id, period_type, period_start, period_end,
-			year, gender, regi, value, preliminary
-		FROM observation
-		WHERE source <> 'kolada' AND list_contains(?, indicator_id)
-		  AND ((unit_kind = 'municipality' AND unit_id = ?) OR unit_kind = 'local_unit')`, codes, req.HomeMunicipality)
+	values, err := b.Store.LocalValues(ctx, codes, req.HomeMunicipality)
 	if err != nil {
-		return nil, nil, fmt.Errorf("reading local values: %w", err)
+		return nil, nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var code, unitKind, unitID, periodType, gender, regi string
-		var start, end time.Time
-		var year int
-		var v sql.NullFloat64
-		var o obs
-		if err := rows.Scan(&code, &unitKind, &unitID, &periodType, &start, &end, &year, &gender, &regi, &v, &o.preliminary); err != nil {
-			return nil, nil, fmt.Errorf("reading local values: %w", err)
-		}
-		p, ok := catalogPeriod(periodType, start, end, req.InterimEndMonth)
+	for _, v := range values {
+		p, ok := catalogPeriod(v.PeriodType, v.PeriodStart, v.PeriodEnd, req.InterimEndMonth)
 		if !ok {
 			continue
 		}
 		var split Split
 		switch {
-		case unitKind == "local_unit" && gender == "T" && regi == "alla":
-			split = Split{Unit, unitID}
-		case unitKind == "local_unit":
+		case v.UnitKind == "local_unit" && v.Gender == "T" && v.Regi == "alla":
+			split = Split{Unit, v.UnitID}
+		case v.UnitKind == "local_unit":
 			continue // an enhet's kön or regi split: beyond what the tables show
-		case gender == "T" && regi == "alla":
+		case v.Gender == "T" && v.Regi == "alla":
 			split = Split{Total, ""}
-		case regi == "alla":
-			split = Split{Gender, gender}
-		case gender == "T":
-			split = Split{Regi, regi}
+		case v.Regi == "alla":
+			split = Split{Gender, v.Gender}
+		case v.Gender == "T":
+			split = Split{Regi, v.Regi}
 		default:
 			continue // kön × regi: the tables show the margins
 		}
-		if v.Valid {
-			x := v.Float64
-			o.value = &x
-		}
-		out[localKey{code, split, PeriodKey{year, p}}] = o
+		out[localKey{v.Indicator, split, PeriodKey{v.Year, p}}] = obs{value: v.Value, preliminary: v.Preliminary}
 	}
-	if err := rows.Err(); err != nil {
-		return nil, nil, fmt.Errorf("reading local values: %w", err)
-	}
-	irows, err := b.DB.QueryContext(ctx, `SELECT indicator_id, coalesce(title, ''), coalesce(unit, ''), coalesce(source_system, '')
-		FROM local_indicator WHERE list_contains(?, indicator_id)`, codes)
+	indicators, err := b.Store.LocalIndicators(ctx, codes)
 	if err != nil {
-		return nil, nil, fmt.Errorf("reading local indicators: %w", err)
+		return nil, nil, err
 	}
-	defer irows.Close()
-	for irows.Next() {
-		var code string
-		var li localInfo
-		if err := irows.Scan(&code, &li.title, &li.unit, &li.system); err != nil {
-			return nil, nil, fmt.Errorf("reading local indicators: %w", err)
-		}
-		infos[code] = li
+	for _, li := range indicators {
+		infos[li.ID] = localInfo{title: li.Title, unit: li.Unit, system: li.SourceSystem}
 	}
-	return out, infos, irows.Err()
+	return out, infos, nil
 }
 
 // catalogPeriod maps a stored period to the catalogue's: year → helår, a

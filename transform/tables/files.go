@@ -121,11 +121,11 @@ func WriteFileAtomic(path string, fn func(io.Writer) error) error {
 	defer os.Remove(tmp.Name())
 	bw := bufio.NewWriter(tmp)
 	if err := fn(bw); err != nil {
-		tmp.Close()
+		_ = tmp.Close() // the error of the writing is the one to report
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	if err := bw.Flush(); err != nil {
-		tmp.Close()
+		_ = tmp.Close() // the error of the writing is the one to report
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	if err := tmp.Close(); err != nil {

@@ -1,7 +1,7 @@
 package tables
 
 import (
-	"github.com/nyckeltal/nyckeltal/internal/numfmt"
+	"github.com/nyckeltal/nyckeltal/internal/swedish"
 	"math"
 	"strconv"
 	"strings"
@@ -13,7 +13,7 @@ func machineNumber(p *float64) string {
 	if p == nil || math.IsNaN(*p) || math.IsInf(*p, 0) {
 		return ""
 	}
-	return strconv.FormatFloat(numfmt.Round6(*p), 'f', -1, 64)
+	return strconv.FormatFloat(swedish.Round6(*p), 'f', -1, 64)
 }
 
 // excelNumber is machineNumber with a decimal comma, as Swedish Excel reads it.
@@ -34,7 +34,7 @@ func humanNumber(p *float64, decimals int) string {
 	if p == nil || math.IsNaN(*p) || math.IsInf(*p, 0) {
 		return dash
 	}
-	return swedish(*p, decimals, false)
+	return swedishNumber(*p, decimals, false)
 }
 
 // humanChange writes a change with its sign: +1,2, −0,8, ±0,0.
@@ -42,7 +42,7 @@ func humanChange(p *float64, decimals int) string {
 	if p == nil || math.IsNaN(*p) || math.IsInf(*p, 0) {
 		return dash
 	}
-	return swedish(*p, decimals, true)
+	return swedishNumber(*p, decimals, true)
 }
 
 // fixed writes x with the decimals, rounding the shortest decimal form of x
@@ -84,7 +84,7 @@ func fixed(x float64, decimals int) string {
 	return out
 }
 
-func swedish(x float64, decimals int, signed bool) string {
+func swedishNumber(x float64, decimals int, signed bool) string {
 	s := fixed(x, decimals)
 	neg := strings.HasPrefix(s, "-")
 	s = strings.TrimPrefix(s, "-")

@@ -1,10 +1,13 @@
 package tables
 
 import (
-	"bufio"
-	"github.com/nyckeltal/nyckeltal/internal/textsafe"
+	"bytes"
+	_ "embed"
+	"html/template"
 	"io"
 	"strings"
+
+	"github.com/nyckeltal/nyckeltal/internal/textsafe"
 )
 
 // CSS is the style of the HTML tables and the report: system fonts only
@@ -44,148 +47,139 @@ footer { margin-top: 3rem; border-top: 2px solid var(--line); padding-top: .8rem
 }
 `
 
-// contentSecurityPolicy forbids every fetch: the page is one file, and a
-// browser refuses (and reports) anything that would reach outside it.
-const contentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+//go:embed html.tmpl
+var htmlTemplates string
+
+// pages holds the templates of html.tmpl.
+var pages = template.Must(template.New("tables").Funcs(template.FuncMap{
+	"esc": func(s string) template.HTML { return template.HTML(esc(s)) },
+	"css": func() template.CSS { return template.CSS(CSS) },
+}).Parse(htmlTemplates))
 
 // HTMLHead writes the start of a self-contained page up to <body>.
-func HTMLHead(w io.Writer, title string) error {
-	_, err := io.WriteString(w, "<!DOCTYPE html>\n<html lang=\"sv\">\n<head>\n<meta charset=\"utf-8\">\n"+
-		"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"+
-		"<meta http-equiv=\"Content-Security-Policy\" content=\""+contentSecurityPolicy+"\">\n"+
-		"<meta name=\"generator\" content=\"nyckeltal\">\n"+
-		"<title>"+esc(title)+"</title>\n<style>"+CSS+"</style>\n</head>\n<body>\n")
-	return err
-}
+func HTMLHead(w io.Writer, title string) error { return pages.ExecuteTemplate(w, "head", title) }
 
 // HTMLTail ends the page.
-func HTMLTail(w io.Writer) error {
-	_, err := io.WriteString(w, "</body>\n</html>\n")
-	return err
-}
+func HTMLTail(w io.Writer) error { return pages.ExecuteTemplate(w, "tail", nil) }
 
 // esc is textsafe.HTML: every text of an HTML file goes through it.
 func esc(s string) string { return textsafe.HTML(s) }
 
-// headCell splits "X (egen bearbetning)" into the name and a small line, so
-// the computed columns say so without wide headers.
-func headCell(col string, numeric bool) string {
-	class := ""
-	if numeric {
-		class = ` class="num"`
-	}
-	if name, ok := strings.CutSuffix(col, " (egen bearbetning)"); ok {
-		return "<th" + class + ">" + esc(name) + "<small>egen bearbetning</small></th>"
-	}
-	return "<th" + class + ">" + esc(col) + "</th>"
+// htmlHeading is a heading of a level (2–6) with an id ("": none).
+type htmlHeading struct {
+	Level    int
+	ID, Text string
 }
 
-func writeHTMLTable(w *bufio.Writer, t humanTable) {
-	w.WriteString("<table>\n<thead><tr>")
-	for i, c := range t.cols {
-		w.WriteString(headCell(c, t.numeric[i]))
+type htmlHeadCell struct {
+	Name              string
+	Numeric, Computed bool
+}
+
+type htmlCell struct{ Class, Text string }
+
+// htmlTable is a humanTable as html.tmpl lays it out.
+type htmlTable struct {
+	Head []htmlHeadCell
+	Rows [][]htmlCell
+}
+
+// headCell splits "X (egen bearbetning)" into the name and a small line, so
+// the computed columns say so without wide headers.
+func headCell(col string, numeric bool) htmlHeadCell {
+	if name, ok := strings.CutSuffix(col, " (egen bearbetning)"); ok {
+		return htmlHeadCell{Name: name, Numeric: numeric, Computed: true}
 	}
-	w.WriteString("</tr></thead>\n<tbody>\n")
+	return htmlHeadCell{Name: col, Numeric: numeric}
+}
+
+func (t humanTable) html() htmlTable {
+	var out htmlTable
+	for i, c := range t.cols {
+		out.Head = append(out.Head, headCell(c, t.numeric[i]))
+	}
 	for ri, r := range t.rows {
-		w.WriteString("<tr>")
+		row := make([]htmlCell, len(r))
 		for i, c := range r {
 			switch {
 			case t.numeric[i]:
-				w.WriteString(`<td class="num">` + esc(c) + "</td>")
+				row[i] = htmlCell{"num", c}
 			case t.cols[i] == "Anmärkning":
-				w.WriteString(`<td class="note">` + esc(c) + "</td>")
+				row[i] = htmlCell{"note", c}
 			case strings.HasPrefix(t.cols[i], "Bedömning") && ri < len(t.verdict) && t.verdict[ri] != NoVerdict:
-				w.WriteString(`<td class="v-` + esc(string(t.verdict[ri])) + `">` + esc(c) + "</td>")
+				row[i] = htmlCell{"v-" + string(t.verdict[ri]), c}
 			default:
-				w.WriteString("<td>" + esc(c) + "</td>")
+				row[i] = htmlCell{"", c}
 			}
 		}
-		w.WriteString("</tr>\n")
+		out.Rows = append(out.Rows, row)
 	}
-	w.WriteString("</tbody>\n</table>\n")
+	return out
+}
+
+type htmlIndicator struct {
+	Mal     *htmlHeading // a new mål starts here
+	Heading htmlHeading
+	Meta    []string
+	Table   *htmlTable
+	Notes   []string
 }
 
 // WriteDetailHTMLBody writes a målområde's indicator tables as an HTML
 // fragment with headings of level hl (and below).
 func (r *Result) WriteDetailHTMLBody(w io.Writer, malomrade string, hl int) error {
-	bw := bufio.NewWriter(w)
-	h := func(level int, id, text string) {
-		tag := "h" + itoa(min(level, 6))
-		attr := ""
-		if id != "" {
-			attr = ` id="` + esc(id) + `"`
-		}
-		bw.WriteString("<" + tag + attr + ">" + esc(text) + "</" + tag + ">\n")
-	}
+	var inds []htmlIndicator
 	mal := ""
 	for _, t := range r.Of(malomrade) {
+		var ind htmlIndicator
 		if t.Mal.ID != mal {
 			mal = t.Mal.ID
-			h(hl, "mal-"+mal, "Mål "+t.Mal.ID+": "+t.Mal.Name)
+			ind.Mal = &htmlHeading{Level: min(hl, 6), ID: "mal-" + mal, Text: "Mål " + t.Mal.ID + ": " + t.Mal.Name}
 		}
 		ht := t.human()
-		bw.WriteString(`<section class="indicator">` + "\n")
-		h(hl+1, ht.id, ht.heading)
-		for _, line := range ht.meta {
-			bw.WriteString(`<p class="meta">` + esc(line) + "</p>\n")
-		}
+		ind.Heading = htmlHeading{Level: min(hl+1, 6), ID: ht.id, Text: ht.heading}
+		ind.Meta, ind.Notes = ht.meta, ht.notes
 		if len(ht.rows) > 0 {
-			writeHTMLTable(bw, ht)
+			tb := ht.html()
+			ind.Table = &tb
 		}
-		if len(ht.notes) > 0 {
-			bw.WriteString(`<ul class="notes">`)
-			for _, n := range ht.notes {
-				bw.WriteString("<li>" + esc(n) + "</li>")
-			}
-			bw.WriteString("</ul>\n")
-		}
-		bw.WriteString("</section>\n")
+		inds = append(inds, ind)
 	}
-	return bw.Flush()
+	return pages.ExecuteTemplate(w, "detail", struct{ Indicators []htmlIndicator }{inds})
+}
+
+type htmlOverviewSection struct {
+	Heading htmlHeading
+	Summary string
+	Table   htmlTable
 }
 
 // WriteOverviewHTMLBody writes the overview as an HTML fragment.
 func (r *Result) WriteOverviewHTMLBody(w io.Writer, hl int) error {
-	bw := bufio.NewWriter(w)
+	var sections []htmlOverviewSection
 	for _, s := range r.overview() {
-		tag := "h" + itoa(hl)
-		bw.WriteString("<" + tag + ` id="` + esc(s.id) + `">` + esc(s.heading) + "</" + tag + ">\n")
-		bw.WriteString(`<p class="meta">` + esc(s.summary) + "</p>\n")
-		writeHTMLTable(bw, s.table)
+		sections = append(sections, htmlOverviewSection{Heading: htmlHeading{Level: hl, ID: s.id, Text: s.heading},
+			Summary: s.summary, Table: s.table.html()})
 	}
-	return bw.Flush()
+	return pages.ExecuteTemplate(w, "overview", sections)
 }
 
 // WriteFooterHTML writes the explanations and the source label.
 func (r *Result) WriteFooterHTML(w io.Writer) error {
-	bw := bufio.NewWriter(w)
-	bw.WriteString("<footer>\n")
-	for _, f := range r.Footer() {
-		bw.WriteString("<p>" + esc(f) + "</p>\n")
-	}
-	bw.WriteString("</footer>\n")
-	return bw.Flush()
+	return pages.ExecuteTemplate(w, "footer", r.Footer())
 }
 
 func (r *Result) writeHTMLPage(w io.Writer, title string, body func(io.Writer) error) error {
-	bw := bufio.NewWriter(w)
+	var b bytes.Buffer
+	if err := body(&b); err != nil {
+		return err
+	}
 	full := r.fileTitle(title)
-	if err := HTMLHead(bw, full); err != nil {
-		return err
-	}
-	bw.WriteString("<h1>" + esc(full) + "</h1>\n")
-	bw.WriteString(`<p class="about">` + esc(r.About()) + "</p>\n")
-	bw.WriteString(`<p class="label">` + esc(r.SourceLabel()) + "</p>\n")
-	if err := body(bw); err != nil {
-		return err
-	}
-	if err := r.WriteFooterHTML(bw); err != nil {
-		return err
-	}
-	if err := HTMLTail(bw); err != nil {
-		return err
-	}
-	return bw.Flush()
+	return pages.ExecuteTemplate(w, "page", struct {
+		Title, About, Label string
+		Body                template.HTML // written by the templates above
+		Footer              []string
+	}{full, r.About(), r.SourceLabel(), template.HTML(b.String()), r.Footer()})
 }
 
 // WriteDetailHTML writes a målområde's tables as a self-contained page.

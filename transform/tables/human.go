@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/nyckeltal/nyckeltal/catalog"
+	"github.com/nyckeltal/nyckeltal/transform/catalog"
 )
 
 // The layout shared by the formats for people (Markdown, HTML and the

@@ -12,7 +12,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/nyckeltal/nyckeltal/catalog"
+	"github.com/nyckeltal/nyckeltal/transform/catalog"
 )
 
 // Label goes with every computed figure (change, verdict, peer mean, median

@@ -14,10 +14,10 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"github.com/nyckeltal/nyckeltal/catalog"
-	"github.com/nyckeltal/nyckeltal/internal/golden"
 	"github.com/nyckeltal/nyckeltal/internal/store"
-	"github.com/nyckeltal/nyckeltal/transform/tables/tablestest"
+	"github.com/nyckeltal/nyckeltal/internal/testkit/golden"
+	"github.com/nyckeltal/nyckeltal/internal/testkit/tablesfixture"
+	"github.com/nyckeltal/nyckeltal/transform/catalog"
 )
 
 func f(x float64) *float64 { return &x }
@@ -87,7 +87,7 @@ func TestMain(m *testing.M) {
 	flag.Parse()
 	code := m.Run()
 	if fixtureDir != "" {
-		os.RemoveAll(fixtureDir)
+		_ = os.RemoveAll(fixtureDir) // a temporary directory; the tests' outcome is decided
 	}
 	os.Exit(code)
 }
@@ -101,7 +101,7 @@ func fixture(t *testing.T) string {
 			t.Fatal(err)
 		}
 		fixtureDir = dir
-		fixturePath = tablestest.Build(t, dir)
+		fixturePath = tablesfixture.Build(t, dir)
 	})
 	if fixturePath == "" {
 		t.Fatal("the fixture store could not be built")
@@ -127,8 +127,8 @@ func build(t *testing.T, c *catalog.Catalog, years []int) *Result {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	b := &Builder{DB: st.DB(), NKA: tablestest.Engine(st)}
-	r, err := b.Build(t.Context(), Request{Catalog: c, Municipality: tablestest.Home, HomeMunicipality: tablestest.Home,
+	b := &Builder{Store: st, NKA: tablesfixture.Engine(st)}
+	r, err := b.Build(t.Context(), Request{Catalog: c, Municipality: tablesfixture.Home, HomeMunicipality: tablesfixture.Home,
 		Years: years, InterimEndMonth: 8})
 	if err != nil {
 		t.Fatal(err)
@@ -230,7 +230,7 @@ func TestPeerStatsAgreeWithSQL(t *testing.T) {
 			rows, err := st.DB().QueryContext(t.Context(), `SELECT o.value FROM municipality_group_member gm
 				JOIN observation o ON o.unit_id = gm.member_id AND o.indicator_id = ? AND o.year = ? AND o.gender = ?
 				WHERE gm.group_id = ? AND gm.member_id <> ? AND o.value IS NOT NULL ORDER BY o.value`,
-				it.SourceID, row.Period.Year, gender, row.Peers.GroupID, tablestest.Home)
+				it.SourceID, row.Period.Year, gender, row.Peers.GroupID, tablesfixture.Home)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -242,7 +242,9 @@ func TestPeerStatsAgreeWithSQL(t *testing.T) {
 				}
 				xs = append(xs, x)
 			}
-			rows.Close()
+			if err := rows.Close(); err != nil {
+				t.Fatal(err)
+			}
 			var sum float64
 			for _, x := range xs {
 				sum += x
@@ -470,8 +472,8 @@ func TestOtherMunicipality(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	b := &Builder{DB: st.DB(), NKA: tablestest.Engine(st)}
-	r, err := b.Build(t.Context(), Request{Catalog: testCatalog(t), Municipality: "9002", HomeMunicipality: tablestest.Home, InterimEndMonth: 8})
+	b := &Builder{Store: st, NKA: tablesfixture.Engine(st)}
+	r, err := b.Build(t.Context(), Request{Catalog: testCatalog(t), Municipality: "9002", HomeMunicipality: tablesfixture.Home, InterimEndMonth: 8})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -532,7 +534,7 @@ func TestKoladaSpecials(t *testing.T) {
 	stored := func(kpi string, year int, gender string) float64 {
 		var x float64
 		if err := st.DB().QueryRowContext(t.Context(), `SELECT value FROM observation WHERE source = 'kolada' AND indicator_id = ?
-			AND unit_id = ? AND year = ? AND gender = ?`, kpi, tablestest.Home, year, gender).Scan(&x); err != nil {
+			AND unit_id = ? AND year = ? AND gender = ?`, kpi, tablesfixture.Home, year, gender).Scan(&x); err != nil {
 			t.Fatalf("%s %d %s: %v", kpi, year, gender, err)
 		}
 		return x

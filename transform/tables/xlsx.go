@@ -4,7 +4,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/nyckeltal/nyckeltal/internal/numfmt"
+	"github.com/nyckeltal/nyckeltal/internal/swedish"
 	"github.com/nyckeltal/nyckeltal/internal/textsafe"
 	"github.com/xuri/excelize/v2"
 )
@@ -125,7 +125,7 @@ func (wb *workbook) write(w io.Writer, stamp string) error {
 					return err
 				}
 			case cell.num != nil:
-				if err := set(c+1, n, numfmt.Round6(*cell.num)); err != nil {
+				if err := set(c+1, n, swedish.Round6(*cell.num)); err != nil {
 					return err
 				}
 				id, err := numStyle(cell.decimals)

@@ -120,6 +120,6 @@ func valueRange(title string) (lo, hi float64) {
 // unitHash maps a value's position to [0, 1), the same in every run.
 func unitHash(kpi, unit string, year, gender int) float64 {
 	h := fnv.New64a()
-	fmt.Fprintf(h, "%s|%s|%d|%d", kpi, unit, year, gender)
+	_, _ = fmt.Fprintf(h, "%s|%s|%d|%d", kpi, unit, year, gender) // a hash.Hash never fails to write
 	return float64(splitmix64(h.Sum64())%1_000_000) / 1_000_000
 }

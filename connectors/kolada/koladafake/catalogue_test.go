@@ -4,10 +4,11 @@ import (
 	"encoding/json"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/nyckeltal/nyckeltal/internal/testkit/repo"
 )
 
 func TestCatalogueAndGeneratedValues(t *testing.T) {
@@ -72,7 +73,7 @@ func TestCatalogueAndGeneratedValues(t *testing.T) {
 
 // TestSharedCatalogue serves Kolada's whole KPI catalogue, when ../shared is there.
 func TestSharedCatalogue(t *testing.T) {
-	path := filepath.Join("..", "..", "..", "..", "shared", "kolada", "kpi_catalogue.json")
+	path := repo.Shared("kolada", "kpi_catalogue.json")
 	if _, err := os.Stat(path); err != nil {
 		t.Skip("../shared/kolada/kpi_catalogue.json is not there")
 	}

@@ -156,12 +156,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 		w.WriteHeader(status)
-		w.Write(body[:len(body)/2])
+		_, _ = w.Write(body[:len(body)/2]) // the fault: half a body, then the connection drops
 		panic(http.ErrAbortHandler)
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
-	w.Write(body)
+	_, _ = w.Write(body) // a client that went away is no news to a fake server
 }
 
 func (s *Server) pickFault() string {
@@ -187,7 +187,7 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	b, _ := json.Marshal(map[string]string{"error": msg})
-	w.Write(b)
+	_, _ = w.Write(b) // a client that went away is no news to a fake server
 }
 
 func errorBody(msg string) []byte {

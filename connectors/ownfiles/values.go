@@ -1,0 +1,456 @@
+package ownfiles
+
+import (
+	"iter"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/nyckeltal/nyckeltal/internal/store"
+)
+
+// Values holds the observations a file makes, compactly: every text (an
+// indicator, an enhet, a period, a kön, a regi) once, and per observation a
+// key of small numbers and its value. A report of a million rows costs
+// tens of megabytes here, where as store.Observation values it cost
+// gigabytes; the observations are made one at a time again when staged
+// (All).
+//
+// A wide file (WebFOCUS: one row, several indicator columns) adds a row of
+// values with one key; a long file adds a value a key.
+type Values struct {
+	source  string
+	width   int      // values per key
+	columns []uint32 // for a wide file: the indicator of each value column
+
+	indicators []string
+	indIndex   map[string]uint32
+	units      []unitRef
+	unitIndex  map[unitRef]uint32
+	periods    []store.Period
+	perIndex   map[store.Period]uint32
+	labels     []string // kön and regi texts
+	labelIndex map[string]uint8
+
+	keys    []Key
+	values  []float64 // width a key; NaN is a missing value
+	counts  []int64   // for long files with a count column: one a key, -1 none
+	prelim  []bool    // one a key, when any is preliminary
+	lines   []int32   // the line of each key's row (0: not given)
+	dropped []bool    // keys dropped as duplicates (Duplicates); nil when none
+	ndrop   int
+}
+
+type unitRef struct {
+	kind store.UnitKind
+	id   string
+}
+
+// Key is what one row of values describes, as indexes into a Values.
+type Key struct {
+	Indicator uint32 // long files only
+	Unit      uint32
+	Period    uint32
+	Gender    uint8
+	Regi      uint8
+}
+
+// Missing is the value of a missing observation (stored as NULL).
+var Missing = math.NaN()
+
+// NewValues makes a container for a wide file whose value columns hold the
+// given indicators; with no columns, for a long file (one value a key).
+func NewValues(source string, columns ...string) *Values {
+	v := &Values{source: source, width: max(1, len(columns)), indIndex: map[string]uint32{},
+		unitIndex: map[unitRef]uint32{}, perIndex: map[store.Period]uint32{}, labelIndex: map[string]uint8{}}
+	for _, c := range columns {
+		v.columns = append(v.columns, v.Indicator(c))
+	}
+	return v
+}
+
+// Indicator returns the index of an indicator code.
+func (v *Values) Indicator(code string) uint32 {
+	if i, ok := v.indIndex[code]; ok {
+		return i
+	}
+	code = strings.Clone(code) // not the whole row's memory
+	i := uint32(len(v.indicators))
+	v.indicators = append(v.indicators, code)
+	v.indIndex[code] = i
+	return i
+}
+
+// Unit returns the index of a unit.
+func (v *Values) Unit(kind store.UnitKind, id string) uint32 {
+	u := unitRef{kind, id}
+	if i, ok := v.unitIndex[u]; ok {
+		return i
+	}
+	u.id = strings.Clone(id) // not the whole row's memory
+	i := uint32(len(v.units))
+	v.units = append(v.units, u)
+	v.unitIndex[u] = i
+	return i
+}
+
+// Period returns the index of a period.
+func (v *Values) Period(p store.Period) uint32 {
+	if i, ok := v.perIndex[p]; ok {
+		return i
+	}
+	i := uint32(len(v.periods))
+	v.periods = append(v.periods, p)
+	v.perIndex[p] = i
+	return i
+}
+
+// SetPeriod replaces the period of index i everywhere (a period that is
+// known only at the end of a file, from its footing).
+func (v *Values) SetPeriod(i uint32, p store.Period) {
+	delete(v.perIndex, v.periods[i])
+	v.periods[i] = p
+	v.perIndex[p] = i
+}
+
+// Label returns the index of a kön or regi text.
+func (v *Values) Label(s string) uint8 {
+	if i, ok := v.labelIndex[s]; ok {
+		return i
+	}
+	if len(v.labels) == 255 {
+		panic("ownfiles: more than 255 kön and regi texts")
+	}
+	s = strings.Clone(s)
+	i := uint8(len(v.labels))
+	v.labels = append(v.labels, s)
+	v.labelIndex[s] = i
+	return i
+}
+
+// Grow makes room for n more keys.
+func (v *Values) Grow(n int) {
+	v.keys = slices.Grow(v.keys, n)
+	v.lines = slices.Grow(v.lines, n)
+	v.values = slices.Grow(v.values, n*v.width)
+}
+
+// Add adds a key and its values: width values for a wide file (in column
+// order), one for a long file; Missing for none.
+func (v *Values) Add(k Key, values ...float64) { v.AddLine(0, k, values...) }
+
+// AddLine is Add of the row on line, for Duplicates.
+func (v *Values) AddLine(line int, k Key, values ...float64) {
+	if len(values) != v.width {
+		panic("ownfiles: Values.Add with the wrong number of values")
+	}
+	v.keys = append(v.keys, k)
+	v.lines = append(v.lines, int32(line))
+	v.values = append(v.values, values...)
+	if v.counts != nil {
+		v.counts = append(v.counts, -1)
+	}
+	if v.prelim != nil {
+		v.prelim = append(v.prelim, false)
+	}
+}
+
+// AddCounted adds a key of a long file with its value, the number of
+// observations behind it (negative: none) and whether it is preliminary.
+func (v *Values) AddCounted(k Key, value float64, count int64, preliminary bool) {
+	v.AddCountedLine(0, k, value, count, preliminary)
+}
+
+// AddCountedLine is AddCounted of the row on line, for Duplicates.
+func (v *Values) AddCountedLine(line int, k Key, value float64, count int64, preliminary bool) {
+	if count >= 0 && v.counts == nil {
+		v.counts = make([]int64, len(v.keys), cap(v.keys))
+		for i := range v.counts {
+			v.counts[i] = -1
+		}
+	}
+	if preliminary && v.prelim == nil {
+		v.prelim = make([]bool, len(v.keys), cap(v.keys))
+	}
+	v.AddLine(line, k, value)
+	if count >= 0 {
+		v.counts[len(v.counts)-1] = count
+	}
+	if preliminary {
+		v.prelim[len(v.prelim)-1] = true
+	}
+}
+
+// Len is the number of observations.
+func (v *Values) Len() int {
+	if v == nil {
+		return 0
+	}
+	return (len(v.keys) - v.ndrop) * v.width
+}
+
+// Duplicate is a row that says again what an earlier row said: the same
+// key (indicator, unit, period, kön, regi).
+type Duplicate struct {
+	Line, First int
+}
+
+// Duplicates finds the keys added more than once, keeps each one's first
+// row and drops the others, and returns the rows dropped (by line) with the
+// line they repeat. Sorting the keys at the end costs a few bytes a row,
+// where a map of every key seen cost tens.
+func (v *Values) Duplicates() []Duplicate {
+	if v == nil || len(v.keys) < 2 {
+		return nil
+	}
+	idx := make([]int32, len(v.keys))
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	keyCmp := func(a, b Key) int {
+		switch {
+		case a.Indicator != b.Indicator:
+			return cmpU(a.Indicator, b.Indicator)
+		case a.Unit != b.Unit:
+			return cmpU(a.Unit, b.Unit)
+		case a.Period != b.Period:
+			return cmpU(a.Period, b.Period)
+		case a.Gender != b.Gender:
+			return cmpU(uint32(a.Gender), uint32(b.Gender))
+		}
+		return cmpU(uint32(a.Regi), uint32(b.Regi))
+	}
+	slices.SortFunc(idx, func(a, b int32) int {
+		if c := keyCmp(v.keys[a], v.keys[b]); c != 0 {
+			return c
+		}
+		return cmpU(uint32(v.lines[a]), uint32(v.lines[b]))
+	})
+	var out []Duplicate
+	first := idx[0]
+	for _, i := range idx[1:] {
+		if v.keys[i] != v.keys[first] {
+			first = i
+			continue
+		}
+		if v.dropped == nil {
+			v.dropped = make([]bool, len(v.keys))
+		}
+		v.dropped[i] = true
+		v.ndrop++
+		out = append(out, Duplicate{Line: int(v.lines[i]), First: int(v.lines[first])})
+	}
+	slices.SortFunc(out, func(a, b Duplicate) int { return a.Line - b.Line })
+	return out
+}
+
+func (v *Values) isDropped(i int) bool { return v.dropped != nil && v.dropped[i] }
+
+// Units are the units of the observations, each once.
+func (v *Values) Units() iter.Seq2[store.UnitKind, string] {
+	return func(yield func(store.UnitKind, string) bool) {
+		if v == nil {
+			return
+		}
+		for _, u := range v.units {
+			if !yield(u.kind, u.id) {
+				return
+			}
+		}
+	}
+}
+
+// Indicators are the indicator codes of the observations, each once.
+func (v *Values) Indicators() []string {
+	if v == nil {
+		return nil
+	}
+	return v.indicators
+}
+
+// All makes the observations one at a time, in the order they were added.
+func (v *Values) All() iter.Seq[store.Observation] {
+	return func(yield func(store.Observation) bool) {
+		if v == nil {
+			return
+		}
+		for i, k := range v.keys {
+			if v.isDropped(i) {
+				continue
+			}
+			for j := 0; j < v.width; j++ {
+				ind := k.Indicator
+				if v.columns != nil {
+					ind = v.columns[j]
+				}
+				u := v.units[k.Unit]
+				o := store.Observation{Source: v.source, IndicatorID: v.indicators[ind], UnitKind: u.kind, UnitID: u.id,
+					Period: v.periods[k.Period], Gender: v.labels[k.Gender], Regi: v.labels[k.Regi]}
+				if x := v.values[i*v.width+j]; !math.IsNaN(x) {
+					o.Value = &x
+				}
+				if v.counts != nil && v.counts[i] >= 0 {
+					c := v.counts[i]
+					o.Count = &c
+				}
+				if v.prelim != nil {
+					o.Preliminary = v.prelim[i]
+				}
+				if !yield(o) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// List makes every observation: for tests and small files.
+func (v *Values) List() []store.Observation {
+	out := make([]store.Observation, 0, v.Len())
+	for o := range v.All() {
+		out = append(out, o)
+	}
+	return out
+}
+
+// Scopes declares what a file delivers whole: for every indicator, unit (an
+// enhet or the municipality) and period among its observations, all the
+// values of that slice, every kön and regi split. Loading a corrected file
+// therefore replaces its values and ends splits it no longer has, while
+// units and periods it does not mention are left alone — so two reports that
+// each cover some of the enheter can be loaded side by side. They come
+// sorted by indicator, unit kind, unit, period type and start: the texts are
+// ranked once and the keys sorted as numbers.
+func (v *Values) Scopes() []store.Scope {
+	if v == nil || len(v.keys) == 0 {
+		return nil
+	}
+	indRank := rank(len(v.indicators), func(a, b int) int { return strings.Compare(v.indicators[a], v.indicators[b]) })
+	unitRank := rank(len(v.units), func(a, b int) int {
+		ua, ub := v.units[a], v.units[b]
+		if c := strings.Compare(string(ua.kind), string(ub.kind)); c != 0 {
+			return c
+		}
+		return strings.Compare(ua.id, ub.id)
+	})
+	perRank := rank(len(v.periods), func(a, b int) int {
+		pa, pb := v.periods[a], v.periods[b]
+		if c := strings.Compare(string(pa.Type), string(pb.Type)); c != 0 {
+			return c
+		}
+		return pa.Start.Compare(pb.Start)
+	})
+	// A scope as ranks: indicator, unit, period.
+	type scope struct{ ind, unit, per uint32 }
+	var all []scope
+	if v.columns != nil {
+		pairs := make([]scope, 0, len(v.keys))
+		for i, k := range v.keys {
+			if !v.isDropped(i) {
+				pairs = append(pairs, scope{0, unitRank[k.Unit], perRank[k.Period]})
+			}
+		}
+		pairs = sortUnique(pairs, func(a, b scope) int { return cmp3(a.ind, a.unit, a.per, b.ind, b.unit, b.per) })
+		inds := make([]uint32, len(v.columns))
+		for i, c := range v.columns {
+			inds[i] = indRank[c]
+		}
+		slices.Sort(inds)
+		all = make([]scope, 0, len(pairs)*len(inds))
+		for _, ind := range slices.Compact(inds) {
+			for _, p := range pairs {
+				all = append(all, scope{ind, p.unit, p.per})
+			}
+		}
+	} else {
+		all = make([]scope, 0, len(v.keys))
+		for i, k := range v.keys {
+			if !v.isDropped(i) {
+				all = append(all, scope{indRank[k.Indicator], unitRank[k.Unit], perRank[k.Period]})
+			}
+		}
+		all = sortUnique(all, func(a, b scope) int { return cmp3(a.ind, a.unit, a.per, b.ind, b.unit, b.per) })
+	}
+	indOf, unitOf, perOf := inverse(indRank), inverse(unitRank), inverse(perRank)
+	out := make([]store.Scope, len(all))
+	for i, sc := range all {
+		u, p := v.units[unitOf[sc.unit]], v.periods[perOf[sc.per]]
+		out[i] = store.Scope{Source: v.source, IndicatorID: v.indicators[indOf[sc.ind]], UnitKind: u.kind, UnitID: u.id,
+			PeriodType: p.Type, Year: p.Year, PeriodStart: p.Start}
+	}
+	return out
+}
+
+// rank orders the indexes 0…n-1 by cmp and returns each index's place.
+func rank(n int, cmp func(a, b int) int) []uint32 {
+	order := make([]int, n)
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, cmp)
+	out := make([]uint32, n)
+	for place, i := range order {
+		out[i] = uint32(place)
+	}
+	return out
+}
+
+func inverse(r []uint32) []int {
+	out := make([]int, len(r))
+	for i, place := range r {
+		out[place] = i
+	}
+	return out
+}
+
+func sortUnique[T comparable](s []T, cmp func(a, b T) int) []T {
+	slices.SortFunc(s, cmp)
+	return slices.Compact(s)
+}
+
+func cmp3(a1, a2, a3, b1, b2, b3 uint32) int {
+	switch {
+	case a1 != b1:
+		return cmpU(a1, b1)
+	case a2 != b2:
+		return cmpU(a2, b2)
+	}
+	return cmpU(a3, b3)
+}
+
+func cmpU(a, b uint32) int {
+	if a < b {
+		return -1
+	}
+	if a > b {
+		return 1
+	}
+	return 0
+}
+
+// DecisionList is Decisions as a plain slice: for tests and small extracts.
+type DecisionList []store.Decision
+
+// Len is the number of decisions.
+func (l DecisionList) Len() int { return len(l) }
+
+// All yields every decision.
+func (l DecisionList) All() iter.Seq[store.Decision] {
+	return func(yield func(store.Decision) bool) {
+		for _, d := range l {
+			if !yield(d) {
+				return
+			}
+		}
+	}
+}
+
+// Texts visits the texts of every decision.
+func (l DecisionList) Texts(fn func(line int, field, text string)) {
+	for _, d := range l {
+		for _, f := range [][2]string{{"insats", d.Insats}, {"lagrum", d.Lagrum}, {"utförare", d.Utforare},
+			{"enhet", d.Enhet}, {"regi", d.Regi}} {
+			fn(d.Line, f[0], f[1])
+		}
+	}
+}
