@@ -52,9 +52,14 @@ FROM (SELECT unnest(from_json(coalesce(areas_json::VARCHAR, '[]'),
            "min_abs_pct":"DOUBLE","sort_order":"INTEGER"}]')) AS x) a
 WHERE areas_json IS NOT NULL;
 
--- A number in a Swedish note: decimal comma.
+-- A number in a Swedish note, written as internal/swedish.Number writes it:
+-- rounded to six decimals and then half away from zero (through DECIMAL, so
+-- 0,125 gives 0,13 and 1,005 gives 1,01, not the binary value's 0,12 and
+-- 1,00), thousands separated by a no-break space, a decimal comma and a
+-- real minus sign (U+2212).
 CREATE OR REPLACE MACRO nka_sv(x, decimals) AS
-    replace(printf('%.' || decimals::VARCHAR || 'f', x), '.', ',');
+    replace(replace(replace(format('{:,.' || decimals::VARCHAR || 'f}',
+        round(round(x, 6)::DECIMAL(38, 6), decimals)::DOUBLE), ',', chr(160)), '.', ','), '-', chr(8722));
 
 -- Kolada's yearly municipality values (totals: gender T, regi alla), current
 -- or as known at as_of, with the load that wrote each.
@@ -137,7 +142,7 @@ SELECT r.municipality_id, m.title AS municipality, r.area, r.year, r.nka_pct, r.
                 CASE WHEN sign(r.nka_pct) <> sign(r.nka_mnkr) AND r.nka_pct <> 0 AND abs(r.nka_pct) >= r.min_abs_pct
                      THEN 'NKA % och NKA mnkr har olika tecken, så kvoten NKA mnkr / NKA % duger inte'
                      ELSE printf('NKA %s %% ligger för nära 0 (under %s %%) för kvoten NKA mnkr / NKA %%',
-                                 replace(r.nka_pct::VARCHAR, '.', ','), replace(r.min_abs_pct::VARCHAR, '.', ','))
+                                 nka_sv_trim(r.nka_pct, 6), nka_sv_trim(r.min_abs_pct, 6))
                 END ||
                 CASE WHEN r.reference_cost_method = 'net_cost'
                      THEN printf(': referenskostnaden är uppskattad som nettokostnad (%s kr/inv × %s invånare = %s mnkr) minus NKA mnkr (%s)',
@@ -266,9 +271,11 @@ CREATE OR REPLACE MACRO nka_quantile(xs, p) AS
                 * (list_sort(xs)[least(floor((len(xs) - 1) * p)::BIGINT + 2, len(xs))]
                    - list_sort(xs)[floor((len(xs) - 1) * p)::BIGINT + 1]) END;
 
--- A number in a Swedish note without trailing zeros: 50, 33,33, 12,5.
-CREATE OR REPLACE MACRO nka_sv_short(x) AS
-    replace(rtrim(rtrim(printf('%.2f', x), '0'), '.'), '.', ',');
+-- A number in a Swedish note with at most so many decimals and no trailing
+-- zeros: 50, 33,33, 12,5 (internal/swedish.Trimmed).
+CREATE OR REPLACE MACRO nka_sv_trim(x, decimals) AS
+    replace(rtrim(rtrim(replace(nka_sv(x, decimals), ',', '.'), '0'), '.'), '.', ',');
+CREATE OR REPLACE MACRO nka_sv_short(x) AS nka_sv_trim(x, 2);
 
 -- A Swedish ordinal for a percentile: 1:a, 2:a, 3:e … 11:e, 12:e, 21:a, 25:e.
 CREATE OR REPLACE MACRO nka_ordinal(n) AS

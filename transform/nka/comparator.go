@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/nyckeltal/nyckeltal/internal/indicatorid"
+	"github.com/nyckeltal/nyckeltal/internal/swedish"
 
 	"github.com/nyckeltal/nyckeltal/internal/store"
 )
@@ -307,7 +308,7 @@ func TargetText(cmp, target string) string {
 			stat = st
 		}
 		x, _ := strconv.ParseFloat(num, 64)
-		share = strings.Replace(strconv.FormatFloat(x*100, 'f', -1, 64), ".", ",", 1) + " % av avståndet till "
+		share = swedish.Trimmed(x*100, 4) + " % av avståndet till "
 	}
 	if cmp == ComparatorRiket {
 		return share + "riket (NKA 0 per definition)"

@@ -281,9 +281,8 @@ func term(s string) string {
 	return s
 }
 
-func decimalText(x float64) string {
-	return strings.Replace(strconv.FormatFloat(x, 'f', -1, 64), ".", ",", 1)
-}
+// decimalText writes a share or a weight as it was given: 0,5, 0,25.
+func decimalText(x float64) string { return swedish.Trimmed(x, 6) }
 
 // genitive writes a Swedish genitive: Höörs, Höganäs, Kalix.
 func genitive(name string) string {
@@ -472,9 +471,7 @@ func statNoun(stat string) string {
 }
 
 // yearNumber writes a mean of years: 2023, 2022,5 (no thousands separator).
-func yearNumber(x float64) string {
-	return strings.Replace(strconv.FormatFloat(math.Round(x*100)/100, 'f', -1, 64), ".", ",", 1)
-}
+func yearNumber(x float64) string { return swedish.Plain(x, 2) }
 
 // explainReference shows the reference cost's derivation.
 func explainReference(r GapRow, a Area, kpi func(string) string) string {
