@@ -650,7 +650,7 @@ SELECT municipality_id, municipality, area, year, nka_pct, nka_mnkr,
                          WHEN 'latest_earlier' THEN 'senaste tidigare'
                          WHEN 'later_group' THEN 'ingen tidigare grupp: senare grupp används'
                          WHEN 'no_year' THEN 'gruppens titel saknar år'
-                         WHEN 'override' THEN 'angiven med --group' END AS group_choice_text,
+                         WHEN 'override' THEN 'angiven för hand' END AS group_choice_text,
        peer_members, peer_count, peer_mean_pct, peer_median_pct,
        comparator_name AS comparator, comparator_pct, nka_pct - comparator_pct AS gap_pp,
        reference_cost_mnkr, reference_cost_method, reference_cost_ratio_mnkr, reference_cost_net_mnkr, net_cost_mnkr,
@@ -665,7 +665,7 @@ SELECT municipality_id, municipality, area, year, nka_pct, nka_mnkr,
            CASE WHEN peer_group_id IS NULL
                 THEN printf('ingen grupp "Liknande kommuner" för %s i databasen: liknande kommuners medelvärde och median saknas',
                             coalesce(area_title, area))
-                WHEN overridden THEN printf('gruppen %s är angiven med --group', peer_group_id)
+                WHEN overridden THEN printf('gruppen %s är angiven för hand', peer_group_id)
                 WHEN peer_group_year IS NULL THEN printf('gruppen %s saknar år i titeln', peer_group_id)
                 WHEN peer_group_year > year
                 THEN printf('ingen grupp från %d eller tidigare: gruppen från %d (%s) används', year, peer_group_year, peer_group_id)
@@ -709,9 +709,9 @@ SELECT municipality_id, municipality, area, year, nka_pct, nka_mnkr,
                 THEN 'innehåller preliminära värden' END,
            unread_note,
            CASE WHEN nameless_groups = 1
-                THEN '1 grupp "Liknande kommuner" kan inte knytas till någon kommun (se v_nka_group_problem)'
+                THEN '1 grupp "Liknande kommuner" kan inte knytas till någon kommun och används inte'
                 WHEN nameless_groups > 1
-                THEN printf('%d grupper "Liknande kommuner" kan inte knytas till någon kommun (se v_nka_group_problem)',
+                THEN printf('%d grupper "Liknande kommuner" kan inte knytas till någon kommun och används inte',
                             nameless_groups) END
        ), '') AS note,
        'Källa: Kolada (RKA). Beräkningar: egen bearbetning.' AS source_note,

@@ -328,10 +328,10 @@ func AssumptionText(cmp, target, trend string, base, targetYear int) string {
 	case cmp == ComparatorRiket:
 		s += " Riket har NKA 0 per definition, så inget antagande om dess utveckling behövs."
 	case n > 0:
-		s += fmt.Sprintf(" Antagande: jämförelsens NKA följer sin linjära trend (minsta kvadrat) över de %d åren %d–%d fram till %d (--peer-trend %s).",
-			n, base-n+1, base, targetYear, trend)
+		s += fmt.Sprintf(" Antagande: jämförelsens NKA följer sin linjära trend (minsta kvadrat) över de %d åren %d–%d fram till %d.",
+			n, base-n+1, base, targetYear)
 	default:
-		s += fmt.Sprintf(" Antagande: jämförelsens NKA ligger kvar på %d års nivå till %d (--peer-trend hold).", base, targetYear)
+		s += fmt.Sprintf(" Antagande: jämförelsens NKA ligger kvar på %d års nivå till %d.", base, targetYear)
 	}
 	return s
 }
@@ -346,7 +346,7 @@ func GapAssumptionText(cmp, target, trend string, targetYear int) string {
 	case n > 0 && targetYear != 0:
 		s += fmt.Sprintf(", framskrivet till %d med linjär trend (minsta kvadrat) över de %d åren till och med radens år", targetYear, n)
 	case n > 0:
-		s += ": en trend behöver ett målår (--target-year)"
+		s += ": en trend behöver ett målår att skriva fram till"
 	default:
 		s += ", samma år som raden (ingen trend antagen)"
 	}

@@ -149,9 +149,9 @@ func (e *Engine) Explain(ctx context.Context, s *Sparbeting, area string) (strin
 	// 7. what counts
 	switch {
 	case sa.CountedTkr == nil:
-		x.para(fmt.Sprintf("%d. Det som räknas: okänt, så hela sparbetinget lämnas tomt (NULL) i stället för att räknas fel.", next()))
+		x.para(fmt.Sprintf("%d. Det som räknas: okänt, så hela sparbetinget lämnas tomt i stället för att räknas fel.", next()))
 	case s.Net:
-		x.para(fmt.Sprintf("%d. Det som räknas (--net: områden under jämförelsen drar ner summan): %s tkr.", next(), swedish.Number(*sa.CountedTkr, 1)))
+		x.para(fmt.Sprintf("%d. Det som räknas (netto: områden under jämförelsen drar ner summan): %s tkr.", next(), swedish.Number(*sa.CountedTkr, 1)))
 	case r.GapPP != nil && *r.GapPP <= 0:
 		x.para(fmt.Sprintf("%d. Det som räknas: %s ligger inte över jämförelsen, så området räknas som 0 tkr (ett område under "+
 			"jämförelsen betalar inte för ett annat).", next(), a.Title))
@@ -209,7 +209,7 @@ func (e *Engine) Explain(ctx context.Context, s *Sparbeting, area string) (strin
 	// sources
 	var src []string
 	if r.LoadID != nil {
-		src = append(src, fmt.Sprintf("värdena enligt Kolada-laddning %d (v_load)", *r.LoadID))
+		src = append(src, fmt.Sprintf("värdena enligt Kolada-laddning %d", *r.LoadID))
 	}
 	if r.Preliminary {
 		src = append(src, "talen innehåller preliminära värden")
@@ -441,7 +441,7 @@ func explainTrend(r GapRow, n, targetYear int, target string) string {
 		xs = append(xs, float64(p.Year))
 		ys = append(ys, *p.Pct)
 	}
-	text := fmt.Sprintf("Trend: samma medlemmars %s år för år (--peer-trend linear:%d): %s.", statNoun(targetStat(target)), n,
+	text := fmt.Sprintf("Trend: samma medlemmars %s år för år (linjär trend över %d år): %s.", statNoun(targetStat(target)), n,
 		strings.Join(pts, "; "))
 	if len(xs) < 2 || r.TrendSlopePP == nil || r.ComparatorProjectedPct == nil {
 		return text + " För få år med värden för en trend: inget jämförelsevärde."

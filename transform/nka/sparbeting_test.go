@@ -132,7 +132,7 @@ func TestSparbetingUnknownIsNull(t *testing.T) {
 	if got := counted(s); got[0] != "8800" || got[1] != "NULL" {
 		t.Fatalf("counted %v", got)
 	}
-	if !strings.Contains(strings.Join(s.Notes, "\n"), "ifo") || !strings.Contains(strings.Join(s.Notes, "\n"), "preliminära") {
+	if !strings.Contains(strings.Join(s.Notes, "\n"), "individ- och familjeomsorg") || !strings.Contains(strings.Join(s.Notes, "\n"), "preliminära") {
 		t.Fatalf("notes %v", s.Notes)
 	}
 	for _, bad := range []SparbetingRequest{
