@@ -404,7 +404,6 @@ func ParseAsOf(s string) (time.Time, error) {
 	return d.AddDate(0, 0, 1), nil
 }
 
-
 // AreaKPIs lists the Kolada KPIs behind areas: NKA in % and mnkr, and the
 // net cost and invånare of the second derivation of the reference cost.
 func AreaKPIs(areas []Area) []string {

@@ -136,15 +136,15 @@ type Sparbeting struct {
 	Population    *float64 `json:"population"`
 	TotalKrPerInv *float64 `json:"total_kr_per_inv"`
 
-	Municipality string     `json:"-"`
+	Municipality string `json:"-"`
 	// AreaTitles name the areas for people (slug → title).
 	AreaTitles map[string]string `json:"-"`
 	// DataAsOf is when the store's last successful load finished.
-	DataAsOf  time.Time `json:"-"`
-	StartYear int       `json:"-"`
-	Profile      string     `json:"-"`
-	Net          bool       `json:"-"`
-	AsOf         *time.Time `json:"-"`
+	DataAsOf  time.Time  `json:"-"`
+	StartYear int        `json:"-"`
+	Profile   string     `json:"-"`
+	Net       bool       `json:"-"`
+	AsOf      *time.Time `json:"-"`
 }
 
 // Sparbeting sizes the savings requirement of req.

@@ -93,4 +93,3 @@ func (r *Result) WriteOverviewXLSX(w io.Writer) error {
 	}
 	return r.workbook(w, "Översikt", r.fileTitle("Översikt"), OverviewColumns, overviewWidths, rows)
 }
-
