@@ -102,7 +102,7 @@ func TestRows(t *testing.T) {
 		{"bad code", "sjuk frånvaro;x;procent;2024;T;alla;;1\n", "not a local indicator code", 2},
 		{"kolada-like code", "N20900;x;procent;2024;T;alla;;1\n", "looks like a Kolada KPI id", 2},
 		{"bad kön", "X_A;x;procent;2024;Q;alla;;1\n", "is not a kön", 2},
-		{"bad value", "X_A;x;procent;2024;T;alla;;1,2,3\n", "more than one decimal sign", 2},
+		{"bad value", "X_A;x;procent;2024;T;alla;;1,2,3\n", "mer än ett decimaltecken", 2},
 		{"name changes", "X_A;Ett;procent;2024;T;alla;;1\nX_A;Två;procent;2024;K;alla;;1\n", `namn "Två" differs from "Ett" on line 2`, 3},
 		{"duplicate", "X_A;x;procent;2024;T;alla;A;1\nX_A;;;2024;T;alla;A;2\n", "the same indicator, enhet, period, kön and regi as line 2", 3},
 	}

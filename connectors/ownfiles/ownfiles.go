@@ -39,7 +39,7 @@ func (p Problem) String() string {
 		fmt.Fprintf(&b, ":%d", p.Line)
 	}
 	if p.Column != "" {
-		fmt.Fprintf(&b, ": column %s", p.Column)
+		fmt.Fprintf(&b, ": kolumn %s", p.Column)
 	}
 	b.WriteString(": ")
 	b.WriteString(p.Reason)

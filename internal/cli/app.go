@@ -209,7 +209,43 @@ $NYCKELTAL_CONFIG; without one, the defaults of nyckeltal.example.toml apply
 		newExportCmd(f),
 		newKeyCmd(f),
 	)
+	requireSubcommands(root)
 	return root
+}
+
+// requireSubcommands makes every command group refuse what is not one of
+// its subcommands: without it cobra prints a group's help and exits 0, so
+// that "nyckeltal ingest kolda" in a crontab would succeed every night and
+// load nothing. An unknown name is a usage error (exit 2) with cobra's
+// suggestions ("did you mean kolada?"); a group without a subcommand names
+// them.
+func requireSubcommands(c *cobra.Command) {
+	c.SuggestionsMinimumDistance = 2
+	for _, sub := range c.Commands() {
+		requireSubcommands(sub)
+	}
+	if !c.HasSubCommands() || c.Runnable() || !c.HasParent() {
+		return // the root's unknown commands are cobra's own error
+	}
+	c.Args = cobra.ArbitraryArgs
+	c.RunE = func(cmd *cobra.Command, args []string) error {
+		var names []string
+		for _, sub := range cmd.Commands() {
+			if sub.IsAvailableCommand() {
+				names = append(names, sub.Name())
+			}
+		}
+		if len(args) == 0 {
+			return usageErrorf("%s needs a subcommand: %s", cmd.CommandPath(), strings.Join(names, ", "))
+		}
+		msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+		if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+			msg += "; did you mean " + strings.Join(s, " or ") + "?"
+		} else {
+			msg += "; its subcommands are " + strings.Join(names, ", ")
+		}
+		return usageErrorf("%s", msg)
+	}
 }
 
 func (f *factory) setupLogging() error {

@@ -162,6 +162,8 @@ func hint(err error) string {
 			"(for tables.out_dir of the nightly run: move the file away)"
 	case errors.Is(err, store.ErrExportTarget):
 		return "export into a new or empty directory, or into an earlier export (which is replaced)"
+	case errors.Is(err, app.ErrNoInputFile):
+		return "check the file's path (relative to the working directory); `nyckeltal ingest inbox` loads every file put in data/inbox/ instead"
 	case errors.Is(err, nka.ErrUnknownArea):
 		return "an area is a slug like aldreomsorg, ifo, lss, forskola, fritidshem, grundskola, gymnasieskola or overgripande " +
 			"([nka.areas] adds more); --explain names one of the sparbeting's --areas"

@@ -90,7 +90,7 @@ func TestRefusedFileExitCode(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, errs, code := h.run("--log-format", "console", "ingest", "webfocus", bad)
-	if code != ExitData || !strings.Contains(errs, `bad.csv:3: column C "Sjukfrånvaro totalt": "7,2,1" is not a number`) ||
+	if code != ExitData || !strings.Contains(errs, `bad.csv:3: kolumn C "Sjukfrånvaro totalt": "7,2,1" är inget tal`) ||
 		!strings.Contains(errs, "hint: correct the file") {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
 	}
@@ -307,7 +307,7 @@ func TestInbox(t *testing.T) {
 
 	out, errs, code := h.run("--log-format", "console", "ingest", "inbox")
 	if code != ExitData || !strings.Contains(out, "Inbox data/inbox: 4 loaded, 0 already loaded, 1 refused, 0 left for the next run") ||
-		!strings.Contains(errs, `trasig.csv:2: column C "värde": "inget tal" is not a number`) {
+		!strings.Contains(errs, `trasig.csv:2: kolumn C "värde": "inget tal" är inget tal`) {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
 	}
 	for _, p := range []string{"archive/webfocus/sjukfranvaro_comt.csv", "archive/webfocus/verksamhet.xlsx", "archive/treserva/beslut.csv",

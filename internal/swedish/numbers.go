@@ -331,7 +331,7 @@ func ParseNumber(s string) (v float64, decimals int, err error) {
 	case groupedNumber.MatchString(t):
 		t = strings.ReplaceAll(t, " ", "")
 	case plainNumber.MatchString(t):
-	case strings.Contains(t, " "):
+	case strings.Contains(t, " ") && strings.Trim(t, "0123456789 ,.") == "":
 		return bad(" (tusental grupperas tre och tre: 1 605 000)")
 	default:
 		return bad("")

@@ -68,7 +68,7 @@ func TestParseAmount(t *testing.T) {
 	}
 }
 
-// TestSeedSample: the plan of seed 004 as transcribed. Its rows, summed by
+// TestSeedSample: Åtgärdsplan 2024–2026, vård- och socialavdelningen, as transcribed. Its rows, summed by
 // hand (tkr):
 //
 //	2024: 535 + 1 750 + 1 200 + 110 + 1 000 + 100 + 1 859 + 465 + 0 + 150 = 7 169

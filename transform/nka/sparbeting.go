@@ -18,7 +18,7 @@ import (
 var ErrBadYears = errors.New("invalid years")
 
 // DefaultTargetYear is the budget year by which the municipality should be
-// at its peers' level (seed 004: "inför budget 2027").
+// at its peers' level (Åtgärdsplan 2024–2026, vård- och socialavdelningen: "inför budget 2027").
 const DefaultTargetYear = 2027
 
 // SparbetingRequest says what to size.

@@ -13,7 +13,7 @@ import (
 	"github.com/nyckeltal/nyckeltal/transform/atgardsplan"
 )
 
-// sparWorld mirrors seed 004: äldreomsorg and IFO above their peers in the
+// sparWorld mirrors Åtgärdsplan 2024–2026, vård- och socialavdelningen: äldreomsorg and IFO above their peers in the
 // base year. Hand-computed figures are in the tests.
 func sparWorld() world {
 	return world{
