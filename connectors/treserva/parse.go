@@ -171,11 +171,11 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 		return nil, err
 	}
 	if st.young > 0 {
-		out.Notes = append(out.Notes, fmt.Sprintf("%d rows of särskilt boende for people under %d at the application not used (särskilt boende för äldre)",
+		out.Notes = append(out.Notes, fmt.Sprintf("%d rader om särskilt boende för personer under %d år vid ansökan används inte (särskilt boende för äldre)",
 			st.young, p.opts.Config.SaboMinAge))
 	}
 	if st.otherInsats > 0 {
-		out.Notes = append(out.Notes, fmt.Sprintf("%d rows of other insatser than särskilt boende and bostad med särskild service not used", st.otherInsats))
+		out.Notes = append(out.Notes, fmt.Sprintf("%d rader om andra insatser än särskilt boende och bostad med särskild service används inte", st.otherInsats))
 	}
 	merged := st.mergeDuplicates()
 	order := st.order

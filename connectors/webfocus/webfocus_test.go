@@ -107,7 +107,7 @@ func TestRefusedFiles(t *testing.T) {
 		{"no known heading", "\"Namn\",\"Värde\"\n\"a\",1\n", nil, true, "no heading row names a configured indicator column", 0},
 		{"bad number", header + `"Hemtjänst Norr","2024-Q1",7.2,3.1` + "\n" + `"Hemtjänst Söder","2024-Q1",7x2,3.1` + "\n", nil, false, `kolumn C "Sjukfrånvaro totalt": "7x2" är inget tal`, 3},
 		{"both separators", header + `"Hemtjänst Norr","2024-Q1","1.234,5",3.1` + "\n", nil, false, "både , och .", 2},
-		{"bad period", header + `"Hemtjänst Norr","2024-13",7.2,3.1` + "\n", nil, false, "no month 13", 2},
+		{"bad period", header + `"Hemtjänst Norr","2024-13",7.2,3.1` + "\n", nil, false, "ingen månad 13", 2},
 		{"odd range", "\"Enhet\",\"Från\",\"Till\",\"Sjukfrånvaro totalt\"\n\"X\",20240215,20240510,1\n", nil, false, "neither a year, a quarter", 2},
 		{"duplicate row", header + `"Hemtjänst Norr","2024-Q1",7.2,3.1` + "\n" + `"Hemtjänst Norr","2024 K1",7.3,3.1` + "\n", nil, false, "the same enhet, period, kön and regi as line 2", 3},
 		{"no period anywhere", "\"Enhet\",\"Sjukfrånvaro totalt\"\n\"X\",1\n", nil, true, "the file says no period", 0},

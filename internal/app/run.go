@@ -324,10 +324,13 @@ func (a *App) koladaJob(name string, full bool) jobs.Job {
 			return r, fmt.Errorf("ingesting Kolada: %w", err)
 		}
 		mode := res.Mode
-		if res.FromDate != "" && res.Mode == "incremental" {
-			mode += ", changes since " + res.FromDate
+		if res.Mode == "incremental" {
+			mode = "ändringar"
+			if res.FromDate != "" {
+				mode += " sedan " + res.FromDate
+			}
 		}
-		r.Summary = fmt.Sprintf("Kolada load %d (%s): %s values read, %s new, %s changed, %s ended; %s requests",
+		r.Summary = fmt.Sprintf("Kolada-laddning %d (%s): %s värden lästa, %s nya, %s ändrade, %s avslutade; %s anrop",
 			res.LoadID, mode, FormatInt(res.RowsRead), FormatInt(res.Inserted), FormatInt(res.Updated),
 			FormatInt(res.Deleted), FormatInt(res.Requests))
 		if all := append(notes, res.Notes()...); len(all) > 0 {
