@@ -12,8 +12,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -75,6 +77,11 @@ type factory struct {
 	// forceOut is --force of the commands with --out: replace a file that
 	// nyckeltal did not write.
 	forceOut bool
+	// command is the command path without the program's name ("ingest
+	// kolada"), once the flags are parsed.
+	command string
+	// saidCreate is set once a command said it creates the store's directory.
+	saidCreate bool
 	// app is the application, built once the flags are parsed.
 	app *app.App
 	// stdout and stderr are the process's streams, keeping their first
@@ -179,7 +186,8 @@ $NYCKELTAL_CONFIG; without one, the defaults of nyckeltal.example.toml apply
 			if err := f.setupLogging(); err != nil {
 				return err
 			}
-			f.app = f.newApp(strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()+" "))
+			f.command = strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()+" ")
+			f.app = f.newApp(f.command)
 			f.started = true
 			return nil
 		},
@@ -248,6 +256,26 @@ func requireSubcommands(c *cobra.Command) {
 	}
 }
 
+// checkDBDir refuses a --db in a directory that does not exist (a typo in
+// the path would otherwise make a new, empty store there), except for
+// migrate and run, which create a store and say that they create its
+// directory.
+func (f *factory) checkDBDir(path string) error {
+	dir := filepath.Dir(path)
+	if _, err := os.Stat(dir); !errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if f.command == "migrate" || f.command == "run" {
+		if !f.saidCreate {
+			f.saidCreate = true
+			fmt.Fprintf(f.stderr, "nyckeltal: the directory %s does not exist; %s creates it for the store\n", dir, f.command)
+		}
+		return nil
+	}
+	return usageErrorf("--db %s: the directory %s does not exist; give the path of an existing store, or create a new "+
+		"store there with `nyckeltal migrate --db %s` (or `nyckeltal run`)", path, dir, path)
+}
+
 func (f *factory) setupLogging() error {
 	level, err := zerolog.ParseLevel(f.logLevel)
 	if err != nil || f.logLevel == "" {
@@ -290,7 +318,7 @@ func (f *factory) config() (*config.Config, error) {
 // dbPath resolves the store path: --db, $NYCKELTAL_DB, then the config.
 func (f *factory) dbPath() (string, error) {
 	if f.dbFlag != "" {
-		return f.dbFlag, nil
+		return f.dbFlag, f.checkDBDir(f.dbFlag)
 	}
 	if p := f.io.Getenv("NYCKELTAL_DB"); p != "" {
 		return p, nil

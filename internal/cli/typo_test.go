@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"os"
 	"strings"
 	"testing"
 
@@ -60,5 +61,55 @@ func TestEveryCommandRefusesATypo(t *testing.T) {
 				t.Errorf("nyckeltal %s: exit %d, want %d with \"did you mean %s\"\n%s", strings.Join(args, " "), code, ExitUsage, name, errs)
 			}
 		}
+	}
+}
+
+// TestMistakesAreRefusedWithWhatToDo: names as people type them, years the
+// store does not have, a --db in a directory that does not exist, an --out
+// nyckeltal cannot write.
+func TestMistakesAreRefusedWithWhatToDo(t *testing.T) {
+	h := newHarness(t)
+	h.mustRun("ingest", "kolada")
+	var name string
+	for _, m := range h.ds.Municipalities {
+		if m.ID == "9001" {
+			name = m.Title // the home municipality
+		}
+	}
+	folded := strings.NewReplacer("ö", "o", "ä", "a", "å", "a", "Ö", "O", "Ä", "A", "Å", "A").Replace(strings.ToLower(name))
+	for _, m := range []string{name, folded, strings.ToUpper(name)} {
+		if out := h.mustRun("gap", "--municipality", m, "--area", "aldreomsorg"); !strings.Contains(out, name+" (9001)") {
+			t.Errorf("gap --municipality %s:\n%s", m, out)
+		}
+	}
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want []string
+	}{
+		{"part of several names", []string{"gap", "--municipality", "köping"}, ExitUsage, []string{"did you mean", name + " (9001)", "hint: "}},
+		{"base year without values", []string{"sparbeting", "--base-year", "2017"}, ExitData, []string{"it has values for 2023–2025", "hint: choose one of the years"}},
+		{"year without values", []string{"gap", "--year", "2017"}, ExitData, []string{"it has values for 2023–2025", "hint: choose one of the years"}},
+		{"--db in a missing directory", []string{"--db", "saknas/x.duckdb", "status"}, ExitUsage, []string{"saknas does not exist", "hint: "}},
+		{"--out of an unknown kind", []string{"gap", "--out", "x.ods"}, ExitUsage, []string{".ods is not a format", ".xlsx", "hint: "}},
+	}
+	for _, tt := range tests {
+		out, errs, code := h.run(append([]string{"--log-format", "console"}, tt.args...)...)
+		for _, w := range tt.want {
+			if code != tt.code || !strings.Contains(errs, w) {
+				t.Errorf("%s: exit %d (want %d), stderr lacks %q:\n%s%s", tt.name, code, tt.code, w, out, errs)
+			}
+		}
+	}
+	if _, errs, code := h.run("--db", "ny/x.duckdb", "migrate"); code != ExitOK || !strings.Contains(errs, "migrate creates it") {
+		t.Errorf("migrate into a new directory: exit %d\n%s", code, errs)
+	}
+	// The home municipality of the configuration, missing from the store.
+	if err := os.WriteFile("hemma.toml", []byte("home_municipality = \"9999\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, errs, code := h.run("--config", "hemma.toml", "--db", h.db, "gap"); code != ExitUsage || !strings.Contains(errs, "home_municipality of hemma.toml") {
+		t.Errorf("a home municipality missing from the store: exit %d\n%s", code, errs)
 	}
 }

@@ -38,7 +38,7 @@ type Reader interface {
 	NKAGroupArea(ctx context.Context, areas []store.NKAArea, groupID string) (string, bool, error)
 	NKAGroupMembers(ctx context.Context, asOf *time.Time, areas []store.NKAArea, groupID string) ([]store.NKAMember, error)
 	NKAObservations(ctx context.Context, asOf *time.Time, kpis []string) ([]store.NKAObservation, error)
-	FindMunicipality(ctx context.Context, idOrName string) (store.Municipality, bool, error)
+	MunicipalityCandidates(ctx context.Context, idOrName string) ([]store.MunicipalityMatch, error)
 	GroupTitle(ctx context.Context, id string) (string, bool, error)
 	FirstLoadFinished(ctx context.Context) (*time.Time, error)
 	LastLoad(ctx context.Context, source, status string) (*store.LoadInfo, error)
@@ -313,18 +313,54 @@ func (e *Engine) GroupProblems(ctx context.Context, municipalities []string, asO
 	return out, nil
 }
 
-// ResolveMunicipality accepts a four-digit id or a name ("Höör") and returns
-// the id and name as the store has them.
+// ResolveMunicipality accepts a four-digit id or a name ("Höör", "hoor",
+// "upplands vasby": case and accents aside) and returns the id and name as
+// the store has them. A name that fits several municipalities, or none but
+// is part of some, is refused with the candidates.
 func (e *Engine) ResolveMunicipality(ctx context.Context, idOrName string) (id, name string, err error) {
 	s := strings.TrimSpace(idOrName)
-	m, ok, err := e.Store.FindMunicipality(ctx, s)
+	ms, err := e.Store.MunicipalityCandidates(ctx, s)
 	if err != nil {
 		return "", "", err
 	}
-	if !ok {
-		return "", "", fmt.Errorf("%w %q: not in the store's municipality table (ids are four digits, like 1267 for Höör)", ErrUnknownMunicipality, s)
+	var folded []store.MunicipalityMatch
+	for _, m := range ms {
+		switch {
+		case m.ByID:
+			return m.ID, m.Title, nil
+		case m.Folded && m.Title == s:
+			return m.ID, m.Title, nil
+		case m.Folded:
+			folded = append(folded, m)
+		}
 	}
-	return m.ID, m.Title, nil
+	// A kommun before a region of the same name (Gotland).
+	var kommuner []store.MunicipalityMatch
+	for _, m := range folded {
+		if m.Kommun {
+			kommuner = append(kommuner, m)
+		}
+	}
+	switch {
+	case len(kommuner) == 1:
+		return kommuner[0].ID, kommuner[0].Title, nil
+	case len(kommuner) == 0 && len(folded) == 1:
+		return folded[0].ID, folded[0].Title, nil
+	case len(folded) > 1:
+		return "", "", fmt.Errorf("%w %q: it fits several municipalities: %s; give the id", ErrUnknownMunicipality, s, candidateList(folded))
+	case len(ms) > 0:
+		return "", "", fmt.Errorf("%w %q: not a municipality's whole name; did you mean %s?", ErrUnknownMunicipality, s, candidateList(ms))
+	}
+	return "", "", fmt.Errorf("%w %q: not in the store's municipality table (ids are four digits, like 1267 for Höör)", ErrUnknownMunicipality, s)
+}
+
+// candidateList names municipalities with their ids: "Norrköping (0581), Norrtälje (0188)".
+func candidateList(ms []store.MunicipalityMatch) string {
+	names := make([]string, len(ms))
+	for i, m := range ms {
+		names[i] = fmt.Sprintf("%s (%s)", m.Title, m.ID)
+	}
+	return strings.Join(names, ", ")
 }
 
 func (e *Engine) groupTitle(ctx context.Context, id string) (string, error) {
