@@ -17,11 +17,11 @@ import (
 // versions that a controller, statistician or nämnd must not meet in what
 // nyckeltal writes for people. Machine formats (JSON, RFC 4180 CSV) are not
 // rendered here.
-var englishInHumanOutput = regexp.MustCompile(`(?i)\b(compared|peers?|preliminary|glide path|NULL|values as stored|loads?|loaded|base year|target year|groups?|members?|areas?|counted|refused|nothing|unchanged|rows|values|written|without|verdict|tables|report|store|run ` + "`" + `nyckeltal|kör ` + "`" + `nyckeltal|failed|never|success|moved|problems)\b`)
+var englishInHumanOutput = regexp.MustCompile(`(?i)(?:^|[^\p{L}\p{N}_])(compared|peers?|preliminary|glide path|NULL|values as stored|loads?|loaded|base year|target year|groups?|members?|areas?|counted|refused|nothing|unchanged|rows|values|written|without|verdict|tables|report|store|run ` + "`" + `nyckeltal|kör ` + "`" + `nyckeltal|failed|never|success|moved|problems|the|with|and|for|of|is|are|not|per cent|mean)(?:[^\p{L}\p{N}_]|$)`)
 
 // areaSlug are the slugs of the areas (flags, configuration, machine
 // formats); a person reads the area's name.
-var areaSlug = regexp.MustCompile(`\b(aldreomsorg|ifo|forskola|overgripande)\b`)
+var areaSlug = regexp.MustCompile(`(?:^|[^\p{L}\p{N}_])(aldreomsorg|ifo|forskola|overgripande)(?:[^\p{L}\p{N}_]|$)`)
 
 // TestEveryHumanOutputIsSwedish renders every output a person reads of a
 // store built as the demo builds it (the fake Kolada's demo data, the
@@ -89,6 +89,25 @@ func TestEveryHumanOutputIsSwedish(t *testing.T) {
 		add(name, humanText(t, filepath.Join(h.dir, name)))
 	}
 
+	// The tables' fixture: indicators without an area, without a Kolada id,
+	// with titles that fit several KPIs, own indicators without values.
+	fx := fixtureHarness(t)
+	add("fixture: tables", fx.mustRun("tables", "--catalog", testCatalog, "--out", "fx-tabeller"))
+	add("fixture: report", fx.mustRun("report", "--catalog", testCatalog, "--out", "fx-rapport.html"))
+	fxFiles := []string{"fx-rapport.html"}
+	entries, err := os.ReadDir(filepath.Join(fx.dir, "fx-tabeller"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if !strings.HasPrefix(e.Name(), ".") {
+			fxFiles = append(fxFiles, filepath.Join("fx-tabeller", e.Name()))
+		}
+	}
+	for _, name := range fxFiles {
+		add("fixture: "+name, humanText(t, filepath.Join(fx.dir, name)))
+	}
+
 	names := make([]string, 0, len(outputs))
 	for name := range outputs {
 		names = append(names, name)
@@ -97,11 +116,11 @@ func TestEveryHumanOutputIsSwedish(t *testing.T) {
 	for _, name := range names {
 		for i, line := range strings.Split(outputs[name], "\n") {
 			line = withoutPathsAndCode(line)
-			if m := englishInHumanOutput.FindString(line); m != "" {
-				t.Errorf("%s:%d: English %q: %s", name, i+1, m, line)
+			if m := englishInHumanOutput.FindStringSubmatch(line); m != nil {
+				t.Errorf("%s:%d: English %q: %s", name, i+1, m[1], line)
 			}
-			if m := areaSlug.FindString(line); m != "" {
-				t.Errorf("%s:%d: area slug %q: %s", name, i+1, m, line)
+			if m := areaSlug.FindStringSubmatch(line); m != nil {
+				t.Errorf("%s:%d: area slug %q: %s", name, i+1, m[1], line)
 			}
 		}
 	}
@@ -161,7 +180,7 @@ func humanText(t *testing.T, path string) string {
 			t.Fatal(err)
 		}
 		raw, _ := io.ReadAll(rc)
-		rc.Close()
+		_ = rc.Close()
 		for _, m := range sheetName.FindAllStringSubmatch(string(raw), -1) {
 			b.WriteString("sheet " + m[1] + "\n")
 		}

@@ -13,8 +13,6 @@ import (
 // The layout shared by the formats for people (Markdown, HTML and the
 // report): per indicator a small table with what it needs, the notes below.
 
-func itoa(n int) string { return strconv.Itoa(n) }
-
 // fileTitle is "PART — Exempelköping (9001)".
 func (r *Result) fileTitle(part string) string {
 	return fmt.Sprintf("%s — %s (%s)", part, r.MunicipalityName, r.MunicipalityID)

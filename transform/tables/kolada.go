@@ -120,7 +120,7 @@ func (k *koladaTable) rows() {
 	}
 	splits = append(splits, k.regiSeries()...)
 	if ind.Area == "" {
-		k.note("Ingen jämförelse med liknande kommuner: indikatorn hör inte till något område med en grupp liknande kommuner (area i katalogen).")
+		k.note("Ingen jämförelse med liknande kommuner: indikatorn hör inte till något område med en grupp liknande kommuner (katalogen anger inget område för den).")
 	}
 	for _, sp := range splits {
 		for y := first; y <= k.maxYear; y++ {
@@ -309,7 +309,7 @@ func (k *koladaTable) explainMissingYears(id string, st store.KPIState, first in
 		}
 	}
 	if len(not) > 0 {
-		k.note("%s har inte hämtats från Kolada för %s; det görs vid nästa körning om åren finns i kolada.years.", id, yearList(not))
+		k.note("%s har inte hämtats från Kolada för %s; det görs vid nästa körning om åren ingår i dem som hämtas från Kolada.", id, yearList(not))
 	}
 }
 
