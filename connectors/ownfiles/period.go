@@ -172,7 +172,7 @@ func monthEnd(y int, m time.Month) time.Time   { return monthStart(y, m).AddDate
 // 1 January–31 March is kvartal 1.
 func ClassifyRange(from, to time.Time) (store.Period, error) {
 	bad := func() (store.Period, error) {
-		return store.Period{}, fmt.Errorf("%w: %s–%s is neither a year, a quarter, a month nor a delår (1 January to the end of a month)",
+		return store.Period{}, fmt.Errorf("%w: %s–%s är varken ett år, ett kvartal, en månad eller ett delår (1 januari till slutet av en månad)",
 			ErrPeriod, from.Format(time.DateOnly), to.Format(time.DateOnly))
 	}
 	if to.Before(from) || from.Year() != to.Year() || from.Day() != 1 || !to.Equal(monthEnd(to.Year(), to.Month())) {
@@ -225,7 +225,7 @@ func FindPeriod(text string, interimEnd time.Month) (store.Period, bool, error) 
 	}
 	for _, p := range found[1:] {
 		if p != found[0] {
-			return store.Period{}, false, fmt.Errorf("%w: the heading names more than one period (%s and %s)",
+			return store.Period{}, false, fmt.Errorf("%w: rubriken nämner mer än en period (%s och %s)",
 				ErrPeriod, Label(found[0]), Label(p))
 		}
 	}

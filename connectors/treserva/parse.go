@@ -193,8 +193,8 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 	}
 	if len(order) == 0 {
 		if out.NumProblems() == 0 {
-			return nil, ownfiles.Refuse(name, 0, "", "no decisions about särskilt boende (%d years or older) or bostad med "+
-				"särskild service in %d rows: is this the right extract? (local.treserva.sabo_insats and bss_insats say which insatser count)",
+			return nil, ownfiles.Refuse(name, 0, "", "inga beslut om särskilt boende (%d år eller äldre) eller bostad med "+
+				"särskild service på %d rader: är det rätt uttag? (local.treserva.sabo_insats och bss_insats anger vilka insatser som räknas)",
 				p.opts.Config.SaboMinAge, out.Rows)
 		}
 		return out, nil
@@ -215,8 +215,8 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 		return nil, ownfiles.Refuse(name, 0, "", "%v", err)
 	}
 	if len(periods) == 0 {
-		return nil, ownfiles.Refuse(name, 0, "", "no period of %s had ended by the extract date %s: nothing to compute "+
-			"(give the date the extract describes with --as-of)", strings.Join(p.opts.Config.Periods, ", "), asOf.Format(time.DateOnly))
+		return nil, ownfiles.Refuse(name, 0, "", "ingen period av %s hade tagit slut vid uttagets datum %s: inget att beräkna "+
+			"(ange datumet som uttaget beskriver med --as-of)", strings.Join(p.opts.Config.Periods, ", "), asOf.Format(time.DateOnly))
 	}
 	labels := make([]string, len(periods))
 	for i, per := range periods {
@@ -343,7 +343,7 @@ func (st *state) row(r tabular.Row) {
 		return
 	}
 	if extra := lastFilled(r.Cells); extra >= len(st.header) {
-		problem(extra, "the row has more cells than there are column headings (a delimiter inside an unquoted text?)")
+		problem(extra, "raden har fler celler än det finns kolumnrubriker (ett avgränsningstecken i en text utan citattecken?)")
 		return
 	}
 	insats := cell(fInsats)
@@ -373,7 +373,7 @@ func (st *state) row(r tabular.Row) {
 	}
 	if law := cacheGet(st.laws, cell(fLagrum), lawOf); law != "" {
 		if (group == gSabo && law != "sol") || (group == gBSS && law != "lss") {
-			fieldProblem(fLagrum, "insats %q does not go with lagrum %q (särskilt boende is SoL, bostad med särskild service LSS)",
+			fieldProblem(fLagrum, "insats %q hör inte ihop med lagrum %q (särskilt boende är SoL, bostad med särskild service LSS)",
 				insats, cell(fLagrum))
 		}
 	}
@@ -381,7 +381,7 @@ func (st *state) row(r tabular.Row) {
 		v := cell(f)
 		if v == "" {
 			if required {
-				fieldProblem(f, "%s is empty", fieldNames[f])
+				fieldProblem(f, "%s är tom", fieldNames[f])
 			}
 			return noDate
 		}
@@ -405,14 +405,14 @@ func (st *state) row(r tabular.Row) {
 		d.granted = true
 	case 0:
 	default:
-		fieldProblem(fBeslut, "%q is neither bifall nor avslag (local.treserva.granted and rejected list the values)", cell(fBeslut))
+		fieldProblem(fBeslut, "%q är varken bifall eller avslag (local.treserva.granted och rejected listar värdena)", cell(fBeslut))
 	}
 	if d.application != noDate && d.decided != noDate && d.decided < d.application {
-		fieldProblem(fBeslutsdatum, "beslutsdatum %s is before ansökningsdatum %s", timeOf(d.decided).Format(time.DateOnly),
+		fieldProblem(fBeslutsdatum, "beslutsdatum %s är före ansökningsdatum %s", timeOf(d.decided).Format(time.DateOnly),
 			timeOf(d.application).Format(time.DateOnly))
 	}
 	if d.application != noDate && d.offered != noDate && d.offered < d.application {
-		fieldProblem(fErbjudet, "erbjudet inflyttningsdatum %s is before ansökningsdatum %s", timeOf(d.offered).Format(time.DateOnly),
+		fieldProblem(fErbjudet, "erbjudet inflyttningsdatum %s är före ansökningsdatum %s", timeOf(d.offered).Format(time.DateOnly),
 			timeOf(d.application).Format(time.DateOnly))
 	}
 	if rg := cell(fRegi); rg != "" {
@@ -622,21 +622,21 @@ func (p *Parser) findHeader(file string, rows []tabular.Row) (int, map[field]int
 		if len(missing) > 0 || (!offered && !executed) {
 			why := ""
 			if len(missing) > 0 {
-				why = "missing required column(s) " + listFields(missing)
+				why = "obligatoriska kolumner saknas: " + listFields(missing)
 			}
 			if !offered && !executed {
 				if why != "" {
 					why += "; "
 				}
-				why += "needs erbjudet inflyttningsdatum or verkställighetsdatum to know when a wait ended"
+				why += "behöver erbjudet inflyttningsdatum eller verkställighetsdatum för att veta när en väntan tog slut"
 			}
-			return 0, nil, ownfiles.Refuse(file, rows[i].Line, "", "%s (found: %s); see connectors/treserva/README.md, "+
-				"or map other headings in local.treserva.columns", why, listFields(sortedFields(cols)))
+			return 0, nil, ownfiles.Refuse(file, rows[i].Line, "", "%s (hittade: %s); se connectors/treserva/README.md, "+
+				"eller koppla andra rubriker i local.treserva.columns", why, listFields(sortedFields(cols)))
 		}
 		return i, cols, nil
 	}
-	return 0, nil, ownfiles.Refuse(file, 0, "", "no heading row with a personnummer column in the first %d rows: "+
-		"this is not a Treserva extract of the documented layout (see connectors/treserva/README.md)", headerSearchRows)
+	return 0, nil, ownfiles.Refuse(file, 0, "", "ingen rubrikrad med en kolumn för personnummer bland de första %d raderna: "+
+		"detta är inget Treserva-uttag med den dokumenterade layouten (se connectors/treserva/README.md)", headerSearchRows)
 }
 
 // classify sorts an insats into särskilt boende (gSabo), bostad med

@@ -13,7 +13,7 @@ import (
 
 // ErrInvalid is returned for anything that is not a valid personnummer or
 // samordningsnummer. Its messages never contain the number.
-var ErrInvalid = errors.New("invalid personnummer")
+var ErrInvalid = errors.New("ogiltigt personnummer")
 
 // Number is a validated personnummer or samordningsnummer in its 12-digit form.
 type Number struct {
@@ -59,7 +59,7 @@ func invalid(reason string) error { return fmt.Errorf("%w: %s", ErrInvalid, reas
 func Parse(s string, ref time.Time) (Number, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return Number{}, invalid("empty")
+		return Number{}, invalid("tomt")
 	}
 	var digits strings.Builder
 	sep, sepAt := byte(0), -1
@@ -72,12 +72,12 @@ func Parse(s string, ref time.Time) (Number, error) {
 			// "19121212 1212" is seen in hand-typed extracts.
 			sep, sepAt = c, digits.Len()
 		default:
-			return Number{}, invalid("not a number of 10 or 12 digits")
+			return Number{}, invalid("inte 10 eller 12 siffror")
 		}
 	}
 	d := digits.String()
 	if sepAt >= 0 && sepAt != len(d)-4 {
-		return Number{}, invalid("separator in the wrong place")
+		return Number{}, invalid("skiljetecken på fel plats")
 	}
 	var year, century int
 	switch len(d) {
@@ -99,7 +99,7 @@ func Parse(s string, ref time.Time) (Number, error) {
 		return Number{}, err
 	}
 	if !luhnValid(d[2:]) {
-		return Number{}, invalid("wrong check digit (the last digit does not match; a typing error?)")
+		return Number{}, invalid("fel kontrollsiffra (den sista siffran stämmer inte; ett skrivfel?)")
 	}
 	n := Number{digits: d, birth: birth, coordination: coordination}
 	if !ref.IsZero() {
@@ -116,10 +116,10 @@ func Parse(s string, ref time.Time) (Number, error) {
 // person of 100 or more on ref.
 func CheckOn(birth time.Time, plus bool, ref time.Time) error {
 	if birth.After(ref) {
-		return invalid("date of birth after the extract date")
+		return invalid("födelsedatum efter uttagets datum")
 	}
 	if plus && (Number{birth: birth}).AgeOn(ref) < 100 {
-		return invalid(`"+" marks a person of 100 or more, but the date of birth says otherwise`)
+		return invalid(`"+" betecknar en person som är 100 år eller äldre, men födelsedatumet säger annat`)
 	}
 	return nil
 }
@@ -155,7 +155,7 @@ func inferCentury(yy int, mmdd string, plus bool, ref time.Time) (int, error) {
 		}
 		return c, nil
 	}
-	return 0, invalid("no century fits the date of birth")
+	return 0, invalid("inget århundrade passar födelsedatumet")
 }
 
 // birthDate validates month and day; a day of 61–91 is a samordningsnummer.
@@ -167,11 +167,11 @@ func birthDate(year int, mm, dd string) (time.Time, bool, error) {
 		coordination = true
 	}
 	if month < 1 || month > 12 || day < 1 {
-		return time.Time{}, false, invalid("not a valid date of birth")
+		return time.Time{}, false, invalid("inget giltigt födelsedatum")
 	}
 	t := time.Date(year, time.Month(month), day, 0, 0, 0, 0, time.UTC)
 	if t.Day() != day {
-		return time.Time{}, false, invalid("not a valid date of birth")
+		return time.Time{}, false, invalid("inget giltigt födelsedatum")
 	}
 	return t, coordination, nil
 }
