@@ -159,7 +159,7 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 		}
 	}
 	if len(unused) > 0 {
-		out.Notes = append(out.Notes, "columns not used: "+strings.Join(unused, ", "))
+		out.Notes = append(out.Notes, "kolumner som inte används: "+strings.Join(unused, ", "))
 	}
 	used := map[int]column{}
 	for c, j := range cols {

@@ -129,7 +129,7 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 		}
 	}
 	if len(unused) > 0 {
-		out.Notes = append(out.Notes, "columns not used: "+strings.Join(unused, ", "))
+		out.Notes = append(out.Notes, "kolumner som inte används: "+strings.Join(unused, ", "))
 	}
 	st := newState(p, name, header, cols, out, f)
 	scan := ownfiles.NewTextScan(name, p.opts.PersonnummerInText, cols[fPersonnummer])
@@ -186,10 +186,10 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 		}
 	}
 	if noOffer > 0 {
-		out.Notes = append(out.Notes, fmt.Sprintf("%d verkställda decisions have no erbjudet inflyttningsdatum and are left out of the mean waiting time", noOffer))
+		out.Notes = append(out.Notes, fmt.Sprintf("%d verkställda beslut saknar erbjudet inflyttningsdatum och räknas inte med i den genomsnittliga väntetiden", noOffer))
 	}
 	if merged > 0 {
-		out.Notes = append(out.Notes, fmt.Sprintf("%d rows repeated a decision (same person, insats and beslutsdatum) and were merged, keeping the first offer", merged))
+		out.Notes = append(out.Notes, fmt.Sprintf("%d rader upprepade ett beslut (samma person, insats och beslutsdatum) och slogs ihop; det första erbjudandet behölls", merged))
 	}
 	if len(order) == 0 {
 		if out.NumProblems() == 0 {

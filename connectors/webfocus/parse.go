@@ -77,7 +77,7 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 		out.Params["layout"] = strings.Join(header, " | ")
 	}
 	if len(cols.ignored) > 0 {
-		out.Notes = append(out.Notes, "columns not used: "+strings.Join(cols.ignored, ", "))
+		out.Notes = append(out.Notes, "kolumner som inte används: "+strings.Join(cols.ignored, ", "))
 	}
 	codes := make([]string, len(cols.indCols))
 	for k, j := range cols.indCols {
@@ -140,7 +140,7 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 		st.values.SetPeriod(st.filePeriod, period)
 	}
 	if periodSource != "" && p.period != nil && periodSource != "--period" {
-		out.Notes = append(out.Notes, "--period ignored: the period comes from "+periodSource)
+		out.Notes = append(out.Notes, "--period används inte: perioden kommer från "+periodSource)
 	}
 	out.Values = st.values
 	for _, j := range cols.indCols {

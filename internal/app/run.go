@@ -312,7 +312,7 @@ func (a *App) koladaJob(name string, full bool) jobs.Job {
 			}
 			if probe != nil && probe.Answer(kolada.BehaviourNoData) != prev.Answer(kolada.BehaviourNoData) {
 				a.Log.Warn().Err(err).Msg("Kolada answers otherwise than probed before; loading once more, following the new probe")
-				notes = append(notes, fmt.Sprintf("load %d failed (%v); loaded again after the probe", res.LoadID, Shorten(err.Error(), 120)))
+				notes = append(notes, fmt.Sprintf("laddning %d misslyckades (%v); laddades igen efter avläsningen", res.LoadID, Shorten(err.Error(), 120)))
 				res, err = a.koladaJobLoad(ctx, st, client, opts)
 			}
 		}
@@ -379,7 +379,7 @@ func (a *App) probeInJob(ctx context.Context, st *store.Store, client *kolada.Cl
 		ev = ev.Str(f.Behaviour, f.Answer)
 	}
 	ev.Msg("probed Kolada")
-	note := fmt.Sprintf("probed Kolada (%s, probe %d)", trigger, probe.ID)
+	note := fmt.Sprintf("läste av hur Kolada svarar (%s, avläsning %d)", trigger, probe.ID)
 	if len(changed) > 0 {
 		note += ": " + strings.Join(changed, ", ")
 	}

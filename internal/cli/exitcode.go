@@ -188,9 +188,19 @@ func hint(err error) string {
 	case errors.Is(err, nka.ErrUnknownGroup):
 		return "list the peer groups with: nyckeltal sql \"SELECT DISTINCT group_id, group_title, area, municipality FROM v_peer_group ORDER BY 2\""
 	}
-	var usage *UsageError
-	if errors.As(err, &usage) {
+	// Every error says what to do: what is not named above, by its kind.
+	switch ExitCode(err) {
+	case ExitUsage:
 		return "see `nyckeltal --help` or `nyckeltal COMMAND --help`"
+	case ExitData:
+		return "the message above says what could not be used; `nyckeltal status` shows what the store holds and its latest loads"
+	case ExitNetwork:
+		return "check the network and Kolada's status, then run again; the store is unchanged"
+	case ExitBusy:
+		return "wait for the other nyckeltal to finish (`nyckeltal status` names it), then run again"
+	case ExitFailure:
+		return "an unexpected error: run again with --log-level debug; if it stays, report it with the lines above " +
+			"(docs/OPERATIONS.md says what to check first)"
 	}
 	return ""
 }
