@@ -230,7 +230,7 @@ func TestRefusedRows(t *testing.T) {
 	}{
 		{"fel kontrollsiffra", "19400101-0017;Särskilt boende;SoL;2024-01-02;2024-01-20;Bifall;;\n", "fel kontrollsiffra", false},
 		{"impossible date", "19400231-0014;Särskilt boende;SoL;2024-01-02;2024-01-20;Bifall;;\n", "inget giltigt födelsedatum", false},
-		{"date format", "19400101-0018;Särskilt boende;SoL;2024-01-02;20/01/2024;Bifall;;\n", "write dates as ÅÅÅÅ-MM-DD", false},
+		{"date format", "19400101-0018;Särskilt boende;SoL;2024-01-02;20/01/2024;Bifall;;\n", "skriv datum som ÅÅÅÅ-MM-DD", false},
 		{"unknown beslut", "19400101-0018;Särskilt boende;SoL;2024-01-02;2024-01-20;Kanske;;\n", "varken bifall eller avslag", false},
 		{"insats and lagrum disagree", "19400101-0018;Särskilt boende;LSS 9 § 9;2024-01-02;2024-01-20;Bifall;;\n", "hör inte ihop med lagrum", false},
 		{"decision before application", "19400101-0018;Särskilt boende;SoL;2024-02-02;2024-01-20;Bifall;;\n", "före ansökningsdatum", false},
@@ -257,7 +257,7 @@ func TestRefusedRows(t *testing.T) {
 		{"missing beslutsdatum", "Personnummer;Insats;Beslut;Verkställighetsdatum\n", "obligatoriska kolumner saknas: beslutsdatum"},
 		{"no end of wait", "Personnummer;Insats;Beslutsdatum;Beslut\n", "behöver erbjudet inflyttningsdatum eller verkställighetsdatum"},
 		{"not an extract", "Namn;Ålder\nA;3\n", "inget Treserva-uttag"},
-		{"comma separated", "Personnummer,Insats,Beslutsdatum,Beslut\n", "found no column delimiter"},
+		{"comma separated", "Personnummer,Insats,Beslutsdatum,Beslut\n", "hittade inget kolumnavgränsningstecken"},
 		{"no decision that counts", "Personnummer;Insats;Beslutsdatum;Beslut;Verkställighetsdatum\n19400101-0018;Hemtjänst;2024-01-20;Bifall;2024-01-22\n",
 			"inga beslut om särskilt boende"},
 	} {

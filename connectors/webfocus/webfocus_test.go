@@ -114,11 +114,11 @@ func TestRefusedFiles(t *testing.T) {
 		{"two indicator columns", "\"Enhet\",\"Period\",\"Sjukfrånvaro totalt\",\"Total sjukfrånvaro\"\n\"X\",2024,1,1\n", nil, true, "innehåller båda WF_SJUKFRANVARO_TOTALT", 1},
 		{"shifted row", "Enhet;Period;Sjukfrånvaro totalt\nHemtjänst;Norr;2024;7,2\n", nil, false, "fler celler än det finns kolumnrubriker", 2},
 		{"unknown regi", "\"Enhet\",\"Period\",\"Regi\",\"Kringtid LOV\"\n\"X\",2024,\"Kooperativ\",1\n", nil, false, "ingen regi som konfigurationen känner", 2},
-		{"binary xls", "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1rest", nil, true, "binary Excel 97", 0},
-		{"double-encoded", "\"Enhet\",\"Period\",\"SjukfrÃ¥nvaro totalt\"\n", nil, true, "converted to UTF-8 twice", 1},
-		{"undefined Windows-1252 byte", "Enhet;Period;Sjukfr\x81nvaro totalt\n", nil, true, "neither UTF-8 nor Windows-1252", 1},
-		{"broken quote", header + `"Hemtjänst "Norr","2024-Q1",7.2,3.1` + "\n", nil, true, "quote", 2},
-		{"empty", "   \n", nil, true, "empty", 0},
+		{"binary xls", "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1rest", nil, true, "binär arbetsbok från Excel 97", 0},
+		{"double-encoded", "\"Enhet\",\"Period\",\"SjukfrÃ¥nvaro totalt\"\n", nil, true, "konverterats till UTF-8 två gånger", 1},
+		{"undefined Windows-1252 byte", "Enhet;Period;Sjukfr\x81nvaro totalt\n", nil, true, "varken UTF-8 eller Windows-1252", 1},
+		{"broken quote", header + `"Hemtjänst "Norr","2024-Q1",7.2,3.1` + "\n", nil, true, "citattecken", 2},
+		{"empty", "   \n", nil, true, "filen är tom", 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

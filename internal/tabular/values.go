@@ -97,7 +97,7 @@ func parseNumber(s string) (float64, bool, error) {
 }
 
 // ErrDate marks a date that cannot be read.
-var ErrDate = errors.New("not a date")
+var ErrDate = errors.New("inget datum")
 
 // ParseISODate reads ÅÅÅÅ-MM-DD, optionally followed by a time of day (which
 // is dropped), as exports of case systems write dates.
@@ -108,7 +108,7 @@ func ParseISODate(s string) (time.Time, error) {
 	}
 	d, err := time.Parse(time.DateOnly, t)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%w: %q (write dates as ÅÅÅÅ-MM-DD)", ErrDate, s)
+		return time.Time{}, fmt.Errorf("%w: %q (skriv datum som ÅÅÅÅ-MM-DD)", ErrDate, s)
 	}
 	return d, nil
 }
