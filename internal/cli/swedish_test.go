@@ -17,7 +17,7 @@ import (
 // versions that a controller, statistician or nämnd must not meet in what
 // nyckeltal writes for people. Machine formats (JSON, RFC 4180 CSV) are not
 // rendered here.
-var englishInHumanOutput = regexp.MustCompile(`(?i)(?:^|[^\p{L}\p{N}_])(compared|peers?|preliminary|glide path|NULL|values as stored|loads?|loaded|base year|target year|groups?|members?|areas?|counted|refused|nothing|unchanged|rows|values|written|without|verdict|tables|report|store|run ` + "`" + `nyckeltal|kör ` + "`" + `nyckeltal|failed|never|success|moved|problems|the|with|and|for|of|is|are|not|per cent|mean)(?:[^\p{L}\p{N}_]|$)`)
+var englishInHumanOutput = regexp.MustCompile(`(?i)(?:^|[^\p{L}\p{N}_])(compared|peers?|preliminary|glide path|NULL|values as stored|loads?|loaded|base year|target year|groups?|members?|areas?|counted|refused|nothing|unchanged|rows|values|written|without|verdict|tables|report|store|run ` + "`" + `nyckeltal|kör ` + "`" + `nyckeltal|failed|never|success|moved|problems|the|with|and|for|of|is|are|not|per cent|mean|built|ignored|found|missing)(?:[^\p{L}\p{N}_]|$)`)
 
 // areaSlug are the slugs of the areas (flags, configuration, machine
 // formats); a person reads the area's name.
