@@ -32,6 +32,11 @@ type Values struct {
 	perIndex   map[store.Period]uint32
 	labels     []string // kön and regi texts
 	labelIndex map[string]uint8
+	// The index each of Indicator, Unit and Period returned last: files
+	// repeat a text for many rows in a row, and a comparison is cheaper
+	// than a map.
+	lastInd, lastUnit, lastPer uint32
+	hasLast                    [3]bool
 
 	keys    []Key
 	values  []float64 // width a key; NaN is a missing value
@@ -72,37 +77,49 @@ func NewValues(source string, columns ...string) *Values {
 
 // Indicator returns the index of an indicator code.
 func (v *Values) Indicator(code string) uint32 {
-	if i, ok := v.indIndex[code]; ok {
-		return i
+	if v.hasLast[0] && v.indicators[v.lastInd] == code {
+		return v.lastInd
 	}
-	code = strings.Clone(code) // not the whole row's memory
-	i := uint32(len(v.indicators))
-	v.indicators = append(v.indicators, code)
-	v.indIndex[code] = i
+	i, ok := v.indIndex[code]
+	if !ok {
+		code = strings.Clone(code) // not the whole row's memory
+		i = uint32(len(v.indicators))
+		v.indicators = append(v.indicators, code)
+		v.indIndex[code] = i
+	}
+	v.lastInd, v.hasLast[0] = i, true
 	return i
 }
 
 // Unit returns the index of a unit.
 func (v *Values) Unit(kind store.UnitKind, id string) uint32 {
 	u := unitRef{kind, id}
-	if i, ok := v.unitIndex[u]; ok {
-		return i
+	if v.hasLast[1] && v.units[v.lastUnit] == u {
+		return v.lastUnit
 	}
-	u.id = strings.Clone(id) // not the whole row's memory
-	i := uint32(len(v.units))
-	v.units = append(v.units, u)
-	v.unitIndex[u] = i
+	i, ok := v.unitIndex[u]
+	if !ok {
+		u.id = strings.Clone(id) // not the whole row's memory
+		i = uint32(len(v.units))
+		v.units = append(v.units, u)
+		v.unitIndex[u] = i
+	}
+	v.lastUnit, v.hasLast[1] = i, true
 	return i
 }
 
 // Period returns the index of a period.
 func (v *Values) Period(p store.Period) uint32 {
-	if i, ok := v.perIndex[p]; ok {
-		return i
+	if v.hasLast[2] && v.periods[v.lastPer] == p {
+		return v.lastPer
 	}
-	i := uint32(len(v.periods))
-	v.periods = append(v.periods, p)
-	v.perIndex[p] = i
+	i, ok := v.perIndex[p]
+	if !ok {
+		i = uint32(len(v.periods))
+		v.periods = append(v.periods, p)
+		v.perIndex[p] = i
+	}
+	v.lastPer, v.hasLast[2] = i, true
 	return i
 }
 
@@ -116,7 +133,15 @@ func (v *Values) SetPeriod(i uint32, p store.Period) {
 
 // Label returns the index of a kön or regi text.
 func (v *Values) Label(s string) uint8 {
-	if i, ok := v.labelIndex[s]; ok {
+	// A file has a handful of kön and regi texts: a look along them is
+	// cheaper than a map.
+	if len(v.labels) <= 8 {
+		for i, l := range v.labels {
+			if l == s {
+				return uint8(i)
+			}
+		}
+	} else if i, ok := v.labelIndex[s]; ok {
 		return i
 	}
 	if len(v.labels) == 255 {
