@@ -347,6 +347,11 @@ const blockSize = 64 << 10
 // text returns b as a string in the current block.
 func (r *csvReader) text(b []byte) string { return r.block.text(b) }
 
+// maxCellsHint bounds the cells a row is given room for by the row above
+// it (htmlReader, sheetReader): one wide row must not make every row after
+// it as wide.
+const maxCellsHint = 256
+
 // stringBlocks makes strings in shared blocks of memory (see blockSize).
 type stringBlocks struct{ block []byte }
 

@@ -306,7 +306,7 @@ func (r *htmlReader) endCell() error {
 	r.inCell = false
 	r.skipPending()
 	if r.row.Cells == nil {
-		r.row.Cells = make([]string, 0, max(r.width, r.col+1)) // rows are alike
+		r.row.Cells = make([]string, 0, max(min(r.width, maxCellsHint), r.col+1)) // rows are alike
 	}
 	value, problem := r.cellValue(cellTextBytes(r.text.Bytes()))
 	if problem != "" {

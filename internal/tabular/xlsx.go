@@ -737,7 +737,7 @@ func (s *sheetReader) next() (Row, error) {
 				}
 				s.v, s.is = s.v[:0], s.is[:0]
 				if row.Cells == nil {
-					row.Cells = make([]string, 0, max(s.width, c.col+1))
+					row.Cells = make([]string, 0, max(min(s.width, maxCellsHint), c.col+1))
 				}
 			case "v":
 				if inCell {
