@@ -135,29 +135,17 @@ func runParsers(ctx context.Context, cfg Config, dir string, progress io.Writer)
 		var parses, csvs, inflates []time.Duration
 		for range parserRuns {
 			if strings.HasSuffix(c.file, ".xlsx") {
-				im, err := runMeasured(ctx, nil, cfg.Self, "parse", "--kind", "inflate", c.file)
-				if err != nil {
-					return nil, err
-				}
-				id, err := parseDuration(im.Stdout)
+				id, _, err := runParse(ctx, cfg, "inflate", c.file)
 				if err != nil {
 					return nil, err
 				}
 				inflates = append(inflates, id)
 			}
-			pm, err := runMeasured(ctx, nil, cfg.Self, "parse", "--kind", c.parser, c.file)
+			pd, pm, err := runParse(ctx, cfg, c.parser, c.file)
 			if err != nil {
 				return nil, err
 			}
-			cm, err := runMeasured(ctx, nil, cfg.Self, "parse", "--kind", "csv", c.csv)
-			if err != nil {
-				return nil, err
-			}
-			pd, err := parseDuration(pm.Stdout)
-			if err != nil {
-				return nil, err
-			}
-			cd, err := parseDuration(cm.Stdout)
+			cd, cm, err := runParse(ctx, cfg, "csv", c.csv)
 			if err != nil {
 				return nil, err
 			}
@@ -171,6 +159,17 @@ func runParsers(ctx context.Context, cfg Config, dir string, progress io.Writer)
 		out = append(out, f)
 	}
 	return out, nil
+}
+
+// runParse runs `parse --kind kind file` in a subprocess and returns the
+// time of the parse alone that it prints, and the process's figures.
+func runParse(ctx context.Context, cfg Config, kind, file string) (time.Duration, measured, error) {
+	m, err := runMeasured(ctx, nil, cfg.Self, "parse", "--kind", kind, file)
+	if err != nil {
+		return 0, m, err
+	}
+	d, err := parseDuration(m.Stdout)
+	return d, m, err
 }
 
 // parserRuns is how many times each parser and encoding/csv run.
