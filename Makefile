@@ -61,7 +61,7 @@ BENCH_ONLY ?=
 bench: build ## measure against the limits, as ratios in one run; writes docs/PERFORMANCE.md (minutes; GBs in $$TMPDIR); BENCH_ONLY=parsers for the parsers alone
 	$(GO) build -o bin/nyckeltal-bench ./cmd/nyckeltal-bench
 	bin/nyckeltal-bench --values $(BENCH_VALUES) $(if $(BENCH_ONLY),--only $(BENCH_ONLY)) --update docs/PERFORMANCE.md
-	$(GO) test -run '^$$' -bench . -benchtime 20x ./connectors/kolada/ ./transform/nka/ ./connectors/webfocus/ ./connectors/treserva/
+	$(GO) test -run '^$$' -bench . -benchtime 20x ./connectors/kolada/ ./transform/nka/ ./connectors/webfocus/ ./connectors/treserva/ ./internal/tabular/
 
 fuzz: ## run every fuzz target for FUZZTIME (default 30s) each
 	scripts/fuzz.sh $(FUZZTIME)

@@ -81,7 +81,7 @@ func runPart(ctx context.Context, part string, args []string) error {
 	fs := flag.NewFlagSet(part, flag.ContinueOnError)
 	pages := fs.String("pages", "", "native: directory of saved pages")
 	db := fs.String("db", "", "native: the store to create")
-	kind := fs.String("kind", "", "parse: webfocus, treserva or csv")
+	kind := fs.String("kind", "", "parse: webfocus, treserva, indicators, csv, or inflate (an XLSX's parts, nothing else)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

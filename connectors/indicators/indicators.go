@@ -162,13 +162,32 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 		out.Notes = append(out.Notes, "kolumner som inte används: "+strings.Join(unused, ", "))
 	}
 	used := map[int]column{}
+	colIndex := [cComment + 1]int{} // cols as an array: looked up for every cell of every row
+	for c := range colIndex {
+		colIndex[c] = -1
+	}
 	for c, j := range cols {
 		used[j] = c
+		colIndex[c] = j
 	}
 	values := ownfiles.NewValues(Source)
 	out.Values = values
 	shape := ownfiles.NewShape(f, len(header))
-	metas := map[string]meta{}
+	metas := map[string]*meta{}
+	// The meta of the code asked for last: a file gives an indicator's
+	// rows one after the other.
+	var lastCode string
+	var lastMeta *meta
+	metaOf := func(code string) *meta {
+		if lastMeta != nil && code == lastCode {
+			return lastMeta
+		}
+		m := metas[code]
+		if m != nil {
+			lastCode, lastMeta = code, m
+		}
+		return m
+	}
 	if n := ownfiles.EstimateRows(f, in.Size(), head); n > 0 {
 		values.Grow(n)
 	}
@@ -216,7 +235,7 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 		// A merged cell (a sheet's merged range, an HTML rowspan) carries
 		// the value of its range; an empty cell is empty.
 		cell := func(c column) string {
-			if j, ok := cols[c]; ok {
+			if j := colIndex[c]; j >= 0 {
 				return strings.TrimSpace(r.Filled(j))
 			}
 			return ""
@@ -239,7 +258,7 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 			problem(cCode, "%v", err)
 		}
 		m := meta{name: cell(cName), unit: cell(cUnit), system: cell(cSystem), line: r.Line}
-		if prev, ok := metas[code]; ok {
+		if prev := metaOf(code); prev != nil {
 			for _, f := range []struct {
 				c        column
 				was, now string
@@ -283,15 +302,15 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 			continue
 		}
 		// What is kept is copied: a row's texts share memory with the rows around it.
-		if prev, ok := metas[code]; ok {
+		if prev := metaOf(code); prev != nil {
 			m = meta{name: first(prev.name, m.name), unit: first(prev.unit, m.unit), system: first(prev.system, m.system), line: prev.line}
-			if m != prev {
+			if m != *prev {
 				m.name, m.unit, m.system = strings.Clone(m.name), strings.Clone(m.unit), strings.Clone(m.system)
-				metas[code] = m
+				*prev = m
 			}
 		} else {
 			m.name, m.unit, m.system = strings.Clone(m.name), strings.Clone(m.unit), strings.Clone(m.system)
-			metas[strings.Clone(code)] = m
+			metas[strings.Clone(code)] = &m
 		}
 		// Two rows of one key are found when the whole file is read (Duplicates).
 		k := ownfiles.Key{Indicator: values.Indicator(code), Unit: values.Unit(kind, unit), Period: values.Period(per),
@@ -326,7 +345,7 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 	}
 	sort.Strings(ids)
 	for _, c := range ids {
-		m := metas[c]
+		m := *metas[c]
 		out.Indicators = append(out.Indicators, store.LocalIndicator{ID: c, Source: Source, Title: m.name, Unit: m.unit, SourceSystem: m.system})
 	}
 	return out, nil

@@ -161,6 +161,11 @@ func lastFilled(cells []string) int {
 type Memo[T any] struct {
 	m  map[string]memoEntry[T]
 	fn func(string) (T, error)
+	// The text asked for last and its entry: a file repeats a text for many
+	// rows in a row, and a comparison is cheaper than a map.
+	last      string
+	lastEntry memoEntry[T]
+	hasLast   bool
 }
 
 type memoEntry[T any] struct {
@@ -177,14 +182,21 @@ func NewMemo[T any](fn func(string) (T, error)) *Memo[T] {
 
 // Get is fn(s), made once.
 func (m *Memo[T]) Get(s string) (T, error) {
-	if e, ok := m.m[s]; ok {
-		return e.v, e.err
+	if m.hasLast && s == m.last {
+		return m.lastEntry.v, m.lastEntry.err
 	}
-	v, err := m.fn(s)
-	if len(m.m) < maxMemo {
-		m.m[strings.Clone(s)] = memoEntry[T]{v, err}
+	e, ok := m.m[s]
+	if !ok {
+		v, err := m.fn(s)
+		e = memoEntry[T]{v, err}
+		if len(m.m) < maxMemo {
+			m.m[strings.Clone(s)] = e
+		}
 	}
-	return v, err
+	// last keeps the block of memory of the row it came from alive, one
+	// block at most.
+	m.last, m.lastEntry, m.hasLast = s, e, true
+	return e.v, e.err
 }
 
 // Reread reads the rows on the given lines again and returns their cells:

@@ -3,6 +3,7 @@ package ownfiles
 import (
 	"iter"
 	"math"
+	"math/bits"
 	"slices"
 	"strings"
 
@@ -31,6 +32,11 @@ type Values struct {
 	perIndex   map[store.Period]uint32
 	labels     []string // kön and regi texts
 	labelIndex map[string]uint8
+	// The index each of Indicator, Unit and Period returned last: files
+	// repeat a text for many rows in a row, and a comparison is cheaper
+	// than a map.
+	lastInd, lastUnit, lastPer uint32
+	hasLast                    [3]bool
 
 	keys    []Key
 	values  []float64 // width a key; NaN is a missing value
@@ -71,37 +77,49 @@ func NewValues(source string, columns ...string) *Values {
 
 // Indicator returns the index of an indicator code.
 func (v *Values) Indicator(code string) uint32 {
-	if i, ok := v.indIndex[code]; ok {
-		return i
+	if v.hasLast[0] && v.indicators[v.lastInd] == code {
+		return v.lastInd
 	}
-	code = strings.Clone(code) // not the whole row's memory
-	i := uint32(len(v.indicators))
-	v.indicators = append(v.indicators, code)
-	v.indIndex[code] = i
+	i, ok := v.indIndex[code]
+	if !ok {
+		code = strings.Clone(code) // not the whole row's memory
+		i = uint32(len(v.indicators))
+		v.indicators = append(v.indicators, code)
+		v.indIndex[code] = i
+	}
+	v.lastInd, v.hasLast[0] = i, true
 	return i
 }
 
 // Unit returns the index of a unit.
 func (v *Values) Unit(kind store.UnitKind, id string) uint32 {
 	u := unitRef{kind, id}
-	if i, ok := v.unitIndex[u]; ok {
-		return i
+	if v.hasLast[1] && v.units[v.lastUnit] == u {
+		return v.lastUnit
 	}
-	u.id = strings.Clone(id) // not the whole row's memory
-	i := uint32(len(v.units))
-	v.units = append(v.units, u)
-	v.unitIndex[u] = i
+	i, ok := v.unitIndex[u]
+	if !ok {
+		u.id = strings.Clone(id) // not the whole row's memory
+		i = uint32(len(v.units))
+		v.units = append(v.units, u)
+		v.unitIndex[u] = i
+	}
+	v.lastUnit, v.hasLast[1] = i, true
 	return i
 }
 
 // Period returns the index of a period.
 func (v *Values) Period(p store.Period) uint32 {
-	if i, ok := v.perIndex[p]; ok {
-		return i
+	if v.hasLast[2] && v.periods[v.lastPer] == p {
+		return v.lastPer
 	}
-	i := uint32(len(v.periods))
-	v.periods = append(v.periods, p)
-	v.perIndex[p] = i
+	i, ok := v.perIndex[p]
+	if !ok {
+		i = uint32(len(v.periods))
+		v.periods = append(v.periods, p)
+		v.perIndex[p] = i
+	}
+	v.lastPer, v.hasLast[2] = i, true
 	return i
 }
 
@@ -115,7 +133,15 @@ func (v *Values) SetPeriod(i uint32, p store.Period) {
 
 // Label returns the index of a kön or regi text.
 func (v *Values) Label(s string) uint8 {
-	if i, ok := v.labelIndex[s]; ok {
+	// A file has a handful of kön and regi texts: a look along them is
+	// cheaper than a map.
+	if len(v.labels) <= 8 {
+		for i, l := range v.labels {
+			if l == s {
+				return uint8(i)
+			}
+		}
+	} else if i, ok := v.labelIndex[s]; ok {
 		return i
 	}
 	if len(v.labels) == 255 {
@@ -203,6 +229,16 @@ func (v *Values) Duplicates() []Duplicate {
 	if v == nil || len(v.keys) < 2 {
 		return nil
 	}
+	if packed, ok := v.packedKeys(); ok {
+		return v.packedDuplicates(packed)
+	}
+	return v.sortedDuplicates()
+}
+
+// sortedDuplicates is Duplicates by sorting the keys' indexes with a
+// comparison: any keys, any lines. It is the reference the fast path
+// (packedDuplicates) is fuzzed against.
+func (v *Values) sortedDuplicates() []Duplicate {
 	idx := make([]int32, len(v.keys))
 	for i := range idx {
 		idx[i] = int32(i)
@@ -233,15 +269,80 @@ func (v *Values) Duplicates() []Duplicate {
 			first = i
 			continue
 		}
-		if v.dropped == nil {
-			v.dropped = make([]bool, len(v.keys))
-		}
-		v.dropped[i] = true
-		v.ndrop++
-		out = append(out, Duplicate{Line: int(v.lines[i]), First: int(v.lines[first])})
+		out = append(out, v.drop(int(i), int(first)))
 	}
 	slices.SortFunc(out, func(a, b Duplicate) int { return a.Line - b.Line })
 	return out
+}
+
+// packedKeys packs every key and its index into one uint64 — the key's
+// fields in the bits their largest values need, the index below — so that
+// the keys sort as plain numbers, several times faster than by comparison.
+// It needs the lines in the order the keys were added (as every parser adds
+// them: ties by index are then ties by line) and at most 64 bits; else ok
+// is false.
+func (v *Values) packedKeys() (packed []uint64, ok bool) {
+	var maxKey Key
+	for i, k := range v.keys {
+		if i > 0 && v.lines[i] < v.lines[i-1] {
+			return nil, false
+		}
+		maxKey.Indicator = max(maxKey.Indicator, k.Indicator)
+		maxKey.Unit = max(maxKey.Unit, k.Unit)
+		maxKey.Period = max(maxKey.Period, k.Period)
+		maxKey.Gender = max(maxKey.Gender, k.Gender)
+		maxKey.Regi = max(maxKey.Regi, k.Regi)
+	}
+	widths := [6]int{
+		bits.Len32(maxKey.Indicator), bits.Len32(maxKey.Unit), bits.Len32(maxKey.Period),
+		bits.Len8(maxKey.Gender), bits.Len8(maxKey.Regi), bits.Len(uint(len(v.keys) - 1)),
+	}
+	total := 0
+	for _, w := range widths {
+		total += w
+	}
+	if total > 64 {
+		return nil, false
+	}
+	packed = make([]uint64, len(v.keys))
+	for i, k := range v.keys {
+		x := uint64(k.Indicator)
+		x = x<<widths[1] | uint64(k.Unit)
+		x = x<<widths[2] | uint64(k.Period)
+		x = x<<widths[3] | uint64(k.Gender)
+		x = x<<widths[4] | uint64(k.Regi)
+		packed[i] = x<<widths[5] | uint64(i)
+	}
+	return packed, true
+}
+
+// packedDuplicates is Duplicates of packedKeys: equal keys sort next to
+// each other, the first added first.
+func (v *Values) packedDuplicates(packed []uint64) []Duplicate {
+	slices.Sort(packed)
+	indexBits := bits.Len(uint(len(v.keys) - 1))
+	mask := uint64(1)<<indexBits - 1
+	var out []Duplicate
+	first := packed[0]
+	for _, x := range packed[1:] {
+		if x>>indexBits != first>>indexBits {
+			first = x
+			continue
+		}
+		out = append(out, v.drop(int(x&mask), int(first&mask)))
+	}
+	slices.SortFunc(out, func(a, b Duplicate) int { return a.Line - b.Line })
+	return out
+}
+
+// drop drops key i, a duplicate of key first.
+func (v *Values) drop(i, first int) Duplicate {
+	if v.dropped == nil {
+		v.dropped = make([]bool, len(v.keys))
+	}
+	v.dropped[i] = true
+	v.ndrop++
+	return Duplicate{Line: int(v.lines[i]), First: int(v.lines[first])}
 }
 
 func (v *Values) isDropped(i int) bool { return v.dropped != nil && v.dropped[i] }

@@ -168,40 +168,55 @@ func (p *Parser) compute(ds *decisions, order []int32, periods []store.Period, h
 			tallies[i][g] = make([]tally, len(sp))
 		}
 	}
-	var in []int // the splits a decision is in
-	for _, i := range order {
-		d := ds.at(i)
-		g := 0
-		if d.group == gBSS {
-			g = 1
+	// The splits a decision is in depend only on its kön and regi: found
+	// once for each pair.
+	inSplits := map[[2]byte][]int{}
+	// The decisions come in the order of people, from all over their
+	// chunks: they are copied a block at a time — a short loop whose reads
+	// from memory the processor makes side by side — and then counted.
+	var block [64]decision
+	for from := 0; from < len(order); from += len(block) {
+		n := min(len(block), len(order)-from)
+		for k := range n {
+			block[k] = *ds.at(order[from+k])
 		}
-		in = in[:0]
-		for k, s := range sp {
-			if s.has(d) {
-				in = append(in, k)
+		for k := range n {
+			d := &block[k]
+			g := 0
+			if d.group == gBSS {
+				g = 1
 			}
-		}
-		mark := threeMonthsAfterDay(d.decided)
-		for pi, per := range spans {
-			waited := d.waitedOverThreeMonths(mark, per.start, per.end)
-			notExecuted := d.notExecutedOverThreeMonths(mark, per.end)
-			decidedIn := d.granted && d.decided >= per.start && d.decided <= per.end
-			for _, k := range in {
-				t := &tallies[pi][g][k]
-				if waited && (!t.counted || t.last != d.person) {
-					t.people++
-					t.last, t.counted = d.person, true
+			in, ok := inSplits[[2]byte{d.gender, d.regi}]
+			if !ok {
+				for k, s := range sp {
+					if s.has(d) {
+						in = append(in, k)
+					}
 				}
-				if notExecuted {
-					t.notExecuted++
-				}
-				if decidedIn {
-					switch {
-					case d.offered != noDate && d.application != noDate:
-						t.sum += float64(d.offered - d.application)
-						t.n++
-					case d.offered == noDate && d.ended == noDate && d.executed == noDate:
-						t.pending = true // not offered yet: the mean will change
+				inSplits[[2]byte{d.gender, d.regi}] = in
+			}
+			mark := threeMonthsAfterDay(d.decided)
+			for pi, per := range spans {
+				waited := d.waitedOverThreeMonths(mark, per.start, per.end)
+				notExecuted := d.notExecutedOverThreeMonths(mark, per.end)
+				decidedIn := d.granted && d.decided >= per.start && d.decided <= per.end
+				for _, k := range in {
+					t := &tallies[pi][g][k]
+					if waited && (!t.counted || t.last != d.person) {
+						t.people++
+						t.last, t.counted = d.person, true
+					}
+					if notExecuted {
+						t.notExecuted++
+					}
+					if decidedIn {
+						switch {
+						case d.offered != noDate && d.application != noDate:
+							t.sum += float64(d.offered - d.application)
+							t.n++
+						case d.offered == noDate && d.ended == noDate && d.executed == noDate:
+							t.pending = true // not offered yet: the mean will change
+						}
 					}
 				}
 			}

@@ -2,7 +2,9 @@ package treserva
 
 import (
 	"bytes"
+	"cmp"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -132,22 +134,19 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 		out.Notes = append(out.Notes, "kolumner som inte används: "+strings.Join(unused, ", "))
 	}
 	st := newState(p, name, header, cols, out, f)
+	st.headerLine = headerLine
 	scan := ownfiles.NewTextScan(name, p.opts.PersonnummerInText, cols[fPersonnummer])
-	next := ownfiles.Rows(name, head, 0, rd)
-	for i := 0; ; i++ {
-		r, err := next()
-		if errors.Is(err, io.EOF) {
-			break
+	stop := make(chan struct{})
+	defer close(stop)
+	batches := st.prepare(ownfiles.Rows(name, head, 0, rd), scan, headerAt, stop)
+	for b := range batches {
+		for i := range b.rows {
+			out.Rows++
+			st.row(&b.rows[i])
 		}
-		if err != nil {
-			return nil, err
+		if b.err != nil {
+			return nil, b.err
 		}
-		scan.Row(r, header, headerLine)
-		if i <= headerAt || r.Blank() {
-			continue
-		}
-		out.Rows++
-		st.row(r)
 	}
 	if err := scan.Err(); err != nil {
 		return nil, err
@@ -236,20 +235,24 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 
 // state is one extract being read.
 type state struct {
-	p      *Parser
-	name   string
-	header []string
-	cols   map[field]int
-	out    *ownfiles.Parsed
-	shape  *ownfiles.Shape
-	ps     *personnummer.Pseudonyms
-	texts  *texts
+	p          *Parser
+	name       string
+	header     []string
+	headerLine int
+	cols       map[field]int
+	out        *ownfiles.Parsed
+	shape      *ownfiles.Shape
+	ps         *personnummer.Pseudonyms
+	texts      *texts
+	// colIndex is cols as an array (-1: no such column): looked up for
+	// every cell of every row.
+	colIndex [numFields]int
 	// caches of what the configured lists make of a cell's text
-	groups  map[string]byte
-	beslut  map[string]int8 // 1 granted, 0 rejected, -1 neither
-	laws    map[string]string
-	regis   map[string]regiResult
-	units   map[string]string
+	groups  *ownfiles.Memo[byte]
+	beslut  *ownfiles.Memo[int8] // 1 granted, 0 rejected, -1 neither
+	laws    *ownfiles.Memo[string]
+	regis   *ownfiles.Memo[byte]
+	units   *ownfiles.Memo[string]
 	ds      *decisions
 	order   []int32  // the decisions kept, by person (mergeDuplicates)
 	pending []string // 10-digit personnummer waiting for their century (cloned)
@@ -259,42 +262,109 @@ type state struct {
 	otherInsats, young int
 }
 
-type regiResult struct {
-	regi byte
-	err  error
-}
-
-// maxCache bounds each cache: a hostile file of only distinct texts costs
-// no more than its rows.
-const maxCache = 10_000
-
 func newState(p *Parser, name string, header []string, cols map[field]int, out *ownfiles.Parsed, f tabular.Format) *state {
-	return &state{p: p, name: name, header: header, cols: cols, out: out, shape: ownfiles.NewShape(f, len(header)),
-		ps: p.opts.Key.Pseudonyms(), texts: newTexts(), groups: map[string]byte{}, beslut: map[string]int8{},
-		laws: map[string]string{}, regis: map[string]regiResult{}, units: map[string]string{}, latest: noDate,
-		ds: &decisions{}}
+	st := &state{p: p, name: name, header: header, cols: cols, out: out, shape: ownfiles.NewShape(f, len(header)),
+		ps: p.opts.Key.Pseudonyms(), texts: newTexts(), latest: noDate, ds: &decisions{},
+		groups: memo(p.classify), beslut: memo(p.beslutOf), laws: memo(lawOf), regis: ownfiles.NewMemo(p.regiOf),
+		units: memo(ownfiles.UnitID)}
+	for f := range st.colIndex {
+		st.colIndex[f] = -1
+	}
+	for f, j := range cols {
+		st.colIndex[f] = j
+	}
+	return st
 }
 
-func cacheGet[V any](m map[string]V, key string, make func(string) V) V {
-	if v, ok := m[key]; ok {
-		return v
-	}
-	v := make(key)
-	if len(m) < maxCache {
-		m[strings.Clone(key)] = v
-	}
+// memo remembers fn for each distinct text (ownfiles.Memo, which bounds
+// what it keeps).
+func memo[V any](fn func(string) V) *ownfiles.Memo[V] {
+	return ownfiles.NewMemo(func(s string) (V, error) { return fn(s), nil })
+}
+
+func get[V any](m *ownfiles.Memo[V], s string) V {
+	v, _ := m.Get(s)
 	return v
 }
 
-// row reads one row into a decision, or says why it is not used.
-func (st *state) row(r tabular.Row) {
-	p, cols, out := st.p, st.cols, st.out
-	cell := func(f field) string {
-		j, ok := cols[f]
-		if !ok {
-			return ""
+// preparedRow is a data row with what prepare made of its personnummer.
+type preparedRow struct {
+	tabular.Row
+	pnr    string // the cell, trimmed
+	number personnummer.Number
+	err    error    // of personnummer.Parse
+	person [16]byte // the pseudonym, of a 12-digit number
+}
+
+type preparedBatch struct {
+	rows []preparedRow
+	err  error // the reading's error, after the rows
+}
+
+// prepare reads the rows in a goroutine of its own, a batch at a time, and
+// does there what needs nothing of the other rows: the personnummer scan
+// of every cell (scan: read by the caller once the batches end), reading
+// the personnummer and its pseudonym (an HMAC). The heading rows and
+// blank rows are left out. The machine has two cores; the rest of a row's
+// work is done by the caller meanwhile. Closing stop ends the goroutine.
+func (st *state) prepare(next func() (tabular.Row, error), scan *ownfiles.TextScan, headerAt int, stop <-chan struct{}) <-chan preparedBatch {
+	out := make(chan preparedBatch, 4)
+	ps := st.p.opts.Key.Pseudonyms() // its own: a Pseudonyms is not safe for two goroutines
+	header, headerLine := st.header, st.headerLine
+	pnrCol := st.colIndex[fPersonnummer]
+	go func() {
+		defer close(out)
+		send := func(b preparedBatch) bool {
+			select {
+			case out <- b:
+				return true
+			case <-stop:
+				return false
+			}
 		}
-		return strings.TrimSpace(r.Cell(j))
+		var b preparedBatch
+		for i := 0; ; i++ {
+			r, err := next()
+			if errors.Is(err, io.EOF) {
+				send(b)
+				return
+			}
+			if err != nil {
+				b.err = err
+				send(b)
+				return
+			}
+			scan.Row(r, header, headerLine)
+			if i <= headerAt || r.Blank() {
+				continue
+			}
+			pr := preparedRow{Row: r, pnr: strings.TrimSpace(r.Cell(pnrCol))}
+			pr.number, pr.err = personnummer.Parse(pr.pnr, time.Time{})
+			if pr.err == nil && !tenDigits(pr.pnr) {
+				pr.person = ps.Of(pr.number)
+			}
+			if b.rows = append(b.rows, pr); len(b.rows) == preparedBatchRows {
+				if !send(b) {
+					return
+				}
+				b = preparedBatch{rows: make([]preparedRow, 0, preparedBatchRows)}
+			}
+		}
+	}()
+	return out
+}
+
+const preparedBatchRows = 256
+
+// row reads one row into a decision, or says why it is not used.
+func (st *state) row(pr *preparedRow) {
+	r := pr.Row
+	cols, out := st.cols, st.out
+	cell := func(f field) string {
+		if j := st.colIndex[f]; j >= 0 {
+			return strings.TrimSpace(r.Cell(j))
+		}
+		return ""
 	}
 	// The dates of events, read once: the latest of every row (the other
 	// insatser's too) is the extract date when none is given.
@@ -347,34 +417,34 @@ func (st *state) row(r tabular.Row) {
 		return
 	}
 	insats := cell(fInsats)
-	group := cacheGet(st.groups, insats, p.classify)
+	group := get(st.groups, insats)
 	if group == 0 {
 		st.otherInsats++
 		out.Skipped++
 		return
 	}
+	lagrum := cell(fLagrum)
 	d := decision{line: int32(r.Line), group: group, insats: st.texts.id(fInsats, insats, r.Line),
-		lagrum: st.texts.id(fLagrum, cell(fLagrum), r.Line), utforare: st.texts.id(fUtforare, cell(fUtforare), r.Line),
+		lagrum: st.texts.id(fLagrum, lagrum, r.Line), utforare: st.texts.id(fUtforare, cell(fUtforare), r.Line),
 		application: noDate, offered: noDate, executed: noDate, ended: noDate}
-	d.enhet = st.texts.id(fEnhet, cacheGet(st.units, cell(fEnhet), ownfiles.UnitID), r.Line)
-	pnr := cell(fPersonnummer)
-	n, err := personnummer.Parse(pnr, time.Time{})
+	d.enhet = st.texts.id(fEnhet, get(st.units, cell(fEnhet)), r.Line)
+	pnr, n := pr.pnr, pr.number
 	switch {
-	case err != nil:
+	case pr.err != nil:
 		// The error never quotes the number.
-		fieldProblem(fPersonnummer, "%v", err)
+		fieldProblem(fPersonnummer, "%v", pr.err)
 	case tenDigits(pnr):
 		// Its century is read against the extract date, at the end.
 		st.pending = append(st.pending, strings.Clone(pnr))
 		d.pending = int32(len(st.pending))
 	default:
-		d.person, d.gender, d.birth = st.ps.Of(n), n.Gender()[0], dayOf(n.Birth())
+		d.person, d.gender, d.birth = pr.person, n.Gender()[0], dayOf(n.Birth())
 		d.plus = strings.Contains(pnr, "+")
 	}
-	if law := cacheGet(st.laws, cell(fLagrum), lawOf); law != "" {
+	if law := get(st.laws, lagrum); law != "" {
 		if (group == gSabo && law != "sol") || (group == gBSS && law != "lss") {
 			fieldProblem(fLagrum, "insats %q hör inte ihop med lagrum %q (särskilt boende är SoL, bostad med särskild service LSS)",
-				insats, cell(fLagrum))
+				insats, lagrum)
 		}
 	}
 	date := func(f field, required bool) int32 {
@@ -385,11 +455,13 @@ func (st *state) row(r tabular.Row) {
 			}
 			return noDate
 		}
-		t, err := isoDay(v)
-		for i, e := range eventFields {
-			if e == f {
-				t, err = dates[i].day, dates[i].err
-			}
+		// The dates of events were read above.
+		var t int32
+		var err error
+		if i := slices.Index(eventFields[:], f); i >= 0 {
+			t, err = dates[i].day, dates[i].err
+		} else {
+			t, err = isoDay(v)
 		}
 		if err != nil {
 			fieldProblem(f, "%v", err)
@@ -400,7 +472,7 @@ func (st *state) row(r tabular.Row) {
 	d.application = date(fAnsokan, false)
 	d.decided = date(fBeslutsdatum, true)
 	d.offered, d.executed, d.ended = date(fErbjudet, false), date(fVerkstalld, false), date(fAvslut, false)
-	switch cacheGet(st.beslut, cell(fBeslut), p.beslutOf) {
+	switch get(st.beslut, cell(fBeslut)) {
 	case 1:
 		d.granted = true
 	case 0:
@@ -416,11 +488,10 @@ func (st *state) row(r tabular.Row) {
 			timeOf(d.application).Format(time.DateOnly))
 	}
 	if rg := cell(fRegi); rg != "" {
-		res := cacheGet(st.regis, rg, p.regiOf)
-		if res.err != nil {
-			fieldProblem(fRegi, "%v", res.err)
-		} else if res.regi != 0 {
-			d.regi = res.regi
+		if regi, err := st.regis.Get(rg); err != nil {
+			fieldProblem(fRegi, "%v", err)
+		} else if regi != 0 {
+			d.regi = regi
 			st.hasRegi = true
 		}
 	}
@@ -456,17 +527,17 @@ func (p *Parser) beslutOf(s string) int8 {
 	return -1
 }
 
-func (p *Parser) regiOf(s string) regiResult {
+func (p *Parser) regiOf(s string) (byte, error) {
 	regi, err := p.opts.Regi.ParseRegi(s)
 	switch {
 	case err != nil:
-		return regiResult{err: err}
+		return 0, err
 	case regi == store.RegiEgen:
-		return regiResult{regi: rEgen}
+		return rEgen, nil
 	case regi == store.RegiPrivat:
-		return regiResult{regi: rPrivat}
+		return rPrivat, nil
 	}
-	return regiResult{}
+	return 0, nil
 }
 
 // settle does what needed the extract date: the century of 10-digit
@@ -556,19 +627,7 @@ func (st *state) mergeDuplicates() int {
 			order = append(order, int32(i))
 		}
 	}
-	slices.SortFunc(order, func(i, j int32) int {
-		a, b := ds.at(i), ds.at(j)
-		if c := bytes.Compare(a.person[:], b.person[:]); c != 0 {
-			return c
-		}
-		switch {
-		case a.group != b.group:
-			return int(a.group) - int(b.group)
-		case a.decided != b.decided:
-			return cmpInt32(a.decided, b.decided)
-		}
-		return cmpInt32(a.line, b.line)
-	})
+	keys := sortByPerson(ds, order)
 	earliest := func(a, b int32) int32 {
 		if a == noDate || (b != noDate && b < a) {
 			return b
@@ -577,9 +636,11 @@ func (st *state) mergeDuplicates() int {
 	}
 	out := order[:0]
 	merged := 0
-	for _, i := range order {
-		d := ds.at(i)
-		if n := len(out); n > 0 {
+	for k, i := range order {
+		// Only a decision of the same person as the one before may repeat
+		// it; the prefix of the pseudonym tells most apart.
+		if n := len(out); n > 0 && keys[k].hi == keys[k-1].hi {
+			d := ds.at(i)
 			if m := ds.at(out[n-1]); m.person == d.person && m.group == d.group && m.decided == d.decided {
 				merged++
 				m.application = earliest(m.application, d.application)
@@ -600,14 +661,61 @@ func (st *state) mergeDuplicates() int {
 	return merged
 }
 
-func cmpInt32(a, b int32) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
+// personKey is a decision in the order of people: the first eight bytes
+// of its pseudonym (big-endian, so that numbers compare as the bytes do)
+// and its index.
+type personKey struct {
+	hi uint64
+	i  int32
+}
+
+// sortByPerson sorts decisions (indexes in file order) as compareDecisions
+// does: by person, insats group, beslutsdatum and line. They are sorted by
+// the first eight bytes of the pseudonym — plain numbers side by side,
+// several times faster than comparing the decisions where they lie in their
+// chunks — and each run of one prefix (one person's decisions; two people's
+// only if their pseudonyms' first 64 bits agree) then by compareDecisions.
+// The keys are returned in the sorted order.
+func sortByPerson(ds *decisions, order []int32) []personKey {
+	keys := make([]personKey, len(order))
+	for k, i := range order {
+		keys[k] = personKey{hi: binary.BigEndian.Uint64(ds.at(i).person[:8]), i: i}
 	}
-	return 0
+	slices.SortFunc(keys, func(a, b personKey) int {
+		if a.hi != b.hi {
+			return cmp.Compare(a.hi, b.hi)
+		}
+		return cmp.Compare(a.i, b.i)
+	})
+	for start := 0; start < len(keys); {
+		end := start + 1
+		for end < len(keys) && keys[end].hi == keys[start].hi {
+			end++
+		}
+		if end-start > 1 {
+			slices.SortFunc(keys[start:end], func(a, b personKey) int { return compareDecisions(ds.at(a.i), ds.at(b.i)) })
+		}
+		start = end
+	}
+	for k := range keys {
+		order[k] = keys[k].i
+	}
+	return keys
+}
+
+// compareDecisions orders decisions by person, insats group, beslutsdatum
+// and line.
+func compareDecisions(a, b *decision) int {
+	if c := bytes.Compare(a.person[:], b.person[:]); c != 0 {
+		return c
+	}
+	switch {
+	case a.group != b.group:
+		return cmp.Compare(a.group, b.group)
+	case a.decided != b.decided:
+		return cmp.Compare(a.decided, b.decided)
+	}
+	return cmp.Compare(a.line, b.line)
 }
 
 // findHeader finds the heading row among the first rows and maps its columns.
@@ -702,6 +810,10 @@ func lastFilled(cells []string) int {
 type texts struct {
 	index map[field]map[string]uint32
 	list  []textEntry
+	// the text each field asked for last, and its index: an extract
+	// repeats a text for many rows in a row
+	last   [numFields]string
+	lastID [numFields]uint32
 }
 
 type textEntry struct {
@@ -719,6 +831,15 @@ func (t *texts) id(f field, s string, line int) uint32 {
 	if s == "" {
 		return 0
 	}
+	if i := t.lastID[f]; i != 0 && t.last[f] == s {
+		return i
+	}
+	i := t.lookup(f, s, line)
+	t.last[f], t.lastID[f] = t.list[i].text, i
+	return i
+}
+
+func (t *texts) lookup(f field, s string, line int) uint32 {
 	m := t.index[f]
 	if m == nil {
 		m = map[string]uint32{}

@@ -148,6 +148,7 @@ const (
 	fUtforare
 	fRegi
 	fEnhet
+	numFields // how many fields there are
 )
 
 var fieldNames = map[field]string{fPersonnummer: "personnummer", fKon: "kön", fInsats: "insats", fLagrum: "lagrum",

@@ -1,6 +1,8 @@
 package treserva
 
 import (
+	"bytes"
+	"cmp"
 	"errors"
 	"os"
 	"path/filepath"
@@ -377,4 +379,44 @@ func TestDayArithmetic(t *testing.T) {
 			t.Fatalf("three months after %s: %s, want %s", tm, timeOf(got), timeOf(want))
 		}
 	}
+}
+
+// sortByPerson orders decisions as comparing them where they lie does:
+// by person, group, beslutsdatum and line.
+func FuzzSortByPerson(f *testing.F) {
+	f.Add([]byte{1, 1, 1, 2, 1, 1, 1, 1, 0, 2, 2, 1, 7, 0x80, 3, 3})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		ds := &decisions{}
+		for i := 0; len(data) >= 4; i++ {
+			d := decision{line: int32(2 * (i + 1)), group: 1 + data[1]&1, decided: int32(int8(data[2])) * 1000}
+			d.person[data[0]&15] = data[3] & 3 // a few people, differing in any byte
+			if data[0]&16 != 0 {
+				d.decided = noDate
+			}
+			ds.add(d)
+			data = data[4:]
+		}
+		order := make([]int32, ds.n)
+		for i := range order {
+			order[i] = int32(i)
+		}
+		want := slices.Clone(order)
+		slices.SortFunc(want, func(i, j int32) int {
+			a, b := ds.at(i), ds.at(j)
+			if c := bytes.Compare(a.person[:], b.person[:]); c != 0 {
+				return c
+			}
+			switch {
+			case a.group != b.group:
+				return int(a.group) - int(b.group)
+			case a.decided != b.decided:
+				return cmp.Compare(a.decided, b.decided)
+			}
+			return cmp.Compare(a.line, b.line)
+		})
+		sortByPerson(ds, order)
+		if !slices.Equal(order, want) {
+			t.Fatalf("order %v, want %v", order, want)
+		}
+	})
 }

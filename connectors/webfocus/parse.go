@@ -87,7 +87,8 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 		values: ownfiles.NewValues(Source, codes...), shape: ownfiles.NewShape(f, len(header)),
 		scan:     ownfiles.NewTextScan(name, p.opts.PersonnummerInText, -1),
 		dimOrder: cols.dimOrder(), prev: make([]string, len(header)), dims: make([]string, len(header)),
-		rowValues: make([]float64, len(cols.indCols)), units: map[string]unitResult{}, periods: map[periodKey]periodResult{}, genders: map[string]labelResult{}, regis: map[string]labelResult{}}
+		rowValues: make([]float64, len(cols.indCols)), units: map[string]unitResult{}, periods: map[periodKey]periodResult{},
+		genders: labelCache{m: map[string]labelResult{}}, regis: labelCache{m: map[string]labelResult{}}}
 	st.fileNeeded, st.sparse = !cols.hasPeriod(), f.SparseRows()
 	if n := ownfiles.EstimateRows(f, in.Size(), head); n > 0 {
 		st.values.Grow(n)
@@ -183,10 +184,19 @@ type parseState struct {
 	carried    int
 	carriedCol map[int]bool
 
-	rowValues      []float64
+	rowValues []float64
+	// What each distinct text of a dimension reads as; the last row's
+	// texts are compared first, because a report sorted by its BY
+	// columns repeats them row after row.
 	units          map[string]unitResult
+	lastUnit       string
+	lastUnitResult unitResult
+	hasLastUnit    bool
 	periods        map[periodKey]periodResult
-	genders, regis map[string]labelResult
+	lastPeriod     periodKey
+	lastPerResult  periodResult
+	hasLastPeriod  bool
+	genders, regis labelCache
 }
 
 // duplicates refuses every row that repeats an earlier row's enhet, period,
@@ -280,10 +290,7 @@ func (st *parseState) row(r tabular.Row) {
 	dims := st.dimValues(r)
 	key := ownfiles.Key{Gender: st.values.Label(store.GenderTotal), Regi: st.values.Label(store.RegiAll)}
 	if j, ok := cols.dims[roleUnit]; ok {
-		u, known := st.units[dims[j]]
-		if !known {
-			u = st.unit(dims[j])
-		}
+		u := st.unitOf(dims[j])
 		if u.missing {
 			problem(j, "enhet saknas: cellen är tom och ingen rad ovanför anger enheten; en rad för hela kommunen ska ha "+
 				"kommunens namn eller något av local.municipality_units som enhet")
@@ -300,14 +307,14 @@ func (st *parseState) row(r tabular.Row) {
 		key.Period = per
 	}
 	if j, ok := cols.dims[roleGender]; ok {
-		g := st.label(st.genders, dims[j], ownfiles.ParseGender)
+		g := st.genders.of(st, dims[j], ownfiles.ParseGender)
 		if g.err != nil {
 			problem(j, "%v", g.err)
 		}
 		key.Gender = g.index
 	}
 	if j, ok := cols.dims[roleRegi]; ok {
-		rg := st.label(st.regis, dims[j], p.opts.Regi.ParseRegi)
+		rg := st.regis.of(st, dims[j], p.opts.Regi.ParseRegi)
 		if rg.err != nil {
 			problem(j, "%v", rg.err)
 		}
@@ -368,6 +375,19 @@ func (st *parseState) dimValues(r tabular.Row) []string {
 	return out
 }
 
+// unitOf is unit, once for each distinct text.
+func (st *parseState) unitOf(text string) unitResult {
+	if st.hasLastUnit && text == st.lastUnit {
+		return st.lastUnitResult
+	}
+	u, known := st.units[text]
+	if !known {
+		u = st.unit(text)
+	}
+	st.lastUnit, st.lastUnitResult, st.hasLastUnit = text, u, true
+	return u
+}
+
 type unitResult struct {
 	index   uint32
 	missing bool
@@ -416,35 +436,51 @@ func (st *parseState) period(dims []string) (uint32, error) {
 	} else {
 		k = periodKey{dims[cols.dims[rolePeriodStart]], dims[cols.dims[rolePeriodEnd]]}
 	}
-	if r, ok := st.periods[k]; ok {
-		return r.index, r.err
+	if st.hasLastPeriod && k == st.lastPeriod {
+		return st.lastPerResult.index, st.lastPerResult.err
 	}
-	per, err := st.p.rowPeriod(dims, cols)
-	r := periodResult{err: err}
-	if err == nil {
-		r.index = st.values.Period(per)
+	r, ok := st.periods[k]
+	if !ok {
+		per, err := st.p.rowPeriod(dims, cols)
+		r = periodResult{err: err}
+		if err == nil {
+			r.index = st.values.Period(per)
+		}
+		if len(st.periods) < maxCache {
+			st.periods[periodKey{strings.Clone(k.a), strings.Clone(k.b)}] = r
+		}
 	}
-	if len(st.periods) < maxCache {
-		st.periods[periodKey{strings.Clone(k.a), strings.Clone(k.b)}] = r
-	}
+	st.lastPeriod, st.lastPerResult, st.hasLastPeriod = k, r, true
 	return r.index, r.err
 }
 
-// label is a kön or regi cell read by parse, once for each distinct text.
-func (st *parseState) label(cache map[string]labelResult, text string, parse func(string) (string, error)) labelResult {
-	if r, ok := cache[text]; ok {
-		return r
+// labelCache remembers what the kön or regi texts of a file read as.
+type labelCache struct {
+	m      map[string]labelResult
+	last   string
+	result labelResult
+	has    bool
+}
+
+// of is a kön or regi cell read by parse, once for each distinct text.
+func (c *labelCache) of(st *parseState, text string, parse func(string) (string, error)) labelResult {
+	if c.has && text == c.last {
+		return c.result
 	}
-	v, err := parse(text)
-	r := labelResult{err: err}
-	if err == nil {
-		r.index = st.values.Label(v)
-	} else {
-		r.index = st.values.Label("")
+	r, ok := c.m[text]
+	if !ok {
+		v, err := parse(text)
+		r = labelResult{err: err}
+		if err == nil {
+			r.index = st.values.Label(v)
+		} else {
+			r.index = st.values.Label("")
+		}
+		if len(c.m) < maxCache {
+			c.m[strings.Clone(text)] = r
+		}
 	}
-	if len(cache) < maxCache {
-		cache[strings.Clone(text)] = r
-	}
+	c.last, c.result, c.has = text, r, true
 	return r
 }
 
@@ -484,7 +520,8 @@ func (p *Parser) isData(r tabular.Row, cols *columns) bool {
 		return false
 	}
 	for _, j := range cols.indCols {
-		if strings.TrimSpace(strings.ReplaceAll(r.Cell(j), "\u00a0", " ")) != "" {
+		// TrimSpace trims U+00A0 too (a no-break space alone is blank).
+		if strings.TrimSpace(r.Cell(j)) != "" {
 			return true
 		}
 		if _, bad := r.Problem(j); bad {

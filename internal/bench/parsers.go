@@ -3,6 +3,7 @@
 package bench
 
 import (
+	"archive/zip"
 	"bufio"
 	"context"
 	"encoding/csv"
@@ -36,6 +37,20 @@ type ParserFigures struct {
 	// subprocess (its start is left out; both read the file as they go),
 	// the median of parserRuns runs taken in turns.
 	ParseTime, CSVTime time.Duration
+	// InflateTime, for XLSX, is the time of inflating every part of the
+	// workbook once and doing nothing else (the median, as above): the
+	// floor under the parser, which inflates the worksheet twice.
+	InflateTime time.Duration
+}
+
+// InflateBound is the highest parser ÷ csv an XLSX parser can reach that
+// inflates its worksheet twice, one pass after the other, if nothing else
+// took any time; 0 when not measured.
+func (p ParserFigures) InflateBound() float64 {
+	if p.InflateTime <= 0 {
+		return 0
+	}
+	return p.CSVTime.Seconds() / (2 * p.InflateTime.Seconds())
 }
 
 // ParserMBs is the parser's MB/s (for XLSX: of the same table as COMT).
@@ -117,21 +132,20 @@ func runParsers(ctx context.Context, cfg Config, dir string, progress io.Writer)
 		f := ParserFigures{Kind: c.kind, Bytes: fi.Size(), CSVBytes: ci.Size()}
 		// The machine is shared: the parser and encoding/csv take turns, and
 		// the median of their times counts (the peak memory is the highest).
-		var parses, csvs []time.Duration
+		var parses, csvs, inflates []time.Duration
 		for range parserRuns {
-			pm, err := runMeasured(ctx, nil, cfg.Self, "parse", "--kind", c.parser, c.file)
+			if strings.HasSuffix(c.file, ".xlsx") {
+				id, _, err := runParse(ctx, cfg, "inflate", c.file)
+				if err != nil {
+					return nil, err
+				}
+				inflates = append(inflates, id)
+			}
+			pd, pm, err := runParse(ctx, cfg, c.parser, c.file)
 			if err != nil {
 				return nil, err
 			}
-			cm, err := runMeasured(ctx, nil, cfg.Self, "parse", "--kind", "csv", c.csv)
-			if err != nil {
-				return nil, err
-			}
-			pd, err := parseDuration(pm.Stdout)
-			if err != nil {
-				return nil, err
-			}
-			cd, err := parseDuration(cm.Stdout)
+			cd, cm, err := runParse(ctx, cfg, "csv", c.csv)
 			if err != nil {
 				return nil, err
 			}
@@ -139,9 +153,23 @@ func runParsers(ctx context.Context, cfg Config, dir string, progress io.Writer)
 			f.Parser.PeakKB, f.CSV.PeakKB = max(f.Parser.PeakKB, pm.PeakKB), max(f.CSV.PeakKB, cm.PeakKB)
 		}
 		f.ParseTime, f.CSVTime = medianDuration(parses), medianDuration(csvs)
+		if len(inflates) > 0 {
+			f.InflateTime = medianDuration(inflates)
+		}
 		out = append(out, f)
 	}
 	return out, nil
+}
+
+// runParse runs `parse --kind kind file` in a subprocess and returns the
+// time of the parse alone that it prints, and the process's figures.
+func runParse(ctx context.Context, cfg Config, kind, file string) (time.Duration, measured, error) {
+	m, err := runMeasured(ctx, nil, cfg.Self, "parse", "--kind", kind, file)
+	if err != nil {
+		return 0, m, err
+	}
+	d, err := parseDuration(m.Stdout)
+	return d, m, err
 }
 
 // parserRuns is how many times each parser and encoding/csv run.
@@ -231,8 +259,11 @@ func Parse(ctx context.Context, kind, path string) (d time.Duration, refused str
 		return 0, "", err
 	}
 	defer f.Close()
-	if kind == "csv" {
+	switch kind {
+	case "csv":
 		return parseCSV(f)
+	case "inflate":
+		return inflate(f)
 	}
 	// The parsers as `nyckeltal ingest` builds them, from the defaults.
 	cfg := config.Defaults()
@@ -296,6 +327,33 @@ func parseCSV(f *os.File) (time.Duration, string, error) {
 	}
 	if n == 0 {
 		return 0, "", fmt.Errorf("csv: nothing read")
+	}
+	return time.Since(start), "", nil
+}
+
+// inflate inflates every part of a workbook once and does nothing else.
+func inflate(f *os.File) (time.Duration, string, error) {
+	start := time.Now()
+	fi, err := f.Stat()
+	if err != nil {
+		return 0, "", err
+	}
+	zr, err := zip.NewReader(f, fi.Size())
+	if err != nil {
+		return 0, "", err
+	}
+	for _, zf := range zr.File {
+		rc, err := zf.Open()
+		if err != nil {
+			return 0, "", err
+		}
+		_, err = io.Copy(io.Discard, rc)
+		if cerr := rc.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return 0, "", fmt.Errorf("%s: %w", zf.Name, err)
+		}
 	}
 	return time.Since(start), "", nil
 }

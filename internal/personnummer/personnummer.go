@@ -61,38 +61,45 @@ func Parse(s string, ref time.Time) (Number, error) {
 	if s == "" {
 		return Number{}, invalid("tomt")
 	}
-	var digits strings.Builder
+	// The digits, after room for a century; only their count beyond 12.
+	var buf [14]byte
+	count := 0
 	sep, sepAt := byte(0), -1
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
 		case c >= '0' && c <= '9':
-			digits.WriteByte(c)
+			if count < 12 {
+				buf[2+count] = c
+			}
+			count++
 		case (c == '-' || c == '+' || c == ' ') && sepAt < 0:
 			// "19121212 1212" is seen in hand-typed extracts.
-			sep, sepAt = c, digits.Len()
+			sep, sepAt = c, count
 		default:
 			return Number{}, invalid("inte 10 eller 12 siffror")
 		}
 	}
-	d := digits.String()
-	if sepAt >= 0 && sepAt != len(d)-4 {
+	if sepAt >= 0 && sepAt != count-4 {
 		return Number{}, invalid("skiljetecken på fel plats")
 	}
-	var year, century int
-	switch len(d) {
+	var year int
+	var d string
+	switch count {
 	case 12:
+		d = string(buf[2:14])
 		year = atoi(d[:4])
 	case 10:
-		yy := atoi(d[:2])
-		var err error
-		if century, err = inferCentury(yy, d[2:6], sep == '+', ref); err != nil {
+		yy := atoi(string(buf[2:4]))
+		century, err := inferCentury(yy, string(buf[4:8]), sep == '+', ref)
+		if err != nil {
 			return Number{}, err
 		}
 		year = century + yy
-		d = fmt.Sprintf("%02d", century/100) + d
+		buf[0], buf[1] = byte('0'+century/1000), byte('0'+century/100%10)
+		d = string(buf[:12])
 	default:
-		return Number{}, invalid(fmt.Sprintf("%d digits; a personnummer has 10 or 12", len(d)))
+		return Number{}, invalid(fmt.Sprintf("%d siffror; ett personnummer har 10 eller 12", count))
 	}
 	birth, coordination, err := birthDate(year, d[4:6], d[6:8])
 	if err != nil {

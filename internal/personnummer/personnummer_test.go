@@ -35,7 +35,7 @@ func TestParse(t *testing.T) {
 		{"19401301-0014", 0, "", false, "inget giltigt födelsedatum"},
 		{"194001010018-", 0, "", false, "skiljetecken på fel plats"},
 		{"1940-01-01-0018", 0, "", false, "inte 10 eller 12 siffror"},
-		{"400101001", 0, "", false, "9 digits"},
+		{"400101001", 0, "", false, "9 siffror"},
 		{"TF123456", 0, "", false, "inte 10 eller 12 siffror"},
 		{"", 0, "", false, "tomt"},
 		{"20250101-0018", 0, "", false, "fel kontrollsiffra"},

@@ -197,7 +197,7 @@ type csvReader struct {
 	buf     []byte
 	ends    []int
 	quoted  bool // the last field read was quoted
-	block   []byte
+	block   stringBlocks
 	cells   []string
 }
 
@@ -345,16 +345,27 @@ func (r *csvReader) parse(line []byte, ended bool) (record, error) {
 const blockSize = 64 << 10
 
 // text returns b as a string in the current block.
-func (r *csvReader) text(b []byte) string {
+func (r *csvReader) text(b []byte) string { return r.block.text(b) }
+
+// maxCellsHint bounds the cells a row is given room for by the row above
+// it (htmlReader, sheetReader): one wide row must not make every row after
+// it as wide.
+const maxCellsHint = 256
+
+// stringBlocks makes strings in shared blocks of memory (see blockSize).
+type stringBlocks struct{ block []byte }
+
+// text returns b as a string in the current block.
+func (s *stringBlocks) text(b []byte) string {
 	if len(b) == 0 {
 		return ""
 	}
-	if len(b) > cap(r.block)-len(r.block) {
-		r.block = make([]byte, 0, max(blockSize, len(b)))
+	if len(b) > cap(s.block)-len(s.block) {
+		s.block = make([]byte, 0, max(blockSize, len(b)))
 	}
-	start := len(r.block)
-	r.block = append(r.block, b...)
-	return unsafe.String(&r.block[start], len(b))
+	start := len(s.block)
+	s.block = append(s.block, b...)
+	return unsafe.String(&s.block[start], len(b))
 }
 
 // cellSlice returns n cells from the current block of cells, with no room

@@ -3,6 +3,7 @@ package tabular
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -23,12 +24,13 @@ import (
 // carry the spanning cell's value in Row.Merged; Excel's x:num attribute
 // carries the raw number behind a formatted cell.
 //
-// It reads tokens (golang.org/x/net/html's tokenizer), not a parsed
-// document, so that a file costs memory for one row at a time, and so that
-// a file cut short is seen: a table without </table>, a document without
-// </html>. A table nested in a cell is read as that cell's text.
+// It reads tokens (fastTokenizer, which gives golang.org/x/net/html's
+// tokens), not a parsed document, so that a file costs memory for one row
+// at a time, and so that a file cut short is seen: a table without
+// </table>, a document without </html>. A table nested in a cell is read as
+// that cell's text.
 type htmlReader struct {
-	z      *html.Tokenizer
+	z      htmlTokens
 	count  counter
 	lim    Limits
 	format Format
@@ -47,9 +49,24 @@ type htmlReader struct {
 	inCell   bool
 	cell     cellStart
 	text     bytes.Buffer
+	xnum     []byte // the x:num of the cell being read, trimmed
 	ready    []Row
 	finished bool
+	strings  stringBlocks
+	// values remembers what the cell values with an x:num read as (text
+	// and x:num → htmlCellValue): a report repeats a few hundred figures.
+	values map[string]cellResult
+	width  int // the cells of the last row
+	key    []byte
 }
+
+type cellResult struct{ value, problem string }
+
+// maxCellValues and maxCellValueKey bound htmlReader.values.
+const (
+	maxCellValues   = 10_000
+	maxCellValueKey = 64
+)
 
 type span struct {
 	rows  int
@@ -68,10 +85,14 @@ type cellStart struct {
 const maxSpan = 1000
 
 func openHTML(ctx context.Context, t *textInput, lim Limits) (Reader, error) {
-	z := html.NewTokenizer(t.reader())
-	z.SetMaxBuf(lim.MaxRowBytes)
+	return newHTMLReader(ctx, t, lim, newFastTokenizer(t.reader(), lim.MaxRowBytes)), nil
+}
+
+// newHTMLReader reads the tokens of z; openHTML's are fastTokenizer's, a
+// test's may be the reference's.
+func newHTMLReader(ctx context.Context, t *textInput, lim Limits, z htmlTokens) *htmlReader {
 	return &htmlReader{z: z, count: counter{ctx: ctx, lim: lim}, lim: lim, t: t,
-		format: Format{Kind: KindHTML, Encoding: t.enc}, pending: map[int]span{}}, nil
+		format: Format{Kind: KindHTML, Encoding: t.enc}, pending: map[int]span{}}
 }
 
 func (r *htmlReader) Format() Format { return r.format }
@@ -107,27 +128,65 @@ func (r *htmlReader) step() error {
 		}
 	case html.StartTagToken, html.SelfClosingTagToken:
 		name, hasAttr := r.z.TagName()
-		return r.start(string(name), hasAttr, tt == html.SelfClosingTagToken)
+		return r.start(tagOf(name), hasAttr, tt == html.SelfClosingTagToken)
 	case html.EndTagToken:
 		name, _ := r.z.TagName()
-		return r.close(string(name))
+		return r.close(tagOf(name))
 	}
 	return nil
 }
 
-func (r *htmlReader) start(name string, hasAttr, selfClosing bool) error {
-	switch name {
+// htmlTag is a tag the reader minds.
+type htmlTag uint8
+
+const (
+	tagOther htmlTag = iota
+	tagHTML
+	tagScript
+	tagStyle
+	tagBr
+	tagTable
+	tagTr
+	tagTd
+	tagTh
+)
+
+// tagOf is the tag of a (lower-case) name, without making a string of it.
+func tagOf(name []byte) htmlTag {
+	switch string(name) {
+	case "td":
+		return tagTd
+	case "tr":
+		return tagTr
+	case "th":
+		return tagTh
+	case "br":
+		return tagBr
+	case "table":
+		return tagTable
 	case "html":
+		return tagHTML
+	case "script":
+		return tagScript
+	case "style":
+		return tagStyle
+	}
+	return tagOther
+}
+
+func (r *htmlReader) start(tag htmlTag, hasAttr, selfClosing bool) error {
+	switch tag {
+	case tagHTML:
 		r.htmlOpen = true
-	case "script", "style":
+	case tagScript, tagStyle:
 		if !selfClosing {
 			r.skip++
 		}
-	case "br":
+	case tagBr:
 		if r.inCell {
 			r.text.WriteByte(' ')
 		}
-	case "table":
+	case tagTable:
 		if selfClosing {
 			return nil
 		}
@@ -135,14 +194,14 @@ func (r *htmlReader) start(name string, hasAttr, selfClosing bool) error {
 		if r.depth > r.lim.MaxNesting {
 			return limitError(r.rows+1, 0, fmt.Sprintf("tabeller i %d nivåer", r.depth), r.lim.MaxNesting, "max_nesting")
 		}
-	case "tr":
+	case tagTr:
 		if r.depth == 1 {
 			if err := r.endRow(); err != nil {
 				return err
 			}
 			r.inRow = true
 		}
-	case "td", "th":
+	case tagTd, tagTh:
 		if r.depth != 1 {
 			return nil
 		}
@@ -164,7 +223,7 @@ func (r *htmlReader) start(name string, hasAttr, selfClosing bool) error {
 			case "rowspan":
 				r.cell.rowspan = spanValue(v)
 			case "x:num":
-				r.cell.xnum, r.cell.hasXnum = strings.TrimSpace(string(v)), true
+				r.xnum, r.cell.hasXnum = append(r.xnum[:0], bytes.TrimSpace(v)...), true
 			case "x:err":
 				r.cell.xerr = strings.TrimSpace(string(v))
 			}
@@ -176,23 +235,23 @@ func (r *htmlReader) start(name string, hasAttr, selfClosing bool) error {
 	return nil
 }
 
-func (r *htmlReader) close(name string) error {
-	switch name {
-	case "html":
+func (r *htmlReader) close(tag htmlTag) error {
+	switch tag {
+	case tagHTML:
 		r.htmlClosed = true
-	case "script", "style":
+	case tagScript, tagStyle:
 		if r.skip > 0 {
 			r.skip--
 		}
-	case "td", "th":
+	case tagTd, tagTh:
 		if r.depth == 1 {
 			return r.endCell()
 		}
-	case "tr":
+	case tagTr:
 		if r.depth == 1 {
 			return r.endRow()
 		}
-	case "table":
+	case tagTable:
 		if r.depth == 1 {
 			if err := r.endRow(); err != nil {
 				return err
@@ -216,7 +275,7 @@ func spanValue(v []byte) int {
 // skipPending adds the cells a rowspan from above covers at the current
 // column.
 func (r *htmlReader) skipPending() {
-	for {
+	for len(r.pending) > 0 {
 		p, ok := r.pending[r.col]
 		if !ok {
 			return
@@ -246,8 +305,10 @@ func (r *htmlReader) endCell() error {
 	}
 	r.inCell = false
 	r.skipPending()
-	text := cellText(r.text.Bytes())
-	value, problem := htmlCellValue(text, r.cell)
+	if r.row.Cells == nil {
+		r.row.Cells = make([]string, 0, max(min(r.width, maxCellsHint), r.col+1)) // rows are alike
+	}
+	value, problem := r.cellValue(cellTextBytes(r.text.Bytes()))
 	if problem != "" {
 		r.row.Problems = append(r.row.Problems, CellProblem{Col: r.col, Reason: problem})
 	}
@@ -293,7 +354,7 @@ func (r *htmlReader) endRow() error {
 	r.rows++
 	row := r.row
 	row.Line = r.rows
-	r.row, r.col = Row{}, 0
+	r.row, r.col, r.width = Row{}, 0, len(row.Cells)
 	if err := r.count.row(row.Line, len(row.Cells)); err != nil {
 		return err
 	}
@@ -321,6 +382,42 @@ func (r *htmlReader) end(err error) error {
 		return unreadable(0, 0, "HTML-filen har inga tabellrader (en EXL2K-export är en HTML-tabell)")
 	}
 	return nil
+}
+
+// cellValue is htmlCellValue of the cell read, its text b; a value with an
+// x:num is remembered.
+func (r *htmlReader) cellValue(b []byte) (value, problem string) {
+	c := r.cell
+	if c.xerr != "" || !c.hasXnum || len(r.xnum) == 0 {
+		c.xnum = ""
+		return htmlCellValue(r.strings.text(b), c)
+	}
+	if len(b)+len(r.xnum) > maxCellValueKey {
+		c.xnum = string(r.xnum)
+		return htmlCellValue(string(b), c)
+	}
+	// The text's length first: no two cells share a key.
+	r.key = append(append(binary.AppendUvarint(r.key[:0], uint64(len(b))), b...), r.xnum...)
+	if v, ok := r.values[string(r.key)]; ok {
+		return v.value, v.problem
+	}
+	c.xnum = string(r.xnum)
+	value, problem = htmlCellValue(string(b), c)
+	if r.values == nil {
+		r.values = map[string]cellResult{}
+	}
+	if len(r.values) < maxCellValues {
+		r.values[string(r.key)] = cellResult{value, problem}
+	}
+	return value, problem
+}
+
+// cellTextBytes is cellText as bytes: b itself when nothing changes.
+func cellTextBytes(b []byte) []byte {
+	if plainText(b) {
+		return b
+	}
+	return []byte(cellText(b))
 }
 
 // cellText is a cell's text with its white space (and no-break spaces)

@@ -279,8 +279,10 @@ func (r *xlsxReader) xmlError(name string, err error) error {
 	return damaged("%s: %v", name, err)
 }
 
-func attr(se xml.StartElement, name string) string {
-	for _, a := range se.Attr {
+func attr(se xml.StartElement, name string) string { return attrOf(se.Attr, name) }
+
+func attrOf(attrs []xml.Attr, name string) string {
+	for _, a := range attrs {
 		if a.Name.Local == name {
 			return a.Value
 		}
@@ -297,32 +299,33 @@ func (r *xlsxReader) readSharedStrings(name string) error {
 		return err
 	}
 	defer rc.Close()
-	d := xml.NewDecoder(bufio.NewReaderSize(&ctxReader{ctx: r.ctx, r: rc}, 64<<10))
-	var text strings.Builder
+	d := newFastXML(&ctxReader{ctx: r.ctx, r: rc}, 64<<10)
+	var text []byte
+	var blocks stringBlocks
 	depth, inSI, inT, phonetic := 0, false, false, 0
 	for {
-		tok, err := d.RawToken()
+		t, err := d.next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
 			return r.xmlError(name, err)
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
+		switch t.Kind {
+		case xmlStart:
 			if depth++; depth > r.lim.MaxNesting {
 				return limitError(0, 0, fmt.Sprintf("%s har element i %d nivåer", name, depth), r.lim.MaxNesting, "max_nesting")
 			}
 			switch t.Name.Local {
 			case "si":
 				inSI = true
-				text.Reset()
+				text = text[:0]
 			case "t":
 				inT = inSI
 			case "rPh":
 				phonetic++
 			}
-		case xml.EndElement:
+		case xmlEnd:
 			depth--
 			switch t.Name.Local {
 			case "si":
@@ -334,16 +337,16 @@ func (r *xlsxReader) readSharedStrings(name string) error {
 				if len(r.sst)&4095 == 0 && r.ctx.Err() != nil {
 					return r.ctx.Err()
 				}
-				r.sst = append(r.sst, text.String())
+				r.sst = append(r.sst, blocks.text(text))
 			case "t":
 				inT = false
 			case "rPh":
 				phonetic--
 			}
-		case xml.CharData:
+		case xmlText:
 			if inT && phonetic == 0 {
-				text.Write(t)
-				if text.Len() > r.lim.MaxRowBytes {
+				text = append(text, t.Text...)
+				if len(text) > r.lim.MaxRowBytes {
 					return limitError(0, 0, fmt.Sprintf("en delad sträng är längre än %s", mib(int64(r.lim.MaxRowBytes))),
 						mib(int64(r.lim.MaxRowBytes)), "max_row_kb")
 				}
@@ -455,7 +458,8 @@ type sheetReader struct {
 	name    string
 	part    string
 	rc      io.ReadCloser
-	d       *xml.Decoder
+	ahead   *readAhead // inflates rc
+	d       xmlTokens
 	depth   int
 	merges  []mergeRange
 	active  []int    // merges that cover the current row
@@ -463,6 +467,9 @@ type sheetReader struct {
 	nextM   int      // the next merge (by first row) not yet active
 	lastRow int
 	done    bool
+	width   int    // the cells of the last row, for the next row's
+	v, is   []byte // the text of the cell's <v> and <is>
+	strings stringBlocks
 }
 
 type mergeRange struct{ r1, c1, r2, c2 int } // 1-based rows, 0-based columns
@@ -477,7 +484,8 @@ func (r *xlsxReader) openSheet(s sheetRef) (*sheetReader, error) {
 		return nil, err
 	}
 	sr := &sheetReader{x: r, name: s.name, part: s.part, rc: rc, merges: merges, origin: make([]string, len(merges))}
-	sr.d = xml.NewDecoder(bufio.NewReaderSize(&ctxReader{ctx: r.ctx, r: rc}, 256<<10))
+	sr.ahead = newReadAhead(&ctxReader{ctx: r.ctx, r: rc})
+	sr.d = newFastXML(sr.ahead, fastXMLBuffer)
 	return sr, nil
 }
 
@@ -485,6 +493,7 @@ func (s *sheetReader) close() error {
 	if s.rc == nil {
 		return nil
 	}
+	_ = s.ahead.Close() // no longer reading rc
 	err := s.rc.Close()
 	s.rc = nil
 	return err
@@ -674,12 +683,11 @@ func (s *sheetReader) next() (Row, error) {
 	inRow := false
 	var c xlsxCell
 	inCell := false
-	var textOf *strings.Builder // where character data goes
-	var v, is strings.Builder
+	var textOf *[]byte // where character data goes
 	inIs := 0
 	phonetic := 0
 	for {
-		tok, err := s.d.RawToken()
+		t, err := s.d.next()
 		if errors.Is(err, io.EOF) {
 			s.done = true
 			if inRow || s.depth > 0 {
@@ -690,8 +698,8 @@ func (s *sheetReader) next() (Row, error) {
 		if err != nil {
 			return Row{}, x.xmlError(s.part, err)
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
+		switch t.Kind {
+		case xmlStart:
 			if s.depth++; s.depth > x.lim.MaxNesting {
 				return Row{}, limitError(0, 0, fmt.Sprintf("%s har element i %d nivåer", s.part, s.depth), x.lim.MaxNesting, "max_nesting")
 			}
@@ -699,7 +707,7 @@ func (s *sheetReader) next() (Row, error) {
 			case "row":
 				inRow = true
 				row = Row{}
-				if n, err := strconv.Atoi(attr(t, "r")); err == nil && n > 0 {
+				if n, err := strconv.Atoi(attrOf(t.Attr, "r")); err == nil && n > 0 {
 					row.Line = n
 				} else {
 					row.Line = s.lastRow + 1
@@ -713,8 +721,8 @@ func (s *sheetReader) next() (Row, error) {
 					continue
 				}
 				inCell = true
-				c = xlsxCell{col: len(row.Cells), typ: attr(t, "t")}
-				if ref := attr(t, "r"); ref != "" {
+				c = xlsxCell{col: len(row.Cells), typ: attrOf(t.Attr, "t")}
+				if ref := attrOf(t.Attr, "r"); ref != "" {
 					col, _, ok := parseRef(ref)
 					if !ok || col < len(row.Cells) {
 						return Row{}, damaged("%s: cellreferensen %q kan inte läsas eller står i fel ordning", s.part, ref)
@@ -724,15 +732,17 @@ func (s *sheetReader) next() (Row, error) {
 				if c.col >= x.lim.MaxColumns {
 					return Row{}, limitError(row.Line, 0, fmt.Sprintf("raden har en cell i kolumn %d", c.col+1), x.lim.MaxColumns, "max_columns")
 				}
-				if st := attr(t, "s"); st != "" {
+				if st := attrOf(t.Attr, "s"); st != "" {
 					c.style, _ = strconv.Atoi(st)
 				}
-				v.Reset()
-				is.Reset()
+				s.v, s.is = s.v[:0], s.is[:0]
+				if row.Cells == nil {
+					row.Cells = make([]string, 0, max(min(s.width, maxCellsHint), c.col+1))
+				}
 			case "v":
 				if inCell {
 					c.hasV = true
-					textOf = &v
+					textOf = &s.v
 				}
 			case "f":
 				if inCell {
@@ -745,12 +755,12 @@ func (s *sheetReader) next() (Row, error) {
 				}
 			case "t":
 				if inIs > 0 && phonetic == 0 {
-					textOf = &is
+					textOf = &s.is
 				}
 			case "rPh":
 				phonetic++
 			}
-		case xml.EndElement:
+		case xmlEnd:
 			s.depth--
 			switch t.Name.Local {
 			case "v", "t":
@@ -764,7 +774,7 @@ func (s *sheetReader) next() (Row, error) {
 					continue
 				}
 				inCell = false
-				val, problem := x.cellValue(c, v.String(), is.String())
+				val, problem := x.cellValue(c, s.strings.text(s.v), s.strings.text(s.is))
 				for len(row.Cells) < c.col {
 					row.Cells = append(row.Cells, "")
 				}
@@ -774,6 +784,7 @@ func (s *sheetReader) next() (Row, error) {
 				row.Cells = append(row.Cells, val)
 			case "row":
 				if inRow {
+					s.width = len(row.Cells)
 					s.applyMerges(&row)
 					return row, nil
 				}
@@ -781,10 +792,10 @@ func (s *sheetReader) next() (Row, error) {
 				s.done = true
 				return Row{}, io.EOF
 			}
-		case xml.CharData:
+		case xmlText:
 			if textOf != nil {
-				textOf.Write(t)
-				if textOf.Len() > x.lim.MaxRowBytes {
+				*textOf = append(*textOf, t.Text...)
+				if len(*textOf) > x.lim.MaxRowBytes {
 					return Row{}, limitError(row.Line, 0, fmt.Sprintf("en cell är längre än %s", mib(int64(x.lim.MaxRowBytes))),
 						mib(int64(x.lim.MaxRowBytes)), "max_row_kb")
 				}

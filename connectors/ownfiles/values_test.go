@@ -1,0 +1,86 @@
+package ownfiles
+
+import (
+	"slices"
+	"testing"
+)
+
+// valuesFromBytes makes a Values of keys drawn from data: a few bits a
+// field, so that duplicates are common; lines as a parser adds them (in
+// order; some repeated when step is 0).
+func valuesFromBytes(data []byte, wide bool) *Values {
+	v := NewValues("test")
+	if wide {
+		v = NewValues("test", "a", "b")
+	}
+	line := 1
+	for len(data) >= 4 {
+		k := Key{Unit: uint32(data[0] & 7), Period: uint32(data[1] & 3), Gender: data[2] & 3, Regi: (data[2] >> 2) & 1}
+		if !wide {
+			k.Indicator = uint32(data[3] & 3)
+		}
+		line += int(data[3] >> 6) // 0: the same line again
+		if wide {
+			v.AddLine(line, k, 1, 2)
+		} else {
+			v.AddLine(line, k, 1)
+		}
+		data = data[4:]
+	}
+	return v
+}
+
+func dupLines(ds []Duplicate) []int {
+	var out []int
+	for _, d := range ds {
+		out = append(out, d.Line)
+	}
+	return out
+}
+
+// The packed path finds the duplicates the comparison sort finds: the
+// same rows, each with the line it repeats (when lines differ, exactly;
+// rows of one line may pair up either way, as the reference's unstable
+// sort pairs them).
+func FuzzDuplicatesPacked(f *testing.F) {
+	f.Add([]byte{1, 1, 1, 0x40, 1, 1, 1, 0x40, 2, 1, 1, 0x40}, false)
+	f.Add([]byte{1, 1, 1, 0x40, 1, 1, 1, 0x00, 1, 1, 1, 0x80, 9, 9, 9, 0xc1}, true)
+	f.Fuzz(func(t *testing.T, data []byte, wide bool) {
+		fast, ref := valuesFromBytes(data, wide), valuesFromBytes(data, wide)
+		if len(fast.keys) < 2 {
+			return
+		}
+		packed, ok := fast.packedKeys()
+		if !ok {
+			t.Fatal("small keys in order were not packed")
+		}
+		got, want := fast.packedDuplicates(packed), ref.sortedDuplicates()
+		if fast.ndrop != ref.ndrop || !slices.Equal(dupLines(got), dupLines(want)) {
+			t.Fatalf("packed %v, reference %v", got, want)
+		}
+		strict := true
+		for i := 1; i < len(fast.lines); i++ {
+			strict = strict && fast.lines[i] > fast.lines[i-1]
+		}
+		if strict && (!slices.Equal(got, want) || !slices.Equal(fast.dropped, ref.dropped)) {
+			t.Fatalf("packed %v, reference %v", got, want)
+		}
+		if fast.Len() != ref.Len() {
+			t.Fatalf("%d observations kept, reference %d", fast.Len(), ref.Len())
+		}
+	})
+}
+
+func TestDuplicatesOutOfOrderLinesUseTheReference(t *testing.T) {
+	t.Parallel()
+	v := NewValues("test")
+	v.AddLine(5, Key{Unit: 1}, 1)
+	v.AddLine(3, Key{Unit: 1}, 2)
+	if _, ok := v.packedKeys(); ok {
+		t.Fatal("lines out of order were packed")
+	}
+	got := v.Duplicates()
+	if len(got) != 1 || got[0] != (Duplicate{Line: 5, First: 3}) {
+		t.Fatalf("duplicates %v", got)
+	}
+}
