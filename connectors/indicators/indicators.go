@@ -159,7 +159,7 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 		}
 	}
 	if len(unused) > 0 {
-		out.Notes = append(out.Notes, "columns not used: "+strings.Join(unused, ", "))
+		out.Notes = append(out.Notes, "kolumner som inte används: "+strings.Join(unused, ", "))
 	}
 	used := map[int]column{}
 	colIndex := [cComment + 1]int{} // cols as an array: looked up for every cell of every row
@@ -244,7 +244,7 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 			problem(-1, "%s", why)
 		}
 		if extra := lastFilled(r.Cells); extra >= len(header) {
-			problem(-1, "the row has more cells than there are column headings (%s %s)", "column", tabular.ColumnName(extra))
+			problem(-1, "raden har fler celler än det finns kolumnrubriker (%s %s)", "kolumn", tabular.ColumnName(extra))
 		}
 		for _, cp := range r.Problems {
 			if c, ok := used[cp.Col]; ok {
@@ -264,7 +264,7 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 				was, now string
 			}{{cName, prev.name, m.name}, {cUnit, prev.unit, m.unit}, {cSystem, prev.system, m.system}} {
 				if f.now != "" && f.was != "" && f.now != f.was {
-					problem(f.c, "%s %q differs from %q on %s %d for the same indicator", columnNames[f.c], f.now, f.was, word, prev.line)
+					problem(f.c, "%s %q skiljer sig från %q på rad %d för samma indikator", columnNames[f.c], f.now, f.was, prev.line)
 				}
 			}
 		}
@@ -292,7 +292,7 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 		if c := cell(cCount); c != "" && !tabular.IsMissing(c) {
 			v, ok, err := tabular.ParseNumber(c)
 			if err != nil || !ok || v < 0 || v != float64(int64(v)) {
-				problem(cCount, "%q is not a whole number", c)
+				problem(cCount, "%q är inget heltal", c)
 			} else {
 				count = int64(v)
 			}
@@ -330,7 +330,7 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 			return nil, err
 		}
 		for _, d := range dups {
-			msg := fmt.Sprintf("the same indicator, enhet, period, kön and regi as %s %d", word, d.First)
+			msg := fmt.Sprintf("samma indikator, enhet, period, kön och regi som rad %d", d.First)
 			out.Problem(name, d.Line, "", "%s", msg)
 			out.Refuse(ownfiles.RefusedRow{Line: d.Line, Cells: cells[d.Line], Reasons: []string{msg}})
 		}
@@ -379,15 +379,15 @@ func (p *Parser) findHeader(file string, rows []tabular.Row) (int, map[column]in
 	case err != nil:
 		return 0, nil, err
 	case !found:
-		return 0, nil, ownfiles.Refuse(file, 0, "", "no heading row with an indikator column in the first 10 rows: the long format's "+
-			"columns are indikator, namn, måttenhet, källa, period, kön, regi, enhet, värde (see connectors/indicators/README.md)")
+		return 0, nil, ownfiles.Refuse(file, 0, "", "ingen rubrikrad med en kolumn indikator bland de första 10 raderna: det långa formatets "+
+			"kolumner är indikator, namn, måttenhet, källa, period, kön, regi, enhet, värde (se connectors/indicators/README.md)")
 	case len(missing) > 0:
 		names := make([]string, len(missing))
 		for j, c := range missing {
 			names[j] = columnNames[c]
 		}
-		return 0, nil, ownfiles.Refuse(file, rows[i].Line, "", "missing required column(s) %s; the columns are "+
-			"indikator, namn, måttenhet, källa, period, kön, regi, enhet, värde (see connectors/indicators/README.md)",
+		return 0, nil, ownfiles.Refuse(file, rows[i].Line, "", "obligatoriska kolumner saknas: %s; kolumnerna är "+
+			"indikator, namn, måttenhet, källa, period, kön, regi, enhet, värde (se connectors/indicators/README.md)",
 			strings.Join(names, ", "))
 	}
 	return i, cols, nil

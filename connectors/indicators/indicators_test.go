@@ -101,10 +101,10 @@ func TestRows(t *testing.T) {
 	}{
 		{"bad code", "sjuk frånvaro;x;procent;2024;T;alla;;1\n", "not a local indicator code", 2},
 		{"kolada-like code", "N20900;x;procent;2024;T;alla;;1\n", "looks like a Kolada KPI id", 2},
-		{"bad kön", "X_A;x;procent;2024;Q;alla;;1\n", "is not a kön", 2},
-		{"bad value", "X_A;x;procent;2024;T;alla;;1,2,3\n", "more than one decimal sign", 2},
-		{"name changes", "X_A;Ett;procent;2024;T;alla;;1\nX_A;Två;procent;2024;K;alla;;1\n", `namn "Två" differs from "Ett" on line 2`, 3},
-		{"duplicate", "X_A;x;procent;2024;T;alla;A;1\nX_A;;;2024;T;alla;A;2\n", "the same indicator, enhet, period, kön and regi as line 2", 3},
+		{"bad kön", "X_A;x;procent;2024;Q;alla;;1\n", "är inget kön", 2},
+		{"bad value", "X_A;x;procent;2024;T;alla;;1,2,3\n", "mer än ett decimaltecken", 2},
+		{"name changes", "X_A;Ett;procent;2024;T;alla;;1\nX_A;Två;procent;2024;K;alla;;1\n", `namn "Två" skiljer sig från "Ett" på rad 2`, 3},
+		{"duplicate", "X_A;x;procent;2024;T;alla;A;1\nX_A;;;2024;T;alla;A;2\n", "samma indikator, enhet, period, kön och regi som rad 2", 3},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -118,7 +118,7 @@ func TestRows(t *testing.T) {
 		})
 	}
 	_, err := newParser(t).Parse(t.Context(), "f.csv", []byte("indikator;namn;kön\nX_A;x;T\n"))
-	if !errors.Is(err, ownfiles.ErrRefused) || !strings.Contains(err.Error(), "missing required column(s) period, värde") {
+	if !errors.Is(err, ownfiles.ErrRefused) || !strings.Contains(err.Error(), "obligatoriska kolumner saknas: period, värde") {
 		t.Fatalf("missing columns: %v", err)
 	}
 }

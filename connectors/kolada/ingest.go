@@ -98,33 +98,33 @@ type Result struct {
 func (r Result) Notes() []string {
 	var out []string
 	if n := r.SetAside.Total(); n > 0 {
-		out = append(out, fmt.Sprintf("%d values not stored: %s", n, r.SetAside))
+		out = append(out, fmt.Sprintf("%d värden sparades inte: %s", n, r.SetAside))
 	}
 	if len(r.Groups) > 0 {
-		out = append(out, fmt.Sprintf("groups %s fetched as their members; their values are in v_kolada_group_value",
+		out = append(out, fmt.Sprintf("grupperna %s hämtades som sina medlemmar; gruppernas värden räknas fram ur medlemmarnas (v_kolada_group_value)",
 			strings.Join(r.Groups, ", ")))
 	}
 	if r.NotFound > 0 {
-		out = append(out, fmt.Sprintf("%d %s answered 404, counted as no data", r.NotFound, plural(r.NotFound, "page", "pages")))
+		out = append(out, fmt.Sprintf("%d %s svarade 404, räknat som inga data", r.NotFound, plural(r.NotFound, "sida", "sidor")))
 	}
 	if r.KeptScopes > 0 {
-		out = append(out, fmt.Sprintf("%d KPI-year-unit %s kept their stored values: their full refresh answered only 404",
-			r.KeptScopes, plural(r.KeptScopes, "slice", "slices")))
+		out = append(out, fmt.Sprintf("%d %s (nyckeltal, år och enhet) behöll sina sparade värden: deras fullständiga uppdatering svarade bara 404",
+			r.KeptScopes, plural(r.KeptScopes, "del", "delar")))
 	}
 	if r.EmptyWithNext > 0 {
-		out = append(out, fmt.Sprintf("%d empty %s carried a next_url; paging ended there", r.EmptyWithNext,
-			plural(r.EmptyWithNext, "page", "pages")))
+		out = append(out, fmt.Sprintf("%d %s hade en next_url; bläddringen slutade där", r.EmptyWithNext,
+			plural(r.EmptyWithNext, "tom sida", "tomma sidor")))
 	}
 	if len(r.Restored) > 0 {
 		var ps []string
 		for p, n := range r.Restored {
-			ps = append(ps, fmt.Sprintf("%s on %d", p, n))
+			ps = append(ps, fmt.Sprintf("%s på %d", p, n))
 		}
 		sort.Strings(ps)
-		out = append(out, "next_url lost parameters of the query, which were put back: "+strings.Join(ps, ", ")+" pages")
+		out = append(out, "next_url tappade parametrar ur frågan, som lades tillbaka: "+strings.Join(ps, ", ")+" sidor")
 	}
 	if r.GroupValuesEnded > 0 {
-		out = append(out, fmt.Sprintf("%d group values taken from the API by earlier versions ended; v_kolada_group_value computes them from the members",
+		out = append(out, fmt.Sprintf("%d gruppvärden som tidigare versioner hämtade ur API:t avslutades; v_kolada_group_value räknar fram dem ur medlemmarnas",
 			r.GroupValuesEnded))
 	}
 	return out

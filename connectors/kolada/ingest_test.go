@@ -375,7 +375,7 @@ func TestGroupValuesOfEarlierVersionsAreEnded(t *testing.T) {
 		t.Fatal(err)
 	}
 	res := f.ingest(t, f.options())
-	if res.GroupValuesEnded != 2 || !strings.Contains(strings.Join(res.Notes(), "\n"), "2 group values") {
+	if res.GroupValuesEnded != 2 || !strings.Contains(strings.Join(res.Notes(), "\n"), "2 gruppvärden") {
 		t.Fatalf("ended %d group values, notes %q; want 2 said", res.GroupValuesEnded, res.Notes())
 	}
 	if n := count(t, f.store, `SELECT count(*) FROM observation WHERE unit_kind = 'group'`); n != 0 {

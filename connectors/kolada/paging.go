@@ -167,17 +167,17 @@ func (s *SetAside) add(kind *int64, n int64, example string) {
 func (s SetAside) String() string {
 	var parts []string
 	if s.Groups > 0 {
-		parts = append(parts, fmt.Sprintf("%d of groups (computed from their members instead)", s.Groups))
+		parts = append(parts, fmt.Sprintf("%d av grupper (räknas i stället fram ur medlemmarnas)", s.Groups))
 	}
 	if s.Units > 0 {
-		parts = append(parts, fmt.Sprintf("%d of units not asked for", s.Units))
+		parts = append(parts, fmt.Sprintf("%d av enheter som inte efterfrågades", s.Units))
 	}
 	if s.Other > 0 {
-		parts = append(parts, fmt.Sprintf("%d of KPIs or years not asked for", s.Other))
+		parts = append(parts, fmt.Sprintf("%d av nyckeltal eller år som inte efterfrågades", s.Other))
 	}
 	msg := strings.Join(parts, ", ")
 	if len(s.Examples) > 0 {
-		msg += " (such as " + strings.Join(s.Examples, ", ") + ")"
+		msg += " (till exempel " + strings.Join(s.Examples, ", ") + ")"
 	}
 	return msg
 }

@@ -149,7 +149,7 @@ func TestFullLoadKeepsValuesWhenItsRequestAnswers404(t *testing.T) {
 	if after := count(t, f.store, `SELECT count(*) FROM observation`); after != before {
 		t.Fatalf("%d values before, %d after a full load that only saw 404", before, after)
 	}
-	if !strings.Contains(strings.Join(res.Notes(), "\n"), "kept their stored values") {
+	if !strings.Contains(strings.Join(res.Notes(), "\n"), "behöll sina sparade värden") {
 		t.Fatalf("notes do not say the values were kept: %q", res.Notes())
 	}
 }

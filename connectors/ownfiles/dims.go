@@ -22,7 +22,7 @@ func ParseGender(s string) (string, error) {
 		return store.GenderMen, nil
 	}
 	// "Män" folds to "man", caught above; anything else is unknown.
-	return "", fmt.Errorf("%q is not a kön (write T, K or M; Totalt, Kvinnor or Män)", s)
+	return "", fmt.Errorf("%q är inget kön (skriv T, K eller M; Totalt, Kvinnor eller Män)", s)
 }
 
 // RegiAliases maps the ways files write regi to egen and privat; "alla" is
@@ -72,7 +72,7 @@ func (a RegiAliases) ParseRegi(s string) (string, error) {
 			}
 		}
 	}
-	return "", fmt.Errorf("%q is not a regi known to the configuration (local.regi lists egen and privat spellings)", s)
+	return "", fmt.Errorf("%q är ingen regi som konfigurationen känner (local.regi listar stavningar för egen och privat)", s)
 }
 
 var unitSpaces = regexp.MustCompile(`\s+`)
@@ -182,7 +182,7 @@ func MapHeadings[K comparable](file string, row tabular.Row, aliases map[string]
 			continue
 		}
 		if prev, dup := cols[c]; dup {
-			return nil, Refuse(file, row.Line, "", "columns %s and %s are both %s",
+			return nil, Refuse(file, row.Line, "", "kolumnerna %s och %s är båda %s",
 				ColumnLabel(prev, row.Cells[prev]), ColumnLabel(j, h), names[c])
 		}
 		cols[c] = j

@@ -128,7 +128,7 @@ func TestLoadRules(t *testing.T) {
 			t.Fatal("a refused file wrote values")
 		}
 		if n := count(t, st, `SELECT count(*) FROM load WHERE file_name = 'bad.csv' AND status = 'failed'
-			AND rows_refused = 2 AND json_array_length(refused) = 2 AND error LIKE '%2 problems%'`); n != 1 {
+			AND rows_refused = 2 AND json_array_length(refused) = 2 AND error LIKE '%2 problem%'`); n != 1 {
 			t.Fatal("the refused file's load row is missing or incomplete")
 		}
 

@@ -39,7 +39,7 @@ func (p Problem) String() string {
 		fmt.Fprintf(&b, ":%d", p.Line)
 	}
 	if p.Column != "" {
-		fmt.Fprintf(&b, ": column %s", p.Column)
+		fmt.Fprintf(&b, ": kolumn %s", p.Column)
 	}
 	b.WriteString(": ")
 	b.WriteString(p.Reason)
@@ -65,13 +65,13 @@ type FileError struct {
 
 func (e *FileError) Error() string {
 	if len(e.Problems) == 1 && e.Total == 1 {
-		return fmt.Sprintf("%s refused: %s", e.File, strings.TrimPrefix(e.Problems[0].String(), e.File+": "))
+		return fmt.Sprintf("%s avvisad: %s", e.File, strings.TrimPrefix(e.Problems[0].String(), e.File+": "))
 	}
 	first := ""
 	if len(e.Problems) > 0 {
-		first = "; the first: " + e.Problems[0].String()
+		first = "; det första: " + e.Problems[0].String()
 	}
-	return fmt.Sprintf("%s refused: %d problems%s", e.File, e.Total, first)
+	return fmt.Sprintf("%s avvisad: %d problem%s", e.File, e.Total, first)
 }
 
 // Is makes a FileError an ErrRefused.

@@ -13,7 +13,7 @@ import (
 )
 
 // ErrPeriod marks text that is not a reporting period.
-var ErrPeriod = errors.New("not a period")
+var ErrPeriod = errors.New("ingen period")
 
 // swedishMonths maps month names and their usual abbreviations (folded).
 var swedishMonths = map[string]time.Month{
@@ -58,7 +58,7 @@ func ParsePeriod(text string, interimEnd time.Month) (store.Period, error) {
 		return store.Period{}, fmt.Errorf("%w: %q%s", ErrPeriod, strings.TrimSpace(text), why)
 	}
 	if s == "" {
-		return bad(" (empty)")
+		return bad(" (tom)")
 	}
 	var m []string
 	switch {
@@ -80,7 +80,7 @@ func ParsePeriod(text string, interimEnd time.Month) (store.Period, error) {
 	case match(reMonthNum, s, &m):
 		mo, _ := strconv.Atoi(m[2])
 		if mo < 1 || mo > 12 {
-			return bad(" (no month " + m[2] + ")")
+			return bad(" (det finns ingen månad " + m[2] + ")")
 		}
 		return checkYear(store.MonthPeriod(year(m[1]), time.Month(mo)))
 	case match(reMonthName, s, &m):
@@ -89,14 +89,14 @@ func ParsePeriod(text string, interimEnd time.Month) (store.Period, error) {
 		from, err1 := tabular.ParseDate(m[1])
 		to, err2 := tabular.ParseDate(m[2])
 		if err1 != nil || err2 != nil {
-			return bad(" (not a valid date)")
+			return bad(" (inget giltigt datum)")
 		}
 		return ClassifyRange(from, to)
 	case match(reMonthRange, s, &m):
 		m1, _ := strconv.Atoi(m[2])
 		m2, _ := strconv.Atoi(m[4])
 		if m1 < 1 || m1 > 12 || m2 < 1 || m2 > 12 {
-			return bad(" (not a valid month)")
+			return bad(" (ingen giltig månad)")
 		}
 		return ClassifyRange(monthStart(year(m[1]), time.Month(m1)), monthEnd(year(m[3]), time.Month(m2)))
 	case match(reNameRange, s, &m):
@@ -105,14 +105,14 @@ func ParsePeriod(text string, interimEnd time.Month) (store.Period, error) {
 	case match(reUpTo, s, &m):
 		to, err := tabular.ParseDate(m[1])
 		if err != nil {
-			return bad(" (not a valid date)")
+			return bad(" (inget giltigt datum)")
 		}
 		return ClassifyRange(monthStart(to.Year(), 1), to)
 	}
 	if _, err := tabular.ParseDate(s); err == nil {
-		return bad(" (a single date is not a period: write a range such as 2024-01-01–2024-08-31, t.o.m. 2024-08-31, or 2024-08)")
+		return bad(" (ett enstaka datum är ingen period: skriv ett intervall som 2024-01-01–2024-08-31, t.o.m. 2024-08-31 eller 2024-08)")
 	}
-	return bad(" (write e.g. 2024, delår 2024, 2024-Q1, 2024-08 or 2024-01-01–2024-08-31)")
+	return bad(" (skriv t.ex. 2024, delår 2024, 2024-Q1, 2024-08 eller 2024-01-01–2024-08-31)")
 }
 
 func match(re *regexp.Regexp, s string, m *[]string) bool {
@@ -122,7 +122,7 @@ func match(re *regexp.Regexp, s string, m *[]string) bool {
 
 func checkYear(p store.Period) (store.Period, error) {
 	if p.Year < 1900 || p.Year > 2100 {
-		return store.Period{}, fmt.Errorf("%w: year %d is outside 1900–2100", ErrPeriod, p.Year)
+		return store.Period{}, fmt.Errorf("%w: året %d ligger utanför 1900–2100", ErrPeriod, p.Year)
 	}
 	return p, nil
 }
@@ -172,7 +172,7 @@ func monthEnd(y int, m time.Month) time.Time   { return monthStart(y, m).AddDate
 // 1 January–31 March is kvartal 1.
 func ClassifyRange(from, to time.Time) (store.Period, error) {
 	bad := func() (store.Period, error) {
-		return store.Period{}, fmt.Errorf("%w: %s–%s is neither a year, a quarter, a month nor a delår (1 January to the end of a month)",
+		return store.Period{}, fmt.Errorf("%w: %s–%s är varken ett år, ett kvartal, en månad eller ett delår (1 januari till slutet av en månad)",
 			ErrPeriod, from.Format(time.DateOnly), to.Format(time.DateOnly))
 	}
 	if to.Before(from) || from.Year() != to.Year() || from.Day() != 1 || !to.Equal(monthEnd(to.Year(), to.Month())) {
@@ -225,7 +225,7 @@ func FindPeriod(text string, interimEnd time.Month) (store.Period, bool, error) 
 	}
 	for _, p := range found[1:] {
 		if p != found[0] {
-			return store.Period{}, false, fmt.Errorf("%w: the heading names more than one period (%s and %s)",
+			return store.Period{}, false, fmt.Errorf("%w: rubriken nämner mer än en period (%s och %s)",
 				ErrPeriod, Label(found[0]), Label(p))
 		}
 	}

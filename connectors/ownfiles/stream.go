@@ -122,10 +122,10 @@ func (s *Shape) Check(r tabular.Row) string {
 
 // Unusable counts a cell without a usable value (tabular.CellProblem) in a
 // column or row that is not read.
-func (s *Shape) Unusable(r tabular.Row, p tabular.CellProblem, word string) {
+func (s *Shape) Unusable(r tabular.Row, p tabular.CellProblem, _ string) {
 	s.unusable++
 	if s.firstBad == "" {
-		s.firstBad = fmt.Sprintf("%s %d kolumn %s: %s", word, r.Line, tabular.ColumnName(p.Col), p.Reason)
+		s.firstBad = fmt.Sprintf("rad %d kolumn %s: %s", r.Line, tabular.ColumnName(p.Col), p.Reason)
 	}
 }
 

@@ -131,7 +131,7 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 		}
 	}
 	if len(unused) > 0 {
-		out.Notes = append(out.Notes, "columns not used: "+strings.Join(unused, ", "))
+		out.Notes = append(out.Notes, "kolumner som inte används: "+strings.Join(unused, ", "))
 	}
 	st := newState(p, name, header, cols, out, f)
 	st.headerLine = headerLine
@@ -170,11 +170,11 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 		return nil, err
 	}
 	if st.young > 0 {
-		out.Notes = append(out.Notes, fmt.Sprintf("%d rows of särskilt boende for people under %d at the application not used (särskilt boende för äldre)",
+		out.Notes = append(out.Notes, fmt.Sprintf("%d rader om särskilt boende för personer under %d år vid ansökan används inte (särskilt boende för äldre)",
 			st.young, p.opts.Config.SaboMinAge))
 	}
 	if st.otherInsats > 0 {
-		out.Notes = append(out.Notes, fmt.Sprintf("%d rows of other insatser than särskilt boende and bostad med särskild service not used", st.otherInsats))
+		out.Notes = append(out.Notes, fmt.Sprintf("%d rader om andra insatser än särskilt boende och bostad med särskild service används inte", st.otherInsats))
 	}
 	merged := st.mergeDuplicates()
 	order := st.order
@@ -185,15 +185,15 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 		}
 	}
 	if noOffer > 0 {
-		out.Notes = append(out.Notes, fmt.Sprintf("%d verkställda decisions have no erbjudet inflyttningsdatum and are left out of the mean waiting time", noOffer))
+		out.Notes = append(out.Notes, fmt.Sprintf("%d verkställda beslut saknar erbjudet inflyttningsdatum och räknas inte med i den genomsnittliga väntetiden", noOffer))
 	}
 	if merged > 0 {
-		out.Notes = append(out.Notes, fmt.Sprintf("%d rows repeated a decision (same person, insats and beslutsdatum) and were merged, keeping the first offer", merged))
+		out.Notes = append(out.Notes, fmt.Sprintf("%d rader upprepade ett beslut (samma person, insats och beslutsdatum) och slogs ihop; det första erbjudandet behölls", merged))
 	}
 	if len(order) == 0 {
 		if out.NumProblems() == 0 {
-			return nil, ownfiles.Refuse(name, 0, "", "no decisions about särskilt boende (%d years or older) or bostad med "+
-				"särskild service in %d rows: is this the right extract? (local.treserva.sabo_insats and bss_insats say which insatser count)",
+			return nil, ownfiles.Refuse(name, 0, "", "inga beslut om särskilt boende (%d år eller äldre) eller bostad med "+
+				"särskild service på %d rader: är det rätt uttag? (local.treserva.sabo_insats och bss_insats anger vilka insatser som räknas)",
 				p.opts.Config.SaboMinAge, out.Rows)
 		}
 		return out, nil
@@ -214,8 +214,8 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 		return nil, ownfiles.Refuse(name, 0, "", "%v", err)
 	}
 	if len(periods) == 0 {
-		return nil, ownfiles.Refuse(name, 0, "", "no period of %s had ended by the extract date %s: nothing to compute "+
-			"(give the date the extract describes with --as-of)", strings.Join(p.opts.Config.Periods, ", "), asOf.Format(time.DateOnly))
+		return nil, ownfiles.Refuse(name, 0, "", "ingen period av %s hade tagit slut vid uttagets datum %s: inget att beräkna "+
+			"(ange datumet som uttaget beskriver med --as-of)", strings.Join(p.opts.Config.Periods, ", "), asOf.Format(time.DateOnly))
 	}
 	labels := make([]string, len(periods))
 	for i, per := range periods {
@@ -413,7 +413,7 @@ func (st *state) row(pr *preparedRow) {
 		return
 	}
 	if extra := lastFilled(r.Cells); extra >= len(st.header) {
-		problem(extra, "the row has more cells than there are column headings (a delimiter inside an unquoted text?)")
+		problem(extra, "raden har fler celler än det finns kolumnrubriker (ett avgränsningstecken i en text utan citattecken?)")
 		return
 	}
 	insats := cell(fInsats)
@@ -443,7 +443,7 @@ func (st *state) row(pr *preparedRow) {
 	}
 	if law := get(st.laws, lagrum); law != "" {
 		if (group == gSabo && law != "sol") || (group == gBSS && law != "lss") {
-			fieldProblem(fLagrum, "insats %q does not go with lagrum %q (särskilt boende is SoL, bostad med särskild service LSS)",
+			fieldProblem(fLagrum, "insats %q hör inte ihop med lagrum %q (särskilt boende är SoL, bostad med särskild service LSS)",
 				insats, lagrum)
 		}
 	}
@@ -451,7 +451,7 @@ func (st *state) row(pr *preparedRow) {
 		v := cell(f)
 		if v == "" {
 			if required {
-				fieldProblem(f, "%s is empty", fieldNames[f])
+				fieldProblem(f, "%s är tom", fieldNames[f])
 			}
 			return noDate
 		}
@@ -477,14 +477,14 @@ func (st *state) row(pr *preparedRow) {
 		d.granted = true
 	case 0:
 	default:
-		fieldProblem(fBeslut, "%q is neither bifall nor avslag (local.treserva.granted and rejected list the values)", cell(fBeslut))
+		fieldProblem(fBeslut, "%q är varken bifall eller avslag (local.treserva.granted och rejected listar värdena)", cell(fBeslut))
 	}
 	if d.application != noDate && d.decided != noDate && d.decided < d.application {
-		fieldProblem(fBeslutsdatum, "beslutsdatum %s is before ansökningsdatum %s", timeOf(d.decided).Format(time.DateOnly),
+		fieldProblem(fBeslutsdatum, "beslutsdatum %s är före ansökningsdatum %s", timeOf(d.decided).Format(time.DateOnly),
 			timeOf(d.application).Format(time.DateOnly))
 	}
 	if d.application != noDate && d.offered != noDate && d.offered < d.application {
-		fieldProblem(fErbjudet, "erbjudet inflyttningsdatum %s is before ansökningsdatum %s", timeOf(d.offered).Format(time.DateOnly),
+		fieldProblem(fErbjudet, "erbjudet inflyttningsdatum %s är före ansökningsdatum %s", timeOf(d.offered).Format(time.DateOnly),
 			timeOf(d.application).Format(time.DateOnly))
 	}
 	if rg := cell(fRegi); rg != "" {
@@ -730,21 +730,21 @@ func (p *Parser) findHeader(file string, rows []tabular.Row) (int, map[field]int
 		if len(missing) > 0 || (!offered && !executed) {
 			why := ""
 			if len(missing) > 0 {
-				why = "missing required column(s) " + listFields(missing)
+				why = "obligatoriska kolumner saknas: " + listFields(missing)
 			}
 			if !offered && !executed {
 				if why != "" {
 					why += "; "
 				}
-				why += "needs erbjudet inflyttningsdatum or verkställighetsdatum to know when a wait ended"
+				why += "behöver erbjudet inflyttningsdatum eller verkställighetsdatum för att veta när en väntan tog slut"
 			}
-			return 0, nil, ownfiles.Refuse(file, rows[i].Line, "", "%s (found: %s); see connectors/treserva/README.md, "+
-				"or map other headings in local.treserva.columns", why, listFields(sortedFields(cols)))
+			return 0, nil, ownfiles.Refuse(file, rows[i].Line, "", "%s (hittade: %s); se connectors/treserva/README.md, "+
+				"eller koppla andra rubriker i local.treserva.columns", why, listFields(sortedFields(cols)))
 		}
 		return i, cols, nil
 	}
-	return 0, nil, ownfiles.Refuse(file, 0, "", "no heading row with a personnummer column in the first %d rows: "+
-		"this is not a Treserva extract of the documented layout (see connectors/treserva/README.md)", headerSearchRows)
+	return 0, nil, ownfiles.Refuse(file, 0, "", "ingen rubrikrad med en kolumn för personnummer bland de första %d raderna: "+
+		"detta är inget Treserva-uttag med den dokumenterade layouten (se connectors/treserva/README.md)", headerSearchRows)
 }
 
 // classify sorts an insats into särskilt boende (gSabo), bostad med

@@ -230,12 +230,12 @@ func TestRefusedRows(t *testing.T) {
 		name, row, want string
 		fileErr         bool
 	}{
-		{"wrong check digit", "19400101-0017;Särskilt boende;SoL;2024-01-02;2024-01-20;Bifall;;\n", "wrong check digit", false},
-		{"impossible date", "19400231-0014;Särskilt boende;SoL;2024-01-02;2024-01-20;Bifall;;\n", "not a valid date of birth", false},
-		{"date format", "19400101-0018;Särskilt boende;SoL;2024-01-02;20/01/2024;Bifall;;\n", "write dates as ÅÅÅÅ-MM-DD", false},
-		{"unknown beslut", "19400101-0018;Särskilt boende;SoL;2024-01-02;2024-01-20;Kanske;;\n", "neither bifall nor avslag", false},
-		{"insats and lagrum disagree", "19400101-0018;Särskilt boende;LSS 9 § 9;2024-01-02;2024-01-20;Bifall;;\n", "does not go with lagrum", false},
-		{"decision before application", "19400101-0018;Särskilt boende;SoL;2024-02-02;2024-01-20;Bifall;;\n", "before ansökningsdatum", false},
+		{"fel kontrollsiffra", "19400101-0017;Särskilt boende;SoL;2024-01-02;2024-01-20;Bifall;;\n", "fel kontrollsiffra", false},
+		{"impossible date", "19400231-0014;Särskilt boende;SoL;2024-01-02;2024-01-20;Bifall;;\n", "inget giltigt födelsedatum", false},
+		{"date format", "19400101-0018;Särskilt boende;SoL;2024-01-02;20/01/2024;Bifall;;\n", "skriv datum som ÅÅÅÅ-MM-DD", false},
+		{"unknown beslut", "19400101-0018;Särskilt boende;SoL;2024-01-02;2024-01-20;Kanske;;\n", "varken bifall eller avslag", false},
+		{"insats and lagrum disagree", "19400101-0018;Särskilt boende;LSS 9 § 9;2024-01-02;2024-01-20;Bifall;;\n", "hör inte ihop med lagrum", false},
+		{"decision before application", "19400101-0018;Särskilt boende;SoL;2024-02-02;2024-01-20;Bifall;;\n", "före ansökningsdatum", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -256,12 +256,12 @@ func TestRefusedRows(t *testing.T) {
 		})
 	}
 	for _, tt := range []struct{ name, text, want string }{
-		{"missing beslutsdatum", "Personnummer;Insats;Beslut;Verkställighetsdatum\n", "missing required column(s) beslutsdatum"},
-		{"no end of wait", "Personnummer;Insats;Beslutsdatum;Beslut\n", "needs erbjudet inflyttningsdatum or verkställighetsdatum"},
-		{"not an extract", "Namn;Ålder\nA;3\n", "not a Treserva extract"},
-		{"comma separated", "Personnummer,Insats,Beslutsdatum,Beslut\n", "found no column delimiter"},
+		{"missing beslutsdatum", "Personnummer;Insats;Beslut;Verkställighetsdatum\n", "obligatoriska kolumner saknas: beslutsdatum"},
+		{"no end of wait", "Personnummer;Insats;Beslutsdatum;Beslut\n", "behöver erbjudet inflyttningsdatum eller verkställighetsdatum"},
+		{"not an extract", "Namn;Ålder\nA;3\n", "inget Treserva-uttag"},
+		{"comma separated", "Personnummer,Insats,Beslutsdatum,Beslut\n", "hittade inget kolumnavgränsningstecken"},
 		{"no decision that counts", "Personnummer;Insats;Beslutsdatum;Beslut;Verkställighetsdatum\n19400101-0018;Hemtjänst;2024-01-20;Bifall;2024-01-22\n",
-			"no decisions about särskilt boende"},
+			"inga beslut om särskilt boende"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := parse(t, []byte(tt.text), nil)
@@ -280,7 +280,7 @@ func TestOtherLayout(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = parse(t, b, nil)
-	if !errors.Is(err, ownfiles.ErrRefused) || !strings.Contains(err.Error(), "missing required column(s) beslutsdatum") {
+	if !errors.Is(err, ownfiles.ErrRefused) || !strings.Contains(err.Error(), "obligatoriska kolumner saknas: beslutsdatum") {
 		t.Fatalf("without the mapping: %v", err)
 	}
 	got, err := parse(t, b, func(o *Options) {

@@ -40,7 +40,7 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 		return nil, err
 	}
 	if len(head) == 0 {
-		return nil, ownfiles.Refuse(name, 0, "", "the file holds no rows")
+		return nil, ownfiles.Refuse(name, 0, "", "filen har inga rader")
 	}
 	f := rd.Format()
 	word := tabular.LineWord(f)
@@ -61,7 +61,7 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 		return nil, err
 	}
 	if len(cols.indCols) == 0 {
-		return nil, ownfiles.Refuse(name, 0, "", "no column holds a configured indicator")
+		return nil, ownfiles.Refuse(name, 0, "", "ingen kolumn innehåller en konfigurerad indikator")
 	}
 	out := &ownfiles.Parsed{
 		Format: formatName(f, headerAt >= 0),
@@ -77,7 +77,7 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 		out.Params["layout"] = strings.Join(header, " | ")
 	}
 	if len(cols.ignored) > 0 {
-		out.Notes = append(out.Notes, "columns not used: "+strings.Join(cols.ignored, ", "))
+		out.Notes = append(out.Notes, "kolumner som inte används: "+strings.Join(cols.ignored, ", "))
 	}
 	codes := make([]string, len(cols.indCols))
 	for k, j := range cols.indCols {
@@ -141,7 +141,7 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 		st.values.SetPeriod(st.filePeriod, period)
 	}
 	if periodSource != "" && p.period != nil && periodSource != "--period" {
-		out.Notes = append(out.Notes, "--period ignored: the period comes from "+periodSource)
+		out.Notes = append(out.Notes, "--period används inte: perioden kommer från "+periodSource)
 	}
 	out.Values = st.values
 	for _, j := range cols.indCols {
@@ -215,7 +215,7 @@ func (st *parseState) duplicates(ctx context.Context, in tabular.Input) error {
 		return err
 	}
 	for _, d := range dups {
-		msg := fmt.Sprintf("the same enhet, period, kön and regi as %s %d", st.word, d.First)
+		msg := fmt.Sprintf("samma enhet, period, kön och regi som rad %d", d.First)
 		st.out.Problem(st.name, d.Line, "", "%s", msg)
 		st.out.Refuse(ownfiles.RefusedRow{Line: d.Line, Cells: cells[d.Line], Reasons: []string{msg}})
 	}
@@ -278,7 +278,7 @@ func (st *parseState) row(r tabular.Row) {
 		problem(len(r.Cells), "%s", short)
 	}
 	if extra := lastFilled(r.Cells); extra >= len(st.header) {
-		problem(extra, "the row has more cells than there are column headings (a delimiter inside an unquoted text?)")
+		problem(extra, "raden har fler celler än det finns kolumnrubriker (ett avgränsningstecken i en text utan citattecken?)")
 	}
 	for _, cp := range r.Problems {
 		if cp.Col < len(cols.roles) && cols.roles[cp.Col].kind != roleNone {
@@ -557,11 +557,11 @@ func (p *Parser) filePeriod(file string, cols *columns, text []string) (store.Pe
 	}
 	per, found, err := ownfiles.FindPeriod(strings.Join(text, " \n "), p.opts.InterimEnd)
 	if err != nil {
-		return store.Period{}, "", ownfiles.Refuse(file, 0, "", "%v; give the period with --period", err)
+		return store.Period{}, "", ownfiles.Refuse(file, 0, "", "%v; ange perioden med --period", err)
 	}
 	if !found {
-		return store.Period{}, "", ownfiles.Refuse(file, 0, "", "the file says no period: it has no period column "+
-			"(local.webfocus.period_columns) and its heading names none; give one with --period, e.g. --period \"delår 2024\"")
+		return store.Period{}, "", ownfiles.Refuse(file, 0, "", "filen anger ingen period: den har ingen periodkolumn "+
+			"(local.webfocus.period_columns) och rubriken nämner ingen; ange en med --period, t.ex. --period \"delår 2024\"")
 	}
 	return per, "heading", nil
 }

@@ -170,7 +170,7 @@ func (p *Parser) mapColumns(file string, header []string) (*columns, error) {
 		}
 		if prev, dup := owner[r.String()]; dup {
 			if r.kind == roleIndicator {
-				return nil, ownfiles.Refuse(file, 0, "", "columns %s and %s both hold %s: remove one, or change local.webfocus",
+				return nil, ownfiles.Refuse(file, 0, "", "kolumnerna %s och %s innehåller båda %s: ta bort den ena, eller ändra local.webfocus",
 					ownfiles.ColumnLabel(prev, header[prev]), ownfiles.ColumnLabel(j, h), r)
 			}
 			if c.roles[prev].rank <= r.rank {
@@ -191,7 +191,7 @@ func (p *Parser) mapColumns(file string, header []string) (*columns, error) {
 	_, hasStart := c.dims[rolePeriodStart]
 	_, hasEnd := c.dims[rolePeriodEnd]
 	if hasStart != hasEnd {
-		return nil, ownfiles.Refuse(file, 0, "", "the file has a from or a to column but not both; a period needs both dates")
+		return nil, ownfiles.Refuse(file, 0, "", "filen har en från- eller en till-kolumn men inte båda; en period behöver båda datumen")
 	}
 	return c, nil
 }

@@ -14,6 +14,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"strings"
 	"time"
 
@@ -23,6 +25,7 @@ import (
 	"github.com/nyckeltal/nyckeltal/internal/app/inbox"
 	"github.com/nyckeltal/nyckeltal/internal/config"
 	"github.com/nyckeltal/nyckeltal/internal/outpath"
+	"github.com/nyckeltal/nyckeltal/internal/personnummer"
 	"github.com/nyckeltal/nyckeltal/internal/store"
 )
 
@@ -79,6 +82,25 @@ func (e *UsageError) Unwrap() error { return e.Err }
 // UsageErrorf is a UsageError with a formatted message.
 func UsageErrorf(format string, args ...any) error {
 	return &UsageError{Err: fmt.Errorf(format, args...)}
+}
+
+// ErrNoInputFile is an input file named on the command line that does not
+// exist (or is a directory): a usage error, said once before anything is
+// read.
+var ErrNoInputFile = errors.New("no such input file")
+
+// checkInputFiles refuses the first of files that is not a readable file.
+func checkInputFiles(files []string) error {
+	for _, path := range files {
+		fi, err := os.Stat(path)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return &UsageError{Err: fmt.Errorf("%s: %w", personnummer.Mask(path), ErrNoInputFile)}
+		case err == nil && fi.IsDir():
+			return &UsageError{Err: fmt.Errorf("%s is a directory: %w", personnummer.Mask(path), ErrNoInputFile)}
+		}
+	}
+	return nil
 }
 
 // ErrFilesRefused means at least one file was refused; the report says why.

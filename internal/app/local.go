@@ -58,6 +58,9 @@ type FileEvents struct {
 // before the store is locked: a big or hostile file never holds the store
 // while it is read.
 func (a *App) IngestFiles(ctx context.Context, dir string, files []string, r FilesRequest, ev FileEvents) error {
+	if err := checkInputFiles(files); err != nil {
+		return err
+	}
 	src, err := a.sources(r)
 	if err != nil {
 		return err
@@ -115,6 +118,9 @@ type DryRunEvents struct {
 
 // DryRunFiles reads and checks files as IngestFiles would, and loads nothing.
 func (a *App) DryRunFiles(ctx context.Context, dir string, files []string, r FilesRequest, ev DryRunEvents) error {
+	if err := checkInputFiles(files); err != nil {
+		return err
+	}
 	src, err := a.sources(r)
 	if err != nil {
 		return err

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -183,7 +184,21 @@ func (a *App) resolveMunicipality(ctx context.Context, eng *nka.Engine, flag str
 	if err != nil {
 		return "", "", err
 	}
-	return eng.ResolveMunicipality(ctx, m)
+	id, name, err = eng.ResolveMunicipality(ctx, m)
+	if err != nil && strings.TrimSpace(flag) == "" && errors.Is(err, nka.ErrUnknownMunicipality) {
+		return "", "", fmt.Errorf("home_municipality of %s: %w", a.configSource(), err)
+	}
+	return id, name, err
+}
+
+// configSource says where the configuration in effect came from: its file,
+// or the built-in defaults.
+func (a *App) configSource() string {
+	cfg, err := a.Config()
+	if err != nil || cfg.File == "" {
+		return "the built-in defaults (no configuration file; see nyckeltal.example.toml)"
+	}
+	return cfg.File
 }
 
 // warnPeersNotFetched hints at the cause when peers lack values because the

@@ -312,7 +312,7 @@ func (a *App) koladaJob(name string, full bool) jobs.Job {
 			}
 			if probe != nil && probe.Answer(kolada.BehaviourNoData) != prev.Answer(kolada.BehaviourNoData) {
 				a.Log.Warn().Err(err).Msg("Kolada answers otherwise than probed before; loading once more, following the new probe")
-				notes = append(notes, fmt.Sprintf("load %d failed (%v); loaded again after the probe", res.LoadID, Shorten(err.Error(), 120)))
+				notes = append(notes, fmt.Sprintf("laddning %d misslyckades (%v); laddades igen efter avläsningen", res.LoadID, Shorten(err.Error(), 120)))
 				res, err = a.koladaJobLoad(ctx, st, client, opts)
 			}
 		}
@@ -324,10 +324,13 @@ func (a *App) koladaJob(name string, full bool) jobs.Job {
 			return r, fmt.Errorf("ingesting Kolada: %w", err)
 		}
 		mode := res.Mode
-		if res.FromDate != "" && res.Mode == "incremental" {
-			mode += ", changes since " + res.FromDate
+		if res.Mode == "incremental" {
+			mode = "ändringar"
+			if res.FromDate != "" {
+				mode += " sedan " + res.FromDate
+			}
 		}
-		r.Summary = fmt.Sprintf("Kolada load %d (%s): %s values read, %s new, %s changed, %s ended; %s requests",
+		r.Summary = fmt.Sprintf("Kolada-laddning %d (%s): %s värden lästa, %s nya, %s ändrade, %s avslutade; %s anrop",
 			res.LoadID, mode, FormatInt(res.RowsRead), FormatInt(res.Inserted), FormatInt(res.Updated),
 			FormatInt(res.Deleted), FormatInt(res.Requests))
 		if all := append(notes, res.Notes()...); len(all) > 0 {
@@ -376,7 +379,7 @@ func (a *App) probeInJob(ctx context.Context, st *store.Store, client *kolada.Cl
 		ev = ev.Str(f.Behaviour, f.Answer)
 	}
 	ev.Msg("probed Kolada")
-	note := fmt.Sprintf("probed Kolada (%s, probe %d)", trigger, probe.ID)
+	note := fmt.Sprintf("läste av hur Kolada svarar (%s, avläsning %d)", trigger, probe.ID)
 	if len(changed) > 0 {
 		note += ": " + strings.Join(changed, ", ")
 	}

@@ -293,7 +293,7 @@ func (j derivedJob) Run(ctx context.Context, st *store.Store) (jobs.Result, erro
 		rows += max(len(t.Rows), 1)
 	}
 	return jobs.Result{RowsWritten: int64(rows),
-		Summary: fmt.Sprintf("Tables and report of %s (%s): %d files for %s, once the run is published", r.Tables.MunicipalityName,
+		Summary: fmt.Sprintf("Tabeller och rapport för %s (%s): %d filer till %s, när körningen publiceras", r.Tables.MunicipalityName,
 			r.Tables.MunicipalityID, len(files), out)}, nil
 }
 

@@ -47,6 +47,7 @@ var layers = []struct {
 	{"internal/store", 40, "the DuckDB store: every query"},
 	{"sql", 30, "the embedded SQL: migrations, views, named queries, analyses"},
 	{"internal/tabular", 12, "text decoding and table reading (CSV, XLSX, HTML tables)"},
+	{"internal/sheet", 11, "a result laid out for people: text, XLSX, CSV for Excel"},
 	{"internal/grouptitle", 12, "reading Kolada's \"Liknande kommuner\" group titles"},
 	{"internal/swedish", 10, "Swedish words (folding) and numbers (formatting)"},
 	{"internal/personnummer", 10, "personnummer, pseudonyms and the key"},

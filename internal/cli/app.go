@@ -12,8 +12,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -75,6 +77,11 @@ type factory struct {
 	// forceOut is --force of the commands with --out: replace a file that
 	// nyckeltal did not write.
 	forceOut bool
+	// command is the command path without the program's name ("ingest
+	// kolada"), once the flags are parsed.
+	command string
+	// saidCreate is set once a command said it creates the store's directory.
+	saidCreate bool
 	// app is the application, built once the flags are parsed.
 	app *app.App
 	// stdout and stderr are the process's streams, keeping their first
@@ -179,7 +186,8 @@ $NYCKELTAL_CONFIG; without one, the defaults of nyckeltal.example.toml apply
 			if err := f.setupLogging(); err != nil {
 				return err
 			}
-			f.app = f.newApp(strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()+" "))
+			f.command = strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()+" ")
+			f.app = f.newApp(f.command)
 			f.started = true
 			return nil
 		},
@@ -209,7 +217,63 @@ $NYCKELTAL_CONFIG; without one, the defaults of nyckeltal.example.toml apply
 		newExportCmd(f),
 		newKeyCmd(f),
 	)
+	requireSubcommands(root)
 	return root
+}
+
+// requireSubcommands makes every command group refuse what is not one of
+// its subcommands: without it cobra prints a group's help and exits 0, so
+// that "nyckeltal ingest kolda" in a crontab would succeed every night and
+// load nothing. An unknown name is a usage error (exit 2) with cobra's
+// suggestions ("did you mean kolada?"); a group without a subcommand names
+// them.
+func requireSubcommands(c *cobra.Command) {
+	c.SuggestionsMinimumDistance = 2
+	for _, sub := range c.Commands() {
+		requireSubcommands(sub)
+	}
+	if !c.HasSubCommands() || c.Runnable() || !c.HasParent() {
+		return // the root's unknown commands are cobra's own error
+	}
+	c.Args = cobra.ArbitraryArgs
+	c.RunE = func(cmd *cobra.Command, args []string) error {
+		var names []string
+		for _, sub := range cmd.Commands() {
+			if sub.IsAvailableCommand() {
+				names = append(names, sub.Name())
+			}
+		}
+		if len(args) == 0 {
+			return usageErrorf("%s needs a subcommand: %s", cmd.CommandPath(), strings.Join(names, ", "))
+		}
+		msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+		if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+			msg += "; did you mean " + strings.Join(s, " or ") + "?"
+		} else {
+			msg += "; its subcommands are " + strings.Join(names, ", ")
+		}
+		return usageErrorf("%s", msg)
+	}
+}
+
+// checkDBDir refuses a --db in a directory that does not exist (a typo in
+// the path would otherwise make a new, empty store there), except for
+// migrate and run, which create a store and say that they create its
+// directory.
+func (f *factory) checkDBDir(path string) error {
+	dir := filepath.Dir(path)
+	if _, err := os.Stat(dir); !errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if f.command == "migrate" || f.command == "run" {
+		if !f.saidCreate {
+			f.saidCreate = true
+			fmt.Fprintf(f.stderr, "nyckeltal: the directory %s does not exist; %s creates it for the store\n", dir, f.command)
+		}
+		return nil
+	}
+	return usageErrorf("--db %s: the directory %s does not exist; give the path of an existing store, or create a new "+
+		"store there with `nyckeltal migrate --db %s` (or `nyckeltal run`)", path, dir, path)
 }
 
 func (f *factory) setupLogging() error {
@@ -254,7 +318,7 @@ func (f *factory) config() (*config.Config, error) {
 // dbPath resolves the store path: --db, $NYCKELTAL_DB, then the config.
 func (f *factory) dbPath() (string, error) {
 	if f.dbFlag != "" {
-		return f.dbFlag, nil
+		return f.dbFlag, f.checkDBDir(f.dbFlag)
 	}
 	if p := f.io.Getenv("NYCKELTAL_DB"); p != "" {
 		return p, nil

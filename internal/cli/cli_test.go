@@ -110,13 +110,13 @@ func TestIngestTwiceThenQuery(t *testing.T) {
 	h := newHarness(t)
 	n := formatInt(h.configuredValues())
 	out := h.mustRun("ingest", "kolada")
-	for _, want := range []string{"Kolada: load 1 (full) ok", n + " values read: " + n + " new, 0 changed, 0 ended", "Store data/nyckeltal.duckdb: " + n + " current values"} {
+	for _, want := range []string{"Kolada: laddning 1 (full) ok", n + " värden lästa: " + n + " nya, 0 ändrade, 0 avslutade", "Databas data/nyckeltal.duckdb: " + n + " aktuella värden"} {
 		if !strings.Contains(out, want) {
 			t.Fatalf("first ingest output lacks %q:\n%s", want, out)
 		}
 	}
 	out = h.mustRun("ingest", "kolada")
-	if !strings.Contains(out, "(incremental, changes since") || !strings.Contains(out, ": 0 new, 0 changed, 0 ended") {
+	if !strings.Contains(out, "(ändringar sedan") || !strings.Contains(out, ": 0 nya, 0 ändrade, 0 avslutade") {
 		t.Fatalf("second ingest was not an incremental no-op:\n%s", out)
 	}
 

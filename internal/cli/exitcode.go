@@ -142,6 +142,9 @@ func hint(err error) string {
 	case errors.Is(err, ErrFilesRefused), errors.Is(err, ownfiles.ErrRefused):
 		return "correct the file(s) as the problems above say and load again, or load the good rows with --skip-bad-rows " +
 			"(the bad ones go to a quarantine CSV); `--dry-run` checks a file without loading it"
+	case errors.As(err, new(*nka.NoYearError)) && len(noYear(err).Years) > 0:
+		return "choose one of the years the store has (named above) with --year or --base-year; kolada.years in the " +
+			"configuration fetches more years at the next `nyckeltal ingest kolada`"
 	case errors.Is(err, nka.ErrNoData):
 		return "fetch the NKA key figures and peer groups first: `nyckeltal ingest kolada` (kolada.groups = \"all\", kolada.municipalities = [\"all\"])"
 	case errors.Is(err, atgardsplan.ErrInvalid):
@@ -162,6 +165,16 @@ func hint(err error) string {
 			"(for tables.out_dir of the nightly run: move the file away)"
 	case errors.Is(err, store.ErrExportTarget):
 		return "export into a new or empty directory, or into an earlier export (which is replaced)"
+	case errors.Is(err, app.ErrNoInputFile):
+		return "check the file's path (relative to the working directory); `nyckeltal ingest inbox` loads every file put in data/inbox/ instead"
+	case errors.Is(err, nka.ErrUnknownMunicipality):
+		return "give --municipality as a four-digit id or a name as Kolada writes it (case and accents do not matter), or set " +
+			"home_municipality in the configuration; list them with: nyckeltal sql \"SELECT municipality_id, title FROM municipality ORDER BY title\""
+	case errors.Is(err, nka.ErrBadYears):
+		return "the base year needs values in the store (the error lists the years it has; kolada.years fetches more), the start " +
+			"year comes after it and the target year after the start year; see `nyckeltal sparbeting --help`"
+	case errors.Is(err, nka.ErrBadProfile):
+		return "--profile is even, front, or weights per budget year like 50,30,20 (see `nyckeltal sparbeting --help`)"
 	case errors.Is(err, nka.ErrUnknownArea):
 		return "an area is a slug like aldreomsorg, ifo, lss, forskola, fritidshem, grundskola, gymnasieskola or overgripande " +
 			"([nka.areas] adds more); --explain names one of the sparbeting's --areas"
@@ -175,9 +188,26 @@ func hint(err error) string {
 	case errors.Is(err, nka.ErrUnknownGroup):
 		return "list the peer groups with: nyckeltal sql \"SELECT DISTINCT group_id, group_title, area, municipality FROM v_peer_group ORDER BY 2\""
 	}
-	var usage *UsageError
-	if errors.As(err, &usage) {
+	// Every error says what to do: what is not named above, by its kind.
+	switch ExitCode(err) {
+	case ExitUsage:
 		return "see `nyckeltal --help` or `nyckeltal COMMAND --help`"
+	case ExitData:
+		return "the message above says what could not be used; `nyckeltal status` shows what the store holds and its latest loads"
+	case ExitNetwork:
+		return "check the network and Kolada's status, then run again; the store is unchanged"
+	case ExitBusy:
+		return "wait for the other nyckeltal to finish (`nyckeltal status` names it), then run again"
+	case ExitFailure:
+		return "an unexpected error: run again with --log-level debug; if it stays, report it with the lines above " +
+			"(docs/OPERATIONS.md says what to check first)"
 	}
 	return ""
+}
+
+// noYear is the NoYearError in err (hint checks that there is one).
+func noYear(err error) *nka.NoYearError {
+	var e *nka.NoYearError
+	errors.As(err, &e)
+	return e
 }

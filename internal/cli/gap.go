@@ -8,7 +8,6 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -107,6 +106,7 @@ Källa: Kolada (RKA). Beräkningar: egen bearbetning.`,
   nyckeltal gap --municipality 1267 --year 2024 --area aldreomsorg,ifo
   nyckeltal gap --municipality Höör --comparator median --format json
   nyckeltal gap --municipality all --year 2024 --out gap-2024.csv
+  nyckeltal gap --year 2024 --out gap-2024.csv --excel       # Swedish headings, ; and decimal comma, for Excel
   nyckeltal gap --municipality 1267 --area aldreomsorg --group G176571 --as-of 2025-06-01
   nyckeltal gap --municipality Höör --comparator lan --target median
   nyckeltal gap --municipality Höör --comparator liknande:2024 --peer-trend linear:3 --target-year 2027
@@ -126,7 +126,8 @@ Källa: Kolada (RKA). Beräkningar: egen bearbetning.`,
 	fl.StringVar(&c.peerTrend, "peer-trend", "", peerTrendFlagHelp)
 	fl.IntVar(&opts.targetYear, "target-year", 0, "the year --peer-trend linear:N projects to (default: nka.sparbeting.target_year)")
 	fl.StringVar(&c.groups, "group", "", "peer group ids to use instead of the automatic choice, one per area (the area comes from the group's title)")
-	fl.StringVar(&c.format, "format", "table", "table, csv, json or xlsx (without --format, the extension of --out decides)")
+	fl.StringVar(&c.format, "format", "table", formatFlagHelp)
+	fl.BoolVar(&c.excel, "excel", false, excelFlagHelp)
 	fl.StringVar(&c.out, "out", "", "write to this file instead of standard output")
 	fl.BoolVar(&f.forceOut, "force", false, forceOutHelp)
 	fl.StringVar(&c.asOf, "as-of", "", "compute with the values as the store knew them at this date (2025-06-01) or time")
@@ -134,7 +135,7 @@ Källa: Kolada (RKA). Beräkningar: egen bearbetning.`,
 }
 
 func runGap(ctx context.Context, opts *gapOptions, f *factory) error {
-	format, err := resolveFormat(opts.format, opts.formatSet, opts.out)
+	format, err := resolveFormat(opts.format, opts.formatSet, opts.out, opts.excel)
 	if err != nil {
 		return err
 	}
@@ -154,19 +155,26 @@ func runGap(ctx context.Context, opts *gapOptions, f *factory) error {
 		}
 	}
 	if len(res.Rows) == 0 && format == "table" {
+		if len(res.YearsWithValues) > 0 && len(q.Years) > 0 {
+			return &nka.NoYearError{Municipality: strings.Join(q.Municipalities, ", "), Areas: nka.Slugs(res.Areas), Asked: q.Years,
+				Years: res.YearsWithValues}
+		}
 		return fmt.Errorf("%w: nothing to compare: %s", nka.ErrNoData, strings.Join(append(res.Notes,
-			"the store has no NKA values with a peer group for this selection (run `nyckeltal ingest kolada`)"), "; "))
+			"the store has no NKA values with a peer group for this selection"), "; "))
 	}
 	return f.writeOutput(opts.out, func(w io.Writer) error {
 		switch format {
 		case "json":
 			return writeGapJSON(w, res.Rows)
 		case "csv":
+			if opts.excel {
+				return nka.GapDocument(res, q).WriteExcelCSV(w)
+			}
 			return writeGapCSV(w, res.Rows)
 		case "xlsx":
-			return gapDocument(res, q).writeXLSX(w)
+			return nka.GapDocument(res, q).WriteXLSX(w)
 		}
-		return gapDocument(res, q).writeText(w)
+		return nka.GapDocument(res, q).WriteText(w)
 	})
 }
 
@@ -255,103 +263,4 @@ func writeGapCSV(w io.Writer, rows []nka.GapRow) error {
 	}
 	cw.Flush()
 	return cw.Error()
-}
-
-var comparatorText = map[string]string{
-	nka.ComparatorMean: "the peers' mean", nka.ComparatorMedian: "the peers' median", nka.ComparatorRiket: "riket (NKA 0)",
-	nka.ComparatorLiknande: "the peers", nka.ComparatorLan: "the county's other municipalities",
-}
-
-func describeComparator(c string) string {
-	if t, ok := comparatorText[c]; ok {
-		return t
-	}
-	if y, ok := strings.CutPrefix(c, "liknande:"); ok {
-		return "the peers of the " + y + " group"
-	}
-	if strings.HasPrefix(c, "G") {
-		return "the mean of group " + c
-	}
-	return "the group " + c
-}
-
-// referenceEstimateFooter explains the estimated reference costs.
-const referenceEstimateFooter = "ref_härledning uppskattad: NKA % ligger för nära 0 för kvoten NKA mnkr / NKA %, så referenskostnaden är " +
-	"uppskattad som områdets nettokostnad (kr/inv × invånare) minus NKA mnkr; ref_kvot_mnkr och ref_netto_mnkr visar båda härledningarna där båda finns"
-
-// referenceMethodText says in Swedish how a reference cost was derived.
-func referenceMethodText(m *string) string {
-	switch str(m) {
-	case nka.ReferenceCostRatio:
-		return "kvot"
-	case nka.ReferenceCostNet:
-		return "uppskattad"
-	}
-	return ""
-}
-
-// yearCell marks a preliminary year: 2025*.
-func yearCell(y int, prel bool) string {
-	if prel {
-		return strconv.Itoa(y) + "*"
-	}
-	return strconv.Itoa(y)
-}
-
-func gapDocument(res *nka.GapResult, q nka.Query) *document {
-	cmp := nka.ComparatorMean
-	if len(res.Rows) > 0 {
-		cmp = res.Rows[0].Comparator
-	}
-	title := "Nettokostnadsavvikelse against liknande kommuner, compared with " + describeComparator(cmp)
-	if q.AsOf != nil {
-		title += ", values as known at " + q.AsOf.Format(time.RFC3339)
-	}
-	many := len(q.Municipalities) != 1
-	var cols []docCol
-	if many {
-		cols = append(cols, textCol("municipality"))
-	} else if len(res.Rows) > 0 {
-		title += ": " + res.Rows[0].Municipality + " (" + res.Rows[0].MunicipalityID + ")"
-	}
-	cols = append(cols, textCol("area"), textCol("year"), numCol("nka_%", 2), numCol("nka_mnkr", 2), textCol("peer_group"),
-		textCol("gruppens_år"), textCol("val_av_grupp"), textCol("peers"), numCol("peer_mean_%", 2), numCol("peer_median_%", 2),
-		numCol("jämförelse_%", 2), numCol("gap_pp", 2), numCol("ref_cost_mnkr", 2), textCol("ref_härledning"),
-		numCol("ref_kvot_mnkr", 2), numCol("ref_netto_mnkr", 2), numCol("gap_mnkr", 2), numCol("gap_kr_inv", 0), textCol("laddning"),
-		textCol("note"))
-	t := docTable{sheet: "NKA gap", cols: cols}
-	anyPrelim, anyEstimated := false, false
-	for _, r := range res.Rows {
-		anyPrelim = anyPrelim || r.Preliminary
-		anyEstimated = anyEstimated || r.ReferenceCostEstimated
-		peers := fmt.Sprintf("%d/%d", r.PeerCount, r.PeerMembers)
-		if r.PeerGroupID == nil {
-			peers = ""
-		}
-		var row []any
-		if many {
-			row = append(row, r.Municipality+" ("+r.MunicipalityID+")")
-		}
-		row = append(row, r.Area, yearCell(r.Year, r.Preliminary), r.NKAPct, r.NKAMnkr, r.PeerGroupID, intText(r.PeerGroupYear),
-			str(r.GroupChoiceText), peers, r.PeerMeanPct, r.PeerMedianPct, r.ComparatorPct, r.GapPP, r.ReferenceCostMnkr,
-			referenceMethodText(r.ReferenceCostMethod), r.ReferenceCostRatioMnkr, r.ReferenceCostNetMnkr, r.GapMnkr, r.GapKrPerInv,
-			int64Text(r.LoadID), r.Note)
-		t.rows = append(t.rows, row)
-	}
-	d := &document{title: title, tables: []docTable{t}}
-	if anyPrelim {
-		d.footer = append(d.footer, "* preliminary: a figure behind the row is Kolada's preliminary value, not yet final")
-	}
-	if anyEstimated {
-		d.footer = append(d.footer, referenceEstimateFooter)
-	}
-	d.footer = append(d.footer, "peers: medlemmar med värde / medlemmar; laddning: den senaste laddningen som skrev ett värde bakom raden (v_load)")
-	if len(res.Rows) > 0 {
-		r := res.Rows[0]
-		d.footer = append(d.footer, "jämförelse_%: "+nka.GapAssumptionText(r.Comparator, r.Target, r.PeerTrend, q.TargetYear)+
-			"; gap_kr_inv: gap_mnkr × 10⁶ / invånare (N01951) samma år")
-	}
-	d.footer = append(d.footer, res.Notes...)
-	d.footer = append(d.footer, nka.Label)
-	return d
 }

@@ -101,23 +101,22 @@ func runIngestKolada(ctx context.Context, opts *ingestKoladaOptions, f *factory)
 }
 
 func printKoladaResult(w *output, r kolada.Result) {
-	mode := r.Mode
+	mode := loadModeText(r.Mode)
 	if r.FromDate != "" && r.Mode == "incremental" {
-		mode += ", changes since " + r.FromDate
+		mode += " sedan " + r.FromDate
 	}
-	dur := r.FinishedAt.Sub(r.StartedAt).Round(time.Millisecond)
-	fmt.Fprintf(w, "Kolada: load %d (%s) ok in %s\n", r.LoadID, mode, dur)
-	fmt.Fprintf(w, "  %s values read: %s new, %s changed, %s ended; %s requests for %s pages\n",
+	fmt.Fprintf(w, "Kolada: laddning %d (%s) ok på %s\n", r.LoadID, mode, durationText(r.FinishedAt.Sub(r.StartedAt)))
+	fmt.Fprintf(w, "  %s värden lästa: %s nya, %s ändrade, %s avslutade; %s anrop för %s sidor\n",
 		formatInt(r.RowsRead), formatInt(r.Inserted), formatInt(r.Updated), formatInt(r.Deleted),
 		formatInt(r.Requests), formatInt(int64(r.Pages)))
 	if r.Settled > 0 {
-		fmt.Fprintf(w, "  %s values are no longer preliminary\n", formatInt(int64(r.Settled)))
+		fmt.Fprintf(w, "  %s värden är inte längre preliminära\n", formatInt(int64(r.Settled)))
 	}
 	for _, n := range r.Notes() {
 		fmt.Fprintf(w, "  %s\n", n)
 	}
 	if r.Archive != "" {
-		fmt.Fprintf(w, "  raw answers archived in %s\n", r.Archive)
+		fmt.Fprintf(w, "  Koladas svar arkiverade i %s\n", r.Archive)
 	}
 }
 
@@ -128,7 +127,7 @@ func printStoreLine(ctx context.Context, w *output, st *store.Store) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "Store %s: %s current values, %s KPIs, %s municipalities, %s groups\n", st.Path(),
+	fmt.Fprintf(w, "Databas %s: %s aktuella värden, %s nyckeltal, %s kommuner, %s grupper\n", st.Path(),
 		formatInt(s.CurrentValues), formatInt(s.KPIs), formatInt(s.Municipalities), formatInt(s.Groups))
 	return nil
 }

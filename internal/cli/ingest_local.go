@@ -167,7 +167,7 @@ func runIngestFiles(ctx context.Context, opts *ingestFilesOptions, f *factory) e
 		return f.app.DryRunFiles(ctx, opts.dir, opts.files, opts.FilesRequest, app.DryRunEvents{
 			Refused: f.reportRefused,
 			Parsed: func(path, source string, parsed *ownfiles.Parsed) {
-				fmt.Fprintf(f.stdout, "== %s (%s, dry run: nothing is loaded)\n%s", personnummer.Mask(path), source,
+				fmt.Fprintf(f.stdout, "== %s (%s, provläsning: inget laddas)\n%s", personnummer.Mask(path), source,
 					ownfiles.Describe(parsed))
 			},
 		})
@@ -218,27 +218,27 @@ func (f *factory) reportInbox(res *inbox.Result, opts inbox.Options) {
 		case fr.Outcome == ownfiles.Refused:
 			f.reportRefused(fr.Result)
 			if fr.MovedTo != "" {
-				fmt.Fprintf(f.stdout, "  moved to %s (see %s)\n", fr.MovedTo, filepath.Base(fr.ErrorFile))
+				fmt.Fprintf(f.stdout, "  flyttad till %s (se %s)\n", fr.MovedTo, filepath.Base(fr.ErrorFile))
 			} else if fr.Err != nil {
-				fmt.Fprintf(f.stdout, "  could not be moved, left in the inbox: %v\n", fr.Err)
+				fmt.Fprintf(f.stdout, "  kunde inte flyttas, kvar i inkorgen: %v\n", fr.Err)
 			}
 		case fr.Waiting != "":
-			fmt.Fprintf(f.stdout, "%s %s: not yet complete, left in the inbox for the next run: %s\n", fr.Dir, fr.File, fr.Waiting)
+			fmt.Fprintf(f.stdout, "%s %s: ännu inte komplett, kvar i inkorgen till nästa körning: %s\n", fr.Dir, fr.File, fr.Waiting)
 		case fr.Err != nil:
-			fmt.Fprintf(f.stdout, "%s %s: not processed, left in the inbox: %v\n", fr.Dir, fr.File, fr.Err)
+			fmt.Fprintf(f.stdout, "%s %s: inte behandlad, kvar i inkorgen: %v\n", fr.Dir, fr.File, fr.Err)
 		default:
 			printFileResult(f.stdout, fr.Result)
 			switch {
 			case fr.Deleted:
-				fmt.Fprintln(f.stdout, "  deleted from the inbox (local.treserva.archive_extracts = false)")
+				fmt.Fprintln(f.stdout, "  raderad ur inkorgen (local.treserva.archive_extracts = false)")
 			case fr.MovedTo != "":
-				fmt.Fprintf(f.stdout, "  moved to %s\n", fr.MovedTo)
+				fmt.Fprintf(f.stdout, "  flyttad till %s\n", fr.MovedTo)
 			}
 		}
 	}
 	fmt.Fprintln(f.stdout, res.Summary(opts.InboxDir))
 	if len(res.Misplaced) > 0 {
-		fmt.Fprintf(f.stdout, "  not read, because they lie directly in %s: %s (put each in %s/)\n", opts.InboxDir,
+		fmt.Fprintf(f.stdout, "  inte lästa, eftersom de ligger direkt i %s: %s (lägg var och en i %s/)\n", opts.InboxDir,
 			strings.Join(res.Misplaced, ", "), strings.Join(inbox.Dirs, "/, "))
 	}
 }
@@ -256,46 +256,43 @@ func (f *factory) reportRefused(r ownfiles.Result) {
 		return
 	}
 	w := f.stderr
-	what := "nothing loaded"
+	what := "inget laddat"
 	if r.Load.LoadID != 0 {
-		what = fmt.Sprintf("nothing loaded (recorded as failed load %d)", r.Load.LoadID)
+		what = fmt.Sprintf("inget laddat (registrerat som misslyckad laddning %d)", r.Load.LoadID)
 	}
-	fmt.Fprintf(w, "%s %s: refused, %s; %s:\n", r.Source, r.File, what, problemCount(r))
+	fmt.Fprintf(w, "%s %s: avvisad, %s; %s:\n", r.Source, r.File, what, problemCount(r))
 	for _, p := range r.Problems {
 		fmt.Fprintf(w, "  %s\n", p)
 	}
 	if r.TotalProblems > len(r.Problems) {
-		fmt.Fprintf(w, "  … and %d more\n", r.TotalProblems-len(r.Problems))
+		fmt.Fprintf(w, "  … och %d till\n", r.TotalProblems-len(r.Problems))
 	}
 }
 
 func problemCount(r ownfiles.Result) string {
-	if r.TotalProblems == 1 {
-		return "1 problem"
-	}
-	return fmt.Sprintf("%d problems", r.TotalProblems)
+	return fmt.Sprintf("%d problem", r.TotalProblems)
 }
 
 func printFileResult(w *output, r ownfiles.Result) {
 	if r.Outcome == ownfiles.Unchanged {
-		fmt.Fprintf(w, "%s %s: unchanged, the same file was loaded by load %d (--force loads it again)\n", r.Source, r.File, r.PreviousLoad)
+		fmt.Fprintf(w, "%s %s: oförändrad, samma fil laddades av laddning %d (--force laddar den igen)\n", r.Source, r.File, r.PreviousLoad)
 		return
 	}
 	l := r.Load
-	fmt.Fprintf(w, "%s %s (%s): load %d ok, %s rows, %s values: %s new, %s changed, %s ended\n", r.Source, r.File, r.Format,
+	fmt.Fprintf(w, "%s %s (%s): laddning %d ok, %s rader, %s värden: %s nya, %s ändrade, %s avslutade\n", r.Source, r.File, r.Format,
 		l.LoadID, formatInt(r.Rows), formatInt(l.RowsRead), formatInt(l.Inserted), formatInt(l.Updated), formatInt(l.Deleted))
 	var notes []string
 	if r.Skipped > 0 {
-		notes = append(notes, fmt.Sprintf("%s heading, total, footing or unused rows skipped", formatInt(r.Skipped)))
+		notes = append(notes, fmt.Sprintf("%s rubrik-, summa-, fot- eller oanvända rader överhoppade", formatInt(r.Skipped)))
 	}
 	notes = append(notes, r.Notes...)
 	if r.RefusedRows > 0 {
-		notes = append(notes, fmt.Sprintf("%s bad rows refused (--skip-bad-rows) and written to %s", formatInt(r.RefusedRows), r.Quarantine))
+		notes = append(notes, fmt.Sprintf("%s felaktiga rader avvisade (--skip-bad-rows) och skrivna till %s", formatInt(r.RefusedRows), r.Quarantine))
 		for _, p := range r.Problems {
 			notes = append(notes, "  "+p.String())
 		}
 		if r.TotalProblems > len(r.Problems) {
-			notes = append(notes, fmt.Sprintf("  … and %d more", r.TotalProblems-len(r.Problems)))
+			notes = append(notes, fmt.Sprintf("  … och %d till", r.TotalProblems-len(r.Problems)))
 		}
 	}
 	for _, n := range notes {

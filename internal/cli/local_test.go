@@ -49,7 +49,7 @@ func TestIngestLocalFiles(t *testing.T) {
 	h.withKey()
 	wf, _ := filepath.Glob(sample("webfocus", "*"))
 	out := h.mustRun(append([]string{"ingest", "webfocus"}, wf...)...)
-	for _, want := range []string{"(COMT): load", "(DFIX ; with header): load", "(EXL2K): load", "(XLSX): load"} {
+	for _, want := range []string{"(COMT): laddning", "(DFIX ; with header): laddning", "(EXL2K): laddning", "(XLSX): laddning"} {
 		if !strings.Contains(out, want) {
 			t.Fatalf("output lacks %q:\n%s", want, out)
 		}
@@ -69,7 +69,7 @@ func TestIngestLocalFiles(t *testing.T) {
 	}
 	// The same file again is a no-op.
 	out = h.mustRun("ingest", "indicators", sample("indikatorer", "ovriga_indikatorer.csv"))
-	if !strings.Contains(out, "unchanged, the same file was loaded by load") {
+	if !strings.Contains(out, "oförändrad, samma fil laddades av laddning") {
 		t.Fatalf("second load: %s", out)
 	}
 	// A dry run reads and prints, and touches nothing.
@@ -90,7 +90,7 @@ func TestRefusedFileExitCode(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, errs, code := h.run("--log-format", "console", "ingest", "webfocus", bad)
-	if code != ExitData || !strings.Contains(errs, `bad.csv:3: column C "Sjukfrånvaro totalt": "7,2,1" is not a number`) ||
+	if code != ExitData || !strings.Contains(errs, `bad.csv:3: kolumn C "Sjukfrånvaro totalt": "7,2,1" är inget tal`) ||
 		!strings.Contains(errs, "hint: correct the file") {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
 	}
@@ -101,7 +101,7 @@ func TestRefusedFileExitCode(t *testing.T) {
 		t.Fatalf("a refused file loaded values: %s", got)
 	}
 	out = h.mustRun("ingest", "webfocus", "--skip-bad-rows", bad)
-	if !strings.Contains(out, "1 bad rows refused (--skip-bad-rows) and written to data/rejected/webfocus/bad.csv.") {
+	if !strings.Contains(out, "1 felaktiga rader avvisade (--skip-bad-rows) och skrivna till data/rejected/webfocus/bad.csv.") {
 		t.Fatalf("--skip-bad-rows:\n%s", out)
 	}
 }
@@ -306,8 +306,8 @@ func TestInbox(t *testing.T) {
 	}
 
 	out, errs, code := h.run("--log-format", "console", "ingest", "inbox")
-	if code != ExitData || !strings.Contains(out, "Inbox data/inbox: 4 loaded, 0 already loaded, 1 refused, 0 left for the next run") ||
-		!strings.Contains(errs, `trasig.csv:2: column C "värde": "inget tal" is not a number`) {
+	if code != ExitData || !strings.Contains(out, "Inkorgen data/inbox: 4 laddade, 0 redan laddade, 1 avvisade, 0 kvar till nästa körning") ||
+		!strings.Contains(errs, `trasig.csv:2: kolumn C "värde": "inget tal" är inget tal`) {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
 	}
 	for _, p := range []string{"archive/webfocus/sjukfranvaro_comt.csv", "archive/webfocus/verksamhet.xlsx", "archive/treserva/beslut.csv",
@@ -318,7 +318,7 @@ func TestInbox(t *testing.T) {
 		}
 	}
 	report, _ := os.ReadFile(filepath.Join(h.dir, "data", "rejected", "indikatorer", "trasig.csv.error.txt"))
-	if !strings.Contains(string(report), "nothing of it was loaded") || !strings.Contains(string(report), "--skip-bad-rows") {
+	if !strings.Contains(string(report), "inget av filen laddades") || !strings.Contains(string(report), "--skip-bad-rows") {
 		t.Fatalf("error report:\n%s", report)
 	}
 	if fi, _ := os.Stat(filepath.Join(h.dir, "data", "archive", "treserva")); fi.Mode().Perm() != 0o700 {
@@ -327,13 +327,13 @@ func TestInbox(t *testing.T) {
 
 	// Nothing new: a quiet, successful run.
 	out = h.mustRun("ingest", "inbox")
-	if !strings.Contains(out, "0 loaded, 0 already loaded, 0 refused") {
+	if !strings.Contains(out, "0 laddade, 0 redan laddade, 0 avvisade") {
 		t.Fatalf("second run:\n%s", out)
 	}
 	// The same file dropped again is archived beside the first, unchanged.
 	copyFile(t, sample("webfocus", "verksamhet.xlsx"), filepath.Join(inbox, "webfocus", "verksamhet.xlsx"))
 	out = h.mustRun("ingest", "inbox")
-	if !strings.Contains(out, "0 loaded, 1 already loaded") || !strings.Contains(out, "archive/webfocus/verksamhet-2.xlsx") {
+	if !strings.Contains(out, "0 laddade, 1 redan laddade") || !strings.Contains(out, "archive/webfocus/verksamhet-2.xlsx") {
 		t.Fatalf("third run:\n%s", out)
 	}
 }
@@ -345,7 +345,7 @@ func TestRunLoadsTheInbox(t *testing.T) {
 	inbox := filepath.Join(h.dir, "data", "inbox")
 	copyFile(t, sample("indikatorer", "ovriga_indikatorer.csv"), filepath.Join(inbox, "indikatorer", "ovriga.csv"))
 	out := h.mustRun("run")
-	if !strings.Contains(out, "inbox   ok") || !strings.Contains(out, ": 1 loaded, 0 already loaded, 0 refused") {
+	if !strings.Contains(out, "inbox   ok") || !strings.Contains(out, ": 1 laddade, 0 redan laddade, 0 avvisade") {
 		t.Fatalf("run output:\n%s", out)
 	}
 	if _, err := os.Stat(filepath.Join(h.dir, "data", "archive", "indikatorer", "ovriga.csv")); err != nil {

@@ -15,11 +15,16 @@ type nkaCommon struct {
 	peerTrend    string
 	groups       string
 	format       string
+	excel        bool
 	out          string
 	asOf         string
 }
 
 const (
+	formatFlagHelp = "table, csv, json or xlsx (without --format, the extension of --out decides); table, xlsx and " +
+		"csv --excel are for people (Swedish headings), csv and json for programs (stable English keys)"
+	excelFlagHelp = "with csv: what Swedish Excel opens by a double click (the table for people with its Swedish headings, ; " +
+		"between fields, a decimal comma, a UTF-8 byte order mark) instead of RFC 4180 with English keys"
 	comparatorFlagHelp = "mean, median, liknande, liknande:2022 (that year's Liknande kommuner group), lan (the county), riket, " +
 		"a Kolada group id like G36535 or a group of your own (default: nka.comparator, mean)"
 	targetFlagHelp = "of the comparison set: mean, median, p25 (a percentile) or share:0.5 (close half the gap) (default: nka.target, " +

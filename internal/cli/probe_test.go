@@ -66,7 +66,7 @@ func TestKoladaProbeUnreachable(t *testing.T) {
 func TestRunProbesFirstAndAfterAFailureItExplains(t *testing.T) {
 	h := newHarness(t)
 	out := h.mustRun("run")
-	if !strings.Contains(out, "probed Kolada (first-run, probe 1)") {
+	if !strings.Contains(out, "läste av hur Kolada svarar (first-run, avläsning 1)") {
 		t.Fatalf("the first run did not say it probed:\n%s", out)
 	}
 	h.mustRun("run")
@@ -76,8 +76,8 @@ func TestRunProbesFirstAndAfterAFailureItExplains(t *testing.T) {
 
 	h.fake.SetQuirks(koladafake.Quirks{NotFoundForNoData: true})
 	out = h.mustRun("run")
-	for _, want := range []string{"probed Kolada (after-failure, probe 2): no_data 404 (was empty_200)", "loaded again after the probe",
-		"answered 404, counted as no data"} {
+	for _, want := range []string{"läste av hur Kolada svarar (after-failure, avläsning 2): no_data 404 (was empty_200)", "laddades igen efter avläsningen",
+		"svarade 404, räknat som inga data"} {
 		if !strings.Contains(out, want) {
 			t.Fatalf("the run after Kolada changed lacks %q:\n%s", want, out)
 		}
@@ -92,7 +92,7 @@ func TestIngestSaysWhatItSetAside(t *testing.T) {
 	h := newHarness(t)
 	h.fake.SetQuirks(koladafake.Quirks{ExtraUnits: true})
 	out := h.mustRun("ingest", "kolada")
-	if !strings.Contains(out, "values not stored:") || !strings.Contains(out, "of groups (computed from their members instead)") {
+	if !strings.Contains(out, "värden sparades inte:") || !strings.Contains(out, "av grupper (räknas i stället fram ur medlemmarnas)") {
 		t.Fatalf("ingest does not say what it set aside:\n%s", out)
 	}
 	if n := h.mustRun("sql", "--format", "csv", "SELECT count(*) FROM observation WHERE unit_kind = 'group' OR unit_id = '0099'"); !strings.Contains(n, "\n0") {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -68,17 +67,17 @@ func printRunReport(w *output, rep jobs.Report) {
 	if len(rep.Outcomes) == 0 && len(rep.NotRun) == 0 {
 		return
 	}
-	fmt.Fprintf(w, "Run %s (%s):\n", rep.RunID, rep.Trigger)
+	fmt.Fprintf(w, "Körning %s (%s):\n", rep.RunID, rep.Trigger)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, o := range rep.Outcomes {
 		status, text := "ok", o.Summary
 		if !o.OK() {
-			status, text = "FAILED", app.Shorten(o.Err.Error(), 160)
+			status, text = "MISSLYCKADES", app.Shorten(o.Err.Error(), 160)
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", o.Job, status, o.Finished.Sub(o.Started).Round(time.Millisecond), text)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", o.Job, status, durationText(o.Finished.Sub(o.Started)), text)
 	}
 	for _, n := range rep.NotRun {
-		fmt.Fprintf(tw, "  %s\tnot run\t\tinterrupted before it started\n", n)
+		fmt.Fprintf(tw, "  %s\tej kört\t\tavbröts innan det startade\n", n)
 	}
 	_ = tw.Flush() // a failed write stays in w, which the command returns
 }

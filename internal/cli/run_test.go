@@ -78,7 +78,7 @@ func TestRunPublishesAndRecordsEachJob(t *testing.T) {
 	if code != ExitOK {
 		t.Fatalf("run: exit %d\n%s\n%s", code, out, errs)
 	}
-	if !strings.Contains(out, "kolada  ok") || !strings.Contains(out, "Kolada load 1 (full)") {
+	if !strings.Contains(out, "kolada  ok") || !strings.Contains(out, "Kolada-laddning 1 (full)") {
 		t.Fatalf("run output:\n%s", out)
 	}
 	var jobs []string
@@ -123,7 +123,7 @@ func TestFailedRunKeepsTheDataRecordsTheErrorAndNotifies(t *testing.T) {
 	if code != ExitNetwork {
 		t.Fatalf("failed run: exit %d, want %d\n%s\n%s", code, ExitNetwork, out, errs)
 	}
-	if !strings.Contains(out, "kolada  FAILED") || !strings.Contains(errs, "jobs did not succeed") {
+	if !strings.Contains(out, "kolada  MISSLYCKADES") || !strings.Contains(errs, "jobs did not succeed") {
 		t.Fatalf("the failure is not clear:\nstdout: %s\nstderr: %s", out, errs)
 	}
 	if after := h.mustRun("sql", "--format", "csv", q); after != before {
@@ -138,7 +138,8 @@ func TestFailedRunKeepsTheDataRecordsTheErrorAndNotifies(t *testing.T) {
 		t.Fatalf("last error %+v, source %+v", st.LastError, st.Sources[0])
 	}
 	text := h.mustRun("status")
-	if !strings.Contains(text, "Jobs (nyckeltal run, schedule):") || !strings.Contains(text, "Last error:") {
+	if !strings.Contains(text, "Jobb (nyckeltal run, schedule):") || !strings.Contains(text, "Senaste fel:") ||
+		strings.Contains(text, "åtgärdat") {
 		t.Fatalf("status text lacks the jobs:\n%s", text)
 	}
 	note, err := os.ReadFile(filepath.Join(h.dir, "notified.txt"))
@@ -154,6 +155,10 @@ func TestFailedRunKeepsTheDataRecordsTheErrorAndNotifies(t *testing.T) {
 	h.mustRun("run")
 	if after := h.mustRun("sql", "--format", "csv", q); after == before {
 		t.Fatal("the next run did not publish the revised value")
+	}
+	// The failure stays in status, said to be resolved by the later success.
+	if text := h.mustRun("status"); !strings.Contains(text, "åtgärdat: kolada lyckades") || !strings.Contains(text, "(åtgärdat: lyckades") {
+		t.Fatalf("status does not say the failure was followed by success:\n%s", text)
 	}
 }
 

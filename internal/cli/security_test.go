@@ -259,8 +259,8 @@ func TestPersonnummerInFreeText(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := run(ExitData, "ingest", "treserva", tre)
-	for _, want := range []string{`beslut.csv:2: column M \"Enhet\": personnummer eller samordningsnummer (1912****-****)`,
-		`beslut.csv:3: column K \"Utförare\": personnummer eller samordningsnummer (1912********)`} {
+	for _, want := range []string{`beslut.csv:2: kolumn M \"Enhet\": personnummer eller samordningsnummer (1912****-****)`,
+		`beslut.csv:3: kolumn K \"Utförare\": personnummer eller samordningsnummer (1912********)`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the refusal lacks %s:\n%s", want, out)
 		}
@@ -292,7 +292,7 @@ func TestPersonnummerInFreeText(t *testing.T) {
 	if err := os.WriteFile(wf, []byte("\"Rapport för 19121212-1212\"\n\"Enhet\",\"Period\",\"Sjukfrånvaro totalt\"\n\"Norr\",\"2024-Q1\",7.2\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if out := run(ExitData, "ingest", "webfocus", wf); !strings.Contains(out, "rapport.csv:1: column A: personnummer") {
+	if out := run(ExitData, "ingest", "webfocus", wf); !strings.Contains(out, "rapport.csv:1: kolumn A: personnummer") {
 		t.Errorf("WebFOCUS title: %s", out)
 	}
 	if n := h.mustRun("sql", "--format", "csv", "SELECT count(*) FROM observation WHERE source <> 'kolada'"); n != "count_star()\n0\n" {

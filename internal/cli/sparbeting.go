@@ -2,9 +2,7 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"io"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -15,7 +13,6 @@ import (
 
 	"github.com/nyckeltal/nyckeltal/internal/swedish"
 	"github.com/nyckeltal/nyckeltal/internal/textsafe"
-	"github.com/nyckeltal/nyckeltal/transform/atgardsplan"
 	"github.com/nyckeltal/nyckeltal/transform/nka"
 )
 
@@ -111,7 +108,8 @@ Källa: Kolada (RKA). Beräkningar: egen bearbetning.`,
 	fl.StringVar(&opts.plan, "plan", "", "an åtgärdsplan CSV to set against the glide path")
 	fl.StringVar(&opts.compare, "compare-base-years", "", "the omräkning: base years side by side, like 2022,2023")
 	fl.StringVar(&opts.explain, "explain", "", "write the whole calculation of one area (like aldreomsorg) step by step, in Swedish, every figure with its source")
-	fl.StringVar(&c.format, "format", "table", "table, csv, json or xlsx (without --format, the extension of --out decides)")
+	fl.StringVar(&c.format, "format", "table", formatFlagHelp)
+	fl.BoolVar(&c.excel, "excel", false, excelFlagHelp)
 	fl.StringVar(&c.out, "out", "", "write to this file instead of standard output")
 	fl.BoolVar(&f.forceOut, "force", false, forceOutHelp)
 	fl.StringVar(&c.asOf, "as-of", "", "compute with the values as the store knew them at this date (2025-06-01) or time")
@@ -123,7 +121,7 @@ func runSparbeting(ctx context.Context, opts *sparbetingOptions, f *factory) err
 	if _, err := f.app.Config(); err != nil {
 		return err
 	}
-	format, err := resolveFormat(opts.format, opts.formatSet, opts.out)
+	format, err := resolveFormat(opts.format, opts.formatSet, opts.out, opts.excel)
 	if err != nil {
 		return err
 	}
@@ -163,11 +161,14 @@ func runSparbeting(ctx context.Context, opts *sparbetingOptions, f *factory) err
 			case "json":
 				return writeJSON(w, roundOmrakning(o))
 			case "csv":
+				if opts.excel {
+					return nka.OmrakningDocument(o).WriteExcelCSV(w)
+				}
 				return writeOmrakningCSV(w, o)
 			case "xlsx":
-				return omrakningDocument(o).writeXLSX(w)
+				return nka.OmrakningDocument(o).WriteXLSX(w)
 			}
-			return omrakningDocument(o).writeText(w)
+			return nka.OmrakningDocument(o).WriteText(w)
 		})
 	case opts.explain != "":
 		return f.writeOutput(opts.out, func(w io.Writer) error {
@@ -181,11 +182,14 @@ func runSparbeting(ctx context.Context, opts *sparbetingOptions, f *factory) err
 		case "json":
 			return writeJSON(w, roundSparbeting(s))
 		case "csv":
+			if opts.excel {
+				return nka.SparbetingDocument(s).WriteExcelCSV(w)
+			}
 			return writeSparbetingCSV(w, s)
 		case "xlsx":
-			return sparbetingDocument(s).writeXLSX(w)
+			return nka.SparbetingDocument(s).WriteXLSX(w)
 		}
-		return sparbetingDocument(s).writeText(w)
+		return nka.SparbetingDocument(s).WriteText(w)
 	})
 }
 
@@ -370,205 +374,4 @@ func writeOmrakningCSV(w io.Writer, o *nka.Omrakning) error {
 	}
 	cw.Flush()
 	return cw.Error()
-}
-
-func sparbetingTitle(s *nka.Sparbeting) string {
-	t := fmt.Sprintf("Sparbeting for %s (%s): outcome %d against %s, at that level by budget %d",
-		s.Municipality, s.MunicipalityID, s.BaseYear, describeComparator(s.Comparator), s.TargetYear)
-	if s.Preliminary {
-		t += " (preliminary)"
-	}
-	return t
-}
-
-func sparbetingAreaTable(s *nka.Sparbeting) docTable {
-	t := docTable{heading: fmt.Sprintf("Areas, outcome %s", yearCell(s.BaseYear, s.Preliminary)), sheet: fmt.Sprintf("Sparbeting %d", s.BaseYear),
-		cols: []docCol{textCol("area"), numCol("nka_%", 2), textCol("peer_group"), textCol("gruppens_år"), textCol("val_av_grupp"),
-			textCol("peers"), numCol("peer_mean_%", 2), numCol("peer_median_%", 2), numCol("jämförelse_%", 2), numCol("gap_pp", 2),
-			numCol("ref_cost_mnkr", 2), textCol("ref_härledning"), numCol("ref_kvot_mnkr", 2), numCol("ref_netto_mnkr", 2),
-			numCol("gap_mnkr", 2), numCol("gap_kr_inv", 0), numCol("counted_tkr", 0), numCol("counted_kr_inv", 0), textCol("laddning")}}
-	for _, a := range s.Areas {
-		peers := ""
-		if a.PeerGroupID != nil {
-			peers = fmt.Sprintf("%d/%d", a.PeerCount, a.PeerMembers)
-		}
-		t.rows = append(t.rows, []any{a.Area, a.NKAPct, a.PeerGroupID, intText(a.PeerGroupYear), str(a.GroupChoiceText), peers,
-			a.PeerMeanPct, a.PeerMedianPct, a.ComparatorPct, a.GapPP, a.ReferenceCostMnkr, referenceMethodText(a.ReferenceCostMethod),
-			a.ReferenceCostRatioMnkr, a.ReferenceCostNetMnkr, a.GapMnkr, a.GapKrPerInv, a.CountedTkr, a.CountedKrPerInv, int64Text(a.LoadID)})
-	}
-	counted := "max(gap, 0) per area"
-	if s.Net {
-		counted = "net over the areas (--net)"
-	}
-	t.rows = append(t.rows, []any{"total_tkr", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", s.TotalTkr, s.TotalKrPerInv, ""})
-	t.notes = append(t.notes, "counted_tkr: "+counted+"; peers: medlemmar med värde / medlemmar; laddning: den senaste laddningen som skrev ett värde bakom raden (v_load)")
-	t.notes = append(t.notes, "jämförelse_%: "+s.Assumption)
-	if s.Population != nil {
-		t.notes = append(t.notes, fmt.Sprintf("kr_inv: tkr × 1 000 / %s invånare (N01951) %d", swedish.Group(int64(*s.Population), " "), s.BaseYear))
-	}
-	for _, a := range s.Areas {
-		if a.ReferenceCostEstimated {
-			t.notes = append(t.notes, referenceEstimateFooter)
-			break
-		}
-	}
-	return t
-}
-
-func glideTable(s *nka.Sparbeting) docTable {
-	t := docTable{heading: fmt.Sprintf("Glide path %d–%d, profile %s", s.StartYear, s.TargetYear-1, s.Profile),
-		sheet: fmt.Sprintf("Glide path %d", s.BaseYear), cols: []docCol{textCol("budget_year"), numCol("tkr", 0), numCol("kr_inv", 0)}}
-	for _, y := range s.PerYear {
-		t.rows = append(t.rows, []any{strconv.Itoa(y.Year), y.Tkr, y.KrPerInv})
-	}
-	if len(s.PerYear) == 0 {
-		t.notes = append(t.notes, "no glide path: the total is unknown")
-	}
-	return t
-}
-
-func planTables(s *nka.Sparbeting) []docTable {
-	p := s.Plan
-	if p == nil {
-		return nil
-	}
-	years := map[int]bool{}
-	for _, m := range p.Measures {
-		for _, a := range m.PerYear {
-			years[a.Year] = true
-		}
-	}
-	ys := make([]int, 0, len(years))
-	for y := range years {
-		ys = append(ys, y)
-	}
-	sort.Ints(ys)
-	cols := []docCol{textCol("lopnr"), textCol("atgard")}
-	for _, y := range ys {
-		cols = append(cols, numCol(strconv.Itoa(y)+"_tkr", 1))
-	}
-	cols = append(cols, numCol("total_tkr", 1), numCol("räknas_tkr", 1), textCol("räknas_inte"))
-	measures := docTable{heading: "Åtgärdsplan " + p.File + " (sums computed here)", sheet: "Åtgärdsplan", cols: cols}
-	colTotals := make([]float64, len(ys))
-	for _, m := range p.Measures {
-		row := []any{m.No, m.Name}
-		byYear := map[int]float64{}
-		var apart []string
-		for _, a := range m.PerYear {
-			byYear[a.Year] = a.Tkr
-			if a.Status != nka.PlanCounted && a.Tkr != 0 {
-				apart = append(apart, fmt.Sprintf("%d %s", a.Year, planStatusWord(a.Status)))
-			}
-		}
-		for i, y := range ys {
-			if v, ok := byYear[y]; ok {
-				row = append(row, v)
-				colTotals[i] += v
-			} else {
-				row = append(row, "-") // no amount that year in the plan
-			}
-		}
-		measures.rows = append(measures.rows, append(row, m.TotalTkr, m.CountedTkr, strings.Join(apart, ", ")))
-	}
-	sum := []any{"", "sum"}
-	for _, v := range colTotals {
-		sum = append(sum, v)
-	}
-	measures.rows = append(measures.rows, append(sum, p.PlanTotalTkr, p.CountedTkr, ""))
-	if len(p.Discrepancies) > 0 {
-		measures.notes = append(measures.notes, "Printed totals that the plan's own rows do not add up to:")
-		for _, d := range p.Discrepancies {
-			measures.notes = append(measures.notes, "  - "+d)
-		}
-	}
-	for _, n := range p.Notes {
-		measures.notes = append(measures.notes, "Note: "+n)
-	}
-	cover := docTable{heading: "Åtgärdsplan against the glide path", sheet: "Plan mot glidbana",
-		cols: []docCol{textCol("budget_year"), numCol("glide_tkr", 0), numCol("planned_tkr", 1), numCol("räknas_tkr", 1),
-			numCol("engångs_tkr", 1), numCol("underskott_tkr", 1), numCol("coverage_%", 1), numCol("remaining_tkr", 1),
-			numCol("ack_glide_tkr", 0), numCol("ack_räknas_tkr", 1)}}
-	for _, y := range p.PerYear {
-		cover.rows = append(cover.rows, []any{strconv.Itoa(y.Year), y.GlideTkr, y.PlannedTkr, y.CountedTkr, y.OneOffTkr, y.DeficitTkr,
-			y.CoveragePct, y.RemainingTkr, y.CumulativeGlideTkr, y.CumulativeCountedTkr})
-	}
-	cover.rows = append(cover.rows, []any{"total", s.TotalTkr, p.PlannedTkr, p.CountedTkr, p.OneOffTkr, p.DeficitTkr, p.CoveragePct,
-		p.RemainingTkr, "", ""})
-	cover.notes = append(cover.notes, fmt.Sprintf("räknas_tkr: varaktiga besparingar som minskar budgetramen, från året efter basåret %d till "+
-		"året före målåret %d; coverage_%% och remaining_tkr räknas på dem. Engångsbelopp och minskade underskott visas för sig och räknas inte.",
-		s.BaseYear, s.TargetYear))
-	if p.InOutcomeTkr != 0 || p.AfterTargetTkr != 0 {
-		cover.notes = append(cover.notes, fmt.Sprintf("utanför: %s tkr ingår redan i utfallet %d (basåret eller tidigare), %s tkr ligger från målåret %d",
-			atgardsplan.FormatTkr(p.InOutcomeTkr), s.BaseYear, atgardsplan.FormatTkr(p.AfterTargetTkr), s.TargetYear))
-	}
-	cover.notes = append(cover.notes, "remaining_tkr below 0: the plan saves more than the glide path asks that year; ack_: cumulative up to the year")
-	return []docTable{measures, cover}
-}
-
-// planStatusWord says in a word why a plan amount does not count.
-func planStatusWord(status string) string {
-	switch status {
-	case nka.PlanOneOff:
-		return "engångs"
-	case nka.PlanDeficit:
-		return "underskott"
-	case nka.PlanInOutcome:
-		return "i utfallet"
-	case nka.PlanAfterTarget:
-		return "efter målåret"
-	}
-	return status
-}
-
-func sparbetingDocument(s *nka.Sparbeting) *document {
-	d := &document{title: sparbetingTitle(s)}
-	d.tables = append(d.tables, sparbetingAreaTable(s), glideTable(s))
-	d.tables = append(d.tables, planTables(s)...)
-	d.footer = sparbetingFooter(s.Preliminary, s.Notes, s.Sources)
-	return d
-}
-
-func sparbetingFooter(prelim bool, notes, sources []string) []string {
-	var out []string
-	if prelim {
-		out = append(out, "* preliminary: a figure behind it is Kolada's preliminary value, not yet final")
-	}
-	for _, n := range notes {
-		out = append(out, "Note: "+n)
-	}
-	return append(out, sources...)
-}
-
-func omrakningDocument(o *nka.Omrakning) *document {
-	d := &document{title: fmt.Sprintf("Omräkning of the sparbeting for %s (%s) against %s, at that level by budget %d",
-		o.Municipality, o.MunicipalityID, describeComparator(o.Comparator), o.TargetYear)}
-	ch := docTable{heading: "How each area's gap moved (tkr): own NKA + peers' NKA + reference cost = change", sheet: "Omräkning",
-		cols: []docCol{textCol("area"), textCol("from"), textCol("to"), numCol("from_gap_tkr", 0), numCol("to_gap_tkr", 0),
-			numCol("change_tkr", 0), numCol("own_nka_tkr", 0), numCol("peers_nka_tkr", 0), numCol("reference_cost_tkr", 0), textCol("note")}}
-	prelim := map[int]bool{}
-	for _, s := range o.BaseYears {
-		prelim[s.BaseYear] = s.Preliminary
-	}
-	for _, c := range o.Changes {
-		ch.rows = append(ch.rows, []any{c.Area, yearCell(c.FromBaseYear, prelim[c.FromBaseYear]), yearCell(c.ToBaseYear, prelim[c.ToBaseYear]),
-			c.FromGapTkr, c.ToGapTkr, c.ChangeTkr, c.OwnNKATkr, c.PeersNKATkr, c.ReferenceCostTkr, c.Note})
-	}
-	for _, t := range o.TotalChanges {
-		ch.rows = append(ch.rows, []any{"total_tkr (counted)", yearCell(t.FromBaseYear, prelim[t.FromBaseYear]), yearCell(t.ToBaseYear, prelim[t.ToBaseYear]),
-			t.FromTotalTkr, t.ToTotalTkr, t.ChangeTkr, nil, nil, nil, ""})
-	}
-	d.tables = append(d.tables, ch)
-	var notes []string
-	for _, s := range o.BaseYears {
-		d.tables = append(d.tables, sparbetingAreaTable(s), glideTable(s))
-		d.tables = append(d.tables, planTables(s)...)
-		for _, n := range s.Notes {
-			if !strings.Contains(n, strconv.Itoa(s.BaseYear)) { // most notes name their base year already
-				n = fmt.Sprintf("%d: %s", s.BaseYear, n)
-			}
-			notes = append(notes, n)
-		}
-	}
-	d.footer = sparbetingFooter(o.Preliminary, notes, o.Sources)
-	return d
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/nyckeltal/nyckeltal/internal/app"
 	"github.com/nyckeltal/nyckeltal/internal/store"
+	"github.com/nyckeltal/nyckeltal/internal/swedish"
 )
 
 // statusOptions are the options of `nyckeltal status`.
@@ -69,40 +70,67 @@ func runStatus(ctx context.Context, opts *statusOptions, f *factory) error {
 }
 
 func printStatus(w *output, s *store.Status) {
-	fmt.Fprintf(w, "Store %s: %s, schema version %d\n", s.Path, formatBytes(s.SizeBytes), s.SchemaVersion)
-	fmt.Fprintf(w, "Metadata: %s KPIs, %s municipalities, %s groups (%s members), %s organisational units\n\n",
+	fmt.Fprintf(w, "Databas %s: %s, schemaversion %d\n", s.Path, formatBytes(s.SizeBytes), s.SchemaVersion)
+	fmt.Fprintf(w, "Metadata: %s nyckeltal, %s kommuner, %s grupper (%s medlemmar), %s organisatoriska enheter\n\n",
 		formatInt(s.KPIs), formatInt(s.Municipalities), formatInt(s.Groups), formatInt(s.GroupMembers), formatInt(s.OUs))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "SOURCE\tCURRENT VALUES\tVERSIONS\tINDICATORS\tLAST SUCCESS\tAGE\tLAST FAILURE")
+	fmt.Fprintln(tw, "KÄLLA\tAKTUELLA VÄRDEN\tVERSIONER\tINDIKATORER\tSENAST LYCKAD\tÅLDER\tSENAST MISSLYCKAD")
 	for _, src := range s.Sources {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", src.Source, formatInt(src.CurrentValues), formatInt(src.Versions),
-			formatInt(src.Indicators), loadWhen(src.LastSuccess), ageText(src.AgeHours), failureText(src.LastFailure))
+			formatInt(src.Indicators), loadWhen(src.LastSuccess), ageText(src.AgeHours), failureText(src.LastFailure, src.LastSuccess))
 	}
 	if len(s.Sources) == 0 {
-		fmt.Fprintln(tw, "(no loads yet)")
+		fmt.Fprintln(tw, "(inga laddningar än)")
 	}
 	_ = tw.Flush() // a failed write stays in w, which the command returns
 	printOperations(w, s)
 	if len(s.RecentLoads) == 0 {
 		return
 	}
-	fmt.Fprintln(w, "\nRecent loads:")
+	fmt.Fprintln(w, "\nSenaste laddningar:")
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "LOAD\tSOURCE\tMODE\tSTATUS\tSTARTED\tDURATION\tREAD\tNEW\tCHANGED\tENDED\tREQUESTS\tERROR")
+	fmt.Fprintln(tw, "LADDNING\tKÄLLA\tSÄTT\tUTFALL\tSTARTAD\tTID\tLÄSTA\tNYA\tÄNDRADE\tAVSLUTADE\tANROP\tFEL")
 	for _, l := range s.RecentLoads {
 		dur := "—"
 		if l.FinishedAt != nil {
-			dur = l.FinishedAt.Sub(l.StartedAt).Round(100 * time.Millisecond).String()
+			dur = durationText(l.FinishedAt.Sub(l.StartedAt))
 		}
-		mode := l.Mode
+		mode := loadModeText(l.Mode)
 		if l.FileName != "" {
 			mode += " " + truncateText(l.FileName, 40)
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", l.ID, l.Source, mode, l.Status,
-			l.StartedAt.Local().Format("2006-01-02 15:04"), dur, formatInt(l.RowsRead), formatInt(l.Inserted),
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", l.ID, l.Source, mode, loadStatusText(l.Status),
+			swedish.Time(l.StartedAt), dur, formatInt(l.RowsRead), formatInt(l.Inserted),
 			formatInt(l.Updated), formatInt(l.Deleted), formatInt(l.Requests), truncateText(l.Error, 80))
 	}
 	_ = tw.Flush() // a failed write stays in w, which the command returns
+}
+
+// loadModeText and loadStatusText name a load's mode and status in Swedish
+// (the JSON keeps the stored English values).
+func loadModeText(mode string) string {
+	if sv, ok := map[string]string{"full": "full", "incremental": "ändringar", "archive": "arkiv", "file": "fil"}[mode]; ok {
+		return sv
+	}
+	return mode
+}
+
+func loadStatusText(status string) string {
+	if sv, ok := map[string]string{"ok": "ok", "failed": "misslyckad", "running": "pågår", "interrupted": "avbruten"}[status]; ok {
+		return sv
+	}
+	return status
+}
+
+// durationText writes a duration for people: "0,6 s", "12 s", "3 min".
+func durationText(d time.Duration) string {
+	switch {
+	case d < 10*time.Second:
+		return swedish.Number(d.Seconds(), 1) + " s"
+	case d < 2*time.Minute:
+		return swedish.Number(d.Seconds(), 0) + " s"
+	}
+	return swedish.Number(d.Minutes(), 0) + " min"
 }
 
 // printCatalogStatus lists the catalogue's Kolada entries the tables cannot
@@ -144,18 +172,25 @@ func printCatalogStatus(w *output, cs *app.CatalogStatus, err error) {
 
 func loadWhen(l *store.LoadInfo) string {
 	if l == nil {
-		return "never"
+		return "aldrig"
 	}
-	t := l.StartedAt
-	if l.FinishedAt != nil {
-		t = *l.FinishedAt
-	}
-	return fmt.Sprintf("%s (load %d)", t.Local().Format("2006-01-02 15:04"), l.ID)
+	return fmt.Sprintf("%s (laddning %d)", swedish.Time(loadEnd(l)), l.ID)
 }
 
-func failureText(l *store.LoadInfo) string {
+func loadEnd(l *store.LoadInfo) time.Time {
+	if l.FinishedAt != nil {
+		return *l.FinishedAt
+	}
+	return l.StartedAt
+}
+
+// failureText is the last failure, and whether a later success resolved it.
+func failureText(l, success *store.LoadInfo) string {
 	if l == nil {
 		return "—"
+	}
+	if success != nil && loadEnd(success).After(loadEnd(l)) {
+		return fmt.Sprintf("%s (åtgärdat: lyckades %s efter)", loadWhen(l), swedish.Time(loadEnd(success)))
 	}
 	return loadWhen(l) + ": " + truncateText(l.Error, 60)
 }
@@ -171,7 +206,7 @@ func ageText(h *float64) string {
 	case d < 48*time.Hour:
 		return fmt.Sprintf("%.0f h", d.Hours())
 	}
-	return fmt.Sprintf("%.0f days", d.Hours()/24)
+	return fmt.Sprintf("%.0f dygn", d.Hours()/24)
 }
 
 func truncateText(s string, n int) string { return app.Shorten(s, n) }
@@ -179,53 +214,83 @@ func truncateText(s string, n int) string { return app.Shorten(s, n) }
 func formatBytes(n int64) string {
 	switch {
 	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+		return swedish.Number(float64(n)/(1<<30), 1) + " GiB"
 	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+		return swedish.Number(float64(n)/(1<<20), 1) + " MiB"
 	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+		return swedish.Number(float64(n)/(1<<10), 1) + " KiB"
 	}
-	return fmt.Sprintf("%d bytes", n)
+	return fmt.Sprintf("%d byte", n)
 }
 
-// printOperations shows the jobs of runs and the schedule, the newest error,
-// and a writer at work.
+// printOperations shows the jobs of runs and the schedule, the newest error
+// (and whether a later success resolved it), and a writer at work.
 func printOperations(w *output, s *store.Status) {
 	if len(s.Jobs) > 0 {
-		fmt.Fprintln(w, "\nJobs (nyckeltal run, schedule):")
+		fmt.Fprintln(w, "\nJobb (nyckeltal run, schedule):")
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "JOB\tLAST SUCCESS\tAGE\tLAST FAILURE")
+		fmt.Fprintln(tw, "JOBB\tSENAST LYCKAD\tÅLDER\tSENAST MISSLYCKAD")
 		for _, j := range s.Jobs {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", j.Job, jobWhen(j.LastSuccess), ageText(j.AgeHours), jobFailureText(j.LastFailure))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", j.Job, jobWhen(j.LastSuccess), ageText(j.AgeHours), jobFailureText(j.LastFailure, j.LastSuccess))
 		}
 		_ = tw.Flush() // a failed write stays in w, which the command returns
 	}
-	if s.LastError != nil {
-		what := s.LastError.Job
+	if e := s.LastError; e != nil {
+		what := e.Job
 		if what == "" {
-			what = fmt.Sprintf("%s load %d", s.LastError.Source, s.LastError.LoadID)
+			what = fmt.Sprintf("%s laddning %d", e.Source, e.LoadID)
 		}
-		fmt.Fprintf(w, "\nLast error: %s, %s: %s\n", s.LastError.At.Local().Format("2006-01-02 15:04"), what, truncateText(s.LastError.Error, 200))
+		fmt.Fprintf(w, "\nSenaste fel: %s, %s: %s\n", swedish.Time(e.At), what, truncateText(e.Error, 200))
+		if after := successAfter(s, e); after != nil {
+			fmt.Fprintf(w, "  åtgärdat: %s lyckades %s efter felet\n", what, swedish.Time(*after))
+		}
 	}
 	if s.Writer != nil {
-		fmt.Fprintf(w, "\nWriter: %s (running now, or it was killed and the next writer cleans up)\n", s.Writer)
+		fmt.Fprintf(w, "\nSkrivare: %s (arbetar nu, eller avbröts och nästa skrivare städar upp)\n", s.Writer)
 	}
 	if s.UnpublishedSince != nil {
-		fmt.Fprintf(w, "\nUnpublished: a finished run from %s waits to replace the store; close the programs that hold it open\n",
-			s.UnpublishedSince.Local().Format("2006-01-02 15:04"))
+		fmt.Fprintf(w, "\nOpublicerad: en färdig körning från %s väntar på att ersätta databasen; stäng programmen som håller den öppen\n",
+			swedish.Time(*s.UnpublishedSince))
 	}
+}
+
+// successAfter is when the job or source of the last error last succeeded,
+// if that was after the error.
+func successAfter(s *store.Status, e *store.LastError) *time.Time {
+	var t *time.Time
+	if e.Job != "" {
+		for _, j := range s.Jobs {
+			if j.Job == e.Job && j.LastSuccess != nil {
+				t = &j.LastSuccess.FinishedAt
+			}
+		}
+	} else {
+		for _, src := range s.Sources {
+			if src.Source == e.Source && src.LastSuccess != nil {
+				end := loadEnd(src.LastSuccess)
+				t = &end
+			}
+		}
+	}
+	if t == nil || !t.After(e.At) {
+		return nil
+	}
+	return t
 }
 
 func jobWhen(r *store.JobRun) string {
 	if r == nil {
-		return "never"
+		return "aldrig"
 	}
-	return fmt.Sprintf("%s (%s)", r.FinishedAt.Local().Format("2006-01-02 15:04"), r.Trigger)
+	return fmt.Sprintf("%s (%s)", swedish.Time(r.FinishedAt), r.Trigger)
 }
 
-func jobFailureText(r *store.JobRun) string {
+func jobFailureText(r, success *store.JobRun) string {
 	if r == nil {
 		return "—"
+	}
+	if success != nil && success.FinishedAt.After(r.FinishedAt) {
+		return fmt.Sprintf("%s (åtgärdat: lyckades %s efter)", jobWhen(r), swedish.Time(success.FinishedAt))
 	}
 	return jobWhen(r) + ": " + truncateText(r.Error, 60)
 }

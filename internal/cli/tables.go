@@ -83,10 +83,10 @@ func runTables(ctx context.Context, opts *tablesOptions, f *factory) error {
 }
 
 func printTablesSummary(w *output, res *tables.Result, files []string) error {
-	fmt.Fprintf(w, "Tables for %s (%s), %s, years %s:\n", res.MunicipalityName, res.MunicipalityID, res.Catalog.Title, res.YearsText())
+	fmt.Fprintf(w, "Tabeller för %s (%s), %s, år %s:\n", res.MunicipalityName, res.MunicipalityID, res.Catalog.Title, res.YearsText())
 	for _, m := range res.Catalog.Malomraden {
 		c := tables.Summarize(res.Of(m.ID))
-		fmt.Fprintf(w, "  målområde %s: %d förbättring, %d försämring, %d oförändrad, %d without a verdict, %d without values\n",
+		fmt.Fprintf(w, "  målområde %s: %d förbättring, %d försämring, %d oförändrad, %d utan bedömning, %d utan värden\n",
 			m.ID, c.Improved, c.Worsened, c.Unchanged, c.NoVerdict, c.NoData)
 	}
 	unresolved := 0
@@ -96,7 +96,7 @@ func printTablesSummary(w *output, res *tables.Result, files []string) error {
 		}
 	}
 	if unresolved > 0 {
-		fmt.Fprintf(w, "  %d Kolada indicators have no KPI id: their titles fit no KPI, or several (their notes list them; `nyckeltal catalog resolve` too)\n", unresolved)
+		fmt.Fprintf(w, "  %d indikatorer från Kolada saknar Kolada-id: deras titlar passar inget nyckeltal, eller flera (anmärkningarna listar dem; `nyckeltal catalog resolve` också)\n", unresolved)
 	}
 	for _, f := range files {
 		fmt.Fprintln(w, f)
@@ -173,7 +173,7 @@ func runReport(ctx context.Context, opts *reportOptions, f *factory) error {
 		return err
 	}
 	if opts.out != "-" {
-		fmt.Fprintf(f.stdout, "Report for %s (%s) written to %s\n", r.Tables.MunicipalityName, r.Tables.MunicipalityID, opts.out)
+		fmt.Fprintf(f.stdout, "Rapport för %s (%s) skriven till %s\n", r.Tables.MunicipalityName, r.Tables.MunicipalityID, opts.out)
 		if r.Sparbeting == nil {
 			fmt.Fprintln(f.stdout, "  "+r.SparbetingNote)
 		}

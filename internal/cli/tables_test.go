@@ -54,8 +54,8 @@ func readDir(t *testing.T, dir string) map[string][]byte {
 func TestTablesAndReportCommands(t *testing.T) {
 	h := fixtureHarness(t)
 	out := h.mustRun("tables", "--catalog", testCatalog, "--out", "t1")
-	for _, want := range []string{"Tables for Exempelköping (9001)", "målområde 2: 1 förbättring, 2 försämring, 1 oförändrad, 0 without a verdict, 2 without values",
-		"1 Kolada indicators have no KPI id", filepath.Join("t1", "malomrade-2.xlsx")} {
+	for _, want := range []string{"Tabeller för Exempelköping (9001)", "målområde 2: 1 förbättring, 2 försämring, 1 oförändrad, 0 utan bedömning, 2 utan värden",
+		"1 indikatorer från Kolada saknar Kolada-id", filepath.Join("t1", "malomrade-2.xlsx")} {
 		if !strings.Contains(out, want) {
 			t.Errorf("tables output lacks %q:\n%s", want, out)
 		}

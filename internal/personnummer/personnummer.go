@@ -13,7 +13,7 @@ import (
 
 // ErrInvalid is returned for anything that is not a valid personnummer or
 // samordningsnummer. Its messages never contain the number.
-var ErrInvalid = errors.New("invalid personnummer")
+var ErrInvalid = errors.New("ogiltigt personnummer")
 
 // Number is a validated personnummer or samordningsnummer in its 12-digit form.
 type Number struct {
@@ -59,7 +59,7 @@ func invalid(reason string) error { return fmt.Errorf("%w: %s", ErrInvalid, reas
 func Parse(s string, ref time.Time) (Number, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return Number{}, invalid("empty")
+		return Number{}, invalid("tomt")
 	}
 	// The digits, after room for a century; only their count beyond 12.
 	var buf [14]byte
@@ -77,11 +77,11 @@ func Parse(s string, ref time.Time) (Number, error) {
 			// "19121212 1212" is seen in hand-typed extracts.
 			sep, sepAt = c, count
 		default:
-			return Number{}, invalid("not a number of 10 or 12 digits")
+			return Number{}, invalid("inte 10 eller 12 siffror")
 		}
 	}
 	if sepAt >= 0 && sepAt != count-4 {
-		return Number{}, invalid("separator in the wrong place")
+		return Number{}, invalid("skiljetecken på fel plats")
 	}
 	var year int
 	var d string
@@ -99,14 +99,14 @@ func Parse(s string, ref time.Time) (Number, error) {
 		buf[0], buf[1] = byte('0'+century/1000), byte('0'+century/100%10)
 		d = string(buf[:12])
 	default:
-		return Number{}, invalid(fmt.Sprintf("%d digits; a personnummer has 10 or 12", count))
+		return Number{}, invalid(fmt.Sprintf("%d siffror; ett personnummer har 10 eller 12", count))
 	}
 	birth, coordination, err := birthDate(year, d[4:6], d[6:8])
 	if err != nil {
 		return Number{}, err
 	}
 	if !luhnValid(d[2:]) {
-		return Number{}, invalid("wrong check digit (the last digit does not match; a typing error?)")
+		return Number{}, invalid("fel kontrollsiffra (den sista siffran stämmer inte; ett skrivfel?)")
 	}
 	n := Number{digits: d, birth: birth, coordination: coordination}
 	if !ref.IsZero() {
@@ -123,10 +123,10 @@ func Parse(s string, ref time.Time) (Number, error) {
 // person of 100 or more on ref.
 func CheckOn(birth time.Time, plus bool, ref time.Time) error {
 	if birth.After(ref) {
-		return invalid("date of birth after the extract date")
+		return invalid("födelsedatum efter uttagets datum")
 	}
 	if plus && (Number{birth: birth}).AgeOn(ref) < 100 {
-		return invalid(`"+" marks a person of 100 or more, but the date of birth says otherwise`)
+		return invalid(`"+" betecknar en person som är 100 år eller äldre, men födelsedatumet säger annat`)
 	}
 	return nil
 }
@@ -162,7 +162,7 @@ func inferCentury(yy int, mmdd string, plus bool, ref time.Time) (int, error) {
 		}
 		return c, nil
 	}
-	return 0, invalid("no century fits the date of birth")
+	return 0, invalid("inget århundrade passar födelsedatumet")
 }
 
 // birthDate validates month and day; a day of 61–91 is a samordningsnummer.
@@ -174,11 +174,11 @@ func birthDate(year int, mm, dd string) (time.Time, bool, error) {
 		coordination = true
 	}
 	if month < 1 || month > 12 || day < 1 {
-		return time.Time{}, false, invalid("not a valid date of birth")
+		return time.Time{}, false, invalid("inget giltigt födelsedatum")
 	}
 	t := time.Date(year, time.Month(month), day, 0, 0, 0, 0, time.UTC)
 	if t.Day() != day {
-		return time.Time{}, false, invalid("not a valid date of birth")
+		return time.Time{}, false, invalid("inget giltigt födelsedatum")
 	}
 	return t, coordination, nil
 }

@@ -30,16 +30,16 @@ func TestParse(t *testing.T) {
 		{"701063-2391", 1970, "M", true, ""}, // samordningsnummer: day 63 = 3rd
 		{"19701063-2391", 1970, "M", true, ""},
 		{" 19400101 0018 ", 1940, "M", false, ""},
-		{"19400101-0017", 0, "", false, "wrong check digit"},
-		{"19400231-0014", 0, "", false, "not a valid date of birth"},
-		{"19401301-0014", 0, "", false, "not a valid date of birth"},
-		{"194001010018-", 0, "", false, "separator in the wrong place"},
-		{"1940-01-01-0018", 0, "", false, "not a number of 10 or 12 digits"},
-		{"400101001", 0, "", false, "9 digits"},
-		{"TF123456", 0, "", false, "not a number"},
-		{"", 0, "", false, "empty"},
-		{"20250101-0018", 0, "", false, "wrong check digit"},
-		{"19400101+0018", 0, "", false, `"+" marks a person of 100 or more`},
+		{"19400101-0017", 0, "", false, "fel kontrollsiffra"},
+		{"19400231-0014", 0, "", false, "inget giltigt födelsedatum"},
+		{"19401301-0014", 0, "", false, "inget giltigt födelsedatum"},
+		{"194001010018-", 0, "", false, "skiljetecken på fel plats"},
+		{"1940-01-01-0018", 0, "", false, "inte 10 eller 12 siffror"},
+		{"400101001", 0, "", false, "9 siffror"},
+		{"TF123456", 0, "", false, "inte 10 eller 12 siffror"},
+		{"", 0, "", false, "tomt"},
+		{"20250101-0018", 0, "", false, "fel kontrollsiffra"},
+		{"19400101+0018", 0, "", false, `"+" betecknar en person som är 100 år eller äldre`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -69,7 +69,7 @@ func TestParse(t *testing.T) {
 func TestFuture(t *testing.T) {
 	// A child born after the extract date cannot be in it.
 	c, _ := CheckDigit("241231001")
-	if _, err := Parse("20241231001"+string(c), ref); err == nil || !strings.Contains(err.Error(), "after the extract date") {
+	if _, err := Parse("20241231001"+string(c), ref); err == nil || !strings.Contains(err.Error(), "efter uttagets datum") {
 		t.Fatalf("err %v", err)
 	}
 }

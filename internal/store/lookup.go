@@ -9,19 +9,28 @@ import (
 	"time"
 )
 
-// FindMunicipality looks a municipality up by its id or its name (ignoring
-// case): an id before a name, a kommun before a region. Type is not read.
-// ok is false when the store has none.
-func (s *Store) FindMunicipality(ctx context.Context, idOrName string) (m Municipality, ok bool, err error) {
+// MunicipalityMatch is a municipality an id or a name may mean.
+type MunicipalityMatch struct {
+	Municipality
+	// ByID: the id was given; Folded: the whole title, case and accents
+	// aside; Kommun: a kommun, not a region.
+	ByID, Folded, Kommun bool
+}
+
+// MunicipalityCandidates lists the municipalities idOrName may mean: the
+// id, then titles equal to it ignoring case and accents, then titles that
+// hold it (at most 20).
+func (s *Store) MunicipalityCandidates(ctx context.Context, idOrName string) ([]MunicipalityMatch, error) {
 	idOrName = strings.TrimSpace(idOrName)
-	err = s.db.QueryRowContext(ctx, query("FindMunicipality"), idOrName).Scan(&m.ID, &m.Title)
-	if errors.Is(err, sql.ErrNoRows) {
-		return m, false, nil
-	}
+	out, err := scanRows(ctx, s.db, query("MunicipalityCandidates"), func(rows *sql.Rows) (MunicipalityMatch, error) {
+		var m MunicipalityMatch
+		err := rows.Scan(&m.ID, &m.Title, &m.Kommun, &m.ByID, &m.Folded)
+		return m, err
+	}, idOrName)
 	if err != nil {
-		return m, false, fmt.Errorf("looking up municipality %q: %w", idOrName, err)
+		return nil, fmt.Errorf("looking up municipality %q: %w", idOrName, err)
 	}
-	return m, true, nil
+	return out, nil
 }
 
 // MunicipalityTitle is a municipality's title; ok is false when the store

@@ -76,7 +76,7 @@ func detectDelimiter(t *textInput, candidates []rune, lim Limits) (rune, error) 
 		for i, d := range candidates {
 			names[i] = delimiterName(d)
 		}
-		return 0, unreadable(0, 0, "found no column delimiter (tried %s): is this a table export?", strings.Join(names, " "))
+		return 0, unreadable(0, 0, "hittade inget kolumnavgränsningstecken (prövade %s): är detta en tabellexport?", strings.Join(names, " "))
 	}
 	return best, nil
 }
@@ -101,7 +101,7 @@ func openDelimited(ctx context.Context, t *textInput, opts Options, lim Limits) 
 		}
 	}
 	if d >= 0x80 || d == '"' || d == '\n' || d == '\r' {
-		return nil, unreadable(0, 0, "%q cannot be a delimiter", d)
+		return nil, unreadable(0, 0, "%q kan inte vara avgränsningstecken", d)
 	}
 	return &delimitedReader{
 		format: Format{Kind: KindDelimited, Encoding: t.enc, Delimiter: d},
@@ -260,7 +260,7 @@ func (r *csvReader) parse(line []byte, ended bool) (record, error) {
 				field = text[:i]
 			}
 			if q := bytes.IndexByte(field, '"'); q >= 0 {
-				return record{}, unreadable(r.src.line, pos+q+1, "bare \" in non-quoted-field (a quote \" inside a field must be doubled, \"\")")
+				return record{}, unreadable(r.src.line, pos+q+1, "ensamt \" i ett fält utan citattecken (ett citattecken \" inne i ett fält ska skrivas dubbelt, \"\")")
 			}
 			r.buf = append(r.buf, field...)
 			r.ends = append(r.ends, len(r.buf))
@@ -317,7 +317,7 @@ func (r *csvReader) parse(line []byte, ended bool) (record, error) {
 			if r.lenient {
 				return record{}, io.EOF
 			}
-			return record{}, unreadable(r.src.line, pos+1, "extraneous or missing \" in quoted-field (a quote \" inside a field must be doubled, \"\")")
+			return record{}, unreadable(r.src.line, pos+1, "överflödigt eller saknat \" i ett citerat fält (ett citattecken \" inne i ett fält ska skrivas dubbelt, \"\")")
 		}
 	}
 	if !ended && !r.quoted {

@@ -110,13 +110,13 @@ func openText(ctx context.Context, in Input, encoding string, lim Limits) (*text
 			if _, err := in.ReadAt(c[:], bad); err != nil {
 				return nil, err
 			}
-			return nil, unreadable(line, col, "invalid UTF-8 (byte 0x%02X): the file is not UTF-8 although it says so; "+
-				"it may be Windows-1252", c[0])
+			return nil, unreadable(line, col, "ogiltig UTF-8 (byte 0x%02X): filen är inte UTF-8 fast den säger det; "+
+				"den kan vara Windows-1252", c[0])
 		}
 	case "windows-1252", "cp1252", "latin1", "iso-8859-1":
 		t.enc = EncWindows1252
 	default:
-		return nil, unreadable(0, 0, "unknown encoding %q: use auto, utf-8 or windows-1252", encoding)
+		return nil, unreadable(0, 0, "okänd teckenkodning %q: använd auto, utf-8 eller windows-1252", encoding)
 	}
 	if err := t.check(lim); err != nil {
 		return nil, err
@@ -134,7 +134,7 @@ func (t *textInput) readError(err error) error {
 	if t.ctx.Err() != nil {
 		return t.ctx.Err()
 	}
-	return unreadable(0, 0, "decoding %s: %v", t.enc, err)
+	return unreadable(0, 0, "avkodning av %s: %v", t.enc, err)
 }
 
 const chunkSize = 256 << 10
@@ -246,19 +246,19 @@ func (t *textInput) check(lim Limits) error {
 				switch c {
 				case 0x81, 0x8D, 0x8F, 0x90, 0x9D:
 					line, col := pos(i)
-					return unreadable(line, col, "byte 0x%02X is neither UTF-8 nor Windows-1252: the file has another encoding "+
-						"(export it as UTF-8 or Windows-1252)", c)
+					return unreadable(line, col, "byte 0x%02X är varken UTF-8 eller Windows-1252: filen har en annan teckenkodning "+
+						"(exportera den som UTF-8 eller Windows-1252)", c)
 				}
 			}
 		}
 		if i := bytes.IndexByte(chunk, 0); i >= 0 {
 			line, col := pos(i)
-			return unreadable(line, col, "the file holds NUL bytes: it is binary, not text")
+			return unreadable(line, col, "filen innehåller NUL-byte: den är binär, inte text")
 		}
 		if i, m := twice(chunk); i >= 0 {
 			line, col := pos(i)
-			return unreadable(line, col, "the text looks converted to UTF-8 twice (%q where å, ä or ö belongs): "+
-				"export the file again, or give its true encoding with --encoding", m)
+			return unreadable(line, col, "texten ser ut att ha konverterats till UTF-8 två gånger (%q där å, ä eller ö hör hemma): "+
+				"exportera filen igen, eller ange dess verkliga teckenkodning med --encoding", m)
 		}
 		if err != nil {
 			if errors.Is(err, io.EOF) || err == io.ErrUnexpectedEOF {

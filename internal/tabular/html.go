@@ -379,7 +379,7 @@ func (r *htmlReader) end(err error) error {
 	case r.htmlOpen && !r.htmlClosed:
 		return unreadable(0, 0, "filen slutar utan </html>: den kan vara avkapad; exportera eller kopiera filen igen")
 	case r.rows == 0:
-		return unreadable(0, 0, "the HTML file holds no table rows (an EXL2K export is an HTML table)")
+		return unreadable(0, 0, "HTML-filen har inga tabellrader (en EXL2K-export är en HTML-tabell)")
 	}
 	return nil
 }

@@ -40,9 +40,9 @@ func (e *Error) Error() string {
 	case e.Cell != "":
 		return fmt.Sprintf("cell %s: %s", e.Cell, e.Reason)
 	case e.Line > 0 && e.Column > 0:
-		return fmt.Sprintf("line %d, column %d: %s", e.Line, e.Column, e.Reason)
+		return fmt.Sprintf("rad %d, tecken %d: %s", e.Line, e.Column, e.Reason)
 	case e.Line > 0:
-		return fmt.Sprintf("line %d: %s", e.Line, e.Reason)
+		return fmt.Sprintf("rad %d: %s", e.Line, e.Reason)
 	}
 	return e.Reason
 }
@@ -215,7 +215,7 @@ func Open(ctx context.Context, in Input, opts Options) (Reader, error) {
 		return nil, fmt.Errorf("reading: %w", err)
 	}
 	if len(bytes.TrimSpace(head)) == 0 && onlySpace(ctx, in) {
-		return nil, unreadable(0, 0, "the file is empty")
+		return nil, unreadable(0, 0, "filen är tom")
 	}
 	r, err := open(ctx, in, head, opts, lim)
 	if err != nil {
@@ -229,8 +229,8 @@ func open(ctx context.Context, in Input, head []byte, opts Options, lim Limits) 
 	case bytes.HasPrefix(head, []byte("PK\x03\x04")), bytes.HasPrefix(head, []byte("PK\x05\x06")):
 		return openXLSX(ctx, in, lim)
 	case bytes.HasPrefix(head, []byte("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1")):
-		return nil, unreadable(0, 0, "this is a binary Excel 97–2003 workbook (.xls), which is not read: "+
-			"save it as .xlsx, or export the report as EXL2K, XLSX or COMT")
+		return nil, unreadable(0, 0, "detta är en binär arbetsbok från Excel 97–2003 (.xls), som inte läses: "+
+			"spara den som .xlsx, eller exportera rapporten som EXL2K, XLSX eller COMT")
 	}
 	txt, err := openText(ctx, in, opts.Encoding, lim)
 	if err != nil {

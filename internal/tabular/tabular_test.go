@@ -132,14 +132,14 @@ func TestReadLines(t *testing.T) {
 
 func TestRefused(t *testing.T) {
 	for in, want := range map[string]string{
-		"":                                   "empty",
-		"one column\nonly\n":                 "found no column delimiter",
-		"a;b\n\x81;2\n":                      "neither UTF-8 nor Windows-1252",
-		"a;b\nÃ¶;2\n":                        "converted to UTF-8 twice",
-		"a;b\n\x00;2\n":                      "NUL bytes",
-		"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1":   "binary Excel",
-		"PK\x03\x04garbage":                  "not a readable XLSX",
-		"<html><body>no table</body></html>": "no table rows",
+		"":                                   "filen är tom",
+		"one column\nonly\n":                 "hittade inget kolumnavgränsningstecken",
+		"a;b\n\x81;2\n":                      "varken UTF-8 eller Windows-1252",
+		"a;b\nÃ¶;2\n":                        "konverterats till UTF-8 två gånger",
+		"a;b\n\x00;2\n":                      "NUL-byte",
+		"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1":   "binär arbetsbok från Excel",
+		"PK\x03\x04garbage":                  "ingen läsbar XLSX",
+		"<html><body>no table</body></html>": "inga tabellrader",
 	} {
 		_, err := Read([]byte(in), Options{})
 		if !errors.Is(err, ErrUnreadable) || !strings.Contains(err.Error(), want) {

@@ -3,9 +3,6 @@ package tabular
 import (
 	"errors"
 	"fmt"
-	"math"
-	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
@@ -16,12 +13,6 @@ import (
 // space, no-break space (U+00A0), narrow no-break space (U+202F) and thin
 // space (U+2009).
 const thousandsSpaces = " \u00a0\u202f\u2009"
-
-var (
-	plainNumber   = regexp.MustCompile(`^\d*([.,]\d+)?$`)
-	groupedNumber = regexp.MustCompile(`^\d{1,3}( \d{3})+([.,]\d+)?$`)
-	rawFloat      = regexp.MustCompile(`^\d*(\.\d+)?[eE][-+]?\d+$`)
-)
 
 // IsMissing reports whether a cell means "no value": empty, or "." as
 // WebFOCUS writes a missing value (".." and "…" too, as SCB does).
@@ -92,54 +83,21 @@ func plainDecimal(s string) (float64, bool) {
 
 var pow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15}
 
+// parseNumber is the slow path: swedish.ParseNumber, the one reader of
+// numbers as people write them.
 func parseNumber(s string) (float64, bool, error) {
 	if IsMissing(s) {
 		return 0, false, nil
 	}
-	t := strings.Trim(s, thousandsSpaces+"\t")
-	t = strings.TrimSuffix(t, "%")
-	t = strings.TrimRight(t, thousandsSpaces)
-	neg := false
-	switch {
-	case strings.HasPrefix(t, "-"):
-		neg, t = true, t[1:]
-	case strings.HasPrefix(t, "\u2212"):
-		neg, t = true, t[len("\u2212"):]
-	case strings.HasPrefix(t, "+"):
-		t = t[1:]
-	}
-	for _, sp := range thousandsSpaces[1:] {
-		t = strings.ReplaceAll(t, string(sp), " ")
-	}
-	bad := func(why string) (float64, bool, error) {
-		return 0, false, fmt.Errorf("%q is not a number%s", s, why)
-	}
-	switch {
-	case t == "" || t == "." || t == ",":
-		return bad("")
-	case strings.Contains(t, ",") && strings.Contains(t, "."):
-		return bad(" (both , and . in it: write thousands with a space, e.g. 1 234,5)")
-	case strings.Count(t, ",") > 1 || strings.Count(t, ".") > 1:
-		return bad(" (more than one decimal sign)")
-	case rawFloat.MatchString(t):
-	case groupedNumber.MatchString(t):
-		t = strings.ReplaceAll(t, " ", "")
-	case plainNumber.MatchString(t):
-	default:
-		return bad("")
-	}
-	v, err := strconv.ParseFloat(strings.Replace(t, ",", ".", 1), 64)
-	if err != nil || math.IsInf(v, 0) || math.IsNaN(v) {
-		return bad("")
-	}
-	if neg {
-		v = -v
+	v, _, err := swedish.ParseNumber(s)
+	if err != nil {
+		return 0, false, err
 	}
 	return v, true, nil
 }
 
 // ErrDate marks a date that cannot be read.
-var ErrDate = errors.New("not a date")
+var ErrDate = errors.New("inget datum")
 
 // ParseISODate reads ÅÅÅÅ-MM-DD, optionally followed by a time of day (which
 // is dropped), as exports of case systems write dates.
@@ -150,7 +108,7 @@ func ParseISODate(s string) (time.Time, error) {
 	}
 	d, err := time.Parse(time.DateOnly, t)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%w: %q (write dates as ÅÅÅÅ-MM-DD)", ErrDate, s)
+		return time.Time{}, fmt.Errorf("%w: %q (skriv datum som ÅÅÅÅ-MM-DD)", ErrDate, s)
 	}
 	return d, nil
 }

@@ -68,7 +68,7 @@ const maxMerges = 1_000_000
 const maxMetaPart = 64 << 20
 
 func damaged(format string, args ...any) error {
-	return unreadable(0, 0, "not a readable XLSX workbook: "+format, args...)
+	return unreadable(0, 0, "ingen läsbar XLSX-arbetsbok: "+format, args...)
 }
 
 func openXLSX(ctx context.Context, in Input, lim Limits) (Reader, error) {
@@ -106,7 +106,7 @@ func (r *xlsxReader) Close() error {
 func (r *xlsxReader) open(name string) (io.ReadCloser, *zip.File, error) {
 	f := r.files[name]
 	if f == nil {
-		return nil, nil, damaged("the part %s is missing", name)
+		return nil, nil, damaged("delen %s saknas", name)
 	}
 	rc, err := f.Open()
 	if err != nil {
@@ -178,7 +178,7 @@ func (r *xlsxReader) readWorkbook() error {
 		}
 	}
 	if r.files[wb] == nil {
-		return damaged("it has no workbook part")
+		return damaged("den har ingen workbook-del")
 	}
 	b, err := r.readPart(wb)
 	if err != nil {
@@ -230,7 +230,7 @@ func (r *xlsxReader) readWorkbook() error {
 		}
 	}
 	if len(r.sheets) == 0 {
-		return damaged("it has no worksheet")
+		return damaged("den har inget arbetsblad")
 	}
 	return nil
 }
@@ -407,7 +407,7 @@ func (r *xlsxReader) Next() (Row, error) {
 		}
 		if r.sheet == nil {
 			if r.next >= len(r.sheets) {
-				return Row{}, unreadable(0, 0, "the workbook has no sheet with any content")
+				return Row{}, unreadable(0, 0, "arbetsboken har inget blad med innehåll")
 			}
 			s := r.sheets[r.next]
 			r.next++
@@ -538,7 +538,7 @@ func (r *xlsxReader) readMerges(part string) ([]mergeRange, error) {
 			ref := tagAttr(tag, "ref")
 			m, ok := parseRange(ref)
 			if !ok {
-				return nil, damaged("%s: the merged range %q cannot be read", part, ref)
+				return nil, damaged("%s: det sammanfogade området %q kan inte läsas", part, ref)
 			}
 			if m.c2 >= r.lim.MaxColumns {
 				return nil, limitError(m.r1, 0, fmt.Sprintf("det sammanfogade området %s går utanför kolumngränsen", ref),
@@ -566,7 +566,7 @@ func (r *xlsxReader) readMerges(part string) ([]mergeRange, error) {
 			from -= cut
 		}
 		if len(buf) > 64<<20 {
-			return nil, damaged("%s: a merged range that never ends", part)
+			return nil, damaged("%s: ett sammanfogat område som aldrig tar slut", part)
 		}
 	}
 	sort.Slice(merges, func(i, j int) bool { return merges[i].r1 < merges[j].r1 })
@@ -713,7 +713,7 @@ func (s *sheetReader) next() (Row, error) {
 					row.Line = s.lastRow + 1
 				}
 				if row.Line <= s.lastRow {
-					return Row{}, damaged("%s: row %d comes after row %d", s.part, row.Line, s.lastRow)
+					return Row{}, damaged("%s: rad %d kommer efter rad %d", s.part, row.Line, s.lastRow)
 				}
 				s.lastRow = row.Line
 			case "c":
@@ -725,7 +725,7 @@ func (s *sheetReader) next() (Row, error) {
 				if ref := attrOf(t.Attr, "r"); ref != "" {
 					col, _, ok := parseRef(ref)
 					if !ok || col < len(row.Cells) {
-						return Row{}, damaged("%s: the cell reference %q cannot be read or is out of order", s.part, ref)
+						return Row{}, damaged("%s: cellreferensen %q kan inte läsas eller står i fel ordning", s.part, ref)
 					}
 					c.col = col
 				}

@@ -52,12 +52,18 @@ SELECT count(*) > 0 FROM load
 WHERE source = $1 AND status = 'ok'
   AND coalesce(json_extract_string(params, '$.catalogue'), json_extract_string(params, '$.plan.catalogue')) = 'true';
 
--- name: FindMunicipality
--- A municipality by id or by name, ignoring case; an id before a name, a
--- kommun before a region.
-SELECT municipality_id, title FROM municipality
-WHERE municipality_id = $1 OR lower(title) = lower($1)
-ORDER BY municipality_id = $1 DESC, coalesce(type, 'K') = 'K' DESC LIMIT 1;
+-- name: MunicipalityCandidates
+-- The municipalities an id or a name may mean: the id, or a title that
+-- holds the name ignoring case and accents ("norrkoping", "upplands vasby").
+-- by_id, folded (the whole title, accents and case aside) and kommun rank
+-- them; the rest are candidates to name.
+SELECT municipality_id, title, coalesce(type, 'K') = 'K' AS kommun,
+	municipality_id = $1 AS by_id,
+	strip_accents(lower(title)) = strip_accents(lower($1)) AS folded
+FROM municipality
+WHERE municipality_id = $1 OR contains(strip_accents(lower(title)), strip_accents(lower($1)))
+ORDER BY by_id DESC, folded DESC, kommun DESC, title
+LIMIT 20;
 
 -- name: MunicipalityTitle
 SELECT title FROM municipality WHERE municipality_id = $1;

@@ -52,9 +52,14 @@ FROM (SELECT unnest(from_json(coalesce(areas_json::VARCHAR, '[]'),
            "min_abs_pct":"DOUBLE","sort_order":"INTEGER"}]')) AS x) a
 WHERE areas_json IS NOT NULL;
 
--- A number in a Swedish note: decimal comma.
+-- A number in a Swedish note, written as internal/swedish.Number writes it:
+-- rounded to six decimals and then half away from zero (through DECIMAL, so
+-- 0,125 gives 0,13 and 1,005 gives 1,01, not the binary value's 0,12 and
+-- 1,00), thousands separated by a no-break space, a decimal comma and a
+-- real minus sign (U+2212).
 CREATE OR REPLACE MACRO nka_sv(x, decimals) AS
-    replace(printf('%.' || decimals::VARCHAR || 'f', x), '.', ',');
+    replace(replace(replace(format('{:,.' || decimals::VARCHAR || 'f}',
+        round(round(x, 6)::DECIMAL(38, 6), decimals)::DOUBLE), ',', chr(160)), '.', ','), '-', chr(8722));
 
 -- Kolada's yearly municipality values (totals: gender T, regi alla), current
 -- or as known at as_of, with the load that wrote each.
@@ -137,7 +142,7 @@ SELECT r.municipality_id, m.title AS municipality, r.area, r.year, r.nka_pct, r.
                 CASE WHEN sign(r.nka_pct) <> sign(r.nka_mnkr) AND r.nka_pct <> 0 AND abs(r.nka_pct) >= r.min_abs_pct
                      THEN 'NKA % och NKA mnkr har olika tecken, så kvoten NKA mnkr / NKA % duger inte'
                      ELSE printf('NKA %s %% ligger för nära 0 (under %s %%) för kvoten NKA mnkr / NKA %%',
-                                 replace(r.nka_pct::VARCHAR, '.', ','), replace(r.min_abs_pct::VARCHAR, '.', ','))
+                                 nka_sv_trim(r.nka_pct, 6), nka_sv_trim(r.min_abs_pct, 6))
                 END ||
                 CASE WHEN r.reference_cost_method = 'net_cost'
                      THEN printf(': referenskostnaden är uppskattad som nettokostnad (%s kr/inv × %s invånare = %s mnkr) minus NKA mnkr (%s)',
@@ -266,9 +271,11 @@ CREATE OR REPLACE MACRO nka_quantile(xs, p) AS
                 * (list_sort(xs)[least(floor((len(xs) - 1) * p)::BIGINT + 2, len(xs))]
                    - list_sort(xs)[floor((len(xs) - 1) * p)::BIGINT + 1]) END;
 
--- A number in a Swedish note without trailing zeros: 50, 33,33, 12,5.
-CREATE OR REPLACE MACRO nka_sv_short(x) AS
-    replace(rtrim(rtrim(printf('%.2f', x), '0'), '.'), '.', ',');
+-- A number in a Swedish note with at most so many decimals and no trailing
+-- zeros: 50, 33,33, 12,5 (internal/swedish.Trimmed).
+CREATE OR REPLACE MACRO nka_sv_trim(x, decimals) AS
+    replace(rtrim(rtrim(replace(nka_sv(x, decimals), ',', '.'), '0'), '.'), '.', ',');
+CREATE OR REPLACE MACRO nka_sv_short(x) AS nka_sv_trim(x, 2);
 
 -- A Swedish ordinal for a percentile: 1:a, 2:a, 3:e … 11:e, 12:e, 21:a, 25:e.
 CREATE OR REPLACE MACRO nka_ordinal(n) AS
@@ -643,7 +650,7 @@ SELECT municipality_id, municipality, area, year, nka_pct, nka_mnkr,
                          WHEN 'latest_earlier' THEN 'senaste tidigare'
                          WHEN 'later_group' THEN 'ingen tidigare grupp: senare grupp används'
                          WHEN 'no_year' THEN 'gruppens titel saknar år'
-                         WHEN 'override' THEN 'angiven med --group' END AS group_choice_text,
+                         WHEN 'override' THEN 'angiven för hand' END AS group_choice_text,
        peer_members, peer_count, peer_mean_pct, peer_median_pct,
        comparator_name AS comparator, comparator_pct, nka_pct - comparator_pct AS gap_pp,
        reference_cost_mnkr, reference_cost_method, reference_cost_ratio_mnkr, reference_cost_net_mnkr, net_cost_mnkr,
@@ -658,7 +665,7 @@ SELECT municipality_id, municipality, area, year, nka_pct, nka_mnkr,
            CASE WHEN peer_group_id IS NULL
                 THEN printf('ingen grupp "Liknande kommuner" för %s i databasen: liknande kommuners medelvärde och median saknas',
                             coalesce(area_title, area))
-                WHEN overridden THEN printf('gruppen %s är angiven med --group', peer_group_id)
+                WHEN overridden THEN printf('gruppen %s är angiven för hand', peer_group_id)
                 WHEN peer_group_year IS NULL THEN printf('gruppen %s saknar år i titeln', peer_group_id)
                 WHEN peer_group_year > year
                 THEN printf('ingen grupp från %d eller tidigare: gruppen från %d (%s) används', year, peer_group_year, peer_group_id)
@@ -702,9 +709,9 @@ SELECT municipality_id, municipality, area, year, nka_pct, nka_mnkr,
                 THEN 'innehåller preliminära värden' END,
            unread_note,
            CASE WHEN nameless_groups = 1
-                THEN '1 grupp "Liknande kommuner" kan inte knytas till någon kommun (se v_nka_group_problem)'
+                THEN '1 grupp "Liknande kommuner" kan inte knytas till någon kommun och används inte'
                 WHEN nameless_groups > 1
-                THEN printf('%d grupper "Liknande kommuner" kan inte knytas till någon kommun (se v_nka_group_problem)',
+                THEN printf('%d grupper "Liknande kommuner" kan inte knytas till någon kommun och används inte',
                             nameless_groups) END
        ), '') AS note,
        'Källa: Kolada (RKA). Beräkningar: egen bearbetning.' AS source_note,

@@ -5,8 +5,9 @@ import (
 	"fmt"
 	"math"
 	"regexp"
-	"strconv"
 	"strings"
+
+	"github.com/nyckeltal/nyckeltal/internal/swedish"
 )
 
 // Unit is what an amount is written in.
@@ -58,15 +59,15 @@ type Amount struct {
 }
 
 // errNotANumber is wrapped by ParseAmount's errors.
-var errNotANumber = errors.New("not an amount")
+var errNotANumber = errors.New("inget belopp")
 
 var (
-	plainDigits  = regexp.MustCompile(`^\d+(\.\d+)?$`)
-	dotThousands = regexp.MustCompile(`^\d{1,3}(\.\d{3})+$`)
-	// digits grouped by thousands with a space-like separator: 1 605 000
-	spaceThousands = regexp.MustCompile(`^\d{1,3}( \d{3})+([.,]\d+)?$`)
-	// thousands separators that Swedish documents and Excel use between digits
-	spaceLike = strings.NewReplacer("\u00a0", " ", "\u202f", " ", "\u2009", " ", "'", " ")
+	// digits grouped by thousands with dots, as some documents write them:
+	// 1.605.000 (a plan's amounts are never fractions of a krona with
+	// three decimals)
+	dotThousands = regexp.MustCompile(`^[-−–]?\d{1,3}(\.\d{3})+(,\d+)?$`)
+	// an apostrophe also groups thousands in some exports: 1'605'000
+	apostrophes = strings.NewReplacer("'", " ")
 )
 
 // noneMarks are cells that mean "nothing this year".
@@ -75,7 +76,9 @@ var noneMarks = map[string]bool{"": true, "-": true, "–": true, "—": true, "
 // ParseAmount reads a Swedish-formatted amount: "1 605 000", "1 750,5",
 // "1.605.000", "1 605 000 kr", "13 149 tkr", "2,5 mnkr", "100:-", with
 // U+00A0 or U+202F as thousands separators. A dash or an empty cell is no
-// amount (ok false). unit applies when the text names none.
+// amount (ok false). unit applies when the text names none. The number
+// itself is read by swedish.ParseNumber, the one reader of Swedish numbers;
+// the units, dots as thousands separators and the tolerance are the plan's.
 func ParseAmount(text string, unit Unit) (a Amount, ok bool, err error) {
 	s := strings.TrimSpace(strings.Trim(strings.TrimSpace(text), `"`))
 	a.Text = s
@@ -95,56 +98,32 @@ func ParseAmount(text string, unit Unit) (a Amount, ok bool, err error) {
 	case strings.HasSuffix(lower, ":-"):
 		unit, lower = UnitKr, strings.TrimSuffix(lower, ":-")
 	}
-	num := strings.TrimSpace(lower)
-	neg := false
-	for _, minus := range []string{"-", "−", "–"} {
-		if rest, found := strings.CutPrefix(num, minus); found {
-			neg, num = true, strings.TrimSpace(rest)
-			break
-		}
-	}
-	num = spaceLike.Replace(num)
-	if strings.Contains(num, " ") {
-		if !spaceThousands.MatchString(num) {
-			return a, false, fmt.Errorf("%w: %q (thousands are grouped by three: 1 605 000)", errNotANumber, text)
-		}
-		num = strings.ReplaceAll(num, " ", "")
-	}
-	decimals := 0
-	switch {
-	case strings.Contains(num, ","):
-		// decimal comma; any dots are thousands separators
-		intPart, frac, _ := strings.Cut(num, ",")
-		if strings.Contains(frac, ",") || strings.Contains(frac, ".") {
-			return a, false, fmt.Errorf("%w: %q has more than one decimal separator", errNotANumber, text)
-		}
-		if strings.Contains(intPart, ".") {
-			if !dotThousands.MatchString(intPart) {
-				return a, false, fmt.Errorf("%w: %q", errNotANumber, text)
-			}
-			intPart = strings.ReplaceAll(intPart, ".", "")
-		}
-		if intPart == "" {
-			intPart = "0"
-		}
-		num, decimals = intPart+"."+frac, len(frac)
-	case dotThousands.MatchString(num):
+	num := apostrophes.Replace(strings.TrimSpace(lower))
+	if dotThousands.MatchString(num) {
 		num = strings.ReplaceAll(num, ".", "")
-	case strings.Contains(num, "."):
-		_, frac, _ := strings.Cut(num, ".")
-		decimals = len(frac)
 	}
-	if !plainDigits.MatchString(num) {
-		return a, false, fmt.Errorf("%w: %q (write amounts like 1 605 000, 1 750,5 or 13 149 tkr; - for none)", errNotANumber, text)
+	if strings.ContainsAny(num, "eE%+") {
+		return a, false, fmt.Errorf("%w: %q (skriv belopp som 1 605 000, 1 750,5 eller 13 149 tkr; - för inget)", errNotANumber, text)
 	}
-	v, err := strconv.ParseFloat(num, 64)
-	if err != nil || math.IsInf(v, 0) || v > 1e12 {
-		return a, false, fmt.Errorf("%w: %q is out of range", errNotANumber, text)
+	v, decimals, err := swedish.ParseNumber(num)
+	if err != nil {
+		var ne *swedish.NumberError
+		why := ""
+		if errors.As(err, &ne) {
+			why = ne.Why
+		}
+		if why == "" {
+			why = " (skriv belopp som 1 605 000, 1 750,5 eller 13 149 tkr; - för inget)"
+		}
+		return a, false, fmt.Errorf("%w: %q%s", errNotANumber, text, why)
 	}
-	if neg {
-		v = -v
+	if math.Abs(v) > 1e12 {
+		return a, false, fmt.Errorf("%w: %q är orimligt stort", errNotANumber, text)
 	}
 	a.Tkr = unit.tkr(v)
+	if a.Tkr == 0 {
+		a.Tkr = 0 // never -0
+	}
 	a.Tolerance = 0.5 * math.Pow(10, -float64(decimals)) * unit.toTkr()
 	return a, true, nil
 }

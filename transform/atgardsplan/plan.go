@@ -43,6 +43,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/charmap"
+
+	"github.com/nyckeltal/nyckeltal/internal/swedish"
 )
 
 // ErrInvalid marks a file that cannot be read as an åtgärdsplan.
@@ -57,9 +59,9 @@ type ParseError struct {
 
 func (e *ParseError) Error() string {
 	if e.Column != "" {
-		return fmt.Sprintf("line %d, column %s: %s", e.Line, e.Column, e.Msg)
+		return fmt.Sprintf("rad %d, kolumn %s: %s", e.Line, e.Column, e.Msg)
 	}
-	return fmt.Sprintf("line %d: %s", e.Line, e.Msg)
+	return fmt.Sprintf("rad %d: %s", e.Line, e.Msg)
 }
 
 // Unwrap lets errors.Is match ErrInvalid.
@@ -187,14 +189,14 @@ func (p *Plan) Discrepancies() []string {
 		label := measureLabel(m)
 		switch {
 		case m.StatedTotal != nil && math.Abs(m.StatedTotal.Tkr-sum) > m.StatedTotal.Tolerance+1e-9:
-			out = append(out, fmt.Sprintf("%s: printed total %s tkr but its years sum to %s tkr (difference %s tkr)",
+			out = append(out, fmt.Sprintf("%s: den tryckta summan är %s tkr men åren summerar till %s tkr (skillnad %s tkr)",
 				label, FormatTkr(m.StatedTotal.Tkr), FormatTkr(sum), FormatTkr(sum-m.StatedTotal.Tkr)))
 		case m.hasTotalCell && m.StatedTotal == nil && sum != 0:
 			text := m.StatedTotalText
 			if text == "" {
-				text = "empty"
+				text = "tom"
 			}
-			out = append(out, fmt.Sprintf("%s: total column is %q but its years sum to %s tkr", label, text, FormatTkr(sum)))
+			out = append(out, fmt.Sprintf("%s: summakolumnen är %q men åren summerar till %s tkr", label, text, FormatTkr(sum)))
 		}
 	}
 	years := p.YearTotals()
@@ -206,14 +208,14 @@ func (p *Plan) Discrepancies() []string {
 	for _, y := range stated {
 		a := p.StatedYearTotals[y]
 		if math.Abs(a.Tkr-years[y]) > a.Tolerance+1e-9 {
-			out = append(out, fmt.Sprintf("printed sum for %d is %s tkr but the measures sum to %s tkr (difference %s tkr)",
+			out = append(out, fmt.Sprintf("den tryckta summan för %d är %s tkr men åtgärderna summerar till %s tkr (skillnad %s tkr)",
 				y, FormatTkr(a.Tkr), FormatTkr(years[y]), FormatTkr(years[y]-a.Tkr)))
 		}
 	}
 	if p.StatedTotal != nil {
 		total := p.Total()
 		if math.Abs(p.StatedTotal.Tkr-total) > p.StatedTotal.Tolerance+1e-9 {
-			out = append(out, fmt.Sprintf("printed plan total %s tkr (line %d) is not the sum of the measures: they sum to %s tkr (difference %s tkr)",
+			out = append(out, fmt.Sprintf("planens tryckta totalsumma %s tkr (rad %d) är inte summan av åtgärderna: de summerar till %s tkr (skillnad %s tkr)",
 				FormatTkr(p.StatedTotal.Tkr), p.StatedTotalLine, FormatTkr(total), FormatTkr(total-p.StatedTotal.Tkr)))
 		}
 	}
@@ -227,33 +229,9 @@ func measureLabel(m Measure) string {
 	return fmt.Sprintf("åtgärd %q", m.Name)
 }
 
-// FormatTkr writes tkr the Swedish way: 13 549, 1 750,5, -400.
-func FormatTkr(v float64) string {
-	neg := v < 0
-	if neg {
-		v = -v
-	}
-	r := math.Round(v*1000) / 1000
-	whole := math.Floor(r)
-	frac := r - whole
-	digits := strconv.FormatFloat(whole, 'f', 0, 64)
-	var b strings.Builder
-	for i, c := range digits {
-		if i > 0 && (len(digits)-i)%3 == 0 {
-			b.WriteRune(' ')
-		}
-		b.WriteRune(c)
-	}
-	s := b.String()
-	if frac > 0.0005 {
-		f := strings.TrimRight(strconv.FormatFloat(frac, 'f', 3, 64), "0")
-		s += "," + strings.TrimPrefix(f, "0.")
-	}
-	if neg && s != "0" {
-		s = "-" + s
-	}
-	return s
-}
+// FormatTkr writes tkr the Swedish way, with at most three decimals:
+// 13 549, 1 750,5, −400 (swedish.Trimmed).
+func FormatTkr(v float64) string { return swedish.Trimmed(v, 3) }
 
 // column roles of a header
 type role int
@@ -355,7 +333,7 @@ func decode(b []byte) (string, error) {
 	}
 	out, err := charmap.Windows1252.NewDecoder().Bytes(b)
 	if err != nil {
-		return "", fmt.Errorf("%w: neither UTF-8 nor Windows-1252: %w", ErrInvalid, err)
+		return "", fmt.Errorf("%w: varken UTF-8 eller Windows-1252: %w", ErrInvalid, err)
 	}
 	return string(out), nil
 }
@@ -387,7 +365,7 @@ func Parse(r io.Reader) (*Plan, error) {
 		return nil, fmt.Errorf("reading åtgärdsplan: %w", err)
 	}
 	if len(b) > MaxSize {
-		return nil, fmt.Errorf("%w: larger than %d MiB; is this the right file?", ErrInvalid, MaxSize>>20)
+		return nil, fmt.Errorf("%w: större än %d MiB; är det rätt fil?", ErrInvalid, MaxSize>>20)
 	}
 	text, err := decode(b)
 	if err != nil {
@@ -430,11 +408,11 @@ func Parse(r io.Reader) (*Plan, error) {
 			case hasRole(cols, roleYearAmount) >= 0:
 				p.Format = "wide"
 			default:
-				return nil, &ParseError{Line: line, Msg: "the first line must be a header: löpnr;åtgärd;år;belopp_tkr (one line per measure and year) " +
-					"or löpnr;åtgärd;2024;2025;2026;totalt (one column per year)"}
+				return nil, &ParseError{Line: line, Msg: "första raden ska vara en rubrikrad: löpnr;åtgärd;år;belopp_tkr (en rad per åtgärd och år) " +
+					"eller löpnr;åtgärd;2024;2025;2026;totalt (en kolumn per år)"}
 			}
 			if hasRole(cols, roleName) < 0 && hasRole(cols, roleNo) < 0 {
-				return nil, &ParseError{Line: line, Msg: "the header has neither an åtgärd nor a löpnr column"}
+				return nil, &ParseError{Line: line, Msg: "rubrikraden har varken en kolumn åtgärd eller löpnr"}
 			}
 			p.kindColumns = hasRole(cols, roleKind) >= 0 || hasRole(cols, roleReduces) >= 0
 			var ignored []string
@@ -444,7 +422,7 @@ func Parse(r io.Reader) (*Plan, error) {
 				}
 			}
 			if len(ignored) > 0 {
-				p.Notes = append(p.Notes, "columns not used: "+strings.Join(ignored, ", "))
+				p.Notes = append(p.Notes, "kolumner som inte används: "+strings.Join(ignored, ", "))
 			}
 			continue
 		}
@@ -453,10 +431,10 @@ func Parse(r io.Reader) (*Plan, error) {
 		}
 	}
 	if cols == nil {
-		return nil, &ParseError{Line: 1, Msg: "the file is empty"}
+		return nil, &ParseError{Line: 1, Msg: "filen är tom"}
 	}
 	if len(p.Measures) == 0 {
-		return nil, &ParseError{Line: 1, Msg: "the file has a header but no measures"}
+		return nil, &ParseError{Line: 1, Msg: "filen har en rubrikrad men inga åtgärder"}
 	}
 	return p, nil
 }
@@ -540,7 +518,7 @@ func (p *Plan) addRecord(rec []string, cols []column, line int, byNo map[string]
 		return nil
 	}
 	if name == "" && no == "" {
-		return &ParseError{Line: line, Msg: "a measure without löpnr or åtgärd"}
+		return &ParseError{Line: line, Msg: "en åtgärd utan löpnr och åtgärd"}
 	}
 	if err := readKinds(&m, rec, cols, line, 0); err != nil {
 		return err
@@ -584,11 +562,11 @@ func readKinds(m *Measure, rec []string, cols []column, line, lineYear int) erro
 			}
 			w, ok := kindWords[c.role][normalizeHeader(word)]
 			if !ok {
-				want := "varaktig or engångs"
+				want := "varaktig eller engångs"
 				if c.role == roleReduces {
-					want = "budgetram or underskott"
+					want = "budgetram eller underskott"
 				}
-				return &ParseError{Line: line, Column: c.title, Msg: fmt.Sprintf("%q: write %s, for every year or per year like \"2024: %s\"",
+				return &ParseError{Line: line, Column: c.title, Msg: fmt.Sprintf("%q: skriv %s, för alla år eller per år som \"2024: %s\"",
 					strings.TrimSpace(item), want, strings.Fields(want)[len(strings.Fields(want))-1])}
 			}
 			from, to := lineYear, lineYear
@@ -618,12 +596,12 @@ func yearRange(s string) (int, int, error) {
 	a, b, isRange := strings.Cut(s, "-")
 	from, err := strconv.Atoi(strings.TrimSpace(a))
 	if err != nil || from < 1900 || from > 2100 {
-		return 0, 0, fmt.Errorf("%q is not a year (write \"2024: underskott\" or \"2024-2025: engångs\")", s)
+		return 0, 0, fmt.Errorf("%q är inget år (skriv \"2024: underskott\" eller \"2024-2025: engångs\")", s)
 	}
 	to := from
 	if isRange {
 		if to, err = strconv.Atoi(strings.TrimSpace(b)); err != nil || to < from || to > 2100 {
-			return 0, 0, fmt.Errorf("%q is not a range of years", s)
+			return 0, 0, fmt.Errorf("%q är inget intervall av år", s)
 		}
 	}
 	return from, to, nil
@@ -648,7 +626,7 @@ func (p *Plan) addLong(rec []string, cols []column, line int, no, name string, s
 		return nil
 	}
 	if name == "" && no == "" {
-		return &ParseError{Line: line, Msg: "a measure without löpnr or åtgärd"}
+		return &ParseError{Line: line, Msg: "en åtgärd utan löpnr och åtgärd"}
 	}
 	key := no
 	if key == "" {
@@ -673,7 +651,7 @@ func (p *Plan) addLong(rec []string, cols []column, line int, no, name string, s
 	}
 	y, err := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(yearText, "*")))
 	if err != nil || y < 1900 || y > 2100 {
-		return &ParseError{Line: line, Column: cols[yi].title, Msg: fmt.Sprintf("%q is not a year (or totalt)", yearText)}
+		return &ParseError{Line: line, Column: cols[yi].title, Msg: fmt.Sprintf("%q är inget år (eller totalt)", yearText)}
 	}
 	if err := readKinds(m, rec, cols, line, y); err != nil {
 		return err
@@ -682,7 +660,7 @@ func (p *Plan) addLong(rec []string, cols []column, line int, no, name string, s
 		return nil
 	}
 	if _, dup := m.Amounts[y]; dup {
-		p.Notes = append(p.Notes, fmt.Sprintf("line %d: %s has %d twice; the amounts are added", line, measureLabel(*m), y))
+		p.Notes = append(p.Notes, fmt.Sprintf("rad %d: %s har %d två gånger; beloppen läggs ihop", line, measureLabel(*m), y))
 	}
 	m.Amounts[y] += a.Tkr
 	return nil

@@ -32,7 +32,7 @@ import (
 var Builtin []byte
 
 // BuiltinName names the built-in catalogue in messages and outputs.
-const BuiltinName = "uppdragsplan-2024.toml (built in)"
+const BuiltinName = "uppdragsplan-2024.toml (inbyggd)"
 
 // ErrInvalid marks a catalogue that cannot be used; the message says why.
 var ErrInvalid = errors.New("invalid indicator catalogue")

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/nyckeltal/nyckeltal/internal/indicatorid"
+	"github.com/nyckeltal/nyckeltal/internal/swedish"
 
 	"github.com/nyckeltal/nyckeltal/internal/store"
 )
@@ -307,7 +308,7 @@ func TargetText(cmp, target string) string {
 			stat = st
 		}
 		x, _ := strconv.ParseFloat(num, 64)
-		share = strings.Replace(strconv.FormatFloat(x*100, 'f', -1, 64), ".", ",", 1) + " % av avståndet till "
+		share = swedish.Trimmed(x*100, 4) + " % av avståndet till "
 	}
 	if cmp == ComparatorRiket {
 		return share + "riket (NKA 0 per definition)"
@@ -327,10 +328,10 @@ func AssumptionText(cmp, target, trend string, base, targetYear int) string {
 	case cmp == ComparatorRiket:
 		s += " Riket har NKA 0 per definition, så inget antagande om dess utveckling behövs."
 	case n > 0:
-		s += fmt.Sprintf(" Antagande: jämförelsens NKA följer sin linjära trend (minsta kvadrat) över de %d åren %d–%d fram till %d (--peer-trend %s).",
-			n, base-n+1, base, targetYear, trend)
+		s += fmt.Sprintf(" Antagande: jämförelsens NKA följer sin linjära trend (minsta kvadrat) över de %d åren %d–%d fram till %d.",
+			n, base-n+1, base, targetYear)
 	default:
-		s += fmt.Sprintf(" Antagande: jämförelsens NKA ligger kvar på %d års nivå till %d (--peer-trend hold).", base, targetYear)
+		s += fmt.Sprintf(" Antagande: jämförelsens NKA ligger kvar på %d års nivå till %d.", base, targetYear)
 	}
 	return s
 }
@@ -345,7 +346,7 @@ func GapAssumptionText(cmp, target, trend string, targetYear int) string {
 	case n > 0 && targetYear != 0:
 		s += fmt.Sprintf(", framskrivet till %d med linjär trend (minsta kvadrat) över de %d åren till och med radens år", targetYear, n)
 	case n > 0:
-		s += ": en trend behöver ett målår (--target-year)"
+		s += ": en trend behöver ett målår att skriva fram till"
 	default:
 		s += ", samma år som raden (ingen trend antagen)"
 	}

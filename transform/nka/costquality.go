@@ -159,7 +159,7 @@ func (e *Engine) CostQuality(ctx context.Context, municipality, comparator strin
 		ys := ownYears[m.KPI]
 		if len(ys) == 0 {
 			if r.KPITitle == "" {
-				r.Notes = append(r.Notes, fmt.Sprintf("%s finns inte i databasen: kör `nyckeltal ingest kolada`", m.KPI))
+				r.Notes = append(r.Notes, fmt.Sprintf("%s har inte hämtats från Kolada än; det hämtas vid nästa körning", m.KPI))
 			} else {
 				r.Notes = append(r.Notes, fmt.Sprintf("Kolada har inget värde för %s i databasen", cq.Municipality))
 			}

@@ -149,9 +149,9 @@ func (e *Engine) Explain(ctx context.Context, s *Sparbeting, area string) (strin
 	// 7. what counts
 	switch {
 	case sa.CountedTkr == nil:
-		x.para(fmt.Sprintf("%d. Det som räknas: okänt, så hela sparbetinget lämnas tomt (NULL) i stället för att räknas fel.", next()))
+		x.para(fmt.Sprintf("%d. Det som räknas: okänt, så hela sparbetinget lämnas tomt i stället för att räknas fel.", next()))
 	case s.Net:
-		x.para(fmt.Sprintf("%d. Det som räknas (--net: områden under jämförelsen drar ner summan): %s tkr.", next(), swedish.Number(*sa.CountedTkr, 1)))
+		x.para(fmt.Sprintf("%d. Det som räknas (netto: områden under jämförelsen drar ner summan): %s tkr.", next(), swedish.Number(*sa.CountedTkr, 1)))
 	case r.GapPP != nil && *r.GapPP <= 0:
 		x.para(fmt.Sprintf("%d. Det som räknas: %s ligger inte över jämförelsen, så området räknas som 0 tkr (ett område under "+
 			"jämförelsen betalar inte för ett annat).", next(), a.Title))
@@ -209,7 +209,7 @@ func (e *Engine) Explain(ctx context.Context, s *Sparbeting, area string) (strin
 	// sources
 	var src []string
 	if r.LoadID != nil {
-		src = append(src, fmt.Sprintf("värdena enligt Kolada-laddning %d (v_load)", *r.LoadID))
+		src = append(src, fmt.Sprintf("värdena enligt Kolada-laddning %d", *r.LoadID))
 	}
 	if r.Preliminary {
 		src = append(src, "talen innehåller preliminära värden")
@@ -281,9 +281,8 @@ func term(s string) string {
 	return s
 }
 
-func decimalText(x float64) string {
-	return strings.Replace(strconv.FormatFloat(x, 'f', -1, 64), ".", ",", 1)
-}
+// decimalText writes a share or a weight as it was given: 0,5, 0,25.
+func decimalText(x float64) string { return swedish.Trimmed(x, 6) }
 
 // genitive writes a Swedish genitive: Höörs, Höganäs, Kalix.
 func genitive(name string) string {
@@ -442,7 +441,7 @@ func explainTrend(r GapRow, n, targetYear int, target string) string {
 		xs = append(xs, float64(p.Year))
 		ys = append(ys, *p.Pct)
 	}
-	text := fmt.Sprintf("Trend: samma medlemmars %s år för år (--peer-trend linear:%d): %s.", statNoun(targetStat(target)), n,
+	text := fmt.Sprintf("Trend: samma medlemmars %s år för år (linjär trend över %d år): %s.", statNoun(targetStat(target)), n,
 		strings.Join(pts, "; "))
 	if len(xs) < 2 || r.TrendSlopePP == nil || r.ComparatorProjectedPct == nil {
 		return text + " För få år med värden för en trend: inget jämförelsevärde."
@@ -472,9 +471,7 @@ func statNoun(stat string) string {
 }
 
 // yearNumber writes a mean of years: 2023, 2022,5 (no thousands separator).
-func yearNumber(x float64) string {
-	return strings.Replace(strconv.FormatFloat(math.Round(x*100)/100, 'f', -1, 64), ".", ",", 1)
-}
+func yearNumber(x float64) string { return swedish.Plain(x, 2) }
 
 // explainReference shows the reference cost's derivation.
 func explainReference(r GapRow, a Area, kpi func(string) string) string {

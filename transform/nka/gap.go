@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/nyckeltal/nyckeltal/internal/indicatorid"
+	"github.com/nyckeltal/nyckeltal/internal/swedish"
 
 	"github.com/nyckeltal/nyckeltal/internal/store"
 )
@@ -37,12 +38,13 @@ type Reader interface {
 	NKAGroupArea(ctx context.Context, areas []store.NKAArea, groupID string) (string, bool, error)
 	NKAGroupMembers(ctx context.Context, asOf *time.Time, areas []store.NKAArea, groupID string) ([]store.NKAMember, error)
 	NKAObservations(ctx context.Context, asOf *time.Time, kpis []string) ([]store.NKAObservation, error)
-	FindMunicipality(ctx context.Context, idOrName string) (store.Municipality, bool, error)
+	MunicipalityCandidates(ctx context.Context, idOrName string) ([]store.MunicipalityMatch, error)
 	GroupTitle(ctx context.Context, id string) (string, bool, error)
 	FirstLoadFinished(ctx context.Context) (*time.Time, error)
 	LastLoad(ctx context.Context, source, status string) (*store.LoadInfo, error)
 	KPITitles(ctx context.Context, ids []string) (map[string]string, error)
 	LatestPublicationDate(ctx context.Context, ids []string) (*time.Time, error)
+	LastLoadFinished(ctx context.Context) (*time.Time, error)
 }
 
 // Engine computes gaps and sparbeting from the NKA macros of a store with
@@ -93,6 +95,15 @@ type TrendPoint = store.NKATrendPoint
 type GapResult struct {
 	Rows  []GapRow
 	Notes []string
+	// Areas are the areas asked for, in their order: their titles name
+	// them for people (Area.Heading).
+	Areas []Area
+	// DataAsOf is when the store's last successful load finished: the state
+	// the result describes, and the time of its workbook.
+	DataAsOf time.Time
+	// YearsWithValues are, when one municipality was asked for and nothing
+	// was found, the years the store has its NKA values of.
+	YearsWithValues []int
 }
 
 // Gap computes the gap rows of q, ordered by municipality, area and year.
@@ -127,13 +138,31 @@ func (e *Engine) Gap(ctx context.Context, q Query) (*GapResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &GapResult{Rows: rows}
+	res := &GapResult{Rows: rows, Areas: areas}
+	if res.DataAsOf, err = e.dataAsOf(ctx); err != nil {
+		return nil, err
+	}
 	if len(q.Municipalities) > 0 {
 		if err := e.fillUncovered(ctx, q, areas, cmp, target, trend, res); err != nil {
 			return nil, err
 		}
 	}
+	if len(res.Rows) == 0 && len(q.Municipalities) == 1 {
+		if res.YearsWithValues, err = e.YearsWithValues(ctx, q.Municipalities[0], areas, q.AsOf); err != nil {
+			return nil, err
+		}
+	}
 	return res, nil
+}
+
+// dataAsOf is when the store's last successful load finished (zero for a
+// store without one).
+func (e *Engine) dataAsOf(ctx context.Context) (time.Time, error) {
+	t, err := e.Store.LastLoadFinished(ctx)
+	if err != nil || t == nil {
+		return time.Time{}, err
+	}
+	return t.UTC(), nil
 }
 
 // How a reference cost was derived (reference_cost_method).
@@ -182,7 +211,7 @@ func (e *Engine) fillUncovered(ctx context.Context, q Query, areas []Area, cmp, 
 				return err
 			}
 			if len(own) == 0 {
-				empty = append(empty, a.Slug)
+				empty = append(empty, a.Title)
 				continue
 			}
 			why := []string{fmt.Sprintf("ingen grupp \"Liknande kommuner\" för %s och %s i databasen: ingen jämförelse", a.Title, own[0].Municipality)}
@@ -222,7 +251,7 @@ func (e *Engine) fillUncovered(ctx context.Context, q Query, areas []Area, cmp, 
 			if len(q.Years) > 0 {
 				when = " för " + joinInts(q.Years)
 			}
-			res.Notes = append(res.Notes, fmt.Sprintf("%s har inga NKA-värden%s i databasen för %s (och därför ingen jämförelse)", m, when, strings.Join(empty, ", ")))
+			res.Notes = append(res.Notes, fmt.Sprintf("%s har inga NKA-värden%s i databasen för %s (och därför ingen jämförelse)", m, when, swedish.JoinAnd(empty)))
 		}
 	}
 	order := map[string]int{}
@@ -264,9 +293,9 @@ func (p GroupProblem) Note() string {
 // that they may be anyone's, the municipality's own included).
 func NamelessNote(n int) string {
 	if n == 1 {
-		return "1 grupp \"Liknande kommuner\" kan inte knytas till någon kommun (se v_nka_group_problem)"
+		return "1 grupp \"Liknande kommuner\" kan inte knytas till någon kommun och används inte"
 	}
-	return fmt.Sprintf("%d grupper \"Liknande kommuner\" kan inte knytas till någon kommun (se v_nka_group_problem)", n)
+	return fmt.Sprintf("%d grupper \"Liknande kommuner\" kan inte knytas till någon kommun och används inte", n)
 }
 
 // GroupProblems lists the groups that seem to name one of municipalities
@@ -284,18 +313,54 @@ func (e *Engine) GroupProblems(ctx context.Context, municipalities []string, asO
 	return out, nil
 }
 
-// ResolveMunicipality accepts a four-digit id or a name ("Höör") and returns
-// the id and name as the store has them.
+// ResolveMunicipality accepts a four-digit id or a name ("Höör", "hoor",
+// "upplands vasby": case and accents aside) and returns the id and name as
+// the store has them. A name that fits several municipalities, or none but
+// is part of some, is refused with the candidates.
 func (e *Engine) ResolveMunicipality(ctx context.Context, idOrName string) (id, name string, err error) {
 	s := strings.TrimSpace(idOrName)
-	m, ok, err := e.Store.FindMunicipality(ctx, s)
+	ms, err := e.Store.MunicipalityCandidates(ctx, s)
 	if err != nil {
 		return "", "", err
 	}
-	if !ok {
-		return "", "", fmt.Errorf("%w %q: not in the store's municipality table (ids are four digits, like 1267 for Höör)", ErrUnknownMunicipality, s)
+	var folded []store.MunicipalityMatch
+	for _, m := range ms {
+		switch {
+		case m.ByID:
+			return m.ID, m.Title, nil
+		case m.Folded && m.Title == s:
+			return m.ID, m.Title, nil
+		case m.Folded:
+			folded = append(folded, m)
+		}
 	}
-	return m.ID, m.Title, nil
+	// A kommun before a region of the same name (Gotland).
+	var kommuner []store.MunicipalityMatch
+	for _, m := range folded {
+		if m.Kommun {
+			kommuner = append(kommuner, m)
+		}
+	}
+	switch {
+	case len(kommuner) == 1:
+		return kommuner[0].ID, kommuner[0].Title, nil
+	case len(kommuner) == 0 && len(folded) == 1:
+		return folded[0].ID, folded[0].Title, nil
+	case len(folded) > 1:
+		return "", "", fmt.Errorf("%w %q: it fits several municipalities: %s; give the id", ErrUnknownMunicipality, s, candidateList(folded))
+	case len(ms) > 0:
+		return "", "", fmt.Errorf("%w %q: not a municipality's whole name; did you mean %s?", ErrUnknownMunicipality, s, candidateList(ms))
+	}
+	return "", "", fmt.Errorf("%w %q: not in the store's municipality table (ids are four digits, like 1267 for Höör)", ErrUnknownMunicipality, s)
+}
+
+// candidateList names municipalities with their ids: "Norrköping (0581), Norrtälje (0188)".
+func candidateList(ms []store.MunicipalityMatch) string {
+	names := make([]string, len(ms))
+	for i, m := range ms {
+		names[i] = fmt.Sprintf("%s (%s)", m.Title, m.ID)
+	}
+	return strings.Join(names, ", ")
 }
 
 func (e *Engine) groupTitle(ctx context.Context, id string) (string, error) {
@@ -368,20 +433,12 @@ func ParseAsOf(s string) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
 		return t, nil
 	}
-	d, err := time.ParseInLocation(time.DateOnly, s, stockholm)
+	d, err := time.ParseInLocation(time.DateOnly, s, swedish.Stockholm)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("--as-of %q: write a date (2025-06-01) or a time (2025-06-01T12:00:00+02:00)", s)
 	}
 	return d.AddDate(0, 0, 1), nil
 }
-
-var stockholm = func() *time.Location {
-	loc, err := time.LoadLocation("Europe/Stockholm")
-	if err != nil {
-		return time.FixedZone("CET", 3600)
-	}
-	return loc
-}()
 
 // AreaKPIs lists the Kolada KPIs behind areas: NKA in % and mnkr, and the
 // net cost and invånare of the second derivation of the reference cost.

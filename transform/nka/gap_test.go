@@ -212,7 +212,7 @@ func TestGroupOverride(t *testing.T) {
 	}
 	rows := gapRows(t, e, Query{Municipalities: []string{"1001"}, Areas: []string{"aldreomsorg"}, Years: []int{2024}, GroupOverride: ov})
 	// 2024 with G10 instead of G11: peers Beta 1, Gamma 3 (Delta, Epsilon none): mean 2.
-	if len(rows) != 1 || deref(rows[0].PeerGroupID) != "G10" || num(rows[0].PeerMeanPct) != "2" || !strings.Contains(rows[0].Note, "angiven med --group") {
+	if len(rows) != 1 || deref(rows[0].PeerGroupID) != "G10" || num(rows[0].PeerMeanPct) != "2" || !strings.Contains(rows[0].Note, "angiven för hand") {
 		t.Fatalf("override rows %+v", rows)
 	}
 	// A group whose title names no area needs exactly one area.
@@ -267,7 +267,7 @@ func TestUncoveredAreasAreShown(t *testing.T) {
 		!strings.Contains(res.Rows[0].Note, "ingen grupp \"Liknande kommuner\" för äldreomsorg och Gamma") {
 		t.Fatalf("rows %+v", res.Rows)
 	}
-	if len(res.Notes) != 1 || !strings.Contains(res.Notes[0], "lss") {
+	if len(res.Notes) != 1 || !strings.Contains(res.Notes[0], "LSS") {
 		t.Fatalf("notes %v", res.Notes)
 	}
 	// Against riket no peers are needed.
@@ -526,7 +526,7 @@ func TestReferenceCostNearZeroByHand(t *testing.T) {
 		t.Fatal(err)
 	}
 	if s.TotalTkr == nil || *s.TotalTkr != 2629 || !s.Areas[0].ReferenceCostEstimated ||
-		!strings.Contains(strings.Join(s.Notes, "\n"), "ifo 2022: NKA 0,0456 % ligger för nära 0") ||
+		!strings.Contains(strings.Join(s.Notes, "\n"), "individ- och familjeomsorg 2022: NKA 0,0456 % ligger för nära 0") ||
 		!strings.Contains(strings.Join(s.Sources, "\n"), "N30005") {
 		t.Fatalf("sparbeting %v estimated %v notes %q sources %q", s.TotalTkr, s.Areas[0].ReferenceCostEstimated, s.Notes, s.Sources)
 	}
@@ -636,7 +636,7 @@ func TestGroupTitleVariantsConflictsAndProblems(t *testing.T) {
 		t.Fatal(err)
 	}
 	notes := strings.Join(s.Notes, "\n")
-	for _, want := range []string{"aldreomsorg 2024: ", "G31 används, den som Kolada publicerade senast", "G35", "G37"} {
+	for _, want := range []string{"äldreomsorg 2024: ", "G31 används, den som Kolada publicerade senast", "G35", "G37"} {
 		if !strings.Contains(notes, want) {
 			t.Errorf("sparbeting notes lack %q:\n%s", want, notes)
 		}

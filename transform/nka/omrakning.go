@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/nyckeltal/nyckeltal/internal/swedish"
 )
 
 // AreaChange splits how an area's gap moved between two base years into what
@@ -116,14 +118,14 @@ func splitChange(fromYear, toYear int, a, b SparbetingArea) AreaChange {
 		p    *float64
 		what string
 		year int
-	}{{own1, "own NKA", fromYear}, {cmp1, "comparator", fromYear}, {ref1, "reference cost", fromYear},
-		{own2, "own NKA", toYear}, {cmp2, "comparator", toYear}, {ref2, "reference cost", toYear}} {
+	}{{own1, "egen NKA", fromYear}, {cmp1, "jämförelsevärde", fromYear}, {ref1, "referenskostnad", fromYear},
+		{own2, "egen NKA", toYear}, {cmp2, "jämförelsevärde", toYear}, {ref2, "referenskostnad", toYear}} {
 		if m.p == nil {
 			missing = append(missing, fmt.Sprintf("%s %d", m.what, m.year))
 		}
 	}
 	if len(missing) > 0 {
-		c.Note = "no " + strings.Join(missing, ", ") + ": the change cannot be split"
+		c.Note = "värde saknas för " + swedish.JoinAnd(missing) + ": förändringen kan inte delas upp"
 		return c
 	}
 	gap2 := *own2 - *cmp2
@@ -134,7 +136,7 @@ func splitChange(fromYear, toYear int, a, b SparbetingArea) AreaChange {
 	c.ChangeTkr, c.OwnNKATkr, c.PeersNKATkr, c.ReferenceCostTkr = &change, &ownPart, &peerPart, &refPart
 	g1, g2 := a.Row.PeerGroupID, b.Row.PeerGroupID
 	if g1 != nil && g2 != nil && *g1 != *g2 {
-		c.Note = fmt.Sprintf("peer group changed from %s to %s (RKA re-matched): part of the peers' change", *g1, *g2)
+		c.Note = fmt.Sprintf("gruppen liknande kommuner byttes från %s till %s (RKA matchade om): en del av jämförelsens förändring", *g1, *g2)
 	}
 	return c
 }

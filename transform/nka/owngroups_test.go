@@ -107,7 +107,7 @@ func TestNormalizeComparatorTargetTrend(t *testing.T) {
 	}
 	if got := AssumptionText("lan", "p25", "linear:4", 2023, 2027); got != "Målet är att till budget 2027 nå 25:e percentilen för "+
 		"övriga kommuner i länet. Antagande: jämförelsens NKA följer sin linjära trend (minsta kvadrat) över de 4 åren 2020–2023 "+
-		"fram till 2027 (--peer-trend linear:4)." {
+		"fram till 2027." {
 		t.Errorf("assumption %q", got)
 	}
 }

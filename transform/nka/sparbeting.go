@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -17,7 +18,7 @@ import (
 var ErrBadYears = errors.New("invalid years")
 
 // DefaultTargetYear is the budget year by which the municipality should be
-// at its peers' level (seed 004: "inför budget 2027").
+// at its peers' level (Åtgärdsplan 2024–2026, vård- och socialavdelningen: "inför budget 2027").
 const DefaultTargetYear = 2027
 
 // SparbetingRequest says what to size.
@@ -135,11 +136,15 @@ type Sparbeting struct {
 	Population    *float64 `json:"population"`
 	TotalKrPerInv *float64 `json:"total_kr_per_inv"`
 
-	Municipality string     `json:"-"`
-	StartYear    int        `json:"-"`
-	Profile      string     `json:"-"`
-	Net          bool       `json:"-"`
-	AsOf         *time.Time `json:"-"`
+	Municipality string `json:"-"`
+	// AreaTitles name the areas for people (slug → title).
+	AreaTitles map[string]string `json:"-"`
+	// DataAsOf is when the store's last successful load finished.
+	DataAsOf  time.Time  `json:"-"`
+	StartYear int        `json:"-"`
+	Profile   string     `json:"-"`
+	Net       bool       `json:"-"`
+	AsOf      *time.Time `json:"-"`
 }
 
 // Sparbeting sizes the savings requirement of req.
@@ -185,9 +190,9 @@ func (e *Engine) Sparbeting(ctx context.Context, req SparbetingRequest) (*Sparbe
 		}
 		req.BaseYear = y
 		if prelim {
-			s.Notes = append(s.Notes, fmt.Sprintf("basår %d: inget år har slutliga värden för alla områden, så det senaste används (välj med --base-year)", y))
+			s.Notes = append(s.Notes, fmt.Sprintf("basår %d: inget år har slutliga värden för alla områden, så det senaste används (ett annat basår kan väljas)", y))
 		} else {
-			s.Notes = append(s.Notes, fmt.Sprintf("basår %d: det senaste året med slutliga värden för alla områden (välj med --base-year)", y))
+			s.Notes = append(s.Notes, fmt.Sprintf("basår %d: det senaste året med slutliga värden för alla områden (ett annat basår kan väljas)", y))
 		}
 	}
 	s.BaseYear = req.BaseYear
@@ -210,6 +215,18 @@ func (e *Engine) Sparbeting(ctx context.Context, req SparbetingRequest) (*Sparbe
 	if err != nil {
 		return nil, err
 	}
+	if len(res.Rows) == 0 {
+		years, err := e.YearsWithValues(ctx, req.Municipality, areas, req.AsOf)
+		if err != nil {
+			return nil, err
+		}
+		return nil, &NoYearError{Municipality: req.Municipality, Areas: Slugs(areas), Asked: []int{req.BaseYear}, Years: years}
+	}
+	s.DataAsOf = res.DataAsOf
+	s.AreaTitles = map[string]string{}
+	for _, a := range areas {
+		s.AreaTitles[a.Slug] = a.Title
+	}
 	s.Notes = append(s.Notes, res.Notes...)
 	rows := map[string]GapRow{}
 	for _, r := range res.Rows {
@@ -225,7 +242,7 @@ func (e *Engine) Sparbeting(ctx context.Context, req SparbetingRequest) (*Sparbe
 		r, ok := rows[a.Slug]
 		if !ok {
 			why := fmt.Sprintf("inga NKA-värden för %s %d i databasen: områdets del är okänd", a.Title, req.BaseYear)
-			s.Notes = append(s.Notes, fmt.Sprintf("%s %d: %s", a.Slug, req.BaseYear, why))
+			s.Notes = append(s.Notes, fmt.Sprintf("%s %d: %s", a.Title, req.BaseYear, why))
 			s.Areas = append(s.Areas, SparbetingArea{Area: a.Slug, MissingPeers: []string{}, Note: why})
 			known = false
 			continue
@@ -233,7 +250,7 @@ func (e *Engine) Sparbeting(ctx context.Context, req SparbetingRequest) (*Sparbe
 		sa := sparbetingArea(r)
 		if r.Note != "" {
 			// every note of the gap rows the sparbeting sums
-			s.Notes = append(s.Notes, fmt.Sprintf("%s %d: %s", a.Slug, req.BaseYear, r.Note))
+			s.Notes = append(s.Notes, fmt.Sprintf("%s %d: %s", a.Title, req.BaseYear, r.Note))
 		}
 		s.Preliminary = s.Preliminary || r.Preliminary
 		switch {
@@ -250,7 +267,7 @@ func (e *Engine) Sparbeting(ctx context.Context, req SparbetingRequest) (*Sparbe
 			sa.CountedTkr = &zero
 		default:
 			known = false
-			s.Notes = append(s.Notes, fmt.Sprintf("%s %d: avvikelsen i mnkr är okänd, så sparbetinget lämnas tomt (NULL)", a.Slug, req.BaseYear))
+			s.Notes = append(s.Notes, fmt.Sprintf("%s %d: avvikelsen i mnkr är okänd, så sparbetinget lämnas tomt", a.Title, req.BaseYear))
 		}
 		if sa.CountedTkr != nil {
 			sum += *sa.CountedTkr
@@ -267,7 +284,7 @@ func (e *Engine) Sparbeting(ctx context.Context, req SparbetingRequest) (*Sparbe
 	if known {
 		total := int64(math.Round(sum))
 		if req.Net && total < 0 {
-			s.Notes = append(s.Notes, fmt.Sprintf("med --net ligger områdena tillsammans %s tkr under jämförelsen: inget sparbeting", swedish.Group(-total, " ")))
+			s.Notes = append(s.Notes, fmt.Sprintf("räknat netto ligger områdena tillsammans %s tkr under jämförelsen: inget sparbeting", swedish.Int(-total)))
 			total = 0
 		}
 		s.TotalTkr = &total
@@ -304,7 +321,7 @@ func glideRuleNote(base, target int) string {
 	natural := base + 2
 	if natural > target-1 {
 		return fmt.Sprintf("glidbanan: utfallet %d publiceras %d och påverkar tidigast budget %d, som inte ligger före målåret %d; "+
-			"regeln basår + 2 lämnar alltså inget budgetår, och hela sparbetinget läggs på %d (välj med --start-year eller --target-year)",
+			"regeln basår + 2 lämnar alltså inget budgetår, och hela sparbetinget läggs på %d (ett annat startår eller målår kan väljas)",
 			base, base+1, natural, target, target-1)
 	}
 	return fmt.Sprintf("glidbanan %s: från basår + 2 (utfallet %d publiceras %d och påverkar tidigast budget %d) till året före målåret %d",
@@ -391,17 +408,17 @@ func (e *Engine) sources(ctx context.Context, areas []Area, rows map[string]GapR
 		if !ok || row.PeerGroupID == nil {
 			continue
 		}
-		out = append(out, fmt.Sprintf("%s: liknande kommuner %s (%d av %d med värde)", a.Slug, groupDescription(row), row.PeerCount, row.PeerMembers))
+		out = append(out, fmt.Sprintf("%s: liknande kommuner %s (%d av %d med värde)", swedish.Capitalize(a.Title), groupDescription(row), row.PeerCount, row.PeerMembers))
 	}
 	for _, a := range areas {
 		row, ok := rows[a.Slug]
 		if !ok || comparatorIsLiknande(cmp) || cmp == ComparatorRiket || row.ComparatorText == nil {
 			continue
 		}
-		out = append(out, fmt.Sprintf("%s: jämförelse %s (%d av %d med värde)", a.Slug, *row.ComparatorText, row.ComparatorCount, row.ComparatorMembers))
+		out = append(out, fmt.Sprintf("%s: jämförelse %s (%d av %d med värde)", swedish.Capitalize(a.Title), *row.ComparatorText, row.ComparatorCount, row.ComparatorMembers))
 	}
 	if asOf != nil {
-		out = append(out, "värdena som databasen kände dem "+asOf.In(stockholm).Format(time.RFC3339)+" (--as-of)")
+		out = append(out, "Värdena som databasen kände dem "+swedish.Time(*asOf))
 	} else {
 		last, err := e.Store.LastLoad(ctx, "kolada", store.StatusOK)
 		if err != nil {
@@ -412,7 +429,7 @@ func (e *Engine) sources(ctx context.Context, areas []Area, rows map[string]GapR
 			if last.FinishedAt != nil {
 				at = *last.FinishedAt
 			}
-			out = append(out, fmt.Sprintf("värdena enligt Kolada-laddning %d av %s", last.ID, at.In(stockholm).Format(time.RFC3339)))
+			out = append(out, fmt.Sprintf("Värdena enligt Kolada-laddning %d, %s", last.ID, swedish.Time(at)))
 		}
 	}
 	return out, nil
@@ -451,4 +468,67 @@ func uniqueStrings(xs []string) []string {
 		}
 	}
 	return out
+}
+
+// NoYearError is a year asked for that the store has no NKA values of (for
+// the municipality and areas), with the years it has: a sparbeting or gap
+// of such a year would be nothing but empty figures.
+type NoYearError struct {
+	Municipality string
+	Areas        []string
+	Asked        []int // the years asked for
+	Years        []int // the years with values, sorted
+}
+
+func (e *NoYearError) Error() string {
+	have := "no year at all"
+	if len(e.Years) > 0 {
+		have = YearsText(e.Years)
+	}
+	return fmt.Sprintf("%s has no NKA values for %s (%s) in the store; it has values for %s", e.Municipality, YearsText(e.Asked),
+		strings.Join(e.Areas, ", "), have)
+}
+
+// Is makes a NoYearError an ErrNoData.
+func (e *NoYearError) Is(target error) bool { return target == ErrNoData }
+
+// YearsWithValues lists the years the store has NKA values of for a
+// municipality in any of the areas.
+func (e *Engine) YearsWithValues(ctx context.Context, municipality string, areas []Area, asOf *time.Time) ([]int, error) {
+	seen := map[int]bool{}
+	for _, a := range areas {
+		vals, err := e.values(ctx, asOf, municipality, a.Slug, nil)
+		if err != nil {
+			return nil, err
+		}
+		for _, v := range vals {
+			if v.NKAPct != nil || v.NKAMnkr != nil {
+				seen[v.Year] = true
+			}
+		}
+	}
+	years := make([]int, 0, len(seen))
+	for y := range seen {
+		years = append(years, y)
+	}
+	sort.Ints(years)
+	return years, nil
+}
+
+// YearsText writes years with runs joined: "2018–2025", "2018–2020, 2023".
+func YearsText(years []int) string {
+	var parts []string
+	for i := 0; i < len(years); {
+		j := i
+		for j+1 < len(years) && years[j+1] == years[j]+1 {
+			j++
+		}
+		if j > i {
+			parts = append(parts, fmt.Sprintf("%d–%d", years[i], years[j]))
+		} else {
+			parts = append(parts, strconv.Itoa(years[i]))
+		}
+		i = j + 1
+	}
+	return strings.Join(parts, ", ")
 }

@@ -160,7 +160,12 @@ func (r *Report) sparbetingView() sparbetingView {
 	v := sparbetingView{Show: true, Total: "okänt", BaseYear: strconv.Itoa(s.BaseYear), TargetYear: s.TargetYear,
 		Comparator: comparatorText(s.Comparator, s.Target), Assumption: s.Assumption,
 		TargetText: nka.TargetText(s.Comparator, s.Target), StartYear: s.StartYear, LastYear: s.TargetYear - 1,
-		BaseYearPlain: s.BaseYear, Preliminary: s.Preliminary, Notes: s.Notes, Sources: s.Sources}
+		BaseYearPlain: s.BaseYear, Preliminary: s.Preliminary, Notes: s.Notes}
+	for _, src := range s.Sources {
+		if src != nka.Label { // said once, at the top of the report
+			v.Sources = append(v.Sources, src)
+		}
+	}
 	if s.Preliminary {
 		v.BaseYear += "*"
 	}
@@ -187,7 +192,11 @@ func (r *Report) sparbetingView() sparbetingView {
 			ref += "‡"
 			v.Estimated = true
 		}
-		v.Rows = append(v.Rows, sparbetingRow{Area: a.Area, Group: group, Numbers: []string{members,
+		area := a.Area
+		if t, ok := s.AreaTitles[a.Area]; ok {
+			area = capitalize(t)
+		}
+		v.Rows = append(v.Rows, sparbetingRow{Area: area, Group: group, Numbers: []string{members,
 			fnum(a.NKAPct, 2), fnum(a.PeerMeanPct, 2), fnum(a.ComparatorPct, 2), fnum(a.GapPP, 2), ref,
 			fnum(a.GapMnkr, 1), fnum(a.GapKrPerInv, 0), fnum(a.CountedTkr, 0), fnum(a.CountedKrPerInv, 0)}})
 	}
@@ -211,15 +220,7 @@ func (r *Report) sparbetingView() sparbetingView {
 	return v
 }
 
-func profileText(p string) string {
-	switch p {
-	case "even":
-		return "jämn"
-	case "front":
-		return "framtung"
-	}
-	return "vikter " + p
-}
+func profileText(p string) string { return nka.ProfileText(p) }
 
 func comparatorText(c, target string) string {
 	if target == "" || target == nka.EffectiveTarget(c, "") {
@@ -534,13 +535,7 @@ func otherGroupText(row nka.GapRow) string {
 	return s
 }
 
-func capitalize(s string) string {
-	if s == "" {
-		return s
-	}
-	r := []rune(s)
-	return strings.ToUpper(string(r[0])) + string(r[1:])
-}
+func capitalize(s string) string { return swedish.Capitalize(s) }
 
 type scatterView struct {
 	ID, Name string

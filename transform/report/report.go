@@ -35,6 +35,14 @@ type Builder struct {
 	NKA   *nka.Engine
 }
 
+// areaTitle names an NKA area for people ("äldreomsorg").
+func (b *Builder) areaTitle(slug string) string {
+	if a, ok := nka.AreaBySlug(b.NKA.Areas, slug); ok {
+		return a.Title
+	}
+	return slug
+}
+
 // Request says what to report on.
 type Request struct {
 	Tables tables.Request
@@ -198,7 +206,7 @@ func contains(xs []int, x int) bool {
 func (b *Builder) scatter(ctx context.Context, def catalog.Scatter, m string, years []int) (Scatter, error) {
 	sc := Scatter{Def: def}
 	if def.Cost == "" || def.Quality == "" {
-		sc.Notes = append(sc.Notes, "Kolada-id saknas för kostnad eller kvalitet: kör `nyckeltal catalog resolve`.")
+		sc.Notes = append(sc.Notes, "Kostnad eller kvalitet saknar Kolada-id i indikatorkatalogen.")
 		return sc, nil
 	}
 	titles, err := b.Store.KPITitles(ctx, []string{def.Cost, def.Quality})
@@ -251,7 +259,7 @@ func (b *Builder) scatter(ctx context.Context, def catalog.Scatter, m string, ye
 				peers[mem.ID] = true
 			}
 		} else {
-			sc.Notes = append(sc.Notes, fmt.Sprintf("Ingen grupp liknande kommuner för %s %d.", def.Area, sc.Year))
+			sc.Notes = append(sc.Notes, fmt.Sprintf("Ingen grupp liknande kommuner för %s %d.", b.areaTitle(def.Area), sc.Year))
 		}
 	}
 	for _, p := range byYear[sc.Year] {

@@ -71,6 +71,15 @@ type localKey struct {
 
 type localInfo struct{ title, unit, system string }
 
+// areaTitle names an NKA area for people ("äldreomsorg"); an unknown slug
+// stays as it is.
+func (b *Builder) areaTitle(slug string) string {
+	if a, ok := nka.AreaBySlug(b.NKA.Areas, slug); ok {
+		return a.Title
+	}
+	return slug
+}
+
 // Build computes the tables.
 func (b *Builder) Build(ctx context.Context, req Request) (*Result, error) {
 	c := req.Catalog
@@ -156,7 +165,7 @@ func (b *Builder) Build(ctx context.Context, req Request) (*Result, error) {
 			t.SourceSystem = "Kolada"
 			t.SourceName = states[ind.Source].Title
 			k := koladaTable{t: t, ind: ind, req: req, vals: kolada, states: states, groups: groups[ind.Area],
-				shown: shown, maxYear: maxYear, municipality: res.MunicipalityName}
+				shown: shown, maxYear: maxYear, municipality: res.MunicipalityName, areaTitle: b.areaTitle(ind.Area)}
 			if t.Indicator.Source == "" {
 				k.title, k.haveCatalogue = titles.of(i), titles.haveCatalogue
 			}

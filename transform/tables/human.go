@@ -6,13 +6,12 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/nyckeltal/nyckeltal/internal/swedish"
 	"github.com/nyckeltal/nyckeltal/transform/catalog"
 )
 
 // The layout shared by the formats for people (Markdown, HTML and the
 // report): per indicator a small table with what it needs, the notes below.
-
-func itoa(n int) string { return strconv.Itoa(n) }
 
 // fileTitle is "PART — Exempelköping (9001)".
 func (r *Result) fileTitle(part string) string {
@@ -78,14 +77,14 @@ func (r *Result) YearsText() string {
 // state of the store.
 func (r *Result) About() string {
 	return fmt.Sprintf("%s · år %s · databasens senaste laddning %s", r.Catalog.Title, r.YearsText(),
-		r.DataAsOf.UTC().Format("2006-01-02 15:04 UTC"))
+		swedish.Time(r.DataAsOf))
 }
 
 // Footer explains how to read the computed columns.
 func (r *Result) Footer() []string {
 	return []string{
 		"Förändring: mot samma period året före (procentenheter för andelar). Bedömning: förbättring eller försämring i indikatorns riktning (öka/minska); värden som är lika med de decimaler som visas är oförändrade.",
-		"Liknande kommuner: RKA:s grupp för området (samma grupp som `nyckeltal gap` använder för året); medelvärde utan viktning, som Kolada räknar gruppvärden; rang 1 är bäst i indikatorns riktning bland kommunen och gruppens kommuner med värde.",
+		"Liknande kommuner: RKA:s grupp för området (samma grupp som nettokostnadsavvikelsen jämförs med det året); medelvärde utan viktning, som Kolada räknar gruppvärden; rang 1 är bäst i indikatorns riktning bland kommunen och gruppens kommuner med värde.",
 		"Preliminära värden är märkta med en stjärna efter perioden (2025*). Ett streck (–) är ett värde som saknas, och anmärkningen säger varför; ett värde som saknas visas aldrig som 0.",
 		r.SourceLabel(),
 	}

@@ -49,6 +49,7 @@ type koladaTable struct {
 	shown        map[int]bool
 	maxYear      int
 	municipality string // its name
+	areaTitle    string // the NKA area's name, for people
 	// title is the resolver's answer when the catalogue named the KPI by
 	// title only; haveCatalogue says whether the store has Kolada's KPI
 	// catalogue to look it up in.
@@ -119,7 +120,7 @@ func (k *koladaTable) rows() {
 	}
 	splits = append(splits, k.regiSeries()...)
 	if ind.Area == "" {
-		k.note("Ingen jämförelse med liknande kommuner: indikatorn hör inte till något område med en grupp liknande kommuner (area i katalogen).")
+		k.note("Ingen jämförelse med liknande kommuner: indikatorn hör inte till något område med en grupp liknande kommuner (katalogen anger inget område för den).")
 	}
 	for _, sp := range splits {
 		for y := first; y <= k.maxYear; y++ {
@@ -150,7 +151,7 @@ func (k *koladaTable) rows() {
 						t.useGroup(grp, y)
 					}
 				} else if sp.split.Kind == Total {
-					r.Note = joinNote(r.Note, fmt.Sprintf("ingen grupp liknande kommuner för %s %d", ind.Area, y))
+					r.Note = joinNote(r.Note, fmt.Sprintf("ingen grupp liknande kommuner för %s %d", k.areaTitle, y))
 				}
 			}
 			t.Rows = append(t.Rows, r)
@@ -232,13 +233,13 @@ func (k *koladaTable) explainTitle() bool {
 	r := k.title
 	switch {
 	case t.SourceID != "" && r != nil:
-		k.note("Kolada-id %s%s valdes automatiskt efter titeln %s, eftersom inget annat nyckeltal passar lika bra. Skriv in det som source i katalogen för att låsa valet (`nyckeltal catalog resolve`).",
+		k.note("Kolada-id %s%s valdes automatiskt efter titeln %s, eftersom inget annat nyckeltal passar lika bra.",
 			t.SourceID, titleSuffix(k.states[t.SourceID].Title), quote(r.Title))
 		return true
 	case t.SourceID != "":
 		return true
 	case !k.haveCatalogue:
-		k.note("Indikatorn är inte kopplad till något nyckeltal i Kolada än: titeln %s slås upp i Kolada:s nyckeltalskatalog när den har hämtats (`nyckeltal run`).",
+		k.note("Indikatorn saknar Kolada-id: titeln %s slås upp när Kolada:s nyckeltalskatalog har hämtats.",
 			quote(t.Indicator.KoladaTitle))
 	case r != nil && len(r.Candidates) > 0:
 		var cs []string
@@ -248,10 +249,10 @@ func (k *koladaTable) explainTitle() bool {
 			}
 			cs = append(cs, c.ID+" "+quote(c.Title))
 		}
-		k.note("Titeln %s passar flera nyckeltal i Kolada, så inget valdes automatiskt; de som passar bäst: %s. Skriv det som avses som source i katalogen.",
+		k.note("Indikatorn saknar Kolada-id: titeln %s passar flera nyckeltal i Kolada, så inget valdes automatiskt; de som passar bäst: %s.",
 			quote(t.Indicator.KoladaTitle), strings.Join(cs, ", "))
 	default:
-		k.note("Inget nyckeltal i Kolada passar titeln %s. Sök med `nyckeltal kpi search` och skriv id:t som source i katalogen.",
+		k.note("Indikatorn saknar Kolada-id: inget nyckeltal i Kolada passar titeln %s.",
 			quote(t.Indicator.KoladaTitle))
 	}
 	return false
@@ -266,7 +267,7 @@ func (k *koladaTable) explainState(id string, st store.KPIState) bool {
 	case st.Known && st.MunicipalityType == "L":
 		k.note("Kolada publicerar inte %s%s för kommuner, bara för regioner.", id, titleSuffix(st.Title))
 	case !k.anyShownFetched(st):
-		k.note("Nyckeltalet %s har inte hämtats från Kolada än; det hämtas vid nästa körning (`nyckeltal run`).", id)
+		k.note("Nyckeltalet %s har inte hämtats från Kolada än; det hämtas vid nästa körning.", id)
 	default:
 		return true
 	}
@@ -308,7 +309,7 @@ func (k *koladaTable) explainMissingYears(id string, st store.KPIState, first in
 		}
 	}
 	if len(not) > 0 {
-		k.note("%s har inte hämtats från Kolada för %s; det görs vid nästa körning om åren finns i kolada.years.", id, yearList(not))
+		k.note("%s har inte hämtats från Kolada för %s; det görs vid nästa körning om åren ingår i dem som hämtas från Kolada.", id, yearList(not))
 	}
 }
 

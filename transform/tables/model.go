@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/nyckeltal/nyckeltal/internal/swedish"
 	"github.com/nyckeltal/nyckeltal/transform/catalog"
 )
 
@@ -48,11 +49,7 @@ func Judge(dir catalog.Direction, prev, cur *float64, decimals int) Verdict {
 }
 
 func roundTo(x float64, decimals int) float64 {
-	v, _ := strconv.ParseFloat(fixed(x, decimals), 64) // rounded as shown
-	if v == 0 {
-		return 0 // no -0
-	}
-	return v
+	return swedish.Rounded(x, decimals) // rounded as shown
 }
 
 // Result is every table of one municipality.

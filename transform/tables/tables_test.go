@@ -450,19 +450,6 @@ func TestParseFormats(t *testing.T) {
 	}
 }
 
-func TestFixed(t *testing.T) {
-	for _, tt := range []struct {
-		x    float64
-		d    int
-		want string
-	}{{12.5, 0, "13"}, {-12.5, 0, "-13"}, {1.005, 2, "1.01"}, {0.05, 1, "0.1"}, {9.96, 1, "10.0"}, {-0.04, 1, "0.0"},
-		{83, 1, "83.0"}, {1e-7, 2, "0.00"}, {123456789.5, 0, "123456790"}, {0.95, 1, "1.0"}} {
-		if got := fixed(tt.x, tt.d); got != tt.want {
-			t.Errorf("fixed(%v, %d) = %q, want %q", tt.x, tt.d, got, tt.want)
-		}
-	}
-}
-
 // TestOtherMunicipality: the tables of a municipality other than the home
 // one have its Kolada values, and say that local values are the home
 // municipality's; one without a peer group says so instead of comparing.

@@ -32,7 +32,7 @@ func TestFileBeingCopiedIsLeft(t *testing.T) {
 	if pending, err := Pending(o); pending || err != nil {
 		t.Fatalf("pending %v %v: a file still being copied makes no run", pending, err)
 	}
-	if !strings.Contains(res.Summary(o.InboxDir), "1 not yet complete: indikatorer/a.csv") {
+	if !strings.Contains(res.Summary(o.InboxDir), "1 ännu inte kompletta: indikatorer/a.csv") {
 		t.Fatalf("summary %q", res.Summary(o.InboxDir))
 	}
 	if err := st.Close(); err != nil {

@@ -22,6 +22,7 @@ import (
 	"github.com/nyckeltal/nyckeltal/internal/personnummer"
 	"github.com/nyckeltal/nyckeltal/internal/privfs"
 	"github.com/nyckeltal/nyckeltal/internal/store"
+	"github.com/nyckeltal/nyckeltal/internal/swedish"
 	"github.com/nyckeltal/nyckeltal/internal/tabular"
 )
 
@@ -101,10 +102,10 @@ type Result struct {
 
 // Summary is the one line a run prints about the inbox.
 func (r *Result) Summary(inboxDir string) string {
-	s := fmt.Sprintf("Inbox %s: %d loaded, %d already loaded, %d refused, %d left for the next run", inboxDir,
+	s := fmt.Sprintf("Inkorgen %s: %d laddade, %d redan laddade, %d avvisade, %d kvar till nästa körning", inboxDir,
 		r.Loaded, r.Unchanged, r.Refused, r.Failed+r.Waiting)
 	if r.Waiting > 0 {
-		s += fmt.Sprintf(" (%d not yet complete: ", r.Waiting)
+		s += fmt.Sprintf(" (%d ännu inte kompletta: ", r.Waiting)
 		var names []string
 		for _, f := range r.Files {
 			if f.Waiting != "" {
@@ -434,24 +435,24 @@ func (o Options) reject(fr *FileResult, f inboxFile) error {
 // to do. It holds no personnummer (the problems are masked).
 func ErrorReport(r ownfiles.Result, now time.Time) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s was refused by nyckeltal on %s; nothing of it was loaded.\n", r.File, now.Format("2006-01-02 15:04"))
+	fmt.Fprintf(&b, "%s avvisades av nyckeltal %s; inget av filen laddades.\n", r.File, swedish.Time(now))
 	if r.Load.LoadID != 0 {
-		fmt.Fprintf(&b, "The attempt is recorded as load %d (failed) of source %s.\n", r.Load.LoadID, r.Source)
+		fmt.Fprintf(&b, "Försöket är registrerat som laddning %d (misslyckad) av källan %s.\n", r.Load.LoadID, r.Source)
 	}
 	if r.Format != "" {
-		fmt.Fprintf(&b, "Read as: %s.\n", r.Format)
+		fmt.Fprintf(&b, "Läst som: %s.\n", r.Format)
 	}
 	fmt.Fprintf(&b, "SHA-256: %s\n\n", r.SHA256)
 	if r.TotalProblems > len(r.Problems) {
-		fmt.Fprintf(&b, "%d problems; the first %d:\n", r.TotalProblems, len(r.Problems))
+		fmt.Fprintf(&b, "%d problem; de första %d:\n", r.TotalProblems, len(r.Problems))
 	} else {
-		fmt.Fprintf(&b, "%d problem(s):\n", r.TotalProblems)
+		fmt.Fprintf(&b, "%d problem:\n", r.TotalProblems)
 	}
 	for _, p := range r.Problems {
 		fmt.Fprintf(&b, "  %s\n", p)
 	}
-	fmt.Fprintf(&b, "\nWhat to do: correct the file and put it in the inbox again, or load its good rows with\n"+
-		"  nyckeltal ingest %s --skip-bad-rows FILE\n(the refused rows are then written to a quarantine CSV).\n", r.Source)
+	fmt.Fprintf(&b, "\nGör så här: rätta filen och lägg den i inkorgen igen, eller ladda filens felfria rader med\n"+
+		"  nyckeltal ingest %s --skip-bad-rows FIL\n(de avvisade raderna skrivs då till en karantänfil, CSV).\n", r.Source)
 	return b.String()
 }
 
