@@ -64,13 +64,13 @@ func runExport(ctx context.Context, opts *exportOptions, f *factory) error {
 	}
 	fmt.Fprintf(f.stdout, "Exporterade %s till %s:\n", ex.Store, ex.Dir)
 	tw := tabwriter.NewWriter(f.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "TABELL\tSÖKVÄG\tRADER\tPARTITIONERAD EFTER")
+	fmt.Fprintln(tw, "SÖKVÄG\tRADER\tPARTITIONERAD EFTER")
 	for _, t := range ex.Tables {
 		partition := strings.Join(t.PartitionBy, ", ")
 		if partition == "" {
 			partition = swedish.Missing
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", t.Name, t.Path, formatInt(t.Rows), partition)
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", t.Path, formatInt(t.Rows), partition) // the path names the table
 	}
 	if err := tw.Flush(); err != nil {
 		return err
