@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/nyckeltal/nyckeltal/internal/store"
+	"github.com/nyckeltal/nyckeltal/internal/swedish"
 	"github.com/nyckeltal/nyckeltal/internal/version"
 )
 
@@ -200,16 +201,16 @@ func (p *prober) noData(ctx context.Context) ([]store.KoladaFinding, error) {
 		page, err := DecodeDataPage(body)
 		switch {
 		case err != nil:
-			f.Answer, f.Detail = AnswerUnknown, "the answer is not a v3 data page: "+err.Error()
+			f.Answer, f.Detail = AnswerUnknown, "svaret är ingen datasida från v3: "+err.Error()
 		case len(page.Values) == 0:
-			f.Answer, f.Detail = AnswerEmpty200, `200 with "values": [] — a load with nothing new is an empty page`
+			f.Answer, f.Detail = AnswerEmpty200, `200 med "values": [] — en laddning utan något nytt får en tom sida`
 		default:
-			f.Answer, f.Detail = AnswerUnknown, fmt.Sprintf("%d rows changed since tomorrow: from_date seems to be ignored", len(page.Values))
+			f.Answer, f.Detail = AnswerUnknown, fmt.Sprintf("%d rader ändrade sedan i morgon: from_date verkar inte följas", len(page.Values))
 		}
 	case http.StatusNotFound:
-		f.Answer, f.Detail = Answer404, "404 — the connector counts a 404 on a data route as a page without rows"
+		f.Answer, f.Detail = Answer404, "404 — anslutningen räknar en 404 på en dataväg som en sida utan rader"
 	default:
-		f.Answer, f.Detail = statusAnswer(status), fmt.Sprintf("refused with %d %s", status, http.StatusText(status))
+		f.Answer, f.Detail = statusAnswer(status), fmt.Sprintf("avvisad med %d %s", status, http.StatusText(status))
 	}
 	return []store.KoladaFinding{f}, nil
 }
@@ -246,7 +247,7 @@ func (p *prober) groups(ctx context.Context) ([]store.KoladaFinding, error) {
 	}
 	members := []string{p.o.Municipality}
 	if group == nil {
-		gm.Status, gm.Detail = status, "no group of 2 to 25 municipalities among the first groups listed: nothing to ask"
+		gm.Status, gm.Detail = status, "ingen grupp med 2 till 25 kommuner bland de första grupperna i listan: inget att fråga om"
 	} else {
 		members = members[:0]
 		for _, m := range group.Members {
@@ -269,7 +270,7 @@ func (p *prober) groups(ctx context.Context) ([]store.KoladaFinding, error) {
 	if lu.Status == http.StatusOK {
 		page, err := DecodeDataPage(body)
 		if err != nil {
-			lu.Detail = "the answer is not a v3 data page: " + err.Error()
+			lu.Detail = "svaret är ingen datasida från v3: " + err.Error()
 		} else {
 			var extra []string
 			for _, r := range page.Values {
@@ -286,15 +287,15 @@ func (p *prober) groups(ctx context.Context) ([]store.KoladaFinding, error) {
 			}
 			switch {
 			case len(extra) > 0:
-				lu.Answer, lu.Detail = "extra_rows", fmt.Sprintf("%d rows of units not asked for: %s", len(extra), strings.Join(firstN(extra, 5), ", "))
+				lu.Answer, lu.Detail = "extra_rows", fmt.Sprintf("%d rader för enheter som inte efterfrågades: %s", len(extra), strings.Join(firstN(extra, 5), ", "))
 			case len(page.Values) == 0:
-				lu.Detail = "no rows to tell from"
+				lu.Detail = "inga rader att avgöra det av"
 			default:
-				lu.Answer, lu.Detail = "only_asked", fmt.Sprintf("%d rows, all of the %d municipalities asked for", len(page.Values), len(members))
+				lu.Answer, lu.Detail = "only_asked", fmt.Sprintf("%d rader, alla för de %d efterfrågade kommunerna", len(page.Values), len(members))
 			}
 		}
 	} else {
-		lu.Detail = fmt.Sprintf("refused with %d", lu.Status)
+		lu.Detail = fmt.Sprintf("avvisad med %d", lu.Status)
 	}
 	if group == nil {
 		return []store.KoladaFinding{gm, lu}, nil
@@ -310,7 +311,7 @@ func (p *prober) groups(ctx context.Context) ([]store.KoladaFinding, error) {
 	case http.StatusOK:
 		page, err := DecodeDataPage(body)
 		if err != nil {
-			gm.Detail = "the answer is not a v3 data page: " + err.Error()
+			gm.Detail = "svaret är ingen datasida från v3: " + err.Error()
 			break
 		}
 		var value *float64
@@ -329,24 +330,24 @@ func (p *prober) groups(ctx context.Context) ([]store.KoladaFinding, error) {
 		switch {
 		case value != nil:
 			gm.Answer = "computed"
-			gm.Detail = fmt.Sprintf("%s answers %.6g", group.ID, *value)
+			gm.Detail = fmt.Sprintf("%s svarar %s", group.ID, swedish.Trimmed(*value, 4))
 			if withValue > 0 {
 				mean := sum / float64(withValue)
 				if math.Abs(*value-mean) <= 0.0005*math.Max(1, math.Abs(mean)) {
-					gm.Detail += fmt.Sprintf(", the unweighted mean of the %d members with a value", withValue)
+					gm.Detail += fmt.Sprintf(", det ovägda medelvärdet av de %d medlemmarna med värde", withValue)
 				} else {
-					gm.Detail += fmt.Sprintf("; the unweighted mean of the %d members with a value is %.6g", withValue, mean)
+					gm.Detail += fmt.Sprintf("; det ovägda medelvärdet av de %d medlemmarna med värde är %s", withValue, swedish.Trimmed(mean, 4))
 				}
 			}
 		case others > 0:
-			gm.Answer, gm.Detail = "not_computed", fmt.Sprintf("%s answers %d rows of other units, none of the group", group.ID, others)
+			gm.Answer, gm.Detail = "not_computed", fmt.Sprintf("%s svarar med %d rader för andra enheter, ingen i gruppen", group.ID, others)
 		default:
-			gm.Answer, gm.Detail = "not_computed", fmt.Sprintf("%s answers no rows", group.ID)
+			gm.Answer, gm.Detail = "not_computed", fmt.Sprintf("%s svarar utan rader", group.ID)
 		}
 	case http.StatusNotFound:
-		gm.Answer, gm.Detail = "not_computed", group.ID+" answers 404"
+		gm.Answer, gm.Detail = "not_computed", group.ID+" svarar 404"
 	default:
-		gm.Answer, gm.Detail = "rejected", fmt.Sprintf("%s is refused with %d %s", group.ID, gm.Status, http.StatusText(gm.Status))
+		gm.Answer, gm.Detail = "rejected", fmt.Sprintf("%s avvisas med %d %s", group.ID, gm.Status, http.StatusText(gm.Status))
 	}
 	return []store.KoladaFinding{gm, lu}, nil
 }
@@ -373,18 +374,18 @@ func (p *prober) paging(ctx context.Context) ([]store.KoladaFinding, error) {
 		}
 		if status == http.StatusNotFound && rows > 0 {
 			last.Answer, last.Status, last.URL = "404_after_last_page", status, u
-			last.Detail = fmt.Sprintf("the last page with rows (page %d) has a next_url, and the page it names answers 404", n)
+			last.Detail = fmt.Sprintf("den sista sidan med rader (sida %d) har en next_url, och sidan den pekar på svarar 404", n)
 			break
 		}
 		if status != http.StatusOK {
 			last.Status, params.Status = status, status
-			last.Detail = fmt.Sprintf("page %d refused with %d", n+1, status)
+			last.Detail = fmt.Sprintf("sida %d avvisad med %d", n+1, status)
 			params.Detail = last.Detail
 			break
 		}
 		page, err := DecodeDataPage(body)
 		if err != nil {
-			last.Detail = fmt.Sprintf("page %d is not a v3 data page: %v", n+1, err)
+			last.Detail = fmt.Sprintf("sida %d är ingen datasida från v3: %v", n+1, err)
 			break
 		}
 		if n == 0 {
@@ -392,21 +393,21 @@ func (p *prober) paging(ctx context.Context) ([]store.KoladaFinding, error) {
 		}
 		if len(page.Values) == 0 {
 			if rows == 0 {
-				last.Detail = "no rows for the home municipality to page through"
+				last.Detail = "inga rader för hemkommunen att bläddra igenom"
 				params.Answer, params.Detail = AnswerUnknown, last.Detail
 				break
 			}
 			last.URL = u
 			if page.NextURL != "" {
-				last.Answer, last.Detail = "next_url_on_empty_page", fmt.Sprintf("page %d has no rows and a next_url: paging ends at an empty page", n+1)
+				last.Answer, last.Detail = "next_url_on_empty_page", fmt.Sprintf("sida %d saknar rader men har en next_url: bläddringen slutar vid en tom sida", n+1)
 			} else {
-				last.Answer, last.Detail = "empty_page_last", fmt.Sprintf("the last page with rows has a next_url; page %d has no rows and no next_url", n+1)
+				last.Answer, last.Detail = "empty_page_last", fmt.Sprintf("den sista sidan med rader har en next_url; sida %d saknar både rader och next_url", n+1)
 			}
 			break
 		}
 		rows += len(page.Values)
 		if page.NextURL == "" {
-			last.Answer, last.Detail = "no", fmt.Sprintf("page %d, the last with rows, has no next_url", n+1)
+			last.Answer, last.Detail = "no", fmt.Sprintf("sida %d, den sista med rader, saknar next_url", n+1)
 			break
 		}
 		u, _ = nextPage(request, page.NextURL, len(page.Values))
@@ -418,13 +419,13 @@ func (p *prober) paging(ctx context.Context) ([]store.KoladaFinding, error) {
 func nextURLParams(next string, rows int) (string, string) {
 	if next == "" {
 		if rows == 0 {
-			return AnswerUnknown, "no rows to page through"
+			return AnswerUnknown, "inga rader att bläddra igenom"
 		}
-		return AnswerUnknown, "one page only: no next_url to look at"
+		return AnswerUnknown, "bara en sida: ingen next_url att titta på"
 	}
 	u, err := url.Parse(next)
 	if err != nil {
-		return AnswerUnknown, "next_url is not a URL: " + truncate(next, 80)
+		return AnswerUnknown, "next_url är ingen URL: " + truncate(next, 80)
 	}
 	q := u.Query()
 	_, from := q["from_date"]
@@ -459,12 +460,12 @@ func (p *prober) allUnits(ctx context.Context) ([]store.KoladaFinding, error) {
 		}
 		f.Status = status
 		if status != http.StatusOK {
-			f.Detail = fmt.Sprintf("refused with %d", status)
+			f.Detail = fmt.Sprintf("avvisad med %d", status)
 			return []store.KoladaFinding{f}, nil
 		}
 		page, err := DecodeDataPage(body)
 		if err != nil {
-			f.Detail = "the answer is not a v3 data page: " + err.Error()
+			f.Detail = "svaret är ingen datasida från v3: " + err.Error()
 			return []store.KoladaFinding{f}, nil
 		}
 		for _, r := range page.Values {
@@ -497,7 +498,7 @@ func (p *prober) allUnits(ctx context.Context) ([]store.KoladaFinding, error) {
 	case municipalities > 0:
 		f.Answer = "municipalities"
 	}
-	f.Detail = fmt.Sprintf("%d municipalities (Riket included), %d regions (00LL), %d groups, %d other units", municipalities, regions, groups, other)
+	f.Detail = fmt.Sprintf("%d kommuner (riket medräknat), %d regioner (00LL), %d grupper, %d andra enheter", municipalities, regions, groups, other)
 	if len(examples) > 0 {
 		sort.Strings(examples)
 		f.Detail += ": " + strings.Join(firstN(examples, 5), ", ")
@@ -510,7 +511,7 @@ func (p *prober) v2(ctx context.Context) ([]store.KoladaFinding, error) {
 	f := store.KoladaFinding{Behaviour: BehaviourV2, Answer: AnswerUnknown}
 	root, ok := strings.CutSuffix(p.base, "/v3")
 	if !ok {
-		f.Detail = "the base URL does not end in /v3, so there is no v2 beside it to ask"
+		f.Detail = "bas-URL:en slutar inte på /v3, så det finns ingen v2 bredvid att fråga"
 		return []store.KoladaFinding{f}, nil
 	}
 	f.URL = root + "/v2/kpi?per_page=1"
@@ -527,11 +528,11 @@ func (p *prober) v2(ctx context.Context) ([]store.KoladaFinding, error) {
 		_ = json.Unmarshal(body, &m)
 		switch {
 		case m["error"] != nil:
-			f.Answer, f.Detail = "error_200", "200 with an error message: "+truncate(string(m["error"]), 120)
+			f.Answer, f.Detail = "error_200", "200 med ett felmeddelande: "+truncate(string(m["error"]), 120)
 		case m["values"] != nil:
-			f.Answer, f.Detail = "serving", "200 with values: v2 still answers"
+			f.Answer, f.Detail = "serving", "200 med värden: v2 svarar fortfarande"
 		default:
-			f.Detail = "200 with neither values nor an error"
+			f.Detail = "200 utan både värden och felmeddelande"
 		}
 	default:
 		f.Answer, f.Detail = statusAnswer(status), fmt.Sprintf("%d %s", status, http.StatusText(status))
@@ -554,34 +555,58 @@ func (p *prober) rateLimit(requests int64) store.KoladaFinding {
 		sort.Strings(hs)
 		f.Answer, f.Detail = "advertised", strings.Join(hs, "; ")
 	case retries > 0:
-		f.Answer, f.Detail = "limited", fmt.Sprintf("%d of %d requests were retries (429 or 5xx)", retries, requests)
+		f.Answer, f.Detail = "limited", fmt.Sprintf("%d av %d anrop var omförsök (429 eller 5xx)", retries, requests)
 	default:
-		f.Detail = fmt.Sprintf("no 429 and no rate-limit header in %d answers; nothing is documented", p.gets)
+		f.Detail = fmt.Sprintf("ingen 429 och inget rate-limit-huvud i %d svar; inget är dokumenterat", p.gets)
 	}
 	return f
 }
 
-// ConnectorAction says, for people, what the connector does given a
-// probe's answer about a behaviour.
+// BehaviourText names a behaviour for people, in Swedish (the key itself,
+// BehaviourNoData …, stays in the store and in JSON).
+func BehaviourText(behaviour string) string {
+	switch behaviour {
+	case BehaviourNoData:
+		return "svar utan data"
+	case BehaviourGroupMeans:
+		return "gruppers medelvärden"
+	case BehaviourEmptyLastPage:
+		return "sista sidan"
+	case BehaviourNextURLParams:
+		return "parametrar i next_url"
+	case BehaviourListedUnits:
+		return "angivna kommuner"
+	case BehaviourAllUnits:
+		return "alla kommuner"
+	case BehaviourRateLimit:
+		return "anropsgräns"
+	case BehaviourV2:
+		return "gamla v2"
+	}
+	return behaviour
+}
+
+// ConnectorAction says, for people (in Swedish), what the connector does
+// given a probe's answer about a behaviour.
 func ConnectorAction(behaviour, answer string) string {
 	switch behaviour {
 	case BehaviourNoData:
 		if answer == AnswerEmpty200 {
-			return "an empty page is no data; a 404 on a data route is an error (Kolada answers no data with 200)"
+			return "en tom sida betyder inga data; en 404 på en dataväg är ett fel (Kolada svarar inga data med 200)"
 		}
-		return "a 404 on a data route counts as a page without rows (on a metadata request it stays an error)"
+		return "en 404 på en dataväg räknas som en sida utan rader (på en fråga om metadata är den fortfarande ett fel)"
 	case BehaviourGroupMeans:
-		return "never asks for group values: group ids are fetched as their members, v_kolada_group_value computes the unweighted mean"
+		return "frågar aldrig efter gruppers värden: en grupps medlemmar hämtas, v_kolada_group_value räknar det ovägda medelvärdet"
 	case BehaviourEmptyLastPage:
-		return "paging ends at a null next_url, at the first page without rows, or at a page a next_url named that answers 404"
+		return "bläddringen slutar vid en tom next_url, vid första sidan utan rader, eller vid en sida som en next_url pekade på och som svarar 404"
 	case BehaviourNextURLParams:
-		return "puts back into next_url any parameter of the query it lost (from_date, per_page), and counts it"
+		return "lägger tillbaka parametrar som next_url tappat (from_date, per_page) och räknar dem"
 	case BehaviourListedUnits, BehaviourAllUnits:
-		return "stores only units asked for (every municipality: those /municipality lists); the rest is set aside and counted (load.rows_skipped)"
+		return "sparar bara efterfrågade enheter (alla kommuner: de som /municipality listar); resten läggs åt sidan och räknas (load.rows_skipped)"
 	case BehaviourRateLimit:
-		return "at most kolada.rate_limit requests a second; 429 and 5xx retried with backoff, Retry-After honoured up to kolada.retry_after_cap"
+		return "högst kolada.rate_limit anrop i sekunden; 429 och 5xx görs om med väntan, Retry-After följs upp till kolada.retry_after_cap"
 	case BehaviourV2:
-		return "asks only v3; a kolada.base_url of v1 or v2 is refused"
+		return "frågar bara v3; en kolada.base_url till v1 eller v2 avvisas"
 	}
 	return ""
 }

@@ -76,7 +76,7 @@ func TestProbeFindsEachMode(t *testing.T) {
 					t.Errorf("the probe asked for data beyond its one KPI: %s", uri)
 				}
 			}
-			if tt.quirks == "" && !strings.Contains(findingDetail(probe.Findings, BehaviourGroupMeans), "unweighted mean of the 7 members") {
+			if tt.quirks == "" && !strings.Contains(findingDetail(probe.Findings, BehaviourGroupMeans), "ovägda medelvärdet av de 7 medlemmarna") {
 				t.Errorf("the group mean was not compared with the members': %+v", probe.Findings)
 			}
 		})

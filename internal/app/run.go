@@ -358,7 +358,7 @@ func (a *App) koladaJobLoad(ctx context.Context, st *store.Store, client *kolada
 func (a *App) probeInJob(ctx context.Context, st *store.Store, client *kolada.Client, trigger string, prev *store.KoladaProbe) (*store.KoladaProbe, string) {
 	po, err := a.ProbeOptions(trigger)
 	if err != nil {
-		return nil, "no probe: " + err.Error()
+		return nil, "ingen avläsning av Kolada: " + err.Error()
 	}
 	probe, err := kolada.Probe(ctx, client, po)
 	if err == nil {
@@ -366,12 +366,12 @@ func (a *App) probeInJob(ctx context.Context, st *store.Store, client *kolada.Cl
 	}
 	if err != nil {
 		a.Log.Warn().Err(err).Str("trigger", trigger).Msg("probing Kolada failed; the load goes ahead with what was known")
-		return nil, "the probe failed: " + Shorten(err.Error(), 120)
+		return nil, "avläsningen av Kolada misslyckades: " + Shorten(err.Error(), 120)
 	}
 	var changed []string
 	for _, f := range probe.Findings {
 		if prev != nil && prev.Answer(f.Behaviour) != f.Answer {
-			changed = append(changed, fmt.Sprintf("%s %s (was %s)", f.Behaviour, f.Answer, OrDash(prev.Answer(f.Behaviour))))
+			changed = append(changed, fmt.Sprintf("%s %s (var %s)", f.Behaviour, f.Answer, OrDash(prev.Answer(f.Behaviour))))
 		}
 	}
 	ev := a.Log.Info().Str("trigger", trigger).Int64("probe_id", probe.ID).Int64("requests", probe.Requests)
@@ -379,11 +379,22 @@ func (a *App) probeInJob(ctx context.Context, st *store.Store, client *kolada.Cl
 		ev = ev.Str(f.Behaviour, f.Answer)
 	}
 	ev.Msg("probed Kolada")
-	note := fmt.Sprintf("läste av hur Kolada svarar (%s, avläsning %d)", trigger, probe.ID)
+	note := fmt.Sprintf("läste av hur Kolada svarar (%s, avläsning %d)", probeTriggerText(trigger), probe.ID)
 	if len(changed) > 0 {
 		note += ": " + strings.Join(changed, ", ")
 	}
 	return probe, note
+}
+
+// probeTriggerText says for people why a run probed Kolada.
+func probeTriggerText(trigger string) string {
+	switch trigger {
+	case kolada.TriggerFirstRun:
+		return "första körningen"
+	case kolada.TriggerAfterFailure:
+		return "efter ett fel"
+	}
+	return trigger
 }
 
 // FailureSummary is what notify.command reads on stdin (format json).

@@ -425,7 +425,7 @@ func (a *App) ResolveCatalog(ctx context.Context, file string, remote, dryRun bo
 // look like the only fit.
 func (a *App) kpiRefs(ctx context.Context, remote bool) ([]catalog.KPIRef, string, error) {
 	var kpis []store.KPI
-	from := "the store's KPI catalogue"
+	from := "databasens nyckeltalskatalog" // for people: the resolve summary says where it looked
 	if remote {
 		cfg, err := a.Config()
 		if err != nil {
@@ -435,7 +435,7 @@ func (a *App) kpiRefs(ctx context.Context, remote bool) ([]catalog.KPIRef, strin
 		if err != nil {
 			return nil, "", err
 		}
-		from = "Kolada's KPI catalogue (" + cfg.Kolada.BaseURL + ")"
+		from = "Kolada:s nyckeltalskatalog (" + cfg.Kolada.BaseURL + ")"
 		if kpis, err = kolada.KPICatalogue(ctx, client, cfg.Kolada.BaseURL); err != nil {
 			return nil, "", fmt.Errorf("fetching Kolada's KPI catalogue: %w", err)
 		}

@@ -22,6 +22,7 @@ import (
 
 	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
 	"github.com/nyckeltal/nyckeltal/internal/app"
@@ -124,6 +125,7 @@ func (a *App) Run(ctx context.Context, args []string) int {
 		err = f.stdout.Err()
 	}
 	if err != nil && !f.started {
+		f.setupLoggingFromArgs(args)
 		var usage *UsageError
 		if !errors.As(err, &usage) && !errors.Is(err, config.ErrInvalid) {
 			err = &UsageError{Err: err}
@@ -232,9 +234,11 @@ func requireSubcommands(c *cobra.Command) {
 	for _, sub := range c.Commands() {
 		requireSubcommands(sub)
 	}
-	if !c.HasSubCommands() || c.Runnable() || !c.HasParent() {
-		return // the root's unknown commands are cobra's own error
+	if !c.HasSubCommands() || c.Runnable() {
+		return
 	}
+	// The root too: cobra's own error for "nyckeltal foo" comes before the
+	// flags are parsed, so --log-format json would not hold for it.
 	c.Args = cobra.ArbitraryArgs
 	c.RunE = func(cmd *cobra.Command, args []string) error {
 		var names []string
@@ -244,6 +248,9 @@ func requireSubcommands(c *cobra.Command) {
 			}
 		}
 		if len(args) == 0 {
+			if !cmd.HasParent() {
+				return cmd.Help() // a bare "nyckeltal" asks what it can do
+			}
 			return usageErrorf("%s needs a subcommand: %s", cmd.CommandPath(), strings.Join(names, ", "))
 		}
 		msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
@@ -297,6 +304,26 @@ func (f *factory) setupLogging() error {
 	}
 	f.log = zerolog.New(w).Level(level).With().Timestamp().Logger()
 	return nil
+}
+
+// setupLoggingFromArgs sets up logging when cobra failed before
+// PersistentPreRunE (a flag it cannot parse), so that the error is reported
+// as --log-format asks: a JSON line for cron, not plain text. Only the two
+// logging flags are read; the rest of args was wrong already.
+func (f *factory) setupLoggingFromArgs(args []string) {
+	if f.logFormat == "" {
+		f.logFormat, f.logLevel = "auto", "info" // the flags were never registered
+	}
+	flags := pflag.NewFlagSet("logging", pflag.ContinueOnError)
+	flags.ParseErrorsAllowlist.UnknownFlags = true
+	flags.SetOutput(io.Discard)
+	flags.StringVar(&f.logFormat, "log-format", f.logFormat, "")
+	flags.StringVar(&f.logLevel, "log-level", f.logLevel, "")
+	_ = flags.Parse(args) // what it cannot read keeps the default
+	if f.setupLogging() != nil {
+		f.logFormat, f.logLevel = "auto", "info"
+		_ = f.setupLogging()
+	}
 }
 
 // interactive is true when progress can be drawn: a terminal, not JSON logs.

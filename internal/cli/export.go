@@ -4,8 +4,11 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+
+	"github.com/nyckeltal/nyckeltal/internal/swedish"
 )
 
 // exportOptions are the options of `nyckeltal export parquet`.
@@ -59,14 +62,19 @@ func runExport(ctx context.Context, opts *exportOptions, f *factory) error {
 	if err != nil {
 		return err
 	}
-	var rows [][]any
+	fmt.Fprintf(f.stdout, "Exporterade %s till %s:\n", ex.Store, ex.Dir)
+	tw := tabwriter.NewWriter(f.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "SÖKVÄG\tRADER\tPARTITIONERAD EFTER")
 	for _, t := range ex.Tables {
-		rows = append(rows, []any{t.Name, t.Path, t.Rows, strings.Join(t.PartitionBy, ", ")})
+		partition := strings.Join(t.PartitionBy, ", ")
+		if partition == "" {
+			partition = swedish.Missing
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", t.Path, formatInt(t.Rows), partition) // the path names the table
 	}
-	fmt.Fprintf(f.stdout, "Exported %s to %s:\n", ex.Store, ex.Dir)
-	if err := writeRows(f.stdout, "table", []string{"table", "path", "rows", "partitioned by"}, rows); err != nil {
+	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(f.stdout, "Read it with: duckdb -c \"SELECT * FROM read_parquet('%s/observation/**/*.parquet', hive_partitioning = true) LIMIT 10\"\n", ex.Dir)
+	fmt.Fprintf(f.stdout, "Läs exporten med: duckdb -c \"SELECT * FROM read_parquet('%s/observation/**/*.parquet', hive_partitioning = true) LIMIT 10\"\n", ex.Dir)
 	return nil
 }

@@ -37,7 +37,7 @@ func runKeyGenerate(path string, f *factory) error {
 	if err := f.app.GenerateKey(path); err != nil {
 		return err
 	}
-	fmt.Fprintf(f.stdout, "Wrote a new pseudonym key to %s (mode 600).\nSet %s=%s (or local.pseudonym_key_file) and keep a copy in a safe place.\n",
+	fmt.Fprintf(f.stdout, "Skrev en ny pseudonymnyckel till %s (läge 600: bara ägaren kan läsa den).\nSätt %s=%s (eller local.pseudonym_key_file) och spara en kopia på ett säkert ställe.\n",
 		path, personnummer.KeyEnv, path)
 	return nil
 }

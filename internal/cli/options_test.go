@@ -65,7 +65,7 @@ func TestKeyGenerateRunFunction(t *testing.T) {
 	if err := runKeyGenerate(key, f); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "Wrote a new pseudonym key to "+key) {
+	if !strings.Contains(out.String(), "Skrev en ny pseudonymnyckel till "+key) {
 		t.Fatalf("output: %q", out.String())
 	}
 }

@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"io"
 	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/nyckeltal/nyckeltal/connectors/kolada"
 	"github.com/nyckeltal/nyckeltal/internal/app"
 	"github.com/nyckeltal/nyckeltal/internal/store"
+	"github.com/nyckeltal/nyckeltal/internal/swedish"
 )
 
 func newKoladaCmd(f *factory) *cobra.Command {
@@ -111,20 +111,23 @@ func writeProbeJSON(w io.Writer, p, before *store.KoladaProbe) error {
 	return enc.Encode(out)
 }
 
+// printProbe is the probe for people, in Swedish; the behaviours' and
+// answers' keys (no_data, empty_200 …) stay as stored, beside their names.
 func printProbe(w *output, p, before *store.KoladaProbe) {
-	fmt.Fprintf(w, "Kolada probe %d of %s, %s (%d requests):\n", p.ID, p.BaseURL,
-		p.ProbedAt.UTC().Format(time.DateTime+" UTC"), p.Requests)
+	fmt.Fprintf(w, "Avläsning %d av hur Kolada svarar, %s, %s (%s anrop):\n", p.ID, p.BaseURL,
+		swedish.Time(p.ProbedAt), formatInt(p.Requests))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  BETEENDE\tSVAR\tVAD KOLADA SVARADE")
 	for _, f := range p.Findings {
 		changed := ""
 		if before != nil && before.Answer(f.Behaviour) != f.Answer {
-			changed = fmt.Sprintf(" (was %s on %s)", orDash(before.Answer(f.Behaviour)), before.ProbedAt.UTC().Format(time.DateOnly))
+			changed = fmt.Sprintf(" (var %s %s)", orDash(before.Answer(f.Behaviour)), swedish.Date(before.ProbedAt))
 		}
-		fmt.Fprintf(tw, "  %s\t%s%s\t%s\n", f.Behaviour, f.Answer, changed, f.Detail)
-		fmt.Fprintf(tw, "  \t\tconnector: %s\n", kolada.ConnectorAction(f.Behaviour, f.Answer))
+		fmt.Fprintf(tw, "  %s (%s)\t%s%s\t%s\n", kolada.BehaviourText(f.Behaviour), f.Behaviour, f.Answer, changed, f.Detail)
+		fmt.Fprintf(tw, "  \t\tanslutningen: %s\n", kolada.ConnectorAction(f.Behaviour, f.Answer))
 	}
 	_ = tw.Flush() // a failed write stays in w, which the command returns
-	fmt.Fprintln(w, "Stored in kolada_probe (SELECT * FROM v_kolada_probe); the Kolada connector follows the newest probe of its base URL.")
+	fmt.Fprintln(w, "Sparad i kolada_probe (SELECT * FROM v_kolada_probe); Kolada-anslutningen följer den senaste avläsningen av sin bas-URL.")
 }
 
 func orDash(s string) string { return app.OrDash(s) }

@@ -12,8 +12,8 @@ import (
 func TestKoladaProbeCommand(t *testing.T) {
 	h := newHarness(t)
 	out := h.mustRun("kolada", "probe")
-	for _, want := range []string{"Kolada probe 1 of " + h.env["NYCKELTAL_KOLADA_URL"], "no_data", "empty_200",
-		"group_means", "computed", "connector: never asks for group values", "v2", "error_200", "Stored in kolada_probe"} {
+	for _, want := range []string{"Avläsning 1 av hur Kolada svarar, " + h.env["NYCKELTAL_KOLADA_URL"], "svar utan data (no_data)", "empty_200",
+		"gruppers medelvärden (group_means)", "computed", "anslutningen: frågar aldrig efter gruppers värden", "v2", "error_200", "Sparad i kolada_probe"} {
 		if !strings.Contains(out, want) {
 			t.Fatalf("probe output lacks %q:\n%s", want, out)
 		}
@@ -66,7 +66,7 @@ func TestKoladaProbeUnreachable(t *testing.T) {
 func TestRunProbesFirstAndAfterAFailureItExplains(t *testing.T) {
 	h := newHarness(t)
 	out := h.mustRun("run")
-	if !strings.Contains(out, "läste av hur Kolada svarar (first-run, avläsning 1)") {
+	if !strings.Contains(out, "läste av hur Kolada svarar (första körningen, avläsning 1)") {
 		t.Fatalf("the first run did not say it probed:\n%s", out)
 	}
 	h.mustRun("run")
@@ -76,7 +76,7 @@ func TestRunProbesFirstAndAfterAFailureItExplains(t *testing.T) {
 
 	h.fake.SetQuirks(koladafake.Quirks{NotFoundForNoData: true})
 	out = h.mustRun("run")
-	for _, want := range []string{"läste av hur Kolada svarar (after-failure, avläsning 2): no_data 404 (was empty_200)", "laddades igen efter avläsningen",
+	for _, want := range []string{"läste av hur Kolada svarar (efter ett fel, avläsning 2): no_data 404 (var empty_200)", "laddades igen efter avläsningen",
 		"svarade 404, räknat som inga data"} {
 		if !strings.Contains(out, want) {
 			t.Fatalf("the run after Kolada changed lacks %q:\n%s", want, out)

@@ -190,10 +190,10 @@ func TestScheduleListAndOnce(t *testing.T) {
 	h := newHarness(t)
 	out := h.mustRun("schedule", "--list") // testDay is Sunday 2026-08-16, 14:00 in Stockholm
 	for _, want := range []string{
-		"time zone Europe/Stockholm, now 2026-08-16 14:00 CEST",
-		"Mon 2026-08-17 02:00 CEST, Tue 2026-08-18 02:00 CEST",
-		"Sun 2026-08-23 03:00 CEST",
-		"never",
+		"tidszon Europe/Stockholm, nu 2026-08-16 14:00 CEST",
+		"mån 2026-08-17 02:00 CEST, tis 2026-08-18 02:00 CEST",
+		"sön 2026-08-23 03:00 CEST",
+		"aldrig",
 		"inbox",
 	} {
 		if !strings.Contains(out, want) {
@@ -211,7 +211,7 @@ func TestScheduleListAndOnce(t *testing.T) {
 	}
 	out = h.mustRun("schedule", "--list")
 	for _, line := range strings.Split(out, "\n") {
-		if strings.HasPrefix(line, "kolada-full ") && (strings.Contains(line, "never") || !strings.HasSuffix(strings.TrimSpace(line), "no")) {
+		if strings.HasPrefix(line, "kolada-full ") && (strings.Contains(line, "aldrig") || !strings.HasSuffix(strings.TrimSpace(line), "nej")) {
 			t.Fatalf("kolada-full's last success is not listed:\n%s", out)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/nyckeltal/nyckeltal/internal/store"
+	"github.com/nyckeltal/nyckeltal/internal/swedish"
 )
 
 // scheduleOptions are the options of `nyckeltal schedule`.
@@ -77,30 +78,30 @@ func (f *factory) listSchedule(ctx context.Context) error {
 	cfg, _ := f.app.Config()
 	now := f.io.Now()
 	loc, _ := cfg.Schedule.Location()
-	fmt.Fprintf(f.stdout, "Schedule (time zone %s, now %s):\n", cfg.Schedule.TimeZone, now.In(loc).Format("2006-01-02 15:04 MST"))
+	fmt.Fprintf(f.stdout, "Schema (tidszon %s, nu %s):\n", cfg.Schedule.TimeZone, now.In(loc).Format("2006-01-02 15:04 MST"))
 	tw := tabwriter.NewWriter(f.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "JOB\tSPEC\tNEXT RUNS\tLAST SUCCESS\tDUE NOW")
+	fmt.Fprintln(tw, "JOBB\tSCHEMA\tNÄSTA KÖRNINGAR\tSENAST LYCKAD\tSKA KÖRAS NU")
 	for _, en := range entries {
 		var next []string
 		for _, t := range en.Schedule.Upcoming(now, 3) {
-			next = append(next, t.In(en.Schedule.Location).Format("Mon 2006-01-02 15:04 MST"))
+			next = append(next, swedish.DayTime(t, en.Schedule.Location))
 		}
 		last, ok, err := f.app.LastSuccess(ctx, en.Name)
-		lastText, due := "never", "yes (catch-up)"
+		lastText, due := "aldrig", "ja (ikapp)"
 		switch {
 		case err != nil:
-			lastText, due = "unknown: "+err.Error(), "?"
+			lastText, due = "okänd: "+err.Error(), "?"
 		case ok:
 			lastText = last.In(en.Schedule.Location).Format("2006-01-02 15:04 MST")
-			due = "no"
+			due = "nej"
 			if en.Schedule.Missed(last, now) {
-				due = "yes (catch-up)"
+				due = "ja (ikapp)"
 			}
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", en.Name, en.Schedule.Spec, strings.Join(next, ", "), lastText, due)
 	}
 	for _, m := range missing {
-		fmt.Fprintf(tw, "%s\t%s\t(not in this nyckeltal: not scheduled)\t\t\n", m, cfg.Schedule.Jobs[m])
+		fmt.Fprintf(tw, "%s\t%s\t(finns inte i denna version av nyckeltal: schemaläggs inte)\t\t\n", m, cfg.Schedule.Jobs[m])
 	}
 	return tw.Flush()
 }

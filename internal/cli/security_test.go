@@ -405,7 +405,7 @@ func TestKeyAttacks(t *testing.T) {
 	}
 	fresh := filepath.Join(t.TempDir(), "keys", "pseudonym.key")
 	out := h.mustRun("key", "generate", fresh)
-	if fi, err := os.Stat(fresh); err != nil || fi.Mode().Perm() != 0o600 || !strings.Contains(out, "Wrote a new pseudonym key") {
+	if fi, err := os.Stat(fresh); err != nil || fi.Mode().Perm() != 0o600 || !strings.Contains(out, "Skrev en ny pseudonymnyckel") {
 		t.Fatalf("key generate: %v %v %s", fi, err, out)
 	}
 	before := fileSum(t, fresh)

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/nyckeltal/nyckeltal/connectors/kolada/koladafake"
+	"github.com/nyckeltal/nyckeltal/internal/testkit/repo"
 )
 
 // englishInHumanOutput are words of the English outputs of earlier
@@ -56,6 +57,26 @@ func TestEveryHumanOutputIsSwedish(t *testing.T) {
 	add("trasig.csv.error.txt", string(report))
 	add("run", h.mustRun("--log-format", "json", "run"))
 	add("status", h.mustRun("status"))
+
+	// A comparison group of one's own, with a member the store has no value
+	// for in every year: its notes reach gap, sparbeting and the explanation.
+	var members []string
+	for _, m := range h.ds.Municipalities {
+		if m.Type == "K" && m.ID != "9001" && len(members) < 4 {
+			members = append(members, m.ID)
+		}
+	}
+	appendConfig(t, h, "\n[nka.groups.egna]\ntitle = \"Egna jämförelsekommuner\"\nmembers = [\""+strings.Join(members, `", "`)+"\"]\n")
+	add("gap egen grupp", h.mustRun("gap", "--comparator", "egna"))
+	add("sparbeting egen grupp explain", h.mustRun("sparbeting", "--base-year", "2023", "--comparator", "egna", "--explain", "aldreomsorg"))
+
+	// The operator's outputs with results: the probe, the schedule, the
+	// export, the key.
+	add("kolada probe", h.mustRun("kolada", "probe"))
+	add("kolada probe again", h.mustRun("kolada", "probe"))
+	add("schedule --list", h.mustRun("schedule", "--list"))
+	add("export parquet", h.mustRun("export", "parquet", "--out", "export"))
+	add("key generate", h.mustRun("key", "generate", filepath.Join(t.TempDir(), "nyckel")))
 
 	add("gap", h.mustRun("gap"))
 	add("gap all", h.mustRun("gap", "--municipality", "all", "--year", "2024"))
@@ -108,6 +129,19 @@ func TestEveryHumanOutputIsSwedish(t *testing.T) {
 		add("fixture: "+name, humanText(t, filepath.Join(fx.dir, name)))
 	}
 
+	// catalog resolve against the fixture's KPI catalogue: written, left
+	// (several fit) and not found.
+	src, err := os.ReadFile(repo.Path("transform", "catalog", "testdata", "resolve.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(fx.dir, "katalog.toml"), src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	add("fixture: catalog resolve --dry-run", fx.mustRun("catalog", "resolve", "--catalog", "katalog.toml", "--dry-run"))
+	add("fixture: catalog resolve", fx.mustRun("catalog", "resolve", "--catalog", "katalog.toml"))
+	add("fixture: catalog resolve again", fx.mustRun("catalog", "resolve", "--catalog", "katalog.toml"))
+
 	names := make([]string, 0, len(outputs))
 	for name := range outputs {
 		names = append(names, name)
@@ -116,6 +150,9 @@ func TestEveryHumanOutputIsSwedish(t *testing.T) {
 	for _, name := range names {
 		for i, line := range strings.Split(outputs[name], "\n") {
 			line = withoutPathsAndCode(line)
+			if strings.HasPrefix(name, "kolada probe") {
+				line = quoted.ReplaceAllString(line, " ") // Kolada's own words and JSON, quoted
+			}
 			if m := englishInHumanOutput.FindStringSubmatch(line); m != nil {
 				t.Errorf("%s:%d: English %q: %s", name, i+1, m[1], line)
 			}
@@ -139,6 +176,7 @@ func withoutLogLines(s string) string {
 }
 
 var (
+	quoted   = regexp.MustCompile(`"[^"]*"`)
 	pathLike = regexp.MustCompile(`[\w./-]*/[\w./-]*|\S+\.(csv|xlsx|txt|html|md|toml)\b|--[a-z-]+|[a-z]+\.[a-z_]+( = \w+)?|<[^>]*>|https?://\S+`)
 )
 
@@ -191,4 +229,17 @@ func humanText(t *testing.T, path string) string {
 		b.WriteString(text + "\n")
 	}
 	return b.String()
+}
+
+// appendConfig adds text to the harness's configuration file.
+func appendConfig(t *testing.T, h *harness, text string) {
+	t.Helper()
+	path := filepath.Join(h.dir, "nyckeltal.toml")
+	cfg, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, append(cfg, text...), 0o644); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -309,7 +309,7 @@ func runCatalogResolve(ctx context.Context, opts *catalogResolveOptions, f *fact
 		return err
 	}
 	if r.NothingToResolve {
-		fmt.Fprintf(f.stdout, "Every Kolada entry of %s has an id; nothing to resolve.\n", r.Path)
+		fmt.Fprintf(f.stdout, "Alla poster från Kolada i %s har ett id; inget att slå upp.\n", r.Path)
 		return nil
 	}
 	return printResolutions(f.stdout, r.Path, r.From, r.Resolutions, r.Titles, r.Written)
@@ -328,30 +328,34 @@ func printResolutions(w *output, path, from string, res []catalog.Resolution, ti
 		}
 	}
 	what := func(r catalog.Resolution) string {
-		return fmt.Sprintf("%s %s (%s)", r.Kind, r.Entry, r.Field)
+		kind := map[string]string{"indicator": "indikator", "scatter": "spridningsdiagram"}[r.Kind]
+		if kind == "" {
+			kind = r.Kind
+		}
+		return fmt.Sprintf("%s %s (%s)", kind, r.Entry, r.Field) // the field is the catalogue's key
 	}
-	fmt.Fprintf(w, "Looked up %d titles of %s in %s.\n", len(res), path, from)
+	fmt.Fprintf(w, "Slog upp %d titlar ur %s i %s.\n", len(res), path, from)
 	if len(resolved) > 0 {
-		verb := "Written"
+		verb := "Skrivna"
 		if !written {
-			verb = "Would write (--dry-run)"
+			verb = "Skulle skrivas (--dry-run)"
 		}
 		fmt.Fprintf(w, "\n%s: %d\n", verb, len(resolved))
 		for _, r := range resolved {
-			how := "fits clearly best"
+			how := "passar klart bäst"
 			if r.Exact {
-				how = "exact title"
+				how = "exakt titel"
 			}
 			fmt.Fprintf(w, "  %-28s %s  %s  [%s]\n", what(r), r.ID, titles[r.ID], how)
 		}
 	}
 	if len(ambiguous) > 0 {
-		fmt.Fprintf(w, "\nNot written: several KPIs fit, or the best has a caveat; choose one and write it as the entry's %s: %d\n", "id", len(ambiguous))
+		fmt.Fprintf(w, "\nInte skrivna: flera nyckeltal passar, eller det bästa har en reservation; välj ett och skriv det som postens %s: %d\n", "id", len(ambiguous))
 		for _, r := range ambiguous {
 			fmt.Fprintf(w, "  %-28s %q\n", what(r), r.Title)
 			for i, k := range r.Candidates {
 				if i == 12 {
-					fmt.Fprintf(w, "      … and %d more: give a longer title\n", len(r.Candidates)-i)
+					fmt.Fprintf(w, "      … och %d till: skriv en längre titel\n", len(r.Candidates)-i)
 					break
 				}
 				caveats := ""
@@ -367,7 +371,7 @@ func printResolutions(w *output, path, from string, res []catalog.Resolution, ti
 		}
 	}
 	if len(notFound) > 0 {
-		fmt.Fprintf(w, "\nNo KPI fits (try `nyckeltal kpi search WORDS`, or --remote): %d\n", len(notFound))
+		fmt.Fprintf(w, "\nInget nyckeltal passar (sök med `nyckeltal kpi search ORD`, eller --remote): %d\n", len(notFound))
 		for _, r := range notFound {
 			fmt.Fprintf(w, "  %-28s %q\n", what(r), r.Title)
 		}

@@ -136,12 +136,12 @@ func TestCatalogCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	dry := h.mustRun("catalog", "resolve", "--catalog", file, "--dry-run")
-	if after, _ := os.ReadFile(file); !bytes.Equal(after, src) || !strings.Contains(dry, "Would write (--dry-run): 3") {
+	if after, _ := os.ReadFile(file); !bytes.Equal(after, src) || !strings.Contains(dry, "Skulle skrivas (--dry-run): 3") {
 		t.Fatalf("--dry-run changed the file or said:\n%s", dry)
 	}
 	out := h.mustRun("catalog", "resolve", "--catalog", file)
-	for _, want := range []string{"Written: 3", "indicator A (source)", "U23471", "Not written: several KPIs fit", "indicator B (source)",
-		"U21468  Brukarbedömning hemtjänst äldreomsorg - helhetssyn, andel (%)", "No KPI fits", `"Väntetid till månen"`} {
+	for _, want := range []string{"Skrivna: 3", "indikator A (source)", "U23471", "Inte skrivna: flera nyckeltal passar", "indikator B (source)",
+		"U21468  Brukarbedömning hemtjänst äldreomsorg - helhetssyn, andel (%)", "Inget nyckeltal passar", `"Väntetid till månen"`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("resolve output lacks %q:\n%s", want, out)
 		}
@@ -160,7 +160,7 @@ func TestCatalogCommands(t *testing.T) {
 	if !bytes.Contains(edited, []byte("# No source line: resolve adds one above kolada_title.")) {
 		t.Error("a comment was lost")
 	}
-	if again := h.mustRun("catalog", "resolve", "--catalog", file); !strings.Contains(again, "Not written: several KPIs fit") || strings.Contains(again, "Written") {
+	if again := h.mustRun("catalog", "resolve", "--catalog", file); !strings.Contains(again, "Inte skrivna: flera nyckeltal passar") || strings.Contains(again, "Skrivna") {
 		t.Errorf("a second resolve:\n%s", again)
 	}
 	// --remote asks the (fake) Kolada API for its whole KPI catalogue
@@ -169,7 +169,7 @@ func TestCatalogCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	rout := h.mustRun("catalog", "resolve", "--catalog", remote, "--remote", "--dry-run")
-	if !strings.Contains(rout, "in Kolada's KPI catalogue (http") || !strings.Contains(rout, "N20900  Nettokostnadsavvikelse äldreomsorg, (%)  [exact title]") {
+	if !strings.Contains(rout, "i Kolada:s nyckeltalskatalog (http") || !strings.Contains(rout, "N20900  Nettokostnadsavvikelse äldreomsorg, (%)  [exakt titel]") {
 		t.Errorf("resolve --remote:\n%s", rout)
 	}
 	if _, errs, code := h.run("catalog", "resolve"); code != ExitUsage || !strings.Contains(errs, "built-in catalogue cannot be written") {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"os"
 	"strings"
 	"testing"
@@ -51,15 +52,29 @@ func TestEveryCommandRefusesATypo(t *testing.T) {
 			if code != ExitUsage || !strings.Contains(errs, "hint") {
 				t.Errorf("nyckeltal %s: exit %d, want %d with a hint\nstdout: %s\nstderr: %s", strings.Join(args, " "), code, ExitUsage, out, errs)
 			}
+			if logFormat == "json" && !onlyJSONLines(errs) {
+				t.Errorf("nyckeltal %s: stderr is not JSON log lines:\n%s", strings.Join(args, " "), errs)
+			}
 		}
 		if subs := cmd.Commands(); len(subs) > 0 {
 			name := subs[0].Name()
 			typo := name[:len(name)-1] + "q" // kolada → koladq
-			args := append(append([]string{}, path...), typo)
-			_, errs, code := h.run(args...)
-			if code != ExitUsage || !strings.Contains(strings.ToLower(errs), "did you mean") || !strings.Contains(errs, name) {
-				t.Errorf("nyckeltal %s: exit %d, want %d with \"did you mean %s\"\n%s", strings.Join(args, " "), code, ExitUsage, name, errs)
+			for _, logFormat := range []string{"console", "json"} {
+				args := append(append([]string{"--log-format", logFormat}, path...), typo)
+				_, errs, code := h.run(args...)
+				if code != ExitUsage || !strings.Contains(strings.ToLower(errs), "did you mean") || !strings.Contains(errs, name) {
+					t.Errorf("nyckeltal %s: exit %d, want %d with \"did you mean %s\"\n%s", strings.Join(args, " "), code, ExitUsage, name, errs)
+				}
+				if logFormat == "json" && !onlyJSONLines(errs) {
+					t.Errorf("nyckeltal %s: stderr is not JSON log lines:\n%s", strings.Join(args, " "), errs)
+				}
 			}
+		}
+		// A flag nyckeltal does not know fails before the command runs; in
+		// JSON log mode it is still a JSON line.
+		args := append(append([]string{"--log-format", "json"}, path...), "--zzqx")
+		if _, errs, code := h.run(args...); code != ExitUsage || !onlyJSONLines(errs) || !strings.Contains(errs, `"hint"`) {
+			t.Errorf("nyckeltal %s: exit %d, want %d and a JSON line with a hint\n%s", strings.Join(args, " "), code, ExitUsage, errs)
 		}
 	}
 }
@@ -112,4 +127,15 @@ func TestMistakesAreRefusedWithWhatToDo(t *testing.T) {
 	if _, errs, code := h.run("--config", "hemma.toml", "--db", h.db, "gap"); code != ExitUsage || !strings.Contains(errs, "home_municipality of hemma.toml") {
 		t.Errorf("a home municipality missing from the store: exit %d\n%s", code, errs)
 	}
+}
+
+// onlyJSONLines is true when every line of s is a JSON object (a log line).
+func onlyJSONLines(s string) bool {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	for _, l := range lines {
+		if !json.Valid([]byte(l)) || !strings.HasPrefix(l, "{") {
+			return false
+		}
+	}
+	return len(lines) > 0 && lines[0] != ""
 }

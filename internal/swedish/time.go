@@ -20,3 +20,14 @@ func Time(t time.Time) string { return t.In(Stockholm).Format("2006-01-02 15:04 
 
 // Date writes the day of a moment in Swedish time: "2026-12-01".
 func Date(t time.Time) string { return t.In(Stockholm).Format(time.DateOnly) }
+
+// weekdays are the Swedish abbreviations of the days, Sunday first as
+// time.Weekday counts them.
+var weekdays = [...]string{"sön", "mån", "tis", "ons", "tors", "fre", "lör"}
+
+// DayTime writes a moment in loc with its Swedish weekday, for a schedule
+// whose firings are in its own time zone: "mån 2026-08-17 02:00 CEST".
+func DayTime(t time.Time, loc *time.Location) string {
+	t = t.In(loc)
+	return weekdays[t.Weekday()] + " " + t.Format("2006-01-02 15:04 MST")
+}
