@@ -681,12 +681,7 @@ func sortByPerson(ds *decisions, order []int32) []personKey {
 	for k, i := range order {
 		keys[k] = personKey{hi: binary.BigEndian.Uint64(ds.at(i).person[:8]), i: i}
 	}
-	slices.SortFunc(keys, func(a, b personKey) int {
-		if a.hi != b.hi {
-			return cmp.Compare(a.hi, b.hi)
-		}
-		return cmp.Compare(a.i, b.i)
-	})
+	radixSortKeys(keys)
 	for start := 0; start < len(keys); {
 		end := start + 1
 		for end < len(keys) && keys[end].hi == keys[start].hi {
@@ -701,6 +696,51 @@ func sortByPerson(ds *decisions, order []int32) []personKey {
 		order[k] = keys[k].i
 	}
 	return keys
+}
+
+// radixSortKeys sorts keys, which come in the order of their index, by hi
+// and then index. A stable least-significant-digit radix sort by hi keeps
+// the order of the index among equal hi; on the evenly spread bits of a
+// pseudonym its eight passes over the keys take a fraction of a
+// comparison sort's time (the slices package has no radix sort). Short
+// lists are sorted by comparison.
+func radixSortKeys(keys []personKey) {
+	if len(keys) < 256 {
+		slices.SortFunc(keys, func(a, b personKey) int {
+			if a.hi != b.hi {
+				return cmp.Compare(a.hi, b.hi)
+			}
+			return cmp.Compare(a.i, b.i)
+		})
+		return
+	}
+	var counts [8][256]int
+	for _, k := range keys {
+		for b := range 8 {
+			counts[b][byte(k.hi>>(8*b))]++
+		}
+	}
+	src, dst := keys, make([]personKey, len(keys))
+	for b := range 8 {
+		c := &counts[b]
+		if c[byte(src[0].hi>>(8*b))] == len(src) {
+			continue // every key has this byte: the pass would change nothing
+		}
+		at := 0
+		for v := range c {
+			c[v], at = at, at+c[v]
+		}
+		shift := 8 * b
+		for _, k := range src {
+			v := byte(k.hi >> shift)
+			dst[c[v]] = k
+			c[v]++
+		}
+		src, dst = dst, src
+	}
+	if &src[0] != &keys[0] {
+		copy(keys, src)
+	}
 }
 
 // compareDecisions orders decisions by person, insats group, beslutsdatum

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"errors"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -417,6 +418,42 @@ func FuzzSortByPerson(f *testing.F) {
 		sortByPerson(ds, order)
 		if !slices.Equal(order, want) {
 			t.Fatalf("order %v, want %v", order, want)
+		}
+	})
+}
+
+// radixSortKeys sorts as comparing by hi and index does, also where many
+// keys share a hi or some of its bytes (passes it skips).
+func FuzzRadixSortKeys(f *testing.F) {
+	f.Add(uint64(1), uint16(300), uint8(0), uint8(0))
+	f.Add(uint64(2), uint16(5000), uint8(0xF0), uint8(7))
+	f.Add(uint64(3), uint16(256), uint8(0xFF), uint8(0))
+	f.Add(uint64(4), uint16(10), uint8(0x0F), uint8(3))
+	f.Fuzz(func(t *testing.T, seed uint64, n uint16, zeroBytes, fewPeople uint8) {
+		rng := rand.New(rand.NewPCG(seed, 5))
+		keys := make([]personKey, n)
+		for i := range keys {
+			hi := rng.Uint64()
+			if fewPeople > 0 {
+				hi = rng.Uint64N(uint64(fewPeople)) << (8 * (fewPeople & 7)) // many keys per hi
+			}
+			for b := range 8 {
+				if zeroBytes&(1<<b) != 0 {
+					hi &^= 0xFF << (8 * b)
+				}
+			}
+			keys[i] = personKey{hi: hi, i: int32(i)}
+		}
+		want := slices.Clone(keys)
+		slices.SortFunc(want, func(a, b personKey) int {
+			if a.hi != b.hi {
+				return cmp.Compare(a.hi, b.hi)
+			}
+			return cmp.Compare(a.i, b.i)
+		})
+		radixSortKeys(keys)
+		if !slices.Equal(keys, want) {
+			t.Fatalf("radix order differs from comparison order (n=%d)", n)
 		}
 	})
 }
