@@ -138,7 +138,8 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 	scan := ownfiles.NewTextScan(name, p.opts.PersonnummerInText, cols[fPersonnummer])
 	stop := make(chan struct{})
 	defer close(stop)
-	batches := st.prepare(ownfiles.Rows(name, head, 0, rd), scan, headerAt, stop)
+	free := make(chan []preparedRow, 6)
+	batches := st.prepare(ownfiles.Rows(name, head, 0, rd), scan, headerAt, stop, free)
 	for b := range batches {
 		for i := range b.rows {
 			out.Rows++
@@ -146,6 +147,10 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 		}
 		if b.err != nil {
 			return nil, b.err
+		}
+		select { // row keeps nothing of a batch: it can be filled again
+		case free <- b.rows[:0]:
+		default:
 		}
 	}
 	if err := scan.Err(); err != nil {
@@ -307,7 +312,10 @@ type preparedBatch struct {
 // the personnummer and its pseudonym (an HMAC). The heading rows and
 // blank rows are left out. The machine has two cores; the rest of a row's
 // work is done by the caller meanwhile. Closing stop ends the goroutine.
-func (st *state) prepare(next func() (tabular.Row, error), scan *ownfiles.TextScan, headerAt int, stop <-chan struct{}) <-chan preparedBatch {
+// The caller hands the rows of each batch back through free once it is done
+// with them, so that a big extract reuses a few batches of memory.
+func (st *state) prepare(next func() (tabular.Row, error), scan *ownfiles.TextScan, headerAt int, stop <-chan struct{},
+	free <-chan []preparedRow) <-chan preparedBatch {
 	out := make(chan preparedBatch, 4)
 	ps := st.p.opts.Key.Pseudonyms() // its own: a Pseudonyms is not safe for two goroutines
 	header, headerLine := st.header, st.headerLine
@@ -347,7 +355,12 @@ func (st *state) prepare(next func() (tabular.Row, error), scan *ownfiles.TextSc
 				if !send(b) {
 					return
 				}
-				b = preparedBatch{rows: make([]preparedRow, 0, preparedBatchRows)}
+				b = preparedBatch{}
+				select {
+				case b.rows = <-free:
+				default:
+					b.rows = make([]preparedRow, 0, preparedBatchRows)
+				}
 			}
 		}
 	}()
