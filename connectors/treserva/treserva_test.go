@@ -457,3 +457,32 @@ func FuzzRadixSortKeys(f *testing.F) {
 		}
 	})
 }
+
+// ageOn on day numbers is the age time.Time's calendar gives, and a date of
+// birth on a day before the reference day needs no CheckOn (settle skips
+// it): CheckOn finds nothing wrong with it.
+func FuzzDayChecks(f *testing.F) {
+	f.Add(int32(-9000), int32(19000), int64(19000*86400+3600))
+	f.Add(int32(-25567), int32(-25567+36525), int64(-86400))
+	f.Add(int32(11016), int32(11016+365*100), int64(0))
+	f.Fuzz(func(t *testing.T, birth, at int32, refUnix int64) {
+		const lo, hi = -80000, 80000 // 1750..2189
+		if birth < lo || birth > hi || at < lo || at > hi || refUnix < lo*86400 || refUnix > hi*86400 {
+			return
+		}
+		b, a := timeOf(birth), timeOf(at)
+		want := a.Year() - b.Year()
+		if a.Month() < b.Month() || (a.Month() == b.Month() && a.Day() < b.Day()) {
+			want--
+		}
+		if got := ageOn(birth, at); got != want {
+			t.Fatalf("ageOn(%v, %v) = %d, want %d", b, a, got, want)
+		}
+		ref := time.Unix(refUnix, 0).UTC()
+		if ref.Unix() >= 0 && birth < dayOf(ref) {
+			if err := personnummer.CheckOn(b, false, ref); err != nil {
+				t.Fatalf("birth %v before the day of %v: CheckOn says %v", b, ref, err)
+			}
+		}
+	})
+}
