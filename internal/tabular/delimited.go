@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 	"strings"
 	"unsafe"
 )
@@ -250,8 +252,11 @@ func (r *csvReader) parse(line []byte, ended bool) (record, error) {
 	tooWide := func() error {
 		return limitError(start, 0, fmt.Sprintf("raden har fler än %s fält", formatLimit(r.maxCells)), r.maxCells, "max_columns")
 	}
-	if !r.slowOnly && bytes.IndexByte(text, '"') < 0 {
-		return r.parseUnquoted(start, line, text, ended, tooWide)
+	if !r.slowOnly {
+		if ends, ok := splitUnquoted(text, r.comma, r.ends[:0]); ok {
+			r.ends = ends
+			return r.parseUnquoted(start, line, text, ended, tooWide)
+		}
 	}
 	for done := false; !done; {
 		if r.maxCells > 0 && len(r.ends) >= r.maxCells {
@@ -385,23 +390,50 @@ func (r *csvReader) cellSlice(n int) []string {
 	return r.cells[start : start+n : start+n]
 }
 
+// splitUnquoted appends to ends the end of each field of a line without a
+// quote (the last is len(text)); ok is false when the line holds a quote.
+// It reads eight bytes at a time, finding the delimiters and quotes of a
+// word at once: most fields are short, and a search call per field costs
+// more than the field.
+func splitUnquoted(text []byte, comma byte, ends []int) (_ []int, ok bool) {
+	const (
+		ones = 0x0101010101010101
+		low7 = 0x7F7F7F7F7F7F7F7F
+		high = 0x8080808080808080
+	)
+	// zeroBytes has the high bit of each byte of x that is zero, and no
+	// other bit (no carry crosses a byte: (x&low7)+low7 stays below 0x100).
+	zeroBytes := func(x uint64) uint64 { return ^(((x & low7) + low7) | x) & high }
+	commas, quotes := ones*uint64(comma), ones*uint64('"')
+	i := 0
+	for ; i+8 <= len(text); i += 8 {
+		x := binary.LittleEndian.Uint64(text[i:])
+		if zeroBytes(x^quotes) != 0 {
+			return ends, false
+		}
+		for m := zeroBytes(x ^ commas); m != 0; m &= m - 1 {
+			ends = append(ends, i+bits.TrailingZeros64(m)/8)
+		}
+	}
+	for ; i < len(text); i++ {
+		switch text[i] {
+		case '"':
+			return ends, false
+		case comma:
+			ends = append(ends, i)
+		}
+	}
+	return append(ends, len(text)), true
+}
+
 // parseUnquoted is parse for a line without a quote, by far the most
-// common: one copy of the line, and the cells cut from it between the
-// delimiters (parse copies field by field, looking for quotes in each).
+// common, whose field ends splitUnquoted found: one copy of the line, and
+// the cells cut from it between the delimiters (parse copies field by
+// field, looking for quotes in each).
 func (r *csvReader) parseUnquoted(start int, line, text []byte, ended bool, tooWide func() error) (record, error) {
 	r.quoted = false
-	r.ends = r.ends[:0]
-	for i := 0; ; {
-		if r.maxCells > 0 && len(r.ends) >= r.maxCells {
-			return record{}, tooWide()
-		}
-		j := bytes.IndexByte(text[i:], r.comma)
-		if j < 0 {
-			r.ends = append(r.ends, len(text))
-			break
-		}
-		r.ends = append(r.ends, i+j)
-		i += j + 1
+	if r.maxCells > 0 && len(r.ends) > r.maxCells {
+		return record{}, tooWide()
 	}
 	if !ended {
 		if r.lenient {

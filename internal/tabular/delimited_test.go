@@ -54,3 +54,28 @@ func FuzzUnquotedLines(f *testing.F) {
 		}
 	})
 }
+
+// Every lane of a word, with the bytes next to a delimiter or a quote
+// that a word-at-a-time search could take for one.
+func TestUnquotedLinesEveryLane(t *testing.T) {
+	t.Parallel()
+	for _, comma := range []byte{';', ',', '\t', '|'} {
+		for _, b := range []byte{comma, '"', comma ^ 1, comma + 1, comma | 0x80, '"' ^ 1, '"' | 0x80, 0, 0xFF, 'x'} {
+			for p := range 20 {
+				for _, q := range []int{-1, 3, 9} {
+					line := bytes.Repeat([]byte{'a'}, 20)
+					line[p] = b
+					if q >= 0 && q != p {
+						line[q] = comma
+					}
+					data := append(append([]byte("h1"+string(comma)+"h2\n"), line...), '\n')
+					fast, fastErr := readAllRecords(data, comma, 0, 1<<10, false, false)
+					slow, slowErr := readAllRecords(data, comma, 0, 1<<10, false, true)
+					if fmt.Sprint(fastErr) != fmt.Sprint(slowErr) || fmt.Sprint(fast) != fmt.Sprint(slow) {
+						t.Fatalf("%q: %v %v, the general path's %v %v", data, fast, fastErr, slow, slowErr)
+					}
+				}
+			}
+		}
+	}
+}
