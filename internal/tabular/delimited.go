@@ -199,8 +199,8 @@ type csvReader struct {
 	buf     []byte
 	ends    []int
 	quoted  bool // the last field read was quoted
-	// slowOnly turns off the path for lines without quotes (the tests
-	// hold the two paths to the same records).
+	// slowOnly turns off the path for simple lines (splitSimple; the
+	// tests hold the two paths to the same records).
 	slowOnly bool
 	block    stringBlocks
 	cells    []string
@@ -253,9 +253,9 @@ func (r *csvReader) parse(line []byte, ended bool) (record, error) {
 		return limitError(start, 0, fmt.Sprintf("raden har fler än %s fält", formatLimit(r.maxCells)), r.maxCells, "max_columns")
 	}
 	if !r.slowOnly {
-		if ends, ok := splitUnquoted(text, r.comma, r.ends[:0]); ok {
-			r.ends = ends
-			return r.parseUnquoted(start, line, text, ended, tooWide)
+		if bounds, quoted, ok := splitSimple(text, r.comma, r.ends[:0]); ok {
+			r.ends, r.quoted = bounds, quoted // the cells' bounds, here
+			return r.parseSimple(start, line, text, ended, tooWide)
 		}
 	}
 	for done := false; !done; {
@@ -390,63 +390,122 @@ func (r *csvReader) cellSlice(n int) []string {
 	return r.cells[start : start+n : start+n]
 }
 
-// splitUnquoted appends to ends the end of each field of a line without a
-// quote (the last is len(text)); ok is false when the line holds a quote.
-// It reads eight bytes at a time, finding the delimiters and quotes of a
-// word at once: most fields are short, and a search call per field costs
-// more than the field.
-func splitUnquoted(text []byte, comma byte, ends []int) (_ []int, ok bool) {
-	const (
-		ones = 0x0101010101010101
-		low7 = 0x7F7F7F7F7F7F7F7F
-		high = 0x8080808080808080
-	)
-	// zeroBytes has the high bit of each byte of x that is zero, and no
-	// other bit (no carry crosses a byte: (x&low7)+low7 stays below 0x100).
-	zeroBytes := func(x uint64) uint64 { return ^(((x & low7) + low7) | x) & high }
+// splitSimple appends to bounds the start and end of each cell of a
+// simple line, the most common: every field either holds no quote, or is
+// quoted whole ("…") with no quote inside and ends on this line. quoted
+// says whether the last field was quoted; ok is false for any other line
+// (a doubled quote, a quoted field going on in the next line, a stray
+// quote), which parse then reads. The delimiters and quotes are found
+// eight bytes at a time: most fields are a few bytes, and a search call
+// per field costs more than the field.
+func splitSimple(text []byte, comma byte, bounds []int) (_ []int, quoted, ok bool) {
+	if b, ok := splitUnquoted(text, comma, bounds); ok {
+		return b, false, true
+	}
+	for pos := 0; ; {
+		if pos < len(text) && text[pos] == '"' {
+			j := bytes.IndexByte(text[pos+1:], '"')
+			if j < 0 {
+				return bounds, false, false
+			}
+			end := pos + 1 + j
+			if end+1 < len(text) && text[end+1] != comma {
+				return bounds, false, false // a doubled quote, or text after the closing one
+			}
+			bounds = append(bounds, pos+1, end)
+			if end+1 == len(text) {
+				return bounds, true, true
+			}
+			pos = end + 2
+			continue
+		}
+		j := nextSpecial(text, pos, comma)
+		if j < len(text) && text[j] == '"' {
+			return bounds, false, false // a quote inside a field
+		}
+		bounds = append(bounds, pos, j)
+		if j == len(text) {
+			return bounds, false, true
+		}
+		pos = j + 1
+	}
+}
+
+// splitUnquoted is splitSimple of a line without a quote, in one pass over
+// the line a word at a time; ok is false when the line holds a quote.
+func splitUnquoted(text []byte, comma byte, bounds []int) (_ []int, ok bool) {
 	commas, quotes := ones*uint64(comma), ones*uint64('"')
-	i := 0
+	start, i := 0, 0
 	for ; i+8 <= len(text); i += 8 {
 		x := binary.LittleEndian.Uint64(text[i:])
 		if zeroBytes(x^quotes) != 0 {
-			return ends, false
+			return bounds[:0], false
 		}
 		for m := zeroBytes(x ^ commas); m != 0; m &= m - 1 {
-			ends = append(ends, i+bits.TrailingZeros64(m)/8)
+			c := i + bits.TrailingZeros64(m)/8
+			bounds = append(bounds, start, c)
+			start = c + 1
 		}
 	}
 	for ; i < len(text); i++ {
 		switch text[i] {
 		case '"':
-			return ends, false
+			return bounds[:0], false
 		case comma:
-			ends = append(ends, i)
+			bounds = append(bounds, start, i)
+			start = i + 1
 		}
 	}
-	return append(ends, len(text)), true
+	return append(bounds, start, len(text)), true
 }
 
-// parseUnquoted is parse for a line without a quote, by far the most
-// common, whose field ends splitUnquoted found: one copy of the line, and
-// the cells cut from it between the delimiters (parse copies field by
+const (
+	ones = 0x0101010101010101
+	low7 = 0x7F7F7F7F7F7F7F7F
+	high = 0x8080808080808080
+)
+
+// zeroBytes has the high bit of each byte of x that is zero, and no other
+// bit, exactly: no carry crosses a byte, as (x&low7)+low7 stays below 0x100
+// in each. Of a word xor a byte repeated, it marks the bytes equal to it.
+func zeroBytes(x uint64) uint64 { return ^(((x & low7) + low7) | x) & high }
+
+// nextSpecial is the index of the first delimiter or quote in text from i
+// on, or len(text), reading a word at a time.
+func nextSpecial(text []byte, i int, comma byte) int {
+	commas, quotes := ones*uint64(comma), ones*uint64('"')
+	for ; i+8 <= len(text); i += 8 {
+		x := binary.LittleEndian.Uint64(text[i:])
+		if m := zeroBytes(x^commas) | zeroBytes(x^quotes); m != 0 {
+			return i + bits.TrailingZeros64(m)/8
+		}
+	}
+	for ; i < len(text); i++ {
+		if c := text[i]; c == comma || c == '"' {
+			return i
+		}
+	}
+	return len(text)
+}
+
+// parseSimple is parse for a simple line, whose cells splitSimple found:
+// one copy of the line, and the cells cut from it (parse copies field by
 // field, looking for quotes in each).
-func (r *csvReader) parseUnquoted(start int, line, text []byte, ended bool, tooWide func() error) (record, error) {
-	r.quoted = false
-	if r.maxCells > 0 && len(r.ends) > r.maxCells {
+func (r *csvReader) parseSimple(start int, line, text []byte, ended bool, tooWide func() error) (record, error) {
+	n := len(r.ends) / 2
+	if r.maxCells > 0 && n > r.maxCells {
 		return record{}, tooWide()
 	}
-	if !ended {
+	if !ended && !r.quoted {
 		if r.lenient {
 			return record{}, io.EOF
 		}
 		return record{}, r.cut(r.src.line, trimEOL(line))
 	}
 	s := r.text(text)
-	cells := r.cellSlice(len(r.ends))
-	prev := 0
-	for i, e := range r.ends {
-		cells[i] = s[prev:e]
-		prev = e + 1
+	cells := r.cellSlice(n)
+	for i := range cells {
+		cells[i] = s[r.ends[2*i]:r.ends[2*i+1]]
 	}
 	return record{line: start, cells: cells}, nil
 }

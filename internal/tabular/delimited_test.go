@@ -27,14 +27,16 @@ func readAllRecords(data []byte, comma byte, maxCells, maxRow int, lenient, slow
 	}
 }
 
-// The path for lines without quotes reads what the general path reads:
+// The path for simple lines reads what the general path reads:
 // the same cells, lines and refusals (cut last line, too many fields).
-func FuzzUnquotedLines(f *testing.F) {
+func FuzzSimpleLines(f *testing.F) {
 	f.Add([]byte("a;b;c\r\n1;2;3\r\n"), byte(';'), uint8(0), false)
 	f.Add([]byte("a;b;c\n1;2;3"), byte(';'), uint8(0), false)
 	f.Add([]byte("a,b\n\"x,y\",2\n3,4\n;;\n"), byte(','), uint8(2), false)
 	f.Add([]byte("a;;\n \n;\n\n1;2"), byte(';'), uint8(3), true)
 	f.Add([]byte("a\tb\t\n\"q\"\"\"\tz\n"), byte('\t'), uint8(1), false)
+	f.Add([]byte("\"Enhet 1\",\"Kvinnor\",20240101,9.4\n\"a,b\",\"\",\"x\"\n\"c\"d,e\n\"open,\nline\",2\n\"last\""), byte(','), uint8(0), false)
+	f.Add([]byte("\"a\";\"b\";\n\"a\";\"b\"\"\";c\n;\"\"\n"), byte(';'), uint8(3), false)
 	f.Fuzz(func(t *testing.T, data []byte, comma byte, maxCells uint8, lenient bool) {
 		if comma == '"' || comma == '\n' || comma == '\r' {
 			return
@@ -56,8 +58,9 @@ func FuzzUnquotedLines(f *testing.F) {
 }
 
 // Every lane of a word, with the bytes next to a delimiter or a quote
-// that a word-at-a-time search could take for one.
-func TestUnquotedLinesEveryLane(t *testing.T) {
+// that a word-at-a-time search could take for one, in plain and quoted
+// fields, with and without the last line ending.
+func TestSimpleLinesEveryLane(t *testing.T) {
 	t.Parallel()
 	for _, comma := range []byte{';', ',', '\t', '|'} {
 		for _, b := range []byte{comma, '"', comma ^ 1, comma + 1, comma | 0x80, '"' ^ 1, '"' | 0x80, 0, 0xFF, 'x'} {
@@ -68,11 +71,17 @@ func TestUnquotedLinesEveryLane(t *testing.T) {
 					if q >= 0 && q != p {
 						line[q] = comma
 					}
-					data := append(append([]byte("h1"+string(comma)+"h2\n"), line...), '\n')
-					fast, fastErr := readAllRecords(data, comma, 0, 1<<10, false, false)
-					slow, slowErr := readAllRecords(data, comma, 0, 1<<10, false, true)
-					if fmt.Sprint(fastErr) != fmt.Sprint(slowErr) || fmt.Sprint(fast) != fmt.Sprint(slow) {
-						t.Fatalf("%q: %v %v, the general path's %v %v", data, fast, fastErr, slow, slowErr)
+					c := string(comma)
+					for _, l := range []string{string(line), `"` + string(line) + `"`, `"x"` + c + string(line), string(line) + c + `"y"`,
+						`"` + string(line[:10]) + `"` + c + `"` + string(line[10:]) + `"`, `"` + string(line[:7]) + `""` + string(line[7:]) + `"`} {
+						for _, end := range []string{"\n", ""} {
+							data := []byte("h1" + c + "h2\n" + l + end)
+							fast, fastErr := readAllRecords(data, comma, 0, 1<<10, false, false)
+							slow, slowErr := readAllRecords(data, comma, 0, 1<<10, false, true)
+							if fmt.Sprint(fastErr) != fmt.Sprint(slowErr) || fmt.Sprint(fast) != fmt.Sprint(slow) {
+								t.Fatalf("%q: %v %v, the general path's %v %v", data, fast, fastErr, slow, slowErr)
+							}
+						}
 					}
 				}
 			}
