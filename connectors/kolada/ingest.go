@@ -16,6 +16,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/nyckeltal/nyckeltal/internal/store"
+	"github.com/nyckeltal/nyckeltal/internal/swedish"
 )
 
 // Source is the source name of everything this connector writes.
@@ -98,7 +99,7 @@ type Result struct {
 func (r Result) Notes() []string {
 	var out []string
 	if n := r.SetAside.Total(); n > 0 {
-		out = append(out, fmt.Sprintf("%d värden sparades inte: %s", n, r.SetAside))
+		out = append(out, fmt.Sprintf("%s sparades inte: %s", swedish.Count(n, "värde", "värden"), r.SetAside))
 	}
 	if len(r.Groups) > 0 {
 		out = append(out, fmt.Sprintf("grupperna %s hämtades som sina medlemmar; gruppernas värden räknas fram ur medlemmarnas (v_kolada_group_value)",

@@ -205,7 +205,7 @@ func (p *prober) noData(ctx context.Context) ([]store.KoladaFinding, error) {
 		case len(page.Values) == 0:
 			f.Answer, f.Detail = AnswerEmpty200, `200 med "values": [] — en laddning utan något nytt får en tom sida`
 		default:
-			f.Answer, f.Detail = AnswerUnknown, fmt.Sprintf("%d rader ändrade sedan i morgon: from_date verkar inte följas", len(page.Values))
+			f.Answer, f.Detail = AnswerUnknown, fmt.Sprintf("%s ändrade sedan i morgon: from_date verkar inte följas", swedish.Count(len(page.Values), "rad", "rader"))
 		}
 	case http.StatusNotFound:
 		f.Answer, f.Detail = Answer404, "404 — anslutningen räknar en 404 på en dataväg som en sida utan rader"
@@ -287,11 +287,11 @@ func (p *prober) groups(ctx context.Context) ([]store.KoladaFinding, error) {
 			}
 			switch {
 			case len(extra) > 0:
-				lu.Answer, lu.Detail = "extra_rows", fmt.Sprintf("%d rader för enheter som inte efterfrågades: %s", len(extra), strings.Join(firstN(extra, 5), ", "))
+				lu.Answer, lu.Detail = "extra_rows", fmt.Sprintf("%s för enheter som inte efterfrågades: %s", swedish.Count(len(extra), "rad", "rader"), strings.Join(firstN(extra, 5), ", "))
 			case len(page.Values) == 0:
 				lu.Detail = "inga rader att avgöra det av"
 			default:
-				lu.Answer, lu.Detail = "only_asked", fmt.Sprintf("%d rader, alla för de %d efterfrågade kommunerna", len(page.Values), len(members))
+				lu.Answer, lu.Detail = "only_asked", fmt.Sprintf("%s, alla för de %d efterfrågade kommunerna", swedish.Count(len(page.Values), "rad", "rader"), len(members))
 			}
 		}
 	} else {
@@ -340,7 +340,7 @@ func (p *prober) groups(ctx context.Context) ([]store.KoladaFinding, error) {
 				}
 			}
 		case others > 0:
-			gm.Answer, gm.Detail = "not_computed", fmt.Sprintf("%s svarar med %d rader för andra enheter, ingen i gruppen", group.ID, others)
+			gm.Answer, gm.Detail = "not_computed", fmt.Sprintf("%s svarar med %s för andra enheter, ingen i gruppen", group.ID, swedish.Count(others, "rad", "rader"))
 		default:
 			gm.Answer, gm.Detail = "not_computed", fmt.Sprintf("%s svarar utan rader", group.ID)
 		}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/nyckeltal/nyckeltal/internal/swedish"
 	"github.com/nyckeltal/nyckeltal/internal/tabular"
 )
 
@@ -133,11 +134,11 @@ func (s *Shape) Unusable(r tabular.Row, p tabular.CellProblem, _ string) {
 func (s *Shape) Notes() []string {
 	var out []string
 	if s.short > 0 {
-		out = append(out, fmt.Sprintf("%d rader är kortare än rubrikraden; %s utelämnar tomma celler sist i en rad, "+
-			"så de saknade cellerna lästes som tomma", s.short, strings.ToUpper(s.format.Kind)))
+		out = append(out, fmt.Sprintf("%s är kortare än rubrikraden; %s utelämnar tomma celler sist i en rad, "+
+			"så de saknade cellerna lästes som tomma", swedish.Count(s.short, "rad", "rader"), strings.ToUpper(s.format.Kind)))
 	}
 	if s.extraEmpty > 0 {
-		out = append(out, fmt.Sprintf("%d rader har tomma fält efter den sista rubriken; de lästes inte", s.extraEmpty))
+		out = append(out, fmt.Sprintf("%s har tomma fält efter den sista rubriken; de lästes inte", swedish.Count(s.extraEmpty, "rad", "rader")))
 	}
 	if s.unusable > 0 {
 		out = append(out, fmt.Sprintf("%d celler utan användbart värde i rader eller kolumner som inte läses (den första: %s)",

@@ -14,6 +14,7 @@ import (
 	"github.com/nyckeltal/nyckeltal/internal/jobs"
 	"github.com/nyckeltal/nyckeltal/internal/outpath"
 	"github.com/nyckeltal/nyckeltal/internal/store"
+	"github.com/nyckeltal/nyckeltal/internal/swedish"
 	"github.com/nyckeltal/nyckeltal/internal/yearrange"
 	"github.com/nyckeltal/nyckeltal/transform/atgardsplan"
 	"github.com/nyckeltal/nyckeltal/transform/catalog"
@@ -293,8 +294,8 @@ func (j derivedJob) Run(ctx context.Context, st *store.Store) (jobs.Result, erro
 		rows += max(len(t.Rows), 1)
 	}
 	return jobs.Result{RowsWritten: int64(rows),
-		Summary: fmt.Sprintf("Tabeller och rapport för %s (%s): %d filer till %s, när körningen publiceras", r.Tables.MunicipalityName,
-			r.Tables.MunicipalityID, len(files), out)}, nil
+		Summary: fmt.Sprintf("Tabeller och rapport för %s (%s): %s till %s, när körningen publiceras", r.Tables.MunicipalityName,
+			r.Tables.MunicipalityID, swedish.Count(len(files), "fil", "filer"), out)}, nil
 }
 
 // checkTableFiles checks every file the tables of res write into dir.

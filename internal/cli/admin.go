@@ -32,7 +32,7 @@ func runMigrate(ctx context.Context, f *factory) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(f.stdout, "Store %s is at schema version %d (this nyckeltal: %d)\n", path, v, store.LatestSchemaVersion())
+	fmt.Fprintf(f.stdout, "Databas %s: schemaversion %d (denna nyckeltal: %d)\n", path, v, store.LatestSchemaVersion())
 	return nil
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/nyckeltal/nyckeltal/internal/app"
 	"github.com/nyckeltal/nyckeltal/internal/app/inbox"
 	"github.com/nyckeltal/nyckeltal/internal/personnummer"
+	"github.com/nyckeltal/nyckeltal/internal/swedish"
 )
 
 // ingestFilesOptions are the options of `nyckeltal ingest webfocus`,
@@ -279,11 +280,15 @@ func printFileResult(w *output, r ownfiles.Result) {
 		return
 	}
 	l := r.Load
-	fmt.Fprintf(w, "%s %s (%s): laddning %d ok, %s rader, %s värden: %s nya, %s ändrade, %s avslutade\n", r.Source, r.File, r.Format,
-		l.LoadID, formatInt(r.Rows), formatInt(l.RowsRead), formatInt(l.Inserted), formatInt(l.Updated), formatInt(l.Deleted))
+	fmt.Fprintf(w, "%s %s (%s): laddning %d ok, %s, %s: %s nya, %s ändrade, %s avslutade\n", r.Source, r.File, r.Format,
+		l.LoadID, swedish.Count(r.Rows, "rad", "rader"), swedish.Count(l.RowsRead, "värde", "värden"), formatInt(l.Inserted), formatInt(l.Updated), formatInt(l.Deleted))
 	var notes []string
 	if r.Skipped > 0 {
-		notes = append(notes, fmt.Sprintf("%s rubrik-, summa-, fot- eller oanvända rader överhoppade", formatInt(r.Skipped)))
+		skipped := "rubrik-, summa-, fot- eller oanvända rader överhoppade"
+		if r.Skipped == 1 {
+			skipped = "rubrik-, summa-, fot- eller oanvänd rad överhoppad"
+		}
+		notes = append(notes, formatInt(r.Skipped)+" "+skipped)
 	}
 	notes = append(notes, r.Notes...)
 	if r.RefusedRows > 0 {

@@ -38,7 +38,7 @@ kolada.catalogue = "all"). --remote asks Kolada's /kpi?title= instead.`,
 	}
 	search.Flags().BoolVar(&opts.remote, "remote", false, "search Kolada's API instead of the local catalogue")
 	search.Flags().IntVar(&opts.limit, "limit", 50, "at most this many hits")
-	search.Flags().StringVar(&opts.format, "format", "table", "table, csv or json")
+	search.Flags().StringVar(&opts.format, "format", "table", "table (for people, Swedish headings), csv or json (stable English keys)")
 	cmd.AddCommand(search)
 	return cmd
 }
@@ -53,8 +53,12 @@ func runKPISearch(ctx context.Context, opts *kpiSearchOptions, f *factory) error
 		rows[i] = []any{k.ID, k.Title, k.OperatingArea}
 	}
 	if len(kpis) == 0 && opts.format == "table" {
-		fmt.Fprintln(f.stderr, "no KPI matches; try fewer or shorter words, or --remote")
+		fmt.Fprintln(f.stderr, "Inget nyckeltal passar; försök med färre eller kortare ord, eller --remote")
 		return nil
 	}
-	return writeRows(f.stdout, opts.format, []string{"id", "title", "operating_area"}, rows)
+	cols := []string{"id", "title", "operating_area"} // csv and json: stable keys
+	if opts.format == "table" {
+		cols = []string{"Id", "Titel", "Verksamhetsområde"} // the table is for people
+	}
+	return writeRows(f.stdout, opts.format, cols, rows)
 }

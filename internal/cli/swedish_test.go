@@ -18,7 +18,7 @@ import (
 // versions that a controller, statistician or nämnd must not meet in what
 // nyckeltal writes for people. Machine formats (JSON, RFC 4180 CSV) are not
 // rendered here.
-var englishInHumanOutput = regexp.MustCompile(`(?i)(?:^|[^\p{L}\p{N}_])(compared|peers?|preliminary|glide path|NULL|values as stored|loads?|loaded|base year|target year|groups?|members?|areas?|counted|refused|nothing|unchanged|rows|values|written|without|verdict|tables|report|store|run ` + "`" + `nyckeltal|kör ` + "`" + `nyckeltal|failed|never|success|moved|problems|the|with|and|for|of|is|are|not|per cent|mean|built|ignored|found|missing)(?:[^\p{L}\p{N}_]|$)`)
+var englishInHumanOutput = regexp.MustCompile(`(?i)(?:^|[^\p{L}\p{N}_])(compared|peers?|preliminary|glide path|NULL|values as stored|loads?|loaded|base year|target year|groups?|members?|areas?|counted|refused|nothing|unchanged|rows|values|written|without|verdict|tables|report|store|run ` + "`" + `nyckeltal|kör ` + "`" + `nyckeltal|failed|never|success|moved|problems|the|with|and|for|of|is|are|not|per cent|mean|built|ignored|found|missing|titles?|operating_area|matches|try|words)(?:[^\p{L}\p{N}_]|$)`)
 
 // areaSlug are the slugs of the areas (flags, configuration, machine
 // formats); a person reads the area's name.
@@ -75,6 +75,12 @@ func TestEveryHumanOutputIsSwedish(t *testing.T) {
 	add("kolada probe", h.mustRun("kolada", "probe"))
 	add("kolada probe again", h.mustRun("kolada", "probe"))
 	add("schedule --list", h.mustRun("schedule", "--list"))
+	add("kpi search", h.mustRun("kpi", "search", "nettokostnadsavvikelse", "äldreomsorg"))
+	if _, stderr, code := h.run("kpi", "search", "zzzz-inget-sådant"); code != 0 {
+		t.Fatalf("kpi search without a hit exited %d: %s", code, stderr)
+	} else {
+		add("kpi search, no hit", stderr)
+	}
 	add("export parquet", h.mustRun("export", "parquet", "--out", "export"))
 	add("key generate", h.mustRun("key", "generate", filepath.Join(t.TempDir(), "nyckel")))
 

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/nyckeltal/nyckeltal/internal/app"
+	"github.com/nyckeltal/nyckeltal/internal/swedish"
 	"github.com/nyckeltal/nyckeltal/transform/catalog"
 	"github.com/nyckeltal/nyckeltal/transform/tables"
 )
@@ -334,7 +335,7 @@ func printResolutions(w *output, path, from string, res []catalog.Resolution, ti
 		}
 		return fmt.Sprintf("%s %s (%s)", kind, r.Entry, r.Field) // the field is the catalogue's key
 	}
-	fmt.Fprintf(w, "Slog upp %d titlar ur %s i %s.\n", len(res), path, from)
+	fmt.Fprintf(w, "Slog upp %s ur %s i %s.\n", swedish.Count(len(res), "titel", "titlar"), path, from)
 	if len(resolved) > 0 {
 		verb := "Skrivna"
 		if !written {

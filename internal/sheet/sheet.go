@@ -161,10 +161,16 @@ func yearText(y YearValue) string {
 // cellText writes a cell for people (the terminal): figures through
 // swedish.Number, a missing value as a dash.
 func cellText(v any, c Col) string {
+	return formatCell(v, c, swedish.Missing, swedish.Number)
+}
+
+// formatCell writes a cell as text; the terminal and CSV for Excel differ
+// only in how a missing value and a figure are written.
+func formatCell(v any, c Col, missing string, figure func(x float64, decimals int) string) string {
 	v, c = resolve(v, c)
 	switch x := value(v).(type) {
 	case nil:
-		return swedish.Missing
+		return missing
 	case string:
 		return x
 	case bool:
@@ -179,7 +185,7 @@ func cellText(v any, c Col) string {
 	if c.Kind == Year {
 		return strconv.FormatInt(int64(x), 10)
 	}
-	return swedish.Number(x, c.Decimals)
+	return figure(x, c.Decimals)
 }
 
 func yesNo(b bool) string {
@@ -335,23 +341,5 @@ func (d *Document) WriteExcelCSV(w io.Writer) error {
 }
 
 func excelCell(v any, c Col) string {
-	v, _ = resolve(v, c)
-	switch x := value(v).(type) {
-	case nil:
-		return ""
-	case string:
-		return x
-	case bool:
-		return yesNo(x)
-	case YearValue:
-		return yearText(x)
-	}
-	x, ok := number(value(v))
-	if !ok {
-		return fmt.Sprint(v)
-	}
-	if c.Kind == Year {
-		return strconv.FormatInt(int64(x), 10)
-	}
-	return swedish.Excel(x)
+	return formatCell(v, c, "", func(x float64, _ int) string { return swedish.Excel(x) })
 }

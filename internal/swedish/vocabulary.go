@@ -63,3 +63,12 @@ func JoinAnd(xs []string) string {
 	}
 	return strings.Join(xs[:len(xs)-1], ", ") + " och " + xs[len(xs)-1]
 }
+
+// Count writes a count with its noun in the right number: Count(1, "rad",
+// "rader") is "1 rad", Count(1200, "rad", "rader") "1 200 rader".
+func Count[N ~int | ~int64](n N, one, other string) string {
+	if n == 1 || n == -1 {
+		return Int(int64(n)) + " " + one
+	}
+	return Int(int64(n)) + " " + other
+}
