@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"cmp"
 	"errors"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -18,6 +20,7 @@ import (
 	"github.com/nyckeltal/nyckeltal/internal/personnummer"
 	"github.com/nyckeltal/nyckeltal/internal/store"
 	"github.com/nyckeltal/nyckeltal/internal/testkit/golden"
+	"github.com/nyckeltal/nyckeltal/internal/testkit/samplegen"
 )
 
 var testKey = personnummer.NewKey([]byte("a test key of more than thirty-two bytes, not secret"))
@@ -485,4 +488,32 @@ func FuzzDayChecks(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Counting a big extract in two halves gives what counting it in one does.
+func TestComputeInHalves(t *testing.T) {
+	data, err := samplegen.TreservaExtract(10_000_000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := New(options(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	halves, err := p.Parse(t.Context(), "stor.csv", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := halves.Decisions.Len(); n < parallelCount {
+		t.Fatalf("%d decisions: too few for two halves", n)
+	}
+	defer func(n int) { parallelCount = n }(parallelCount)
+	parallelCount = math.MaxInt
+	whole, err := p.Parse(t.Context(), "stor.csv", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(halves.Values.List(), whole.Values.List()) {
+		t.Fatal("the values counted in two halves differ from those counted in one")
+	}
 }
