@@ -319,7 +319,7 @@ func (v *Values) packedKeys() (packed []uint64, ok bool) {
 // packedDuplicates is Duplicates of packedKeys: equal keys sort next to
 // each other, the first added first.
 func (v *Values) packedDuplicates(packed []uint64) []Duplicate {
-	slices.Sort(packed)
+	radixSort(packed)
 	indexBits := bits.Len(uint(len(v.keys) - 1))
 	mask := uint64(1)<<indexBits - 1
 	var out []Duplicate
@@ -553,5 +553,44 @@ func (l DecisionList) Texts(fn func(line int, field, text string)) {
 			{"enhet", d.Enhet}, {"regi", d.Regi}} {
 			fn(d.Line, f[0], f[1])
 		}
+	}
+}
+
+// radixSort sorts xs as slices.Sort does: a least-significant-digit radix
+// sort, a byte a pass, skipping the bytes all numbers share (the high
+// bytes of packed keys are mostly zero). On hundreds of thousands of keys
+// it takes a fraction of a comparison sort's time (the slices package has
+// no radix sort); short lists are sorted by comparison.
+func radixSort(xs []uint64) {
+	if len(xs) < 256 {
+		slices.Sort(xs)
+		return
+	}
+	var counts [8][256]int
+	for _, x := range xs {
+		for b := range 8 {
+			counts[b][byte(x>>(8*b))]++
+		}
+	}
+	src, dst := xs, make([]uint64, len(xs))
+	for b := range 8 {
+		c := &counts[b]
+		if c[byte(src[0]>>(8*b))] == len(src) {
+			continue // every number has this byte
+		}
+		at := 0
+		for v := range c {
+			c[v], at = at, at+c[v]
+		}
+		shift := 8 * b
+		for _, x := range src {
+			v := byte(x >> shift)
+			dst[c[v]] = x
+			c[v]++
+		}
+		src, dst = dst, src
+	}
+	if &src[0] != &xs[0] {
+		copy(xs, src)
 	}
 }

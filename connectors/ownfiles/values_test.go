@@ -1,6 +1,7 @@
 package ownfiles
 
 import (
+	"math/rand/v2"
 	"slices"
 	"testing"
 )
@@ -83,4 +84,35 @@ func TestDuplicatesOutOfOrderLinesUseTheReference(t *testing.T) {
 	if len(got) != 1 || got[0] != (Duplicate{Line: 5, First: 3}) {
 		t.Fatalf("duplicates %v", got)
 	}
+}
+
+// radixSort sorts as slices.Sort does, also where numbers share bytes
+// (passes it skips) or repeat.
+func FuzzRadixSort(f *testing.F) {
+	f.Add(uint64(1), uint16(300), uint8(0), uint8(0))
+	f.Add(uint64(2), uint16(5000), uint8(0xF0), uint8(7))
+	f.Add(uint64(3), uint16(256), uint8(0xFF), uint8(0))
+	f.Add(uint64(4), uint16(10), uint8(0x0F), uint8(3))
+	f.Fuzz(func(t *testing.T, seed uint64, n uint16, zeroBytes, few uint8) {
+		rng := rand.New(rand.NewPCG(seed, 9))
+		xs := make([]uint64, n)
+		for i := range xs {
+			x := rng.Uint64()
+			if few > 0 {
+				x = rng.Uint64N(uint64(few)) << (8 * (few & 7))
+			}
+			for b := range 8 {
+				if zeroBytes&(1<<b) != 0 {
+					x &^= 0xFF << (8 * b)
+				}
+			}
+			xs[i] = x
+		}
+		want := slices.Clone(xs)
+		slices.Sort(want)
+		radixSort(xs)
+		if !slices.Equal(xs, want) {
+			t.Fatalf("radix order differs from slices.Sort (n=%d)", n)
+		}
+	})
 }

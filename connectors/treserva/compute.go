@@ -145,24 +145,17 @@ type tally struct {
 	pending     bool
 }
 
-// compute makes every indicator for every period and split. Counts are 0
-// when nobody counts; a mean without any decision is missing (NULL), and is
-// preliminary while decisions of the period still wait for an offer. order
-// lists the decisions by person (mergeDuplicates): a person is counted once
-// per tally by comparing with the last person counted.
-func (p *Parser) compute(ds *decisions, order []int32, periods []store.Period, hasRegi bool) *ownfiles.Values {
-	sp := splits(hasRegi)
-	groups := []struct {
-		group                     byte
-		waited, days, notExecuted string
-	}{{gSabo, SaboWaited3M, SaboWaitDays, SaboNotExecuted}, {gBSS, BSSWaited3M, BSSWaitDays, BSSNotExecuted}}
-	type span struct{ start, end int32 }
-	spans := make([]span, len(periods))
-	for i, per := range periods {
-		spans[i] = span{dayOf(per.Start), dayOf(per.End)}
-	}
-	// tallies[period][group][split]
-	tallies := make([][2][]tally, len(periods))
+// span is a period as day numbers.
+type span struct{ start, end int32 }
+
+// parallelCount is the number of decisions from which compute counts in
+// two halves side by side.
+var parallelCount = 1 << 15 // a variable for the test of the two halves
+
+// countDecisions counts decisions (indexes, sorted by person) into
+// tallies[period][group][split].
+func countDecisions(ds *decisions, order []int32, spans []span, sp []split) [][2][]tally {
+	tallies := make([][2][]tally, len(spans))
 	for i := range tallies {
 		for g := range 2 {
 			tallies[i][g] = make([]tally, len(sp))
@@ -218,6 +211,58 @@ func (p *Parser) compute(ds *decisions, order []int32, periods []store.Period, h
 							t.pending = true // not offered yet: the mean will change
 						}
 					}
+				}
+			}
+		}
+	}
+	return tallies
+}
+
+// compute makes every indicator for every period and split. Counts are 0
+// when nobody counts; a mean without any decision is missing (NULL), and is
+// preliminary while decisions of the period still wait for an offer. order
+// lists the decisions by person (mergeDuplicates): a person is counted once
+// per tally by comparing with the last person counted.
+func (p *Parser) compute(ds *decisions, order []int32, periods []store.Period, hasRegi bool) *ownfiles.Values {
+	sp := splits(hasRegi)
+	groups := []struct {
+		group                     byte
+		waited, days, notExecuted string
+	}{{gSabo, SaboWaited3M, SaboWaitDays, SaboNotExecuted}, {gBSS, BSSWaited3M, BSSWaitDays, BSSNotExecuted}}
+	spans := make([]span, len(periods))
+	for i, per := range periods {
+		spans[i] = span{dayOf(per.Start), dayOf(per.End)}
+	}
+	// A big extract is counted in two halves side by side (the machine has
+	// two cores), split between two people so that each person is counted
+	// in one half only; the halves' tallies are then added. The sums are of
+	// whole days, exact in a float64, so the order of adding changes
+	// nothing.
+	var tallies [][2][]tally
+	if len(order) < parallelCount {
+		tallies = countDecisions(ds, order, spans, sp)
+	} else {
+		mid := len(order) / 2
+		for mid < len(order) && ds.at(order[mid]).person == ds.at(order[mid-1]).person {
+			mid++
+		}
+		var second [][2][]tally
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			second = countDecisions(ds, order[mid:], spans, sp)
+		}()
+		tallies = countDecisions(ds, order[:mid], spans, sp)
+		<-done
+		for pi := range tallies {
+			for g := range tallies[pi] {
+				for k := range tallies[pi][g] {
+					t, u := &tallies[pi][g][k], second[pi][g][k]
+					t.people += u.people
+					t.notExecuted += u.notExecuted
+					t.sum += u.sum
+					t.n += u.n
+					t.pending = t.pending || u.pending
 				}
 			}
 		}

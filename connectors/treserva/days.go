@@ -91,9 +91,11 @@ func yearOf(d int32) int { return timeOf(d).Year() }
 
 // ageOn is the age in whole years on day at of a person born on birth.
 func ageOn(birth, at int32) int {
-	b, t := timeOf(birth), timeOf(at)
-	age := t.Year() - b.Year()
-	if t.Month() < b.Month() || (t.Month() == b.Month() && t.Day() < b.Day()) {
+	// civilDate, not time.Time: it is asked for every decision.
+	by, bm, bd := civilDate(birth)
+	ty, tm, td := civilDate(at)
+	age := ty - by
+	if tm < bm || (tm == bm && td < bd) {
 		age--
 	}
 	return age

@@ -138,7 +138,8 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 	scan := ownfiles.NewTextScan(name, p.opts.PersonnummerInText, cols[fPersonnummer])
 	stop := make(chan struct{})
 	defer close(stop)
-	batches := st.prepare(ownfiles.Rows(name, head, 0, rd), scan, headerAt, stop)
+	free := make(chan []preparedRow, 6)
+	batches := st.prepare(ownfiles.Rows(name, head, 0, rd), scan, headerAt, stop, free)
 	for b := range batches {
 		for i := range b.rows {
 			out.Rows++
@@ -146,6 +147,10 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 		}
 		if b.err != nil {
 			return nil, b.err
+		}
+		select { // row keeps nothing of a batch: it can be filled again
+		case free <- b.rows[:0]:
+		default:
 		}
 	}
 	if err := scan.Err(); err != nil {
@@ -248,11 +253,15 @@ type state struct {
 	// every cell of every row.
 	colIndex [numFields]int
 	// caches of what the configured lists make of a cell's text
-	groups  *ownfiles.Memo[byte]
-	beslut  *ownfiles.Memo[int8] // 1 granted, 0 rejected, -1 neither
-	laws    *ownfiles.Memo[string]
-	regis   *ownfiles.Memo[byte]
-	units   *ownfiles.Memo[string]
+	groups *ownfiles.Memo[byte]
+	beslut *ownfiles.Memo[int8] // 1 granted, 0 rejected, -1 neither
+	laws   *ownfiles.Memo[string]
+	regis  *ownfiles.Memo[byte]
+	// enhets is an enhet cell's index in texts (of its UnitID): one
+	// lookup where a row of another enhet than the row before would
+	// otherwise take two; line is the row's, for the index.
+	enhets  *ownfiles.Memo[uint32]
+	line    int
 	ds      *decisions
 	order   []int32  // the decisions kept, by person (mergeDuplicates)
 	pending []string // 10-digit personnummer waiting for their century (cloned)
@@ -266,7 +275,8 @@ func newState(p *Parser, name string, header []string, cols map[field]int, out *
 	st := &state{p: p, name: name, header: header, cols: cols, out: out, shape: ownfiles.NewShape(f, len(header)),
 		ps: p.opts.Key.Pseudonyms(), texts: newTexts(), latest: noDate, ds: &decisions{},
 		groups: memo(p.classify), beslut: memo(p.beslutOf), laws: memo(lawOf), regis: ownfiles.NewMemo(p.regiOf),
-		units: memo(ownfiles.UnitID)}
+	}
+	st.enhets = memo(func(s string) uint32 { return st.texts.id(fEnhet, ownfiles.UnitID(s), st.line) })
 	for f := range st.colIndex {
 		st.colIndex[f] = -1
 	}
@@ -307,7 +317,10 @@ type preparedBatch struct {
 // the personnummer and its pseudonym (an HMAC). The heading rows and
 // blank rows are left out. The machine has two cores; the rest of a row's
 // work is done by the caller meanwhile. Closing stop ends the goroutine.
-func (st *state) prepare(next func() (tabular.Row, error), scan *ownfiles.TextScan, headerAt int, stop <-chan struct{}) <-chan preparedBatch {
+// The caller hands the rows of each batch back through free once it is done
+// with them, so that a big extract reuses a few batches of memory.
+func (st *state) prepare(next func() (tabular.Row, error), scan *ownfiles.TextScan, headerAt int, stop <-chan struct{},
+	free <-chan []preparedRow) <-chan preparedBatch {
 	out := make(chan preparedBatch, 4)
 	ps := st.p.opts.Key.Pseudonyms() // its own: a Pseudonyms is not safe for two goroutines
 	header, headerLine := st.header, st.headerLine
@@ -347,7 +360,12 @@ func (st *state) prepare(next func() (tabular.Row, error), scan *ownfiles.TextSc
 				if !send(b) {
 					return
 				}
-				b = preparedBatch{rows: make([]preparedRow, 0, preparedBatchRows)}
+				b = preparedBatch{}
+				select {
+				case b.rows = <-free:
+				default:
+					b.rows = make([]preparedRow, 0, preparedBatchRows)
+				}
 			}
 		}
 	}()
@@ -369,12 +387,14 @@ func (st *state) row(pr *preparedRow) {
 	// The dates of events, read once: the latest of every row (the other
 	// insatser's too) is the extract date when none is given.
 	var dates [4]struct {
-		day int32
-		err error
+		text string
+		day  int32
+		err  error
 	}
 	for i, f := range eventFields {
 		dates[i].day = noDate
 		if v := cell(f); v != "" {
+			dates[i].text = v
 			dates[i].day, dates[i].err = isoDay(v)
 			if d := dates[i].day; dates[i].err == nil && d > st.latest && d <= lastDay2100 {
 				st.latest = d
@@ -427,7 +447,8 @@ func (st *state) row(pr *preparedRow) {
 	d := decision{line: int32(r.Line), group: group, insats: st.texts.id(fInsats, insats, r.Line),
 		lagrum: st.texts.id(fLagrum, lagrum, r.Line), utforare: st.texts.id(fUtforare, cell(fUtforare), r.Line),
 		application: noDate, offered: noDate, executed: noDate, ended: noDate}
-	d.enhet = st.texts.id(fEnhet, get(st.units, cell(fEnhet)), r.Line)
+	st.line = r.Line
+	d.enhet = get(st.enhets, cell(fEnhet))
 	pnr, n := pr.pnr, pr.number
 	switch {
 	case pr.err != nil:
@@ -448,17 +469,23 @@ func (st *state) row(pr *preparedRow) {
 		}
 	}
 	date := func(f field, required bool) int32 {
-		v := cell(f)
+		// The dates of events were read above.
+		i := slices.Index(eventFields[:], f)
+		var v string
+		if i >= 0 {
+			v = dates[i].text
+		} else {
+			v = cell(f)
+		}
 		if v == "" {
 			if required {
 				fieldProblem(f, "%s är tom", fieldNames[f])
 			}
 			return noDate
 		}
-		// The dates of events were read above.
 		var t int32
 		var err error
-		if i := slices.Index(eventFields[:], f); i >= 0 {
+		if i >= 0 {
 			t, err = dates[i].day, dates[i].err
 		} else {
 			t, err = isoDay(v)
@@ -549,6 +576,11 @@ func (st *state) settle(ctx context.Context, in tabular.Input, ref time.Time) er
 	j := cols[fPersonnummer]
 	label := ownfiles.ColumnLabel(j, st.header[j])
 	refused := map[int][]string{}
+	// A date of birth on a day before the reference day is before the
+	// reference: without "+" there is nothing for CheckOn to check (most
+	// rows; a day number is exact from 1970 on).
+	refDay := dayOf(ref)
+	plainBefore := func(d *decision) bool { return !d.plus && ref.Unix() >= 0 && d.birth < refDay }
 	for i := 0; i < st.ds.n; i++ {
 		if i&4095 == 0 && ctx.Err() != nil {
 			return ctx.Err()
@@ -560,7 +592,7 @@ func (st *state) settle(ctx context.Context, in tabular.Input, ref time.Time) er
 			if n, err = personnummer.Parse(st.pending[d.pending-1], ref); err == nil {
 				d.person, d.gender, d.birth, d.pending = st.ps.Of(n), n.Gender()[0], dayOf(n.Birth()), 0
 			}
-		} else {
+		} else if !plainBefore(d) {
 			err = personnummer.CheckOn(timeOf(d.birth), d.plus, ref)
 		}
 		if err != nil {
@@ -681,12 +713,7 @@ func sortByPerson(ds *decisions, order []int32) []personKey {
 	for k, i := range order {
 		keys[k] = personKey{hi: binary.BigEndian.Uint64(ds.at(i).person[:8]), i: i}
 	}
-	slices.SortFunc(keys, func(a, b personKey) int {
-		if a.hi != b.hi {
-			return cmp.Compare(a.hi, b.hi)
-		}
-		return cmp.Compare(a.i, b.i)
-	})
+	radixSortKeys(keys)
 	for start := 0; start < len(keys); {
 		end := start + 1
 		for end < len(keys) && keys[end].hi == keys[start].hi {
@@ -701,6 +728,51 @@ func sortByPerson(ds *decisions, order []int32) []personKey {
 		order[k] = keys[k].i
 	}
 	return keys
+}
+
+// radixSortKeys sorts keys, which come in the order of their index, by hi
+// and then index. A stable least-significant-digit radix sort by hi keeps
+// the order of the index among equal hi; on the evenly spread bits of a
+// pseudonym its eight passes over the keys take a fraction of a
+// comparison sort's time (the slices package has no radix sort). Short
+// lists are sorted by comparison.
+func radixSortKeys(keys []personKey) {
+	if len(keys) < 256 {
+		slices.SortFunc(keys, func(a, b personKey) int {
+			if a.hi != b.hi {
+				return cmp.Compare(a.hi, b.hi)
+			}
+			return cmp.Compare(a.i, b.i)
+		})
+		return
+	}
+	var counts [8][256]int
+	for _, k := range keys {
+		for b := range 8 {
+			counts[b][byte(k.hi>>(8*b))]++
+		}
+	}
+	src, dst := keys, make([]personKey, len(keys))
+	for b := range 8 {
+		c := &counts[b]
+		if c[byte(src[0].hi>>(8*b))] == len(src) {
+			continue // every key has this byte: the pass would change nothing
+		}
+		at := 0
+		for v := range c {
+			c[v], at = at, at+c[v]
+		}
+		shift := 8 * b
+		for _, k := range src {
+			v := byte(k.hi >> shift)
+			dst[c[v]] = k
+			c[v]++
+		}
+		src, dst = dst, src
+	}
+	if &src[0] != &keys[0] {
+		copy(keys, src)
+	}
 }
 
 // compareDecisions orders decisions by person, insats group, beslutsdatum

@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"cmp"
 	"errors"
+	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -17,6 +20,7 @@ import (
 	"github.com/nyckeltal/nyckeltal/internal/personnummer"
 	"github.com/nyckeltal/nyckeltal/internal/store"
 	"github.com/nyckeltal/nyckeltal/internal/testkit/golden"
+	"github.com/nyckeltal/nyckeltal/internal/testkit/samplegen"
 )
 
 var testKey = personnummer.NewKey([]byte("a test key of more than thirty-two bytes, not secret"))
@@ -419,4 +423,97 @@ func FuzzSortByPerson(f *testing.F) {
 			t.Fatalf("order %v, want %v", order, want)
 		}
 	})
+}
+
+// radixSortKeys sorts as comparing by hi and index does, also where many
+// keys share a hi or some of its bytes (passes it skips).
+func FuzzRadixSortKeys(f *testing.F) {
+	f.Add(uint64(1), uint16(300), uint8(0), uint8(0))
+	f.Add(uint64(2), uint16(5000), uint8(0xF0), uint8(7))
+	f.Add(uint64(3), uint16(256), uint8(0xFF), uint8(0))
+	f.Add(uint64(4), uint16(10), uint8(0x0F), uint8(3))
+	f.Fuzz(func(t *testing.T, seed uint64, n uint16, zeroBytes, fewPeople uint8) {
+		rng := rand.New(rand.NewPCG(seed, 5))
+		keys := make([]personKey, n)
+		for i := range keys {
+			hi := rng.Uint64()
+			if fewPeople > 0 {
+				hi = rng.Uint64N(uint64(fewPeople)) << (8 * (fewPeople & 7)) // many keys per hi
+			}
+			for b := range 8 {
+				if zeroBytes&(1<<b) != 0 {
+					hi &^= 0xFF << (8 * b)
+				}
+			}
+			keys[i] = personKey{hi: hi, i: int32(i)}
+		}
+		want := slices.Clone(keys)
+		slices.SortFunc(want, func(a, b personKey) int {
+			if a.hi != b.hi {
+				return cmp.Compare(a.hi, b.hi)
+			}
+			return cmp.Compare(a.i, b.i)
+		})
+		radixSortKeys(keys)
+		if !slices.Equal(keys, want) {
+			t.Fatalf("radix order differs from comparison order (n=%d)", n)
+		}
+	})
+}
+
+// ageOn on day numbers is the age time.Time's calendar gives, and a date of
+// birth on a day before the reference day needs no CheckOn (settle skips
+// it): CheckOn finds nothing wrong with it.
+func FuzzDayChecks(f *testing.F) {
+	f.Add(int32(-9000), int32(19000), int64(19000*86400+3600))
+	f.Add(int32(-25567), int32(-25567+36525), int64(-86400))
+	f.Add(int32(11016), int32(11016+365*100), int64(0))
+	f.Fuzz(func(t *testing.T, birth, at int32, refUnix int64) {
+		const lo, hi = -80000, 80000 // 1750..2189
+		if birth < lo || birth > hi || at < lo || at > hi || refUnix < lo*86400 || refUnix > hi*86400 {
+			return
+		}
+		b, a := timeOf(birth), timeOf(at)
+		want := a.Year() - b.Year()
+		if a.Month() < b.Month() || (a.Month() == b.Month() && a.Day() < b.Day()) {
+			want--
+		}
+		if got := ageOn(birth, at); got != want {
+			t.Fatalf("ageOn(%v, %v) = %d, want %d", b, a, got, want)
+		}
+		ref := time.Unix(refUnix, 0).UTC()
+		if ref.Unix() >= 0 && birth < dayOf(ref) {
+			if err := personnummer.CheckOn(b, false, ref); err != nil {
+				t.Fatalf("birth %v before the day of %v: CheckOn says %v", b, ref, err)
+			}
+		}
+	})
+}
+
+// Counting a big extract in two halves gives what counting it in one does.
+func TestComputeInHalves(t *testing.T) {
+	data, err := samplegen.TreservaExtract(10_000_000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := New(options(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	halves, err := p.Parse(t.Context(), "stor.csv", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := halves.Decisions.Len(); n < parallelCount {
+		t.Fatalf("%d decisions: too few for two halves", n)
+	}
+	defer func(n int) { parallelCount = n }(parallelCount)
+	parallelCount = math.MaxInt
+	whole, err := p.Parse(t.Context(), "stor.csv", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(halves.Values.List(), whole.Values.List()) {
+		t.Fatal("the values counted in two halves differ from those counted in one")
+	}
 }

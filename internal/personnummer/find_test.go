@@ -84,3 +84,47 @@ func FuzzFind(f *testing.F) {
 		}
 	})
 }
+
+// hasTenDigits counts eight bytes at a time as counting byte by byte does.
+func FuzzHasTenDigits(f *testing.F) {
+	for _, s := range []string{"", "0123456789", "2023-04-05", "19121212-1212", "åäö/:09ÿ\x80\xb9\xb0 12345 6789 0", "0000000009///////"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		digits := 0
+		for i := 0; i < len(s); i++ {
+			if s[i] >= '0' && s[i] <= '9' {
+				digits++
+			}
+		}
+		if got := hasTenDigits(s); got != (digits >= 10) {
+			t.Fatalf("hasTenDigits(%q) = %v with %d digits", s, got, digits)
+		}
+	})
+}
+
+func TestHasTenDigitsEveryByte(t *testing.T) {
+	t.Parallel()
+	for b := range 256 {
+		for pad := range 8 {
+			// ten of the byte after pad other bytes, in every lane of a word
+			s := strings.Repeat("x", pad) + strings.Repeat(string([]byte{byte(b)}), 10) + "9"
+			want := b >= '0' && b <= '9'
+			if got := hasTenDigits(s); got != want {
+				t.Fatalf("byte 0x%02X after %d: %v", b, pad, got)
+			}
+			if got := hasTenDigits(s[:len(s)-1] + "123456789"); !got && want {
+				t.Fatalf("byte 0x%02X after %d, with nine digits after: false", b, pad)
+			}
+		}
+	}
+}
+
+func BenchmarkHasTenDigits(b *testing.B) {
+	cells := []string{"2023-04-05", "Vård- och omsorgskontoret", "Särskilt boende 17", "SoL 4 kap. 1 §", "Bifall", "K"}
+	for b.Loop() {
+		for _, c := range cells {
+			hasTenDigits(c)
+		}
+	}
+}

@@ -12,12 +12,18 @@ import (
 type prefetch struct {
 	r       Reader
 	batches chan batch
-	done    chan struct{}
-	stop    sync.Once
-	wg      sync.WaitGroup
-	cur     []Row
-	err     error
-	format  Format
+	// free takes the batches' rows back once the caller has read them, to
+	// be filled again: a file of millions of rows then needs a few batches
+	// of memory, not one per 256 rows (fresh memory costs a new process
+	// page faults as well as the collector's time).
+	free   chan []Row
+	held   []Row // the rows of the batch being read, for free
+	done   chan struct{}
+	stop   sync.Once
+	wg     sync.WaitGroup
+	cur    []Row
+	err    error
+	format Format
 }
 
 type batch struct {
@@ -29,7 +35,7 @@ type batch struct {
 const prefetchRows = 256
 
 func newPrefetch(r Reader) *prefetch {
-	p := &prefetch{r: r, batches: make(chan batch, 8), done: make(chan struct{}), format: r.Format()}
+	p := &prefetch{r: r, batches: make(chan batch, 8), free: make(chan []Row, 10), done: make(chan struct{}), format: r.Format()}
 	p.wg.Add(1)
 	go p.run()
 	return p
@@ -39,7 +45,12 @@ func (p *prefetch) run() {
 	defer p.wg.Done()
 	defer close(p.batches)
 	for {
-		rows := make([]Row, 0, prefetchRows)
+		var rows []Row
+		select {
+		case rows = <-p.free:
+		default:
+			rows = make([]Row, 0, prefetchRows)
+		}
 		var err error
 		for len(rows) < prefetchRows {
 			var row Row
@@ -64,11 +75,18 @@ func (p *prefetch) Next() (Row, error) {
 		if p.err != nil {
 			return Row{}, p.err
 		}
+		if p.held != nil {
+			select {
+			case p.free <- p.held[:0]:
+			default:
+			}
+			p.held = nil
+		}
 		b, ok := <-p.batches
 		if !ok {
 			return Row{}, io.ErrUnexpectedEOF
 		}
-		p.cur, p.err, p.format = b.rows, b.err, b.format
+		p.cur, p.err, p.format, p.held = b.rows, b.err, b.format, b.rows
 	}
 	row := p.cur[0]
 	p.cur = p.cur[1:]
