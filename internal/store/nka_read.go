@@ -105,6 +105,22 @@ type NKAGapRow struct {
 	Target     string `json:"target"`
 	PeerTrend  string `json:"peer_trend"`
 	TargetYear *int   `json:"target_year"`
+	Comparison
+	// Population is invånare (N01951) of the year; GapKrPerInv the gap in
+	// kronor per invånare.
+	Population  *float64 `json:"population"`
+	GapKrPerInv *float64 `json:"gap_kr_per_inv"`
+
+	// ComparatorValues are the comparison set's members with their NKA %
+	// of the year, and TrendPoints the statistic per year of a trend: what
+	// `sparbeting --explain` writes out.
+	ComparatorValues []NKAMemberValue `json:"-"`
+	TrendPoints      []NKATrendPoint  `json:"-"`
+}
+
+// Comparison is the comparison set and the target statistic of a gap row;
+// the sparbeting's areas carry the same (JSON: its fields inline).
+type Comparison struct {
 	// ComparatorGroup is the comparison set: the Liknande kommuner group
 	// id, lanNN for a county, a Kolada group id, a group of one's own, or
 	// riket; ComparatorGroupTitle its title (the county's name).
@@ -126,16 +142,6 @@ type NKAGapRow struct {
 	// ComparatorText says what comparator_pct is, in Swedish words, with the
 	// assumption about the peers' NKA.
 	ComparatorText *string `json:"comparator_text"`
-	// Population is invånare (N01951) of the year; GapKrPerInv the gap in
-	// kronor per invånare.
-	Population  *float64 `json:"population"`
-	GapKrPerInv *float64 `json:"gap_kr_per_inv"`
-
-	// ComparatorValues are the comparison set's members with their NKA %
-	// of the year, and TrendPoints the statistic per year of a trend: what
-	// `sparbeting --explain` writes out.
-	ComparatorValues []NKAMemberValue `json:"-"`
-	TrendPoints      []NKATrendPoint  `json:"-"`
 }
 
 // NKAMemberValue is a member of a comparison set and its NKA % (nil: none).

@@ -232,7 +232,7 @@ func (e *Engine) fillUncovered(ctx context.Context, q Query, areas []Area, cmp, 
 					NKAPct: v.NKAPct, NKAMnkr: v.NKAMnkr, ReferenceCostMnkr: v.ReferenceCostMnkr,
 					ReferenceCostMethod: v.ReferenceCostMethod, ReferenceCostRatioMnkr: v.ReferenceCostRatioMnkr,
 					ReferenceCostNetMnkr: v.ReferenceCostNetMnkr, NetCostMnkr: v.NetCostMnkr, LoadID: v.LoadID,
-					Comparator: cmp, Preliminary: v.Preliminary, MissingPeers: []string{}, ComparatorMissing: []string{},
+					Comparator: cmp, Preliminary: v.Preliminary, MissingPeers: []string{}, Comparison: store.Comparison{ComparatorMissing: []string{}},
 					Target: target, PeerTrend: trend, TargetYear: targetYear}
 				r.ReferenceCostEstimated = v.ReferenceCostMethod != nil && *v.ReferenceCostMethod == ReferenceCostNet
 				notes := append([]string(nil), why...)

@@ -76,17 +76,7 @@ type SparbetingArea struct {
 	Note        string   `json:"note"`
 
 	// The comparison set and the target, as in the gap rows.
-	ComparatorGroup        *string  `json:"comparator_group"`
-	ComparatorGroupTitle   *string  `json:"comparator_group_title"`
-	ComparatorMembers      int      `json:"comparator_members"`
-	ComparatorCount        int      `json:"comparator_count"`
-	ComparatorMissing      []string `json:"comparator_missing"`
-	ComparatorStatPct      *float64 `json:"comparator_stat_pct"`
-	TrendSlopePP           *float64 `json:"trend_slope_pp"`
-	TrendFromYear          *int     `json:"trend_from_year"`
-	TrendToYear            *int     `json:"trend_to_year"`
-	ComparatorProjectedPct *float64 `json:"comparator_projected_pct"`
-	ComparatorText         *string  `json:"comparator_text"`
+	store.Comparison
 	// Population is invånare (N01951) of the base year; GapKrPerInv and
 	// CountedKrPerInv the gap and the counted part in kronor per invånare.
 	Population      *float64 `json:"population"`
@@ -104,11 +94,7 @@ func sparbetingArea(r GapRow) SparbetingArea {
 		ReferenceCostMethod: r.ReferenceCostMethod, ReferenceCostEstimated: r.ReferenceCostEstimated,
 		ReferenceCostRatioMnkr: r.ReferenceCostRatioMnkr, ReferenceCostNetMnkr: r.ReferenceCostNetMnkr, GapMnkr: r.GapMnkr,
 		Preliminary: r.Preliminary, LoadID: r.LoadID, Note: r.Note, Row: r,
-		ComparatorGroup: r.ComparatorGroup, ComparatorGroupTitle: r.ComparatorGroupTitle, ComparatorMembers: r.ComparatorMembers,
-		ComparatorCount: r.ComparatorCount, ComparatorMissing: r.ComparatorMissing, ComparatorStatPct: r.ComparatorStatPct,
-		TrendSlopePP: r.TrendSlopePP, TrendFromYear: r.TrendFromYear, TrendToYear: r.TrendToYear,
-		ComparatorProjectedPct: r.ComparatorProjectedPct, ComparatorText: r.ComparatorText, Population: r.Population,
-		GapKrPerInv: r.GapKrPerInv}
+		Comparison: r.Comparison, Population: r.Population, GapKrPerInv: r.GapKrPerInv}
 }
 
 // Sparbeting is a sized savings requirement with its glide path.
