@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/nyckeltal/nyckeltal/internal/outpath"
+	"github.com/nyckeltal/nyckeltal/internal/sheet"
 	"github.com/nyckeltal/nyckeltal/internal/swedish"
 )
 
@@ -53,6 +54,32 @@ func resolveFormat(format string, formatSet bool, out string, excel bool) (strin
 		return "", usageErrorf("--excel is a kind of CSV: give it with --format csv or --out FILE.csv (not %s)", format)
 	}
 	return format, nil
+}
+
+// resultWriters are a result's forms: the document for people (the terminal
+// table, XLSX, CSV for Excel) and the machine forms with stable English keys.
+type resultWriters struct {
+	document func() *sheet.Document
+	json     func(io.Writer) error
+	csv      func(io.Writer) error
+}
+
+// writeResult writes a result in format (table, csv, json or xlsx; csv for
+// Excel with excel) to --out or standard output.
+func (f *factory) writeResult(out, format string, excel bool, r resultWriters) error {
+	return f.writeOutput(out, func(w io.Writer) error {
+		switch {
+		case format == "json":
+			return r.json(w)
+		case format == "csv" && !excel:
+			return r.csv(w)
+		case format == "csv":
+			return r.document().WriteExcelCSV(w)
+		case format == "xlsx":
+			return r.document().WriteXLSX(w)
+		}
+		return r.document().WriteText(w)
+	})
 }
 
 // writeOutput writes through fn to --out (a temporary file renamed into

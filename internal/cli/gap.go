@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/nyckeltal/nyckeltal/internal/app"
+	"github.com/nyckeltal/nyckeltal/internal/sheet"
 	"github.com/nyckeltal/nyckeltal/internal/swedish"
 	"github.com/nyckeltal/nyckeltal/internal/textsafe"
 	"github.com/nyckeltal/nyckeltal/transform/nka"
@@ -162,19 +163,10 @@ func runGap(ctx context.Context, opts *gapOptions, f *factory) error {
 		return fmt.Errorf("%w: nothing to compare: %s", nka.ErrNoData, strings.Join(append(res.Notes,
 			"the store has no NKA values with a peer group for this selection"), "; "))
 	}
-	return f.writeOutput(opts.out, func(w io.Writer) error {
-		switch format {
-		case "json":
-			return writeGapJSON(w, res.Rows)
-		case "csv":
-			if opts.excel {
-				return nka.GapDocument(res, q).WriteExcelCSV(w)
-			}
-			return writeGapCSV(w, res.Rows)
-		case "xlsx":
-			return nka.GapDocument(res, q).WriteXLSX(w)
-		}
-		return nka.GapDocument(res, q).WriteText(w)
+	return f.writeResult(opts.out, format, opts.excel, resultWriters{
+		document: func() *sheet.Document { return nka.GapDocument(res, q) },
+		json:     func(w io.Writer) error { return writeGapJSON(w, res.Rows) },
+		csv:      func(w io.Writer) error { return writeGapCSV(w, res.Rows) },
 	})
 }
 

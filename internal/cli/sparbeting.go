@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/nyckeltal/nyckeltal/internal/sheet"
 	"github.com/nyckeltal/nyckeltal/internal/swedish"
 	"github.com/nyckeltal/nyckeltal/internal/textsafe"
 	"github.com/nyckeltal/nyckeltal/transform/nka"
@@ -156,19 +157,10 @@ func runSparbeting(ctx context.Context, opts *sparbetingOptions, f *factory) err
 	switch {
 	case res.Omrakning != nil:
 		o := res.Omrakning
-		return f.writeOutput(opts.out, func(w io.Writer) error {
-			switch format {
-			case "json":
-				return writeJSON(w, roundOmrakning(o))
-			case "csv":
-				if opts.excel {
-					return nka.OmrakningDocument(o).WriteExcelCSV(w)
-				}
-				return writeOmrakningCSV(w, o)
-			case "xlsx":
-				return nka.OmrakningDocument(o).WriteXLSX(w)
-			}
-			return nka.OmrakningDocument(o).WriteText(w)
+		return f.writeResult(opts.out, format, opts.excel, resultWriters{
+			document: func() *sheet.Document { return nka.OmrakningDocument(o) },
+			json:     func(w io.Writer) error { return writeJSON(w, roundOmrakning(o)) },
+			csv:      func(w io.Writer) error { return writeOmrakningCSV(w, o) },
 		})
 	case opts.explain != "":
 		return f.writeOutput(opts.out, func(w io.Writer) error {
@@ -177,19 +169,10 @@ func runSparbeting(ctx context.Context, opts *sparbetingOptions, f *factory) err
 		})
 	}
 	s := res.Sparbeting
-	return f.writeOutput(opts.out, func(w io.Writer) error {
-		switch format {
-		case "json":
-			return writeJSON(w, roundSparbeting(s))
-		case "csv":
-			if opts.excel {
-				return nka.SparbetingDocument(s).WriteExcelCSV(w)
-			}
-			return writeSparbetingCSV(w, s)
-		case "xlsx":
-			return nka.SparbetingDocument(s).WriteXLSX(w)
-		}
-		return nka.SparbetingDocument(s).WriteText(w)
+	return f.writeResult(opts.out, format, opts.excel, resultWriters{
+		document: func() *sheet.Document { return nka.SparbetingDocument(s) },
+		json:     func(w io.Writer) error { return writeJSON(w, roundSparbeting(s)) },
+		csv:      func(w io.Writer) error { return writeSparbetingCSV(w, s) },
 	})
 }
 
