@@ -10,7 +10,9 @@
 // load and the hostile workbook), leaving the Kolada figures of the document
 // as they are.
 //
-// `native` and `parse` are the measured halves it runs as subprocesses.
+// `native` and `parse` are the measured halves it runs as subprocesses;
+// `gen --kind K --mb N FILE` writes one parser input, so that `parse` can be
+// timed alone (e.g. under farm-bench).
 package main
 
 import (
@@ -35,7 +37,7 @@ func main() {
 }
 
 func run(ctx context.Context, args []string) error {
-	if len(args) > 0 && (args[0] == "native" || args[0] == "parse") {
+	if len(args) > 0 && (args[0] == "native" || args[0] == "parse" || args[0] == "gen") {
 		return runPart(ctx, args[0], args[1:])
 	}
 	fs := flag.NewFlagSet("nyckeltal-bench", flag.ContinueOnError)
@@ -81,9 +83,21 @@ func runPart(ctx context.Context, part string, args []string) error {
 	fs := flag.NewFlagSet(part, flag.ContinueOnError)
 	pages := fs.String("pages", "", "native: directory of saved pages")
 	db := fs.String("db", "", "native: the store to create")
-	kind := fs.String("kind", "", "parse: webfocus, treserva, indicators, csv, or inflate (an XLSX's parts, nothing else)")
+	kind := fs.String("kind", "", "parse: webfocus, treserva, indicators, csv, or inflate (an XLSX's parts, nothing else); gen: comt, exl2k, xlsx, treserva or indicators")
+	megabytes := fs.Int64("mb", 50, "gen: size of the input, MB (xlsx: the rows of that many MB of COMT)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if part == "gen" {
+		if fs.NArg() != 1 {
+			return fmt.Errorf("gen: name the file to write")
+		}
+		n, err := bench.Generate(*kind, fs.Arg(0), *megabytes)
+		if err != nil {
+			return err
+		}
+		fmt.Println(n, "bytes")
+		return nil
 	}
 	if part == "native" {
 		_, err := bench.Native(ctx, *pages, *db)

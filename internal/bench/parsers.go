@@ -366,3 +366,31 @@ func mbPerSecond(bytes int64, d time.Duration) float64 {
 }
 
 func formatFloat(f float64, prec int) string { return strconv.FormatFloat(f, 'f', prec, 64) }
+
+// Generate writes one of the parser bench's synthetic inputs of about
+// megabytes MB to path, so that a parser can be timed alone (`nyckeltal-bench
+// gen`, then `nyckeltal-bench parse` under farm-bench). kind: comt, exl2k,
+// xlsx (the rows of that many MB of COMT), treserva or indicators.
+func Generate(kind, path string, megabytes int64) (int64, error) {
+	size := megabytes * 1_000_000
+	switch kind {
+	case "comt":
+		return writeFile(path, func(w io.Writer) (int64, error) {
+			n, _, err := samplegen.WriteWebFOCUSReport(w, size)
+			return n, err
+		})
+	case "exl2k":
+		return writeFile(path, func(w io.Writer) (int64, error) { return samplegen.WriteWebFOCUSEXL2K(w, size) })
+	case "xlsx":
+		_, rows, err := samplegen.WriteWebFOCUSReport(io.Discard, size)
+		if err != nil {
+			return 0, err
+		}
+		return writeFile(path, func(w io.Writer) (int64, error) { return samplegen.WriteWebFOCUSXLSX(w, rows) })
+	case "treserva":
+		return writeFile(path, func(w io.Writer) (int64, error) { return samplegen.WriteTreservaExtract(w, size) })
+	case "indicators":
+		return writeFile(path, func(w io.Writer) (int64, error) { return samplegen.WriteIndicatorFile(w, size) })
+	}
+	return 0, fmt.Errorf("no generator %q: use comt, exl2k, xlsx, treserva or indicators", kind)
+}
