@@ -27,7 +27,10 @@ type Values struct {
 	indicators []string
 	indIndex   map[string]uint32
 	units      []unitRef
-	unitIndex  map[unitRef]uint32
+	// unitIndex numbers the units of each kind by id: a map keyed by a
+	// string hashes faster than one keyed by a struct of two (a report's
+	// tens of thousands of enhet cost a map access or two each).
+	unitIndex  map[store.UnitKind]map[string]uint32
 	periods    []store.Period
 	perIndex   map[store.Period]uint32
 	labels     []string // kön and regi texts
@@ -68,7 +71,7 @@ var Missing = math.NaN()
 // given indicators; with no columns, for a long file (one value a key).
 func NewValues(source string, columns ...string) *Values {
 	v := &Values{source: source, width: max(1, len(columns)), indIndex: map[string]uint32{},
-		unitIndex: map[unitRef]uint32{}, perIndex: map[store.Period]uint32{}, labelIndex: map[string]uint8{}}
+		unitIndex: map[store.UnitKind]map[string]uint32{}, perIndex: map[store.Period]uint32{}, labelIndex: map[string]uint8{}}
 	for _, c := range columns {
 		v.columns = append(v.columns, v.Indicator(c))
 	}
@@ -97,12 +100,17 @@ func (v *Values) Unit(kind store.UnitKind, id string) uint32 {
 	if v.hasLast[1] && v.units[v.lastUnit] == u {
 		return v.lastUnit
 	}
-	i, ok := v.unitIndex[u]
+	ids := v.unitIndex[kind]
+	if ids == nil {
+		ids = map[string]uint32{}
+		v.unitIndex[kind] = ids
+	}
+	i, ok := ids[id]
 	if !ok {
 		u.id = strings.Clone(id) // not the whole row's memory
 		i = uint32(len(v.units))
 		v.units = append(v.units, u)
-		v.unitIndex[u] = i
+		ids[u.id] = i
 	}
 	v.lastUnit, v.hasLast[1] = i, true
 	return i
