@@ -206,3 +206,21 @@ func TestDuplicatesGroupedPathAppliesToSortedReports(t *testing.T) {
 		t.Fatal("an earlier enhet after a later one took the grouped path")
 	}
 }
+
+// A long file sorted by enhet, then indicator, takes the grouped path too.
+func TestDuplicatesGroupedPathAppliesToLongFilesByEnhet(t *testing.T) {
+	t.Parallel()
+	v := NewValues("test")
+	line := 1
+	for unit := range uint32(20) {
+		for ind := range uint32(5) {
+			for period := range uint32(3) {
+				line++
+				v.AddLine(line, Key{Indicator: ind, Unit: unit, Period: period}, 1)
+			}
+		}
+	}
+	if got, ok := v.groupedDuplicates(); !ok || len(got) != 0 {
+		t.Fatalf("grouped %v, %v", got, ok)
+	}
+}
