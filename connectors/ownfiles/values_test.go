@@ -2,9 +2,12 @@ package ownfiles
 
 import (
 	"bytes"
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"github.com/nyckeltal/nyckeltal/internal/store"
 )
 
 // valuesFromBytes makes a Values of keys drawn from data: a few bits a
@@ -223,4 +226,44 @@ func TestDuplicatesGroupedPathAppliesToLongFilesByEnhet(t *testing.T) {
 	if got, ok := v.groupedDuplicates(); !ok || len(got) != 0 {
 		t.Fatalf("grouped %v, %v", got, ok)
 	}
+}
+
+// Unit numbers units as a map of every (kind, id) would, in the order they
+// are first seen, whatever the order of the ids: increasing (a report
+// sorted by enhet), coming round again (sorted by period, then enhet), or
+// any.
+func FuzzUnitNumbers(f *testing.F) {
+	f.Add([]byte{1, 1, 1, 1, 0x80, 0x80, 0x40, 0x41, 2, 3, 7})
+	f.Add(bytes.Repeat([]byte{1, 1, 1, 0x90}, 20))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		v := NewValues("test")
+		ref := map[unitRef]uint32{}
+		x := 0
+		for _, b := range data {
+			switch b >> 6 {
+			case 0, 1:
+				x += int(b & 3) // onwards, or the same id again
+			case 2:
+				x = int(b & 63) // round again, or anywhere
+			case 3:
+				x -= int(b & 7)
+			}
+			kind := store.UnitLocal
+			if b&0x20 != 0 && b>>6 == 3 {
+				kind = store.UnitMunicipality
+			}
+			id := fmt.Sprintf("Enhet %03d", x)
+			if x < 0 {
+				id = fmt.Sprintf("Enhet %d", x) // "-" sorts before the digits
+			}
+			want, ok := ref[unitRef{kind, id}]
+			if !ok {
+				want = uint32(len(ref))
+				ref[unitRef{kind, id}] = want
+			}
+			if got := v.Unit(kind, id); got != want {
+				t.Fatalf("Unit(%s, %q) = %d, want %d", kind, id, got, want)
+			}
+		}
+	})
 }

@@ -82,13 +82,17 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 		codes[k] = cols.roles[j].code
 	}
 	st := &parseState{p: p, name: name, cols: cols, header: header, out: out,
-		values: ownfiles.NewValues(Source, codes...), dimCol: newDimColumns(cols),
+		values: ownfiles.NewValues(Source, codes...), dimCol: newDimColumns(cols), rowValues: make([]float64, len(cols.indCols)),
 		periods: map[periodKey]periodResult{}, genders: labelCache{m: map[string]labelResult{}}, regis: labelCache{m: map[string]labelResult{}}}
 	st.fileNeeded = !cols.hasPeriod()
 	pre := &preparer{p: p, cols: cols, header: header, headerLine: headerLine, word: word, dataFrom: dataFrom,
 		dimCol: st.dimCol, sparse: f.SparseRows(), shape: ownfiles.NewShape(f, len(header)),
 		scan:     ownfiles.NewTextScan(name, p.opts.PersonnummerInText, -1),
-		dimOrder: cols.dimOrder(), prev: make([]string, len(header)), dims: make([]string, len(header))}
+		dimOrder: cols.dimOrder()}
+	pre.prev, pre.dimRole = make([]string, len(pre.dimOrder)), make([]roleKind, len(pre.dimOrder))
+	for k, j := range pre.dimOrder {
+		pre.dimRole[k] = cols.roles[j].kind
+	}
 	st.pre = pre
 	if n := ownfiles.EstimateRows(f, in.Size(), head); n > 0 {
 		st.values.Grow(n)
@@ -174,6 +178,7 @@ type parseState struct {
 
 	fileNeeded bool
 	filePeriod uint32
+	rowValues  []float64 // a row's values, by indicator column
 
 	// The kön and regi of a row without those columns, found at the first
 	// data row (Values numbers its texts in the order they are first seen).
@@ -318,15 +323,30 @@ func (st *parseState) row(pr *preparedRow) {
 		}
 		key.Regi = rg.index
 	}
-	for _, vp := range pr.valueProblems {
-		problem(vp.col, "%s", vp.msg)
+	values := st.rowValues
+	for k, j := range cols.indCols {
+		values[k] = ownfiles.Missing
+		if hasProblem(r, j) {
+			continue // said with the row's cell problems
+		}
+		if r.Cell(j) == "" && r.Filled(j) != "" {
+			problem(j, "cellen ingår i ett sammanfogat område med värdet %q: vilken rad värdet gäller går inte att veta", r.Filled(j))
+			continue
+		}
+		v, ok, err := tabular.ParseNumber(r.Cell(j))
+		switch {
+		case err != nil:
+			problem(j, "%v", err)
+		case ok:
+			values[k] = v
+		}
 	}
 	if len(reasons) > 0 {
 		out.Refuse(ownfiles.RefusedRow{Line: r.Line, Cells: r.Cells, Reasons: reasons})
 		return
 	}
 	// Two rows of one key are found when the whole file is read (Duplicates).
-	st.values.AddLine(r.Line, key, pr.values...)
+	st.values.AddLine(r.Line, key, values...)
 }
 
 // isRoleColumn: column j means something (a dimension or an indicator).

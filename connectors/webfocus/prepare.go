@@ -2,9 +2,9 @@ package webfocus
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/nyckeltal/nyckeltal/connectors/ownfiles"
 	"github.com/nyckeltal/nyckeltal/internal/swedish"
@@ -14,9 +14,10 @@ import (
 // preparer reads a file's rows in a goroutine of its own and does there what
 // a row needs nothing but the rows above it for: the personnummer scan of
 // every cell, whether the row is data, its shape, its dimensions with blank
-// BY cells carried down, and its numbers. What needs the file's tables of
-// texts (enhet, period, kön, regi) and what is said of the row is left to
-// parseState, in the caller's goroutine meanwhile. The machine has two
+// BY cells carried down, and what its enhet cell says. The file's tables of
+// texts (enhet, period, kön, regi), the numbers and what is said of the row
+// are left to parseState, in the caller's goroutine meanwhile (the two
+// halves take about the same CPU). The machine has two
 // cores: a profile of a 50 MB report had one goroutine doing all of a row's
 // work while the reader's goroutine waited for it, at 0.36–0.48 of
 // encoding/csv's speed.
@@ -35,10 +36,12 @@ type preparer struct {
 	shape      *ownfiles.Shape
 	scan       *ownfiles.TextScan
 
-	// dimOrder are the dimension columns left to right; prev their values
-	// in the last data row, which blank cells below carry on.
+	// dimOrder are the dimension columns left to right, dimRole their
+	// roles; prev their values in the last data row, which blank cells
+	// below carry on.
 	dimOrder   []int
-	prev, dims []string // by column
+	dimRole    []roleKind
+	prev       []string // by dimension, as dimOrder
 	hasPrev    bool
 	carried    int
 	carriedCol map[int]bool
@@ -94,23 +97,15 @@ type preparedRow struct {
 	kind     rowKind
 	keepText bool // rowSkipped: its text may name the file's period
 	// For rowData:
-	short         string  // Shape.Check's problem, if any
-	extra         int     // the last filled cell
-	dims          rowDims // by role
-	unit          unitCell
-	values        []float64
-	valueProblems []cellProblem // of the indicator cells, in column order
-}
-
-type cellProblem struct {
-	col int
-	msg string
+	short string  // Shape.Check's problem, if any
+	extra int     // the last filled cell
+	dims  rowDims // by role
+	unit  unitCell
 }
 
 type preparedBatch struct {
-	rows   []preparedRow
-	values []float64 // the rows' values, one after the other
-	err    error     // the reading's error, after the rows
+	rows []preparedRow
+	err  error // the reading's error, after the rows
 }
 
 const preparedBatchRows = 256
@@ -123,14 +118,13 @@ const preparedBatchRows = 256
 func (pre *preparer) start(next func() (tabular.Row, error), stop <-chan struct{}, free <-chan *preparedBatch) (<-chan *preparedBatch, <-chan struct{}) {
 	out := make(chan *preparedBatch, 4)
 	done := make(chan struct{})
-	width := len(pre.cols.indCols)
 	fresh := func() *preparedBatch {
 		select {
 		case b := <-free:
-			b.rows, b.values = b.rows[:0], b.values[:0]
+			b.rows = b.rows[:0]
 			return b
 		default:
-			return &preparedBatch{rows: make([]preparedRow, 0, preparedBatchRows), values: make([]float64, 0, preparedBatchRows*width)}
+			return &preparedBatch{rows: make([]preparedRow, 0, preparedBatchRows)}
 		}
 	}
 	go func() {
@@ -163,7 +157,7 @@ func (pre *preparer) start(next func() (tabular.Row, error), stop <-chan struct{
 				b.rows = append(b.rows, preparedRow{Row: r, kind: rowHeading})
 			default:
 				b.rows = append(b.rows, preparedRow{Row: r})
-				pre.row(&b.rows[len(b.rows)-1], b)
+				pre.row(&b.rows[len(b.rows)-1])
 			}
 			if len(b.rows) == preparedBatchRows {
 				if !send(b) {
@@ -176,8 +170,8 @@ func (pre *preparer) start(next func() (tabular.Row, error), stop <-chan struct{
 	return out, done
 }
 
-// row prepares a row below the column titles (pr.Row) in batch b.
-func (pre *preparer) row(pr *preparedRow, b *preparedBatch) {
+// row prepares a row below the column titles that is not blank (pr.Row).
+func (pre *preparer) row(pr *preparedRow) {
 	p, cols, r := pre.p, pre.cols, pr.Row
 	data := pre.isData(r)
 	if data || !pre.sparse {
@@ -204,27 +198,6 @@ func (pre *preparer) row(pr *preparedRow, b *preparedBatch) {
 	if pre.dimCol[roleUnit] >= 0 {
 		pr.unit = pre.unit(pr.dims[roleUnit])
 	}
-	start := len(b.values)
-	for _, j := range cols.indCols {
-		v := ownfiles.Missing
-		switch {
-		case hasProblem(r, j):
-			// Said with the row's cell problems.
-		case r.Cell(j) == "" && r.Filled(j) != "":
-			pr.valueProblems = append(pr.valueProblems, cellProblem{j,
-				fmt.Sprintf("cellen ingår i ett sammanfogat område med värdet %q: vilken rad värdet gäller går inte att veta", r.Filled(j))})
-		default:
-			n, ok, err := tabular.ParseNumber(r.Cell(j))
-			switch {
-			case err != nil:
-				pr.valueProblems = append(pr.valueProblems, cellProblem{j, err.Error()})
-			case ok:
-				v = n
-			}
-		}
-		b.values = append(b.values, v)
-	}
-	pr.values = b.values[start:len(b.values):len(b.values)]
 }
 
 func hasProblem(r tabular.Row, j int) bool {
@@ -241,31 +214,35 @@ func hasProblem(r tabular.Row, j int) bool {
 // value only where it changes — as long as every dimension to its left is
 // unchanged too (a blank beside a new enhet is not that enhet's repeat).
 func (pre *preparer) dimValues(r tabular.Row, out *rowDims) {
-	dims := pre.dims
 	unchanged := pre.hasPrev
-	for _, j := range pre.dimOrder {
-		v := strings.TrimSpace(r.Cell(j))
+	for k, j := range pre.dimOrder {
+		v := trimSpace(r.Cell(j))
 		if v == "" {
 			if m := strings.TrimSpace(r.Filled(j)); m != "" {
 				v = m
 				pre.carry(j)
-			} else if prev := pre.prev[j]; unchanged && prev != "" {
+			} else if prev := pre.prev[k]; unchanged && prev != "" {
 				v = prev
 				pre.carry(j)
 			}
 		}
-		if v != pre.prev[j] {
+		if unchanged && v != pre.prev[k] {
 			unchanged = false
 		}
-		dims[j] = v
+		pre.prev[k] = v
+		out[pre.dimRole[k]] = v
 	}
-	copy(pre.prev, dims)
 	pre.hasPrev = true
-	for k, j := range pre.dimCol {
-		if j >= 0 {
-			out[k] = dims[j]
-		}
+}
+
+// trimSpace is strings.TrimSpace, at once for a cell that neither starts
+// nor ends with a space, as most do (a call a cell was a fifth of reading
+// the dimensions).
+func trimSpace(s string) string {
+	if n := len(s); n > 0 && s[0] > ' ' && s[0] < utf8.RuneSelf && s[n-1] > ' ' && s[n-1] < utf8.RuneSelf {
+		return s
 	}
+	return strings.TrimSpace(s)
 }
 
 func (pre *preparer) carry(j int) {
@@ -295,13 +272,13 @@ func lastFilled(cells []string) int {
 	return -1
 }
 
-// isData: a row is data when it holds at least one indicator cell that is
-// not blank ("." counts: it is a missing value; so does a cell without a
-// usable value, which is then refused) and is not a repeated heading or a
-// total.
+// isData: a row that is not blank is data when it holds at least one
+// indicator cell that is not blank ("." counts: it is a missing value; so
+// does a cell without a usable value, which is then refused) and is not a
+// repeated heading or a total.
 func (pre *preparer) isData(r tabular.Row) bool {
 	cols := pre.cols
-	if r.Blank() || pre.p.isTotal(r, pre.dimCol) {
+	if pre.p.isTotal(r, pre.dimCol) {
 		return false
 	}
 	repeated := true
