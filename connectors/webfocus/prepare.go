@@ -17,10 +17,9 @@ import (
 // BY cells carried down, and what its enhet cell says. The file's tables of
 // texts (enhet, period, kön, regi), the numbers and what is said of the row
 // are left to parseState, in the caller's goroutine meanwhile (the two
-// halves take about the same CPU). The machine has two
-// cores: a profile of a 50 MB report had one goroutine doing all of a row's
-// work while the reader's goroutine waited for it, at 0.36–0.48 of
-// encoding/csv's speed.
+// halves take about the same CPU). The machine has two cores: a profile of
+// a 50 MB report had one goroutine doing all of a row's work while the
+// reader's goroutine waited for it, at 0.36–0.48 of encoding/csv's speed.
 //
 // Its fields are the goroutine's alone until its batches end; then the
 // caller reads its scan, shape and carried counts.
