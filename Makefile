@@ -21,7 +21,7 @@ run: build ## the nightly run: every configured job (Kolada, inbox, derived tabl
 	bin/nyckeltal run
 
 # The packages that run goroutines of their own also run under the race detector.
-RACE_PKGS := ./connectors/kolada/... ./internal/jobs/ ./internal/schedule/ ./internal/tabular/
+RACE_PKGS := ./connectors/kolada/... ./connectors/webfocus/ ./connectors/indicators/ ./internal/jobs/ ./internal/schedule/ ./internal/tabular/
 
 test: vet fmt-check lint ## vet, formatting, the linters, every test, and the race detector on the concurrent packages
 	$(GO) test -count=1 ./...

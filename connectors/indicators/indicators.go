@@ -7,14 +7,10 @@ package indicators
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"sort"
 	"strings"
 	"time"
-
-	"github.com/nyckeltal/nyckeltal/internal/indicatorid"
 
 	"github.com/nyckeltal/nyckeltal/connectors/ownfiles"
 	"github.com/nyckeltal/nyckeltal/internal/store"
@@ -191,132 +187,99 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 	if n := ownfiles.EstimateRows(f, in.Size(), head); n > 0 {
 		values.Grow(n)
 	}
-	periods := ownfiles.NewMemo(func(s string) (store.Period, error) { return ownfiles.ParsePeriod(s, p.opts.InterimEnd) })
-	genders := ownfiles.NewMemo(ownfiles.ParseGender)
-	regis := ownfiles.NewMemo(p.opts.Regi.ParseRegi)
-	type unitRef struct {
-		kind store.UnitKind
-		id   string
-	}
-	units := ownfiles.NewMemo(func(s string) (unitRef, error) {
-		if u := ownfiles.UnitID(s); u != "" && !p.isHome(u) {
-			return unitRef{store.UnitLocal, u}, nil
-		}
-		return unitRef{store.UnitMunicipality, p.opts.Home}, nil
-	})
-	codes := ownfiles.NewMemo(func(s string) (string, error) {
-		code := strings.ToUpper(s)
-		return code, indicatorid.CheckLocal(code)
-	})
-	next := ownfiles.Rows(name, head, headerAt+1, rd)
-	for {
-		r, err := next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-		scan.Row(r, header, headerLine)
-		if r.Blank() {
-			continue
-		}
-		out.Rows++
-		var reasons []string
-		problem := func(c column, format string, args ...any) {
-			label := ""
-			if j, ok := cols[c]; ok {
-				label = ownfiles.ColumnLabel(j, header[j])
+	stop := make(chan struct{})
+	free := make(chan *preparedBatch, 6)
+	rp := &rowPreparer{p: p, header: header, headerLine: headerLine, word: word, colIndex: colIndex, used: used, scan: scan, shape: shape}
+	batches, done := rp.start(ownfiles.Rows(name, head, headerAt+1, rd), stop, free)
+	defer func() {
+		close(stop)
+		<-done // the reader is not read after it is closed
+	}()
+	for b := range batches {
+		for i := range b.rows {
+			pr := &b.rows[i]
+			r := pr.Row
+			out.Rows++
+			var reasons []string
+			problem := func(c column, format string, args ...any) {
+				label := ""
+				if j, ok := cols[c]; ok {
+					label = ownfiles.ColumnLabel(j, header[j])
+				}
+				msg := fmt.Sprintf(format, args...)
+				out.Problem(name, r.Line, label, "%s", msg)
+				reasons = append(reasons, strings.TrimSpace(label+" "+msg))
 			}
-			msg := fmt.Sprintf(format, args...)
-			out.Problem(name, r.Line, label, "%s", msg)
-			reasons = append(reasons, strings.TrimSpace(label+" "+msg))
-		}
-		// A merged cell (a sheet's merged range, an HTML rowspan) carries
-		// the value of its range; an empty cell is empty.
-		cell := func(c column) string {
-			if j := colIndex[c]; j >= 0 {
-				return strings.TrimSpace(r.Filled(j))
+			if pr.short != "" {
+				problem(-1, "%s", pr.short)
 			}
-			return ""
-		}
-		if why := shape.Check(r); why != "" {
-			problem(-1, "%s", why)
-		}
-		if extra := lastFilled(r.Cells); extra >= len(header) {
-			problem(-1, "raden har fler celler än det finns kolumnrubriker (%s %s)", "kolumn", tabular.ColumnName(extra))
-		}
-		for _, cp := range r.Problems {
-			if c, ok := used[cp.Col]; ok {
-				problem(c, "%s", cp.Reason)
-			} else {
-				shape.Unusable(r, cp, word)
+			if pr.extra >= len(header) {
+				problem(-1, "raden har fler celler än det finns kolumnrubriker (%s %s)", "kolumn", tabular.ColumnName(pr.extra))
 			}
-		}
-		code, err := codes.Get(cell(cCode))
-		if err != nil {
-			problem(cCode, "%v", err)
-		}
-		m := meta{name: cell(cName), unit: cell(cUnit), system: cell(cSystem), line: r.Line}
-		if prev := metaOf(code); prev != nil {
-			for _, f := range []struct {
-				c        column
-				was, now string
-			}{{cName, prev.name, m.name}, {cUnit, prev.unit, m.unit}, {cSystem, prev.system, m.system}} {
-				if f.now != "" && f.was != "" && f.now != f.was {
-					problem(f.c, "%s %q skiljer sig från %q på rad %d för samma indikator", columnNames[f.c], f.now, f.was, prev.line)
+			for _, cp := range r.Problems {
+				if c, ok := used[cp.Col]; ok {
+					problem(c, "%s", cp.Reason)
 				}
 			}
-		}
-		per, err := periods.Get(cell(cPeriod))
-		if err != nil {
-			problem(cPeriod, "%v", err)
-		}
-		gender, err := genders.Get(cell(cGender))
-		if err != nil {
-			problem(cGender, "%v", err)
-		}
-		regi, err := regis.Get(cell(cRegi))
-		if err != nil {
-			problem(cRegi, "%v", err)
-		}
-		u, _ := units.Get(cell(cEnhet))
-		kind, unit := u.kind, u.id
-		value := ownfiles.Missing
-		if v, ok, err := tabular.ParseNumber(cell(cValue)); err != nil {
-			problem(cValue, "%v", err)
-		} else if ok {
-			value = v
-		}
-		count := int64(-1)
-		if c := cell(cCount); c != "" && !tabular.IsMissing(c) {
-			v, ok, err := tabular.ParseNumber(c)
-			if err != nil || !ok || v < 0 || v != float64(int64(v)) {
-				problem(cCount, "%q är inget heltal", c)
+			code := pr.code
+			if pr.codeErr != nil {
+				problem(cCode, "%v", pr.codeErr)
+			}
+			m := meta{name: pr.name, unit: pr.unit, system: pr.system, line: r.Line}
+			if prev := metaOf(code); prev != nil {
+				for _, f := range []struct {
+					c        column
+					was, now string
+				}{{cName, prev.name, m.name}, {cUnit, prev.unit, m.unit}, {cSystem, prev.system, m.system}} {
+					if f.now != "" && f.was != "" && f.now != f.was {
+						problem(f.c, "%s %q skiljer sig från %q på rad %d för samma indikator", columnNames[f.c], f.now, f.was, prev.line)
+					}
+				}
+			}
+			if pr.periodErr != nil {
+				problem(cPeriod, "%v", pr.periodErr)
+			}
+			if pr.genderErr != nil {
+				problem(cGender, "%v", pr.genderErr)
+			}
+			if pr.regiErr != nil {
+				problem(cRegi, "%v", pr.regiErr)
+			}
+			if pr.valueErr != nil {
+				problem(cValue, "%v", pr.valueErr)
+			}
+			if pr.badCount != "" {
+				problem(cCount, "%q är inget heltal", pr.badCount)
+			}
+			if len(reasons) > 0 {
+				out.Refuse(ownfiles.RefusedRow{Line: r.Line, Cells: r.Cells, Reasons: reasons})
+				continue
+			}
+			// What is kept is copied: a row's texts share memory with the rows around it.
+			if prev := metaOf(code); prev != nil {
+				m = meta{name: first(prev.name, m.name), unit: first(prev.unit, m.unit), system: first(prev.system, m.system), line: prev.line}
+				if m != *prev {
+					m.name, m.unit, m.system = strings.Clone(m.name), strings.Clone(m.unit), strings.Clone(m.system)
+					*prev = m
+				}
 			} else {
-				count = int64(v)
-			}
-		}
-		if len(reasons) > 0 {
-			out.Refuse(ownfiles.RefusedRow{Line: r.Line, Cells: r.Cells, Reasons: reasons})
-			continue
-		}
-		// What is kept is copied: a row's texts share memory with the rows around it.
-		if prev := metaOf(code); prev != nil {
-			m = meta{name: first(prev.name, m.name), unit: first(prev.unit, m.unit), system: first(prev.system, m.system), line: prev.line}
-			if m != *prev {
 				m.name, m.unit, m.system = strings.Clone(m.name), strings.Clone(m.unit), strings.Clone(m.system)
-				*prev = m
+				metas[strings.Clone(code)] = &m
 			}
-		} else {
-			m.name, m.unit, m.system = strings.Clone(m.name), strings.Clone(m.unit), strings.Clone(m.system)
-			metas[strings.Clone(code)] = &m
+			// Two rows of one key are found when the whole file is read (Duplicates).
+			k := ownfiles.Key{Indicator: values.Indicator(code), Unit: values.Unit(pr.enhet.kind, pr.enhet.id), Period: values.Period(pr.period),
+				Gender: values.Label(pr.gender), Regi: values.Label(pr.regi)}
+			values.AddCountedLine(r.Line, k, pr.value, pr.count, false)
 		}
-		// Two rows of one key are found when the whole file is read (Duplicates).
-		k := ownfiles.Key{Indicator: values.Indicator(code), Unit: values.Unit(kind, unit), Period: values.Period(per),
-			Gender: values.Label(gender), Regi: values.Label(regi)}
-		values.AddCountedLine(r.Line, k, value, count, false)
+		if b.err != nil {
+			return nil, b.err
+		}
+		select { // nothing of a batch is kept: it can be filled again
+		case free <- b:
+		default:
+		}
 	}
+	// The batches have ended: what rp counted is read from here on.
 	if err := scan.Err(); err != nil {
 		return nil, err
 	}

@@ -5,13 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"sort"
 	"strings"
 
 	"github.com/nyckeltal/nyckeltal/connectors/ownfiles"
 	"github.com/nyckeltal/nyckeltal/internal/store"
-	"github.com/nyckeltal/nyckeltal/internal/swedish"
 	"github.com/nyckeltal/nyckeltal/internal/tabular"
 )
 
@@ -83,13 +81,19 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 	for k, j := range cols.indCols {
 		codes[k] = cols.roles[j].code
 	}
-	st := &parseState{p: p, name: name, word: word, cols: cols, header: header, out: out,
-		values: ownfiles.NewValues(Source, codes...), shape: ownfiles.NewShape(f, len(header)),
+	st := &parseState{p: p, name: name, cols: cols, header: header, out: out,
+		values: ownfiles.NewValues(Source, codes...), dimCol: newDimColumns(cols), rowValues: make([]float64, len(cols.indCols)),
+		periods: map[periodKey]periodResult{}, genders: labelCache{m: map[string]labelResult{}}, regis: labelCache{m: map[string]labelResult{}}}
+	st.fileNeeded = !cols.hasPeriod()
+	pre := &preparer{p: p, cols: cols, header: header, headerLine: headerLine, word: word, dataFrom: dataFrom,
+		dimCol: st.dimCol, sparse: f.SparseRows(), shape: ownfiles.NewShape(f, len(header)),
 		scan:     ownfiles.NewTextScan(name, p.opts.PersonnummerInText, -1),
-		dimOrder: cols.dimOrder(), prev: make([]string, len(header)), dims: make([]string, len(header)),
-		rowValues: make([]float64, len(cols.indCols)), units: map[string]unitResult{}, periods: map[periodKey]periodResult{},
-		genders: labelCache{m: map[string]labelResult{}}, regis: labelCache{m: map[string]labelResult{}}}
-	st.fileNeeded, st.sparse = !cols.hasPeriod(), f.SparseRows()
+		dimOrder: cols.dimOrder()}
+	pre.prev, pre.dimRole = make([]string, len(pre.dimOrder)), make([]roleKind, len(pre.dimOrder))
+	for k, j := range pre.dimOrder {
+		pre.dimRole[k] = cols.roles[j].kind
+	}
+	st.pre = pre
 	if n := ownfiles.EstimateRows(f, in.Size(), head); n > 0 {
 		st.values.Grow(n)
 	}
@@ -98,39 +102,39 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 		// its rows point at a period filled in then.
 		st.filePeriod = st.values.Period(store.Period{})
 	}
-	next := ownfiles.Rows(name, head, 0, rd)
-	for i := 0; ; i++ {
-		r, err := next()
-		if errors.Is(err, io.EOF) {
-			break
+	stop := make(chan struct{})
+	free := make(chan *preparedBatch, 6)
+	batches, done := pre.start(ownfiles.Rows(name, head, 0, rd), stop, free)
+	defer func() {
+		close(stop)
+		<-done // the reader is not read after it is closed
+	}()
+	for b := range batches {
+		for i := range b.rows {
+			st.take(&b.rows[i])
 		}
-		if err != nil {
-			return nil, err
+		if b.err != nil {
+			return nil, b.err
 		}
-		st.scan.Row(r, header, headerLine)
-		switch {
-		case r.Blank() || i == dataFrom-1:
-			// Blank rows and the heading row itself are not counted.
-		case i < dataFrom:
-			out.Skipped++
-			st.other(r)
+		select { // take keeps nothing of a batch: it can be filled again
+		case free <- b:
 		default:
-			st.row(r)
 		}
 	}
-	if err := st.scan.Err(); err != nil {
+	// The batches have ended: what prepare counted is read from here on.
+	if err := pre.scan.Err(); err != nil {
 		return nil, err
 	}
 	if err := st.duplicates(ctx, in); err != nil {
 		return nil, err
 	}
-	if note := st.scan.Note(); note != "" {
+	if note := pre.scan.Note(); note != "" {
 		out.Notes = append(out.Notes, note)
 	}
-	out.Notes = append(out.Notes, st.shape.Notes()...)
-	if st.carried > 0 {
+	out.Notes = append(out.Notes, pre.shape.Notes()...)
+	if pre.carried > 0 {
 		out.Notes = append(out.Notes, fmt.Sprintf("%d tomma eller sammanfogade cellers värden (%s) togs från raden ovanför "+
-			"eller från det sammanfogade området, som WebFOCUS skriver upprepade sorteringsvärden", st.carried, st.carriedCols()))
+			"eller från det sammanfogade området, som WebFOCUS skriver upprepade sorteringsvärden", pre.carried, pre.carriedCols()))
 	}
 	period, periodSource, err := p.filePeriod(name, cols, st.otherText)
 	if err != nil {
@@ -157,46 +161,53 @@ func (p *Parser) readOptions() tabular.Options {
 	return tabular.Options{Encoding: p.opts.Encoding, Delimiter: p.opts.Delimiter, Limits: p.opts.Limits}
 }
 
-// parseState is one file being read.
+// parseState is one file being read: what is made of its data rows, in
+// the caller's goroutine, from the rows a preparer has read.
 type parseState struct {
 	p      *Parser
 	name   string
-	word   string
 	cols   *columns
 	header []string
 	out    *ownfiles.Parsed
 	values *ownfiles.Values
-	shape  *ownfiles.Shape
-	scan   *ownfiles.TextScan
+	pre    *preparer // read only once its batches have ended
+	dimCol dimColumns
 
 	otherText  []string
 	otherBytes int
 
-	sparse     bool
 	fileNeeded bool
 	filePeriod uint32
+	rowValues  []float64 // a row's values, by indicator column
 
-	// dimOrder are the dimension columns left to right; prev their values
-	// in the last data row, which blank cells below carry on.
-	dimOrder   []int
-	prev, dims []string // by column
-	hasPrev    bool
-	carried    int
-	carriedCol map[int]bool
+	// The kön and regi of a row without those columns, found at the first
+	// data row (Values numbers its texts in the order they are first seen).
+	defaultGender, defaultRegi uint8
+	hasDefaults                bool
 
-	rowValues []float64
-	// What each distinct text of a dimension reads as; the last row's
-	// texts are compared first, because a report sorted by its BY
-	// columns repeats them row after row.
-	units          map[string]unitResult
-	lastUnit       string
-	lastUnitResult unitResult
-	hasLastUnit    bool
+	// What each distinct text of a dimension reads as (the enhet: see
+	// Values.Unit); recent texts are compared first, because a report
+	// sorted by its BY columns repeats them row after row.
 	periods        map[periodKey]periodResult
-	lastPeriod     periodKey
-	lastPerResult  periodResult
-	hasLastPeriod  bool
+	recentPeriods  [recentPeriods]periodEntry
+	nextRecent     int
 	genders, regis labelCache
+}
+
+// dimColumns is the column of each dimension (enhet, period, kön, regi),
+// -1 where the file has none: an array, where the columns' map costs a
+// hash per row and dimension.
+type dimColumns [roleIndicator]int
+
+func newDimColumns(cols *columns) dimColumns {
+	var d dimColumns
+	for k := range d {
+		d[k] = -1
+	}
+	for k, j := range cols.dims {
+		d[k] = j
+	}
+	return d
 }
 
 // duplicates refuses every row that repeats an earlier row's enhet, period,
@@ -233,19 +244,27 @@ func (st *parseState) other(r tabular.Row) {
 	st.otherBytes += len(t)
 }
 
-func (st *parseState) carriedCols() string {
-	var out []string
-	for _, j := range st.dimOrder {
-		if st.carriedCol[j] {
-			out = append(out, ownfiles.ColumnLabel(j, st.cols.heading(j)))
+// take is what becomes of a row the preparer read.
+func (st *parseState) take(pr *preparedRow) {
+	switch pr.kind {
+	case rowHeading:
+		st.out.Skipped++
+		st.other(pr.Row)
+	case rowSkipped:
+		st.out.Skipped++
+		if pr.keepText {
+			st.other(pr.Row)
 		}
+	case rowData:
+		st.row(pr)
 	}
-	return strings.Join(out, ", ")
 }
 
-// row reads a row below the column titles.
-func (st *parseState) row(r tabular.Row) {
-	p, cols, out := st.p, st.cols, st.out
+// row reads a data row below the column titles: its problems in the order
+// they are said (the row's shape, its cells, its dimensions, its values)
+// and its key and values.
+func (st *parseState) row(pr *preparedRow) {
+	p, cols, out, r := st.p, st.cols, st.out, pr.Row
 	var reasons []string
 	problem := func(col int, format string, args ...any) {
 		label := ""
@@ -256,41 +275,25 @@ func (st *parseState) row(r tabular.Row) {
 		out.Problem(st.name, r.Line, label, "%s", msg)
 		reasons = append(reasons, strings.TrimSpace(label+" "+msg))
 	}
-	data := p.isData(r, cols)
-	short := ""
-	if data || !st.sparse {
-		// Delimited text writes every field of every row: a short row
-		// that does not look like data may be data cut short.
-		short = st.shape.Check(r)
-	}
-	if !data && short == "" {
-		out.Skipped++
-		for _, cp := range r.Problems {
-			st.shape.Unusable(r, cp, st.word)
-		}
-		if !p.isTotal(r, cols) {
-			st.other(r)
-		}
-		return
-	}
 	out.Rows++
-	if short != "" {
-		problem(len(r.Cells), "%s", short)
+	if pr.short != "" {
+		problem(len(r.Cells), "%s", pr.short)
 	}
-	if extra := lastFilled(r.Cells); extra >= len(st.header) {
-		problem(extra, "raden har fler celler än det finns kolumnrubriker (ett avgränsningstecken i en text utan citattecken?)")
+	if pr.extra >= len(st.header) {
+		problem(pr.extra, "raden har fler celler än det finns kolumnrubriker (ett avgränsningstecken i en text utan citattecken?)")
 	}
 	for _, cp := range r.Problems {
-		if cp.Col < len(cols.roles) && cols.roles[cp.Col].kind != roleNone {
+		if isRoleColumn(cols, cp.Col) {
 			problem(cp.Col, "%s", cp.Reason)
-		} else {
-			st.shape.Unusable(r, cp, st.word)
 		}
 	}
-	dims := st.dimValues(r)
-	key := ownfiles.Key{Gender: st.values.Label(store.GenderTotal), Regi: st.values.Label(store.RegiAll)}
-	if j, ok := cols.dims[roleUnit]; ok {
-		u := st.unitOf(dims[j])
+	if !st.hasDefaults {
+		st.defaultGender, st.defaultRegi = st.values.Label(store.GenderTotal), st.values.Label(store.RegiAll)
+		st.hasDefaults = true
+	}
+	key := ownfiles.Key{Gender: st.defaultGender, Regi: st.defaultRegi}
+	if j := st.dimCol[roleUnit]; j >= 0 {
+		u := st.unitOf(pr.unit)
 		if u.missing {
 			problem(j, "enhet saknas: cellen är tom och ingen rad ovanför anger enheten; en rad för hela kommunen ska ha "+
 				"kommunens namn eller något av local.municipality_units som enhet")
@@ -301,30 +304,30 @@ func (st *parseState) row(r tabular.Row) {
 	}
 	if st.fileNeeded {
 		key.Period = st.filePeriod
-	} else if per, err := st.period(dims); err != nil {
+	} else if per, err := st.period(&pr.dims); err != nil {
 		problem(cols.periodColumn(), "%v", err)
 	} else {
 		key.Period = per
 	}
-	if j, ok := cols.dims[roleGender]; ok {
-		g := st.genders.of(st, dims[j], ownfiles.ParseGender)
+	if j := st.dimCol[roleGender]; j >= 0 {
+		g := st.genders.of(st, pr.dims[roleGender], ownfiles.ParseGender)
 		if g.err != nil {
 			problem(j, "%v", g.err)
 		}
 		key.Gender = g.index
 	}
-	if j, ok := cols.dims[roleRegi]; ok {
-		rg := st.regis.of(st, dims[j], p.opts.Regi.ParseRegi)
+	if j := st.dimCol[roleRegi]; j >= 0 {
+		rg := st.regis.of(st, pr.dims[roleRegi], p.opts.Regi.ParseRegi)
 		if rg.err != nil {
 			problem(j, "%v", rg.err)
 		}
 		key.Regi = rg.index
 	}
-	values := st.rowValues[:len(cols.indCols)]
+	values := st.rowValues
 	for k, j := range cols.indCols {
 		values[k] = ownfiles.Missing
-		if _, bad := r.Problem(j); bad {
-			continue
+		if hasProblem(r, j) {
+			continue // said with the row's cell problems
 		}
 		if r.Cell(j) == "" && r.Filled(j) != "" {
 			problem(j, "cellen ingår i ett sammanfogat område med värdet %q: vilken rad värdet gäller går inte att veta", r.Filled(j))
@@ -346,70 +349,25 @@ func (st *parseState) row(r tabular.Row) {
 	st.values.AddLine(r.Line, key, values...)
 }
 
-// dimValues are the values of a data row's dimension columns (enhet,
-// period, kön, regi). A cell a merged range covers has the range's value; a
-// blank cell has the value of the row above — WebFOCUS writes a sort (BY)
-// value only where it changes — as long as every dimension to its left is
-// unchanged too (a blank beside a new enhet is not that enhet's repeat).
-func (st *parseState) dimValues(r tabular.Row) []string {
-	out := st.dims
-	unchanged := st.hasPrev
-	for _, j := range st.dimOrder {
-		v := strings.TrimSpace(r.Cell(j))
-		if v == "" {
-			if m := strings.TrimSpace(r.Filled(j)); m != "" {
-				v = m
-				st.carry(j)
-			} else if prev := st.prev[j]; unchanged && prev != "" {
-				v = prev
-				st.carry(j)
-			}
-		}
-		if v != st.prev[j] {
-			unchanged = false
-		}
-		out[j] = v
-	}
-	copy(st.prev, out)
-	st.hasPrev = true
-	return out
+// isRoleColumn: column j means something (a dimension or an indicator).
+func isRoleColumn(cols *columns, j int) bool {
+	return j < len(cols.roles) && cols.roles[j].kind != roleNone
 }
 
-// unitOf is unit, once for each distinct text.
-func (st *parseState) unitOf(text string) unitResult {
-	if st.hasLastUnit && text == st.lastUnit {
-		return st.lastUnitResult
+// unitOf is the index of a row's enhet (read by the preparer).
+func (st *parseState) unitOf(u unitCell) unitResult {
+	switch {
+	case u.missing:
+		return unitResult{missing: true}
+	case u.municipality:
+		return unitResult{index: st.values.Unit(store.UnitMunicipality, st.p.opts.Home)}
 	}
-	u, known := st.units[text]
-	if !known {
-		u = st.unit(text)
-	}
-	st.lastUnit, st.lastUnitResult, st.hasLastUnit = text, u, true
-	return u
+	return unitResult{index: st.values.Unit(store.UnitLocal, u.id)}
 }
 
 type unitResult struct {
 	index   uint32
 	missing bool
-}
-
-// unit reads an enhet cell: the municipality when it names it (or one of
-// local.municipality_units), else a local unit; nothing when empty.
-func (st *parseState) unit(text string) unitResult {
-	p := st.p
-	var r unitResult
-	switch u := ownfiles.UnitID(text); {
-	case u == "":
-		r.missing = true
-	case p.munis[swedish.Fold(u)] || u == p.opts.Home:
-		r.index = st.values.Unit(store.UnitMunicipality, p.opts.Home)
-	default:
-		r.index = st.values.Unit(store.UnitLocal, u)
-	}
-	if len(st.units) < maxCache {
-		st.units[strings.Clone(text)] = r
-	}
-	return r
 }
 
 // maxCache bounds each cache of a file's texts.
@@ -422,35 +380,50 @@ type periodResult struct {
 	err   error
 }
 
+type periodEntry struct {
+	key    periodKey
+	result periodResult
+	has    bool
+}
+
+// recentPeriods is how many of the last distinct periods are compared
+// before the map: a report sorted by enhet and kön repeats a handful of
+// periods (the quarters, the months of a year) over and over, and two
+// short comparisons are cheaper than hashing two strings.
+const recentPeriods = 16
+
 type labelResult struct {
 	index uint8
 	err   error
 }
 
 // period is rowPeriod of a row's period cells, once for each distinct text.
-func (st *parseState) period(dims []string) (uint32, error) {
-	cols := st.cols
+func (st *parseState) period(dims *rowDims) (uint32, error) {
 	var k periodKey
-	if j, ok := cols.dims[rolePeriod]; ok {
-		k.a = dims[j]
+	if st.dimCol[rolePeriod] >= 0 {
+		k.a = dims[rolePeriod]
 	} else {
-		k = periodKey{dims[cols.dims[rolePeriodStart]], dims[cols.dims[rolePeriodEnd]]}
+		k = periodKey{dims[rolePeriodStart], dims[rolePeriodEnd]}
 	}
-	if st.hasLastPeriod && k == st.lastPeriod {
-		return st.lastPerResult.index, st.lastPerResult.err
+	for i := range st.recentPeriods {
+		if e := &st.recentPeriods[i]; e.has && e.key == k {
+			return e.result.index, e.result.err
+		}
 	}
 	r, ok := st.periods[k]
 	if !ok {
-		per, err := st.p.rowPeriod(dims, cols)
+		per, err := st.p.rowPeriod(dims, st.dimCol)
 		r = periodResult{err: err}
 		if err == nil {
 			r.index = st.values.Period(per)
 		}
+		k = periodKey{strings.Clone(k.a), strings.Clone(k.b)}
 		if len(st.periods) < maxCache {
-			st.periods[periodKey{strings.Clone(k.a), strings.Clone(k.b)}] = r
+			st.periods[k] = r
 		}
 	}
-	st.lastPeriod, st.lastPerResult, st.hasLastPeriod = k, r, true
+	st.recentPeriods[st.nextRecent] = periodEntry{key: k, result: r, has: true}
+	st.nextRecent = (st.nextRecent + 1) % recentPeriods
 	return r.index, r.err
 }
 
@@ -484,68 +457,6 @@ func (c *labelCache) of(st *parseState, text string, parse func(string) (string,
 	return r
 }
 
-func (st *parseState) carry(j int) {
-	st.carried++
-	if st.carriedCol == nil {
-		st.carriedCol = map[int]bool{}
-	}
-	st.carriedCol[j] = true
-}
-
-func lastFilled(cells []string) int {
-	for i := len(cells) - 1; i >= 0; i-- {
-		if strings.TrimSpace(cells[i]) != "" {
-			return i
-		}
-	}
-	return -1
-}
-
-// isData: a row is data when it holds at least one indicator cell that is
-// not blank ("." counts: it is a missing value; so does a cell without a
-// usable value, which is then refused) and is not a repeated heading or a
-// total.
-func (p *Parser) isData(r tabular.Row, cols *columns) bool {
-	if r.Blank() || p.isTotal(r, cols) {
-		return false
-	}
-	repeated := true
-	for j, h := range cols.header {
-		if strings.TrimSpace(r.Cell(j)) != strings.TrimSpace(h) {
-			repeated = false
-			break
-		}
-	}
-	if repeated {
-		return false
-	}
-	for _, j := range cols.indCols {
-		// TrimSpace trims U+00A0 too (a no-break space alone is blank).
-		if strings.TrimSpace(r.Cell(j)) != "" {
-			return true
-		}
-		if _, bad := r.Problem(j); bad {
-			return true
-		}
-	}
-	return false
-}
-
-// isTotal: the first cell, the enhet or the period starts with TOTAL,
-// Summa, Delsumma … (styled reports' subtotal and total rows). Kön and regi
-// are not looked at: "Totalt" there is a value (T, alla), not a total row.
-func (p *Parser) isTotal(r tabular.Row, cols *columns) bool {
-	if ownfiles.IsTotalRow(r.Cell(0)) {
-		return true
-	}
-	for _, k := range []roleKind{roleUnit, rolePeriod} {
-		if j, ok := cols.dims[k]; ok && ownfiles.IsTotalRow(r.Filled(j)) {
-			return true
-		}
-	}
-	return false
-}
-
 // filePeriod is the period of the whole file when it has no period column:
 // --period, else the one period its headings and footings name.
 func (p *Parser) filePeriod(file string, cols *columns, text []string) (store.Period, string, error) {
@@ -566,15 +477,15 @@ func (p *Parser) filePeriod(file string, cols *columns, text []string) (store.Pe
 	return per, "heading", nil
 }
 
-func (p *Parser) rowPeriod(dims []string, cols *columns) (store.Period, error) {
-	if j, ok := cols.dims[rolePeriod]; ok {
-		return ownfiles.ParsePeriod(dims[j], p.opts.InterimEnd)
+func (p *Parser) rowPeriod(dims *rowDims, dimCol dimColumns) (store.Period, error) {
+	if dimCol[rolePeriod] >= 0 {
+		return ownfiles.ParsePeriod(dims[rolePeriod], p.opts.InterimEnd)
 	}
-	from, err := tabular.ParseDate(dims[cols.dims[rolePeriodStart]])
+	from, err := tabular.ParseDate(dims[rolePeriodStart])
 	if err != nil {
 		return store.Period{}, err
 	}
-	to, err := tabular.ParseDate(dims[cols.dims[rolePeriodEnd]])
+	to, err := tabular.ParseDate(dims[rolePeriodEnd])
 	if err != nil {
 		return store.Period{}, err
 	}
