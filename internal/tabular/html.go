@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/bits"
 	"strconv"
 	"strings"
 	"time"
@@ -31,6 +32,7 @@ import (
 // that cell's text.
 type htmlReader struct {
 	z      htmlTokens
+	fast   *fastTokenizer // z, when it is one: then scan reads what it can
 	count  counter
 	lim    Limits
 	format Format
@@ -42,31 +44,65 @@ type htmlReader struct {
 	htmlClosed bool
 	rows       int // rows made
 
-	inRow    bool
-	row      Row
-	col      int
-	pending  map[int]span // column → what a rowspan above still covers
-	inCell   bool
-	cell     cellStart
-	text     bytes.Buffer
+	inRow   bool
+	row     Row
+	col     int
+	pending map[int]span // column → what a rowspan above still covers
+	inCell  bool
+	cell    cellStart
+	text    bytes.Buffer
+	// textRef is the cell's text while it is one text token that scan
+	// read, in the tokenizer's buffer (text is then empty): scan puts it in
+	// text before it hands over to step, whose tokens may move the buffer.
+	textRef  []byte
 	xnum     []byte // the x:num of the cell being read, trimmed
 	ready    []Row
+	readyAt  int      // the next row of ready to return
+	cells    []string // room for the cells of rows to come (rowCells)
 	finished bool
 	strings  stringBlocks
 	// values remembers what the cell values with an x:num read as (text
 	// and x:num → htmlCellValue): a report repeats a few hundred figures.
-	values map[string]cellResult
+	// Only with the fast tokenizer: the reader with the reference's tokens
+	// works out every value, and FuzzHTMLReader holds the two alike.
+	values *valueCache
 	width  int // the cells of the last row
 	key    []byte
 }
 
 type cellResult struct{ value, problem string }
 
-// maxCellValues and maxCellValueKey bound htmlReader.values.
-const (
-	maxCellValues   = 10_000
-	maxCellValueKey = 64
-)
+// maxCellValueKey bounds the keys of htmlReader.values.
+const maxCellValueKey = 64
+
+// valueCache remembers cell values by key, one in each of its slots: a
+// slot is found by a hash of the key, and a key whose slot holds another
+// key is worked out again and takes the slot (so no key can make another
+// slow). A lookup costs a hash of a few words and a comparison, less than
+// half of a map's (a map of strings was a sixth of reading a file).
+type valueCache struct {
+	slots [valueSlots]valueSlot
+}
+
+const valueSlots = 4096
+
+type valueSlot struct {
+	key string
+	cellResult
+}
+
+func (c *valueCache) slot(key []byte) *valueSlot {
+	const k = 0x9E3779B97F4A7C15
+	h := uint64(len(key))
+	for ; len(key) >= 8; key = key[8:] {
+		h = bits.RotateLeft64((h^binary.LittleEndian.Uint64(key))*k, 31)
+	}
+	for _, c := range key {
+		h = (h ^ uint64(c)) * k
+	}
+	h ^= h >> 29
+	return &c.slots[h&(valueSlots-1)]
+}
 
 type span struct {
 	rows  int
@@ -91,15 +127,21 @@ func openHTML(ctx context.Context, t *textInput, lim Limits) (Reader, error) {
 // newHTMLReader reads the tokens of z; openHTML's are fastTokenizer's, a
 // test's may be the reference's.
 func newHTMLReader(ctx context.Context, t *textInput, lim Limits, z htmlTokens) *htmlReader {
-	return &htmlReader{z: z, count: counter{ctx: ctx, lim: lim}, lim: lim, t: t,
+	r := &htmlReader{z: z, count: counter{ctx: ctx, lim: lim}, lim: lim, t: t,
 		format: Format{Kind: KindHTML, Encoding: t.enc}, pending: map[int]span{}}
+	r.fast, _ = z.(*fastTokenizer)
+	if r.fast != nil {
+		r.values = &valueCache{}
+	}
+	return r
 }
 
 func (r *htmlReader) Format() Format { return r.format }
 func (r *htmlReader) Close() error   { return nil }
 
 func (r *htmlReader) Next() (Row, error) {
-	for len(r.ready) == 0 {
+	for r.readyAt == len(r.ready) {
+		r.ready, r.readyAt = r.ready[:0], 0
 		if r.finished {
 			return Row{}, io.EOF
 		}
@@ -107,24 +149,26 @@ func (r *htmlReader) Next() (Row, error) {
 			return Row{}, err
 		}
 	}
-	row := r.ready[0]
-	r.ready = r.ready[1:]
+	row := r.ready[r.readyAt]
+	r.ready[r.readyAt] = Row{}
+	r.readyAt++
 	return row, nil
 }
 
 // step reads one token.
 func (r *htmlReader) step() error {
+	if r.fast != nil && r.depth == 1 && r.skip == 0 {
+		if done, err := r.scan(); done || err != nil {
+			return err
+		}
+	}
 	tt := r.z.Next()
 	switch tt {
 	case html.ErrorToken:
 		return r.end(r.z.Err())
 	case html.TextToken:
 		if r.inCell && r.skip == 0 {
-			r.text.Write(r.z.Text())
-			if r.text.Len() > r.lim.MaxRowBytes {
-				return limitError(r.rows+1, 0, fmt.Sprintf("en cell är längre än %s", mib(int64(r.lim.MaxRowBytes))),
-					mib(int64(r.lim.MaxRowBytes)), "max_row_kb")
-			}
+			return r.addText(r.z.Text())
 		}
 	case html.StartTagToken, html.SelfClosingTagToken:
 		name, hasAttr := r.z.TagName()
@@ -205,32 +249,57 @@ func (r *htmlReader) start(tag htmlTag, hasAttr, selfClosing bool) error {
 		if r.depth != 1 {
 			return nil
 		}
-		if err := r.endCell(); err != nil {
+		if err := r.beginCell(); err != nil {
 			return err
 		}
-		if !r.inRow {
-			r.inRow = true // a cell without <tr>: the row is implied
-		}
-		r.inCell = true
-		r.text.Reset()
-		r.cell = cellStart{colspan: 1, rowspan: 1}
 		for hasAttr {
 			var k, v []byte
 			k, v, hasAttr = r.z.TagAttr()
-			switch string(k) {
-			case "colspan":
-				r.cell.colspan = spanValue(v)
-			case "rowspan":
-				r.cell.rowspan = spanValue(v)
-			case "x:num":
-				r.xnum, r.cell.hasXnum = append(r.xnum[:0], bytes.TrimSpace(v)...), true
-			case "x:err":
-				r.cell.xerr = strings.TrimSpace(string(v))
-			}
+			r.cellAttr(k, v)
 		}
 		if selfClosing {
 			return r.endCell()
 		}
+	}
+	return nil
+}
+
+// beginCell starts a cell (<td>, <th>) of the outer table.
+func (r *htmlReader) beginCell() error {
+	if err := r.endCell(); err != nil {
+		return err
+	}
+	if !r.inRow {
+		r.inRow = true // a cell without <tr>: the row is implied
+	}
+	r.inCell = true
+	r.text.Reset()
+	r.textRef = nil
+	r.cell = cellStart{colspan: 1, rowspan: 1}
+	return nil
+}
+
+// cellAttr reads an attribute (lower-case key k, value v) of the cell
+// begun.
+func (r *htmlReader) cellAttr(k, v []byte) {
+	switch string(k) {
+	case "colspan":
+		r.cell.colspan = spanValue(v)
+	case "rowspan":
+		r.cell.rowspan = spanValue(v)
+	case "x:num":
+		r.xnum, r.cell.hasXnum = append(r.xnum[:0], bytes.TrimSpace(v)...), true
+	case "x:err":
+		r.cell.xerr = strings.TrimSpace(string(v))
+	}
+}
+
+// addText adds text to the cell being read.
+func (r *htmlReader) addText(b []byte) error {
+	r.text.Write(b)
+	if r.text.Len() > r.lim.MaxRowBytes {
+		return limitError(r.rows+1, 0, fmt.Sprintf("en cell är längre än %s", mib(int64(r.lim.MaxRowBytes))),
+			mib(int64(r.lim.MaxRowBytes)), "max_row_kb")
 	}
 	return nil
 }
@@ -306,9 +375,14 @@ func (r *htmlReader) endCell() error {
 	r.inCell = false
 	r.skipPending()
 	if r.row.Cells == nil {
-		r.row.Cells = make([]string, 0, max(min(r.width, maxCellsHint), r.col+1)) // rows are alike
+		r.row.Cells = r.rowCells(max(min(r.width, maxCellsHint), r.col+1)) // rows are alike
 	}
-	value, problem := r.cellValue(cellTextBytes(r.text.Bytes()))
+	text := r.textRef
+	if text == nil {
+		text = r.text.Bytes()
+	}
+	r.textRef = nil
+	value, problem := r.cellValue(cellTextBytes(text))
 	if problem != "" {
 		r.row.Problems = append(r.row.Problems, CellProblem{Col: r.col, Reason: problem})
 	}
@@ -330,6 +404,17 @@ func (r *htmlReader) endCell() error {
 		return limitError(r.rows+1, 0, fmt.Sprintf("raden har fler än %s celler", formatLimit(r.lim.MaxColumns)), r.lim.MaxColumns, "max_columns")
 	}
 	return nil
+}
+
+// rowCells is room for n cells of a row, in a block shared with the rows
+// around it: one allocation per row was a tenth of reading a file.
+func (r *htmlReader) rowCells(n int) []string {
+	if n > cap(r.cells)-len(r.cells) {
+		r.cells = make([]string, 0, max(blockSize/16, n))
+	}
+	start := len(r.cells)
+	r.cells = r.cells[:start+n]
+	return r.cells[start : start : start+n]
 }
 
 func (r *htmlReader) endRow() error {
@@ -392,23 +477,19 @@ func (r *htmlReader) cellValue(b []byte) (value, problem string) {
 		c.xnum = ""
 		return htmlCellValue(r.strings.text(b), c)
 	}
-	if len(b)+len(r.xnum) > maxCellValueKey {
+	if r.values == nil || len(b)+len(r.xnum) > maxCellValueKey {
 		c.xnum = string(r.xnum)
 		return htmlCellValue(string(b), c)
 	}
 	// The text's length first: no two cells share a key.
-	r.key = append(append(binary.AppendUvarint(r.key[:0], uint64(len(b))), b...), r.xnum...)
-	if v, ok := r.values[string(r.key)]; ok {
-		return v.value, v.problem
+	r.key = append(append(append(r.key[:0], byte(len(b))), b...), r.xnum...)
+	slot := r.values.slot(r.key)
+	if slot.key == string(r.key) {
+		return slot.value, slot.problem
 	}
 	c.xnum = string(r.xnum)
 	value, problem = htmlCellValue(string(b), c)
-	if r.values == nil {
-		r.values = map[string]cellResult{}
-	}
-	if len(r.values) < maxCellValues {
-		r.values[string(r.key)] = cellResult{value, problem}
-	}
+	*slot = valueSlot{string(r.key), cellResult{value, problem}}
 	return value, problem
 }
 
@@ -432,8 +513,20 @@ func cellText(b []byte) string {
 // plainText: b has no white space but single spaces between words, so
 // that collapsing it changes nothing.
 func plainText(b []byte) bool {
-	for i := 0; i < len(b); {
+	// Eight bytes at a time while they are printable ASCII but space.
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		w := binary.LittleEndian.Uint64(b[i:])
+		if (w-0x2121212121212121|w)&0x8080808080808080 != 0 {
+			break
+		}
+	}
+	for i < len(b) {
 		c := b[i]
+		if printableASCII[c] {
+			i++
+			continue
+		}
 		if c < utf8.RuneSelf {
 			if c == ' ' {
 				if i == 0 || i == len(b)-1 || b[i+1] == ' ' {
@@ -454,6 +547,14 @@ func plainText(b []byte) bool {
 	return true
 }
 
+// printableASCII are the bytes 0x21 to 0x7F.
+var printableASCII = func() (t [256]bool) {
+	for c := range t {
+		t[c] = 0x21 <= c && c <= 0x7F
+	}
+	return t
+}()
+
 // excelErrors are Excel's error values.
 var excelErrors = map[string]bool{"#DIV/0!": true, "#N/A": true, "#NAME?": true, "#NULL!": true, "#NUM!": true,
 	"#REF!": true, "#VALUE!": true, "#SPILL!": true, "#CALC!": true, "#GETTING_DATA": true, "#FIELD!": true, "#BLOCKED!": true,
@@ -462,6 +563,9 @@ var excelErrors = map[string]bool{"#DIV/0!": true, "#N/A": true, "#NAME?": true,
 // IsExcelError reports whether s is one of Excel's error values (#DIV/0!,
 // #N/A, #VALUE! …).
 func IsExcelError(s string) bool {
+	if s == "" || s[0] != '#' && ' ' < s[0] && s[0] < utf8.RuneSelf {
+		return false // most cells: no space to trim, and no "#"
+	}
 	t := strings.TrimSpace(s)
 	return strings.HasPrefix(t, "#") && excelErrors[strings.ToUpper(t)]
 }

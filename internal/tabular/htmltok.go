@@ -426,6 +426,21 @@ func (z *fastTokenizer) handBack() {
 	z.ref, z.handoff = nil, nil
 }
 
+// buffered is what is buffered from the start of the next token on, for
+// htmlReader.scan; ok is false while the reference reads.
+func (z *fastTokenizer) buffered() (b []byte, ok bool) {
+	if z.ref != nil {
+		if !z.safe {
+			return nil, false
+		}
+		z.handBack()
+	}
+	return z.buf[z.pos:], true
+}
+
+// advance skips n bytes that htmlReader.scan has read.
+func (z *fastTokenizer) advance(n int) { z.pos += n }
+
 func (z *fastTokenizer) Err() error {
 	if z.ref != nil {
 		return z.ref.Err()

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"testing"
 
 	"golang.org/x/net/html"
@@ -107,6 +108,21 @@ func TestFastTokenizerMatchesTheReference(t *testing.T) {
 	}
 }
 
+var scanSeeds = []string{
+	"<table>\n <tr height=17><td class=x31 x:num=\"0.5\" x:num='0.25'>25%</td><td colspan=2 rowspan=\"2\">a</td>" +
+		"<td x:num=1/>1</td><td a =b>x</td><td A=b x:num=2>2</td><td x:err=\"#N/A\" x:num=\"1\">1</td><td x:num = 3>3</td></tr>\n" +
+		" <tr><td x:num=\"1&amp;\">1</td><td>a&amp;b</td><td>a\r\nb</td><td>a<1 b</td><th>h</th><td x:num=\"0.1\r\">10%</td>" +
+		"<td/><td x:num=\"7\"/><td colspan=3 x:num=\" 4 \">4</td></TR><tr><TD>x</TD><td>y</td ><td>z</td\n>" +
+		"<td x:num=2 >2</td><td style=\"a:'b'\" x:num=1>1<br>2</td><td rowspan=0 colspan=-1>q</td></tr><tr/><td>implied</td>" +
+		"<tr><td>  a  b </td><td>a\u00a0b</td><td>#DIV/0!</td><td x:num=\"45300\">2024-01-08</td><td x:num=\"0.072\">7,2 %</td>" +
+		"<td><table><tr><td>inner</td></tr></table></td><td x:num=\"5\">6</td><tr ><td\tx:num=\"1\"\n>1</td></tr></table>",
+	"<table><tr><td x:num=\"1\">1</td><td x:num=\"1\">1</td><td x:num=\"1\">1,0</td><td x:num=\"1\">1</td></tr></table>",
+	"<table><tr><td>abc</td></tr><tr><td>" + strings.Repeat("x", 70) + "</td></tr><tr><td x:num=\"" + strings.Repeat("1", 50) + "\">1</td></tr></table>",
+	"<table><tr><td>a</td></tr><tr><td x:num=\"" + strings.Repeat("1", 50) + "\">1</td></tr><tr><td>b</td></tr></table>",
+	"<table><tr><td X:NUM=\"3\">2</td><td x:num=\"1\r2\">1</td><td x:Num='4'>4</td></tr></table>",
+	"<table><tr><td>cut", "<table><tr><td x:num=\"1", "<table><tr><td>a</td", "<table><tr><td>a</t",
+}
+
 // htmlRows reads every row of an HTML table with the tokenizer made by tok,
 // and the error that ends the reading.
 func htmlRows(t *testing.T, data []byte, lim Limits, tok func(io.Reader, int) htmlTokens) string {
@@ -137,6 +153,11 @@ func FuzzHTMLReader(f *testing.F) {
 	}
 	f.Add([]byte("<table><tr><td x:num=\"0.072\">7,2%</td><td x:num=\"0.072\">7,2%</td><td x:num=\"0.5\">7,2%</td>"+
 		"<td x:num=\"45300\">2024-01-08</td><td x:num=\"x\">1</td><td x:num=\"1\">#N/A</td><td x:err=\"#DIV/0!\">1</td></tr></table>"), uint16(0))
+	// What htmlReader.scan reads itself, and what it must leave to step.
+	for _, s := range scanSeeds {
+		f.Add([]byte(s), uint16(0))
+		f.Add([]byte(s), uint16(60))
+	}
 	for _, name := range []string{"../../data/samples/webfocus/personalomsattning_exl2k.xls", "../../connectors/webfocus/testdata/sjukfranvaro_kon_exl2k.xls"} {
 		if b, err := os.ReadFile(name); err == nil {
 			f.Add(b, uint16(0))
@@ -199,4 +220,29 @@ func BenchmarkHTMLTokenizer(b *testing.B) {
 			}
 		}
 	})
+}
+
+// The HTML reader on an EXL2K export, rows and cell values made (the
+// tokenizer's figures above are its floor without scan).
+func BenchmarkHTMLReader(b *testing.B) {
+	var exl2k bytes.Buffer
+	if _, err := samplegen.WriteWebFOCUSEXL2K(&exl2k, 5_000_000); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(exl2k.Len()))
+	for b.Loop() {
+		r, err := Open(b.Context(), bytes.NewReader(exl2k.Bytes()), Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for {
+			if _, err := r.Next(); err != nil {
+				if !errors.Is(err, io.EOF) {
+					b.Fatal(err)
+				}
+				break
+			}
+		}
+		_ = r.Close()
+	}
 }
