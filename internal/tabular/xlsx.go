@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -620,7 +621,7 @@ func tagAttr(tag []byte, name string) string {
 
 // parseRef reads a cell reference such as B7 (or $B$7) into a 0-based column
 // and a 1-based row.
-func parseRef(ref string) (col, row int, ok bool) {
+func parseRef[T string | []byte](ref T) (col, row int, ok bool) {
 	i := 0
 	for i < len(ref) && ref[i] == '$' {
 		i++
@@ -686,7 +687,12 @@ func (s *sheetReader) next() (Row, error) {
 	var textOf *[]byte // where character data goes
 	inIs := 0
 	phonetic := 0
+	fast, _ := s.d.(*fastXML)
 	for {
+		if fast != nil && inRow && !inCell && textOf == nil && inIs == 0 && phonetic == 0 {
+			for s.fastCell(fast, &row) {
+			}
+		}
 		t, err := s.d.next()
 		if errors.Is(err, io.EOF) {
 			s.done = true
@@ -774,7 +780,7 @@ func (s *sheetReader) next() (Row, error) {
 					continue
 				}
 				inCell = false
-				val, problem := x.cellValue(c, s.strings.text(s.v), s.strings.text(s.is))
+				val, problem := x.cellValue(c, s.v, s.is, &s.strings)
 				for len(row.Cells) < c.col {
 					row.Cells = append(row.Cells, "")
 				}
@@ -859,49 +865,58 @@ type xlsxCell struct {
 // as a date becomes ÅÅÅÅ-MM-DD and one formatted as a percentage becomes
 // the percentage shown (0.072 → 7.2). A formula without a cached value and
 // an error value are problems.
-func (r *xlsxReader) cellValue(c xlsxCell, v, inline string) (string, string) {
+// The value is made a string in keep only when it is the cell's value (a
+// shared string's index or a number in a plain format is not copied
+// twice); v and inline are not kept.
+func (r *xlsxReader) cellValue(c xlsxCell, v, inline []byte, keep *stringBlocks) (string, string) {
 	if c.formula && !c.hasV {
 		return "", "formel utan sparat värde: arbetsboken har inte räknats om och sparats (öppna den i Excel, spara och exportera igen)"
 	}
 	switch c.typ {
 	case "s":
-		i, err := strconv.Atoi(strings.TrimSpace(v))
+		i, err := strconv.Atoi(transient(bytes.TrimSpace(v)))
 		if err != nil || i < 0 || i >= len(r.sst) {
 			return "", fmt.Sprintf("hänvisar till delad sträng %q som inte finns: arbetsboken är skadad", v)
 		}
 		return r.sst[i], ""
 	case "inlineStr":
-		return inline, ""
+		return keep.text(inline), ""
 	case "e":
-		return "", errorProblem(strings.TrimSpace(v))
+		return "", errorProblem(string(bytes.TrimSpace(v)))
 	case "str", "b", "d":
-		return v, ""
+		return keep.text(v), ""
 	}
-	raw := strings.TrimSpace(v)
-	if raw == "" {
+	raw := bytes.TrimSpace(v)
+	if len(raw) == 0 {
 		if c.formula {
 			return "", "formel utan sparat värde: arbetsboken har inte räknats om och sparats (öppna den i Excel, spara och exportera igen)"
 		}
 		return "", ""
 	}
-	f, err := strconv.ParseFloat(raw, 64)
-	if err != nil {
-		return raw, ""
-	}
 	kind := stylePlain
 	if c.style >= 0 && c.style < len(r.styles) {
 		kind = r.styles[c.style]
 	}
-	switch kind {
-	case styleDate:
-		if tm, err := excelize.ExcelDateToTime(f, r.date04); err == nil {
-			return tm.Format("2006-01-02"), ""
+	// A number in a plain format is its text, whether or not it reads as a
+	// number: only a date or a percentage needs reading.
+	if kind != stylePlain {
+		if f, err := strconv.ParseFloat(transient(raw), 64); err == nil {
+			switch kind {
+			case styleDate:
+				if tm, err := excelize.ExcelDateToTime(f, r.date04); err == nil {
+					return tm.Format("2006-01-02"), ""
+				}
+			case stylePercent:
+				return strconv.FormatFloat(f*100, 'g', 15, 64), ""
+			}
 		}
-	case stylePercent:
-		return strconv.FormatFloat(f*100, 'g', 15, 64), ""
 	}
-	return raw, ""
+	return keep.text(raw), ""
 }
+
+// transient is b as a string that must not outlive b (strconv copies the
+// text it keeps in its errors).
+func transient(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 
 // numFmtKind classifies Excel's built-in number formats and custom format
 // codes as date, percentage or plain.
