@@ -75,12 +75,12 @@ func xlsxSamples(t testing.TB) []struct {
 		{"merged in a gap of the rows", wb(sheetXML(rows, "A4:C4")), true}, // the first and the last row are what is kept
 		{"merged range that cannot be read", wb(sheetXML(rows, "A2:")), true},
 		{"merged range beyond the columns", wb(sheetXML(rows, "A2:XFE2")), true},
-		{"merged range in a CDATA section", wb(sheetXML(rows+`<row r="6"><c r="A6" t="str"><v><![CDATA[<mergeCell ref="A2:A3"/>]]></v></c></row>`)), true},
+		{"merged range in a CDATA section", wb(sheetXML(rows + `<row r="6"><c r="A6" t="str"><v><![CDATA[<mergeCell ref="A2:A3"/>]]></v></c></row>`)), true},
 		{"merged range after the end", wb(strings.Replace(sheetXML(rows), "</worksheet>", `</worksheet><mergeCell ref="A3:A5"/>`, 1)), true},
 		{"rows cut", wb(strings.TrimSuffix(sheetXML(rows), `</sheetData></worksheet>`)[:300]), true},
 		{"no rows", wb(sheetXML("", "A1:B2")), true},
 		{"blank rows", wb(sheetXML(`<row r="1"><c r="A1"/></row>`, "A1:B2")), true},
-		{"long sheet", wb(sheetXML(header+big)), false},
+		{"long sheet", wb(sheetXML(header + big)), false},
 		{"long sheet, merged at its end", wb(sheetXML(header+big, "A30001:A30002")), true},
 	}
 	long := wb(sheetXML(header+big, "A2:A3"))

@@ -777,8 +777,27 @@ func (s *sheetReader) next() (Row, error) {
 	phonetic := 0
 	fast, _ := s.d.(*fastXML)
 	for {
-		if fast != nil && inRow && !inCell && textOf == nil && inIs == 0 && phonetic == 0 {
-			for s.fastCell(fast, &row) {
+		if fast != nil && !inCell && textOf == nil && inIs == 0 && phonetic == 0 {
+			// The common tags of a row, read at once (xlsxcell.go).
+			if !inRow {
+				if line := s.fastRowStart(fast); line > 0 {
+					s.depth++
+					inRow, row = true, Row{Line: line}
+					s.lastRow = line
+					if s.firstRow == 0 {
+						s.firstRow = line
+					}
+				}
+			}
+			if inRow {
+				for s.fastCell(fast, &row) {
+				}
+				if fastRowEnd(fast) {
+					s.depth--
+					s.width = len(row.Cells)
+					s.applyMerges(&row)
+					return row, nil
+				}
 			}
 		}
 		t, err := s.d.next()

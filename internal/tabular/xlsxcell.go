@@ -1,7 +1,5 @@
 package tabular
 
-import "bytes"
-
 // The cells of a worksheet are nearly all of a few shapes, which Excel and
 // excelize write byte for byte alike:
 //
@@ -11,7 +9,7 @@ import "bytes"
 //	<c r="F2" s="3"/>
 //
 // sheetReader reads such a cell from the fast XML reader's buffer at once
-// (scanCell) instead of as its five to nine tokens, each named, its
+// (scanCell), and the plain start and end tags of a row around them, instead of as its five to nine tokens, each named, its
 // attributes copied, and sorted by the token loop: that loop was three
 // quarters of reading a worksheet once the XML was read fast
 // (BenchmarkParseXLSX, CPU profile). Any other cell — another attribute or
@@ -78,7 +76,7 @@ func scanCell(b []byte, out *cellBytes) int {
 				return -1
 			}
 			start := i + 4
-			end := bytes.IndexByte(b[start:], '"')
+			end := quoteEnd(b[start:])
 			if end < 0 {
 				return 0
 			}
@@ -122,19 +120,106 @@ func scanCell(b []byte, out *cellBytes) int {
 	default:
 		return -1
 	}
-	j := bytes.IndexByte(b[text:], '<')
-	if j < 0 {
-		return 0
+	// The text ends at "<"; plain ASCII without "&", "\r", ">" or control
+	// characters is plain XML text, anything else is checked in full.
+	end, plain := text, true
+	for ; end < len(b) && b[end] != '<'; end++ {
+		if c := b[end]; c < 0x20 || c >= 0x80 || c == '&' || c == '>' {
+			plain = false
+		}
 	}
-	end = text + j
 	if len(b)-end < len(endTags) {
 		return 0
 	}
-	if string(b[end:end+len(endTags)]) != endTags || !plainXMLText(b[text:end], true) {
+	if string(b[end:end+len(endTags)]) != endTags || (!plain && !plainXMLText(b[text:end], true)) {
 		return -1
 	}
 	out.text, out.hasV = b[text:end], true
 	return end + len(endTags)
+}
+
+// quoteEnd is the index of the first '"' in b, -1 when there is none: a
+// loop, faster than bytes.IndexByte on an attribute's few bytes.
+func quoteEnd(b []byte) int {
+	for i, c := range b {
+		if c == '"' {
+			return i
+		}
+	}
+	return -1
+}
+
+// scanRowStart reads a row's start tag at the start of b when it is
+// <row r="N"> or <row r="N" spans="A:B">, N of one to nine digits: its
+// length and N; 0 when b may end inside it; -1 when it is not one of those.
+func scanRowStart(b []byte) (int, int) {
+	const start = `<row r="`
+	if len(b) < len(start)+2 {
+		return 0, 0
+	}
+	if string(b[:len(start)]) != start {
+		return -1, 0
+	}
+	i := len(start)
+	end := quoteEnd(b[i:])
+	if end < 0 {
+		return 0, 0
+	}
+	line, ok := smallNumber(b[i : i+end])
+	if !ok || line == 0 {
+		return -1, 0
+	}
+	i += end + 1
+	const spans = ` spans="`
+	if len(b)-i >= len(spans) && string(b[i:i+len(spans)]) == spans {
+		i += len(spans)
+		end := quoteEnd(b[i:])
+		if end < 0 {
+			return 0, 0
+		}
+		for _, c := range b[i : i+end] {
+			if (c < '0' || c > '9') && c != ':' {
+				return -1, 0
+			}
+		}
+		i += end + 1
+	}
+	if i >= len(b) {
+		return 0, 0
+	}
+	if b[i] != '>' {
+		return -1, 0
+	}
+	return i + 1, line
+}
+
+// fastRowStart reads a row's start tag as scanRowStart knows it when the
+// token loop would read it without an error: its row number, or 0, having
+// read nothing, when the token loop is to read it.
+func (s *sheetReader) fastRowStart(z *fastXML) int {
+	n, line := scanRowStart(z.window())
+	for n == 0 && z.grow() {
+		n, line = scanRowStart(z.window())
+	}
+	if n <= 0 || line <= s.lastRow || s.depth+1 > s.x.lim.MaxNesting {
+		return 0
+	}
+	z.skip(n)
+	return line
+}
+
+// fastRowEnd reads </row>: true when it did.
+func fastRowEnd(z *fastXML) bool {
+	const end = `</row>`
+	w := z.window()
+	for len(w) < len(end) && z.grow() {
+		w = z.window()
+	}
+	if len(w) < len(end) || string(w[:len(end)]) != end {
+		return false
+	}
+	z.skip(len(end))
+	return true
 }
 
 // cellType is the t attribute's value as the token loop keeps it, for the

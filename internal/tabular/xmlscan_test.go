@@ -195,6 +195,17 @@ var cellSeeds = []string{
 	`<c r="A1"/><c r="A1"/>`, `<c r="B1"/><c r="A1"/>`, `<c r="XFE1"><v>1</v></c>`,
 }
 
+// rowSeeds are rows whose tags the worksheet reader reads at once, and
+// rows close to them.
+var rowSeeds = []string{
+	`<row r="1"><c><v>1</v></c></row><row r="2" spans="1:3"><c><v>2</v></c></row><row r="3"></row>`,
+	`<row r="2"><c><v>1</v></c></row><row r="2"><c><v>2</v></c></row>`, `<row r="3"/><row r="1"></row>`,
+	`<row r="0"><c><v>1</v></c></row>`, `<row r="1234567890"></row>`, `<row r="+1"></row>`, `<row r="1" spans="a:b"></row>`, `<row r="1" spans="<"></row>`, `<row r="1" spans="&amp;"></row>`,
+	`<row r="1" spans="1:2" ht="3"></row>`, `<row r="1" ></row>`, `<row r='1'></row>`, `<row r="1"></row ><row r="2"></rows>`,
+	`<row r="1"><c><v>1</v></c></row></row><row r="2"><row r="3"><c><v>1</v></c></row>`, `<row r="5"><c><v>1</v></c></c></row>`,
+	`<row r="1"><c r="A1"><v>1</v></c>`, `<row r="1" spans="1:2"`, `<row r="7">` + "\n" + `<c><v>1</v></c>` + "\n" + `</row>`,
+}
+
 // The worksheet reader reads the rows, problems and errors with the fast
 // XML reader, and its cells read at once, that it reads with encoding/xml,
 // whatever the size of the reads and of the buffer, and the limits.
@@ -204,6 +215,9 @@ func FuzzSheetReader(f *testing.F) {
 	}
 	for _, c := range cellSeeds {
 		f.Add([]byte(`<sheetData><row r="1">`+c+`<c r="Z1"><v>9</v></c></row><row>`+c+`</row></sheetData>`), uint16(0), uint8(0), uint8(0), uint16(0))
+	}
+	for _, r := range rowSeeds {
+		f.Add([]byte("<sheetData>"+r+"</sheetData>"), uint16(0), uint8(0), uint8(0), uint16(0))
 	}
 	for _, part := range sheetSeeds(f) {
 		f.Add(part, uint16(0), uint8(0), uint8(0), uint16(0))
@@ -230,14 +244,21 @@ func FuzzSheetReader(f *testing.F) {
 	})
 }
 
-// The cells read at once read as the token loop reads them (FuzzSheetReader
+// The cells and rows read at once read as the token loop reads them (FuzzSheetReader
 // tries many more).
 func TestSheetReaderFastCells(t *testing.T) {
 	t.Parallel()
-	for i, c := range cellSeeds {
-		data := `<sheetData><row r="1">` + c + `<c r="Z1"><v>9</v></c></row><row>` + c + "</row>\n<row><c><v>1</v></c></row></sheetData>"
+	var sheets []string
+	for _, c := range cellSeeds {
+		sheets = append(sheets, `<sheetData><row r="1">`+c+`<c r="Z1"><v>9</v></c></row><row>`+c+"</row>\n<row><c><v>1</v></c></row></sheetData>")
+	}
+	for _, r := range rowSeeds {
+		sheets = append(sheets, "<sheetData>"+r+"</sheetData>")
+	}
+	for i, data := range sheets {
+		c := data
 		for _, size := range []int{8, 40, fastXMLBuffer} {
-			for _, lim := range []Limits{{}, {MaxNesting: 4}, {MaxNesting: 5}, {MaxColumns: 3}, {MaxColumns: 26}, {MaxRowBytes: 1}, {MaxRowBytes: 3}} {
+			for _, lim := range []Limits{{}, {MaxNesting: 1}, {MaxNesting: 2}, {MaxNesting: 4}, {MaxNesting: 5}, {MaxColumns: 3}, {MaxColumns: 26}, {MaxRowBytes: 1}, {MaxRowBytes: 3}} {
 				want := sheetRows(t, newRefXML(xml.NewDecoder(bufio.NewReader(strings.NewReader(data)))), lim)
 				for _, chunk := range []int{7, len(data)} {
 					got := sheetRows(t, newFastXML(&chunkReader{b: []byte(data), n: chunk}, size), lim)
