@@ -485,6 +485,7 @@ type sheetReader struct {
 	width   int    // the cells of the last row, for the next row's
 	v, is   []byte // the text of the cell's <v> and <is>
 	strings stringBlocks
+	cells   []string // the block cellRoom cuts rows from
 }
 
 type mergeRange struct{ r1, c1, r2, c2 int } // 1-based rows, 0-based columns
@@ -853,7 +854,7 @@ func (s *sheetReader) next() (Row, error) {
 				}
 				s.v, s.is = s.v[:0], s.is[:0]
 				if row.Cells == nil {
-					row.Cells = make([]string, 0, max(min(s.width, maxCellsHint), c.col+1))
+					row.Cells = s.cellRoom(max(min(s.width, maxCellsHint), c.col+1))
 				}
 			case "v":
 				if inCell {

@@ -283,7 +283,7 @@ func (s *sheetReader) fastCell(z *fastXML, row *Row) bool {
 	}
 	z.skip(n)
 	if row.Cells == nil {
-		row.Cells = make([]string, 0, max(min(s.width, maxCellsHint), c.col+1))
+		row.Cells = s.cellRoom(max(min(s.width, maxCellsHint), c.col+1))
 	}
 	var v, inline []byte
 	if cb.inline {
@@ -300,6 +300,17 @@ func (s *sheetReader) fastCell(z *fastXML, row *Row) bool {
 	}
 	row.Cells = append(row.Cells, val)
 	return true
+}
+
+// cellRoom is an empty row of room for n cells, cut from a shared block:
+// one allocation per few thousand cells instead of one per row.
+func (s *sheetReader) cellRoom(n int) []string {
+	if n > cap(s.cells)-len(s.cells) {
+		s.cells = make([]string, 0, max(blockSize/16, n))
+	}
+	start := len(s.cells)
+	s.cells = s.cells[:start+n]
+	return s.cells[start:start:start+n]
 }
 
 // smallNumber reads one to nine decimal digits.
