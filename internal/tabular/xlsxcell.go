@@ -310,7 +310,7 @@ func (s *sheetReader) cellRoom(n int) []string {
 	}
 	start := len(s.cells)
 	s.cells = s.cells[:start+n]
-	return s.cells[start:start:start+n]
+	return s.cells[start : start : start+n]
 }
 
 // smallNumber reads one to nine decimal digits.
