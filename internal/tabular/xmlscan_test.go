@@ -43,6 +43,19 @@ var xmlSeeds = []string{
 	"<a", "<a b=\"", "</a", "<", "text", "<a/", "<a></a><",
 }
 
+// readSizes are a fuzz input's size of reads (chunk; 0: all at once) and
+// of the fast XML reader's buffer (size; 0: fastXMLBuffer).
+func readSizes(data []byte, chunk uint8, size uint16) (n, bufSize int) {
+	n, bufSize = int(chunk), fastXMLBuffer
+	if n == 0 {
+		n = len(data) + 1
+	}
+	if size > 0 {
+		bufSize = max(int(size), 4)
+	}
+	return n, bufSize
+}
+
 // The fast XML reader gives the tokens and errors encoding/xml's RawToken
 // gives, whatever the input, the size of the reads and of its buffer.
 func FuzzFastXML(f *testing.F) {
@@ -55,14 +68,7 @@ func FuzzFastXML(f *testing.F) {
 		f.Add(part, uint8(5), uint16(64))
 	}
 	f.Fuzz(func(t *testing.T, data []byte, chunk uint8, size uint16) {
-		n := int(chunk)
-		if n == 0 {
-			n = len(data) + 1
-		}
-		bufSize := fastXMLBuffer
-		if size > 0 {
-			bufSize = max(int(size), 4)
-		}
+		n, bufSize := readSizes(data, chunk, size)
 		want := xmlLog(newRefXML(xml.NewDecoder(bufio.NewReader(&chunkReader{b: bytes.Clone(data), n: n}))))
 		got := xmlLog(newFastXML(&chunkReader{b: bytes.Clone(data), n: n}, bufSize))
 		if got != want {
@@ -228,14 +234,7 @@ func FuzzSheetReader(f *testing.F) {
 		if limits > 0 {
 			lim.MaxNesting, lim.MaxColumns = int(limits&15)+1, int(limits>>4)+1
 		}
-		n := int(chunk)
-		if n == 0 {
-			n = len(data) + 1
-		}
-		bufSize := fastXMLBuffer
-		if size > 0 {
-			bufSize = max(int(size), 4)
-		}
+		n, bufSize := readSizes(data, chunk, size)
 		want := sheetRows(t, newRefXML(xml.NewDecoder(bufio.NewReader(bytes.NewReader(data)))), lim)
 		got := sheetRows(t, newFastXML(&chunkReader{b: bytes.Clone(data), n: n}, bufSize), lim)
 		if got != want {
