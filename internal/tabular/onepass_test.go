@@ -1,6 +1,7 @@
 package tabular
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"errors"
@@ -83,6 +84,23 @@ func xlsxSamples(t testing.TB) []struct {
 		{"long sheet", wb(sheetXML(header + big)), false},
 		{"long sheet, merged at its end", wb(sheetXML(header+big, "A30001:A30002")), true},
 	}
+	blank := sheetXML(`<row r="1"><c r="A1"/></row><row r="2"/>`, "A1:B2")
+	for _, c := range []struct {
+		name          string
+		first, second string
+		again         bool
+	}{
+		{"a blank sheet with a merged range first", blank, sheetXML(rows), false},
+		{"a blank sheet first, merged enhet", blank, sheetXML(rows, "A2:A3"), true},
+		{"a blank sheet with a merged range that cannot be read first", sheetXML(`<row r="1"/>`, "B"), sheetXML(rows), true},
+		{"a sheet with content first", sheetXML(rows), sheetXML(rows, "A2:A3"), false},
+	} {
+		out = append(out, struct {
+			name  string
+			data  []byte
+			again bool
+		}{c.name, twoSheets(t, c.first, c.second), c.again})
+	}
 	long := wb(sheetXML(header+big, "A2:A3"))
 	for _, at := range []int{len(long) / 3, len(long) / 2} {
 		out = append(out, struct {
@@ -104,6 +122,52 @@ func xlsxSamples(t testing.TB) []struct {
 		}{name, b, strings.Contains(name, "merged")})
 	}
 	return out
+}
+
+// twoSheets is a workbook of two sheets, first and second, as workbook
+// writes one.
+func twoSheets(t testing.TB, first, second string) []byte {
+	t.Helper()
+	b := workbook(t, second, []string{"Enhet", "Hemtjänst Norr"})
+	one, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	z := zip.NewWriter(&out)
+	add := func(name, text string) {
+		w, err := z.Create(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.WriteString(w, text); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, f := range one.File {
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		text, err := io.ReadAll(rc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch f.Name {
+		case "xl/workbook.xml":
+			text = bytes.Replace(text, []byte(`<sheet name="Rapport" sheetId="1" r:id="rId1"/>`),
+				[]byte(`<sheet name="Tom" sheetId="2" r:id="rId3"/><sheet name="Rapport" sheetId="1" r:id="rId1"/>`), 1)
+		case "xl/_rels/workbook.xml.rels":
+			text = bytes.Replace(text, []byte(`</Relationships>`), []byte(`<Relationship Id="rId3" `+
+				`Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet0.xml"/></Relationships>`), 1)
+		}
+		add(f.Name, string(text))
+	}
+	add("xl/worksheets/sheet0.xml", first)
+	if err := z.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes()
 }
 
 // A workbook read in one pass, and again when Again says so, gives the
