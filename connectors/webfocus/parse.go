@@ -28,7 +28,20 @@ func (p *Parser) Parse(ctx context.Context, name string, data []byte) (*ownfiles
 // ParseFrom reads one export, a row at a time. See the package README for
 // what is read and what is skipped.
 func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (*ownfiles.Parsed, error) {
-	rd, err := tabular.Open(ctx, in, p.readOptions())
+	// A workbook's sheet is read once, not twice, unless its merged ranges
+	// turn out to cover its rows (tabular.OnePass): then it is read again.
+	one := &tabular.OnePass{}
+	out, err := p.parseFrom(ctx, name, in, one)
+	if one.Again(ctx) {
+		return p.parseFrom(ctx, name, in, one)
+	}
+	return out, err
+}
+
+func (p *Parser) parseFrom(ctx context.Context, name string, in tabular.Input, one *tabular.OnePass) (*ownfiles.Parsed, error) {
+	opts := p.readOptions()
+	opts.OnePass = one
+	rd, err := tabular.Open(ctx, in, opts)
 	if err != nil {
 		return nil, ownfiles.ReadError(name, err)
 	}

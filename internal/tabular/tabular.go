@@ -170,6 +170,8 @@ type Options struct {
 	MaxRows int
 	// Limits bound the work of the file; zero fields take the defaults.
 	Limits Limits
+	// OnePass, if set, has a workbook's sheet read in one pass (see OnePass).
+	OnePass *OnePass
 }
 
 func (o Options) limits() Limits {
@@ -227,7 +229,7 @@ func Open(ctx context.Context, in Input, opts Options) (Reader, error) {
 func open(ctx context.Context, in Input, head []byte, opts Options, lim Limits) (Reader, error) {
 	switch {
 	case bytes.HasPrefix(head, []byte("PK\x03\x04")), bytes.HasPrefix(head, []byte("PK\x05\x06")):
-		return openXLSX(ctx, in, lim)
+		return openXLSX(ctx, in, lim, opts.OnePass)
 	case bytes.HasPrefix(head, []byte("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1")):
 		return nil, unreadable(0, 0, "detta är en binär arbetsbok från Excel 97–2003 (.xls), som inte läses: "+
 			"spara den som .xlsx, eller exportera rapporten som EXL2K, XLSX eller COMT")

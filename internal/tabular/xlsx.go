@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -43,6 +44,10 @@ type xlsxReader struct {
 	date04 bool
 	format Format
 
+	// one, when it is set and not yet exact, has the sheet read in one
+	// pass (OnePass).
+	one *OnePass
+
 	sheet *sheetReader
 	// buffered are the blank rows at the top of the sheet, kept until the
 	// sheet proves to have content.
@@ -71,13 +76,13 @@ func damaged(format string, args ...any) error {
 	return unreadable(0, 0, "ingen läsbar XLSX-arbetsbok: "+format, args...)
 }
 
-func openXLSX(ctx context.Context, in Input, lim Limits) (Reader, error) {
+func openXLSX(ctx context.Context, in Input, lim Limits, one *OnePass) (Reader, error) {
 	zr, err := zip.NewReader(in, in.Size())
 	if err != nil {
 		return nil, damaged("%v (arbetsbokens zip-katalog saknas eller är skadad: filen kan vara avkapad; spara den igen)", err)
 	}
 	r := &xlsxReader{ctx: ctx, lim: lim, count: counter{ctx: ctx, lim: lim}, zr: zr, files: map[string]*zip.File{},
-		format: Format{Kind: KindXLSX}}
+		format: Format{Kind: KindXLSX}, one: one}
 	var total uint64
 	for _, f := range zr.File {
 		total += f.UncompressedSize64
@@ -418,6 +423,9 @@ func (r *xlsxReader) Next() (Row, error) {
 			r.count = counter{ctx: r.ctx, lim: r.lim}
 		}
 		row, err := r.sheet.next()
+		if errors.Is(err, io.EOF) && r.sheet.scan != nil {
+			err = r.sheet.endOnePass(r.found)
+		}
 		if errors.Is(err, io.EOF) {
 			if r.found {
 				return Row{}, io.EOF
@@ -466,18 +474,32 @@ type sheetReader struct {
 	origin  []string // the value of each merge's first cell
 	nextM   int      // the next merge (by first row) not yet active
 	lastRow int
+	// firstRow is the first row read (0 before one); lastRow the last.
+	firstRow int
+	// scan finds the merged ranges in the bytes read, in a one-pass
+	// reading (merges are then found at the end).
+	scan    *mergeScanner
+	scanIn  *scanningReader
+	ended   error // what endOnePass decided
 	done    bool
 	width   int    // the cells of the last row, for the next row's
 	v, is   []byte // the text of the cell's <v> and <is>
 	strings stringBlocks
+	cells   []string // the block cellRoom cuts rows from
 }
 
 type mergeRange struct{ r1, c1, r2, c2 int } // 1-based rows, 0-based columns
 
 func (r *xlsxReader) openSheet(s sheetRef) (*sheetReader, error) {
-	merges, err := r.readMerges(s.part)
-	if err != nil {
-		return nil, err
+	onePass := r.one != nil && !r.one.exact
+	var merges []mergeRange
+	if known, ok := r.one.knownMerges(s.part); ok {
+		merges = known
+	} else if !onePass {
+		var err error
+		if merges, err = r.readMerges(s.part); err != nil {
+			return nil, err
+		}
 	}
 	rc, _, err := r.open(s.part)
 	if err != nil {
@@ -485,7 +507,14 @@ func (r *xlsxReader) openSheet(s sheetRef) (*sheetReader, error) {
 	}
 	sr := &sheetReader{x: r, name: s.name, part: s.part, rc: rc, merges: merges, origin: make([]string, len(merges))}
 	sr.ahead = newReadAhead(&ctxReader{ctx: r.ctx, r: rc})
-	sr.d = newFastXML(sr.ahead, fastXMLBuffer)
+	var in io.Reader = sr.ahead
+	if onePass {
+		r.one.used = true
+		sr.scan = r.newMergeScanner(s.part)
+		sr.scanIn = &scanningReader{r: sr.ahead, m: sr.scan}
+		in = sr.scanIn
+	}
+	sr.d = newFastXML(in, fastXMLBuffer)
 	return sr, nil
 }
 
@@ -509,68 +538,129 @@ func (r *xlsxReader) readMerges(part string) ([]mergeRange, error) {
 	}
 	defer rc.Close()
 	br := bufio.NewReaderSize(&ctxReader{ctx: r.ctx, r: rc}, 256<<10)
-	var merges []mergeRange
-	const marker, context = "mergeCell", 64 // context: room for "<prefix:" before the marker
-	buf := make([]byte, 0, 1<<20)
-	chunk := make([]byte, 256<<10)
-	from := 0 // where the search goes on in buf
+	m := r.newMergeScanner(part)
+	chunk := make([]byte, m.chunk)
 	for {
 		n, rerr := io.ReadFull(br, chunk)
-		buf = append(buf, chunk[:n]...)
-		incomplete := -1
-		for {
-			i := bytes.Index(buf[from:], []byte(marker))
-			if i < 0 {
-				from = max(from, len(buf)-len(marker)+1)
-				break
-			}
-			i += from
-			end := bytes.IndexByte(buf[i:], '>')
-			if end < 0 {
-				incomplete = i
-				break
-			}
-			tag := buf[i : i+end]
-			from = i + end
-			if !isElementName(buf, i) || len(tag) <= len(marker) || !isSpace(tag[len(marker)]) {
-				continue
-			}
-			ref := tagAttr(tag, "ref")
-			m, ok := parseRange(ref)
-			if !ok {
-				return nil, damaged("%s: det sammanfogade området %q kan inte läsas", part, ref)
-			}
-			if m.c2 >= r.lim.MaxColumns {
-				return nil, limitError(m.r1, 0, fmt.Sprintf("det sammanfogade området %s går utanför kolumngränsen", ref),
-					r.lim.MaxColumns, "max_columns")
-			}
-			merges = append(merges, m)
-			if len(merges) > maxMerges {
-				return nil, limitError(0, 0, "arbetsbladet har för många sammanfogade områden", maxMerges, "max_cells")
-			}
-		}
-		if rerr != nil {
-			if rerr == io.EOF || rerr == io.ErrUnexpectedEOF {
-				break
+		if rerr != nil && rerr != io.EOF && rerr != io.ErrUnexpectedEOF {
+			// What was read is searched first (n < m.chunk: nothing of
+			// it has been).
+			_ = m.write(chunk[:n])
+			if err := m.search(true); err != nil {
+				return nil, err
 			}
 			return nil, r.xmlError(part, rerr)
 		}
-		// Keep what a marker cut by the chunk's end, and the context before it, needs.
-		cut := len(buf) - len(marker) - context
-		if incomplete >= 0 {
-			cut = incomplete - context
+		if err := m.write(chunk[:n]); err != nil {
+			return nil, err
 		}
-		cut = max(0, min(cut, from))
-		if cut > 0 {
-			buf = append(buf[:0], buf[cut:]...)
-			from -= cut
-		}
-		if len(buf) > 64<<20 {
-			return nil, damaged("%s: ett sammanfogat område som aldrig tar slut", part)
+		if rerr != nil {
+			return m.finish()
 		}
 	}
+}
+
+// mergeChunk is what mergeScanner searches at a time.
+const mergeChunk = 256 << 10
+
+// mergeScanner finds the merged ranges in the bytes of a sheet's part,
+// written to it in pieces of any size: it searches them chunk bytes at a
+// time, whatever the pieces, so that it finds and refuses the same
+// whether the part is read for it alone (readMerges) or read as the sheet
+// is read (a one-pass reading, OnePass).
+type mergeScanner struct {
+	r      *xlsxReader
+	part   string
+	merges []mergeRange
+	buf    []byte
+	chunk  int // mergeChunk; smaller in tests
+	staged int // bytes of buf written since the last search
+	from   int // where the search goes on in buf
+}
+
+func (r *xlsxReader) newMergeScanner(part string) *mergeScanner {
+	return &mergeScanner{r: r, part: part, buf: make([]byte, 0, 1<<20), chunk: mergeChunk}
+}
+
+func (m *mergeScanner) write(p []byte) error {
+	for len(p) > 0 {
+		k := min(len(p), m.chunk-m.staged)
+		m.buf = append(m.buf, p[:k]...)
+		m.staged += k
+		p = p[k:]
+		if m.staged == m.chunk {
+			m.staged = 0
+			if err := m.search(false); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// finish searches what is left and returns the ranges by first row.
+func (m *mergeScanner) finish() ([]mergeRange, error) {
+	if err := m.search(true); err != nil {
+		return nil, err
+	}
+	merges := m.merges
 	sort.Slice(merges, func(i, j int) bool { return merges[i].r1 < merges[j].r1 })
 	return merges, nil
+}
+
+func (m *mergeScanner) search(last bool) error {
+	const marker, context = "mergeCell", 64 // context: room for "<prefix:" before the marker
+	buf, from := m.buf, m.from
+	incomplete := -1
+	for {
+		i := bytes.Index(buf[from:], []byte(marker))
+		if i < 0 {
+			from = max(from, len(buf)-len(marker)+1)
+			break
+		}
+		i += from
+		end := bytes.IndexByte(buf[i:], '>')
+		if end < 0 {
+			incomplete = i
+			break
+		}
+		tag := buf[i : i+end]
+		from = i + end
+		if !isElementName(buf, i) || len(tag) <= len(marker) || !isSpace(tag[len(marker)]) {
+			continue
+		}
+		ref := tagAttr(tag, "ref")
+		mr, ok := parseRange(ref)
+		if !ok {
+			return damaged("%s: det sammanfogade området %q kan inte läsas", m.part, ref)
+		}
+		if mr.c2 >= m.r.lim.MaxColumns {
+			return limitError(mr.r1, 0, fmt.Sprintf("det sammanfogade området %s går utanför kolumngränsen", ref),
+				m.r.lim.MaxColumns, "max_columns")
+		}
+		m.merges = append(m.merges, mr)
+		if len(m.merges) > maxMerges {
+			return limitError(0, 0, "arbetsbladet har för många sammanfogade områden", maxMerges, "max_cells")
+		}
+	}
+	m.from = from
+	if last {
+		return nil
+	}
+	// Keep what a marker cut by the chunk's end, and the context before it, needs.
+	cut := len(buf) - len(marker) - context
+	if incomplete >= 0 {
+		cut = incomplete - context
+	}
+	cut = max(0, min(cut, from))
+	if cut > 0 {
+		m.buf = append(buf[:0], buf[cut:]...)
+		m.from -= cut
+	}
+	if len(m.buf) > 64<<20 {
+		return damaged("%s: ett sammanfogat område som aldrig tar slut", m.part)
+	}
+	return nil
 }
 
 // isElementName: the name at i begins an element: "<mergeCell" or
@@ -620,7 +710,7 @@ func tagAttr(tag []byte, name string) string {
 
 // parseRef reads a cell reference such as B7 (or $B$7) into a 0-based column
 // and a 1-based row.
-func parseRef(ref string) (col, row int, ok bool) {
+func parseRef[T string | []byte](ref T) (col, row int, ok bool) {
 	i := 0
 	for i < len(ref) && ref[i] == '$' {
 		i++
@@ -686,7 +776,31 @@ func (s *sheetReader) next() (Row, error) {
 	var textOf *[]byte // where character data goes
 	inIs := 0
 	phonetic := 0
+	fast, _ := s.d.(*fastXML)
 	for {
+		if fast != nil && !inCell && textOf == nil && inIs == 0 && phonetic == 0 {
+			// The common tags of a row, read at once (xlsxcell.go).
+			if !inRow {
+				if line := s.fastRowStart(fast); line > 0 {
+					s.depth++
+					inRow, row = true, Row{Line: line}
+					s.lastRow = line
+					if s.firstRow == 0 {
+						s.firstRow = line
+					}
+				}
+			}
+			if inRow {
+				for s.fastCell(fast, &row) {
+				}
+				if fastRowEnd(fast) {
+					s.depth--
+					s.width = len(row.Cells)
+					s.applyMerges(&row)
+					return row, nil
+				}
+			}
+		}
 		t, err := s.d.next()
 		if errors.Is(err, io.EOF) {
 			s.done = true
@@ -716,6 +830,9 @@ func (s *sheetReader) next() (Row, error) {
 					return Row{}, damaged("%s: rad %d kommer efter rad %d", s.part, row.Line, s.lastRow)
 				}
 				s.lastRow = row.Line
+				if s.firstRow == 0 {
+					s.firstRow = row.Line
+				}
 			case "c":
 				if !inRow {
 					continue
@@ -737,7 +854,7 @@ func (s *sheetReader) next() (Row, error) {
 				}
 				s.v, s.is = s.v[:0], s.is[:0]
 				if row.Cells == nil {
-					row.Cells = make([]string, 0, max(min(s.width, maxCellsHint), c.col+1))
+					row.Cells = s.cellRoom(max(min(s.width, maxCellsHint), c.col+1))
 				}
 			case "v":
 				if inCell {
@@ -774,7 +891,7 @@ func (s *sheetReader) next() (Row, error) {
 					continue
 				}
 				inCell = false
-				val, problem := x.cellValue(c, s.strings.text(s.v), s.strings.text(s.is))
+				val, problem := x.cellValue(c, s.v, s.is, &s.strings)
 				for len(row.Cells) < c.col {
 					row.Cells = append(row.Cells, "")
 				}
@@ -859,49 +976,58 @@ type xlsxCell struct {
 // as a date becomes ÅÅÅÅ-MM-DD and one formatted as a percentage becomes
 // the percentage shown (0.072 → 7.2). A formula without a cached value and
 // an error value are problems.
-func (r *xlsxReader) cellValue(c xlsxCell, v, inline string) (string, string) {
+// The value is made a string in keep only when it is the cell's value (a
+// shared string's index or a number in a plain format is not copied
+// twice); v and inline are not kept.
+func (r *xlsxReader) cellValue(c xlsxCell, v, inline []byte, keep *stringBlocks) (string, string) {
 	if c.formula && !c.hasV {
 		return "", "formel utan sparat värde: arbetsboken har inte räknats om och sparats (öppna den i Excel, spara och exportera igen)"
 	}
 	switch c.typ {
 	case "s":
-		i, err := strconv.Atoi(strings.TrimSpace(v))
+		i, err := strconv.Atoi(transient(bytes.TrimSpace(v)))
 		if err != nil || i < 0 || i >= len(r.sst) {
 			return "", fmt.Sprintf("hänvisar till delad sträng %q som inte finns: arbetsboken är skadad", v)
 		}
 		return r.sst[i], ""
 	case "inlineStr":
-		return inline, ""
+		return keep.text(inline), ""
 	case "e":
-		return "", errorProblem(strings.TrimSpace(v))
+		return "", errorProblem(string(bytes.TrimSpace(v)))
 	case "str", "b", "d":
-		return v, ""
+		return keep.text(v), ""
 	}
-	raw := strings.TrimSpace(v)
-	if raw == "" {
+	raw := bytes.TrimSpace(v)
+	if len(raw) == 0 {
 		if c.formula {
 			return "", "formel utan sparat värde: arbetsboken har inte räknats om och sparats (öppna den i Excel, spara och exportera igen)"
 		}
 		return "", ""
 	}
-	f, err := strconv.ParseFloat(raw, 64)
-	if err != nil {
-		return raw, ""
-	}
 	kind := stylePlain
 	if c.style >= 0 && c.style < len(r.styles) {
 		kind = r.styles[c.style]
 	}
-	switch kind {
-	case styleDate:
-		if tm, err := excelize.ExcelDateToTime(f, r.date04); err == nil {
-			return tm.Format("2006-01-02"), ""
+	// A number in a plain format is its text, whether or not it reads as a
+	// number: only a date or a percentage needs reading.
+	if kind != stylePlain {
+		if f, err := strconv.ParseFloat(transient(raw), 64); err == nil {
+			switch kind {
+			case styleDate:
+				if tm, err := excelize.ExcelDateToTime(f, r.date04); err == nil {
+					return tm.Format("2006-01-02"), ""
+				}
+			case stylePercent:
+				return strconv.FormatFloat(f*100, 'g', 15, 64), ""
+			}
 		}
-	case stylePercent:
-		return strconv.FormatFloat(f*100, 'g', 15, 64), ""
 	}
-	return raw, ""
+	return keep.text(raw), ""
 }
+
+// transient is b as a string that must not outlive b (strconv copies the
+// text it keeps in its errors).
+func transient(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 
 // numFmtKind classifies Excel's built-in number formats and custom format
 // codes as date, percentage or plain.

@@ -191,6 +191,28 @@ func (z *fastXML) next() (*xmlToken, error) {
 	}
 }
 
+// window is the unread input in the buffer, for a caller that reads some
+// of it itself (skip); nil while the reference reads or an end element is
+// pending.
+func (z *fastXML) window() []byte {
+	if z.ref != nil || z.needClose {
+		return nil
+	}
+	return z.buf[z.pos:]
+}
+
+// grow reads more input after the window: false when there is no more, no
+// room, or no window.
+func (z *fastXML) grow() bool {
+	if z.ref != nil || z.needClose {
+		return false
+	}
+	return z.fill()
+}
+
+// skip has the caller's n bytes of the window read.
+func (z *fastXML) skip(n int) { z.pos += n }
+
 // handOff has the reference read from the next byte.
 func (z *fastXML) handOff() {
 	z.lines += bytes.Count(z.buf[z.counted:z.pos], newline)
