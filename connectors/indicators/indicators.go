@@ -187,17 +187,12 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 	if n := ownfiles.EstimateRows(f, in.Size(), head); n > 0 {
 		values.Grow(n)
 	}
-	stop := make(chan struct{})
-	free := make(chan *preparedBatch, 6)
 	rp := &rowPreparer{p: p, header: header, headerLine: headerLine, word: word, colIndex: colIndex, used: used, scan: scan, shape: shape}
-	batches, done := rp.start(ownfiles.Rows(name, head, headerAt+1, rd), stop, free)
-	defer func() {
-		close(stop)
-		<-done // the reader is not read after it is closed
-	}()
-	for b := range batches {
-		for i := range b.rows {
-			pr := &b.rows[i]
+	prep := rp.start(ownfiles.Rows(name, head, headerAt+1, rd))
+	defer prep.Stop() // before rd is closed: the reader is not read after it
+	for b := range prep.Batches() {
+		for i := range b.Rows {
+			pr := &b.Rows[i]
 			r := pr.Row
 			out.Rows++
 			var reasons []string
@@ -271,13 +266,10 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 				Gender: values.Label(pr.gender), Regi: values.Label(pr.regi)}
 			values.AddCountedLine(r.Line, k, pr.value, pr.count, false)
 		}
-		if b.err != nil {
-			return nil, b.err
+		if b.Err != nil {
+			return nil, b.Err
 		}
-		select { // nothing of a batch is kept: it can be filled again
-		case free <- b:
-		default:
-		}
+		prep.Reuse(b) // nothing of a batch is kept
 	}
 	// The batches have ended: what rp counted is read from here on.
 	if err := scan.Err(); err != nil {

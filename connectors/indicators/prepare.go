@@ -1,8 +1,6 @@
 package indicators
 
 import (
-	"errors"
-	"io"
 	"strings"
 
 	"github.com/nyckeltal/nyckeltal/connectors/ownfiles"
@@ -58,29 +56,8 @@ type preparedRow struct {
 	badCount           string // a count cell that is no count
 }
 
-type preparedBatch struct {
-	rows []preparedRow
-	err  error // the reading's error, after the rows
-}
-
-const preparedBatchRows = 256
-
-// start runs the goroutine over the rows next returns, and returns the
-// batches (closed after the last, or after a batch with an error) and a
-// channel closed when the goroutine has ended. Closing stop ends it early.
-// The caller hands each batch back through free when done with it.
-func (rp *rowPreparer) start(next func() (tabular.Row, error), stop <-chan struct{}, free <-chan *preparedBatch) (<-chan *preparedBatch, <-chan struct{}) {
-	out := make(chan *preparedBatch, 4)
-	done := make(chan struct{})
-	fresh := func() *preparedBatch {
-		select {
-		case b := <-free:
-			b.rows = b.rows[:0]
-			return b
-		default:
-			return &preparedBatch{rows: make([]preparedRow, 0, preparedBatchRows)}
-		}
-	}
+// start runs the goroutine over the rows next returns (ownfiles.RowPreparer).
+func (rp *rowPreparer) start(next func() (tabular.Row, error)) *ownfiles.RowPreparer[preparedRow] {
 	p := rp.p
 	periods := ownfiles.NewMemo(func(s string) (store.Period, error) { return ownfiles.ParsePeriod(s, p.opts.InterimEnd) })
 	genders := ownfiles.NewMemo(ownfiles.ParseGender)
@@ -95,76 +72,49 @@ func (rp *rowPreparer) start(next func() (tabular.Row, error), stop <-chan struc
 		code := strings.ToUpper(s)
 		return code, indicatorid.CheckLocal(code)
 	})
-	go func() {
-		defer close(done)
-		defer close(out)
-		send := func(b *preparedBatch) bool {
-			select {
-			case out <- b:
-				return true
-			case <-stop:
-				return false
+	return ownfiles.PrepareRows(next, func(_ int, r tabular.Row, rows []preparedRow) []preparedRow {
+		rp.scan.Row(r, rp.header, rp.headerLine)
+		if r.Blank() {
+			return rows
+		}
+		rows = append(rows, preparedRow{Row: r})
+		pr := &rows[len(rows)-1]
+		// A merged cell (a sheet's merged range, an HTML rowspan) carries
+		// the value of its range; an empty cell is empty.
+		cell := func(c column) string {
+			if j := rp.colIndex[c]; j >= 0 {
+				return strings.TrimSpace(r.Filled(j))
+			}
+			return ""
+		}
+		pr.short = rp.shape.Check(r)
+		pr.extra = lastFilled(r.Cells)
+		for _, cp := range r.Problems {
+			if _, ok := rp.used[cp.Col]; !ok {
+				rp.shape.Unusable(r, cp, rp.word)
 			}
 		}
-		b := fresh()
-		for {
-			r, err := next()
-			if err != nil {
-				if !errors.Is(err, io.EOF) {
-					b.err = err
-				}
-				send(b)
-				return
-			}
-			rp.scan.Row(r, rp.header, rp.headerLine)
-			if r.Blank() {
-				continue
-			}
-			b.rows = append(b.rows, preparedRow{Row: r})
-			pr := &b.rows[len(b.rows)-1]
-			// A merged cell (a sheet's merged range, an HTML rowspan) carries
-			// the value of its range; an empty cell is empty.
-			cell := func(c column) string {
-				if j := rp.colIndex[c]; j >= 0 {
-					return strings.TrimSpace(r.Filled(j))
-				}
-				return ""
-			}
-			pr.short = rp.shape.Check(r)
-			pr.extra = lastFilled(r.Cells)
-			for _, cp := range r.Problems {
-				if _, ok := rp.used[cp.Col]; !ok {
-					rp.shape.Unusable(r, cp, rp.word)
-				}
-			}
-			pr.code, pr.codeErr = codes.Get(cell(cCode))
-			pr.name, pr.unit, pr.system = cell(cName), cell(cUnit), cell(cSystem)
-			pr.period, pr.periodErr = periods.Get(cell(cPeriod))
-			pr.gender, pr.genderErr = genders.Get(cell(cGender))
-			pr.regi, pr.regiErr = regis.Get(cell(cRegi))
-			pr.enhet, _ = units.Get(cell(cEnhet))
-			pr.value = ownfiles.Missing
-			if v, ok, err := tabular.ParseNumber(cell(cValue)); err != nil {
-				pr.valueErr = err
-			} else if ok {
-				pr.value = v
-			}
-			pr.count = -1
-			if c := cell(cCount); c != "" && !tabular.IsMissing(c) {
-				v, ok, err := tabular.ParseNumber(c)
-				if err != nil || !ok || v < 0 || v != float64(int64(v)) {
-					pr.badCount = c
-				} else {
-					pr.count = int64(v)
-				}
-			}
-			if len(b.rows) == preparedBatchRows {
-				if !send(b) {
-					return
-				}
-				b = fresh()
+		pr.code, pr.codeErr = codes.Get(cell(cCode))
+		pr.name, pr.unit, pr.system = cell(cName), cell(cUnit), cell(cSystem)
+		pr.period, pr.periodErr = periods.Get(cell(cPeriod))
+		pr.gender, pr.genderErr = genders.Get(cell(cGender))
+		pr.regi, pr.regiErr = regis.Get(cell(cRegi))
+		pr.enhet, _ = units.Get(cell(cEnhet))
+		pr.value = ownfiles.Missing
+		if v, ok, err := tabular.ParseNumber(cell(cValue)); err != nil {
+			pr.valueErr = err
+		} else if ok {
+			pr.value = v
+		}
+		pr.count = -1
+		if c := cell(cCount); c != "" && !tabular.IsMissing(c) {
+			v, ok, err := tabular.ParseNumber(c)
+			if err != nil || !ok || v < 0 || v != float64(int64(v)) {
+				pr.badCount = c
+			} else {
+				pr.count = int64(v)
 			}
 		}
-	}()
-	return out, done
+		return rows
+	})
 }

@@ -136,22 +136,17 @@ func (p *Parser) ParseFrom(ctx context.Context, name string, in tabular.Input) (
 	st := newState(p, name, header, cols, out, f)
 	st.headerLine = headerLine
 	scan := ownfiles.NewTextScan(name, p.opts.PersonnummerInText, cols[fPersonnummer])
-	stop := make(chan struct{})
-	defer close(stop)
-	free := make(chan []preparedRow, 6)
-	batches := st.prepare(ownfiles.Rows(name, head, 0, rd), scan, headerAt, stop, free)
-	for b := range batches {
-		for i := range b.rows {
+	prep := st.prepare(ownfiles.Rows(name, head, 0, rd), scan, headerAt)
+	defer prep.Stop() // before rd is closed: the reader is not read after it
+	for b := range prep.Batches() {
+		for i := range b.Rows {
 			out.Rows++
-			st.row(&b.rows[i])
+			st.row(&b.Rows[i])
 		}
-		if b.err != nil {
-			return nil, b.err
+		if b.Err != nil {
+			return nil, b.Err
 		}
-		select { // row keeps nothing of a batch: it can be filled again
-		case free <- b.rows[:0]:
-		default:
-		}
+		prep.Reuse(b) // row keeps nothing of a batch
 	}
 	if err := scan.Err(); err != nil {
 		return nil, err
@@ -306,73 +301,28 @@ type preparedRow struct {
 	person [16]byte // the pseudonym, of a 12-digit number
 }
 
-type preparedBatch struct {
-	rows []preparedRow
-	err  error // the reading's error, after the rows
-}
-
-// prepare reads the rows in a goroutine of its own, a batch at a time, and
-// does there what needs nothing of the other rows: the personnummer scan
-// of every cell (scan: read by the caller once the batches end), reading
-// the personnummer and its pseudonym (an HMAC). The heading rows and
-// blank rows are left out. The machine has two cores; the rest of a row's
-// work is done by the caller meanwhile. Closing stop ends the goroutine.
-// The caller hands the rows of each batch back through free once it is done
-// with them, so that a big extract reuses a few batches of memory.
-func (st *state) prepare(next func() (tabular.Row, error), scan *ownfiles.TextScan, headerAt int, stop <-chan struct{},
-	free <-chan []preparedRow) <-chan preparedBatch {
-	out := make(chan preparedBatch, 4)
+// prepare reads the rows in a goroutine of its own (ownfiles.RowPreparer)
+// and does there what needs nothing of the other rows: the personnummer
+// scan of every cell (scan: read by the caller once the batches end),
+// reading the personnummer and its pseudonym (an HMAC). The heading rows
+// and blank rows are left out.
+func (st *state) prepare(next func() (tabular.Row, error), scan *ownfiles.TextScan, headerAt int) *ownfiles.RowPreparer[preparedRow] {
 	ps := st.p.opts.Key.Pseudonyms() // its own: a Pseudonyms is not safe for two goroutines
 	header, headerLine := st.header, st.headerLine
 	pnrCol := st.colIndex[fPersonnummer]
-	go func() {
-		defer close(out)
-		send := func(b preparedBatch) bool {
-			select {
-			case out <- b:
-				return true
-			case <-stop:
-				return false
-			}
+	return ownfiles.PrepareRows(next, func(i int, r tabular.Row, rows []preparedRow) []preparedRow {
+		scan.Row(r, header, headerLine)
+		if i <= headerAt || r.Blank() {
+			return rows
 		}
-		var b preparedBatch
-		for i := 0; ; i++ {
-			r, err := next()
-			if errors.Is(err, io.EOF) {
-				send(b)
-				return
-			}
-			if err != nil {
-				b.err = err
-				send(b)
-				return
-			}
-			scan.Row(r, header, headerLine)
-			if i <= headerAt || r.Blank() {
-				continue
-			}
-			pr := preparedRow{Row: r, pnr: strings.TrimSpace(r.Cell(pnrCol))}
-			pr.number, pr.err = personnummer.Parse(pr.pnr, time.Time{})
-			if pr.err == nil && !tenDigits(pr.pnr) {
-				pr.person = ps.Of(pr.number)
-			}
-			if b.rows = append(b.rows, pr); len(b.rows) == preparedBatchRows {
-				if !send(b) {
-					return
-				}
-				b = preparedBatch{}
-				select {
-				case b.rows = <-free:
-				default:
-					b.rows = make([]preparedRow, 0, preparedBatchRows)
-				}
-			}
+		pr := preparedRow{Row: r, pnr: strings.TrimSpace(r.Cell(pnrCol))}
+		pr.number, pr.err = personnummer.Parse(pr.pnr, time.Time{})
+		if pr.err == nil && !tenDigits(pr.pnr) {
+			pr.person = ps.Of(pr.number)
 		}
-	}()
-	return out
+		return append(rows, pr)
+	})
 }
-
-const preparedBatchRows = 256
 
 // row reads one row into a decision, or says why it is not used.
 func (st *state) row(pr *preparedRow) {

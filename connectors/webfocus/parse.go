@@ -115,24 +115,16 @@ func (p *Parser) parseFrom(ctx context.Context, name string, in tabular.Input, o
 		// its rows point at a period filled in then.
 		st.filePeriod = st.values.Period(store.Period{})
 	}
-	stop := make(chan struct{})
-	free := make(chan *preparedBatch, 6)
-	batches, done := pre.start(ownfiles.Rows(name, head, 0, rd), stop, free)
-	defer func() {
-		close(stop)
-		<-done // the reader is not read after it is closed
-	}()
-	for b := range batches {
-		for i := range b.rows {
-			st.take(&b.rows[i])
+	prep := pre.start(ownfiles.Rows(name, head, 0, rd))
+	defer prep.Stop() // before rd is closed: the reader is not read after it
+	for b := range prep.Batches() {
+		for i := range b.Rows {
+			st.take(&b.Rows[i])
 		}
-		if b.err != nil {
-			return nil, b.err
+		if b.Err != nil {
+			return nil, b.Err
 		}
-		select { // take keeps nothing of a batch: it can be filled again
-		case free <- b:
-		default:
-		}
+		prep.Reuse(b) // take keeps nothing of a batch
 	}
 	// The batches have ended: what prepare counted is read from here on.
 	if err := pre.scan.Err(); err != nil {

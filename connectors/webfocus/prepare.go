@@ -1,8 +1,6 @@
 package webfocus
 
 import (
-	"errors"
-	"io"
 	"strings"
 	"unicode/utf8"
 
@@ -102,71 +100,21 @@ type preparedRow struct {
 	unit  unitCell
 }
 
-type preparedBatch struct {
-	rows []preparedRow
-	err  error // the reading's error, after the rows
-}
-
-const preparedBatchRows = 256
-
-// start runs the goroutine over the rows next returns, and returns the
-// batches (closed after the last, or after a batch with an error) and a
-// channel closed when the goroutine has ended. Closing stop ends it early.
-// The caller hands each batch back through free when done with it, so that
-// a big file reuses a few batches of memory.
-func (pre *preparer) start(next func() (tabular.Row, error), stop <-chan struct{}, free <-chan *preparedBatch) (<-chan *preparedBatch, <-chan struct{}) {
-	out := make(chan *preparedBatch, 4)
-	done := make(chan struct{})
-	fresh := func() *preparedBatch {
-		select {
-		case b := <-free:
-			b.rows = b.rows[:0]
-			return b
-		default:
-			return &preparedBatch{rows: make([]preparedRow, 0, preparedBatchRows)}
+// start runs the goroutine over the rows next returns (ownfiles.RowPreparer).
+func (pre *preparer) start(next func() (tabular.Row, error)) *ownfiles.RowPreparer[preparedRow] {
+	return ownfiles.PrepareRows(next, func(i int, r tabular.Row, rows []preparedRow) []preparedRow {
+		pre.scan.Row(r, pre.header, pre.headerLine)
+		switch {
+		case r.Blank() || i == pre.dataFrom-1:
+			// Blank rows and the heading row itself are not counted.
+			return rows
+		case i < pre.dataFrom:
+			return append(rows, preparedRow{Row: r, kind: rowHeading})
 		}
-	}
-	go func() {
-		defer close(done)
-		defer close(out)
-		send := func(b *preparedBatch) bool {
-			select {
-			case out <- b:
-				return true
-			case <-stop:
-				return false
-			}
-		}
-		b := fresh()
-		for i := 0; ; i++ {
-			r, err := next()
-			if err != nil {
-				if !errors.Is(err, io.EOF) {
-					b.err = err
-				}
-				send(b)
-				return
-			}
-			pre.scan.Row(r, pre.header, pre.headerLine)
-			switch {
-			case r.Blank() || i == pre.dataFrom-1:
-				// Blank rows and the heading row itself are not counted.
-				continue
-			case i < pre.dataFrom:
-				b.rows = append(b.rows, preparedRow{Row: r, kind: rowHeading})
-			default:
-				b.rows = append(b.rows, preparedRow{Row: r})
-				pre.row(&b.rows[len(b.rows)-1])
-			}
-			if len(b.rows) == preparedBatchRows {
-				if !send(b) {
-					return
-				}
-				b = fresh()
-			}
-		}
-	}()
-	return out, done
+		rows = append(rows, preparedRow{Row: r})
+		pre.row(&rows[len(rows)-1])
+		return rows
+	})
 }
 
 // row prepares a row below the column titles that is not blank (pr.Row).
