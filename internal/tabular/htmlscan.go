@@ -349,7 +349,7 @@ type cellCache struct {
 }
 
 const (
-	cellSlots = 8192
+	cellSlots = 4096
 	// maxCellKey bounds the cells remembered, and the bytes looked at to
 	// find one.
 	maxCellKey = 128
