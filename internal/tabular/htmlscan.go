@@ -359,6 +359,11 @@ type seenCell struct {
 	key              string
 	value, problem   string
 	colspan, rowspan int32
+	// seen is the hash of the last cell not kept that fell in this slot:
+	// a cell is kept the second time it is read, so that cells read once
+	// (a report of distinct figures) neither cost a copy each nor push out
+	// the cells that repeat.
+	seen uint32
 }
 
 // cellExtent is the length of the cell at the start of b as cellCache
@@ -398,10 +403,10 @@ func indexByteShort(b []byte, i int, c byte) int {
 	return -1
 }
 
-// slot is the slot of a cell (at least 9 bytes: "<td></td>"): a hash of
-// its length and its last 24 bytes, where cells differ (the full key is
-// compared, so cells alike at their end only share a slot).
-func (c *cellCache) slot(key []byte) *seenCell {
+// slot is the slot of a cell (at least 9 bytes: "<td></td>") and a hash
+// of it: of its length and its last 24 bytes, where cells differ (the full
+// key is compared, so cells alike at their end only share a slot).
+func (c *cellCache) slot(key []byte) (*seenCell, uint32) {
 	const k = 0x9E3779B97F4A7C15
 	n := len(key)
 	h := uint64(n)
@@ -409,26 +414,32 @@ func (c *cellCache) slot(key []byte) *seenCell {
 	h = bits.RotateLeft64((h^binary.LittleEndian.Uint64(key[max(n-16, 0):]))*k, 31)
 	h = bits.RotateLeft64((h^binary.LittleEndian.Uint64(key[max(n-24, 0):]))*k, 31)
 	h ^= h >> 29
-	return &c.slots[h&(cellSlots-1)]
+	return &c.slots[h&(cellSlots-1)], uint32(h >> 32)
 }
 
-// find is the cell at the start of b, if it was seen, and its length.
+// find is the cell at the start of b, if it was kept, and its length.
 func (c *cellCache) find(b []byte) (int, *seenCell) {
 	n := cellExtent(b)
 	if n < 0 {
 		return 0, nil
 	}
-	s := c.slot(b[:n])
+	s, _ := c.slot(b[:n])
 	if s.key != string(b[:n]) {
 		return 0, nil
 	}
 	return n, s
 }
 
-// add remembers the cell cell (its bytes) that scan read at once.
+// add is a cell (its bytes) that scan read at once: kept when it was read
+// before (see seenCell.seen).
 func (c *cellCache) add(cell []byte, value, problem string, start cellStart) {
 	if cellExtent(cell) != len(cell) {
 		return
 	}
-	*c.slot(cell) = seenCell{string(cell), value, problem, int32(start.colspan), int32(start.rowspan)}
+	s, h := c.slot(cell)
+	if s.seen != h {
+		s.seen = h
+		return
+	}
+	*s = seenCell{string(cell), value, problem, int32(start.colspan), int32(start.rowspan), h}
 }
