@@ -407,7 +407,9 @@ func (r *htmlReader) putCell(text []byte, c cellStart, xnum []byte) error {
 // out: endCell puts the cell that step or scan began; scan puts a whole
 // cell it read at once, or one it has seen before (cellCache).
 func (r *htmlReader) putValue(value, problem string, colspan, rowspan int) error {
-	r.skipPending()
+	if len(r.pending) > 0 {
+		r.skipPending()
+	}
 	if r.row.Cells == nil {
 		r.row.Cells = r.rowCells(max(min(r.width, maxCellsHint), r.col+1)) // rows are alike
 	}
