@@ -340,10 +340,11 @@ var keyBytes = func() (t [256]bool) {
 // attributes, ">", plain text, "</td>" — by their bytes: the same bytes in
 // the same reader make the same cell, whatever comes before or after them.
 // A cell is found by its extent (cellExtent: a cell is kept only when
-// that is the extent scan read it to) and a hash of its bytes; one cell in each
-// slot, as valueCache. An EXL2K report repeats its cells (the enhet row
-// after row, the same few hundred figures): looking one up costs a fifth of
-// reading its attributes and working out its value.
+// that is the extent scan read it to) and a hash of its bytes; one cell in
+// each slot, as valueCache. An EXL2K report repeats its cells (the enhet
+// row after row, the same few hundred figures): looking one up took about
+// a quarter of the instructions of reading its attributes and working out
+// its value (cachegrind, a 5 MB export, 2026-12-01).
 type cellCache struct {
 	slots [cellSlots]seenCell
 }
