@@ -29,3 +29,31 @@ func FuzzCheckedAsUTF8(f *testing.F) {
 		}
 	})
 }
+
+// doubleEncodedUTF8 finds what a search for "Ã" finds.
+func FuzzDoubleEncodedUTF8(f *testing.F) {
+	for _, s := range []string{"", "Ã", "Ã¥", "xÃ¤ Ã¶", "Män Ã", "\x83Ã¥", "\xC3\xC3\x83\xC2\xA5", "ÃÃ…", "Ã\xC2", "Ã–Ã©"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		wantAt, want := -1, ""
+	search:
+		for off := 0; ; {
+			i := bytes.Index(b[off:], []byte("Ã"))
+			if i < 0 {
+				break
+			}
+			i += off
+			for _, m := range doubleEncoded {
+				if bytes.HasPrefix(b[i:], []byte(m)) {
+					wantAt, want = i, m
+					break search
+				}
+			}
+			off = i + 1
+		}
+		if at, got := doubleEncodedUTF8(b); at != wantAt || got != want {
+			t.Fatalf("%q: %d %q, want %d %q", b, at, got, wantAt, want)
+		}
+	})
+}

@@ -66,8 +66,12 @@ type htmlReader struct {
 	// Only with the fast tokenizer: the reader with the reference's tokens
 	// works out every value, and FuzzHTMLReader holds the two alike.
 	values *valueCache
-	width  int // the cells of the last row
-	key    []byte
+	// seen remembers whole cells that scan read (their bytes → what they
+	// made): a report repeats its cells, bytes for bytes. Only with the
+	// fast tokenizer, as values.
+	seen  *cellCache
+	width int // the cells of the last row
+	key   []byte
 }
 
 type cellResult struct{ value, problem string }
@@ -91,17 +95,28 @@ type valueSlot struct {
 	cellResult
 }
 
-func (c *valueCache) slot(key []byte) *valueSlot {
+// slot is the slot of the key of a text and an x:num.
+func (c *valueCache) slot(text, xnum []byte) *valueSlot {
 	const k = 0x9E3779B97F4A7C15
-	h := uint64(len(key))
-	for ; len(key) >= 8; key = key[8:] {
-		h = bits.RotateLeft64((h^binary.LittleEndian.Uint64(key))*k, 31)
-	}
-	for _, c := range key {
-		h = (h ^ uint64(c)) * k
+	h := uint64(len(text))<<8 | uint64(len(xnum))
+	for _, key := range [2][]byte{text, xnum} {
+		for ; len(key) >= 8; key = key[8:] {
+			h = bits.RotateLeft64((h^binary.LittleEndian.Uint64(key))*k, 31)
+		}
+		for _, c := range key {
+			h = (h ^ uint64(c)) * k
+		}
 	}
 	h ^= h >> 29
 	return &c.slots[h&(valueSlots-1)]
+}
+
+// is reports whether the slot holds the key of text and xnum: the text's
+// length, the text, the x:num.
+func (s *valueSlot) is(text, xnum []byte) bool {
+	k := s.key
+	return len(k) == 1+len(text)+len(xnum) && k[0] == byte(len(text)) &&
+		k[1:1+len(text)] == string(text) && k[1+len(text):] == string(xnum)
 }
 
 type span struct {
@@ -131,7 +146,7 @@ func newHTMLReader(ctx context.Context, t *textInput, lim Limits, z htmlTokens) 
 		format: Format{Kind: KindHTML, Encoding: t.enc}, pending: map[int]span{}}
 	r.fast, _ = z.(*fastTokenizer)
 	if r.fast != nil {
-		r.values = &valueCache{}
+		r.values, r.seen = &valueCache{}, &cellCache{}
 	}
 	return r
 }
@@ -373,16 +388,31 @@ func (r *htmlReader) endCell() error {
 		return nil
 	}
 	r.inCell = false
-	r.skipPending()
-	if r.row.Cells == nil {
-		r.row.Cells = r.rowCells(max(min(r.width, maxCellsHint), r.col+1)) // rows are alike
-	}
 	text := r.textRef
 	if text == nil {
 		text = r.text.Bytes()
 	}
 	r.textRef = nil
-	value, problem := r.cellValue(cellTextBytes(text))
+	return r.putCell(text, r.cell, r.xnum)
+}
+
+// putCell adds a cell of the row being read: its text as read (before
+// cellText), what its start tag said, and its x:num trimmed.
+func (r *htmlReader) putCell(text []byte, c cellStart, xnum []byte) error {
+	value, problem := r.cellValue(text, c, xnum)
+	return r.putValue(value, problem, c.colspan, c.rowspan)
+}
+
+// putValue adds a cell of the row being read, its value and problem worked
+// out: endCell puts the cell that step or scan began; scan puts a whole
+// cell it read at once, or one it has seen before (cellCache).
+func (r *htmlReader) putValue(value, problem string, colspan, rowspan int) error {
+	if len(r.pending) > 0 {
+		r.skipPending()
+	}
+	if r.row.Cells == nil {
+		r.row.Cells = r.rowCells(max(min(r.width, maxCellsHint), r.col+1)) // rows are alike
+	}
 	if problem != "" {
 		r.row.Problems = append(r.row.Problems, CellProblem{Col: r.col, Reason: problem})
 	}
@@ -392,12 +422,12 @@ func (r *htmlReader) endCell() error {
 	}
 	start := r.col
 	r.col++
-	for i := 1; i < r.cell.colspan; i++ {
+	for i := 1; i < colspan; i++ {
 		r.covered(value)
 	}
-	if r.cell.rowspan > 1 {
+	if rowspan > 1 {
 		for c := start; c < r.col; c++ {
-			r.pending[c] = span{rows: r.cell.rowspan - 1, value: value}
+			r.pending[c] = span{rows: rowspan - 1, value: value}
 		}
 	}
 	if r.col > r.lim.MaxColumns {
@@ -427,12 +457,14 @@ func (r *htmlReader) endRow() error {
 	r.inRow = false
 	r.skipPending()
 	// Spans that reach beyond this row's last cell still count down.
-	for k, p := range r.pending {
-		if k >= r.col {
-			if p.rows--; p.rows == 0 {
-				delete(r.pending, k)
-			} else {
-				r.pending[k] = p
+	if len(r.pending) > 0 { // ranging over a map costs even when it is empty
+		for k, p := range r.pending {
+			if k >= r.col {
+				if p.rows--; p.rows == 0 {
+					delete(r.pending, k)
+				} else {
+					r.pending[k] = p
+				}
 			}
 		}
 	}
@@ -469,26 +501,27 @@ func (r *htmlReader) end(err error) error {
 	return nil
 }
 
-// cellValue is htmlCellValue of the cell read, its text b; a value with an
-// x:num is remembered.
-func (r *htmlReader) cellValue(b []byte) (value, problem string) {
-	c := r.cell
-	if c.xerr != "" || !c.hasXnum || len(r.xnum) == 0 {
+// cellValue is htmlCellValue of a cell's text as read, raw (cellText is
+// made of it here), and of its x:num trimmed; a value with an x:num is
+// remembered by the raw text, so that a text seen before is not looked at
+// again.
+func (r *htmlReader) cellValue(raw []byte, c cellStart, xnum []byte) (value, problem string) {
+	if c.xerr != "" || !c.hasXnum || len(xnum) == 0 {
 		c.xnum = ""
-		return htmlCellValue(r.strings.text(b), c)
+		return htmlCellValue(r.strings.text(cellTextBytes(raw)), c)
 	}
-	if r.values == nil || len(b)+len(r.xnum) > maxCellValueKey {
-		c.xnum = string(r.xnum)
-		return htmlCellValue(string(b), c)
+	if r.values == nil || len(raw)+len(xnum) > maxCellValueKey {
+		c.xnum = string(xnum)
+		return htmlCellValue(cellText(raw), c)
 	}
-	// The text's length first: no two cells share a key.
-	r.key = append(append(append(r.key[:0], byte(len(b))), b...), r.xnum...)
-	slot := r.values.slot(r.key)
-	if slot.key == string(r.key) {
+	slot := r.values.slot(raw, xnum)
+	if slot.is(raw, xnum) {
 		return slot.value, slot.problem
 	}
-	c.xnum = string(r.xnum)
-	value, problem = htmlCellValue(string(b), c)
+	c.xnum = string(xnum)
+	value, problem = htmlCellValue(cellText(raw), c)
+	// The text's length first: no two cells share a key.
+	r.key = append(append(append(r.key[:0], byte(len(raw))), raw...), xnum...)
 	*slot = valueSlot{string(r.key), cellResult{value, problem}}
 	return value, problem
 }

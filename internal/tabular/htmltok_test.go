@@ -121,6 +121,12 @@ var scanSeeds = []string{
 	"<table><tr><td>a</td></tr><tr><td x:num=\"" + strings.Repeat("1", 50) + "\">1</td></tr><tr><td>b</td></tr></table>",
 	"<table><tr><td X:NUM=\"3\">2</td><td x:num=\"1\r2\">1</td><td x:Num='4'>4</td></tr></table>",
 	"<table><tr><td>cut", "<table><tr><td x:num=\"1", "<table><tr><td>a</td", "<table><tr><td>a</t",
+	// Cells repeated bytes for bytes (htmlReader.seen): spans, problems,
+	// a '<' or '>' in a start tag, a cell not closed where it seems to be.
+	"<table>" + strings.Repeat("<tr><td colspan=2 rowspan=2 x:num=\"1\">1</td><td x:num=\"0.5\">7</td><th x:err=\"#N/A\">1</th>"+
+		"<td a=\"<\">x</td><td a=\">\">y</td><td a=\"</td>\">z</td><td>a</td><td>a</td ></tr>", 3) + "</table>",
+	"<table><tr><td x:num=\"2\">2</td><td x:num=\"2\">2</td><td>b</td><td>b</td><td>b<b>c</td></tr><tr><td>b</td>" +
+		"<td x:num=\"2\">2</td></tr><tr><td colspan=3>t</td><td colspan=3>t</td></tr><td>b</td></table>",
 }
 
 // htmlRows reads every row of an HTML table with the tokenizer made by tok,
