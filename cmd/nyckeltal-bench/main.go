@@ -12,7 +12,7 @@
 //
 // `native` and `parse` are the measured halves it runs as subprocesses;
 // `gen --kind K --mb N FILE` writes one parser input, so that `parse` can be
-// timed alone (e.g. under farm-bench).
+// timed alone (e.g. in alternating pairs against another build).
 package main
 
 import (

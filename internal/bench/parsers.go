@@ -379,7 +379,7 @@ func formatFloat(f float64, prec int) string { return strconv.FormatFloat(f, 'f'
 
 // Generate writes one of the parser bench's synthetic inputs of about
 // megabytes MB to path, so that a parser can be timed alone (`nyckeltal-bench
-// gen`, then `nyckeltal-bench parse` under farm-bench). kind: comt, exl2k,
+// gen`, then `nyckeltal-bench parse`, in turns with another build). kind: comt, exl2k,
 // xlsx (the rows of that many MB of COMT), treserva or indicators.
 func Generate(kind, path string, megabytes int64) (int64, error) {
 	size := megabytes * 1_000_000
