@@ -135,15 +135,7 @@ func twoSheets(t testing.TB, first, second string) []byte {
 	}
 	var out bytes.Buffer
 	z := zip.NewWriter(&out)
-	add := func(name, text string) {
-		w, err := z.Create(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := io.WriteString(w, text); err != nil {
-			t.Fatal(err)
-		}
-	}
+	add := func(name, text string) { addZipPart(t, z, name, text) }
 	for _, f := range one.File {
 		rc, err := f.Open()
 		if err != nil {

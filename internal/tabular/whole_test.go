@@ -99,15 +99,7 @@ func workbook(t testing.TB, sheet string, shared []string) []byte {
 	t.Helper()
 	var b bytes.Buffer
 	z := zip.NewWriter(&b)
-	add := func(name, text string) {
-		w, err := z.Create(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := io.WriteString(w, text); err != nil {
-			t.Fatal(err)
-		}
-	}
+	add := func(name, text string) { addZipPart(t, z, name, text) }
 	add("[Content_Types].xml", `<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">`+
 		`<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>`+
 		`<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>`+
@@ -375,4 +367,16 @@ func FuzzReadLimits(f *testing.F) {
 			t.Fatalf("%d rows, %d cells", len(tbl.Rows), cells)
 		}
 	})
+}
+
+// addZipPart writes one part of a workbook the tests build by hand.
+func addZipPart(t testing.TB, z *zip.Writer, name, text string) {
+	t.Helper()
+	w, err := z.Create(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.WriteString(w, text); err != nil {
+		t.Fatal(err)
+	}
 }
